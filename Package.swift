@@ -1,0 +1,33 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// The targets follow the path of a run (docs/DESIGN.md): templates, YAML nodes,
+// the engine (config, graph, plan, store, runner, scheduler, render), the CLI.
+// Jinja and YAMLNodes know nothing of jobs; JobControl knows nothing of argv.
+let package = Package(
+    name: "jcrun",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "jcrun", targets: ["jcrun"])
+    ],
+    targets: [
+        .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "CSpawn"),
+        .target(name: "Jinja"),
+        .target(name: "YAMLNodes", dependencies: ["CYaml"]),
+        .target(
+            name: "JobControl",
+            dependencies: ["Jinja", "YAMLNodes", "CSQLite", "CSpawn"]
+        ),
+        .executableTarget(name: "jcrun", dependencies: ["JobControl"]),
+        .testTarget(name: "JinjaTests", dependencies: ["Jinja"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "YAMLNodesTests", dependencies: ["YAMLNodes"]),
+        .testTarget(name: "JobControlTests", dependencies: ["JobControl"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["jcrun"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

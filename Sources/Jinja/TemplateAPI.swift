@@ -1,0 +1,75 @@
+/// Where a template's text comes from: `include`, `import` and `from` ask it by name.
+///
+/// Returning `nil` means "template not found". Names are as written in the
+/// template (`_macros.j2`); the loader decides what is reachable, and jcrun's
+/// loader refuses `..` and absolute names, as Jinja's file loader does.
+public protocol TemplateLoader: Sendable {
+    func source(named name: String) throws -> String?
+}
+
+/// A place in a template file; lines and columns count from 1.
+public struct SourcePosition: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// Where a piece of rendered text came from: the template position that wrote
+/// it, and the chain of macro calls or includes that led there, innermost first.
+public struct Origin: Sendable, Hashable {
+    public struct Frame: Sendable, Hashable {
+        /// `"macro 'site'"` or `"include"`.
+        public var what: String
+        /// Where the macro was defined, or the include file's start.
+        public var definedAt: SourcePosition
+        /// Where the call or include was written.
+        public var calledFrom: SourcePosition
+
+        public init(what: String, definedAt: SourcePosition, calledFrom: SourcePosition) {
+            self.what = what
+            self.definedAt = definedAt
+            self.calledFrom = calledFrom
+        }
+    }
+
+    /// The outermost position: where the top-level template wrote this text
+    /// (for text from a macro, the call site).
+    public var position: SourcePosition
+    /// Innermost-first chain of macro/include frames; empty for plain text.
+    public var frames: [Frame]
+
+    public init(position: SourcePosition, frames: [Frame] = []) {
+        self.position = position
+        self.frames = frames
+    }
+}
+
+/// The result of rendering: the text, and a map from its positions back to
+/// the template positions that produced them.
+public protocol RenderedText: Sendable {
+    var text: String { get }
+    /// The origin of the character at `line`:`column` (1-based) of `text`.
+    func origin(line: Int, column: Int) -> Origin
+}
+
+/// A template error, always with a position: `jobs.d/x.yaml:3:7: ...`.
+public struct TemplateError: Error, Sendable, Equatable {
+    public var position: SourcePosition
+    public var message: String
+    /// "did you mean 'upper'?" material, already chosen by the engine.
+    public var suggestion: String?
+
+    public init(position: SourcePosition, message: String, suggestion: String? = nil) {
+        self.position = position
+        self.message = message
+        self.suggestion = suggestion
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// A job's id: Unicode text normalised to NFC (docs/JOBS.md, "Ids").
+public typealias JobID = String
+
+/// A build's id: positive, increasing in creation order, shown as `#42`.
+public typealias BuildID = Int64
+
+/// A length of time in whole seconds, as job files write durations.
+public typealias Seconds = Int
+
+/// One value in a job's argv, `args` or `env`: text as written, or a tag that
+/// is resolved only when a build starts.
+public enum ArgValue: Sendable, Hashable {
+    /// Literal text (also what `!env NAME` became when definitions loaded).
+    case text(String)
+    /// `!retval JOB`: the return value of JOB's consumed build.
+    case retval(JobID)
+    /// `!secret NAME`: a value from `jcrun.yaml`'s `secrets`, never stored.
+    case secret(String)
+}
+
+/// What a job runs.
+public enum Command: Sendable, Hashable {
+    /// `command: [prog, arg, ...]`: run directly, no shell.
+    case argv([ArgValue])
+    /// `command: "text"`: run as `/bin/sh -c TEXT jcrun-JOB ARG...`.
+    case shell(String)
+}
+
+/// Where a job's directives are read from (docs/PROTOCOL.md).
+public enum DirectiveMode: String, Sendable, Hashable, CaseIterable {
+    case stdout, fd, off
+}
+
+/// A validated job, every default applied; what the planner and runner use.
+public struct Job: Sendable, Hashable {
+    public var id: JobID
+    public var title: String?
+    public var notes: String?
+    public var command: Command
+    public var args: [ArgValue]
+    /// In the order written: `defaults.env` first, then the job's own keys.
+    public var env: [EnvEntry]
+    /// Sorted, without duplicates.
+    public var dependencies: [JobID]
+    /// Relative to the project folder, as written (`.` by default).
+    public var workdir: String
+    public var timeout: Seconds?
+    public var retries: Int
+    public var retryDelay: Seconds
+    public var stopGrace: Seconds
+    public var maxAge: Seconds?
+    public var tags: [String]
+    public var protect: Bool
+    public var earlyCutoff: Bool
+    public var directives: DirectiveMode
+    public var cleanup: Command?
+    /// Where `- id:` was written (the template position, for templated text).
+    public var source: SourceLocation
+
+    public struct EnvEntry: Sendable, Hashable {
+        public var name: String
+        public var value: ArgValue
+
+        public init(name: String, value: ArgValue) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public init(
+        id: JobID, title: String? = nil, notes: String? = nil, command: Command,
+        args: [ArgValue] = [], env: [EnvEntry] = [], dependencies: [JobID] = [],
+        workdir: String = ".", timeout: Seconds? = nil, retries: Int = 0,
+        retryDelay: Seconds = 0, stopGrace: Seconds = 10, maxAge: Seconds? = nil,
+        tags: [String] = [], protect: Bool = false, earlyCutoff: Bool = false,
+        directives: DirectiveMode = .stdout, cleanup: Command? = nil,
+        source: SourceLocation = SourceLocation(file: "<none>", line: 0, column: 0)
+    ) {
+        self.id = id
+        self.title = title
+        self.notes = notes
+        self.command = command
+        self.args = args
+        self.env = env
+        self.dependencies = dependencies
+        self.workdir = workdir
+        self.timeout = timeout
+        self.retries = retries
+        self.retryDelay = retryDelay
+        self.stopGrace = stopGrace
+        self.maxAge = maxAge
+        self.tags = tags
+        self.protect = protect
+        self.earlyCutoff = earlyCutoff
+        self.directives = directives
+        self.cleanup = cleanup
+        self.source = source
+    }
+}
+
+/// A place in a job file, for messages: `jobs.d/crawl.yaml:14:7`, plus the
+/// macro/include chain that wrote it when the text came from a template.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    /// `(in macro 'site' from jobs.d/_macros.j2:4:5)`, or empty.
+    public var context: String
+
+    public init(file: String, line: Int, column: Int, context: String = "") {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.context = context
+    }
+
+    public var description: String {
+        let place = line > 0 ? "\(file):\(line):\(column)" : file
+        return context.isEmpty ? place : "\(place) \(context)"
+    }
+}

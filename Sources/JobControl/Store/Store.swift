@@ -1,0 +1,364 @@
+import Foundation
+
+/// jcrun's memory: builds, their logs, progress trees, return values and
+/// lineage. SQLite (the default) and PostgreSQL are two implementations of
+/// this one interface; every store test runs against each.
+///
+/// Calls are synchronous and throw `StoreError`. An implementation is used
+/// from one thread at a time (callers serialise through a `BuildRecorder` or
+/// their own lock); several processes may share one database.
+public protocol BuildStore: AnyObject {
+    // Life cycle.
+    func createBuild(_ build: NewBuild) throws -> BuildRecord
+    func markStarted(_ id: BuildID, runner: RunnerIdentity) throws
+    func appendLogs(_ entries: [LogEntry]) throws
+    func saveProgress(_ nodes: [ProgressRecord]) throws
+    func finishBuild(_ id: BuildID, result: BuildResult) throws
+
+    // Queries.
+    func build(_ id: BuildID) throws -> BuildRecord?
+    func builds(_ query: BuildQuery) throws -> [BuildRecord]
+    /// For each job: its latest build, latest successful build, last check
+    /// and the inputs the last check consumed. Jobs never built are absent.
+    func jobStates(_ jobs: [JobID]) throws -> [JobID: JobState]
+    func logs(_ query: LogQuery) throws -> [LogEntry]
+    func progress(of build: BuildID) throws -> [ProgressRecord]
+    /// The dependency builds `build` consumed.
+    func inputs(of build: BuildID) throws -> [BuildInput]
+    /// The builds that consumed `build`.
+    func consumers(of build: BuildID) throws -> [BuildInput]
+
+    // Maintenance.
+    func deleteBuild(_ id: BuildID) throws
+    func prune(_ request: PruneRequest) throws -> PruneResult
+    /// Marks builds left `running` by a runner that no longer exists as
+    /// failed (`runner_died`), killing their process groups first.
+    func reapDeadRunners() throws -> [BuildID]
+}
+
+/// What `createBuild` needs.
+public struct NewBuild: Sendable {
+    public var job: JobID
+    public var status: BuildStatus
+    /// `cli`, `build-outdated`, `web`, `queue`, ...
+    public var trigger: String
+    /// Why the planner chose this build, in words (`never built`).
+    public var reason: String
+    public var attempt: Int
+    /// The job's resolved definition as JSON text, secrets masked.
+    public var configSnapshot: String
+    public var configHash: String
+    /// The dependency builds consumed, with the value each provided.
+    public var inputs: [BuildInput]
+
+    public init(
+        job: JobID, status: BuildStatus = .running, trigger: String, reason: String,
+        attempt: Int = 1, configSnapshot: String, configHash: String, inputs: [BuildInput] = []
+    ) {
+        self.job = job
+        self.status = status
+        self.trigger = trigger
+        self.reason = reason
+        self.attempt = attempt
+        self.configSnapshot = configSnapshot
+        self.configHash = configHash
+        self.inputs = inputs
+    }
+}
+
+/// Who runs a build: enough to tell later whether that runner still lives.
+public struct RunnerIdentity: Sendable, Hashable {
+    public var host: String
+    public var pid: Int32
+    /// The runner process's start time (from /proc), to detect pid reuse.
+    public var processStart: UInt64
+    /// The build's process group, killed if the runner died.
+    public var processGroup: Int32?
+
+    public init(host: String, pid: Int32, processStart: UInt64, processGroup: Int32? = nil) {
+        self.host = host
+        self.pid = pid
+        self.processStart = processStart
+        self.processGroup = processGroup
+    }
+}
+
+/// How a build ended.
+public struct BuildResult: Sendable, Hashable {
+    public var status: BuildStatus
+    public var failureKind: FailureKind?
+    public var exitCode: Int32?
+    /// Signal name, `SIGKILL`.
+    public var signal: String?
+    /// Error text: "timed out after 30s", "program 'x' not found", skip reason.
+    public var error: String?
+    /// Only successful builds keep one (masked).
+    public var retval: String?
+
+    public init(
+        status: BuildStatus, failureKind: FailureKind? = nil, exitCode: Int32? = nil,
+        signal: String? = nil, error: String? = nil, retval: String? = nil
+    ) {
+        self.status = status
+        self.failureKind = failureKind
+        self.exitCode = exitCode
+        self.signal = signal
+        self.error = error
+        self.retval = retval
+    }
+}
+
+/// One stored build.
+public struct BuildRecord: Sendable, Hashable {
+    public var id: BuildID
+    public var job: JobID
+    public var status: BuildStatus
+    public var failureKind: FailureKind?
+    public var exitCode: Int32?
+    public var signal: String?
+    public var error: String?
+    public var retval: String?
+    public var attempt: Int
+    public var reason: String
+    public var trigger: String
+    public var configHash: String
+    public var configSnapshot: String
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var runner: RunnerIdentity?
+
+    public init(
+        id: BuildID, job: JobID, status: BuildStatus, failureKind: FailureKind? = nil,
+        exitCode: Int32? = nil, signal: String? = nil, error: String? = nil,
+        retval: String? = nil, attempt: Int = 1, reason: String = "", trigger: String = "cli",
+        configHash: String = "", configSnapshot: String = "{}", createdAt: Date,
+        startedAt: Date? = nil, finishedAt: Date? = nil, runner: RunnerIdentity? = nil
+    ) {
+        self.id = id
+        self.job = job
+        self.status = status
+        self.failureKind = failureKind
+        self.exitCode = exitCode
+        self.signal = signal
+        self.error = error
+        self.retval = retval
+        self.attempt = attempt
+        self.reason = reason
+        self.trigger = trigger
+        self.configHash = configHash
+        self.configSnapshot = configSnapshot
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.runner = runner
+    }
+
+    public var duration: TimeInterval? {
+        guard let startedAt, let finishedAt else { return nil }
+        return finishedAt.timeIntervalSince(startedAt)
+    }
+}
+
+/// Lineage: `build` consumed `consumed`, a build of `dependency`, whose
+/// return value was `retval` at the time (kept for early cutoff).
+public struct BuildInput: Sendable, Hashable {
+    public var build: BuildID
+    public var dependency: JobID
+    public var consumed: BuildID
+    public var retval: String?
+    /// True when `--pin` chose it.
+    public var pinned: Bool
+
+    public init(build: BuildID, dependency: JobID, consumed: BuildID, retval: String?, pinned: Bool = false) {
+        self.build = build
+        self.dependency = dependency
+        self.consumed = consumed
+        self.retval = retval
+        self.pinned = pinned
+    }
+}
+
+/// What the planner needs to know of one job.
+public struct JobState: Sendable, Hashable {
+    public var latest: BuildRecord?
+    public var latestSuccessful: BuildRecord?
+    /// The newest successful build, or a newer skipped build after it.
+    public var lastCheck: BuildRecord?
+    /// What the last check consumed (for a skip: what the skip consumed).
+    public var lastCheckInputs: [BuildInput]
+    /// A build of this job is `created` or `running` now.
+    public var isRunning: Bool
+
+    public init(
+        latest: BuildRecord? = nil, latestSuccessful: BuildRecord? = nil,
+        lastCheck: BuildRecord? = nil, lastCheckInputs: [BuildInput] = [], isRunning: Bool = false
+    ) {
+        self.latest = latest
+        self.latestSuccessful = latestSuccessful
+        self.lastCheck = lastCheck
+        self.lastCheckInputs = lastCheckInputs
+        self.isRunning = isRunning
+    }
+}
+
+/// The stream a log entry came from.
+public enum LogStream: String, Sendable, Hashable, CaseIterable, Codable {
+    case stdout, stderr
+    /// A directive line (`@log`) or a message of jcrun's own about the build.
+    case jcrun
+}
+
+public enum LogLevel: String, Sendable, Hashable, CaseIterable, Codable, Comparable {
+    case debug, info, warning, error, critical
+
+    private var rank: Int { Self.allCases.firstIndex(of: self)! }
+    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rank < b.rank }
+}
+
+/// One line of a build's log.
+public struct LogEntry: Sendable, Hashable {
+    public var build: BuildID
+    /// Increasing within a build, from 1.
+    public var seq: Int64
+    public var time: Date
+    public var stream: LogStream
+    public var level: LogLevel
+    /// The line as UTF-8 text (invalid bytes replaced for display).
+    public var text: String
+    /// The exact bytes, kept only when they are not valid UTF-8.
+    public var raw: [UInt8]?
+    /// The line goes on in the next entry (a piece of a very long line).
+    public var continued: Bool
+
+    public init(
+        build: BuildID, seq: Int64, time: Date, stream: LogStream, level: LogLevel,
+        text: String, raw: [UInt8]? = nil, continued: Bool = false
+    ) {
+        self.build = build
+        self.seq = seq
+        self.time = time
+        self.stream = stream
+        self.level = level
+        self.text = text
+        self.raw = raw
+        self.continued = continued
+    }
+}
+
+/// One node of a build's progress tree, as stored: one row per group path.
+public struct ProgressRecord: Sendable, Hashable {
+    public var build: BuildID
+    /// Empty for the top level.
+    public var group: [String]
+    public var current: Int
+    /// nil for `?`.
+    public var total: Int?
+    public var status: String?
+    public var updatedAt: Date
+
+    public init(build: BuildID, group: [String], current: Int, total: Int?, status: String?, updatedAt: Date) {
+        self.build = build
+        self.group = group
+        self.current = current
+        self.total = total
+        self.status = status
+        self.updatedAt = updatedAt
+    }
+}
+
+public struct BuildQuery: Sendable, Hashable {
+    public var job: JobID?
+    public var status: BuildStatus?
+    public var since: Date?
+    public var limit: Int?
+    /// Newest first when true.
+    public var newestFirst: Bool
+
+    public init(job: JobID? = nil, status: BuildStatus? = nil, since: Date? = nil, limit: Int? = nil, newestFirst: Bool = true) {
+        self.job = job
+        self.status = status
+        self.since = since
+        self.limit = limit
+        self.newestFirst = newestFirst
+    }
+}
+
+public struct LogQuery: Sendable, Hashable {
+    public var build: BuildID
+    public var minimumLevel: LogLevel?
+    public var stream: LogStream?
+    public var since: Date?
+    public var until: Date?
+    /// Entries with `seq` greater than this (for `--follow`).
+    public var afterSeq: Int64?
+    public var limit: Int?
+    /// Take the last `limit` entries instead of the first (log tails).
+    public var tail: Bool
+
+    public init(
+        build: BuildID, minimumLevel: LogLevel? = nil, stream: LogStream? = nil,
+        since: Date? = nil, until: Date? = nil, afterSeq: Int64? = nil, limit: Int? = nil, tail: Bool = false
+    ) {
+        self.build = build
+        self.minimumLevel = minimumLevel
+        self.stream = stream
+        self.since = since
+        self.until = until
+        self.afterSeq = afterSeq
+        self.limit = limit
+        self.tail = tail
+    }
+}
+
+public struct PruneRequest: Sendable, Hashable {
+    public var olderThan: Date
+    public var job: JobID?
+    /// Keep at least this many newest builds per job.
+    public var keep: Int
+    /// Delete log lines only, keep the builds.
+    public var logsOnly: Bool
+    /// With `logsOnly`: delete entries at this level and below.
+    public var level: LogLevel?
+    public var vacuum: Bool
+
+    public init(olderThan: Date, job: JobID? = nil, keep: Int = 0, logsOnly: Bool = false, level: LogLevel? = nil, vacuum: Bool = false) {
+        self.olderThan = olderThan
+        self.job = job
+        self.keep = keep
+        self.logsOnly = logsOnly
+        self.level = level
+        self.vacuum = vacuum
+    }
+}
+
+public struct PruneResult: Sendable, Hashable {
+    public var buildsDeleted: Int
+    public var logLinesDeleted: Int
+
+    public init(buildsDeleted: Int, logLinesDeleted: Int) {
+        self.buildsDeleted = buildsDeleted
+        self.logLinesDeleted = logLinesDeleted
+    }
+}
+
+/// Everything that can go wrong with a store, each with what a user can do.
+public enum StoreError: Error, Sendable, Equatable {
+    /// The file is not an SQLite database.
+    case notADatabase(path: String)
+    /// An SQLite database, but not jcrun's.
+    case foreignDatabase(path: String)
+    /// Written by a newer jcrun (schema `found` > `supported`).
+    case newerSchema(path: String, found: Int, supported: Int)
+    /// An older schema, and the command may not migrate (read-only commands).
+    case needsMigration(path: String, found: Int, supported: Int)
+    /// Cannot open or create: permissions, missing folder, read-only file.
+    case unreachable(path: String, reason: String)
+    /// The disk is full (SQLITE_FULL).
+    case diskFull(path: String)
+    /// Any other engine error, with the engine's message.
+    case engine(message: String)
+    /// `delete` on a build that is created or running, or similar refusals.
+    case refused(String)
+    case noSuchBuild(BuildID)
+}
