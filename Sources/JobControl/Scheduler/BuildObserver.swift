@@ -1,0 +1,42 @@
+import Foundation
+
+/// Receives what the scheduler does, to draw it: the TTY tree, plain lines,
+/// JSON lines, JUnit, or a recording for tests. Calls arrive from worker
+/// threads but never concurrently (the scheduler serialises them).
+public protocol BuildObserver: AnyObject, Sendable {
+    func planned(_ plan: Plan)
+    /// A build row exists and its process is about to start.
+    func buildStarted(_ build: BuildRecord, job: Job)
+    /// Something the running build produced (secrets already masked).
+    func buildEvent(_ build: BuildRecord, _ event: RunEvent)
+    func buildFinished(_ build: BuildRecord)
+    func runFinished(_ summary: RunSummary)
+}
+
+/// How a run went, for the summary and the exit code.
+public struct RunSummary: Sendable {
+    /// Every build started in this run, in start order (retried attempts included).
+    public var builds: [BuildRecord]
+    /// Planned jobs that did not start, with why (`dependency 'x' failed`,
+    /// `stopped after a failure`, `interrupted`, `lock not obtained`).
+    public var notRun: [(job: JobID, why: String)]
+    public var leftOut: [LeftOut]
+    /// Signal number when jcrun was interrupted.
+    public var interruptedBy: Int32?
+    public var lockNotObtained: Bool
+    public var startedAt: Date
+    public var finishedAt: Date
+
+    public init(
+        builds: [BuildRecord] = [], notRun: [(job: JobID, why: String)] = [], leftOut: [LeftOut] = [],
+        interruptedBy: Int32? = nil, lockNotObtained: Bool = false, startedAt: Date, finishedAt: Date
+    ) {
+        self.builds = builds
+        self.notRun = notRun
+        self.leftOut = leftOut
+        self.interruptedBy = interruptedBy
+        self.lockNotObtained = lockNotObtained
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+}
