@@ -1,0 +1,29 @@
+import Jinja
+import YAMLNodes
+
+/// Turns a mark in one file's rendered text into the template position that
+/// wrote it, as a `SourceLocation` with display paths.
+struct SourceLocator: Sendable {
+    /// The rendered text's origin map; nil for files that are not templates.
+    let rendered: (any RenderedText)?
+    /// The file's own display path (`jobs.d/x.yaml`, `jcrun.yaml`).
+    let file: String
+    /// Template name (as the engine reports it) to display path.
+    let displayName: @Sendable (String) -> String
+
+    func location(_ mark: Mark) -> SourceLocation {
+        guard let rendered else { return SourceLocation(file: file, line: mark.line, column: mark.column) }
+        let origin = rendered.origin(line: mark.line, column: mark.column)
+        let context = origin.frames.map { frame in
+            let at = frame.definedAt
+            return "(in \(frame.what) from \(displayName(at.file)):\(at.line):\(at.column))"
+        }
+        return SourceLocation(
+            file: displayName(origin.position.file), line: origin.position.line,
+            column: origin.position.column, context: context.joined(separator: " "))
+    }
+
+    func location(of position: SourcePosition) -> SourceLocation {
+        SourceLocation(file: displayName(position.file), line: position.line, column: position.column)
+    }
+}
