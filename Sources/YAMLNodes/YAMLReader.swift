@@ -6,7 +6,8 @@ import CYaml
 /// expanded by sharing the anchored node (Swift's copy-on-write keeps that
 /// cheap), and the number of nodes an expansion would produce is counted as we
 /// go, so an alias bomb is refused after a few events instead of after filling
-/// memory. Merge keys (`<<`) are applied when their mapping ends.
+/// memory. `nodeLimit` bounds the nodes aliases add, not the nodes written.
+/// Merge keys (`<<`) are applied when their mapping ends.
 ///
 /// - Throws: `YAMLError`: `.syntax` (libyaml's message; tabs in indentation
 ///   get a clearer one), `.duplicateKey`, `.unknownAnchor`, `.tooManyNodes`,
@@ -52,7 +53,9 @@ private func throwInvalid(line: Int, column: Int) throws -> String {
 private struct YAMLReader {
     let bytes: UnsafeBufferPointer<UInt8>
     let nodeLimit: Int
-    /// Nodes produced so far, aliases counted at their expanded size.
+    /// Nodes produced by expanding aliases so far. Written nodes are not
+    /// counted: their number is bounded by the text's size, and a large but
+    /// honest file must not hit the limit.
     var nodeCount = 0
     var anchors: [String: (node: Node, size: Int)] = [:]
     var stack: [Frame] = []
@@ -139,12 +142,10 @@ private struct YAMLReader {
     }
 
     mutating func push(_ frame: Frame) throws {
-        try count(1, at: frame.mark)
         stack.append(frame)
     }
 
     mutating func add(_ node: Node, size: Int, anchor: UnsafeMutablePointer<yaml_char_t>?) throws {
-        try count(size, at: node.mark)
         try finish(node, size: size, anchor: cString(anchor))
     }
 
@@ -233,6 +234,8 @@ private struct YAMLReader {
         return style == .plain && node.tag == nil
     }
 
+    static let tabMessage = "a tab character in indentation; YAML indents with spaces only"
+
     func syntaxError(_ parser: yaml_parser_t) -> YAMLError {
         let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
         let context = parser.context.map { String(cString: $0) }
@@ -243,12 +246,9 @@ private struct YAMLReader {
         let mark = Mark(
             line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
         let offset = Int(parser.problem_mark.index)
-        if problem.hasPrefix("found character that cannot start any token"), offset < bytes.count,
-            bytes[offset] == UInt8(ascii: "\t")
-        {
-            return .syntax(
-                message: "found a tab character where YAML expects spaces; indent with spaces, not tabs",
-                context: nil, at: mark)
+        let atTab = offset < bytes.count && bytes[offset] == UInt8(ascii: "\t")
+        if problem.contains("tab character") || atTab && problem.hasPrefix("found character that cannot start") {
+            return .syntax(message: Self.tabMessage, context: nil, at: mark)
         }
         return .syntax(message: problem, context: context, at: mark)
     }

@@ -128,11 +128,14 @@ func scalarStylesAreKept(source: String, expected: ScalarStyle) throws {
     }
 }
 
-@Test func tabIndentationGetsAClearMessage() {
+@Test(arguments: [
+    ("jobs:\n\t- id: a\n", Mark(line: 2, column: 1)),
+    ("jobs:\n  - id: a\n\tcommand: x\n", Mark(line: 3, column: 1)),
+])
+func tabIndentationGetsAClearMessage(source: String, mark: Mark) {
     let expected = YAMLError.syntax(
-        message: "found a tab character where YAML expects spaces; indent with spaces, not tabs",
-        context: nil, at: Mark(line: 2, column: 1))
-    #expect(throws: expected) { try parseYAML("jobs:\n\t- id: a\n") }
+        message: "a tab character in indentation; YAML indents with spaces only", context: nil, at: mark)
+    #expect(throws: expected) { try parseYAML(source) }
 }
 
 @Test func libyamlSyntaxErrorsCarryTheirMark() {

@@ -59,7 +59,11 @@ struct JobDecoder {
     /// The fields of one mapping; `known` limits the keys (jobs or defaults).
     func fields(of node: Node, known: [String], place: String) -> JobFields? {
         guard let pairs = reader.mapping(node, field: place == "defaults" ? "defaults" : "jobs") else { return nil }
-        reader.checkKeys(pairs, known: known, place: place)
+        let id = pairs.first { $0.key == "id" }.flatMap { pair -> String? in
+            if case .scalar(let text, _) = pair.value.kind { return text }
+            return nil
+        }
+        reader.checkKeys(pairs, known: known, place: id.map { "job '\($0)'" } ?? place)
         var fields = JobFields()
         for (key, _, value) in pairs where known.contains(key) {
             if !read(key, value, into: &fields) { fields.failedKeys.insert(key) }
