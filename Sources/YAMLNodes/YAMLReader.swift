@@ -173,19 +173,21 @@ private struct YAMLReader {
     /// Merged pairs take the place of the `<<` key.
     func pairs(of frame: Frame) throws -> [Node.Pair] {
         let items = frame.items
-        var explicit: [String: Mark] = [:]
-        var hasMerge = false
+        let hasMerge = try checkDuplicateKeys(items)
+        guard hasMerge else {
+            var result: [Node.Pair] = []
+            result.reserveCapacity(items.count / 2)
+            var index = 0
+            while index + 1 < items.count {
+                result.append(Node.Pair(key: items[index], value: items[index + 1]))
+                index += 2
+            }
+            return result
+        }
+        var explicit: Set<String> = []
         var index = 0
         while index + 1 < items.count {
-            let key = items[index]
-            if isMergeKey(key) {
-                hasMerge = true
-            } else if case .scalar(let text, _) = key.kind {
-                if let first = explicit[text] {
-                    throw YAMLError.duplicateKey(text, at: key.mark, first: first)
-                }
-                explicit[text] = key.mark
-            }
+            if !isMergeKey(items[index]), case .scalar(let text, _) = items[index].kind { explicit.insert(text) }
             index += 2
         }
         var result: [Node.Pair] = []
@@ -195,7 +197,7 @@ private struct YAMLReader {
         while index + 1 < items.count {
             let key = items[index], value = items[index + 1]
             index += 2
-            guard hasMerge, isMergeKey(key) else {
+            guard isMergeKey(key) else {
                 result.append(Node.Pair(key: key, value: value))
                 continue
             }
@@ -204,12 +206,46 @@ private struct YAMLReader {
                     result.append(pair)
                     continue
                 }
-                if explicit[text] != nil || merged.contains(text) { continue }
+                if explicit.contains(text) || merged.contains(text) { continue }
                 merged.insert(text)
                 result.append(pair)
             }
         }
         return result
+    }
+
+    /// Refuses a key written twice; says whether there is a merge key.
+    ///
+    /// Small mappings (most job mappings) are checked by comparing keys
+    /// pairwise, which is faster than hashing every key into a dictionary.
+    func checkDuplicateKeys(_ items: [Node]) throws -> Bool {
+        var hasMerge = false
+        let keyCount = items.count / 2
+        if keyCount <= 12 {
+            for i in 0..<keyCount {
+                let key = items[2 * i]
+                if isMergeKey(key) { hasMerge = true; continue }
+                guard case .scalar(let text, _) = key.kind else { continue }
+                for j in 0..<i {
+                    let earlier = items[2 * j]
+                    if case .scalar(text, _) = earlier.kind, !isMergeKey(earlier) {
+                        throw YAMLError.duplicateKey(text, at: key.mark, first: earlier.mark)
+                    }
+                }
+            }
+            return hasMerge
+        }
+        var seen: [String: Mark] = [:]
+        seen.reserveCapacity(keyCount)
+        for i in 0..<keyCount {
+            let key = items[2 * i]
+            if isMergeKey(key) { hasMerge = true; continue }
+            guard case .scalar(let text, _) = key.kind else { continue }
+            if let first = seen.updateValue(key.mark, forKey: text) {
+                throw YAMLError.duplicateKey(text, at: key.mark, first: first)
+            }
+        }
+        return hasMerge
     }
 
     func mergedPairs(_ value: Node) throws -> [Node.Pair] {

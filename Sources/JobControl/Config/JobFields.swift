@@ -105,7 +105,7 @@ struct JobDecoder {
     /// A job id: checked and normalised to NFC.
     func id(_ node: Node) -> JobID? {
         guard let raw = reader.text(node, field: "id") else { return nil }
-        let id = raw.precomposedStringWithCanonicalMapping
+        let id = raw.nfc
         if let problem = jobIDProblem(id) {
             reader.fail(.invalidID(id, problem: problem, at: reader.at(node)))
             return nil
@@ -159,7 +159,7 @@ struct JobDecoder {
         case nil:
             return .text(value)
         case "!retval":
-            let job = value.precomposedStringWithCanonicalMapping
+            let job = value.nfc
             uses.append(JobFields.RetvalUse(job: job, at: reader.at(node), envName: envName))
             return .retval(job)
         case "!secret":
@@ -212,7 +212,7 @@ struct JobDecoder {
         var sources: [JobID: SourceLocation] = [:]
         let ids = reader.list(node, field: "dependencies", expected: "a list of job ids") { item -> JobID? in
             guard let id = reader.text(item, field: "dependencies") else { return nil }
-            let normalised = id.precomposedStringWithCanonicalMapping
+            let normalised = id.nfc
             if sources[normalised] == nil { sources[normalised] = reader.at(item) }
             return normalised
         }
@@ -250,4 +250,11 @@ public func jobIDProblem(_ id: String) -> String? {
         return "an id must not be all digits (digits name a build)"
     }
     return nil
+}
+
+extension String {
+    /// The text normalised to NFC; ASCII text (most ids) is returned as is.
+    var nfc: String {
+        utf8.allSatisfy { $0 < 0x80 } ? self : precomposedStringWithCanonicalMapping
+    }
 }

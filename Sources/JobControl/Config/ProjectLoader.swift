@@ -120,14 +120,14 @@ public struct ProjectLoader {
         do {
             rendered = try environment.render(templateNamed: name)
         } catch let error as TemplateError {
-            let at = templateLocator(nil, file: path).location(of: error.position)
+            let at = templateLocator(nil, file: path, templateName: name).location(of: error.position)
             collector.add(.template(message: error.message, suggestion: error.suggestion, at: at))
             return []
         } catch {
             collector.add(.unreadable(path: path, reason: reason(error)))
             return []
         }
-        let locator = templateLocator(rendered, file: path)
+        let locator = templateLocator(rendered, file: path, templateName: name)
         let documents: [Node]
         do {
             documents = try parseYAML(rendered.text)
@@ -219,13 +219,17 @@ public struct ProjectLoader {
         SourceLocator(rendered: nil, file: file, displayName: { $0 })
     }
 
-    private func templateLocator(_ rendered: (any RenderedText)?, file: String) -> SourceLocator {
+    private func templateLocator(
+        _ rendered: (any RenderedText)?, file: String, templateName: String
+    ) -> SourceLocator {
         let jobsPath = jobsDir.path
         let base = base
-        return SourceLocator(rendered: rendered, file: file) { name in
+        var locator = SourceLocator(rendered: rendered, file: file) { name in
             let path = name.hasPrefix("/") ? name : jobsPath + "/" + name
             return displayPath(path, relativeTo: base)
         }
+        locator.templateName = templateName
+        return locator
     }
 
     private func reason(_ error: Error) -> String {

@@ -8,6 +8,9 @@ struct SourceLocator: Sendable {
     let rendered: (any RenderedText)?
     /// The file's own display path (`jobs.d/x.yaml`, `jcrun.yaml`).
     let file: String
+    /// The name the template engine gives this file (`x.yaml`); its
+    /// positions are shown as `file` without asking `displayName`.
+    var templateName: String = ""
     /// Template name (as the engine reports it) to display path.
     let displayName: @Sendable (String) -> String
 
@@ -18,8 +21,9 @@ struct SourceLocator: Sendable {
             let at = frame.definedAt
             return "(in \(frame.what) from \(displayName(at.file)):\(at.line):\(at.column))"
         }
+        let name = origin.position.file
         return SourceLocation(
-            file: displayName(origin.position.file), line: origin.position.line,
+            file: name == templateName ? file : displayName(name), line: origin.position.line,
             column: origin.position.column, context: context.joined(separator: " "))
     }
 
