@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import JobControl
+import Jinja
+import YAMLNodes
 
 /// A throw-away project under /tmp: `files` maps paths (`jobs.d/a.yaml`,
 /// `jcrun.yaml`) to their text.
@@ -352,4 +354,47 @@ func pathsAreShownRelativeToTheCurrentFolder(expected: String, base: String, pat
     #expect(closestMatch(to: "titel", among: JobFields.jobKeys) == "title")
     #expect(closestMatch(to: "dependecies", among: JobFields.jobKeys) == "dependencies")
     #expect(closestMatch(to: "zzz", among: JobFields.jobKeys) == nil)
+}
+
+@Test func anchorsAndMergeKeysShareSettingsBetweenJobs() throws {
+    let set = try jobs("""
+        jobs:
+          - &base
+            id: a
+            command: run
+            env: &env {A: "1", B: "2"}
+            retries: 3
+          - <<: *base
+            id: b
+            env:
+              <<: *env
+              B: own
+
+        """)
+    let b = try #require(set["b"])
+    #expect(b.retries == 3 && b.command == .shell("run"))
+    #expect(b.env.map(\.name) == ["A", "B"])
+    #expect(b.env.map(\.value) == [.text("1"), .text("own")])
+}
+
+/// Rendered text whose every position came from line 4 of a macro called at 12:3.
+private struct MacroText: RenderedText {
+    var text = ""
+    func origin(line: Int, column: Int) -> Origin {
+        Origin(
+            position: SourcePosition(file: "sites.yaml", line: 12, column: 3),
+            frames: [
+                Origin.Frame(
+                    what: "macro 'site'", definedAt: SourcePosition(file: "_macros.j2", line: 4, column: 5),
+                    calledFrom: SourcePosition(file: "sites.yaml", line: 12, column: 3))
+            ])
+    }
+}
+
+@Test func aLocationInMacroTextNamesTheCallAndTheMacro() {
+    let locator = SourceLocator(rendered: MacroText(), file: "jobs.d/sites.yaml", templateName: "sites.yaml") {
+        "jobs.d/" + $0
+    }
+    let location = locator.location(Mark(line: 30, column: 9))
+    #expect(location.description == "jobs.d/sites.yaml:12:3 (in macro 'site' from jobs.d/_macros.j2:4:5)")
 }

@@ -224,12 +224,10 @@ public struct ProjectLoader {
     ) -> SourceLocator {
         let jobsPath = jobsDir.path
         let base = base
-        var locator = SourceLocator(rendered: rendered, file: file) { name in
+        return SourceLocator(rendered: rendered, file: file, templateName: templateName) { name in
             let path = name.hasPrefix("/") ? name : jobsPath + "/" + name
             return displayPath(path, relativeTo: base)
         }
-        locator.templateName = templateName
-        return locator
     }
 
     private func reason(_ error: Error) -> String {

@@ -10,9 +10,19 @@ struct SourceLocator: Sendable {
     let file: String
     /// The name the template engine gives this file (`x.yaml`); its
     /// positions are shown as `file` without asking `displayName`.
-    var templateName: String = ""
+    let templateName: String
     /// Template name (as the engine reports it) to display path.
     let displayName: @Sendable (String) -> String
+
+    init(
+        rendered: (any RenderedText)?, file: String, templateName: String = "",
+        displayName: @escaping @Sendable (String) -> String
+    ) {
+        self.rendered = rendered
+        self.file = file
+        self.templateName = templateName
+        self.displayName = displayName
+    }
 
     func location(_ mark: Mark) -> SourceLocation {
         guard let rendered else { return SourceLocation(file: file, line: mark.line, column: mark.column) }
