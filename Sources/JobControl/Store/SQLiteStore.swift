@@ -121,16 +121,19 @@ public final class SQLiteStore: BuildStore {
         }
     }
 
-    /// `mkdir -p` of the file's folder.
+    /// `mkdir -p` of the file's folder, with the system's reason on failure.
     private static func makeFolder(for path: String) throws {
         let folder = (path as NSString).deletingLastPathComponent
-        guard !folder.isEmpty else { return }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            let reason = (error as NSError).localizedFailureReason ?? "\(error)"
-            throw StoreError.unreachable(
-                path: path, reason: "cannot create the folder '\(folder)': \(lowercasedFirst(reason))")
+        var partial = folder.hasPrefix("/") ? "" : "."
+        for component in folder.split(separator: "/") {
+            partial += "/" + component
+            var info = stat()
+            if stat(partial, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR { continue }
+            if mkdir(partial, 0o777) != 0 && errno != EEXIST {
+                let reason = lowercasedFirst(String(cString: strerror(errno)))
+                throw StoreError.unreachable(
+                    path: path, reason: "cannot create the folder '\(folder)': \(reason)")
+            }
         }
     }
 
