@@ -119,12 +119,8 @@ extension ProtocolParser {
     static func parseProgressJSON(_ text: UnsafeBufferPointer<UInt8>) -> ParsedLine {
         do {
             let json = try JSONDecoder().decode(JSONProgress.self, from: Data(buffer: text))
-            if json.current < 0 { throw Problem(description: "'current' must not be negative") }
-            if let total = json.total?.value, total < 0 {
-                throw Problem(description: "'total' must not be negative")
-            }
             let update = ProgressUpdate(
-                group: json.group ?? [], current: json.current, total: json.total?.value,
+                group: json.group ?? [], current: json.current, total: json.total,
                 status: json.status)
             return .progress(update)
         } catch let problem as Problem {
@@ -156,24 +152,39 @@ extension ProtocolParser {
 private struct JSONProgress: Decodable {
     var group: [String]?
     var current: Int
-    var total: Total?
+    var total: Int?
     var status: String?
 
-    /// A number, or `"?"`/`null` for unknown.
-    struct Total: Decodable {
-        var value: Int?
+    enum CodingKeys: String, CodingKey {
+        case group, current, total, status
+    }
 
-        init(from decoder: Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() {
-                value = nil
-            } else if let number = try? container.decode(Int.self) {
-                value = number
-            } else if try container.decode(String.self) == "?" {
-                value = nil
-            } else {
-                throw ProtocolParser.Problem(description: "'total' must be a non-negative integer or \"?\"")
-            }
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        group = try container.decodeIfPresent([String].self, forKey: .group)
+        status = try container.decodeIfPresent(String.self, forKey: .status)
+        guard container.contains(.current) else {
+            throw ProtocolParser.Problem(description: "JSON form needs 'current'")
         }
+        guard let current = try Self.figure(container, .current, unknownAllowed: false) else {
+            throw ProtocolParser.Problem(description: "'current' must be a non-negative integer")
+        }
+        self.current = current
+        total = container.contains(.total) ? try Self.figure(container, .total, unknownAllowed: true) : nil
+    }
+
+    /// A non-negative integer, or nil for `"?"` and `null` when allowed.
+    static func figure(
+        _ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys, unknownAllowed: Bool
+    ) throws -> Int? {
+        let expected = unknownAllowed ? "a non-negative integer or \"?\"" : "a non-negative integer"
+        let wrong = ProtocolParser.Problem(description: "'\(key.rawValue)' must be \(expected)")
+        if unknownAllowed, try container.decodeNil(forKey: key) { return nil }
+        if let number = try? container.decode(Int.self, forKey: key) {
+            if number < 0 { throw ProtocolParser.Problem(description: "'\(key.rawValue)' must not be negative") }
+            return number
+        }
+        if unknownAllowed, (try? container.decode(String.self, forKey: key)) == "?" { return nil }
+        throw wrong
     }
 }
