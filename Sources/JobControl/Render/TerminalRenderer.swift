@@ -172,7 +172,7 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
         }
         if state.build.attempt > 1 { header += " [attempt \(state.build.attempt)]" }
         guard !state.tree.isEmpty else { return [header] }
-        let barWidth = max(5, min(20, width / 5))
+        let barWidth = max(5, min(20, (width + 1) / 5))
         return [header] + state.tree.lines(barWidth: barWidth, palette: palette).map { "    " + $0 }
     }
 
