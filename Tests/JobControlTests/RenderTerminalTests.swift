@@ -24,7 +24,7 @@ struct RenderTerminalTests {
         #expect(output.writes.count == 1)
         #expect(output.text == [
             "[1/1] crawl #7 running 12.0s, about 18.0s left",
-            "    [####----------------]  37% 150/400 Total",
+            "    [#######-------------]  37% 150/400 Total",
             "    |-- [##########----------]  50% 100/200 http://example.com/foo.zip",
             "    |   |-- [####################] 100% 100/100 downloading",
             "    |   '-- [--------------------]   0% 0/100 extracting",
