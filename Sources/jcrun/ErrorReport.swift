@@ -13,7 +13,7 @@ enum ErrorReport {
     static func describe(_ error: Error) -> (message: String, status: Int32) {
         switch error {
         case let error as CLIError: return describe(error)
-        case let error as StoreError: return (describe(error), 2)
+        case let error as StoreError: return (String(describing: error), 2)
         default:
             return ("unexpected error: \(error); \(bugNote)", 70)
         }
@@ -33,22 +33,6 @@ enum ErrorReport {
         case .notConfirmed: return ("not confirmed; nothing done", 2)
         case .failed(let message): return (message, 1)
         case .internalBug(let message): return ("\(message); \(bugNote)", 70)
-        }
-    }
-
-    private static func describe(_ error: StoreError) -> String {
-        switch error {
-        case .notADatabase(let path): return "\(path): not an SQLite database"
-        case .foreignDatabase(let path): return "\(path): an SQLite database, but not jcrun's"
-        case .newerSchema(let path, let found, let supported):
-            return "\(path): written by a newer jcrun (schema \(found), this jcrun knows up to \(supported))"
-        case .needsMigration(let path, let found, let supported):
-            return "\(path): schema \(found) is older than \(supported); run 'jcrun install' to migrate it"
-        case .unreachable(let path, let reason): return "\(path): cannot open the state database: \(reason)"
-        case .diskFull(let path): return "\(path): the disk is full"
-        case .engine(let message): return "state database: \(message)"
-        case .refused(let message): return message
-        case .noSuchBuild(let id): return "no build #\(id)"
         }
     }
 }

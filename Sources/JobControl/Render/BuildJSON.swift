@@ -28,15 +28,18 @@ public enum BuildJSON {
     public static func leftOut(_ item: LeftOut) -> JSONText {
         var object = JSONText()
         object.field("job", item.job)
-        switch item.why {
-        case .upToDate: object.field("why", "up_to_date")
-        case .protectedUsedAsIs(let build):
-            object.field("why", "protected_used_as_is")
-            object.field("build_id", build)
-        case .protectedWithoutBuild: object.field("why", "protected_without_build")
-        case .missingDependency: object.field("why", "missing_dependency")
-        }
+        object.field("why", leftOutReason(item.why))
+        if case .protectedUsedAsIs(let build) = item.why { object.field("build_id", build) }
         return object
+    }
+
+    /// The snake_case name of why a job was left out of a plan.
+    public static func leftOutReason(_ why: LeftOut.Why) -> String {
+        if why == .upToDate { return "up_to_date" }
+        if case .protectedUsedAsIs = why { return "protected_used_as_is" }
+        if why == .protectedWithoutBuild { return "protected_without_build" }
+        if why == .missingDependency { return "missing_dependency" }
+        return "protected_left_out"
     }
 
     public static func plan(_ plan: Plan) -> JSONText {

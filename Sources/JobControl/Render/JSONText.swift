@@ -86,7 +86,7 @@ public struct JSONText {
         return millis == 0 || millis == 1000 ? base + "Z" : base + String(format: ".%03dZ", millis)
     }
 
-    static func appendString(_ value: String, to text: inout String) {
+    public static func appendString(_ value: String, to text: inout String) {
         text += "\""
         var start = value.unicodeScalars.startIndex
         var index = start
