@@ -27,7 +27,7 @@ function read_inventory(file,   line, f, key) {
         split(line, f, "\t")
         n++; name[n] = f[1]; version[n] = f[2]; section[n] = f[3]; size[n] = f[4] + 0
         total_size += size[n]
-        key = tolower(f[6]); if (match(key, /<[^>]*>/)) key = substr(key, RSTART, RLENGTH)
+        key = tolower(f[6]); if (match(key, /<[^<>]*>$/)) key = substr(key, RSTART, RLENGTH)
         if (!(key in maint_count)) { maints++; maint_key[maints] = key; maint_name[key] = f[6] }
         maint_count[key]++
     }
