@@ -14,7 +14,10 @@ import Testing
 
     @Test func exitZeroAfterSkipIsSkippedWithTheReason() {
         let (outcome, log, _) = runScript("echo '@skip input unchanged'\nexit 0\n")
-        #expect(outcome == RunOutcome(termination: .exited(0), skipped: true, skipReason: "input unchanged"))
+        #expect(
+            outcome
+                == RunOutcome(termination: .exited(0), skipped: true, skipReason: "input unchanged")
+        )
         #expect(outcome.buildStatus == .successful || outcome.buildStatus == .skipped)
         #expect(outcome.buildStatus == .skipped)
         #expect(log.reported == [.skip(reason: "input unchanged")])
@@ -65,7 +68,9 @@ import Testing
     @Test func interruptSendsTheSignalThenKillsAfterGrace() {
         let control = RunControl()
         let script = "trap '' INT\necho waiting\nwhile :; do sleep 0.1; done\n"
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { control.interrupt(signal: SIGINT) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) {
+            control.interrupt(signal: SIGINT)
+        }
         let (outcome, log, _) = runScript(script, stopGrace: 1, control: control)
         #expect(outcome.termination == .interrupted(SIGINT))
         #expect(outcome.failureKind == .interrupted)
@@ -91,7 +96,10 @@ import Testing
     }
 
     @Test(arguments: [
-        (["nosuch-jcrun-program"], 127, "program 'nosuch-jcrun-program' not found in PATH (/usr/bin:/bin)"),
+        (
+            ["nosuch-jcrun-program"], 127,
+            "program 'nosuch-jcrun-program' not found in PATH (/usr/bin:/bin)"
+        ),
         (["/nonexistent/jcrun/prog"], 127, "program '/nonexistent/jcrun/prog' not found"),
     ])
     func aMissingProgramFailsToStart(argv: [String], code: Int32, message: String) {
@@ -107,7 +115,9 @@ import Testing
         let file = dir.write("plain.sh", "echo hi\n", executable: false)
         let spec = RunSpec(argv: [file], environment: baseEnvironment, workdir: dir.path)
         let outcome = ProcessLauncher().run(spec, control: RunControl()) { _ in }
-        #expect(outcome.termination == .startFailed(code: 126, message: "program '\(file)' is not executable"))
+        #expect(
+            outcome.termination
+                == .startFailed(code: 126, message: "program '\(file)' is not executable"))
     }
 
     @Test func aMissingWorkdirFailsWith126() {
@@ -116,7 +126,9 @@ import Testing
         for argv in [["true"], ["/bin/true"]] {
             let spec = RunSpec(argv: argv, environment: baseEnvironment, workdir: missing)
             let outcome = ProcessLauncher().run(spec, control: RunControl()) { _ in }
-            #expect(outcome.termination == .startFailed(code: 126, message: "workdir '\(missing)' does not exist"))
+            #expect(
+                outcome.termination
+                    == .startFailed(code: 126, message: "workdir '\(missing)' does not exist"))
         }
     }
 }
