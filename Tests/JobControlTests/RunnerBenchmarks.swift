@@ -53,6 +53,19 @@ struct RunnerBenchmarks {
                 time, 1e6 / time, counter.value, before, Self.peakRSSKiB()))
     }
 
+    @Test func sixtyMegabytesWithoutANewline() {
+        let counter = Counter()
+        let spec = RunSpec(
+            argv: ["/bin/sh", "-c", "head -c 60000000 /dev/zero | tr '\\0' x"],
+            environment: ["PATH": "/usr/bin:/bin"], workdir: "/tmp")
+        let before = Self.peakRSSKiB()
+        let time = Self.seconds { _ = ProcessLauncher().run(spec, control: RunControl()) { _ in counter.add() } }
+        print(
+            String(
+                format: "bench 60 MB on one line: %.3f s, %d events, peak RSS %d KiB before, %d KiB after",
+                time, counter.value, before, Self.peakRSSKiB()))
+    }
+
     @Test func progressParseRate() {
         let line = Array(
             "@progress 123/1000 http://example.com/foo.zip :: extracting -- file 123".utf8)

@@ -77,6 +77,40 @@ import Testing
         #expect(log.lines(.stdout) == ["waiting"])
     }
 
+    @Test func interruptReachesGrandchildrenAndKillsThoseThatIgnoreIt() throws {
+        let control = RunControl()
+        let script = """
+            sh -c 'trap "" TERM; echo $$ > stubborn.pid; while :; do sleep 0.1; done' &
+            sh -c 'trap "echo polite-got-term; exit 0" TERM; echo $$ > polite.pid; while :; do sleep 0.1; done' &
+            while [ ! -s stubborn.pid ] || [ ! -s polite.pid ]; do sleep 0.05; done
+            echo ready
+            wait
+            """
+        let ready = DispatchSemaphore(value: 0)
+        let log = EventLog()
+        let dir = ScratchDir()
+        let file = dir.write("job.sh", script)
+        let spec = RunSpec(
+            argv: ["/bin/sh", file], environment: baseEnvironment, workdir: dir.path, stopGrace: 1)
+        DispatchQueue.global().async {
+            ready.wait()
+            control.interrupt(signal: SIGTERM)
+        }
+        let outcome = ProcessLauncher().run(spec, control: control) { event in
+            log.append(event)
+            if event == .output(stream: .stdout, text: "ready", raw: nil, continued: false) {
+                ready.signal()
+            }
+        }
+        #expect(outcome.termination == .interrupted(SIGTERM))
+        #expect(Set(log.lines(.stdout)) == ["ready", "polite-got-term"])
+        for name in ["stubborn.pid", "polite.pid"] {
+            let text = try String(contentsOfFile: dir.path + "/" + name, encoding: .utf8)
+            let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(becomesDead(pid), "\(name)")
+        }
+    }
+
     @Test func interruptImmediatelyKillsAtOnce() {
         let control = RunControl()
         let script = "trap '' TERM\nwhile :; do sleep 0.1; done\n"
