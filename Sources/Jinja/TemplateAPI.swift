@@ -45,10 +45,28 @@ public struct Origin: Sendable, Hashable {
     public var position: SourcePosition
     /// Innermost-first chain of macro/include frames; empty for plain text.
     public var frames: [Frame]
+    /// Where the text was written in the innermost template (inside the macro
+    /// or included file); equal to `position` for plain text.
+    public var writtenAt: SourcePosition
 
-    public init(position: SourcePosition, frames: [Frame] = []) {
+    public init(position: SourcePosition, frames: [Frame] = [], writtenAt: SourcePosition? = nil) {
         self.position = position
         self.frames = frames
+        self.writtenAt = writtenAt ?? position
+    }
+
+    /// `jobs.d/sites.yaml:12:3 (in macro 'site' from jobs.d/_macros.j2:4:5)`:
+    /// the outer position, then each frame innermost first with the place
+    /// inside it that wrote the text.
+    public var described: String {
+        guard !frames.isEmpty else { return position.description }
+        var inside: [String] = []
+        var written = writtenAt
+        for frame in frames {
+            inside.append("in \(frame.what) from \(written)")
+            written = frame.calledFrom
+        }
+        return "\(position) (" + inside.joined(separator: ", ") + ")"
     }
 }
 
