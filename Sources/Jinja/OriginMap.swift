@@ -11,6 +11,7 @@ struct Segment {
 /// A macro call or include that output was written inside, linked to the one around it.
 struct FrameRecord {
     var macroName: String?
+    var isImport = false
     var definedSource: Int32
     var definedOffset: Int32
     var calledSource: Int32
@@ -47,7 +48,7 @@ struct OriginMap: Sendable {
         var index = index
         while index >= 0 {
             let record = frames[Int(index)]
-            let what = record.macroName.map { "macro '\($0)'" } ?? "include"
+            let what = FrameRecord.describe(macroName: record.macroName, isImport: record.isImport)
             chain.append(Origin.Frame(
                 what: what,
                 definedAt: sources[Int(record.definedSource)].position(of: Int(record.definedOffset)),
@@ -58,5 +59,11 @@ struct OriginMap: Sendable {
     }
 }
 
-extension FrameRecord: Sendable {}
+extension FrameRecord: Sendable {
+    /// `macro 'site'`, `include` or `import`, as `Origin.Frame.what` reads.
+    static func describe(macroName: String?, isImport: Bool) -> String {
+        if let macroName { return "macro '\(macroName)'" }
+        return isImport ? "import" : "include"
+    }
+}
 extension Segment: Sendable {}

@@ -98,10 +98,11 @@ struct Parser {
             case .text:
                 nodes.append(.text(start: token.offset, end: token.end))
             case .variableBegin:
+                let start = current.offset
                 let expr = try parseTuple()
                 guard current.kind == .variableEnd else { throw unexpected("'}}'") }
                 pos += 1
-                nodes.append(.output(expr, at: expr.offset >= 0 ? expr.offset : token.offset))
+                nodes.append(.output(expr, at: start))
             case .blockBegin:
                 let name = try expectName()
                 if endTags.contains(name.text) { return (nodes, name.text) }

@@ -73,8 +73,8 @@ final class Renderer {
 
     /// Runs `body` inside a macro call or include frame, with `template` current.
     private func withFrame<T>(
-        _ macroName: String?, template inner: Template, definedAt: Int, calledAt: Int,
-        _ body: () throws -> T
+        _ macroName: String?, importing: Bool = false, template inner: Template, definedAt: Int,
+        calledAt: Int, _ body: () throws -> T
     ) throws -> T {
         guard depth < Renderer.maximumDepth else {
             throw error("too many nested macro calls or includes (more than \(Renderer.maximumDepth))",
@@ -82,7 +82,7 @@ final class Renderer {
         }
         let innerIndex = index(of: inner.source)
         map.frames.append(FrameRecord(
-            macroName: macroName, definedSource: Int32(innerIndex),
+            macroName: macroName, isImport: importing, definedSource: Int32(innerIndex),
             definedOffset: Int32(truncatingIfNeeded: definedAt), calledSource: Int32(sourceIndex),
             calledOffset: Int32(truncatingIfNeeded: calledAt), parent: frame))
         let saved = (template, sourceIndex, frame)
@@ -94,7 +94,17 @@ final class Renderer {
             (template, sourceIndex, frame) = saved
             depth -= 1
         }
-        return try body()
+        do {
+            return try body()
+        } catch var error as TemplateError {
+            // Name the call that led into the frame, so an error inside a
+            // macro also says where the macro was called from.
+            error.frames.append(Origin.Frame(
+                what: FrameRecord.describe(macroName: macroName, isImport: importing),
+                definedAt: inner.source.position(of: definedAt),
+                calledFrom: saved.0.source.position(of: calledAt)))
+            throw error
+        }
     }
 
     // MARK: - Statements
@@ -334,7 +344,7 @@ final class Renderer {
         }
         let moduleScope = Scope(parent: withContext ? scope : globals)
         _ = try capture {
-            try withFrame(nil, template: imported, definedAt: 0, calledAt: offset) {
+            try withFrame(nil, importing: true, template: imported, definedAt: 0, calledAt: offset) {
                 try render(imported.nodes, in: moduleScope)
             }
         }

@@ -26,7 +26,7 @@ public struct SourcePosition: Sendable, Hashable, CustomStringConvertible {
 /// it, and the chain of macro calls or includes that led there, innermost first.
 public struct Origin: Sendable, Hashable {
     public struct Frame: Sendable, Hashable {
-        /// `"macro 'site'"` or `"include"`.
+        /// `"macro 'site'"`, `"include"` or `"import"`.
         public var what: String
         /// Where the macro was defined, or the include file's start.
         public var definedAt: SourcePosition
@@ -84,10 +84,17 @@ public struct TemplateError: Error, Sendable, Equatable {
     public var message: String
     /// "did you mean 'upper'?" material, already chosen by the engine.
     public var suggestion: String?
+    /// For an error inside a macro or an included file: the calls that led
+    /// there, innermost first (`position` is inside the innermost one).
+    public var frames: [Origin.Frame]
 
-    public init(position: SourcePosition, message: String, suggestion: String? = nil) {
+    public init(
+        position: SourcePosition, message: String, suggestion: String? = nil,
+        frames: [Origin.Frame] = []
+    ) {
         self.position = position
         self.message = message
         self.suggestion = suggestion
+        self.frames = frames
     }
 }
