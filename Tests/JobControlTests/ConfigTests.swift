@@ -345,11 +345,6 @@ func pathsAreShownRelativeToTheCurrentFolder(expected: String, base: String, pat
     #expect(displayPath(path, relativeTo: base) == expected)
 }
 
-@Test func retvalVariableNamesFollowTheProtocol() {
-    #expect(Job.retvalVariable(for: "crawl_example-com") == "JCRUN_RETVAL_CRAWL_EXAMPLE_COM")
-    #expect(Job.retvalVariable(for: "caf\u{E9}2") == "JCRUN_RETVAL_CAF_2")
-}
-
 @Test func closestMatchSuggestsTyposOnly() {
     #expect(closestMatch(to: "titel", among: JobFields.jobKeys) == "title")
     #expect(closestMatch(to: "dependecies", among: JobFields.jobKeys) == "dependencies")
