@@ -11,7 +11,7 @@
 #
 # A copyright file is machine-readable when its first paragraph has a
 # Format: field (copyright-format 1.0, or Format-Specification: of the
-# drafts). Each License: field's first line is split on " or ", " and ",
+# drafts). Each License: field's first line is split on " or ", " and ", " and/or ",
 # "|" and ","; a package counts once for each license it names.
 set -eu
 lib=$(dirname "$0")
