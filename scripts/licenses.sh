@@ -20,17 +20,18 @@ lib=$(dirname "$0")
 # shellcheck source=scripts/lib/common.sh
 . "$lib/lib/common.sh"
 
-inventory=$(json_field table "${INVENTORY:?INVENTORY must hold the inventory job\'s value}")
+need_value INVENTORY "the inventory job's value (!retval inventory)"
+inventory_table=$(json_field table "$INVENTORY")
 doc_dir=${DOC_DIR:-/usr/share/doc}
 table=out/licenses.tsv
-[ -f "$inventory" ] || die "the inventory table '$inventory' does not exist; rebuild the inventory job"
+[ -f "$inventory_table" ] || die "the inventory table '$inventory_table' does not exist; rebuild the inventory job"
 [ -d "$doc_dir" ] || die "the documentation folder '$doc_dir' does not exist (set vars.doc_dir in jcrun.yaml)"
 
 # The packages and their copyright files.
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/licenses.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 GROUP='' DOC_DIR="$doc_dir" DOC_FILE=copyright MARKER='' ROWS="$tmp/rows" \
-  awk -f scripts/lib/select.awk "$inventory" >"$tmp/files"
+  awk -f scripts/lib/select.awk "$inventory_table" >"$tmp/files"
 set -f
 IFS=$JC_NL
 # shellcheck disable=SC2046 # one argument per line of the list
