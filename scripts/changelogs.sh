@@ -45,8 +45,7 @@ unset IFS
 set +f
 
 # Skip when the same packages have the same changelogs as last time.
-if [ $# -eq 0 ]; then feed=/dev/null; else feed=''; fi
-fp=$({ cat "$tmp/rows"; cat -- ${feed:+"$feed"} "$@"; } |
+fp=$({ cat "$tmp/rows"; [ $# -eq 0 ] || cat -- "$@"; } |
   fingerprint scripts/changelogs.sh scripts/lib/select.awk scripts/lib/changelogs.awk)
 if [ -f "$table" ] && previous_matches "fingerprint=$fp" "table=$table" "table_sum=$(file_sum "$table")"; then
   jc_skip "the changelogs of group $group are unchanged"
