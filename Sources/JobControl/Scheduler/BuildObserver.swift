@@ -24,13 +24,18 @@ public struct RunSummary: Sendable {
     /// Signal number when jcrun was interrupted.
     public var interruptedBy: Int32?
     public var lockNotObtained: Bool
+    /// jcrun's own errors during the run (the store or the lock folder
+    /// failed), one line each; they make the exit code 2.
+    public var errors: [String]
     public var startedAt: Date
     public var finishedAt: Date
 
     public init(
         builds: [BuildRecord] = [], notRun: [(job: JobID, why: String)] = [], leftOut: [LeftOut] = [],
-        interruptedBy: Int32? = nil, lockNotObtained: Bool = false, startedAt: Date, finishedAt: Date
+        interruptedBy: Int32? = nil, lockNotObtained: Bool = false, errors: [String] = [],
+        startedAt: Date, finishedAt: Date
     ) {
+        self.errors = errors
         self.builds = builds
         self.notRun = notRun
         self.leftOut = leftOut
