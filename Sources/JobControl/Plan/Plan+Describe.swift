@@ -16,7 +16,7 @@ extension Plan {
         var current = job
         var seen: Set<JobID> = []
         while let build = byJob[current], seen.insert(current).inserted {
-            lines.append(build.describe())
+            lines.append("\(build.job): \(build.reason)")
             switch build.reason {
             case .dependencyInPlan(let dep), .reverseDependency(let dep): current = dep
             default: return lines
@@ -34,7 +34,8 @@ extension PlannedBuild {
     func describe() -> String {
         guard let condition else { return "\(job): \(reason)" }
         let names = condition.dependencies.map { "'\($0)'" }.joined(separator: ", ")
-        return "\(job): \(reason) (up to date if \(names) bring no new value)"
+        let verb = condition.dependencies.count == 1 ? "brings" : "bring"
+        return "\(job): \(reason) (up to date if \(names) \(verb) no new value)"
     }
 }
 

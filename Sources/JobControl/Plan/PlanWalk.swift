@@ -35,10 +35,6 @@ struct PlanWalk {
     mutating func decide(_ id: JobID) {
         guard let job = jobs[id] else { return }
         let isNamed = scope.named.contains(id)
-        if scope.protectedRevdeps.contains(id) && !isNamed {
-            leftOut.append(LeftOut(job: id, why: .protectedLeftOut))
-            return
-        }
         if request.noDeps && isNamed { noteMissingDependencies(of: job) }
         let sideEffect = !isNamed && !scope.revdeps.contains(id)
 

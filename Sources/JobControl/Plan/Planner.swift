@@ -24,7 +24,9 @@ public struct Planner: Sendable {
         if !walk.protectedToConfirm.isEmpty && !request.allowProtected {
             throw PlanError.protectedNeedsConfirmation(walk.protectedToConfirm.sorted())
         }
-        return Plan(builds: walk.builds, leftOut: walk.leftOut + walk.missing)
+        let passedOver = scope.protectedRevdeps.subtracting(scope.all).sorted()
+        let protected = passedOver.map { LeftOut(job: $0, why: .protectedLeftOut) }
+        return Plan(builds: walk.builds, leftOut: walk.leftOut + protected + walk.missing)
     }
 
     /// `plan(_:jobs:states:now:)` with the states and pinned builds read from `store`.
