@@ -2,7 +2,7 @@ import Foundation
 
 /// How jcrun exits (DESIGN.md, "Exit codes"). When several apply, the one
 /// with the highest precedence wins: signal, 70, 2, 1, 3, 75, 0.
-public enum ExitStatus: Sendable, Hashable {
+public enum ExitReason: Sendable, Hashable {
     case success
     /// A job's lock was not obtained (`--no-wait`, or `--lock-timeout` passed).
     case lockNotObtained
@@ -33,15 +33,15 @@ public enum ExitStatus: Sendable, Hashable {
     public var code: Int32 { codeAndPrecedence.code }
 
     /// The status that wins when both apply.
-    public func combined(with other: ExitStatus) -> ExitStatus {
+    public func combined(with other: ExitReason) -> ExitReason {
         other.codeAndPrecedence.precedence > codeAndPrecedence.precedence ? other : self
     }
 }
 
 extension RunSummary {
     /// Every status this run calls for, combined by precedence.
-    public var exitStatus: ExitStatus {
-        var status = ExitStatus.success
+    public var exitReason: ExitReason {
+        var status = ExitReason.success
         if lockNotObtained { status = status.combined(with: .lockNotObtained) }
         let missing = leftOut.contains { $0.why == .missingDependency || $0.why == .protectedWithoutBuild }
         if missing { status = status.combined(with: .missingDependency) }
@@ -51,7 +51,7 @@ extension RunSummary {
         return status
     }
 
-    public var exitCode: Int32 { exitStatus.code }
+    public var exitCode: Int32 { exitReason.code }
 
     /// Jobs whose last attempt in this run failed, in start order.
     public var failedJobs: [JobID] {
