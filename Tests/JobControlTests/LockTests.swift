@@ -75,13 +75,19 @@ import Testing
         let plan = try Planner().plan(request, jobs: jobs, store: store, now: testNow)
         let options = Scheduler.Options(workers: 1, lockDirectory: folder, lockWait: wait)
         let first = Scheduler(jobs: jobs, store: store, launcher: firstLauncher, options: options)
-        let second = Scheduler(jobs: jobs, store: store, launcher: secondLauncher, options: options)
+        let waiting = LockWaitObserver()
+        let second = Scheduler(
+            jobs: jobs, store: store, launcher: secondLauncher, observer: waiting, options: options)
         let firstBox = SummaryBox()
         let secondBox = SummaryBox()
         Thread { firstBox.set(first.run(plan)) }.start()
         #expect(gate.waitForArrivals(1))
         Thread { secondBox.set(second.run(plan)) }.start()
-        if case .noWait = wait { _ = secondBox.wait() }
+        if case .noWait = wait {
+            _ = secondBox.wait()
+        } else {
+            #expect(waiting.gate.waitForArrivals(1))
+        }
         gate.open()
         let firstSummary = try #require(firstBox.wait())
         let secondSummary = try #require(secondBox.wait())
@@ -120,4 +126,18 @@ import Testing
         #expect(summary.notRun.map { "\($0.job): \($0.why)" } == ["x: lock not obtained", "y: dependency 'x' was not run"])
         #expect(summary.exitCode == 75)
     }
+}
+
+/// Lets a test see that a scheduler waits for a lock.
+final class LockWaitObserver: BuildObserver, @unchecked Sendable {
+    let gate = Gate()
+
+    init() { gate.open() }
+
+    func planned(_ plan: Plan) {}
+    func buildStarted(_ build: BuildRecord, job: Job) {}
+    func buildEvent(_ build: BuildRecord, _ event: RunEvent) {}
+    func buildFinished(_ build: BuildRecord) {}
+    func runFinished(_ summary: RunSummary) {}
+    func waitingForLock(_ job: JobID) { gate.pass() }
 }

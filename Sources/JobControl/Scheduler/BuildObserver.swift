@@ -11,6 +11,13 @@ public protocol BuildObserver: AnyObject, Sendable {
     func buildEvent(_ build: BuildRecord, _ event: RunEvent)
     func buildFinished(_ build: BuildRecord)
     func runFinished(_ summary: RunSummary)
+    /// Another process holds `job`'s lock; the scheduler waits for it
+    /// (`--lock-timeout`). Optional: does nothing unless implemented.
+    func waitingForLock(_ job: JobID)
+}
+
+extension BuildObserver {
+    public func waitingForLock(_ job: JobID) {}
 }
 
 /// How a run went, for the summary and the exit code.

@@ -53,6 +53,7 @@ extension Scheduler {
         do { lock = try JobLock(directory: directory, job: job) } catch { return .failed("\(error)") }
         if lock.tryLock() { return .acquired(lock, waited: false) }
         guard case .wait(let timeout) = options.lockWait else { return .notObtained }
+        observer.send { $0.waitingForLock(job) }
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let stop: Bool = cond.withLock {
