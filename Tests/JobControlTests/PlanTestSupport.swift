@@ -38,6 +38,8 @@ final class MemoryStore: BuildStore, @unchecked Sendable {
     private(set) var progressRows: [ProgressRecord] = []
     private(set) var startedRunners: [BuildID: RunnerIdentity] = [:]
     private var nextID: BuildID = 1
+    /// Position of each build in `records`.
+    private var position: [BuildID: Int] = [:]
 
     /// Seeds a finished build of `job` (hash and snapshot of its current
     /// definition unless given), consuming `inputs` (dependency, build).
@@ -50,6 +52,7 @@ final class MemoryStore: BuildStore, @unchecked Sendable {
         lock.withLock {
             let id = nextID
             nextID += 1
+            position[id] = records.count
             records.append(
                 BuildRecord(
                     id: id, job: job.id, status: status, failureKind: kind, retval: retval,
@@ -72,6 +75,7 @@ final class MemoryStore: BuildStore, @unchecked Sendable {
                 id: id, job: build.job, status: build.status, attempt: build.attempt, reason: build.reason,
                 trigger: build.trigger, configHash: build.configHash, configSnapshot: build.configSnapshot,
                 createdAt: Date())
+            position[id] = records.count
             records.append(record)
             for input in build.inputs {
                 var row = input
@@ -91,12 +95,12 @@ final class MemoryStore: BuildStore, @unchecked Sendable {
 
     func finishBuild(_ id: BuildID, result: BuildResult) throws {
         try lock.withLock {
-            guard let index = records.firstIndex(where: { $0.id == id }) else { throw StoreError.noSuchBuild(id) }
+            guard let index = position[id] else { throw StoreError.noSuchBuild(id) }
             records[index].apply(result, at: Date())
         }
     }
 
-    func build(_ id: BuildID) throws -> BuildRecord? { lock.withLock { records.first { $0.id == id } } }
+    func build(_ id: BuildID) throws -> BuildRecord? { lock.withLock { position[id].map { records[$0] } } }
 
     func builds(_ query: BuildQuery) throws -> [BuildRecord] {
         lock.withLock {
@@ -131,7 +135,7 @@ final class MemoryStore: BuildStore, @unchecked Sendable {
     func consumers(of build: BuildID) throws -> [BuildInput] {
         lock.withLock { inputRows.filter { $0.consumed == build } }
     }
-    func deleteBuild(_ id: BuildID) throws { lock.withLock { records.removeAll { $0.id == id } } }
+    func deleteBuild(_ id: BuildID) throws { throw StoreError.refused("the test store does not delete") }
     func prune(_ request: PruneRequest) throws -> PruneResult { PruneResult(buildsDeleted: 0, logLinesDeleted: 0) }
     func reapDeadRunners() throws -> [BuildID] { [] }
 

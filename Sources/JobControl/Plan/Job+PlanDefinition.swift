@@ -5,14 +5,20 @@ import Foundation
 // the loader's, so the first run after the switch sees every job's definition changed.
 extension Job {
     /// The fields whose change outdates a job (JOBS.md), in the order messages name them.
-    static let hashedFields: [String] = ["command", "args", "env", "dependencies", "workdir"]
+    static let planHashedFields: [String] = ["command", "args", "env", "dependencies", "workdir"]
 
-    /// The job's definition as JSON text with sorted keys, secrets by name.
+    /// The job's hashed fields as canonical JSON (sorted keys, no spaces),
+    /// `!retval X` as `{"retval":"X"}` and `!secret N` as `{"secret":"N"}`.
     var planSnapshotJSON: String {
-        let object: [String: Any] = planSnapshotObject
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        let command: String
+        switch self.command {
+        case .argv(let values): command = Self.jsonArray(values.map(Self.json))
+        case .shell(let text): command = Self.quoted(text)
+        }
+        let env = Self.jsonArray(self.env.map { Self.jsonArray([Self.quoted($0.name), Self.json($0.value)]) })
+        return "{\"args\":" + Self.jsonArray(args.map(Self.json)) + ",\"command\":" + command
+            + ",\"dependencies\":" + Self.jsonArray(dependencies.sorted().map(Self.quoted))
+            + ",\"env\":" + env + ",\"workdir\":" + Self.quoted(workdir) + "}"
     }
 
     /// A 64-bit FNV-1a hash of the hashed fields, as 16 hex digits.
@@ -25,24 +31,35 @@ extension Job {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    private var planSnapshotObject: [String: Any] {
-        let commandValue: Any
-        switch command {
-        case .argv(let values): commandValue = values.map(Self.jsonValue)
-        case .shell(let text): commandValue = text
+    private static func json(_ value: ArgValue) -> String {
+        switch value {
+        case .text(let text): return quoted(text)
+        case .retval(let job): return "{\"retval\":" + quoted(job) + "}"
+        case .secret(let name): return "{\"secret\":" + quoted(name) + "}"
         }
-        let envValue: [[Any]] = env.map { [$0.name, Self.jsonValue($0.value)] }
-        return [
-            "command": commandValue, "args": args.map(Self.jsonValue), "env": envValue,
-            "dependencies": dependencies.sorted(), "workdir": workdir,
-        ]
     }
 
-    private static func jsonValue(_ value: ArgValue) -> Any {
-        switch value {
-        case .text(let text): return text
-        case .retval(let job): return ["retval": job]
-        case .secret(let name): return ["secret": name]
+    private static func jsonArray(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
+
+    /// A JSON string literal.
+    private static func quoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case "\r": result += "\\r"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
         }
+        return result + "\""
     }
 }

@@ -78,7 +78,7 @@ enum Outdatedness: Equatable {
         let old = (try? JSONSerialization.jsonObject(with: Data(stored.utf8))) as? [String: Any]
         let new = (try? JSONSerialization.jsonObject(with: Data(job.planSnapshotJSON.utf8))) as? [String: Any]
         guard let old, let new else { return ["definition"] }
-        let fields = Job.hashedFields.filter { canonical(old[$0]) != canonical(new[$0]) }
+        let fields = Job.planHashedFields.filter { canonical(old[$0]) != canonical(new[$0]) }
         return fields.isEmpty ? ["definition"] : fields
     }
 

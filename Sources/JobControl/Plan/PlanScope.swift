@@ -79,7 +79,7 @@ struct PlanScope {
             waiting[id] = deps.count
             for dep in deps { dependents[dep, default: []].append(id) }
         }
-        var ready = MinHeap(waiting.filter { $0.value == 0 }.map(\.key))
+        var ready = OrderedHeap(waiting.filter { $0.value == 0 }.map(\.key))
         var order: [JobID] = []
         order.reserveCapacity(all.count)
         while let id = ready.pop() {
@@ -97,16 +97,18 @@ struct PlanScope {
     }
 }
 
-/// A binary min-heap of ids, for a deterministic topological order.
-struct MinHeap {
-    private var items: [JobID] = []
+/// A binary min-heap: the planner's ready ids, the scheduler's ready builds.
+struct OrderedHeap<Element: Comparable> {
+    private var items: [Element] = []
 
-    init(_ ids: [JobID]) {
-        for id in ids { push(id) }
+    init(_ elements: [Element] = []) {
+        for element in elements { push(element) }
     }
 
-    mutating func push(_ id: JobID) {
-        items.append(id)
+    var isEmpty: Bool { items.isEmpty }
+
+    mutating func push(_ element: Element) {
+        items.append(element)
         var child = items.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
@@ -116,7 +118,7 @@ struct MinHeap {
         }
     }
 
-    mutating func pop() -> JobID? {
+    mutating func pop() -> Element? {
         guard !items.isEmpty else { return nil }
         items.swapAt(0, items.count - 1)
         let top = items.removeLast()

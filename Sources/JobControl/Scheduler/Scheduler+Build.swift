@@ -29,9 +29,10 @@ extension Scheduler {
         defer { held?.release() }
 
         // Attempts: retried kinds again after `retry_delay`, up to `retries` more.
+        let definition = (snapshot: slot.job.planSnapshotJSON, hash: slot.job.planDefinitionHash)
         var attempt = 1
         while true {
-            let (end, kind) = runAttempt(slot, index: index, attempt: attempt)
+            let (end, kind) = runAttempt(slot, index: index, attempt: attempt, definition: definition)
             guard case .failed = end, let kind, kind.isRetried, attempt <= slot.job.retries,
                 waitBeforeRetry(seconds: slot.job.retryDelay)
             else { return end }
@@ -98,7 +99,9 @@ extension Scheduler {
 
     /// Creates the build row, starts the process, streams its events and
     /// stores the result. Returns how it ended and the failure kind.
-    private func runAttempt(_ slot: Slot, index: Int, attempt: Int) -> (JobEnd, FailureKind?) {
+    private func runAttempt(
+        _ slot: Slot, index: Int, attempt: Int, definition: (snapshot: String, hash: String)
+    ) -> (JobEnd, FailureKind?) {
         let job = slot.job
 
         // The builds this attempt consumes: built in this run, pinned, or the latest successful.
@@ -123,7 +126,7 @@ extension Scheduler {
         // The row.
         let new = NewBuild(
             job: job.id, trigger: options.trigger, reason: slot.planned.reason.description,
-            attempt: attempt, configSnapshot: job.planSnapshotJSON, configHash: job.planDefinitionHash,
+            attempt: attempt, configSnapshot: definition.snapshot, configHash: definition.hash,
             inputs: inputs)
         var record: BuildRecord
         do {
@@ -240,12 +243,19 @@ extension BuildRecord {
 /// This jcrun process, as the runner of a build whose process group is `group`.
 /// TODO(#5): use the store's helper once it lands (same fields).
 private func currentRunner(group: Int32) -> RunnerIdentity {
+    var runner = thisProcess
+    runner.processGroup = group
+    return runner
+}
+
+/// Host, pid and start time of this process, read once.
+private let thisProcess: RunnerIdentity = {
     var name = [CChar](repeating: 0, count: 256)
     let host = gethostname(&name, name.count) == 0
         ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         : "localhost"
-    return RunnerIdentity(host: host, pid: getpid(), processStart: processStartTime(), processGroup: group)
-}
+    return RunnerIdentity(host: host, pid: getpid(), processStart: processStartTime())
+}()
 
 /// Field 22 of /proc/self/stat: the start time in clock ticks since boot.
 private func processStartTime() -> UInt64 {

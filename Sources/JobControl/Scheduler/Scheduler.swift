@@ -61,8 +61,8 @@ public final class Scheduler: @unchecked Sendable {
     var slots: [Slot] = []
     private var slotIndex: [JobID: Int] = [:]
     private var dependents: [[Int]] = []
-    /// Indexes of ready slots, ascending (plan order).
-    private var ready: [Int] = []
+    /// Indexes of ready slots; the smallest (earliest in the plan) starts first.
+    private var ready = OrderedHeap<Int>()
     private var active = 0
     private var stopReason: String?
     var interruptedBy: Int32?
@@ -233,8 +233,11 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     private func nextReady() -> Int? {
-        guard stopReason == nil, interruptedBy == nil, !ready.isEmpty else { return nil }
-        return ready.removeFirst()
+        guard stopReason == nil, interruptedBy == nil else { return nil }
+        while let index = ready.pop() {
+            if slots[index].phase == .ready { return index }  // else blocked since
+        }
+        return nil
     }
 
     private func finish(_ index: Int, _ end: JobEnd) {
@@ -280,8 +283,7 @@ public final class Scheduler: @unchecked Sendable {
             return
         }
         slots[index].phase = .ready
-        let position = ready.firstIndex { $0 > index } ?? ready.endIndex
-        ready.insert(index, at: position)
+        ready.push(index)
     }
 
     /// Whether a dependency of `condition` ended with a new value: a
@@ -298,7 +300,6 @@ public final class Scheduler: @unchecked Sendable {
 
     private func block(_ index: Int, why: String) {
         guard slots[index].phase == .waiting || slots[index].phase == .ready else { return }
-        ready.removeAll { $0 == index }
         slots[index].phase = .notRun(why)
         let id = slots[index].job.id
         for dependent in dependents[index] { block(dependent, why: "dependency '\(id)' was not run") }
