@@ -2,5 +2,53 @@
 #define JCRUN_CSPAWN_H
 // System calls Swift cannot make safely between fork and exec: the runner's
 // child setup (new session, parent-death signal, descriptors, exec).
-int jc_placeholder(void);
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/// Where starting a child failed (`jc_spawned.stage`).
+enum jc_spawn_stage {
+    JC_STAGE_NONE = 0,
+    JC_STAGE_PIPE = 1,    // creating the pipes or opening /dev/null (parent)
+    JC_STAGE_FORK = 2,    // vfork itself (parent)
+    JC_STAGE_SETUP = 3,   // setsid, prctl or dup2 in the child
+    JC_STAGE_CHDIR = 4,   // entering the workdir
+    JC_STAGE_EXEC = 5     // execve
+};
+
+/// A started child, or why it could not start.
+typedef struct jc_spawned {
+    pid_t pid;        // > 0 when started; the child's session and process group id too
+    int stdout_fd;    // read ends, non-blocking and close-on-exec
+    int stderr_fd;
+    int directive_fd; // the child's descriptor 3
+    int pidfd;        // readable once the child exits; -1 when the kernel has no pidfd_open
+    int stage;        // enum jc_spawn_stage; JC_STAGE_NONE when started
+    int error;        // errno of the failed step
+} jc_spawned;
+
+/// Starts `path` with `argv` and `envp` (NULL-terminated) in `workdir`: a new
+/// session, SIGKILL when the calling thread dies, default signal handling and
+/// an empty signal mask, stdin from /dev/null, stdout, stderr and descriptor 3
+/// to pipes, every other descriptor closed. Returns 0 when started, -1 with
+/// `out->stage` and `out->error` set otherwise (the failed child is reaped).
+int jc_spawn(const char *path, char *const argv[], char *const envp[], const char *workdir,
+             jc_spawned *out);
+
+/// The signal's abbreviation without `SIG` (`KILL`), or NULL when unknown.
+const char *jc_signal_abbrev(int sig);
+
+/// Sends `sig` to every process of the group `pgid`; 0 or errno.
+int jc_kill_group(pid_t pgid, int sig);
+
+/// An eventfd the run loop polls to be woken from another thread (-1 on error).
+int jc_wake_open(void);
+/// Wakes the poller of `fd`.
+void jc_wake_signal(int fd);
+/// Empties `fd` after a wake-up.
+void jc_wake_drain(int fd);
+
+/// glibc's memmem, which Swift's Glibc module does not export.
+const void *jc_memmem(const void *haystack, size_t haystack_len, const void *needle, size_t needle_len);
+
 #endif

@@ -58,6 +58,9 @@ public struct Job: Sendable, Hashable {
     public var cleanup: Command?
     /// Where `- id:` was written (the template position, for templated text).
     public var source: SourceLocation
+    /// Where each dependency is named in `dependencies` (for cycle messages);
+    /// empty for jobs not read from files.
+    public var dependencySources: [JobID: SourceLocation] = [:]
 
     public struct EnvEntry: Sendable, Hashable {
         public var name: String

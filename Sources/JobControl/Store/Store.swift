@@ -350,6 +350,9 @@ public enum StoreError: Error, Sendable, Equatable {
     case foreignDatabase(path: String)
     /// Written by a newer jcrun (schema `found` > `supported`).
     case newerSchema(path: String, found: Int, supported: Int)
+    /// No store at `path` yet, and the command may not create one (read-only
+    /// commands): every job is "not built".
+    case notInstalled(path: String)
     /// An older schema, and the command may not migrate (read-only commands).
     case needsMigration(path: String, found: Int, supported: Int)
     /// Cannot open or create: permissions, missing folder, read-only file.

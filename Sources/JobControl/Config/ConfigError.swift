@@ -1,0 +1,185 @@
+/// Something wrong in `jobs.d/` or `jcrun.yaml`, with the place that says it.
+///
+/// Locations are template positions (what the user wrote), with paths already
+/// relative to the folder messages are shown against. `lines` turns a case
+/// into what the user reads; it is the only place that wording lives.
+public enum ConfigError: Error, Sendable, Hashable {
+    /// No `jobs.d/` in the folder or any parent.
+    case noProject(searchedFrom: String)
+    /// A file or folder that exists but cannot be read.
+    case unreadable(path: String, reason: String)
+    /// Bytes that are not UTF-8.
+    case invalidText(String, at: SourceLocation)
+    /// The template engine's complaint; `suggestion` is a near-match name.
+    case template(message: String, suggestion: String?, at: SourceLocation)
+    /// libyaml's complaint about the rendered text.
+    case yamlSyntax(message: String, context: String?, at: SourceLocation)
+    case duplicateKey(String, at: SourceLocation, first: SourceLocation)
+    case unknownAnchor(String, at: SourceLocation)
+    case tooManyNodes(limit: Int, at: SourceLocation)
+    case badMerge(at: SourceLocation)
+    /// A job file that renders to no YAML document at all.
+    case emptyFile(at: SourceLocation)
+    /// A job file without a top-level `jobs:` list.
+    case noJobsList(at: SourceLocation)
+    /// A job file holding more than one YAML document.
+    case severalDocuments(at: SourceLocation)
+    /// `place` is what holds the key: `job 'x'`, `jcrun.yaml`, `defaults`.
+    case unknownKey(String, in: String, suggestion: String?, at: SourceLocation)
+    case missingKey(String, in: String, at: SourceLocation)
+    /// `expected` reads after "must be": `text`, `a list of text`.
+    case wrongType(field: String, expected: String, found: String, at: SourceLocation)
+    /// A value of the right type that breaks a rule; `problem` says which.
+    case invalidValue(field: String, value: String, problem: String, at: SourceLocation)
+    case invalidID(String, problem: String, at: SourceLocation)
+    case duplicateID(JobID, at: SourceLocation, first: SourceLocation)
+    case missingDependency(job: JobID, dependency: JobID, suggestion: JobID?, at: SourceLocation)
+    case retvalOfNonDependency(job: JobID, retval: JobID, at: SourceLocation)
+    case unknownTag(String, suggestion: String?, at: SourceLocation)
+    case tagNotAllowed(String, field: String, at: SourceLocation)
+    case unknownSecret(String, suggestion: String?, at: SourceLocation)
+    case unsetEnvironmentVariable(String, at: SourceLocation)
+    case reservedEnvName(String, at: SourceLocation)
+    /// Two dependencies whose `JCRUN_RETVAL_<DEP>` names are the same.
+    case retvalNameClash(
+        variable: String, first: JobID, second: JobID, at: SourceLocation, firstAt: SourceLocation)
+    case shortSecret(String, at: SourceLocation)
+    case unsetSecretSource(secret: String, variable: String, at: SourceLocation)
+    case unreadableSecretFile(secret: String, path: String, reason: String, at: SourceLocation)
+    case varNamedEnv(at: SourceLocation)
+    /// `path` runs from a job back to itself: `[a, b, a]`, each needing the
+    /// next; `edges[i]` is where `path[i]` names `path[i + 1]`.
+    case cycle(path: [JobID], edges: [SourceLocation])
+    /// An invariant of jcrun itself broke.
+    case internalError(String)
+}
+
+extension ConfigError {
+    /// The lines the user reads: `jcrun: error: FILE:LINE:COL: what is wrong`,
+    /// then indented places, then an optional `hint:` line.
+    public var lines: [String] {
+        let (first, places, hint) = parts
+        var lines = ["jcrun: error: " + first]
+        lines += places.map { "  " + $0 }
+        if let hint { lines.append("hint: " + hint) }
+        return lines
+    }
+
+    /// The first line without the `jcrun: error: ` prefix.
+    public var message: String { parts.first }
+
+    private var parts: (first: String, places: [String], hint: String?) {
+        switch self {
+        case .noProject(let dir):
+            return (
+                "no jobs.d/ folder in \(dir) or any folder above it", [],
+                "create jobs.d/ with a job file, or pass -C DIR or --jobs-dir DIR")
+        case .unreadable(let path, let reason):
+            return ("\(path): cannot read: \(reason)", [], nil)
+        case .invalidText(let problem, let at):
+            return ("\(at): \(problem)", [], nil)
+        case .template(let message, let suggestion, let at):
+            return ("\(at): \(message)\(didYouMean(suggestion))", [], nil)
+        case .yamlSyntax(let message, let context, let at):
+            let tail = context.map { " \($0)" } ?? ""
+            return ("\(at): invalid YAML: \(message)\(tail)", [], nil)
+        case .duplicateKey(let key, let at, let first):
+            return ("\(at): key '\(key)' is written twice in one mapping", ["\(first): first written here"], nil)
+        case .unknownAnchor(let name, let at):
+            return ("\(at): alias '*\(name)' names no anchor '&\(name)' written before it", [], nil)
+        case .tooManyNodes(let limit, let at):
+            return ("\(at): aliases here expand to more than \(limit) YAML nodes", [], "is this an alias bomb?")
+        case .badMerge(let at):
+            return ("\(at): a merge key '<<' needs a mapping or a list of mappings", [], nil)
+        case .emptyFile(let at):
+            return ("\(at): the file is empty; expected a top-level 'jobs:' list", [], nil)
+        case .noJobsList(let at):
+            return ("\(at): expected a top-level 'jobs:' list", [], "a job file reads 'jobs:' then '- id: ...' entries")
+        case .severalDocuments(let at):
+            return ("\(at): a job file holds one YAML document; this is a second one", [], nil)
+        case .unknownKey(let key, let place, let suggestion, let at):
+            return ("\(at): unknown key '\(key)' in \(place)\(didYouMean(suggestion))", [], nil)
+        case .missingKey(let key, let place, let at):
+            return ("\(at): \(place) has no '\(key)'", [], nil)
+        case .wrongType(let field, let expected, let found, let at):
+            return ("\(at): '\(field)' must be \(expected), not \(found)", [], nil)
+        case .invalidValue(let field, let value, let problem, let at):
+            return ("\(at): invalid '\(field)' '\(value)': \(problem)", [], nil)
+        case .invalidID(let id, let problem, let at):
+            return ("\(at): invalid job id '\(id)': \(problem)", [], nil)
+        case .duplicateID(let id, let at, let first):
+            return ("\(at): job '\(id)' is defined twice", ["\(first): first definition of '\(id)'"], nil)
+        case .missingDependency(let job, let dependency, let suggestion, let at):
+            return (
+                "\(at): job '\(job)' needs '\(dependency)', which is not defined\(didYouMean(suggestion))",
+                [], nil)
+        case .retvalOfNonDependency(let job, let retval, let at):
+            return (
+                "\(at): job '\(job)' uses '!retval \(retval)', but '\(retval)' is not one of its dependencies",
+                [], "add '\(retval)' to the job's dependencies")
+        case .unknownTag(let tag, let suggestion, let at):
+            return ("\(at): unknown tag '\(tag)'\(didYouMean(suggestion))", [], "jcrun knows !retval, !secret and !env")
+        case .tagNotAllowed(let tag, let field, let at):
+            return ("\(at): tag '\(tag)' is not allowed in '\(field)'", [], nil)
+        case .unknownSecret(let name, let suggestion, let at):
+            return (
+                "\(at): unknown secret '\(name)'\(didYouMean(suggestion))", [],
+                "secrets are defined under 'secrets:' in jcrun.yaml")
+        case .unsetEnvironmentVariable(let name, let at):
+            return ("\(at): environment variable '\(name)' is not set (read by '!env \(name)')", [], nil)
+        case .reservedEnvName(let name, let at):
+            return ("\(at): env name '\(name)' is reserved: names starting with JCRUN_ are set by jcrun", [], nil)
+        case .retvalNameClash(let variable, let first, let second, let at, let firstAt):
+            return (
+                "\(at): dependencies '\(first)' and '\(second)' both pass their return value as \(variable)",
+                ["\(firstAt): '\(first)' is named here"], "rename one of the two jobs")
+        case .shortSecret(let name, let at):
+            return ("\(at): secret '\(name)' is shorter than 4 characters, too short to mask safely", [], nil)
+        case .unsetSecretSource(let secret, let variable, let at):
+            return ("\(at): secret '\(secret)' reads environment variable '\(variable)', which is not set", [], nil)
+        case .unreadableSecretFile(let secret, let path, let reason, let at):
+            return ("\(at): secret '\(secret)' reads \(path): \(reason)", [], nil)
+        case .varNamedEnv(let at):
+            return ("\(at): a var may not be named 'env': templates see the environment as 'env'", [], nil)
+        case .cycle(let path, let edges):
+            let first = edges.first.map { "\($0): " } ?? ""
+            let places = zip(edges, zip(path, path.dropFirst())).map { "\($0): \($1.0) needs \($1.1)" }
+            return ("\(first)jobs depend on each other in a circle: \(path.joined(separator: " → "))", places, nil)
+        case .internalError(let what):
+            return ("internal error: \(what); this is a jcrun bug, please report it", [], nil)
+        }
+    }
+}
+
+private func didYouMean(_ suggestion: String?) -> String {
+    suggestion.map { "; did you mean '\($0)'?" } ?? ""
+}
+
+/// Every error a load found: the first 20, and how many more there were.
+public struct ConfigErrors: Error, Sendable {
+    public static let shownLimit = 20
+
+    public private(set) var errors: [ConfigError] = []
+    /// Errors found beyond the first `shownLimit`.
+    public private(set) var moreCount = 0
+
+    public init(_ errors: [ConfigError] = []) {
+        for error in errors { append(error) }
+    }
+
+    public var isEmpty: Bool { errors.isEmpty }
+
+    public mutating func append(_ error: ConfigError) {
+        if errors.count < Self.shownLimit { errors.append(error) } else { moreCount += 1 }
+    }
+
+    /// What `jcrun` prints on stderr, one string per line, each error's lines
+    /// in order, then `jcrun: error: N more errors` when some were left out.
+    public func formatted() -> [String] {
+        var lines = errors.flatMap(\.lines)
+        if moreCount > 0 {
+            lines.append("jcrun: error: \(moreCount) more error\(moreCount == 1 ? "" : "s")")
+        }
+        return lines
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+extension Job {
+    /// The environment variable a dependency's return value is passed in:
+    /// `JCRUN_RETVAL_` and the id with ASCII letters upper-cased and every
+    /// other character outside `A-Z0-9` turned into one `_` (PROTOCOL.md).
+    public static func retvalVariable(for dependency: JobID) -> String {
+        var name = "JCRUN_RETVAL_"
+        for character in dependency {
+            if character.isASCII, let ascii = character.asciiValue,
+                (ascii >= 65 && ascii <= 90) || (ascii >= 48 && ascii <= 57) || (ascii >= 97 && ascii <= 122)
+            {
+                name.append(Character(Unicode.Scalar(ascii >= 97 ? ascii - 32 : ascii)))
+            } else {
+                name.append("_")
+            }
+        }
+        return name
+    }
+}
+
+/// Builds a `Job` from its own fields and `defaults`, and runs the checks
+/// that need the whole job: `!retval` only of dependencies, and no two
+/// dependencies passing their value under one variable name.
+struct JobAssembler {
+    let defaults: JobFields
+    let collector: ErrorCollector
+
+    func job(from fields: JobFields, at source: SourceLocation) -> Job? {
+        guard let id = fields.id, let command = fields.command else { return nil }
+        let env = mergedEnv(fields)
+        var job = Job(
+            id: id, title: fields.title, notes: fields.notes, command: command,
+            args: fields.args ?? [], env: env.entries, dependencies: fields.dependencies ?? [],
+            workdir: fields.workdir ?? defaults.workdir ?? ".",
+            timeout: fields.timeout ?? defaults.timeout, retries: fields.retries ?? defaults.retries ?? 0,
+            retryDelay: fields.retryDelay ?? defaults.retryDelay ?? 0,
+            stopGrace: fields.stopGrace ?? defaults.stopGrace ?? 10,
+            maxAge: fields.maxAge ?? defaults.maxAge, tags: fields.tags ?? defaults.tags ?? [],
+            protect: fields.protect ?? false, earlyCutoff: fields.earlyCutoff ?? false,
+            directives: fields.directives ?? defaults.directives ?? .stdout, cleanup: fields.cleanup,
+            source: source)
+        job.dependencySources = fields.dependencySources
+        checkRetvals(env.retvalUses + fields.retvalUses.filter { $0.envName == nil }, of: job)
+        checkRetvalNames(of: job)
+        return job
+    }
+
+    /// `defaults.env` entries the job does not set, then the job's own.
+    private func mergedEnv(_ fields: JobFields) -> (entries: [Job.EnvEntry], retvalUses: [JobFields.RetvalUse]) {
+        let own = fields.env ?? []
+        let ownNames = Set(own.map(\.name))
+        let inherited = (defaults.env ?? []).filter { !ownNames.contains($0.name) }
+        let uses = defaults.retvalUses.filter { $0.envName.map { !ownNames.contains($0) } ?? false }
+            + fields.retvalUses.filter { $0.envName != nil }
+        return (inherited + own, uses)
+    }
+
+    private func checkRetvals(_ uses: [JobFields.RetvalUse], of job: Job) {
+        let dependencies = Set(job.dependencies)
+        for use in uses where !dependencies.contains(use.job) {
+            collector.add(.retvalOfNonDependency(job: job.id, retval: use.job, at: use.at))
+        }
+    }
+
+    private func checkRetvalNames(of job: Job) {
+        var seen: [String: JobID] = [:]
+        for dependency in job.dependencies {
+            let variable = Job.retvalVariable(for: dependency)
+            guard let first = seen[variable] else {
+                seen[variable] = dependency
+                continue
+            }
+            let unknown = job.source
+            collector.add(
+                .retvalNameClash(
+                    variable: variable, first: first, second: dependency,
+                    at: job.dependencySources[dependency] ?? unknown,
+                    firstAt: job.dependencySources[first] ?? unknown))
+        }
+    }
+}

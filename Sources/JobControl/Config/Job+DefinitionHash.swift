@@ -1,0 +1,129 @@
+import Foundation
+
+extension Job {
+    /// The fields whose change outdates a job (JOBS.md, "When a job is outdated").
+    public static let hashedFields = ["args", "command", "dependencies", "env", "workdir"]
+
+    /// A hash of the fields that outdate a job, as 16 hex digits.
+    ///
+    /// FNV-1a 64 over the canonical JSON of `hashedFields`, so it is the same
+    /// on every run and machine. `!retval X` is hashed as the tag and `X`,
+    /// `!secret N` as the tag and `N`, never their values.
+    public var definitionHash: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in canonicalJSON(fields: Self.hashedFields).utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// The job's definition as canonical JSON (sorted keys, no spaces), for
+    /// the store's build snapshot. Secrets appear as `{"!secret":"name"}`.
+    public func snapshotJSON() -> String {
+        canonicalJSON(fields: snapshotFields.map(\.0).sorted())
+    }
+
+    /// The hashed fields that differ between this job and a stored snapshot,
+    /// sorted; all of them when the snapshot cannot be read.
+    public func changedFields(from oldSnapshot: String) -> [String] {
+        guard let data = oldSnapshot.data(using: .utf8),
+            let old = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return Self.hashedFields }
+        let current = Dictionary(uniqueKeysWithValues: snapshotFields)
+        return Self.hashedFields.filter { field in
+            let before = old[field].map(canonical) ?? "null"
+            return before != current[field]
+        }
+    }
+
+    /// Each snapshot field and its canonical JSON value.
+    private var snapshotFields: [(String, String)] {
+        [
+            ("id", quoted(id)),
+            ("title", title.map(quoted) ?? "null"),
+            ("notes", notes.map(quoted) ?? "null"),
+            ("command", json(command)),
+            ("args", "[" + args.map(json).joined(separator: ",") + "]"),
+            ("env", json(env)),
+            ("dependencies", "[" + Set(dependencies).sorted().map(quoted).joined(separator: ",") + "]"),
+            ("workdir", quoted(workdir)),
+            ("timeout", timeout.map(String.init) ?? "null"),
+            ("retries", String(retries)),
+            ("retry_delay", String(retryDelay)),
+            ("stop_grace", String(stopGrace)),
+            ("max_age", maxAge.map(String.init) ?? "null"),
+            ("tags", "[" + tags.map(quoted).joined(separator: ",") + "]"),
+            ("protect", String(protect)),
+            ("early_cutoff", String(earlyCutoff)),
+            ("directives", quoted(directives.rawValue)),
+            ("cleanup", cleanup.map(json) ?? "null"),
+        ]
+    }
+
+    private func canonicalJSON(fields: [String]) -> String {
+        let values = Dictionary(uniqueKeysWithValues: snapshotFields)
+        return "{" + fields.map { quoted($0) + ":" + values[$0]! }.joined(separator: ",") + "}"
+    }
+}
+
+private func json(_ command: Command) -> String {
+    switch command {
+    case .argv(let argv): return "{\"argv\":[" + argv.map(json).joined(separator: ",") + "]}"
+    case .shell(let text): return "{\"shell\":" + quoted(text) + "}"
+    }
+}
+
+private func json(_ value: ArgValue) -> String {
+    switch value {
+    case .text(let text): return quoted(text)
+    case .retval(let job): return "{\"!retval\":" + quoted(job) + "}"
+    case .secret(let name): return "{\"!secret\":" + quoted(name) + "}"
+    }
+}
+
+/// Env as an object with sorted names: the order never changes what runs.
+private func json(_ env: [Job.EnvEntry]) -> String {
+    let sorted = env.sorted { $0.name < $1.name }
+    return "{" + sorted.map { quoted($0.name) + ":" + json($0.value) }.joined(separator: ",") + "}"
+}
+
+/// A JSON string literal; only `"`, `\` and control characters are escaped.
+private func quoted(_ text: String) -> String {
+    var result = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": result += "\\\""
+        case "\\": result += "\\\\"
+        case "\n": result += "\\n"
+        case "\t": result += "\\t"
+        case "\r": result += "\\r"
+        default:
+            if scalar.value < 0x20 {
+                let hex = String(scalar.value, radix: 16)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return result + "\""
+}
+
+/// Re-encodes a value `JSONSerialization` read, the way `snapshotJSON` writes it.
+private func canonical(_ value: Any) -> String {
+    switch value {
+    case let text as String:
+        return quoted(text)
+    case let list as [Any]:
+        return "[" + list.map(canonical).joined(separator: ",") + "]"
+    case let object as [String: Any]:
+        let body = object.keys.sorted().map { quoted($0) + ":" + canonical(object[$0]!) }
+        return "{" + body.joined(separator: ",") + "}"
+    case let number as NSNumber:
+        return number.stringValue  // hashed fields hold no numbers; kept for completeness
+    default:
+        return "null"
+    }
+}

@@ -1,0 +1,248 @@
+import Foundation
+import Jinja
+import YAMLNodes
+
+/// Reads a project's `jcrun.yaml` and `jobs.d/` into a validated, acyclic
+/// `JobSet`, or reports every error it finds (the first 20, and a count).
+///
+/// Each job file is rendered as a template, parsed as YAML and decoded; an
+/// error in one file does not stop the others from being checked. Every
+/// location names the template position that wrote the offending text.
+public struct ProjectLoader {
+    /// Loads the project.
+    ///
+    /// - Parameters:
+    ///   - environment: jcrun's own environment (`env` in templates, `!env`,
+    ///     secrets read with `{env: NAME}`).
+    ///   - displayBase: the folder paths in messages are relative to; the
+    ///     current directory by default.
+    /// - Throws: `ConfigErrors`.
+    public static func load(
+        projectDir: URL, jobsDir: URL, environment: [String: String],
+        displayBase: URL? = nil
+    ) throws -> JobSet {
+        let base = (displayBase ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            .absoluteURL.standardizedFileURL.path
+        var loader = ProjectLoader(
+            projectDir: projectDir.absoluteURL.standardizedFileURL,
+            jobsDir: jobsDir.absoluteURL.standardizedFileURL, environment: environment, base: base)
+        return try loader.load()
+    }
+
+    let projectDir: URL
+    let jobsDir: URL
+    let environment: [String: String]
+    let base: String
+    let collector = ErrorCollector()
+
+    private mutating func load() throws -> JobSet {
+        // Settings first: job files need the vars, secret names and defaults.
+        let (settings, defaults) = loadSettings()
+
+        // Then every job file, in name order.
+        let environment = Jinja.Environment(
+            loader: JobsDirLoader(jobsDir: jobsDir), globals: globals(settings.vars))
+        let decoder = JobDecoder(
+            reader: FieldReader(locator: plainLocator(file: ""), collector: collector),
+            secretNames: settings.secrets.keys.sorted(), environment: self.environment)
+        var jobs: [Job] = []
+        var firstPlace: [JobID: SourceLocation] = [:]
+        for name in jobFileNames() {
+            for job in loadJobs(file: name, environment: environment, decoder: decoder, defaults: defaults) {
+                if let first = firstPlace[job.id] {
+                    collector.add(.duplicateID(job.id, at: job.source, first: first))
+                    continue
+                }
+                firstPlace[job.id] = job.source
+                jobs.append(job)
+            }
+        }
+
+        // Last, what needs every job: dependencies that exist, no cycles.
+        checkDependencies(of: jobs)
+        if collector.errors.isEmpty, let cycle = JobGraph(jobs: jobs).cycleError() {
+            collector.add(cycle)
+        }
+        guard collector.errors.isEmpty else { throw collector.errors }
+        return JobSet(projectDir: projectDir, jobsDir: jobsDir, settings: settings, jobs: jobs)
+    }
+
+    private func globals(_ vars: OrderedDict) -> OrderedDict {
+        var globals = vars
+        var env = OrderedDict()
+        for name in environment.keys.sorted() { env[name] = .string(environment[name]!) }
+        globals["env"] = .dict(env)
+        return globals
+    }
+
+    /// `jobs.d/*.yaml` and `*.yml`, by name, without `_` files.
+    private func jobFileNames() -> [String] {
+        do {
+            let names = try FileManager.default.contentsOfDirectory(atPath: jobsDir.path)
+            return names.filter { name in
+                !name.hasPrefix("_") && !name.hasPrefix(".") && (name.hasSuffix(".yaml") || name.hasSuffix(".yml"))
+            }.sorted()
+        } catch {
+            collector.add(.unreadable(path: display(jobsDir.path), reason: reason(error)))
+            return []
+        }
+    }
+
+    private func loadSettings() -> (Settings, JobFields) {
+        let url = projectDir.appendingPathComponent("jcrun.yaml")
+        guard FileManager.default.fileExists(atPath: url.path) else { return (Settings(), JobFields()) }
+        let locator = plainLocator(file: display(url.path))
+        let reader = FieldReader(locator: locator, collector: collector)
+        let settingsDecoder = SettingsDecoder(reader: reader, projectDir: projectDir, environment: environment)
+        do {
+            let data = try Data(contentsOf: url)
+            let text = try decodeUTF8(data)
+            let documents = try parseYAML(text)
+            if documents.count > 1 {
+                collector.add(.severalDocuments(at: locator.location(documents[1].mark)))
+            }
+            return settingsDecoder.decode(documents.first)
+        } catch let error as YAMLError {
+            collector.add(configError(error, locator: locator))
+        } catch {
+            collector.add(.unreadable(path: display(url.path), reason: reason(error)))
+        }
+        return (Settings(), JobFields())
+    }
+
+    /// Renders, parses and decodes one job file; errors go to the collector.
+    private func loadJobs(
+        file name: String, environment: Jinja.Environment, decoder: JobDecoder, defaults: JobFields
+    ) -> [Job] {
+        let path = display(jobsDir.appendingPathComponent(name).path)
+        let fileStart = SourceLocation(file: path, line: 1, column: 1)
+        let rendered: Rendered
+        do {
+            rendered = try environment.render(templateNamed: name)
+        } catch let error as TemplateError {
+            let at = templateLocator(nil, file: path, templateName: name).location(of: error.position)
+            collector.add(.template(message: error.message, suggestion: error.suggestion, at: at))
+            return []
+        } catch {
+            collector.add(.unreadable(path: path, reason: reason(error)))
+            return []
+        }
+        let locator = templateLocator(rendered, file: path, templateName: name)
+        let documents: [Node]
+        do {
+            documents = try parseYAML(rendered.text)
+        } catch let error as YAMLError {
+            collector.add(configError(error, locator: locator))
+            return []
+        } catch {
+            collector.add(.internalError("unexpected YAML error \(error)"))
+            return []
+        }
+        guard let root = documents.first else {
+            collector.add(.emptyFile(at: fileStart))
+            return []
+        }
+        if documents.count > 1 {
+            collector.add(.severalDocuments(at: locator.location(documents[1].mark)))
+        }
+        let reader = FieldReader(locator: locator, collector: collector)
+        let fileDecoder = JobDecoder(reader: reader, secretNames: decoder.secretNames, environment: decoder.environment)
+        return decodeJobs(root, reader: reader, decoder: fileDecoder, defaults: defaults)
+    }
+
+    private func decodeJobs(_ root: Node, reader: FieldReader, decoder: JobDecoder, defaults: JobFields) -> [Job] {
+        guard case .mapping = root.kind, let pairs = reader.mapping(root, field: "jobs") else {
+            collector.add(.noJobsList(at: reader.at(root)))
+            return []
+        }
+        reader.checkKeys(pairs, known: ["jobs"], place: "a job file")
+        guard let list = pairs.first(where: { $0.key == "jobs" })?.value else {
+            collector.add(.noJobsList(at: reader.at(root)))
+            return []
+        }
+        if isNull(list) { return [] }
+        guard case .sequence(let items) = list.kind else {
+            let found = reader.describe(list)
+            collector.add(.wrongType(field: "jobs", expected: "a list of jobs", found: found, at: reader.at(list)))
+            return []
+        }
+        let assembler = JobAssembler(defaults: defaults, collector: collector)
+        var jobs: [Job] = []
+        for item in items {
+            guard let fields = decoder.fields(of: item, known: JobFields.jobKeys, place: "a job") else { continue }
+            let place = fields.id.map { "job '\($0)'" } ?? "this job"
+            if fields.id == nil, !fields.failedKeys.contains("id") {
+                collector.add(.missingKey("id", in: place, at: reader.at(item)))
+            }
+            if fields.command == nil, !fields.failedKeys.contains("command") {
+                collector.add(.missingKey("command", in: place, at: reader.at(item)))
+            }
+            let idNode = item.mappingValue(for: "id") ?? item
+            if let job = assembler.job(from: fields, at: reader.at(idNode)) { jobs.append(job) }
+        }
+        return jobs
+    }
+
+    private func checkDependencies(of jobs: [Job]) {
+        let ids = jobs.map(\.id)
+        let known = Set(ids)
+        for job in jobs {
+            for dependency in job.dependencies where !known.contains(dependency) {
+                collector.add(
+                    .missingDependency(
+                        job: job.id, dependency: dependency, suggestion: closestMatch(to: dependency, among: ids),
+                        at: job.dependencySources[dependency] ?? job.source))
+            }
+        }
+    }
+
+    private func configError(_ error: YAMLError, locator: SourceLocator) -> ConfigError {
+        switch error {
+        case .syntax(let message, let context, let at):
+            return .yamlSyntax(message: message, context: context, at: locator.location(at))
+        case .duplicateKey(let key, let at, let first):
+            return .duplicateKey(key, at: locator.location(at), first: locator.location(first))
+        case .unknownAnchor(let name, let at):
+            return .unknownAnchor(name, at: locator.location(at))
+        case .tooManyNodes(let limit, let at):
+            return .tooManyNodes(limit: limit, at: locator.location(at))
+        case .badMerge(let at):
+            return .badMerge(at: locator.location(at))
+        case .invalidText(let message, let at):
+            return .invalidText(message, at: locator.location(at))
+        }
+    }
+
+    private func display(_ path: String) -> String { displayPath(path, relativeTo: base) }
+
+    private func plainLocator(file: String) -> SourceLocator {
+        SourceLocator(rendered: nil, file: file, displayName: { $0 })
+    }
+
+    private func templateLocator(
+        _ rendered: (any RenderedText)?, file: String, templateName: String
+    ) -> SourceLocator {
+        let jobsPath = jobsDir.path
+        let base = base
+        return SourceLocator(rendered: rendered, file: file, templateName: templateName) { name in
+            let path = name.hasPrefix("/") ? name : jobsPath + "/" + name
+            return displayPath(path, relativeTo: base)
+        }
+    }
+
+    private func reason(_ error: Error) -> String {
+        let nsError = error as NSError
+        return nsError.localizedFailureReason ?? nsError.localizedDescription
+    }
+}
+
+extension Node {
+    /// The value under a text key of a mapping.
+    func mappingValue(for key: String) -> Node? {
+        guard case .mapping(let pairs) = kind else { return nil }
+        return pairs.first { pair in
+            if case .scalar(key, _) = pair.key.kind { return true }
+            return false
+        }?.value
+    }
+}

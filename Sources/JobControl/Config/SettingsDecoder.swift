@@ -1,0 +1,134 @@
+import Foundation
+import Jinja
+import YAMLNodes
+
+/// Reads `jcrun.yaml`: `storage`, `vars`, `secrets` and `defaults`.
+///
+/// The file is plain YAML, not a template. Secrets are read here (from the
+/// environment or a file) so a missing one is a definition error.
+struct SettingsDecoder {
+    static let keys = ["storage", "vars", "secrets", "defaults"]
+
+    let reader: FieldReader
+    let projectDir: URL
+    let environment: [String: String]
+
+    /// The settings, and `defaults` as fields for `JobAssembler`.
+    func decode(_ root: Node?) -> (Settings, JobFields) {
+        var settings = Settings()
+        var defaults = JobFields()
+        guard let root, !isNull(root), let pairs = reader.mapping(root, field: "jcrun.yaml") else {
+            return (settings, defaults)
+        }
+        reader.checkKeys(pairs, known: Self.keys, place: "jcrun.yaml")
+        for (key, _, value) in pairs {
+            switch key {
+            case "storage": settings.storage = reader.text(value, field: key).map(resolveStorage)
+            case "vars": settings.vars = vars(value)
+            case "secrets": settings.secrets = secrets(value)
+            default: break
+            }
+        }
+        // Defaults need the secret names, so they come after every other key.
+        if let value = pairs.first(where: { $0.key == "defaults" })?.value, !isNull(value) {
+            let decoder = JobDecoder(
+                reader: reader, secretNames: settings.secrets.keys.sorted(), environment: environment)
+            defaults = decoder.fields(of: value, known: JobFields.defaultKeys, place: "defaults") ?? defaults
+        }
+        return (settings, defaults)
+    }
+
+    /// A plain path or `sqlite:PATH` resolved against the project folder.
+    private func resolveStorage(_ storage: String) -> String {
+        if storage.contains("://") { return storage }
+        let sqlite = storage.hasPrefix("sqlite:")
+        let path = sqlite ? String(storage.dropFirst("sqlite:".count)) : storage
+        let resolved = path.hasPrefix("/") ? path : projectDir.appendingPathComponent(path).standardizedFileURL.path
+        return sqlite ? "sqlite:" + resolved : resolved
+    }
+
+    private func vars(_ node: Node) -> OrderedDict {
+        var vars = OrderedDict()
+        guard !isNull(node), let pairs = reader.mapping(node, field: "vars") else { return vars }
+        for (name, keyNode, value) in pairs {
+            if name == "env" {
+                reader.fail(.varNamedEnv(at: reader.at(keyNode)))
+                continue
+            }
+            vars[name] = templateValue(value)
+        }
+        return vars
+    }
+
+    /// Secret name to value: `{env: NAME}`, `{file: PATH}` or the text itself.
+    private func secrets(_ node: Node) -> [String: String] {
+        var secrets: [String: String] = [:]
+        guard !isNull(node), let pairs = reader.mapping(node, field: "secrets") else { return secrets }
+        for (name, keyNode, value) in pairs {
+            guard let secret = secret(name, value) else { continue }
+            if secret.count < 4 {
+                reader.fail(.shortSecret(name, at: reader.at(keyNode)))
+                continue
+            }
+            secrets[name] = secret
+        }
+        return secrets
+    }
+
+    private func secret(_ name: String, _ node: Node) -> String? {
+        if case .scalar = node.kind { return reader.text(node, field: "secrets") }
+        guard let pairs = reader.mapping(node, field: "secrets") else { return nil }
+        guard pairs.count == 1, let (source, _, value) = pairs.first, source == "env" || source == "file" else {
+            let expected = "text, {env: NAME} or {file: PATH}"
+            reader.fail(.wrongType(field: "secrets", expected: expected, found: "this mapping", at: reader.at(node)))
+            return nil
+        }
+        guard let argument = reader.text(value, field: source) else { return nil }
+        if source == "env" {
+            guard let secret = environment[argument] else {
+                reader.fail(.unsetSecretSource(secret: name, variable: argument, at: reader.at(value)))
+                return nil
+            }
+            return secret
+        }
+        let url = argument.hasPrefix("/") ? URL(fileURLWithPath: argument) : projectDir.appendingPathComponent(argument)
+        do {
+            var secret = try String(contentsOf: url, encoding: .utf8)
+            while secret.hasSuffix("\n") || secret.hasSuffix("\r") { secret.removeLast() }
+            return secret
+        } catch {
+            let reason = (error as NSError).localizedFailureReason ?? "cannot be read"
+            reader.fail(.unreadableSecretFile(secret: name, path: argument, reason: reason, at: reader.at(value)))
+            return nil
+        }
+    }
+}
+
+/// A YAML node as a template value. Vars have no field type, so plain
+/// scalars follow YAML 1.2's core schema (`true`, `10`, `1.5`, `~`); quoted
+/// ones are always text.
+func templateValue(_ node: Node) -> Value {
+    switch node.kind {
+    case .sequence(let items):
+        return .list(items.map(templateValue))
+    case .mapping(let pairs):
+        var dict = OrderedDict()
+        for pair in pairs {
+            if case .scalar(let key, _) = pair.key.kind { dict[key] = templateValue(pair.value) }
+        }
+        return .dict(dict)
+    case .scalar(let text, let style):
+        guard style == .plain, node.tag == nil else { return .string(text) }
+        if isNull(node) { return .none }
+        switch text {
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        default: break
+        }
+        if let int = Int(text) { return .int(int) }
+        if text.first.map({ $0.isNumber || $0 == "-" || $0 == "." }) ?? false, let double = Double(text) {
+            return .double(double)
+        }
+        return .string(text)
+    }
+}

@@ -1,0 +1,76 @@
+extension JobGraph {
+    /// `jcrun graph [JOB] [--revdeps]` as an indented tree.
+    ///
+    /// Without a root, one tree per job that nothing depends on (with
+    /// `reverse`: per job that depends on nothing). A job met a second time
+    /// is printed with `(see above)` instead of its subtree again, so a
+    /// diamond stays small:
+    ///
+    ///     report
+    ///     ├── merge
+    ///     │   └── crawl
+    ///     └── crawl (see above)
+    public func renderText(root: JobID?, reverse: Bool) -> String {
+        let roots = root.map { [$0] } ?? jobIDs.filter { id in
+            (reverse ? dependencies(of: id) : dependents(of: id)).isEmpty
+        }
+        var lines: [String] = []
+        var expanded: Set<JobID> = []
+        for id in roots where contains(id) {
+            lines.append(id)
+            appendChildren(of: id, prefix: "", reverse: reverse, expanded: &expanded, into: &lines)
+        }
+        return lines.map { $0 + "\n" }.joined()
+    }
+
+    private func appendChildren(
+        of id: JobID, prefix: String, reverse: Bool, expanded: inout Set<JobID>, into lines: inout [String]
+    ) {
+        expanded.insert(id)
+        let children = reverse ? dependents(of: id) : dependencies(of: id)
+        for (offset, child) in children.enumerated() {
+            let last = offset == children.count - 1
+            let grandchildren = reverse ? dependents(of: child) : dependencies(of: child)
+            let seen = expanded.contains(child) && !grandchildren.isEmpty
+            lines.append(prefix + (last ? "└── " : "├── ") + child + (seen ? " (see above)" : ""))
+            if !seen {
+                let nested = prefix + (last ? "    " : "│   ")
+                appendChildren(of: child, prefix: nested, reverse: reverse, expanded: &expanded, into: &lines)
+            }
+        }
+    }
+
+    /// The same graph in Graphviz's dot language; an edge points from a
+    /// dependency to the job that needs it. With a root, only that job and
+    /// its transitive dependencies (or dependents, with `reverse`).
+    public func renderDot(root: JobID?, reverse: Bool) -> String {
+        var members: [JobID]
+        if let root {
+            let closure = reverse ? transitiveDependents(of: root) : transitiveDependencies(of: root)
+            members = contains(root) ? [root] + closure : []
+        } else {
+            members = order
+        }
+        members.sort()
+        let included = Set(members)
+        var text = "digraph jobs {\n    rankdir=LR;\n"
+        for id in members {
+            text += "    \(dotQuoted(id));\n"
+        }
+        for id in members {
+            for dependency in dependencies(of: id) where included.contains(dependency) {
+                text += "    \(dotQuoted(dependency)) -> \(dotQuoted(id));\n"
+            }
+        }
+        return text + "}\n"
+    }
+
+    private func dotQuoted(_ id: JobID) -> String {
+        var quoted = "\""
+        for character in id {
+            if character == "\"" || character == "\\" { quoted.append("\\") }
+            quoted.append(character)
+        }
+        return quoted + "\""
+    }
+}

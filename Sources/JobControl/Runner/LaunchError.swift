@@ -1,0 +1,49 @@
+import Foundation
+
+/// Why a job could not start; becomes `RunTermination.startFailed` with
+/// `exitCode` (127 for a program not found, 126 otherwise) and `description`.
+public enum LaunchError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Looked up in PATH (`searched`) or given as a path that does not exist.
+    case programNotFound(String, searched: String?)
+    case notExecutable(String)
+    case workdirMissing(String)
+    /// The workdir exists but cannot be entered.
+    case workdirUnusable(String, reason: String)
+    /// execve failed for another reason (`exec format error`, ...).
+    case execFailed(String, reason: String)
+    /// Pipes, descriptors or processes ran out before the job started.
+    case systemError(step: String, reason: String)
+    case emptyCommand
+
+    public var exitCode: Int32 {
+        if case .programNotFound = self { return 127 }
+        return 126
+    }
+
+    public var description: String {
+        switch self {
+        case .programNotFound(let program, searched: let path?):
+            "program '\(program)' not found in PATH (\(path))"
+        case .programNotFound(let program, searched: nil):
+            "program '\(program)' not found"
+        case .notExecutable(let program):
+            "program '\(program)' is not executable"
+        case .workdirMissing(let folder):
+            "workdir '\(folder)' does not exist"
+        case .workdirUnusable(let folder, let reason):
+            "cannot enter workdir '\(folder)': \(reason)"
+        case .execFailed(let program, let reason):
+            "cannot run program '\(program)': \(reason)"
+        case .systemError(let step, let reason):
+            "cannot start the job: \(step) failed: \(reason)"
+        case .emptyCommand:
+            "the command is empty"
+        }
+    }
+
+    /// `strerror` in lower case, as messages are written.
+    static func reason(_ code: Int32) -> String {
+        let text = String(cString: strerror(code))
+        return text.prefix(1).lowercased() + text.dropFirst()
+    }
+}

@@ -1,0 +1,101 @@
+extension RunSession {
+    /// One line or part of a line from `stream`, turned into events.
+    func handle(_ stream: StreamState, _ bytes: UnsafeBufferPointer<UInt8>, _ part: LineSplitter.Part) {
+        switch (part, stream.role) {
+        case (.line, .directives):
+            apply(stream.parser.parseLine(bytes), line: bytes, stream: stream.stream)
+        case (.line, .output):
+            output(stream.stream, bytes, continues: false)
+        case (.line, .directivesOff):
+            warnDirectivesOff()
+            output(stream.stream, bytes, continues: false)
+        case (.head, _):
+            output(stream.stream, headOfLongLine(stream, bytes), continues: true)
+        case (.tail(let ends), _):
+            output(stream.stream, bytes, continues: !ends)
+        }
+    }
+
+    /// The first part of an overlong line, without the `@@` escape's first
+    /// `@`; a directive this long is not read, with a warning.
+    func headOfLongLine(_ stream: StreamState, _ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        if stream.role == .directivesOff { warnDirectivesOff() }
+        guard stream.role == .directives, !stream.parser.directivesStopped, bytes.count >= 2,
+            bytes[0] == Byte.at
+        else { return bytes }
+        if bytes[1] == Byte.at { return UnsafeBufferPointer(rebasing: bytes[1...]) }
+        if let directive = ProtocolParser.directive(in: bytes) {
+            let effect = directive == .retval ? "sets nothing" : "is not read"
+            onEvent(.log(level: .warning, message: "@\(directive.word) line longer than 1 MiB \(effect); it is logged as output"))
+        }
+        return bytes
+    }
+
+    /// What a parsed directive-stream line does.
+    func apply(_ parsed: ParsedLine, line: UnsafeBufferPointer<UInt8>, stream: LogStream) {
+        switch parsed {
+        case .output(let escaped):
+            output(stream, escaped ? UnsafeBufferPointer(rebasing: line[1...]) : line, continues: false)
+        case .malformed(let warning):
+            output(stream, line, continues: false)
+            onEvent(.log(level: .warning, message: masker.mask(warning)))
+        case .progress(var update):
+            if !masker.isEmpty {
+                update.group = update.group.map(masker.mask)
+                update.status = update.status.map(masker.mask)
+            }
+            onEvent(.progress(update))
+        case .retval(let value):
+            let masked = masker.mask(value)
+            retval = masked
+            onEvent(.retval(masked))
+        case .skip(let reason):
+            let masked = reason.map(masker.mask)
+            skipped = true
+            skipReason = masked ?? ""
+            onEvent(.skip(reason: masked))
+        case .log(let level, let message):
+            onEvent(.log(level: level, message: masker.mask(message)))
+        }
+    }
+
+    /// Logs `bytes` as ordinary output: secrets masked, in pieces of at most
+    /// 64 KiB; the last piece is `continued` when the line goes on.
+    func output(_ stream: LogStream, _ bytes: UnsafeBufferPointer<UInt8>, continues: Bool) {
+        guard let masked = masker.mask(bytes) else {
+            emitPieces(stream, bytes, continues: continues)
+            return
+        }
+        masked.withUnsafeBufferPointer { emitPieces(stream, $0, continues: continues) }
+    }
+
+    private func emitPieces(_ stream: LogStream, _ bytes: UnsafeBufferPointer<UInt8>, continues: Bool) {
+        var rest = bytes
+        while rest.count > LineSplitter.pieceLimit {
+            let cut = LineSplitter.utf8Boundary(rest, at: LineSplitter.pieceLimit)
+            emitOne(stream, UnsafeBufferPointer(rebasing: rest[..<cut]), continued: true)
+            rest = UnsafeBufferPointer(rebasing: rest[cut...])
+        }
+        emitOne(stream, rest, continued: continues)
+    }
+
+    /// One output event: the text, plus the exact bytes when not UTF-8.
+    private func emitOne(_ stream: LogStream, _ bytes: UnsafeBufferPointer<UInt8>, continued: Bool) {
+        if let text = String(validating: bytes, as: UTF8.self) {
+            onEvent(.output(stream: stream, text: text, raw: nil, continued: continued))
+        } else {
+            let text = String(decoding: bytes, as: UTF8.self)
+            onEvent(.output(stream: stream, text: text, raw: Array(bytes), continued: continued))
+        }
+    }
+
+    /// Once per attempt: descriptor 3 is logged because directives are off.
+    func warnDirectivesOff() {
+        guard !warnedDirectivesOff else { return }
+        warnedDirectivesOff = true
+        onEvent(
+            .log(
+                level: .warning,
+                message: "directives are off for this job: what it writes to descriptor 3 is logged as output"))
+    }
+}

@@ -1,0 +1,112 @@
+import CSpawn
+import Foundation
+
+/// One attempt of one job: the child, its three streams and the loop that
+/// reads them, enforces the timeout and answers interrupts. Used by one
+/// thread only, from `ProcessLauncher.run`.
+final class RunSession {
+    /// Why the runner stopped the job.
+    enum StopReason {
+        case timeout
+        case interrupt(Int32)
+    }
+
+    let spec: RunSpec
+    let control: RunControl
+    let launcher: ProcessLauncher
+    let onEvent: @Sendable (RunEvent) -> Void
+    let masker: SecretMasker
+    /// stdout, stderr and descriptor 3, in that order.
+    var streams: [StreamState] = []
+    var retval: String?
+    var skipReason: String?
+    var skipped = false
+    var warnedDirectivesOff = false
+    /// Read buffer shared by the streams.
+    let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 64 * 1024)
+
+    init(
+        spec: RunSpec, control: RunControl, launcher: ProcessLauncher,
+        onEvent: @escaping @Sendable (RunEvent) -> Void
+    ) {
+        self.spec = spec
+        self.control = control
+        self.launcher = launcher
+        self.onEvent = onEvent
+        self.masker = SecretMasker(spec.secrets)
+    }
+
+    deinit { buffer.deallocate() }
+
+    func run() -> RunOutcome {
+        if let signal = control.requestedSignal { return RunOutcome(termination: .interrupted(signal)) }
+        let child: ChildProcess
+        switch ChildProcess.start(spec) {
+        case .success(let started): child = started
+        case .failure(let error):
+            let message = masker.mask(error.description)
+            return RunOutcome(termination: .startFailed(code: error.exitCode, message: message))
+        }
+        onEvent(.started(pid: child.pid))
+        let stdoutDirectives = spec.directives == .stdout
+        streams = [
+            StreamState(fd: child.stdoutFD, stream: .stdout, role: stdoutDirectives ? .directives : .output, masker: masker),
+            StreamState(fd: child.stderrFD, stream: .stderr, role: .output, masker: masker),
+            StreamState(
+                fd: child.directiveFD, stream: .stdout, role: spec.directives == .off ? .directivesOff : .directives,
+                masker: masker),
+        ]
+        let wake = WakeUp()
+        control.onInterrupt { _, _ in wake.signal() }
+        let status = watch(child, wake: wake)
+        wake.close()
+        if child.pidFD >= 0 { close(child.pidFD) }
+        return RunOutcome(
+            termination: status, retval: retval, skipped: skipped, skipReason: skipReason)
+    }
+
+    /// Nanoseconds on the monotonic clock.
+    static func now() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+    }
+
+    static func seconds(_ value: Double) -> Int64 { Int64(value * 1_000_000_000) }
+
+    /// Signals the job's whole process group.
+    func signalGroup(_ child: ChildProcess, _ signal: Int32) {
+        _ = jc_kill_group(child.pid, signal)  // ESRCH: the group is gone already
+    }
+}
+
+/// Wakes the run loop's poll from another thread (an interrupt). Safe to
+/// signal after the loop ended: the descriptor is then closed and ignored.
+final class WakeUp: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fd: Int32
+
+    init() { fd = jc_wake_open() }
+
+    var descriptor: Int32 { lock.withLock { fd } }
+
+    func signal() {
+        lock.withLock {
+            if fd >= 0 { jc_wake_signal(fd) }
+        }
+    }
+
+    /// Empties the counter after a wake-up.
+    func drain() {
+        lock.withLock {
+            if fd >= 0 { jc_wake_drain(fd) }
+        }
+    }
+
+    func close() {
+        lock.withLock {
+            if fd >= 0 { _ = Glibc.close(fd) }
+            fd = -1
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+
+/// The scheduler's way into a `BuildStore`: thread-safe, and batching what
+/// running builds produce so that a build printing a million lines costs about
+/// a thousand transactions, not a million.
+///
+/// Log lines and progress updates are buffered and written by a background
+/// thread at most `flushInterval` after they arrive, at once when `batchSize`
+/// lines wait, and before `finishBuild` (so a finished build's log is whole).
+/// Progress is coalesced per (build, group): only the latest figures are
+/// written. Lines get `seq` 1, 2, 3... per build in the order `log` is called.
+/// Producers wait when `maxPending` lines are waiting (a slow disk must not
+/// fill memory). Every store call goes through one lock, so the store itself
+/// is used from one thread at a time.
+///
+/// A write that fails in the background drops that batch and is reported to
+/// `onFailure` and by `takeFailure()`; the scheduler shows it.
+public final class BuildRecorder: @unchecked Sendable {
+    public let flushInterval: TimeInterval
+    public let batchSize: Int
+    public let maxPending: Int
+
+    private let store: BuildStore
+    private let clock: @Sendable () -> Date
+    private let onFailure: (@Sendable (StoreError) -> Void)?
+    /// Serialises store calls; taken before `state` when both are needed.
+    private let storeLock = NSLock()
+    /// Guards everything below; the writer waits on it.
+    private let state = NSCondition()
+    private var pendingLogs: [LogEntry] = []
+    private var pendingProgress: [ProgressKey: ProgressRecord] = [:]
+    private var progressOrder: [ProgressKey] = []
+    private var lastSeq: [BuildID: Int64] = [:]
+    private var failure: StoreError?
+    private var stopping = false
+    private var writer: Thread?
+
+    private struct ProgressKey: Hashable {
+        let build: BuildID
+        let group: [String]
+    }
+
+    public init(
+        store: BuildStore, flushInterval: TimeInterval = 0.1, batchSize: Int = 1_000,
+        maxPending: Int = 100_000, clock: @escaping @Sendable () -> Date = { Date() },
+        onFailure: (@Sendable (StoreError) -> Void)? = nil
+    ) {
+        self.store = store
+        self.flushInterval = flushInterval
+        self.batchSize = batchSize
+        self.maxPending = max(maxPending, batchSize)
+        self.clock = clock
+        self.onFailure = onFailure
+        pendingLogs.reserveCapacity(batchSize)
+        let thread = Thread { [weak self] in
+            while let recorder = self, recorder.waitAndFlush() {}
+        }
+        thread.name = "jcrun.store.writer"
+        writer = thread
+        thread.start()
+    }
+
+    deinit {
+        state.withLock { stopping = true }
+        flushReportingFailure()
+    }
+
+    // MARK: Life cycle, passed through
+
+    public func createBuild(_ build: NewBuild) throws -> BuildRecord {
+        try withStore { try $0.createBuild(build) }
+    }
+
+    public func markStarted(_ id: BuildID, runner: RunnerIdentity) throws {
+        try withStore { try $0.markStarted(id, runner: runner) }
+    }
+
+    /// Writes what `id` still has buffered, then ends it.
+    public func finishBuild(_ id: BuildID, result: BuildResult) throws {
+        storeLock.lock()
+        defer { storeLock.unlock() }
+        try flushLocked()
+        try store.finishBuild(id, result: result)
+        state.withLock { _ = lastSeq.removeValue(forKey: id) }
+    }
+
+    /// Runs `body` with the store, serialised with the recorder's own writes
+    /// (queries, `reapDeadRunners`, `deleteBuild`).
+    public func withStore<T>(_ body: (BuildStore) throws -> T) throws -> T {
+        storeLock.lock()
+        defer { storeLock.unlock() }
+        return try body(store)
+    }
+
+    // MARK: Buffering
+
+    /// Buffers one log line of `build`, numbering it.
+    public func log(
+        _ build: BuildID, stream: LogStream, level: LogLevel, text: String, raw: [UInt8]? = nil,
+        continued: Bool = false, time: Date? = nil
+    ) {
+        let time = time ?? clock()
+        state.lock()
+        while pendingLogs.count >= maxPending && !stopping { state.wait() }
+        let seq = (lastSeq[build] ?? 0) + 1
+        lastSeq[build] = seq
+        pendingLogs.append(LogEntry(
+            build: build, seq: seq, time: time, stream: stream, level: level, text: text, raw: raw,
+            continued: continued))
+        if pendingLogs.count == batchSize { state.broadcast() }
+        state.unlock()
+    }
+
+    /// Buffers a progress update; an older one for the same node is replaced.
+    public func progress(_ build: BuildID, _ update: ProgressUpdate, time: Date? = nil) {
+        let record = ProgressRecord(
+            build: build, group: update.group, current: update.current, total: update.total,
+            status: update.status, updatedAt: time ?? clock())
+        let key = ProgressKey(build: build, group: update.group)
+        state.withLock {
+            if pendingProgress.updateValue(record, forKey: key) == nil { progressOrder.append(key) }
+        }
+    }
+
+    /// Buffers what a runner event means for the store: output and `@log`
+    /// lines, progress. Other events are the scheduler's to handle.
+    public func record(_ event: RunEvent, of build: BuildID) {
+        switch event {
+        case .output(let stream, let text, let raw, let continued):
+            log(build, stream: stream, level: .info, text: text, raw: raw, continued: continued)
+        case .log(let level, let message):
+            log(build, stream: .jcrun, level: level, text: message)
+        case .progress(let update):
+            progress(build, update)
+        case .started, .retval, .skip:
+            break
+        }
+    }
+
+    // MARK: Writing
+
+    /// Writes everything buffered now.
+    public func flush() throws {
+        storeLock.lock()
+        defer { storeLock.unlock() }
+        try flushLocked()
+    }
+
+    /// Stops the background writer after writing what is buffered.
+    public func close() throws {
+        state.withLock {
+            stopping = true
+            state.broadcast()
+        }
+        try flush()
+    }
+
+    /// The first background write failure since the last call, if any.
+    public func takeFailure() -> StoreError? {
+        state.withLock {
+            defer { failure = nil }
+            return failure
+        }
+    }
+
+    /// The writer thread's step: waits for a full batch or the interval,
+    /// then writes. False once the recorder is stopping.
+    private func waitAndFlush() -> Bool {
+        state.lock()
+        let deadline = Date(timeIntervalSinceNow: flushInterval)
+        while !stopping && pendingLogs.count < batchSize && Date() < deadline {
+            _ = state.wait(until: deadline)  // woken early by a full batch or close()
+        }
+        let stop = stopping
+        state.unlock()
+        if stop { return false }
+        flushReportingFailure()
+        return true
+    }
+
+    private func flushReportingFailure() {
+        storeLock.lock()
+        defer { storeLock.unlock() }
+        do {
+            try flushLocked()
+        } catch {
+            let storeError = error as? StoreError ?? .engine(message: "\(error)")
+            state.withLock { if failure == nil { failure = storeError } }
+            onFailure?(storeError)
+        }
+    }
+
+    /// Takes the buffers and writes them; the caller holds `storeLock`.
+    private func flushLocked() throws {
+        let (logs, progress): ([LogEntry], [ProgressRecord]) = state.withLock {
+            let logs = pendingLogs
+            pendingLogs = []
+            pendingLogs.reserveCapacity(batchSize)
+            let progress = progressOrder.compactMap { pendingProgress[$0] }
+            pendingProgress.removeAll(keepingCapacity: true)
+            progressOrder.removeAll(keepingCapacity: true)
+            state.broadcast()  // producers waiting on maxPending may go on
+            return (logs, progress)
+        }
+        try store.appendLogs(logs)
+        try store.saveProgress(progress)
+    }
+}

@@ -1,0 +1,154 @@
+import CSQLite
+import Foundation
+
+/// One sqlite3 connection: opening, cached prepared statements, write
+/// transactions retried on SQLITE_BUSY, and result codes turned into `StoreError`.
+///
+/// Not thread-safe: its owner (`SQLiteStore`) serialises calls.
+final class SQLiteConnection {
+    let path: String
+    private(set) var handle: OpaquePointer?
+    private var cache: [String: SQLiteStatement] = [:]
+    /// Write transactions committed, for tests that check batching.
+    private(set) var transactionCount = 0
+    /// How long a write waits for another writer before giving up.
+    var busyDeadline: TimeInterval = 60
+
+    /// Opens `path`; `readOnly` never creates the file.
+    ///
+    /// - Throws: `StoreError.unreachable` when SQLite cannot open it.
+    init(path: String, readOnly: Bool) throws {
+        self.path = path
+        var db: OpaquePointer?
+        let flags: Int32 = readOnly
+            ? SQLITE_OPEN_READONLY
+            : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let code = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+        guard code == SQLITE_OK, let db else {
+            let reason = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close_v2(db)
+            throw StoreError.unreachable(path: path, reason: reason)
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, 5_000)
+    }
+
+    deinit { close() }
+
+    func close() {
+        for statement in cache.values { statement.finalize() }
+        cache.removeAll()
+        if let handle { sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    /// A cached prepared statement for `sql`, reset and with bindings cleared.
+    func statement(_ sql: String) throws -> SQLiteStatement {
+        if let cached = cache[sql] {
+            cached.reset()
+            return cached
+        }
+        var raw: OpaquePointer?
+        let code = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
+        guard code == SQLITE_OK, let raw else { throw error(code) }
+        let statement = SQLiteStatement(raw, connection: self)
+        cache[sql] = statement
+        return statement
+    }
+
+    /// Runs one or more statements that return no rows (schema, pragmas).
+    func execute(_ sql: String) throws {
+        let code = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard code == SQLITE_OK else { throw error(code) }
+    }
+
+    /// Runs `body` with the cached statement for `sql`, reset afterwards so
+    /// that it holds no lock and no open transaction hangs on it.
+    func using<T>(_ sql: String, _ body: (SQLiteStatement) throws -> T) throws -> T {
+        let statement = try self.statement(sql)
+        defer { statement.rewind() }
+        return try body(statement)
+    }
+
+    /// The first column of the first row of `sql`, as an integer.
+    func integer(_ sql: String) throws -> Int64? {
+        try using(sql) { try $0.step() ? $0.optionalInt64(0) : nil }
+    }
+
+    /// The first column of the first row of `sql`, as text.
+    func text(_ sql: String) throws -> String? {
+        try using(sql) { try $0.step() ? $0.optionalString(0) : nil }
+    }
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction, committed if it returns
+    /// and rolled back if it throws. Waits for other writers up to `busyDeadline`.
+    func write<T>(_ body: () throws -> T) throws -> T {
+        try retryingWhileBusy { try execute("BEGIN IMMEDIATE") }
+        do {
+            let value = try body()
+            try retryingWhileBusy { try execute("COMMIT") }
+            transactionCount += 1
+            return value
+        } catch {
+            if sqlite3_get_autocommit(handle) == 0 {
+                _ = sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)  // the first error is the one to report
+            }
+            throw error
+        }
+    }
+
+    /// Runs `body` in a read transaction so that it sees one snapshot.
+    func read<T>(_ body: () throws -> T) throws -> T {
+        try retryingWhileBusy { try execute("BEGIN") }
+        defer { _ = sqlite3_exec(handle, "COMMIT", nil, nil, nil) }  // a read commits nothing
+        return try body()
+    }
+
+    /// Retries `body` while SQLite reports BUSY or LOCKED, with a growing pause.
+    ///
+    /// The busy handler already waits inside SQLite; some cases (WAL recovery,
+    /// a lock held at `BEGIN IMMEDIATE`) return BUSY at once and land here.
+    func retryingWhileBusy<T>(_ body: () throws -> T) throws -> T {
+        let deadline = Date().addingTimeInterval(busyDeadline)
+        var pause: UInt32 = 1_000
+        while true {
+            do {
+                return try body()
+            } catch let failure as SQLiteBusy {
+                guard Date() < deadline else { throw failure.storeError }
+                usleep(pause)
+                pause = min(pause * 2, 100_000)
+            }
+        }
+    }
+
+    /// Rows changed by the last statement.
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Turns a result code into the error to throw; BUSY becomes `SQLiteBusy`
+    /// so that `retryingWhileBusy` can wait and try again.
+    func error(_ code: Int32) -> Error {
+        let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "error \(code)"
+        switch code & 0xff {
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            return SQLiteBusy(storeError: .engine(message: "\(path): \(message)"))
+        case SQLITE_FULL:
+            return StoreError.diskFull(path: path)
+        case SQLITE_NOTADB:
+            return StoreError.notADatabase(path: path)
+        case SQLITE_READONLY:
+            return StoreError.unreachable(path: path, reason: "the database is read-only")
+        case SQLITE_CANTOPEN, SQLITE_PERM, SQLITE_AUTH:
+            return StoreError.unreachable(path: path, reason: message)
+        default:
+            return StoreError.engine(message: "\(path): \(message)")
+        }
+    }
+}
+
+/// SQLITE_BUSY or SQLITE_LOCKED, caught by `retryingWhileBusy`; what it
+/// throws when waiting runs out is `storeError`.
+struct SQLiteBusy: Error {
+    let storeError: StoreError
+}

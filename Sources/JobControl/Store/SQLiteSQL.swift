@@ -1,0 +1,248 @@
+/// Every SQL text the SQLite store runs, in one place, so that the PostgreSQL
+/// store (issue #10) has one file to mirror.
+///
+/// Times are integer microseconds since 1970-01-01 UTC. Log levels are stored
+/// as their rank (0 debug ... 4 critical) so that `level >= ?` filters; streams
+/// as 0 stdout, 1 stderr, 2 jcrun. The schema version is `PRAGMA user_version`;
+/// `application_id` and the `meta` row mark the file as jcrun's.
+enum SQLiteSQL {
+    /// `PRAGMA application_id`: "jcrn" in ASCII.
+    static let applicationID: Int64 = 0x6A63_726E
+
+    /// Migrations in order: `migrations[n - 1]` takes the schema from n - 1 to n.
+    /// Each runs in the one transaction that also sets `user_version`.
+    static let migrations: [String] = [migration1]
+
+    static var schemaVersion: Int { migrations.count }
+
+    private static let migration1 = """
+        CREATE TABLE meta (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        INSERT INTO meta (key, value) VALUES ('application', 'jcrun');
+
+        CREATE TABLE builds (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            job             TEXT NOT NULL,
+            status          TEXT NOT NULL CHECK (status IN
+                                ('created', 'running', 'successful', 'skipped', 'failed')),
+            failure_kind    TEXT,
+            exit_code       INTEGER,
+            signal          TEXT,
+            error           TEXT,
+            retval          TEXT,
+            attempt         INTEGER NOT NULL DEFAULT 1,
+            reason          TEXT NOT NULL DEFAULT '',
+            triggered_by    TEXT NOT NULL DEFAULT '',
+            config_hash     TEXT NOT NULL DEFAULT '',
+            config_snapshot TEXT NOT NULL DEFAULT '{}',
+            created_at      INTEGER NOT NULL,
+            started_at      INTEGER,
+            finished_at     INTEGER,
+            runner_host     TEXT,
+            runner_pid      INTEGER,
+            runner_start    INTEGER,
+            process_group   INTEGER
+        );
+        CREATE INDEX builds_by_job ON builds (job, id);
+        CREATE INDEX builds_by_job_status ON builds (job, status, id);
+        CREATE INDEX builds_by_status ON builds (status, id);
+        CREATE INDEX builds_by_created ON builds (created_at);
+
+        CREATE TABLE build_inputs (
+            build      INTEGER NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+            dependency TEXT NOT NULL,
+            consumed   INTEGER NOT NULL,
+            retval     TEXT,
+            pinned     INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (build, dependency)
+        );
+        CREATE INDEX build_inputs_by_consumed ON build_inputs (consumed);
+
+        CREATE TABLE progress (
+            build      INTEGER NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+            group_path TEXT NOT NULL,
+            done       INTEGER NOT NULL,
+            total      INTEGER,
+            status     TEXT,
+            updated_at INTEGER NOT NULL,
+            UNIQUE (build, group_path)
+        );
+
+        CREATE TABLE log (
+            build     INTEGER NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+            seq       INTEGER NOT NULL,
+            logged_at INTEGER NOT NULL,
+            stream    INTEGER NOT NULL,
+            level     INTEGER NOT NULL,
+            text      TEXT NOT NULL,
+            raw       BLOB,
+            continued INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (build, seq)
+        ) WITHOUT ROWID;
+        """
+
+    // MARK: Opening
+
+    static let tableCount = "SELECT count(*) FROM sqlite_master"
+    static let userVersion = "PRAGMA user_version"
+    static let readApplicationID = "PRAGMA application_id"
+    static let application = "SELECT value FROM meta WHERE key = 'application'"
+    static let hasMeta = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+    static let connectionSettings = """
+        PRAGMA synchronous = NORMAL;
+        PRAGMA foreign_keys = ON;
+        """
+    static let dropEverything = """
+        DROP TABLE IF EXISTS log;
+        DROP TABLE IF EXISTS progress;
+        DROP TABLE IF EXISTS build_inputs;
+        DROP TABLE IF EXISTS builds;
+        DROP TABLE IF EXISTS meta;
+        DELETE FROM sqlite_sequence;
+        PRAGMA user_version = 0;
+        PRAGMA application_id = 0;
+        """
+
+    // MARK: Builds
+
+    /// The columns `BuildRow` decodes, in its order.
+    static let buildColumns = """
+        id, job, status, failure_kind, exit_code, signal, error, retval, attempt, reason,
+        triggered_by, config_hash, config_snapshot, created_at, started_at, finished_at,
+        runner_host, runner_pid, runner_start, process_group
+        """
+
+    static let insertBuild = """
+        INSERT INTO builds (job, status, attempt, reason, triggered_by, config_hash,
+                            config_snapshot, created_at, started_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        RETURNING \(buildColumns)
+        """
+    static let insertInput = """
+        INSERT INTO build_inputs (build, dependency, consumed, retval, pinned)
+        VALUES (?1, ?2, ?3, ?4, ?5)
+        """
+    static let markStarted = """
+        UPDATE builds SET status = 'running', started_at = coalesce(started_at, ?2),
+               runner_host = ?3, runner_pid = ?4, runner_start = ?5, process_group = ?6
+        WHERE id = ?1 AND status IN ('created', 'running')
+        """
+    static let finishBuild = """
+        UPDATE builds SET status = ?2, failure_kind = ?3, exit_code = ?4, signal = ?5,
+               error = ?6, retval = ?7, finished_at = ?8, started_at = coalesce(started_at, ?8)
+        WHERE id = ?1 AND status IN ('created', 'running')
+        """
+    static let buildStatus = "SELECT status FROM builds WHERE id = ?1"
+    static let buildByID = "SELECT \(buildColumns) FROM builds WHERE id = ?1"
+    static let deleteBuild = "DELETE FROM builds WHERE id = ?1"
+    static let runningBuilds = """
+        SELECT \(buildColumns) FROM builds WHERE status = 'running' AND runner_host = ?1
+        """
+
+    /// `builds(query)`: only the filters that are set appear, so that each
+    /// variant uses its index (`job = ?` behind an `OR ? IS NULL` would not).
+    static func builds(job: Bool, status: Bool, since: Bool, newestFirst: Bool) -> String {
+        var conditions: [String] = []
+        if job { conditions.append("job = ?1") }
+        if status { conditions.append("status = ?2") }
+        if since { conditions.append("created_at >= ?3") }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let order = newestFirst ? "DESC" : "ASC"
+        return "SELECT \(buildColumns) FROM builds\(filter) ORDER BY id \(order) LIMIT ?4"
+    }
+
+    // MARK: Job states
+
+    /// Latest build, latest successful build, newest successful-or-skipped
+    /// build, and whether one is created or running, for the job `?1`.
+    static let jobStateIDs = """
+        SELECT (SELECT max(id) FROM builds WHERE job = ?1),
+               (SELECT max(id) FROM builds WHERE job = ?1 AND status = 'successful'),
+               (SELECT max(id) FROM builds WHERE job = ?1 AND status IN ('successful', 'skipped')),
+               EXISTS (SELECT 1 FROM builds WHERE job = ?1 AND status IN ('created', 'running'))
+        """
+
+    // MARK: Lineage
+
+    static let inputsOf = """
+        SELECT build, dependency, consumed, retval, pinned FROM build_inputs
+        WHERE build = ?1 ORDER BY dependency
+        """
+    static let consumersOf = """
+        SELECT build, dependency, consumed, retval, pinned FROM build_inputs
+        WHERE consumed = ?1 ORDER BY build
+        """
+
+    // MARK: Logs and progress
+
+    static let insertLog = """
+        INSERT INTO log (build, seq, logged_at, stream, level, text, raw, continued)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        """
+
+    /// `logs(query)`: unset filters are NULL and drop out; the range on
+    /// (build, seq) is always the primary key's.
+    static func logs(descending: Bool) -> String {
+        """
+        SELECT build, seq, logged_at, stream, level, text, raw, continued FROM log
+        WHERE build = ?1 AND seq > ?2
+          AND (?3 IS NULL OR level >= ?3) AND (?4 IS NULL OR stream = ?4)
+          AND (?5 IS NULL OR logged_at >= ?5) AND (?6 IS NULL OR logged_at < ?6)
+        ORDER BY seq \(descending ? "DESC" : "ASC") LIMIT ?7
+        """
+    }
+
+    static let upsertProgress = """
+        INSERT INTO progress (build, group_path, done, total, status, updated_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        ON CONFLICT (build, group_path) DO UPDATE SET
+            done = excluded.done, total = excluded.total, status = excluded.status,
+            updated_at = excluded.updated_at
+        """
+    static let progressOf = """
+        SELECT build, group_path, done, total, status, updated_at FROM progress
+        WHERE build = ?1 ORDER BY rowid
+        """
+
+    // MARK: Pruning
+
+    /// Fills `temp.prune_set` with the finished builds created before `?1`
+    /// (of job `?2` when set) that are not protected: the newest `?3` per job,
+    /// each job's latest build, latest successful build and last check.
+    static let pruneCandidates = """
+        CREATE TEMP TABLE IF NOT EXISTS prune_set (id INTEGER PRIMARY KEY);
+        DELETE FROM temp.prune_set;
+        """
+    static let fillPruneSet = """
+        INSERT INTO temp.prune_set (id)
+        SELECT id FROM (
+            SELECT id, job, status, created_at,
+                   row_number() OVER (PARTITION BY job ORDER BY id DESC) AS newness,
+                   max(CASE WHEN status = 'successful' THEN id END)
+                       OVER (PARTITION BY job) AS latest_successful,
+                   max(CASE WHEN status IN ('successful', 'skipped') THEN id END)
+                       OVER (PARTITION BY job) AS last_check
+            FROM builds WHERE ?2 IS NULL OR job = ?2
+        )
+        WHERE created_at < ?1 AND status IN ('successful', 'skipped', 'failed')
+          AND newness > max(?3, 1)
+          AND id IS NOT coalesce(latest_successful, -1)
+          AND NOT (latest_successful IS NOT NULL AND id = last_check)
+        """
+    /// Drops from the prune set every build that a kept build consumed;
+    /// repeated until nothing changes (a chain of consumers).
+    static let keepConsumed = """
+        DELETE FROM temp.prune_set WHERE id IN (
+            SELECT i.consumed FROM build_inputs AS i
+            WHERE i.consumed IN temp.prune_set AND i.build NOT IN temp.prune_set)
+        """
+    static let countPrunedLogLines = """
+        SELECT count(*) FROM log WHERE build IN temp.prune_set
+        """
+    static let deletePruned = "DELETE FROM builds WHERE id IN temp.prune_set"
+    static let deletePrunedLogs = """
+        DELETE FROM log WHERE build IN temp.prune_set AND (?1 IS NULL OR level <= ?1)
+        """
+}

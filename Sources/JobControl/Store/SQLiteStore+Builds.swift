@@ -1,0 +1,262 @@
+import CSQLite
+import Foundation
+
+/// The life cycle of a build and the queries on builds, logs and progress.
+extension SQLiteStore {
+    // MARK: Life cycle
+
+    /// Stores a new build with its inputs. A build created `running` records
+    /// this process as its runner, so that it is reaped if jcrun dies before
+    /// `markStarted`.
+    public func createBuild(_ build: NewBuild) throws -> BuildRecord {
+        let now = SQLiteStatement.micros(clock())
+        let record = try connection.write {
+            let record = try connection.using(SQLiteSQL.insertBuild) { statement in
+                statement.bind(1, build.job)
+                statement.bind(2, build.status.rawValue)
+                statement.bind(3, build.attempt)
+                statement.bind(4, build.reason)
+                statement.bind(5, build.trigger)
+                statement.bind(6, build.configHash)
+                statement.bind(7, build.configSnapshot)
+                statement.bind(8, now)
+                statement.bind(9, build.status == .running ? now : nil)
+                guard try statement.step() else { throw StoreError.engine(message: "\(path): no row inserted") }
+                return SQLiteStore.decodeBuild(statement)
+            }
+            try insertInputs(build.inputs, of: record.id)
+            if build.status == .running {
+                try recordRunner(record.id, .current(), at: now)
+            }
+            return record
+        }
+        return build.status == .running ? try self.build(record.id) ?? record : record
+    }
+
+    private func insertInputs(_ inputs: [BuildInput], of build: BuildID) throws {
+        try connection.using(SQLiteSQL.insertInput) { statement in
+            for input in inputs {
+                statement.rewind()
+                statement.bind(1, build)
+                statement.bind(2, input.dependency)
+                statement.bind(3, input.consumed)
+                statement.bind(4, input.retval)
+                statement.bind(5, input.pinned)
+                try statement.run()
+            }
+        }
+    }
+
+    /// Marks a created build running under `runner`. Calling it again for a
+    /// running build updates the runner (to add the process group once the
+    /// child exists) and keeps the start time.
+    ///
+    /// - Throws: `.noSuchBuild`, `.refused` for a finished build.
+    public func markStarted(_ id: BuildID, runner: RunnerIdentity) throws {
+        let now = SQLiteStatement.micros(clock())
+        try connection.write {
+            try recordRunner(id, runner, at: now)
+            if connection.changes == 0 { try refuseChange(of: id, doing: "start") }
+        }
+    }
+
+    private func recordRunner(_ id: BuildID, _ runner: RunnerIdentity, at now: Int64) throws {
+        try connection.using(SQLiteSQL.markStarted) { statement in
+            statement.bind(1, id)
+            statement.bind(2, now)
+            statement.bind(3, runner.host)
+            statement.bind(4, runner.pid)
+            statement.bind(5, Int64(bitPattern: runner.processStart))
+            statement.bind(6, runner.processGroup)
+            try statement.run()
+        }
+    }
+
+    /// Ends a created or running build.
+    ///
+    /// - Throws: `.refused` when `result.status` is not a finished status or
+    ///   the build has finished already; `.noSuchBuild`.
+    public func finishBuild(_ id: BuildID, result: BuildResult) throws {
+        guard result.status.isFinished else {
+            throw StoreError.refused("build #\(id) cannot finish as '\(result.status.rawValue)'")
+        }
+        let now = SQLiteStatement.micros(clock())
+        try connection.write {
+            try finish(id, result, at: now)
+            if connection.changes == 0 { try refuseChange(of: id, doing: "finish") }
+        }
+    }
+
+    func finish(_ id: BuildID, _ result: BuildResult, at now: Int64) throws {
+        try connection.using(SQLiteSQL.finishBuild) { statement in
+            statement.bind(1, id)
+            statement.bind(2, result.status.rawValue)
+            statement.bind(3, result.failureKind?.rawValue)
+            statement.bind(4, result.exitCode)
+            statement.bind(5, result.signal)
+            statement.bind(6, result.error)
+            statement.bind(7, result.status == .successful ? result.retval : nil)
+            statement.bind(8, now)
+            try statement.run()
+        }
+    }
+
+    /// Throws why an update of `id` changed nothing.
+    private func refuseChange(of id: BuildID, doing action: String) throws -> Never {
+        guard let status = try connection.using(SQLiteSQL.buildStatus, { statement in
+            statement.bind(1, id)
+            return try statement.step() ? statement.string(0) : nil
+        }) else { throw StoreError.noSuchBuild(id) }
+        throw StoreError.refused("cannot \(action) build #\(id): it is already \(status)")
+    }
+
+    /// Stores log entries in one transaction; `seq` must be new for its build.
+    public func appendLogs(_ entries: [LogEntry]) throws {
+        guard !entries.isEmpty else { return }
+        try connection.write {
+            try connection.using(SQLiteSQL.insertLog) { statement in
+                for entry in entries {
+                    statement.rewind()
+                    statement.bind(1, entry.build)
+                    statement.bind(2, entry.seq)
+                    statement.bind(3, entry.time)
+                    statement.bind(4, SQLiteStore.streamCode(entry.stream))
+                    statement.bind(5, SQLiteStore.levelCode(entry.level))
+                    statement.bind(7, blob: entry.raw)
+                    statement.bind(8, entry.continued)
+                    try statement.step(bindingText: entry.text, at: 6)
+                }
+            }
+        }
+    }
+
+    /// Upserts progress nodes in one transaction: one row per (build, group).
+    public func saveProgress(_ nodes: [ProgressRecord]) throws {
+        guard !nodes.isEmpty else { return }
+        try connection.write {
+            try connection.using(SQLiteSQL.upsertProgress) { statement in
+                for node in nodes {
+                    statement.rewind()
+                    statement.bind(1, node.build)
+                    statement.bind(2, ProgressPath.encode(node.group))
+                    statement.bind(3, node.current)
+                    statement.bind(4, node.total)
+                    statement.bind(5, node.status)
+                    statement.bind(6, node.updatedAt)
+                    try statement.run()
+                }
+            }
+        }
+    }
+
+    // MARK: Queries
+
+    public func build(_ id: BuildID) throws -> BuildRecord? {
+        try connection.using(SQLiteSQL.buildByID) { statement in
+            statement.bind(1, id)
+            return try statement.step() ? SQLiteStore.decodeBuild(statement) : nil
+        }
+    }
+
+    public func builds(_ query: BuildQuery) throws -> [BuildRecord] {
+        let sql = SQLiteSQL.builds(
+            job: query.job != nil, status: query.status != nil, since: query.since != nil,
+            newestFirst: query.newestFirst)
+        return try connection.using(sql) { statement in
+            if let job = query.job { statement.bind(1, job) }
+            if let status = query.status { statement.bind(2, status.rawValue) }
+            if let since = query.since { statement.bind(3, since) }
+            statement.bind(4, query.limit ?? -1)
+            var records: [BuildRecord] = []
+            while try statement.step() { records.append(SQLiteStore.decodeBuild(statement)) }
+            return records
+        }
+    }
+
+    /// Four index probes per job plus the records they name, in one snapshot.
+    public func jobStates(_ jobs: [JobID]) throws -> [JobID: JobState] {
+        try connection.read {
+            var states: [JobID: JobState] = [:]
+            states.reserveCapacity(jobs.count)
+            for job in jobs {
+                guard let state = try jobState(job) else { continue }
+                states[job] = state
+            }
+            return states
+        }
+    }
+
+    private func jobState(_ job: JobID) throws -> JobState? {
+        let ids: (latest: Int64?, successful: Int64?, check: Int64?, running: Bool) =
+            try connection.using(SQLiteSQL.jobStateIDs) { statement in
+                statement.bind(1, job)
+                try statement.step()
+                return (statement.optionalInt64(0), statement.optionalInt64(1),
+                        statement.optionalInt64(2), statement.int64(3) != 0)
+            }
+        guard let latestID = ids.latest, let latest = try build(latestID) else { return nil }
+        var state = JobState(latest: latest, isRunning: ids.running)
+        if let successfulID = ids.successful {
+            state.latestSuccessful = successfulID == latestID ? latest : try build(successfulID)
+            // The newest successful-or-skipped build is at least as new as the success.
+            let checkID = ids.check ?? successfulID
+            state.lastCheck = checkID == latestID
+                ? latest : checkID == successfulID ? state.latestSuccessful : try build(checkID)
+            state.lastCheckInputs = try inputs(of: checkID)
+        }
+        return state
+    }
+
+    public func logs(_ query: LogQuery) throws -> [LogEntry] {
+        let descending = query.tail && query.limit != nil
+        let entries = try connection.using(SQLiteSQL.logs(descending: descending)) { statement in
+            statement.bind(1, query.build)
+            statement.bind(2, query.afterSeq ?? 0)
+            statement.bind(3, query.minimumLevel.map(SQLiteStore.levelCode))
+            statement.bind(4, query.stream.map(SQLiteStore.streamCode))
+            statement.bind(5, query.since)
+            statement.bind(6, query.until)
+            statement.bind(7, query.limit ?? -1)
+            var entries: [LogEntry] = []
+            while try statement.step() { entries.append(SQLiteStore.decodeLog(statement)) }
+            return entries
+        }
+        return descending ? entries.reversed() : entries
+    }
+
+    public func progress(of build: BuildID) throws -> [ProgressRecord] {
+        try connection.using(SQLiteSQL.progressOf) { statement in
+            statement.bind(1, build)
+            var nodes: [ProgressRecord] = []
+            while try statement.step() {
+                nodes.append(ProgressRecord(
+                    build: statement.int64(0), group: ProgressPath.decode(statement.string(1)),
+                    current: statement.int(2), total: statement.optionalInt64(3).map { Int($0) },
+                    status: statement.optionalString(4), updatedAt: statement.date(5)))
+            }
+            return nodes
+        }
+    }
+
+    public func inputs(of build: BuildID) throws -> [BuildInput] {
+        try lineage(SQLiteSQL.inputsOf, build)
+    }
+
+    public func consumers(of build: BuildID) throws -> [BuildInput] {
+        try lineage(SQLiteSQL.consumersOf, build)
+    }
+
+    private func lineage(_ sql: String, _ build: BuildID) throws -> [BuildInput] {
+        try connection.using(sql) { statement in
+            statement.bind(1, build)
+            var inputs: [BuildInput] = []
+            while try statement.step() {
+                inputs.append(BuildInput(
+                    build: statement.int64(0), dependency: statement.string(1),
+                    consumed: statement.int64(2), retval: statement.optionalString(3),
+                    pinned: statement.int64(4) != 0))
+            }
+            return inputs
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// Deleting, pruning and reaping builds of dead runners.
+extension SQLiteStore {
+    /// Deletes a finished build with its log, progress and inputs. Lineage
+    /// rows of builds that consumed it stay, naming a build that is gone.
+    ///
+    /// - Throws: `.noSuchBuild`; `.refused` for a created or running build.
+    public func deleteBuild(_ id: BuildID) throws {
+        try connection.write {
+            let status = try connection.using(SQLiteSQL.buildStatus) { statement in
+                statement.bind(1, id)
+                return try statement.step() ? statement.string(0) : nil
+            }
+            guard let status else { throw StoreError.noSuchBuild(id) }
+            if status == BuildStatus.created.rawValue || status == BuildStatus.running.rawValue {
+                throw StoreError.refused("build #\(id) is \(status) and cannot be deleted")
+            }
+            try connection.using(SQLiteSQL.deleteBuild) { statement in
+                statement.bind(1, id)
+                try statement.run()
+            }
+        }
+    }
+
+    /// Deletes old finished builds (or only their log lines), never a
+    /// created or running build, a job's newest `keep` builds, its latest
+    /// build, latest successful build or last check, nor a build that a kept
+    /// build consumed. One transaction; `vacuum` then compacts the file.
+    public func prune(_ request: PruneRequest) throws -> PruneResult {
+        let result = try connection.write {
+            try connection.execute(SQLiteSQL.pruneCandidates)
+            try connection.using(SQLiteSQL.fillPruneSet) { statement in
+                statement.bind(1, request.olderThan)
+                statement.bind(2, request.job)
+                statement.bind(3, request.keep)
+                try statement.run()
+            }
+            if request.logsOnly {
+                let lines = try connection.using(SQLiteSQL.deletePrunedLogs) { statement in
+                    statement.bind(1, request.level.map(SQLiteStore.levelCode))
+                    try statement.run()
+                    return connection.changes
+                }
+                return PruneResult(buildsDeleted: 0, logLinesDeleted: lines)
+            }
+            repeat {
+                try connection.using(SQLiteSQL.keepConsumed) { try $0.run() }
+            } while connection.changes > 0
+            let lines = Int(try connection.integer(SQLiteSQL.countPrunedLogLines) ?? 0)
+            let builds = try connection.using(SQLiteSQL.deletePruned) { statement in
+                try statement.run()
+                return connection.changes
+            }
+            return PruneResult(buildsDeleted: builds, logLinesDeleted: lines)
+        }
+        if request.vacuum {
+            try connection.execute("VACUUM")
+            try connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        return result
+    }
+
+    /// Fails every build left `running` on this host whose runner is dead
+    /// (`RunnerLiveness`), after killing what is left of its process group.
+    public func reapDeadRunners() throws -> [BuildID] {
+        guard mode == .write else { return [] }
+        let now = SQLiteStatement.micros(clock())
+        return try connection.write {
+            let running = try connection.using(SQLiteSQL.runningBuilds) { statement in
+                statement.bind(1, RunnerLiveness.hostName)
+                var records: [BuildRecord] = []
+                while try statement.step() { records.append(SQLiteStore.decodeBuild(statement)) }
+                return records
+            }
+            var reaped: [BuildID] = []
+            for build in running {
+                guard let runner = build.runner, !RunnerLiveness.isAlive(runner) else { continue }
+                if let group = runner.processGroup { RunnerLiveness.killGroup(group) }
+                let result = BuildResult(status: .failed, failureKind: .runnerDied, error: "runner died")
+                try finish(build.id, result, at: now)
+                reaped.append(build.id)
+            }
+            return reaped
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Rows to records and records' enums to the codes stored.
+extension SQLiteStore {
+    /// A `BuildRecord` from a row of `SQLiteSQL.buildColumns`.
+    static func decodeBuild(_ row: SQLiteStatement) -> BuildRecord {
+        var runner: RunnerIdentity?
+        if let host = row.optionalString(16) {
+            runner = RunnerIdentity(
+                host: host, pid: row.optionalInt32(17) ?? 0,
+                processStart: UInt64(bitPattern: row.optionalInt64(18) ?? 0),
+                processGroup: row.optionalInt32(19))
+        }
+        return BuildRecord(
+            id: row.int64(0), job: row.string(1),
+            status: BuildStatus(rawValue: row.string(2)) ?? .failed,
+            failureKind: row.optionalString(3).flatMap(FailureKind.init(rawValue:)),
+            exitCode: row.optionalInt32(4), signal: row.optionalString(5),
+            error: row.optionalString(6), retval: row.optionalString(7), attempt: row.int(8),
+            reason: row.string(9), trigger: row.string(10), configHash: row.string(11),
+            configSnapshot: row.string(12), createdAt: row.date(13),
+            startedAt: row.optionalDate(14), finishedAt: row.optionalDate(15), runner: runner)
+    }
+
+    /// A `LogEntry` from a row of `SQLiteSQL.logs`.
+    static func decodeLog(_ row: SQLiteStatement) -> LogEntry {
+        LogEntry(
+            build: row.int64(0), seq: row.int64(1), time: row.date(2),
+            stream: streams[Int(row.int64(3))] ?? .stdout, level: levels[Int(row.int64(4))] ?? .info,
+            text: row.string(5), raw: row.blob(6), continued: row.int64(7) != 0)
+    }
+
+    static func levelCode(_ level: LogLevel) -> Int64 {
+        switch level {
+        case .debug: 0
+        case .info: 1
+        case .warning: 2
+        case .error: 3
+        case .critical: 4
+        }
+    }
+
+    static func streamCode(_ stream: LogStream) -> Int64 {
+        switch stream {
+        case .stdout: 0
+        case .stderr: 1
+        case .jcrun: 2
+        }
+    }
+
+    private static let levels: [Int: LogLevel] = [0: .debug, 1: .info, 2: .warning, 3: .error, 4: .critical]
+    private static let streams: [Int: LogStream] = [0: .stdout, 1: .stderr, 2: .jcrun]
+}
+
+/// A progress node's group path as stored: a JSON array of strings (`[]`
+/// for the top level), so that any name survives and PostgreSQL can read it.
+enum ProgressPath {
+    static func encode(_ group: [String]) -> String {
+        var text = "["
+        for (index, name) in group.enumerated() {
+            if index > 0 { text += "," }
+            text += "\""
+            for scalar in name.unicodeScalars {
+                switch scalar {
+                case "\"": text += "\\\""
+                case "\\": text += "\\\\"
+                case _ where scalar.value < 0x20:
+                    text += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                        + String(scalar.value, radix: 16)
+                default: text.unicodeScalars.append(scalar)
+                }
+            }
+            text += "\""
+        }
+        return text + "]"
+    }
+
+    static func decode(_ text: String) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    }
+}

@@ -1,0 +1,190 @@
+import CSQLite
+import Foundation
+
+/// The default `BuildStore`: one SQLite file (WAL, foreign keys on), shared
+/// by every jcrun process of a project.
+///
+/// Write mode creates the file and its folder and creates or migrates the
+/// schema in one `BEGIN IMMEDIATE` transaction. Read-only mode never creates
+/// or migrates anything. A file that is not jcrun's is never changed.
+/// Used from one thread at a time (see `BuildStore`).
+public final class SQLiteStore: BuildStore {
+    public let path: String
+    public let mode: StoreMode
+    /// What opening did to the schema.
+    public let installOutcome: InstallOutcome
+    let connection: SQLiteConnection
+    /// The time written to rows; tests fix it.
+    public var clock: () -> Date = Date.init
+
+    /// The schema version this jcrun reads and writes.
+    public static var schemaVersion: Int { SQLiteSQL.schemaVersion }
+
+    /// Write transactions committed through this store (tests of batching).
+    public var transactionCount: Int { connection.transactionCount }
+
+    private init(path: String, mode: StoreMode, connection: SQLiteConnection, outcome: InstallOutcome) {
+        self.path = path
+        self.mode = mode
+        self.connection = connection
+        self.installOutcome = outcome
+    }
+
+    /// Opens the store at `path` (`:memory:` for a private in-memory one).
+    ///
+    /// - Throws: `StoreError.notADatabase`, `.foreignDatabase`, `.newerSchema`,
+    ///   `.unreachable` (folder or file cannot be made or written), and in
+    ///   read-only mode `.notInstalled` (no store yet) and `.needsMigration`.
+    public static func open(path: String, mode: StoreMode) throws -> SQLiteStore {
+        let inMemory = path == ":memory:"
+        if !inMemory {
+            try checkFile(at: path, mode: mode)
+        }
+        let connection = try SQLiteConnection(path: path, readOnly: mode == .readOnly)
+        let found = try inspect(connection)
+        let outcome: InstallOutcome
+        switch mode {
+        case .readOnly:
+            outcome = .upToDate
+            try connection.execute("PRAGMA query_only = ON")
+            guard let version = found else { throw StoreError.notInstalled(path: path) }
+            if version < SQLiteSQL.schemaVersion {
+                throw StoreError.needsMigration(path: path, found: version, supported: SQLiteSQL.schemaVersion)
+            }
+        case .write:
+            if !inMemory {
+                try enableWAL(connection)
+            }
+            outcome = try connection.write { try migrate(connection) }
+        }
+        try connection.execute(SQLiteSQL.connectionSettings)
+        return SQLiteStore(path: path, mode: mode, connection: connection, outcome: outcome)
+    }
+
+    /// A fresh private store in memory, for tests of the scheduler and the CLI.
+    public static func inMemory() throws -> SQLiteStore {
+        try open(path: ":memory:", mode: .write)
+    }
+
+    /// Creates the store or migrates it to this jcrun's schema (`jcrun install`);
+    /// running it again changes nothing.
+    public static func install(path: String) throws -> InstallOutcome {
+        let store = try open(path: path, mode: .write)
+        defer { store.close() }
+        return store.installOutcome
+    }
+
+    /// Drops every table jcrun made, leaving an empty database file
+    /// (`jcrun uninstall`, after the CLI's confirmation). Works on any schema
+    /// version that is jcrun's, newer ones included; no file is not an error.
+    ///
+    /// - Throws: `.notADatabase` and `.foreignDatabase` (the file is left alone).
+    public static func uninstall(path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        try checkFile(at: path, mode: .write)
+        let connection = try SQLiteConnection(path: path, readOnly: false)
+        defer { connection.close() }
+        guard try inspect(connection, allowNewer: true) != nil else { return }
+        try connection.write { try connection.execute(SQLiteSQL.dropEverything) }
+        try connection.execute("VACUUM")
+    }
+
+    public func close() { connection.close() }
+
+    // MARK: Opening steps
+
+    /// Refuses what must not be opened, before SQLite touches the file:
+    /// a folder, a file that is not SQLite, a write-protected file in write
+    /// mode (even for root), a missing file in read-only mode. In write mode
+    /// it creates the missing folders.
+    private static func checkFile(at path: String, mode: StoreMode) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            guard mode == .write else { throw StoreError.notInstalled(path: path) }
+            try makeFolder(for: path)
+            return
+        }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            throw StoreError.unreachable(path: path, reason: "it is a folder, not a database file")
+        }
+        if mode == .write && info.st_mode & 0o222 == 0 {
+            throw StoreError.unreachable(path: path, reason: "the database file is read-only")
+        }
+        guard info.st_size > 0 else { return }
+        guard let file = FileHandle(forReadingAtPath: path) else {
+            throw StoreError.unreachable(path: path, reason: "cannot read the file")
+        }
+        defer { try? file.close() }  // read-only handle: nothing to lose
+        let header = (try? file.read(upToCount: 16)) ?? Data()
+        if header != Data("SQLite format 3\0".utf8) {
+            throw StoreError.notADatabase(path: path)
+        }
+    }
+
+    /// `mkdir -p` of the file's folder, with the system's reason on failure.
+    private static func makeFolder(for path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        var partial = folder.hasPrefix("/") ? "" : "."
+        for component in folder.split(separator: "/") {
+            partial += "/" + component
+            var info = stat()
+            if stat(partial, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR { continue }
+            if mkdir(partial, 0o777) != 0 && errno != EEXIST {
+                let reason = lowercasedFirst(String(cString: strerror(errno)))
+                throw StoreError.unreachable(
+                    path: path, reason: "cannot create the folder '\(folder)': \(reason)")
+            }
+        }
+    }
+
+    /// The schema version of an installed jcrun store, nil for an empty
+    /// database.
+    ///
+    /// - Throws: `.foreignDatabase` for someone else's tables, `.newerSchema`.
+    private static func inspect(_ connection: SQLiteConnection, allowNewer: Bool = false) throws -> Int? {
+        try connection.retryingWhileBusy {
+            try connection.read { try readVersion(connection, allowNewer: allowNewer) }
+        }
+    }
+
+    /// `inspect` inside a transaction the caller holds.
+    private static func readVersion(_ connection: SQLiteConnection, allowNewer: Bool) throws -> Int? {
+        let path = connection.path
+        guard try connection.integer(SQLiteSQL.tableCount) ?? 0 > 0 else { return nil }
+        let version = Int(try connection.integer(SQLiteSQL.userVersion) ?? 0)
+        let marked = try connection.integer(SQLiteSQL.readApplicationID) == SQLiteSQL.applicationID
+        let hasMeta = try connection.integer(SQLiteSQL.hasMeta) ?? 0 > 0
+        let named = try hasMeta && connection.text(SQLiteSQL.application) == "jcrun"
+        guard marked || named else { throw StoreError.foreignDatabase(path: path) }
+        let supported = SQLiteSQL.schemaVersion
+        if version > supported && !allowNewer {
+            throw StoreError.newerSchema(path: path, found: version, supported: supported)
+        }
+        return version
+    }
+
+    private static func enableWAL(_ connection: SQLiteConnection) throws {
+        _ = try connection.retryingWhileBusy {
+            try connection.using("PRAGMA journal_mode = WAL") { try $0.step() }
+        }
+    }
+
+    /// Runs the migrations the file lacks; inside the caller's `BEGIN IMMEDIATE`,
+    /// so the version is read again after the lock is held (another process
+    /// may have just installed).
+    private static func migrate(_ connection: SQLiteConnection) throws -> InstallOutcome {
+        let found = try readVersion(connection, allowNewer: false) ?? 0
+        guard found < SQLiteSQL.schemaVersion else { return .upToDate }
+        for step in found..<SQLiteSQL.schemaVersion {
+            try connection.execute(SQLiteSQL.migrations[step])
+        }
+        try connection.execute("PRAGMA user_version = \(SQLiteSQL.schemaVersion)")
+        try connection.execute("PRAGMA application_id = \(SQLiteSQL.applicationID)")
+        return found == 0 ? .created : .migrated(from: found, to: SQLiteSQL.schemaVersion)
+    }
+}
+
+func lowercasedFirst(_ text: String) -> String {
+    guard let first = text.first else { return text }
+    return first.lowercased() + text.dropFirst()
+}

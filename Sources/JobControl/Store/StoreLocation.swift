@@ -1,0 +1,109 @@
+import Foundation
+
+/// Where a project's state lives: an SQLite file or (issue #10) a PostgreSQL
+/// database. Printing one never shows a password.
+public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
+    /// An absolute path.
+    case sqlite(path: String)
+    /// The URL as given (with its password; use `description` to show it).
+    case postgresql(url: String)
+
+    /// Resolves the storage setting by precedence: `--storage`, then
+    /// `JCRUN_STORAGE`, then `jcrun.yaml`'s `storage`, then `.jcrun/state.db`
+    /// in the project folder. A relative path is relative to `currentDirectory`
+    /// for the option and the variable, and to `projectDir` for `jcrun.yaml`
+    /// and the default. Values are a path, `sqlite:PATH` or `postgresql://...`.
+    ///
+    /// - Throws: `StoreError.unreachable` for an empty value.
+    public static func resolve(
+        option: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        settings: String?, projectDir: String,
+        currentDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws -> StoreLocation {
+        if let option { return try parse(option, relativeTo: currentDirectory) }
+        if let variable = environment["JCRUN_STORAGE"], !variable.isEmpty {
+            return try parse(variable, relativeTo: currentDirectory)
+        }
+        if let settings { return try parse(settings, relativeTo: projectDir) }
+        return try parse(".jcrun/state.db", relativeTo: projectDir)
+    }
+
+    /// One storage value: `postgresql://...` or `postgres://...`, `sqlite:PATH`, or a path.
+    public static func parse(_ value: String, relativeTo base: String) throws -> StoreLocation {
+        let lowered = value.lowercased()
+        if lowered.hasPrefix("postgresql://") || lowered.hasPrefix("postgres://") {
+            return .postgresql(url: value)
+        }
+        let path = lowered.hasPrefix("sqlite:") ? String(value.dropFirst("sqlite:".count)) : value
+        guard !path.isEmpty else {
+            throw StoreError.unreachable(path: value, reason: "the storage setting names no file")
+        }
+        let absolute = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
+        return .sqlite(path: (absolute as NSString).standardizingPath)
+    }
+
+    /// For messages: the path, or the URL with its password replaced by `***`.
+    public var description: String {
+        switch self {
+        case .sqlite(let path): return path
+        case .postgresql(let url): return StoreLocation.redacted(url)
+        }
+    }
+
+    /// Opens the store here.
+    ///
+    /// - Throws: what `SQLiteStore.open` throws; for PostgreSQL, `.unreachable`
+    ///   saying it is not supported yet.
+    public func open(mode: StoreMode) throws -> any BuildStore {
+        switch self {
+        case .sqlite(let path): return try SQLiteStore.open(path: path, mode: mode)
+        case .postgresql: throw unsupported
+        }
+    }
+
+    /// `jcrun install`: creates or migrates the store; idempotent.
+    public func install() throws -> InstallOutcome {
+        switch self {
+        case .sqlite(let path): return try SQLiteStore.install(path: path)
+        case .postgresql: throw unsupported
+        }
+    }
+
+    /// `jcrun uninstall`: drops everything jcrun stored here.
+    public func uninstall() throws {
+        switch self {
+        case .sqlite(let path): try SQLiteStore.uninstall(path: path)
+        case .postgresql: throw unsupported
+        }
+    }
+
+    // TODO(#10): PostgreSQL storage; until then a postgresql:// setting is refused.
+    private var unsupported: StoreError {
+        .unreachable(path: description, reason: "PostgreSQL storage is not supported yet")
+    }
+
+    /// `postgresql://user:secret@host/db` → `postgresql://user:***@host/db`.
+    static func redacted(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        let rest = url[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        guard let at = authority.lastIndex(of: "@"),
+            let colon = authority[..<at].firstIndex(of: ":")
+        else { return url }
+        return String(url[..<authority.index(after: colon)]) + "***" + String(url[at...])
+    }
+}
+
+/// Whether a command may write (and so create or migrate) the store.
+public enum StoreMode: Sendable, Hashable {
+    case write
+    case readOnly
+}
+
+/// What opening a store for writing did to its schema.
+public enum InstallOutcome: Sendable, Hashable {
+    case created
+    case migrated(from: Int, to: Int)
+    case upToDate
+}

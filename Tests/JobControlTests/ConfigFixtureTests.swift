@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+@testable import JobControl
+
+/// The bad-input fixtures of `Tests/EndToEndTests/Fixtures/definitions/`:
+/// each folder's `expected-stderr` is exactly what `jcrun list` prints there.
+struct ConfigFixtureTests {
+    static let definitions = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("EndToEndTests/Fixtures/definitions")
+
+    static let cases: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: definitions.path)) ?? []
+        return names.sorted()
+    }()
+
+    /// Cases whose text comes from the template engine: they pass once the
+    /// real Jinja engine replaces the pass-through placeholder.
+    static let needTemplateEngine: Set<String> = [
+        "macro-too-many-arguments", "missing-include", "undefined-variable", "unknown-filter",
+        "unknown-template-tag", "unterminated-string", "unterminated-tag",
+    ]
+
+    /// The lines `jcrun list` would print in the fixture folder `name`.
+    static func stderrLines(of name: String) -> [String] {
+        let folder = definitions.appendingPathComponent(name)
+        let environment = ["HOME": "/home/jcrun", "PATH": "/usr/bin:/bin"]
+        do {
+            let project = try findProject(from: folder, jobsDir: nil)
+            _ = try ProjectLoader.load(
+                projectDir: project.projectDir, jobsDir: project.jobsDir, environment: environment,
+                displayBase: folder)
+            return []
+        } catch let errors as ConfigErrors {
+            return errors.formatted()
+        } catch let error as ConfigError {
+            return error.lines
+        } catch {
+            return ["unexpected error: \(error)"]
+        }
+    }
+
+    @Test func everyFixtureHasAnExpectedStderr() {
+        #expect(Self.cases.count >= 22)
+        for name in Self.cases {
+            let expected = Self.definitions.appendingPathComponent(name).appendingPathComponent("expected-stderr")
+            #expect(FileManager.default.fileExists(atPath: expected.path), "\(name)")
+        }
+    }
+
+    @Test(arguments: cases)
+    func aBadDefinitionPrintsExactlyItsExpectedStderr(name: String) throws {
+        let url = Self.definitions.appendingPathComponent(name).appendingPathComponent("expected-stderr")
+        let expected = try String(contentsOf: url, encoding: .utf8)
+        let actual = Self.stderrLines(of: name).map { $0 + "\n" }.joined()
+        if Self.needTemplateEngine.contains(name) {
+            // TODO(#2): the Jinja engine is a pass-through placeholder until it lands in main.
+            withKnownIssue("needs the Jinja engine") { #expect(actual == expected) }
+        } else {
+            #expect(actual == expected)
+        }
+    }
+}

@@ -1,0 +1,400 @@
+import Foundation
+import Testing
+@testable import JobControl
+import Jinja
+import YAMLNodes
+
+/// A throw-away project under /tmp: `files` maps paths (`jobs.d/a.yaml`,
+/// `jcrun.yaml`) to their text.
+struct TempProject {
+    let dir: URL
+
+    init(_ files: [String: String]) throws {
+        dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("jcrun-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("jobs.d"), withIntermediateDirectories: true)
+        for (path, text) in files {
+            try Data(text.utf8).write(to: dir.appendingPathComponent(path))
+        }
+    }
+
+    static let environment = ["HOME": "/home/jcrun", "TOKEN_VAR": "s3cr3t-token", "SHORT": "abc"]
+
+    func load() throws -> JobSet {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        return try ProjectLoader.load(
+            projectDir: dir, jobsDir: dir.appendingPathComponent("jobs.d"),
+            environment: Self.environment, displayBase: dir)
+    }
+
+    /// The formatted error lines of a load that must fail.
+    func errorLines() -> [String] {
+        do {
+            _ = try load()
+            return []
+        } catch let errors as ConfigErrors {
+            return errors.formatted()
+        } catch {
+            return ["unexpected: \(error)"]
+        }
+    }
+}
+
+/// Loads one job file (`jobs.d/a.yaml`) with an optional `jcrun.yaml`.
+private func jobs(_ text: String, settings: String? = nil) throws -> JobSet {
+    var files = ["jobs.d/a.yaml": text]
+    if let settings { files["jcrun.yaml"] = settings }
+    return try TempProject(files).load()
+}
+
+private func errors(_ text: String, settings: String? = nil) throws -> [String] {
+    var files = ["jobs.d/a.yaml": text]
+    if let settings { files["jcrun.yaml"] = settings }
+    return try TempProject(files).errorLines()
+}
+
+private func job(_ body: String, settings: String? = nil) throws -> Job {
+    let set = try jobs("jobs:\n  - id: x\n    command: run\n" + body, settings: settings)
+    return try #require(set["x"])
+}
+
+@Test func everyJobKeyIsDecoded() throws {
+    let text = """
+        jobs:
+          - id: setup
+            command: ["scripts/setup.sh"]
+          - id: crawl
+            title: "Crawl it"
+            notes: Shown in listings.
+            command: ["scripts/crawl.sh", "http://www.example.com"]
+            args: [spam, !retval setup]
+            env:
+              STORAGE: postgresql://localhost/crawled
+              INPUT: !retval setup
+              TOKEN: !secret api_token
+              HOME_COPY: !env HOME
+            dependencies: [setup]
+            workdir: sub
+            timeout: 30m
+            retries: 2
+            retry_delay: 10s
+            stop_grace: 5
+            max_age: 1d
+            tags: [big-disk]
+            protect: true
+            early_cutoff: true
+            directives: fd
+            cleanup: scripts/drop.sh
+
+        """
+    let set = try jobs(text, settings: "secrets:\n  api_token: {env: TOKEN_VAR}\n")
+    let crawl = try #require(set["crawl"])
+    #expect(crawl.title == "Crawl it")
+    #expect(crawl.notes == "Shown in listings.")
+    #expect(crawl.command == .argv([.text("scripts/crawl.sh"), .text("http://www.example.com")]))
+    #expect(crawl.args == [.text("spam"), .retval("setup")])
+    #expect(crawl.env.map(\.name) == ["STORAGE", "INPUT", "TOKEN", "HOME_COPY"])
+    #expect(crawl.env.map(\.value) == [
+        .text("postgresql://localhost/crawled"), .retval("setup"), .secret("api_token"), .text("/home/jcrun"),
+    ])
+    #expect(crawl.dependencies == ["setup"])
+    #expect(crawl.workdir == "sub")
+    #expect(crawl.timeout == 1_800)
+    #expect(crawl.retries == 2)
+    #expect(crawl.retryDelay == 10)
+    #expect(crawl.stopGrace == 5)
+    #expect(crawl.maxAge == 86_400)
+    #expect(crawl.tags == ["big-disk"])
+    #expect(crawl.protect && crawl.earlyCutoff)
+    #expect(crawl.directives == .fd)
+    #expect(crawl.cleanup == .shell("scripts/drop.sh"))
+    #expect(crawl.source == SourceLocation(file: "jobs.d/a.yaml", line: 4, column: 9))
+    #expect(set.settings.secrets == ["api_token": "s3cr3t-token"])
+    #expect(set.jobs.map(\.id) == ["setup", "crawl"])
+}
+
+@Test func unsetKeysTakeTheirDefaults() throws {
+    let plain = try job("")
+    #expect(plain.command == .shell("run"))
+    #expect(plain.args.isEmpty && plain.env.isEmpty && plain.dependencies.isEmpty && plain.tags.isEmpty)
+    #expect(plain.workdir == "." && plain.timeout == nil && plain.retries == 0)
+    #expect(plain.retryDelay == 0 && plain.stopGrace == 10 && plain.maxAge == nil)
+    #expect(!plain.protect && !plain.earlyCutoff && plain.directives == .stdout && plain.cleanup == nil)
+}
+
+@Test func defaultsApplyUnderTheJobsOwnKeys() throws {
+    let settings = """
+        defaults:
+          timeout: 2h
+          retries: 1
+          tags: [linux]
+          env: {A: from-defaults, B: from-defaults}
+
+        """
+    let inherited = try job("", settings: settings)
+    #expect(inherited.timeout == 7_200 && inherited.retries == 1 && inherited.tags == ["linux"])
+    #expect(inherited.env == [.init(name: "A", value: .text("from-defaults")), .init(name: "B", value: .text("from-defaults"))])
+    let own = try job("    retries: 0\n    env: {B: own, C: own}\n", settings: settings)
+    #expect(own.retries == 0 && own.timeout == 7_200)
+    #expect(own.env.map(\.name) == ["A", "B", "C"])
+    #expect(own.env.map(\.value) == [.text("from-defaults"), .text("own"), .text("own")])
+}
+
+@Test func scalarsStayTheTextTheirFieldExpects() throws {
+    let set = try jobs("""
+        jobs:
+          - id: NO
+            command: [echo, on, 1.10, 010, ~, true]
+            env: {A: NO, B: off, C: 0x1F}
+          - id: "010x"
+            command: run
+            dependencies: [NO]
+
+        """)
+    let no = try #require(set["NO"])
+    #expect(no.command == .argv(["echo", "on", "1.10", "010", "~", "true"].map(ArgValue.text)))
+    #expect(no.env.map(\.value) == [.text("NO"), .text("off"), .text("0x1F")])
+    #expect(set["010x"]?.dependencies == ["NO"])
+}
+
+@Test func idsAreNormalisedToNFC() throws {
+    let decomposed = "cafe\u{301}"
+    let set = try jobs("jobs:\n  - id: \(decomposed)\n    command: run\n  - id: b\n    command: run\n    dependencies: [caf\u{E9}]\n")
+    #expect(set.jobs.map(\.id) == ["caf\u{E9}", "b"])
+    #expect(set.jobs[0].id.unicodeScalars.count == 4)
+}
+
+@Test(arguments: [
+    ("30", 30), ("45s", 45), ("30m", 1_800), ("2h", 7_200), ("1d", 86_400), ("0", 0), ("010m", 600),
+    ("36500d", 3_153_600_000),
+])
+func durationsAreWholeSecondsWithOneUnit(text: String, seconds: Int) throws {
+    #expect(try Duration.seconds(from: text) == seconds)
+}
+
+@Test(arguments: ["-1", "1.5h", ".inf", ".nan", "10 m", "1h30m", "", "m", "36501d", "99999999999999999999999"])
+func badDurationsAreRefused(text: String) {
+    #expect(throws: Duration.Problem.self) { try Duration.seconds(from: text) }
+}
+
+/// One job body and the exact error it gives (the job is `x`, in `jobs.d/a.yaml`).
+private let decodingErrors: [(String, String)] = [
+    ("    timeout: 1.5h\n",
+     "jcrun: error: a.yaml:4:14: invalid 'timeout' '1.5h': expected a whole number with one unit s, m, h or d (like 30m or 2h), or whole seconds"),
+    ("    timeout: 0\n",
+     "jcrun: error: a.yaml:4:14: invalid 'timeout' '0': must be above 0; leave 'timeout' out for no limit"),
+    ("    max_age: 101000d\n",
+     "jcrun: error: a.yaml:4:14: invalid 'max_age' '101000d': a duration may be at most 100 years"),
+    ("    retries: -1\n",
+     "jcrun: error: a.yaml:4:14: invalid 'retries' '-1': expected a whole number from 0 to 100"),
+    ("    protect: yes\n",
+     "jcrun: error: a.yaml:4:14: invalid 'protect' 'yes': expected true or false"),
+    ("    directives: on\n",
+     "jcrun: error: a.yaml:4:17: invalid 'directives' 'on': expected stdout, fd or off"),
+    ("    args: text\n",
+     "jcrun: error: a.yaml:4:11: 'args' must be a list of text, not text"),
+    ("    env: [A, B]\n",
+     "jcrun: error: a.yaml:4:10: 'env' must be a mapping, not a list"),
+    ("    tags: [[a]]\n",
+     "jcrun: error: a.yaml:4:12: 'tags' must be text, not a list"),
+    ("    env: {JCRUN_JOB_ID: x}\n",
+     "jcrun: error: a.yaml:4:11: env name 'JCRUN_JOB_ID' is reserved: names starting with JCRUN_ are set by jcrun"),
+    ("    env: {T: !secret api_tokn}\n",
+     "jcrun: error: a.yaml:4:14: unknown secret 'api_tokn'; did you mean 'api_token'?"),
+    ("    title: !retval x\n",
+     "jcrun: error: a.yaml:4:12: tag '!retval' is not allowed in 'title'"),
+    ("    args: [!retval y]\n",
+     "jcrun: error: a.yaml:4:12: job 'x' uses '!retval y', but 'y' is not one of its dependencies"),
+    ("    cleanup: []\n",
+     "jcrun: error: a.yaml:4:14: invalid 'cleanup' '[]': a command must name a program"),
+    ("    dependencies: [a-b, a_b]\n",
+     "jcrun: error: a.yaml:4:25: dependencies 'a-b' and 'a_b' both pass their return value as JCRUN_RETVAL_A_B"),
+]
+
+@Test(arguments: decodingErrors)
+func aBadJobKeyGivesItsExactError(body: String, expected: String) throws {
+    let settings = "secrets:\n  api_token: plain-value\n"
+    let project = try TempProject([
+        "jobs.d/a.yaml": "jobs:\n  - id: x\n    command: run\n" + body,
+        "jobs.d/b.yaml": "jobs:\n  - id: a-b\n    command: run\n  - id: a_b\n    command: run\n",
+        "jcrun.yaml": settings,
+    ])
+    let lines = project.errorLines().map { $0.replacingOccurrences(of: "jobs.d/", with: "") }
+    #expect(lines.first == expected)
+}
+
+@Test(arguments: [
+    ("x y", "an id must not contain white space or control characters"),
+    ("a/b", "an id must not contain '/'"),
+    ("a=b", "an id must not contain '='"),
+    ("a#b", "an id must not contain '#'"),
+    ("a,b", "an id must not contain ','"),
+    ("-x", "an id must not start with '-'"),
+    (".x", "an id must not start with '.'"),
+    ("123", "an id must not be all digits (digits name a build)"),
+    ("", "an id must not be empty"),
+])
+func badJobIdsAreRefused(id: String, problem: String) {
+    #expect(jobIDProblem(id) == problem)
+}
+
+@Test func missingIdAndCommandAreBothReported() throws {
+    #expect(try errors("jobs:\n  - title: t\n") == [
+        "jcrun: error: jobs.d/a.yaml:2:5: this job has no 'id'",
+        "jcrun: error: jobs.d/a.yaml:2:5: this job has no 'command'",
+    ])
+}
+
+@Test func everyErrorIsCollectedUpToTwentyThenCounted() throws {
+    var text = "jobs:\n"
+    for number in 1...25 { text += "  - id: j\(number)\n    command: run\n    timout: 1m\n" }
+    let lines = try errors(text)
+    #expect(lines.count == 21)
+    #expect(lines[0] == "jcrun: error: jobs.d/a.yaml:4:5: unknown key 'timout' in job 'j1'; did you mean 'timeout'?")
+    #expect(lines[20] == "jcrun: error: 5 more errors")
+}
+
+@Test func errorsInSeveralFilesAreAllReported() throws {
+    let project = try TempProject([
+        "jobs.d/a.yaml": "jobs:\n  - id: a\n    command: run\n    retries: many\n",
+        "jobs.d/b.yml": "jobs: [",
+        "jobs.d/_macros.j2": "not a job file: [",
+        "jobs.d/notes.txt": "ignored",
+    ])
+    #expect(project.errorLines() == [
+        "jcrun: error: jobs.d/a.yaml:4:14: invalid 'retries' 'many': expected a whole number from 0 to 100",
+        "jcrun: error: jobs.d/b.yml:2:1: invalid YAML: did not find expected node content while parsing a flow node",
+    ])
+}
+
+@Test func settingsAreChecked() throws {
+    let settings = """
+        storage: state/db.sqlite
+        vars:
+          env: x
+          flag: true
+          count: 3
+          name: '3'
+        secrets:
+          short: abc
+          from_env: {env: UNSET_VARIABLE}
+          weird: {vault: x}
+
+        """
+    let lines = try errors("jobs: []\n", settings: settings)
+    #expect(lines == [
+        "jcrun: error: jcrun.yaml:3:3: a var may not be named 'env': templates see the environment as 'env'",
+        "jcrun: error: jcrun.yaml:8:3: secret 'short' is shorter than 4 characters, too short to mask safely",
+        "jcrun: error: jcrun.yaml:9:19: secret 'from_env' reads environment variable 'UNSET_VARIABLE', which is not set",
+        "jcrun: error: jcrun.yaml:10:10: 'secrets' must be text, {env: NAME} or {file: PATH}, not this mapping",
+    ])
+}
+
+@Test func settingsVarsAndStorageAreRead() throws {
+    let project = try TempProject([
+        "jobs.d/a.yaml": "jobs: []\n",
+        "jcrun.yaml": "storage: state/db.sqlite\nvars: {flag: true, count: 3, name: '3', list: [a]}\nsecrets:\n  file_secret: {file: token.txt}\n",
+        "token.txt": "from-a-file\n",
+    ])
+    let dir = project.dir.standardizedFileURL.path
+    let set = try project.load()
+    #expect(set.settings.storage == dir + "/state/db.sqlite")
+    #expect(set.settings.vars.pairs.map(\.0) == ["flag", "count", "name", "list"])
+    #expect(set.settings.vars["flag"] == .bool(true))
+    #expect(set.settings.vars["count"] == .int(3))
+    #expect(set.settings.vars["name"] == .string("3"))
+    #expect(set.settings.secrets == ["file_secret": "from-a-file"])
+}
+
+@Test func aLargeFileLoadsInOnePass() throws {
+    // About 10 MB of jobs: 100 000 of them, each depending on the one before.
+    var text = "jobs:\n"
+    text.reserveCapacity(11_000_000)
+    for number in 0..<100_000 {
+        text += "  - id: job_\(number)\n    command: [\"scripts/run.sh\", \"--n\", \"\(number)\"]\n"
+        text += "    env: {PART: \"part \(number) of the large file, padded to a hundred bytes\"}\n"
+        if number > 0 { text += "    dependencies: [job_\(number - 1)]\n" }
+    }
+    #expect(text.utf8.count > 10_000_000)
+    let set = try jobs(text)
+    #expect(set.jobs.count == 100_000)
+    #expect(JobGraph(set).order.last == "job_99999")
+}
+
+@Test func findProjectSearchesParentsForJobsD() throws {
+    let project = try TempProject(["jobs.d/a.yaml": "jobs: []\n"])
+    defer { try? FileManager.default.removeItem(at: project.dir) }
+    let deep = project.dir.appendingPathComponent("a/b")
+    try FileManager.default.createDirectory(at: deep, withIntermediateDirectories: true)
+    let found = try findProject(from: deep, jobsDir: nil)
+    #expect(found.projectDir.path == project.dir.standardizedFileURL.path)
+    #expect(found.jobsDir.lastPathComponent == "jobs.d")
+    let explicit = try findProject(from: deep, jobsDir: deep)
+    #expect(explicit.jobsDir.path == deep.standardizedFileURL.path)
+    #expect(throws: ConfigError.noProject(searchedFrom: "/")) { try findProject(from: URL(fileURLWithPath: "/"), jobsDir: nil) }
+}
+
+@Test(arguments: [
+    ("jobs.d/a.yaml", "/p", "/p/jobs.d/a.yaml"),
+    ("../jobs.d/a.yaml", "/p/sub", "/p/jobs.d/a.yaml"),
+    ("/srv/jobs.d/a.yaml", "/home/u", "/srv/jobs.d/a.yaml"),
+    (".", "/p", "/p"),
+])
+func pathsAreShownRelativeToTheCurrentFolder(expected: String, base: String, path: String) {
+    #expect(displayPath(path, relativeTo: base) == expected)
+}
+
+@Test func retvalVariableNamesFollowTheProtocol() {
+    #expect(Job.retvalVariable(for: "crawl_example-com") == "JCRUN_RETVAL_CRAWL_EXAMPLE_COM")
+    #expect(Job.retvalVariable(for: "caf\u{E9}2") == "JCRUN_RETVAL_CAF_2")
+}
+
+@Test func closestMatchSuggestsTyposOnly() {
+    #expect(closestMatch(to: "titel", among: JobFields.jobKeys) == "title")
+    #expect(closestMatch(to: "dependecies", among: JobFields.jobKeys) == "dependencies")
+    #expect(closestMatch(to: "zzz", among: JobFields.jobKeys) == nil)
+}
+
+@Test func anchorsAndMergeKeysShareSettingsBetweenJobs() throws {
+    let set = try jobs("""
+        jobs:
+          - &base
+            id: a
+            command: run
+            env: &env {A: "1", B: "2"}
+            retries: 3
+          - <<: *base
+            id: b
+            env:
+              <<: *env
+              B: own
+
+        """)
+    let b = try #require(set["b"])
+    #expect(b.retries == 3 && b.command == .shell("run"))
+    #expect(b.env.map(\.name) == ["A", "B"])
+    #expect(b.env.map(\.value) == [.text("1"), .text("own")])
+}
+
+/// Rendered text whose every position came from line 4 of a macro called at 12:3.
+private struct MacroText: RenderedText {
+    var text = ""
+    func origin(line: Int, column: Int) -> Origin {
+        Origin(
+            position: SourcePosition(file: "sites.yaml", line: 12, column: 3),
+            frames: [
+                Origin.Frame(
+                    what: "macro 'site'", definedAt: SourcePosition(file: "_macros.j2", line: 4, column: 5),
+                    calledFrom: SourcePosition(file: "sites.yaml", line: 12, column: 3))
+            ])
+    }
+}
+
+@Test func aLocationInMacroTextNamesTheCallAndTheMacro() {
+    let locator = SourceLocator(rendered: MacroText(), file: "jobs.d/sites.yaml", templateName: "sites.yaml") {
+        "jobs.d/" + $0
+    }
+    let location = locator.location(Mark(line: 30, column: 9))
+    #expect(location.description == "jobs.d/sites.yaml:12:3 (in macro 'site' from jobs.d/_macros.j2:4:5)")
+}

@@ -1,0 +1,68 @@
+import Testing
+
+@testable import JobControl
+
+@Suite struct ProgressTreeTests {
+    /// PROTOCOL.md's example: four reports on two files.
+    @Test func drawsProtocolExampleExactly() {
+        var tree = ProgressTree()
+        var parser = ProtocolParser()
+        let lines = [
+            "@progress 100/100 http://example.com/foo.zip :: downloading",
+            "@progress 0/100 http://example.com/foo.zip :: extracting",
+            "@progress 50/100 http://example.com/bar.zip :: downloading",
+            "@progress 0/100 http://example.com/bar.zip :: extracting",
+        ]
+        for line in lines {
+            guard case .progress(let update) = parser.parseLine(line) else {
+                Issue.record("not a progress line: \(line)")
+                return
+            }
+            tree.apply(update)
+        }
+        #expect(
+            tree.render() == [
+                "[150/400] Total",
+                "|-- [100/200] http://example.com/foo.zip",
+                "|   |-- [100/100] downloading",
+                "|   '-- [0/100] extracting",
+                "'-- [50/200] http://example.com/bar.zip",
+                "    |-- [50/100] downloading",
+                "    '-- [0/100] extracting",
+            ])
+    }
+
+    @Test func aReportedNodeKeepsItsOwnFiguresAndUnknownTotalsSpread() {
+        var tree = ProgressTree()
+        tree.apply(ProgressUpdate(group: ["a", "x"], current: 1, total: 4))
+        tree.apply(ProgressUpdate(group: ["a"], current: 9, total: 10, status: "own"))
+        tree.apply(ProgressUpdate(group: ["b"], current: 7, total: nil))
+        #expect(tree.figures(at: ["a"])! == (9, 10))
+        #expect(tree.figures(at: [])! == (16, nil))
+        #expect(
+            tree.render() == [
+                "[16/?] Total",
+                "|-- [9/10] a -- own",
+                "|   '-- [1/4] x",
+                "'-- [7/?] b",
+            ])
+    }
+
+    @Test func aLaterReportReplacesFiguresAndClearsTheStatus() {
+        var tree = ProgressTree()
+        tree.apply(ProgressUpdate(group: ["d"], current: 1, total: 10, status: "page1"))
+        tree.apply(ProgressUpdate(group: ["d"], current: 2, total: 10))
+        #expect(tree.status(at: ["d"]) == nil)
+        tree.apply(ProgressUpdate(group: [], current: 20, total: 100))
+        #expect(tree.render() == ["[20/100] Total", "'-- [2/10] d"])
+    }
+
+    @Test(arguments: [(5, 10, 0.5), (12, 10, 1.0), (0, 0, 1.0)])
+    func fractionCapsAtDone(current: Int, total: Int, fraction: Double) {
+        #expect(ProgressTree.fraction(current: current, total: total) == fraction)
+    }
+
+    @Test func anUnknownTotalHasNoFraction() {
+        #expect(ProgressTree.fraction(current: 7, total: nil) == nil)
+    }
+}
