@@ -118,6 +118,14 @@ struct PipelineTests {
         #expect(html.contains("O&#39;Brien &amp; Sons &lt;obrien@fixture.example&gt;"))
         #expect(html.contains("Dan &lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(!html.contains("<script"))
+
+        // The protected publish job runs when asked for by name.
+        let publish = try project.jcrun(["publish"])
+        #expect(publish.status == 0, "stderr: \(publish.stderr)")
+        #expect(try project.read("out/published/report.html") == html)
+        #expect(try project.read("out/published/report.md") == markdown)
+        let published = try project.retval(of: "publish")
+        #expect(published["html"] as? String == "out/published/report.html")
     }
 
     @Test func aSecondRunWithNothingChangedOnlySkips() throws {
