@@ -5,8 +5,8 @@ import JobControl
 enum CommandRunner {
     static func run(_ invocation: Invocation, context: Context) throws -> Int32 {
         switch invocation.command {
-        // TODO(#5): building needs the planner and scheduler; until they land it refuses.
-        case "build", "build-outdated": throw CLIError.notAvailable(command: invocation.command, issue: 5)
+        case "build": return try BuildCommand.run(context, outdatedOnly: false)
+        case "build-outdated": return try BuildCommand.run(context, outdatedOnly: true)
         case "list": return try JobCommands.list(context)
         case "status": return try JobCommands.status(context)
         case "show": return try JobCommands.show(context)

@@ -22,6 +22,8 @@ enum ErrorReport {
             if case .internalError = error { return (line("\(error.message); \(bugNote)"), 70) }
             return (error.lines.map { $0 + "\n" }.joined(), 2)
         case let error as StoreError: return (line(error.description), 2)
+        case let error as PlanError: return (line(error.description), 2)
+        case let error as SchedulerError: return (line(error.description), 2)
         default:
             return (line("unexpected error: \(error); \(bugNote)"), 70)
         }

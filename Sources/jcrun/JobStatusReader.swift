@@ -12,7 +12,10 @@ struct JobStatusReader {
     init(jobs: JobSet, store: BuildStore?, now: Date) throws {
         guard let store else { return }
         states = try store.jobStates(jobs.jobs.map(\.id))
-        // TODO(#5): the planner decides which jobs are outdated; until it lands no job is labelled outdated.
+        let request = PlanRequest(targets: .all, mode: .buildOutdated, allowProtected: true)
+        let plan = try Planner().plan(request, jobs: jobs, states: states, now: now)
+        outdated = Set(plan.builds.map(\.job))
+        for item in plan.leftOut where item.why != .upToDate { outdated.insert(item.job) }
     }
 
     func label(_ job: JobID) -> JobStatusLabel {

@@ -128,8 +128,13 @@ enum JobCommands {
     }
 
     static func why(_ context: Context) throws -> Int32 {
-        // TODO(#5): `why` asks the planner; until it lands the command refuses.
-        throw CLIError.notAvailable(command: "why", issue: 5)
+        let jobs = try context.loadJobs()
+        let job = try context.job(context.invocation.positionals[0], in: jobs)
+        let store = try context.openStoreForReading(jobs)
+        let states = try store?.jobStates(jobs.jobs.map(\.id)) ?? [:]
+        let lines = try Planner().why(job.id, jobs: jobs, states: states, now: Date())
+        context.console.out(lines.map { $0 + "\n" }.joined())
+        return 0
     }
 
     /// A command or value as `show` prints it, secrets by name only.

@@ -136,7 +136,7 @@ enum MaintenanceCommands {
         environment["JCRUN_BUILD_ID"] = String(build.id)
         environment["JCRUN_ATTEMPT"] = String(build.attempt)
         environment["JCRUN_PROJECT_DIR"] = project
-        for (dep, value) in retvals { environment[Job.retvalVariable(for: dep)] = value }
+        for (dep, value) in retvals { environment[RunSpec.retvalVariableName(for: dep)] = value }
         if let retval = build.retval { environment["JCRUN_RETVAL"] = retval }
 
         let process = Process()
