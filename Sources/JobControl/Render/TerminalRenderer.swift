@@ -176,7 +176,13 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
         header += palette.cyan("running") + " " + DurationFormat.short(elapsed)
         if let median = medianDurations[state.build.job] {
             let left = median - elapsed
-            header += left > 0 ? ", about \(DurationFormat.short(left)) left" : ", longer than usual (\(DurationFormat.short(median)))"
+            if left >= 1 {
+                header += ", about \(DurationFormat.short(left)) left"
+            } else if left > 0 {
+                header += ", almost done"
+            } else {
+                header += ", longer than usual (\(DurationFormat.short(median)))"
+            }
         }
         if state.build.attempt > 1 { header += " [attempt \(state.build.attempt)]" }
         guard !state.tree.isEmpty else { return [header] }
