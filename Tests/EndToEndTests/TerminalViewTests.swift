@@ -43,7 +43,8 @@ struct TerminalViewTests {
     }
 
     @Test func theLiveViewShowsAProgressTreeAndRedrawsInPlace() throws {
-        let project = try TestProject(["main.yaml": """
+        let project = try TestProject([
+            "main.yaml": """
             jobs:
               - id: crawl
                 command: |
@@ -53,7 +54,8 @@ struct TerminalViewTests {
                     sleep 0.2
                   done
 
-            """])
+            """
+        ])
         defer { project.remove() }
         let (status, screen) = try Self.runOnTerminal(["crawl"], in: project.dir)
         #expect(status == 0)
@@ -69,20 +71,24 @@ struct TerminalViewTests {
     }
 
     @Test func aProtectedJobAsksForItsIdOnATerminal() throws {
-        let project = try TestProject(["main.yaml": """
+        let project = try TestProject([
+            "main.yaml": """
             jobs:
               - id: deploy
                 command: "true"
                 protect: true
 
-            """])
+            """
+        ])
         defer { project.remove() }
-        let (status, screen) = try Self.runOnTerminal(["deploy"], in: project.dir, typing: "deploy\n")
+        let (status, screen) = try Self.runOnTerminal(
+            ["deploy"], in: project.dir, typing: "deploy\n")
         #expect(status == 0)
         #expect(screen.contains("'deploy' is protected. Type its id to build it: "))
         #expect(screen.contains("1 built in"))
 
-        let (refused, answer) = try Self.runOnTerminal(["deploy"], in: project.dir, typing: "nope\n")
+        let (refused, answer) = try Self.runOnTerminal(
+            ["deploy"], in: project.dir, typing: "nope\n")
         #expect(refused == 2)
         #expect(answer.contains("jcrun: error: not confirmed; nothing done"))
     }

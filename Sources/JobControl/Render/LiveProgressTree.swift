@@ -61,7 +61,8 @@ struct LiveProgressTree {
     }
 
     private func append(
-        _ index: Int, prefix: String, childPrefix: String, into result: inout [String], barWidth: Int,
+        _ index: Int, prefix: String, childPrefix: String, into result: inout [String],
+        barWidth: Int,
         palette: Palette
     ) {
         let node = nodes[index]
@@ -74,7 +75,8 @@ struct LiveProgressTree {
             let last = position == node.children.count - 1
             append(
                 child, prefix: childPrefix + (last ? "'-- " : "|-- "),
-                childPrefix: childPrefix + (last ? "    " : "|   "), into: &result, barWidth: barWidth,
+                childPrefix: childPrefix + (last ? "    " : "|   "), into: &result,
+                barWidth: barWidth,
                 palette: palette)
         }
     }
