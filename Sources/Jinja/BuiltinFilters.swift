@@ -42,7 +42,12 @@ enum BuiltinFilters {
 
     /// Applies filter `name`; only `default` accepts an undefined value.
     static func run(_ name: String, _ value: RV, _ args: CallArguments) throws -> RV {
-        guard let filter = table[name] else {
+        try run(table[name], name, value, args)
+    }
+
+    /// Applies an already looked-up filter (nil: unknown, an error naming it).
+    static func run(_ filter: Filter?, _ name: String, _ value: RV, _ args: CallArguments) throws -> RV {
+        guard let filter else {
             throw args.error("unknown filter '\(name)'", suggestion: closestName(to: name, in: names))
         }
         if case .undefined(let u) = value, name != "default", name != "d" {
@@ -367,8 +372,9 @@ enum BuiltinFilters {
             ("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&#34;", "\""), ("&amp;", "&"),
         ]
         for (entity, character) in entities {
-            text = try replace(.string(text), CallArguments(positional: [.string(entity), .string(character)],
-                what: args.what, source: args.source, offset: args.offset)).str()
+            let replaceArgs = CallArguments(.filter, "striptags", source: args.source, offset: args.offset,
+                positional: [.string(entity), .string(character)])
+            text = try replace(.string(text), replaceArgs).str()
         }
         return .string(Methods.split(text, nil, -1).joined(separator: " "))
     }

@@ -118,7 +118,8 @@ final class Renderer {
                 if case .call(let calleeExpr, let arguments, let callAt) = expr {
                     let callee = try evaluate(calleeExpr, in: scope)
                     if case .macro(let macro) = callee {
-                        let args = try evaluate(arguments, in: scope, what: "", at: callAt)
+                        let args = try evaluate(arguments, in: scope, .macro, macro.definition.name,
+                            at: callAt)
                         try renderMacro(macro, args, calledAt: callAt)
                         continue
                     }
