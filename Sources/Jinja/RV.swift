@@ -163,7 +163,7 @@ final class Function {
 /// The `loop` variable of a `{% for %}`.
 final class LoopState {
     let items: [RV]
-    var index0 = 0
+    @exclusivity(unchecked) var index0 = 0
 
     init(items: [RV]) { self.items = items }
 }

@@ -2,7 +2,8 @@
 ///
 /// Names are looked up innermost first along `parent`.
 final class Scope {
-    var vars: ScopeVariables
+    // Unchecked exclusivity: see `Renderer`; scopes live inside one render.
+    @exclusivity(unchecked) var vars: ScopeVariables
     let parent: Scope?
 
     init(parent: Scope?, vars: [String: RV] = [:]) {
