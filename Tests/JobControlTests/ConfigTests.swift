@@ -173,7 +173,7 @@ func durationsAreWholeSecondsWithOneUnit(text: String, seconds: Int) throws {
     #expect(try Duration.seconds(from: text) == seconds)
 }
 
-@Test(arguments: ["-1", "1.5h", ".inf", ".nan", "10 m", "1h30m", "", "m", "36501d", "99999999999999999999999"])
+@Test(arguments: ["-1", "1x", "5w", "1.5h", ".inf", ".nan", "10 m", "1h30m", "", "m", "36501d", "99999999999999999999999"])
 func badDurationsAreRefused(text: String) {
     #expect(throws: Duration.Problem.self) { try Duration.seconds(from: text) }
 }
@@ -400,4 +400,24 @@ private struct MacroText: RenderedText {
     ])
     #expect(try errors("jobs: text\n") == ["jcrun: error: jobs.d/a.yaml:1:7: 'jobs' must be a list of jobs, not text"])
     #expect(try errors("jobs:\n  - just text\n") == ["jcrun: error: jobs.d/a.yaml:2:5: 'jobs' must be a mapping, not text"])
+}
+
+@Test func theTemplateLoaderStaysInsideJobsD() throws {
+    let project = try TempProject(["jobs.d/_macros.j2": "{% macro m() %}{% endmacro %}", "secret.txt": "no"])
+    defer { try? FileManager.default.removeItem(at: project.dir) }
+    let loader = JobsDirLoader(jobsDir: project.dir.appendingPathComponent("jobs.d"))
+    #expect(try loader.source(named: "_macros.j2") == "{% macro m() %}{% endmacro %}")
+    #expect(try loader.source(named: "../secret.txt") == nil)
+    #expect(try loader.source(named: project.dir.appendingPathComponent("secret.txt").path) == nil)
+    #expect(try loader.source(named: "missing.j2") == nil)
+}
+
+@Test func defaultsTakeOnlyTheirKeysAndResolveEnvNow() throws {
+    let lines = try errors("jobs: []\n", settings: "defaults:\n  command: run\n  timeout: 1x\n")
+    #expect(lines == [
+        "jcrun: error: jcrun.yaml:2:3: unknown key 'command' in defaults",
+        "jcrun: error: jcrun.yaml:3:12: invalid 'timeout' '1x': expected a whole number with one unit s, m, h or d (like 30m or 2h), or whole seconds",
+    ])
+    let resolved = try job("", settings: "defaults:\n  env: {WHERE: !env HOME}\n")
+    #expect(resolved.env == [.init(name: "WHERE", value: .text("/home/jcrun"))])
 }
