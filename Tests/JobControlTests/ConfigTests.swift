@@ -264,7 +264,7 @@ func badJobIdsAreRefused(id: String, problem: String) {
     ])
     #expect(project.errorLines() == [
         "jcrun: error: jobs.d/a.yaml:4:14: invalid 'retries' 'many': expected a whole number from 0 to 100",
-        "jcrun: error: jobs.d/b.yml:2:1: invalid YAML: did not find expected node content while parsing a flow node",
+        "jcrun: error: jobs.d/b.yml:1:8: invalid YAML: did not find expected node content while parsing a flow node",
     ])
 }
 
@@ -372,7 +372,8 @@ func pathsAreShownRelativeToTheCurrentFolder(expected: String, base: String, pat
     #expect(b.env.map(\.value) == [.text("1"), .text("own")])
 }
 
-/// Rendered text whose every position came from line 4 of a macro called at 12:3.
+/// Rendered text whose every position was written at `_macros.j2:4:5`, in a
+/// macro called at `sites.yaml:12:3`.
 private struct MacroText: RenderedText {
     var text = ""
     func origin(line: Int, column: Int) -> Origin {
@@ -380,9 +381,10 @@ private struct MacroText: RenderedText {
             position: SourcePosition(file: "sites.yaml", line: 12, column: 3),
             frames: [
                 Origin.Frame(
-                    what: "macro 'site'", definedAt: SourcePosition(file: "_macros.j2", line: 4, column: 5),
+                    what: "macro 'site'", definedAt: SourcePosition(file: "_macros.j2", line: 1, column: 1),
                     calledFrom: SourcePosition(file: "sites.yaml", line: 12, column: 3))
-            ])
+            ],
+            writtenAt: SourcePosition(file: "_macros.j2", line: 4, column: 5))
     }
 }
 
