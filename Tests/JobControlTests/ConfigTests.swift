@@ -423,3 +423,59 @@ private struct MacroText: RenderedText {
     let resolved = try job("", settings: "defaults:\n  env: {WHERE: !env HOME}\n")
     #expect(resolved.env == [.init(name: "WHERE", value: .text("/home/jcrun"))])
 }
+
+/// The macro example of JOBS.md ("Templates come first").
+private let websiteMacro = """
+    {% macro process_website(name, url) %}
+    - id: crawl_{{ name }}
+      title: "Crawl {{ url }}"
+      command: ["scripts/crawl.sh", "{{ url }}"]
+      env:
+        STORAGE: "postgresql://.../crawled_data_{{ name }}"
+
+    - id: process_{{ name }}
+      title: "Process {{ url }}"
+      command: ["scripts/process.sh"]
+      dependencies: [crawl_{{ name }}]
+      env:
+        INPUT_STORAGE: !retval crawl_{{ name }}
+        STORAGE: "postgresql://.../processed_data_{{ name }}"
+    {% endmacro %}
+
+    """
+
+@Test func theMacroExampleOfJobsMdGivesSixJobsInOrder() throws {
+    let text = websiteMacro + """
+        jobs:
+        {{ process_website('example_com', 'http://www.example.com') }}
+        {{ process_website('example_org', 'http://www.example.org') }}
+        {{ process_website('example_net', 'http://www.example.net') }}
+
+        """
+    let set = try jobs(text)
+    #expect(set.jobs.map(\.id) == [
+        "crawl_example_com", "process_example_com", "crawl_example_org", "process_example_org",
+        "crawl_example_net", "process_example_net",
+    ])
+    let process = try #require(set["process_example_org"])
+    #expect(process.dependencies == ["crawl_example_org"])
+    #expect(process.env[0] == .init(name: "INPUT_STORAGE", value: .retval("crawl_example_org")))
+    #expect(process.title == "Process http://www.example.org")
+}
+
+@Test func anErrorInMacroTextNamesTheCallAndTheMacroLine() throws {
+    let text = websiteMacro + """
+        jobs:
+        {{ process_website('example_com', 'http://www.example.com') }}
+        {{ process_website('example_org', 'http://www.example.org') }}
+        {{ process_website('example_org', 'http://www.example.net') }}
+
+        """
+    let lines = try errors(text)
+    #expect(lines == [
+        "jcrun: error: jobs.d/a.yaml:19:4 (in macro 'process_website' from jobs.d/a.yaml:2:7): job 'crawl_example_org' is defined twice",
+        "  jobs.d/a.yaml:18:4 (in macro 'process_website' from jobs.d/a.yaml:2:7): first definition of 'crawl_example_org'",
+        "jcrun: error: jobs.d/a.yaml:19:4 (in macro 'process_website' from jobs.d/a.yaml:8:7): job 'process_example_org' is defined twice",
+        "  jobs.d/a.yaml:18:4 (in macro 'process_website' from jobs.d/a.yaml:8:7): first definition of 'process_example_org'",
+    ])
+}
