@@ -16,9 +16,11 @@ extension SQLiteStore {
             if status == BuildStatus.created.rawValue || status == BuildStatus.running.rawValue {
                 throw StoreError.refused("build #\(id) is \(status) and cannot be deleted")
             }
-            try connection.using(SQLiteSQL.deleteBuild) { statement in
-                statement.bind(1, id)
-                try statement.run()
+            for sql in [SQLiteSQL.deleteLogOf, SQLiteSQL.deleteBuild] {
+                try connection.using(sql) { statement in
+                    statement.bind(1, id)
+                    try statement.run()
+                }
             }
         }
     }
@@ -47,7 +49,10 @@ extension SQLiteStore {
             repeat {
                 try connection.using(SQLiteSQL.keepConsumed) { try $0.run() }
             } while connection.changes > 0
-            let lines = Int(try connection.integer(SQLiteSQL.countPrunedLogLines) ?? 0)
+            let lines = try connection.using(SQLiteSQL.deletePrunedBuildsLogs) { statement in
+                try statement.run()
+                return connection.changes
+            }
             let builds = try connection.using(SQLiteSQL.deletePruned) { statement in
                 try statement.run()
                 return connection.changes
