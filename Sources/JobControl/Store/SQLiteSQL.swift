@@ -58,7 +58,7 @@ enum SQLiteSQL {
             pinned     INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (build, dependency)
         );
-        CREATE INDEX build_inputs_by_consumed ON build_inputs (consumed);
+        CREATE INDEX build_inputs_by_consumed ON build_inputs (consumed, build);
 
         CREATE TABLE progress (
             build      INTEGER NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
