@@ -175,6 +175,8 @@ extension SQLiteStore {
 
     /// Four index probes per job plus the records they name, in one snapshot.
     /// The statements are looked up once, not once per job.
+    // TODO(#3): about 15 µs of CPU per job (150 ms for 10,000 jobs over
+    // 1,000,000 builds); a per-job summary table kept by the writes would make it one scan.
     public func jobStates(_ jobs: [JobID]) throws -> [JobID: JobState] {
         try connection.read {
             let reader = JobStateReader(

@@ -29,6 +29,8 @@ extension SQLiteStore {
     /// created or running build, a job's newest `keep` builds, its latest
     /// build, latest successful build or last check, nor a build that a kept
     /// build consumed. One transaction; `vacuum` then compacts the file.
+    // TODO(#3): pruning millions of rows holds the write lock for seconds in
+    // that one transaction; other writers wait (up to a minute) meanwhile.
     public func prune(_ request: PruneRequest) throws -> PruneResult {
         let result = try connection.write {
             try connection.execute(SQLiteSQL.pruneCandidates)
