@@ -23,10 +23,11 @@ lib=$(dirname "$0")
 if [ $# -ne 1 ] || [ -z "$1" ]; then die "usage: scripts/changelogs.sh GROUP"; fi
 group=$1
 check_plain_path "$group"
-inventory=$(json_field table "${INVENTORY:?INVENTORY must hold the inventory job\'s value}")
+need_value INVENTORY "the inventory job's value (!retval inventory)"
+inventory_table=$(json_field table "$INVENTORY")
 doc_dir=${DOC_DIR:-/usr/share/doc}
 table="out/changelogs/$group.tsv"
-[ -f "$inventory" ] || die "the inventory table '$inventory' does not exist; rebuild the inventory job"
+[ -f "$inventory_table" ] || die "the inventory table '$inventory_table' does not exist; rebuild the inventory job"
 [ -d "$doc_dir" ] || die "the documentation folder '$doc_dir' does not exist (set vars.doc_dir in jcrun.yaml)"
 
 # The group's packages, and the changelogs to read with a segment marker
@@ -35,7 +36,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/changelogs.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 printf '\n\036\n' | gzip -n >"$tmp/marker.gz"
 GROUP="$group" DOC_DIR="$doc_dir" DOC_FILE=changelog.Debian.gz MARKER="$tmp/marker.gz" ROWS="$tmp/rows" \
-  awk -f scripts/lib/select.awk "$inventory" >"$tmp/files"
+  awk -f scripts/lib/select.awk "$inventory_table" >"$tmp/files"
 set -f
 IFS=$JC_NL
 # shellcheck disable=SC2046 # one argument per line of the list
@@ -44,9 +45,8 @@ unset IFS
 set +f
 
 # Skip when the same packages have the same changelogs as last time.
-if [ $# -eq 0 ]; then feed=/dev/null; else feed=''; fi
-fp=$({ cat "$tmp/rows"; cat -- ${feed:+"$feed"} "$@"; } |
-  fingerprint scripts/changelogs.sh scripts/lib/select.awk scripts/lib/changelogs.awk)
+fp=$({ cat "$tmp/rows"; [ $# -eq 0 ] || cat -- "$@"; } |
+  fingerprint scripts/changelogs.sh scripts/lib/select.awk scripts/lib/changelogs.awk scripts/lib/common.sh)
 if [ -f "$table" ] && previous_matches "fingerprint=$fp" "table=$table" "table_sum=$(file_sum "$table")"; then
   jc_skip "the changelogs of group $group are unchanged"
   exit 0

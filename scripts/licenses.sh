@@ -11,7 +11,7 @@
 #
 # A copyright file is machine-readable when its first paragraph has a
 # Format: field (copyright-format 1.0, or Format-Specification: of the
-# drafts). Each License: field's first line is split on " or ", " and ",
+# drafts). Each License: field's first line is split on " or ", " and ", " and/or ",
 # "|" and ","; a package counts once for each license it names.
 set -eu
 lib=$(dirname "$0")
@@ -20,17 +20,18 @@ lib=$(dirname "$0")
 # shellcheck source=scripts/lib/common.sh
 . "$lib/lib/common.sh"
 
-inventory=$(json_field table "${INVENTORY:?INVENTORY must hold the inventory job\'s value}")
+need_value INVENTORY "the inventory job's value (!retval inventory)"
+inventory_table=$(json_field table "$INVENTORY")
 doc_dir=${DOC_DIR:-/usr/share/doc}
 table=out/licenses.tsv
-[ -f "$inventory" ] || die "the inventory table '$inventory' does not exist; rebuild the inventory job"
+[ -f "$inventory_table" ] || die "the inventory table '$inventory_table' does not exist; rebuild the inventory job"
 [ -d "$doc_dir" ] || die "the documentation folder '$doc_dir' does not exist (set vars.doc_dir in jcrun.yaml)"
 
 # The packages and their copyright files.
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/licenses.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 GROUP='' DOC_DIR="$doc_dir" DOC_FILE=copyright MARKER='' ROWS="$tmp/rows" \
-  awk -f scripts/lib/select.awk "$inventory" >"$tmp/files"
+  awk -f scripts/lib/select.awk "$inventory_table" >"$tmp/files"
 set -f
 IFS=$JC_NL
 # shellcheck disable=SC2046 # one argument per line of the list
@@ -39,9 +40,8 @@ unset IFS
 set +f
 
 # Skip when the same packages have the same copyright files as last time.
-if [ $# -eq 0 ]; then feed=/dev/null; else feed=''; fi
-fp=$({ cat "$tmp/rows"; cat -- ${feed:+"$feed"} "$@"; } |
-  fingerprint scripts/licenses.sh scripts/lib/select.awk scripts/lib/licenses.awk)
+fp=$({ cat "$tmp/rows"; [ $# -eq 0 ] || cat -- "$@"; } |
+  fingerprint scripts/licenses.sh scripts/lib/select.awk scripts/lib/licenses.awk scripts/lib/common.sh)
 if [ -f "$table" ] && previous_matches "fingerprint=$fp" "table=$table" "table_sum=$(file_sum "$table")"; then
   jc_skip "the copyright files are unchanged"
   exit 0

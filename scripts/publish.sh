@@ -12,21 +12,22 @@ lib=$(dirname "$0")
 # shellcheck source=scripts/lib/common.sh
 . "$lib/lib/common.sh"
 
-report=${REPORT:?REPORT must hold the report job\'s value}
+need_value REPORT "the report job's value (!retval report)"
+html=$REPORT
 dir=${PUBLISH_DIR:-out/published}
-markdown=${report%.html}.md
+markdown=${html%.html}.md
 check_plain_path "$dir"
-[ -f "$report" ] || die "the report '$report' does not exist; rebuild the report job"
+[ -f "$html" ] || die "the report '$html' does not exist; rebuild the report job"
 [ -f "$markdown" ] || die "the report '$markdown' does not exist; rebuild the report job"
 mkdir -p -- "$dir" || die "cannot create the folder '$dir'"
 
 # Copy under temporary names first, so a reader never sees half a file.
 jc_progress 0 2 -- copying
-for file in "$report" "$markdown"; do
+for file in "$html" "$markdown"; do
   name=${file##*/}
   cp -- "$file" "$dir/.$name.$$" || die "cannot copy '$file' to '$dir'"
   publish_file "$dir/.$name.$$" "$dir/$name"
 done
 jc_progress 2 2 -- published
 jc_log info "published to $dir"
-jc_retval "{\"html\":\"$dir/${report##*/}\",\"markdown\":\"$dir/${markdown##*/}\"}"
+jc_retval "{\"html\":\"$dir/${html##*/}\",\"markdown\":\"$dir/${markdown##*/}\"}"

@@ -12,8 +12,8 @@ lib=$(dirname "$0")
 # shellcheck source=scripts/lib/common.sh
 . "$lib/lib/common.sh"
 
-: "${INVENTORY:?INVENTORY must hold the inventory job\'s value}"
-: "${LICENSES:?LICENSES must hold the licenses job\'s value}"
+need_value INVENTORY "the inventory job's value (!retval inventory)"
+need_value LICENSES "the licenses job's value (!retval licenses)"
 top=${TOP:-10}
 case $top in '' | *[!0-9]*) die "TOP must be a number, not '$top'" ;; esac
 

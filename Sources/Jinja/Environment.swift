@@ -3,10 +3,12 @@
 ///
 /// The API here is the contract the config loader codes against:
 /// `render(templateNamed:)` returns the text with an origin map, or throws a
-/// `TemplateError` with a position.
+/// `TemplateError` with a position. Parsed templates are cached per
+/// environment (and its copies), keyed by name.
 public struct Environment: Sendable {
     public var loader: any TemplateLoader
     public var globals: OrderedDict
+    private let cache = TemplateCache()
 
     public init(loader: any TemplateLoader, globals: OrderedDict = OrderedDict()) {
         self.loader = loader
@@ -15,28 +17,37 @@ public struct Environment: Sendable {
 
     /// Renders the template `name` (as the loader knows it; also the file
     /// name used in positions and errors).
+    ///
+    /// - Throws: `TemplateError` only; a loader's own error becomes one at 1:1.
     public func render(templateNamed name: String) throws -> Rendered {
-        // TODO(#2): placeholder until the engine lands: text passes through unrendered.
-        guard let source = try loader.source(named: name) else {
-            throw TemplateError(
-                position: SourcePosition(file: name, line: 1, column: 1),
+        let template: Template?
+        do {
+            template = try cache.template(named: name, loader: loader)
+        } catch let error as TemplateError {
+            throw error
+        } catch {
+            throw TemplateError(position: SourcePosition(file: name, line: 1, column: 1),
+                message: "cannot read template '\(name)': \(error)")
+        }
+        guard let template else {
+            throw TemplateError(position: SourcePosition(file: name, line: 1, column: 1),
                 message: "template '\(name)' not found")
         }
-        return Rendered(text: source, file: name)
-    }
-}
-
-/// Rendered text and the map back to where each part was written.
-public struct Rendered: RenderedText {
-    public var text: String
-    private var file: String
-
-    init(text: String, file: String) {
-        self.text = text
-        self.file = file
+        return try render(template)
     }
 
-    public func origin(line: Int, column: Int) -> Origin {
-        Origin(position: SourcePosition(file: file, line: line, column: column))
+    /// Renders `source` as the template `name`; include and import still use the loader.
+    ///
+    /// - Throws: `TemplateError`.
+    public func render(source: String, name: String) throws -> Rendered {
+        try render(try Parser.parse(SourceText(name: name, text: source)))
+    }
+
+    private func render(_ template: Template) throws -> Rendered {
+        let globalScope = Scope(parent: Globals.scope())
+        for (key, value) in globals.pairs { globalScope.vars[key] = RV(value) }
+        let renderer = Renderer(loader: loader, cache: cache, globals: globalScope, template: template)
+        try renderer.render(template.nodes, in: Scope(parent: globalScope))
+        return Rendered(bytes: renderer.output, map: renderer.map, file: template.name)
     }
 }

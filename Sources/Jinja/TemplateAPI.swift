@@ -26,7 +26,7 @@ public struct SourcePosition: Sendable, Hashable, CustomStringConvertible {
 /// it, and the chain of macro calls or includes that led there, innermost first.
 public struct Origin: Sendable, Hashable {
     public struct Frame: Sendable, Hashable {
-        /// `"macro 'site'"` or `"include"`.
+        /// `"macro 'site'"`, `"include"` or `"import"`.
         public var what: String
         /// Where the macro was defined, or the include file's start.
         public var definedAt: SourcePosition
@@ -45,10 +45,28 @@ public struct Origin: Sendable, Hashable {
     public var position: SourcePosition
     /// Innermost-first chain of macro/include frames; empty for plain text.
     public var frames: [Frame]
+    /// Where the text was written in the innermost template (inside the macro
+    /// or included file); equal to `position` for plain text.
+    public var writtenAt: SourcePosition
 
-    public init(position: SourcePosition, frames: [Frame] = []) {
+    public init(position: SourcePosition, frames: [Frame] = [], writtenAt: SourcePosition? = nil) {
         self.position = position
         self.frames = frames
+        self.writtenAt = writtenAt ?? position
+    }
+
+    /// `jobs.d/sites.yaml:12:3 (in macro 'site' from jobs.d/_macros.j2:4:5)`:
+    /// the outer position, then each frame innermost first with the place
+    /// inside it that wrote the text.
+    public var described: String {
+        guard !frames.isEmpty else { return position.description }
+        var inside: [String] = []
+        var written = writtenAt
+        for frame in frames {
+            inside.append("in \(frame.what) from \(written)")
+            written = frame.calledFrom
+        }
+        return "\(position) (" + inside.joined(separator: ", ") + ")"
     }
 }
 
@@ -66,10 +84,17 @@ public struct TemplateError: Error, Sendable, Equatable {
     public var message: String
     /// "did you mean 'upper'?" material, already chosen by the engine.
     public var suggestion: String?
+    /// For an error inside a macro or an included file: the calls that led
+    /// there, innermost first (`position` is inside the innermost one).
+    public var frames: [Origin.Frame]
 
-    public init(position: SourcePosition, message: String, suggestion: String? = nil) {
+    public init(
+        position: SourcePosition, message: String, suggestion: String? = nil,
+        frames: [Origin.Frame] = []
+    ) {
         self.position = position
         self.message = message
         self.suggestion = suggestion
+        self.frames = frames
     }
 }

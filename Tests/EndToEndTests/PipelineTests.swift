@@ -118,6 +118,14 @@ struct PipelineTests {
         #expect(html.contains("O&#39;Brien &amp; Sons &lt;obrien@fixture.example&gt;"))
         #expect(html.contains("Dan &lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(!html.contains("<script"))
+
+        // The protected publish job runs when asked for by name.
+        let publish = try project.jcrun(["publish"])
+        #expect(publish.status == 0, "stderr: \(publish.stderr)")
+        #expect(try project.read("out/published/report.html") == html)
+        #expect(try project.read("out/published/report.md") == markdown)
+        let published = try project.retval(of: "publish")
+        #expect(published["html"] as? String == "out/published/report.html")
     }
 
     @Test func aSecondRunWithNothingChangedOnlySkips() throws {
@@ -132,6 +140,21 @@ struct PipelineTests {
         let new = try project.builds(after: before)
         #expect(Set(new.keys) == Set(Self.watchingJobs))
         for (job, status) in new { #expect(status == ["skipped"], "\(job)") }
+    }
+
+    @Test func aDeletedOutputIsWrittenAgainInsteadOfSkipped() throws {
+        let project = try PipelineProject()
+        #expect(try project.jcrun(["build-outdated", "-j", "2"]).status == 0)
+        let before = try project.buildIDs()
+        try FileManager.default.removeItem(at: project.root.appendingPathComponent("out/licenses.tsv"))
+
+        let run = try project.jcrun(["build-outdated", "-j", "2"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let new = try project.builds(after: before)
+        #expect(new["licenses"] == ["successful"])
+        #expect(new["report"] == ["successful"])
+        for job in Self.watchingJobs where job != "licenses" { #expect(new[job] == ["skipped"], "\(job)") }
+        #expect(FileManager.default.fileExists(atPath: project.root.appendingPathComponent("out/licenses.tsv").path))
     }
 
     @Test func changingOneChangelogRebuildsItsGroupAndTheReportOnly() throws {

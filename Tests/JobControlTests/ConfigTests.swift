@@ -345,11 +345,6 @@ func pathsAreShownRelativeToTheCurrentFolder(expected: String, base: String, pat
     #expect(displayPath(path, relativeTo: base) == expected)
 }
 
-@Test func retvalVariableNamesFollowTheProtocol() {
-    #expect(Job.retvalVariable(for: "crawl_example-com") == "JCRUN_RETVAL_CRAWL_EXAMPLE_COM")
-    #expect(Job.retvalVariable(for: "caf\u{E9}2") == "JCRUN_RETVAL_CAF_2")
-}
-
 @Test func closestMatchSuggestsTyposOnly() {
     #expect(closestMatch(to: "titel", among: JobFields.jobKeys) == "title")
     #expect(closestMatch(to: "dependecies", among: JobFields.jobKeys) == "dependencies")
@@ -397,4 +392,12 @@ private struct MacroText: RenderedText {
     }
     let location = locator.location(Mark(line: 30, column: 9))
     #expect(location.description == "jobs.d/sites.yaml:12:3 (in macro 'site' from jobs.d/_macros.j2:4:5)")
+}
+
+@Test func aMisspeltJobsKeyIsReportedOnce() throws {
+    #expect(try errors("jbos:\n  - id: a\n    command: run\n") == [
+        "jcrun: error: jobs.d/a.yaml:1:1: unknown key 'jbos' in a job file; did you mean 'jobs'?"
+    ])
+    #expect(try errors("jobs: text\n") == ["jcrun: error: jobs.d/a.yaml:1:7: 'jobs' must be a list of jobs, not text"])
+    #expect(try errors("jobs:\n  - just text\n") == ["jcrun: error: jobs.d/a.yaml:2:5: 'jobs' must be a mapping, not text"])
 }

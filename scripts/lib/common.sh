@@ -10,6 +10,12 @@ die() {
   exit 1
 }
 
+# need_value NAME WHAT: die unless the variable NAME is set and not empty.
+need_value() {
+  eval "_nv=\${$1-}"
+  [ -n "$_nv" ] || die "$1 is not set; it should hold $2"
+}
+
 # json_field KEY JSON: the string or number KEY holds in a one-line JSON
 # object written by these scripts (no escapes inside the value, no nesting
 # before the key). Prints nothing when KEY is absent. No process is started.
@@ -51,6 +57,8 @@ previous_matches() {
 }
 
 # publish_file TMP DEST: move a finished output into place in one step.
+# TODO(#7): outputs have fixed names and are replaced; with --pin JOB=BUILD a
+# dependent gets the old build's value but reads the newest table.
 publish_file() {
   mv -f -- "$1" "$2" || die "cannot write '$2'"
 }

@@ -38,7 +38,7 @@ function read_copyright(file,   line, header, dep5, key, value, n, parts, j, see
         if (header && (key == "format" || key == "format-specification")) dep5 = 1
         if (!dep5 || key != "license") continue
         value = substr(line, index(line, ":") + 1)
-        gsub(/[ \t]+(or|and|OR|AND)[ \t]+|[ \t]*[|,][ \t]*/, "\n", value)
+        gsub(/[ \t]+(or|and|and\/or|OR|AND)[ \t]+|[ \t]*[|,][ \t]*/, "\n", value)
         n = split(value, parts, "\n")
         for (j = 1; j <= n; j++) {
             sub(/^[ \t]+/, "", parts[j]); sub(/[ \t]+$/, "", parts[j])

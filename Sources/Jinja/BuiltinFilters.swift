@@ -1,0 +1,425 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Jinja's built-in filters, with Jinja 3's signatures and Python's semantics.
+enum BuiltinFilters {
+    typealias Filter = @Sendable (RV, CallArguments) throws -> RV
+
+    static let table: [String: Filter] = [
+        "default": defaultValue, "d": defaultValue,
+        "upper": { v, a in try noArguments(a); return .string(try v.str().uppercased()) },
+        "lower": { v, a in try noArguments(a); return .string(try v.str().lowercased()) },
+        "title": { v, a in try noArguments(a); return .string(title(try v.str())) },
+        "capitalize": { v, a in try noArguments(a); return .string(capitalize(try v.str())) },
+        "replace": replace, "join": join, "length": length, "count": length,
+        "trim": trim, "indent": indent,
+        "tojson": { v, a in
+            let bound = try a.bind(["indent"])
+            let width: Int? = bound[0].flatMap { if case .none = $0 { nil } else { $0 } }
+                .map { try? a.int($0, "indent", default: 0) } ?? nil
+            return .string(try JSON.encode(v, indent: width, error: a.error))
+        },
+        "first": first, "last": last, "sort": sort, "unique": unique, "reverse": reverse,
+        "list": { v, a in try noArguments(a); return .list(try sequence(v, a)) },
+        "string": { v, a in try noArguments(a); return .string(try v.str()) },
+        "int": toInt, "float": toFloat, "abs": absolute, "round": round,
+        "sum": sum, "min": { v, a in try minMax(v, a, max: false) },
+        "max": { v, a in try minMax(v, a, max: true) },
+        "map": map, "select": { v, a in try select(v, a, keep: true, attribute: false) },
+        "reject": { v, a in try select(v, a, keep: false, attribute: false) },
+        "selectattr": { v, a in try select(v, a, keep: true, attribute: true) },
+        "rejectattr": { v, a in try select(v, a, keep: false, attribute: true) },
+        "dictsort": dictsort, "items": items, "batch": batch, "format": format,
+        "center": center, "wordcount": wordcount, "truncate": truncate, "striptags": striptags,
+        "escape": escape, "e": escape, "safe": { v, a in try noArguments(a); return v },
+        "attr": attr,
+    ]
+
+    static var names: [String] { table.keys.sorted() }
+
+    /// Applies filter `name`; only `default` accepts an undefined value.
+    static func run(_ name: String, _ value: RV, _ args: CallArguments) throws -> RV {
+        guard let filter = table[name] else {
+            throw args.error("unknown filter '\(name)'", suggestion: closestName(to: name, in: names))
+        }
+        if case .undefined(let u) = value, name != "default", name != "d" {
+            if name == "items" { return .list([]) }
+            throw u.error
+        }
+        return try filter(value, args)
+    }
+
+    private static func noArguments(_ args: CallArguments) throws {
+        _ = try args.bind([])
+    }
+
+    /// The items of a sequence, or an error naming the filter.
+    static func sequence(_ value: RV, _ args: CallArguments) throws -> [RV] {
+        guard let items = try value.iterate() else {
+            throw args.error("\(args.what) expects a sequence, not \(value.typeName)")
+        }
+        return items
+    }
+
+    // MARK: - Values
+
+    private static func defaultValue(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["default_value", "boolean"])
+        let replacement = bound[0] ?? .string("")
+        if value.isUndefined { return replacement }
+        if try args.bool(bound[1], default: false), try !value.truthy() { return replacement }
+        return value
+    }
+
+    private static func toInt(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["default", "base"])
+        let fallback = bound[0] ?? .int(0)
+        let base = try args.int(bound[1], "base", default: 10)
+        switch value {
+        case .int: return value
+        case .bool(let b): return .int(b ? 1 : 0)
+        case .double(let d):
+            guard d.isFinite, abs(d) < 9.2e18 else { return fallback }
+            return .int(Int(d))
+        case .string(let text):
+            var digits = Methods.strip(text, nil).replacingUnderscores()
+            if base == 16 || base == 8 || base == 2 {
+                let prefix = base == 16 ? "0x" : (base == 8 ? "0o" : "0b")
+                if digits.lowercased().hasPrefix(prefix) { digits.removeFirst(2) }
+            }
+            if let number = Int(digits, radix: base) { return .int(number) }
+            if let number = Double(digits), number.isFinite, abs(number) < 9.2e18 {
+                return .int(Int(number))
+            }
+            return fallback
+        default: return fallback
+        }
+    }
+
+    private static func toFloat(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["default"])
+        let fallback = bound[0] ?? .double(0)
+        switch value {
+        case .int(let i): return .double(Double(i))
+        case .bool(let b): return .double(b ? 1 : 0)
+        case .double: return value
+        case .string(let text):
+            let trimmed = Methods.strip(text, nil).replacingUnderscores().lowercased()
+            switch trimmed {
+            case "inf", "+inf", "infinity", "+infinity": return .double(.infinity)
+            case "-inf", "-infinity": return .double(-.infinity)
+            case "nan", "+nan", "-nan": return .double(.nan)
+            default: return Double(trimmed).map(RV.double) ?? fallback
+            }
+        default: return fallback
+        }
+    }
+
+    private static func absolute(_ value: RV, _ args: CallArguments) throws -> RV {
+        try noArguments(args)
+        switch value {
+        case .int(let i):
+            guard i != Int.min else { throw args.error("integer overflow") }
+            return .int(abs(i))
+        case .bool(let b): return .int(b ? 1 : 0)
+        case .double(let d): return .double(abs(d))
+        default: throw args.error("bad operand type for abs(): '\(value.typeName)'")
+        }
+    }
+
+    private static func round(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["precision", "method"])
+        let precision = try args.int(bound[0], "precision", default: 0)
+        let method = try args.string(bound[1], "method", default: "common")
+        guard ["common", "ceil", "floor"].contains(method) else {
+            throw args.error("method must be 'common', 'ceil' or 'floor'")
+        }
+        guard let number = value.number else {
+            throw args.error("filter 'round' expects a number, not \(value.typeName)")
+        }
+        if method == "common" {
+            if case .int = value, precision >= 0 { return value }
+            return .double(pythonRound(number, precision))
+        }
+        let scale = pow(10.0, Double(precision))
+        let scaled = number * scale
+        return .double((method == "ceil" ? scaled.rounded(.up) : scaled.rounded(.down)) / scale)
+    }
+
+    /// Python's `round(x, n)`: correctly rounded, ties to even.
+    static func pythonRound(_ x: Double, _ digits: Int) -> Double {
+        guard x.isFinite else { return x }
+        if digits == 0 { return x.rounded(.toNearestOrEven) }
+        if digits < 0 || digits > 300 {
+            let scale = pow(10.0, Double(digits))
+            return (x * scale).rounded(.toNearestOrEven) / scale
+        }
+        let text = PercentFormat.cFormat("%.*f", digits, x)
+        return Double(text) ?? x
+    }
+
+    // MARK: - Text
+
+    /// Jinja's `title`: upper-cases the first letter after `-`, space, `(`, `{`, `[` or `<`.
+    static func title(_ text: String) -> String {
+        var result = ""
+        var atWordStart = true
+        for character in text {
+            let isSeparator = character == "-" || character == "(" || character == "{"
+                || character == "[" || character == "<" || character.unicodeScalars.allSatisfy(isPythonSpace)
+            if isSeparator {
+                result.append(character)
+                atWordStart = true
+            } else if atWordStart {
+                result += character.uppercased()
+                atWordStart = false
+            } else {
+                result += character.lowercased()
+            }
+        }
+        return result
+    }
+
+    static func capitalize(_ text: String) -> String {
+        guard let first = text.first else { return text }
+        return first.uppercased() + text.dropFirst().lowercased()
+    }
+
+    private static func replace(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["old", "new", "count"])
+        let text = try value.str()
+        guard let oldValue = bound[0], let newValue = bound[1] else {
+            throw args.error("\(args.what) needs the text to replace and its replacement")
+        }
+        let old = try oldValue.str()
+        let new = try newValue.str()
+        var count = -1
+        if let limit = bound[2], !(limit.isNone) { count = try args.int(limit, "count", default: -1) }
+        if old.isEmpty {
+            var result = ""
+            var inserted = 0
+            for character in text.unicodeScalars {
+                if count < 0 || inserted < count {
+                    result += new
+                    inserted += 1
+                }
+                result.unicodeScalars.append(character)
+            }
+            if count < 0 || inserted < count { result += new }
+            return .string(result)
+        }
+        var result = ""
+        var rest = Substring(text)
+        var replaced = 0
+        while count < 0 || replaced < count, let range = rest.firstRange(of: old) {
+            result += rest[..<range.lowerBound]
+            result += new
+            rest = rest[range.upperBound...]
+            replaced += 1
+        }
+        result += rest
+        return .string(result)
+    }
+
+    private static func join(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["d", "attribute"])
+        let separator = try args.string(bound[0], "d", default: "")
+        var items = try sequence(value, args)
+        if let attribute = bound[1] { items = try items.map { try lookupPath(attribute, in: $0, args) } }
+        return .string(try items.map { try $0.str() }.joined(separator: separator))
+    }
+
+    private static func length(_ value: RV, _ args: CallArguments) throws -> RV {
+        try noArguments(args)
+        switch value {
+        case .string(let s): return .int(s.unicodeScalars.count)
+        case .list(let items), .tuple(let items): return .int(items.count)
+        case .dict(let d): return .int(d.count)
+        default: throw args.error("\(value.typeName) has no length")
+        }
+    }
+
+    private static func trim(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["chars"])
+        let chars: String? = try bound[0].flatMap { $0.isNone ? nil : try $0.str() }
+        return .string(Methods.strip(try value.str(), chars))
+    }
+
+    /// Jinja 3's `indent(width=4, first=False, blank=False)`.
+    private static func indent(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["width", "first", "blank"])
+        let indentation: String
+        if case .string(let text)? = bound[0] {
+            indentation = text
+        } else {
+            indentation = String(repeating: " ", count: max(0, try args.int(bound[0], "width", default: 4)))
+        }
+        let first = try args.bool(bound[1], default: false)
+        let blank = try args.bool(bound[2], default: false)
+        let lines = splitLines(try value.str() + "\n")
+        var result: String
+        if blank {
+            result = lines.joined(separator: "\n" + indentation)
+        } else {
+            result = lines.first ?? ""
+            for line in lines.dropFirst() {
+                result += "\n"
+                if !line.isEmpty { result += indentation }
+                result += line
+            }
+        }
+        if first { result = indentation + result }
+        return .string(result)
+    }
+
+    /// Python's `str.splitlines()`.
+    static func splitLines(_ text: String) -> [String] {
+        var lines: [String] = []
+        var current = String.UnicodeScalarView()
+        var previousWasCR = false
+        for scalar in text.unicodeScalars {
+            if previousWasCR {
+                previousWasCR = false
+                if scalar == "\n" { continue }
+            }
+            switch scalar.value {
+            case 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029:
+                lines.append(String(current))
+                current = String.UnicodeScalarView()
+                previousWasCR = scalar == "\r"
+            default:
+                current.append(scalar)
+            }
+        }
+        if !current.isEmpty { lines.append(String(current)) }
+        return lines
+    }
+
+    private static func center(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["width"])
+        let width = try args.int(bound[0], "width", default: 80)
+        let text = try value.str()
+        let length = text.unicodeScalars.count
+        guard width > length else { return .string(text) }
+        let margin = width - length
+        let left = margin / 2 + (margin & width & 1)
+        return .string(String(repeating: " ", count: left) + text
+            + String(repeating: " ", count: margin - left))
+    }
+
+    private static func wordcount(_ value: RV, _ args: CallArguments) throws -> RV {
+        try noArguments(args)
+        var count = 0
+        var inWord = false
+        for scalar in try value.str().unicodeScalars {
+            let isWord = scalar == "_" || scalar.properties.isAlphabetic
+                || scalar.properties.numericType != nil
+            if isWord && !inWord { count += 1 }
+            inWord = isWord
+        }
+        return .int(count)
+    }
+
+    /// Jinja 3's `truncate(length=255, killwords=False, end='...', leeway=5)`.
+    private static func truncate(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["length", "killwords", "end", "leeway"])
+        let text = Array(try value.str().unicodeScalars)
+        let length = try args.int(bound[0], "length", default: 255)
+        let killwords = try args.bool(bound[1], default: false)
+        let end = try args.string(bound[2], "end", default: "...")
+        let leeway = try args.int(bound[3], "leeway", default: 5)
+        let endLength = end.unicodeScalars.count
+        guard length >= endLength else { throw args.error("expected length >= \(endLength), got \(length)") }
+        guard leeway >= 0 else { throw args.error("expected leeway >= 0, got \(leeway)") }
+        if text.count <= length + leeway { return value }
+        var kept = Array(text[0..<(length - endLength)])
+        if !killwords, let space = kept.lastIndex(of: " ") { kept = Array(kept[..<space]) }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: kept)
+        return .string(String(view) + end)
+    }
+
+    private static func striptags(_ value: RV, _ args: CallArguments) throws -> RV {
+        try noArguments(args)
+        var text = ""
+        var inTag = false
+        var rest = Substring(try value.str())
+        while let c = rest.first {
+            if !inTag && rest.hasPrefix("<!--") {
+                if let close = rest.firstRange(of: "-->") {
+                    rest = rest[close.upperBound...]
+                    continue
+                }
+            }
+            if c == "<" && !inTag && rest.dropFirst().contains(">") {
+                inTag = true
+            } else if c == ">" && inTag {
+                inTag = false
+            } else if !inTag {
+                text.append(c)
+            }
+            rest = rest.dropFirst()
+        }
+        let entities: [(String, String)] = [
+            ("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&#34;", "\""), ("&amp;", "&"),
+        ]
+        for (entity, character) in entities {
+            text = try replace(.string(text), CallArguments(positional: [.string(entity), .string(character)],
+                what: args.what, source: args.source, offset: args.offset)).str()
+        }
+        return .string(Methods.split(text, nil, -1).joined(separator: " "))
+    }
+
+    private static func escape(_ value: RV, _ args: CallArguments) throws -> RV {
+        try noArguments(args)
+        var result = ""
+        for character in try value.str().unicodeScalars {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&#34;"
+            case "'": result += "&#39;"
+            default: result.unicodeScalars.append(character)
+            }
+        }
+        return .string(result)
+    }
+
+    private static func format(_ value: RV, _ args: CallArguments) throws -> RV {
+        guard args.positional.isEmpty || args.keyword.isEmpty else {
+            throw args.error("can't handle positional and keyword arguments at the same time")
+        }
+        var keywords = RDict()
+        for (name, item) in args.keyword { keywords[.string(name)] = item }
+        return .string(try PercentFormat.format(try value.str(), args.positional,
+            keyword: args.keyword.isEmpty ? nil : .dict(keywords), error: { args.error($0) }))
+    }
+
+    private static func attr(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["name"])
+        let name = try args.string(bound[0], "name", default: "")
+        if let method = Methods.bound(name, to: value, source: args.source, offset: args.offset) {
+            return method
+        }
+        return .undefined(Undefined(reason: .attribute(name, value.typeName), source: args.source,
+            offset: args.offset))
+    }
+}
+
+extension RV {
+    var isNone: Bool {
+        if case .none = self { return true }
+        return false
+    }
+}
+
+extension String {
+    func replacingUnderscores() -> String {
+        guard contains("_") else { return self }
+        return filter { $0 != "_" }
+    }
+}

@@ -1,0 +1,61 @@
+/// Evaluated arguments of a call, filter or test, with what is needed to
+/// report a misuse at the place it was written.
+struct CallArguments {
+    var positional: [RV] = []
+    var keyword: [(String, RV)] = []
+    /// `filter 'indent'`, `test 'divisibleby'`, `function 'range'`.
+    var what: String
+    var source: SourceText
+    var offset: Int
+
+    func error(_ message: String, suggestion: String? = nil) -> TemplateError {
+        TemplateError(position: source.position(of: offset), message: message, suggestion: suggestion)
+    }
+
+    /// Binds the arguments to Python-style parameters; nil where not given.
+    ///
+    /// - Throws: for too many arguments, unknown keywords, or a parameter given twice.
+    func bind(_ parameters: [String]) throws -> [RV?] {
+        guard positional.count <= parameters.count else {
+            throw error("\(what) takes at most \(parameters.count) \(plural(parameters.count)), \(positional.count) given")
+        }
+        var bound: [RV?] = positional.map { $0 }
+        bound.append(contentsOf: repeatElement(nil, count: parameters.count - positional.count))
+        for (name, value) in keyword {
+            guard let index = parameters.firstIndex(of: name) else {
+                throw error("\(what) has no argument '\(name)'",
+                    suggestion: closestName(to: name, in: parameters))
+            }
+            guard bound[index] == nil else { throw error("\(what) got argument '\(name)' twice") }
+            bound[index] = value
+        }
+        return bound
+    }
+
+    func plural(_ count: Int) -> String { count == 1 ? "argument" : "arguments" }
+
+    // Conversions that name the argument when the type is wrong.
+
+    func int(_ value: RV?, _ name: String, default defaultValue: Int) throws -> Int {
+        guard let value else { return defaultValue }
+        switch value {
+        case .int(let i): return i
+        case .bool(let b): return b ? 1 : 0
+        case .double(let d) where d == d.rounded() && abs(d) < 1e18: return Int(d)
+        case .undefined(let u): throw u.error
+        default: throw error("\(what): '\(name)' must be an integer, not \(value.typeName)")
+        }
+    }
+
+    func string(_ value: RV?, _ name: String, default defaultValue: String) throws -> String {
+        guard let value else { return defaultValue }
+        if case .undefined(let u) = value { throw u.error }
+        if case .string(let s) = value { return s }
+        throw error("\(what): '\(name)' must be a string, not \(value.typeName)")
+    }
+
+    func bool(_ value: RV?, default defaultValue: Bool) throws -> Bool {
+        guard let value else { return defaultValue }
+        return try value.truthy()
+    }
+}

@@ -1,0 +1,116 @@
+/// An expression of the template language; `at` is the byte offset it was written at.
+indirect enum Expr {
+    case literal(RV)
+    case name(String, at: Int)
+    case list([Expr])
+    case tuple([Expr])
+    case dict([(Expr, Expr)])
+    case attribute(Expr, String, at: Int)
+    case item(Expr, Expr, at: Int)
+    case slice(Expr, Expr?, Expr?, Expr?, at: Int)
+    case call(Expr, Arguments, at: Int)
+    case filter(Expr, String, Arguments, at: Int)
+    case test(Expr, String, Arguments, negated: Bool, at: Int)
+    case unary(String, Expr, at: Int)
+    case binary(String, Expr, Expr, at: Int)
+    case compare(Expr, [(String, Expr)], at: Int)
+    case and(Expr, Expr)
+    case or(Expr, Expr)
+    case not(Expr, at: Int)
+    case condition(Expr, then: Expr, else: Expr?, at: Int)
+    case concat([Expr], at: Int)
+
+    /// Where the expression starts, for positions of output and errors.
+    var offset: Int {
+        switch self {
+        case .literal, .list, .tuple, .dict: return -1
+        case .name(_, let at), .attribute(_, _, let at), .item(_, _, let at),
+            .slice(_, _, _, _, let at), .call(_, _, let at), .filter(_, _, _, let at),
+            .test(_, _, _, _, let at), .unary(_, _, let at), .binary(_, _, _, let at),
+            .compare(_, _, let at), .not(_, let at), .condition(_, _, _, let at),
+            .concat(_, let at):
+            return at
+        case .and(let left, _), .or(let left, _): return left.offset
+        }
+    }
+}
+
+/// The arguments written at a call, filter or test.
+struct Arguments {
+    var positional: [Expr] = []
+    var keyword: [(String, Expr)] = []
+}
+
+/// The target of `set`, `for` or `with`: a name or a tuple of names to unpack into.
+indirect enum AssignTarget {
+    case name(String)
+    case tuple([AssignTarget])
+}
+
+/// A statement of a parsed template.
+indirect enum Node {
+    /// Literal text: a byte range of the template source.
+    case text(start: Int, end: Int)
+    case output(Expr, at: Int)
+    case set(AssignTarget, Expr, at: Int)
+    case setBlock(AssignTarget, [Node], filters: [(String, Arguments, Int)], at: Int)
+    case ifChain([(Expr, [Node])], else: [Node])
+    case forLoop(ForLoop)
+    case macro(MacroDefinition)
+    case include(Expr, ignoreMissing: Bool, withContext: Bool, at: Int)
+    case importAs(Expr, name: String, withContext: Bool, at: Int)
+    case fromImport(Expr, names: [(String, String, Int)], withContext: Bool, at: Int)
+    case filterBlock([(String, Arguments, Int)], [Node], at: Int)
+    case with([(AssignTarget, Expr)], [Node])
+}
+
+/// A `{% for %}` statement.
+final class ForLoop {
+    let target: AssignTarget
+    let iterable: Expr
+    let condition: Expr?
+    let body: [Node]
+    let elseBody: [Node]
+    let offset: Int
+
+    init(
+        target: AssignTarget, iterable: Expr, condition: Expr?, body: [Node], elseBody: [Node],
+        offset: Int
+    ) {
+        self.target = target
+        self.iterable = iterable
+        self.condition = condition
+        self.body = body
+        self.elseBody = elseBody
+        self.offset = offset
+    }
+}
+
+/// A `{% macro %}` definition as written; a `Macro` value binds it to a scope.
+final class MacroDefinition {
+    let name: String
+    let parameters: [(String, Expr?)]
+    let body: [Node]
+    /// Byte offset of the `{%` that opens the definition.
+    let offset: Int
+
+    init(name: String, parameters: [(String, Expr?)], body: [Node], offset: Int) {
+        self.name = name
+        self.parameters = parameters
+        self.body = body
+        self.offset = offset
+    }
+}
+
+/// A parsed template: its source and statements; immutable once parsed.
+final class Template: @unchecked Sendable {
+    let source: SourceText
+    let nodes: [Node]
+
+    init(source: SourceText, nodes: [Node]) {
+        self.source = source
+        self.nodes = nodes
+    }
+
+    var name: String { source.name }
+}

@@ -1,0 +1,410 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Expression evaluation with Python's semantics.
+extension Renderer {
+    func evaluate(_ expr: Expr, in scope: Scope) throws -> RV {
+        switch expr {
+        case .literal(let value):
+            return value
+        case .name(let name, let at):
+            return scope.lookup(name)
+                ?? .undefined(Undefined(reason: .variable(name, scope), source: template.source, offset: at))
+        case .list(let items):
+            return .list(try items.map { try evaluate($0, in: scope) })
+        case .tuple(let items):
+            return .tuple(try items.map { try evaluate($0, in: scope) })
+        case .dict(let pairs):
+            var dict = RDict()
+            for (keyExpr, valueExpr) in pairs {
+                let key = try evaluate(keyExpr, in: scope)
+                guard let dictKey = key.dictKey else {
+                    if case .undefined(let u) = key { throw u.error }
+                    throw error("unhashable type: '\(key.typeName)'", at: keyExpr.offset)
+                }
+                dict[dictKey] = try evaluate(valueExpr, in: scope)
+            }
+            return .dict(dict)
+        case .attribute(let objectExpr, let name, let at):
+            return try attribute(name, of: try evaluate(objectExpr, in: scope), at: at)
+        case .item(let objectExpr, let keyExpr, let at):
+            return try item(try evaluate(keyExpr, in: scope), of: try evaluate(objectExpr, in: scope), at: at)
+        case .slice(let objectExpr, let start, let stop, let step, let at):
+            let object = try evaluate(objectExpr, in: scope)
+            let bounds = try [start, stop, step].map { try $0.map { try evaluate($0, in: scope) } }
+            return try slice(object, bounds[0], bounds[1], bounds[2], at: at)
+        case .call(let calleeExpr, let arguments, let at):
+            return try call(try evaluate(calleeExpr, in: scope), arguments, in: scope, at: at)
+        case .filter(let valueExpr, let name, let arguments, let at):
+            return try applyFilter(name, to: try evaluate(valueExpr, in: scope), arguments, in: scope, at: at)
+        case .test(let valueExpr, let name, let arguments, let negated, let at):
+            let value = try evaluate(valueExpr, in: scope)
+            let args = try evaluate(arguments, in: scope, what: "test '\(name)'", at: at)
+            return .bool(try BuiltinTests.run(name, value, args) != negated)
+        case .unary(let op, let operandExpr, let at):
+            return try unary(op, try evaluate(operandExpr, in: scope), at: at)
+        case .binary(let op, let leftExpr, let rightExpr, let at):
+            let left = try evaluate(leftExpr, in: scope)
+            return try binary(op, left, try evaluate(rightExpr, in: scope), at: at)
+        case .compare(let firstExpr, let operations, let at):
+            var left = try evaluate(firstExpr, in: scope)
+            for (op, rightExpr) in operations {
+                let right = try evaluate(rightExpr, in: scope)
+                guard try compare(op, left, right, at: at) else { return .bool(false) }
+                left = right
+            }
+            return .bool(true)
+        case .and(let leftExpr, let rightExpr):
+            let left = try evaluate(leftExpr, in: scope)
+            return try left.truthy() ? try evaluate(rightExpr, in: scope) : left
+        case .or(let leftExpr, let rightExpr):
+            let left = try evaluate(leftExpr, in: scope)
+            return try left.truthy() ? left : try evaluate(rightExpr, in: scope)
+        case .not(let operand, _):
+            return .bool(try !evaluate(operand, in: scope).truthy())
+        case .condition(let condition, let thenExpr, let elseExpr, let at):
+            if try evaluate(condition, in: scope).truthy() { return try evaluate(thenExpr, in: scope) }
+            if let elseExpr { return try evaluate(elseExpr, in: scope) }
+            return .undefined(Undefined(
+                reason: .hint("the inline if-expression evaluated to false and has no else"),
+                source: template.source, offset: at))
+        case .concat(let items, _):
+            var text = ""
+            for item in items { text += try evaluate(item, in: scope).str() }
+            return .string(text)
+        }
+    }
+
+    func evaluate(_ arguments: Arguments, in scope: Scope, what: String, at offset: Int) throws -> CallArguments {
+        var args = CallArguments(what: what, source: template.source, offset: offset)
+        args.positional = try arguments.positional.map { try evaluate($0, in: scope) }
+        args.keyword = try arguments.keyword.map { ($0.0, try evaluate($0.1, in: scope)) }
+        return args
+    }
+
+    func call(_ callee: RV, _ arguments: Arguments, in scope: Scope, at offset: Int) throws -> RV {
+        switch callee {
+        case .macro(let macro):
+            let args = try evaluate(arguments, in: scope, what: "", at: offset)
+            return try callMacro(macro, args, calledAt: offset)
+        case .function(let function):
+            let args = try evaluate(arguments, in: scope, what: "\(function.name)()", at: offset)
+            return try function.call(args)
+        case .undefined(let u):
+            throw u.error
+        default:
+            throw error("\(callee.typeName) is not callable", at: offset)
+        }
+    }
+
+    func applyFilter(
+        _ name: String, to value: RV, _ arguments: Arguments, in scope: Scope, at offset: Int
+    ) throws -> RV {
+        let args = try evaluate(arguments, in: scope, what: "filter '\(name)'", at: offset)
+        return try BuiltinFilters.run(name, value, args)
+    }
+
+    // MARK: - Members
+
+    func attribute(_ name: String, of object: RV, at offset: Int) throws -> RV {
+        switch object {
+        case .undefined(let u):
+            throw u.error
+        case .dict(let dict):
+            if let method = Methods.bound(name, to: object, source: template.source, offset: offset) {
+                return method
+            }
+            if let value = dict[.string(name)] { return value }
+            return .undefined(Undefined(reason: .key(name, dict.stringKeys), source: template.source,
+                offset: offset))
+        case .loop(let state):
+            if let value = loopAttribute(name, state, at: offset) { return value }
+        default:
+            if let method = Methods.bound(name, to: object, source: template.source, offset: offset) {
+                return method
+            }
+        }
+        return .undefined(Undefined(reason: .attribute(name, object.typeName), source: template.source,
+            offset: offset))
+    }
+
+    private func loopAttribute(_ name: String, _ state: LoopState, at offset: Int) -> RV? {
+        let count = state.items.count
+        let index0 = state.index0
+        switch name {
+        case "index": return .int(index0 + 1)
+        case "index0": return .int(index0)
+        case "revindex": return .int(count - index0)
+        case "revindex0": return .int(count - index0 - 1)
+        case "first": return .bool(index0 == 0)
+        case "last": return .bool(index0 == count - 1)
+        case "length": return .int(count)
+        case "depth": return .int(1)
+        case "depth0": return .int(0)
+        case "previtem":
+            if index0 > 0 { return state.items[index0 - 1] }
+            return .undefined(Undefined(reason: .hint("there is no previous item"),
+                source: template.source, offset: offset))
+        case "nextitem":
+            if index0 + 1 < count { return state.items[index0 + 1] }
+            return .undefined(Undefined(reason: .hint("there is no next item"),
+                source: template.source, offset: offset))
+        case "cycle":
+            return .function(Function(name: "loop.cycle") { args in
+                guard !args.positional.isEmpty else { throw args.error("no items for cycling given") }
+                return args.positional[index0 % args.positional.count]
+            })
+        default: return nil
+        }
+    }
+
+    func item(_ key: RV, of object: RV, at offset: Int) throws -> RV {
+        if case .undefined(let u) = key { throw u.error }
+        switch object {
+        case .undefined(let u):
+            throw u.error
+        case .dict(let dict):
+            if let dictKey = key.dictKey, let value = dict[dictKey] { return value }
+            if case .string(let name) = key,
+                let method = Methods.bound(name, to: object, source: template.source, offset: offset)
+            {
+                return method
+            }
+            return .undefined(Undefined(reason: .key(try key.str(), dict.stringKeys),
+                source: template.source, offset: offset))
+        case .list(let items), .tuple(let items):
+            guard case .int(let index) = key else {
+                if case .string(let name) = key { return try attribute(name, of: object, at: offset) }
+                throw error("list indices must be integers, not \(key.typeName)", at: offset)
+            }
+            let resolved = index < 0 ? index + items.count : index
+            guard resolved >= 0 && resolved < items.count else {
+                return .undefined(Undefined(reason: .index(index), source: template.source, offset: offset))
+            }
+            return items[resolved]
+        case .string(let text):
+            guard case .int(let index) = key else {
+                if case .string(let name) = key { return try attribute(name, of: object, at: offset) }
+                throw error("string indices must be integers, not \(key.typeName)", at: offset)
+            }
+            let characters = Array(text.unicodeScalars)
+            let resolved = index < 0 ? index + characters.count : index
+            guard resolved >= 0 && resolved < characters.count else {
+                return .undefined(Undefined(reason: .index(index), source: template.source, offset: offset))
+            }
+            return .string(String(characters[resolved]))
+        default:
+            if case .string(let name) = key { return try attribute(name, of: object, at: offset) }
+            return .undefined(Undefined(reason: .hint("\(object.typeName) is not subscriptable"),
+                source: template.source, offset: offset))
+        }
+    }
+
+    func slice(_ object: RV, _ start: RV?, _ stop: RV?, _ step: RV?, at offset: Int) throws -> RV {
+        func bound(_ value: RV?) throws -> Int? {
+            guard let value else { return nil }
+            switch value {
+            case .none: return nil
+            case .int(let i): return i
+            case .bool(let b): return b ? 1 : 0
+            case .undefined(let u): throw u.error
+            default: throw error("slice indices must be integers or none", at: offset)
+            }
+        }
+        let step = try bound(step) ?? 1
+        guard step != 0 else { throw error("slice step cannot be zero", at: offset) }
+        switch object {
+        case .list(let items):
+            return .list(pythonSlice(items, try bound(start), try bound(stop), step))
+        case .tuple(let items):
+            return .tuple(pythonSlice(items, try bound(start), try bound(stop), step))
+        case .string(let text):
+            let scalars = pythonSlice(Array(text.unicodeScalars), try bound(start), try bound(stop), step)
+            var result = String.UnicodeScalarView()
+            result.append(contentsOf: scalars)
+            return .string(String(result))
+        case .undefined(let u):
+            throw u.error
+        default:
+            throw error("\(object.typeName) cannot be sliced", at: offset)
+        }
+    }
+
+    // MARK: - Operators
+
+    private func unary(_ op: String, _ value: RV, at offset: Int) throws -> RV {
+        switch value {
+        case .undefined(let u): throw u.error
+        case .int(let i):
+            if op == "+" { return value }
+            guard i != Int.min else { throw error("integer overflow", at: offset) }
+            return .int(-i)
+        case .bool(let b): return .int(op == "-" ? (b ? -1 : 0) : (b ? 1 : 0))
+        case .double(let d): return .double(op == "-" ? -d : d)
+        default: throw error("bad operand type for unary \(op): '\(value.typeName)'", at: offset)
+        }
+    }
+
+    func binary(_ op: String, _ left: RV, _ right: RV, at offset: Int) throws -> RV {
+        if case .undefined(let u) = left { throw u.error }
+        if case .undefined(let u) = right { throw u.error }
+        let unsupported = error(
+            "unsupported operand types for \(op): '\(left.typeName)' and '\(right.typeName)'", at: offset)
+        switch (op, left, right) {
+        case ("+", .string(let a), .string(let b)): return .string(a + b)
+        case ("+", .list(let a), .list(let b)): return .list(a + b)
+        case ("+", .tuple(let a), .tuple(let b)): return .tuple(a + b)
+        case ("*", .string(let s), .int(let n)), ("*", .int(let n), .string(let s)):
+            return .string(String(repeating: s, count: max(0, n)))
+        case ("*", .list(let items), .int(let n)), ("*", .int(let n), .list(let items)):
+            return .list(Array([[RV]](repeating: items, count: max(0, n)).joined()))
+        case ("%", .string(let format), _):
+            let values: [RV]
+            if case .tuple(let items) = right { values = items } else { values = [right] }
+            return .string(try PercentFormat.format(format, values, keyword: right,
+                error: { self.error($0, at: offset) }))
+        default: break
+        }
+        if let a = integer(left), let b = integer(right) {
+            return try integerArithmetic(op, a, b, at: offset)
+        }
+        guard let a = left.number, let b = right.number else { throw unsupported }
+        switch op {
+        case "+": return .double(a + b)
+        case "-": return .double(a - b)
+        case "*": return .double(a * b)
+        case "/", "//", "%":
+            guard b != 0 else { throw error("division by zero", at: offset) }
+            if op == "/" { return .double(a / b) }
+            if op == "//" { return .double((a / b).rounded(.down)) }
+            let remainder = fmod(a, b)
+            return .double(remainder != 0 && (remainder < 0) != (b < 0) ? remainder + b : remainder)
+        case "**": return .double(pow(a, b))
+        default: throw unsupported
+        }
+    }
+
+    private func integer(_ value: RV) -> Int? {
+        switch value {
+        case .int(let i): return i
+        case .bool(let b): return b ? 1 : 0
+        default: return nil
+        }
+    }
+
+    private func integerArithmetic(_ op: String, _ a: Int, _ b: Int, at offset: Int) throws -> RV {
+        let overflow = error("integer overflow", at: offset)
+        switch op {
+        case "+":
+            let (value, over) = a.addingReportingOverflow(b)
+            if over { throw overflow }
+            return .int(value)
+        case "-":
+            let (value, over) = a.subtractingReportingOverflow(b)
+            if over { throw overflow }
+            return .int(value)
+        case "*":
+            let (value, over) = a.multipliedReportingOverflow(by: b)
+            if over { throw overflow }
+            return .int(value)
+        case "/":
+            guard b != 0 else { throw error("division by zero", at: offset) }
+            return .double(Double(a) / Double(b))
+        case "//", "%":
+            guard b != 0 else { throw error("integer division or modulo by zero", at: offset) }
+            guard !(a == Int.min && b == -1) else { throw overflow }
+            var quotient = a / b
+            var remainder = a % b
+            if remainder != 0 && (remainder < 0) != (b < 0) {
+                quotient -= 1
+                remainder += b
+            }
+            return .int(op == "//" ? quotient : remainder)
+        case "**":
+            if b < 0 { return .double(pow(Double(a), Double(b))) }
+            var result = 1
+            for _ in 0..<min(b, 64) {
+                let (value, over) = result.multipliedReportingOverflow(by: a)
+                if over { throw overflow }
+                result = value
+            }
+            if b > 64 && abs(a) > 1 { throw overflow }
+            if b > 64 && a == -1 { return .int(b % 2 == 0 ? 1 : -1) }
+            return .int(result)
+        default:
+            throw error("unknown operator \(op)", at: offset)
+        }
+    }
+
+    func compare(_ op: String, _ left: RV, _ right: RV, at offset: Int) throws -> Bool {
+        switch op {
+        case "==": return try left.equals(right)
+        case "!=": return try !left.equals(right)
+        case "in", "not in":
+            let contained = try contains(right, left, at: offset)
+            return op == "in" ? contained : !contained
+        default:
+            guard let order = try left.compare(right) else {
+                throw error("'\(op)' is not supported between \(left.typeName) and \(right.typeName)",
+                    at: offset)
+            }
+            switch op {
+            case "<": return order < 0
+            case "<=": return order <= 0
+            case ">": return order > 0
+            default: return order >= 0
+            }
+        }
+    }
+
+    func contains(_ container: RV, _ element: RV, at offset: Int) throws -> Bool {
+        switch container {
+        case .undefined(let u): throw u.error
+        case .string(let text):
+            guard case .string(let part) = element else {
+                if case .undefined(let u) = element { throw u.error }
+                throw error("'in <string>' requires a string, not \(element.typeName)", at: offset)
+            }
+            return part.isEmpty || text.contains(part)
+        case .list(let items), .tuple(let items):
+            for item in items where try item.equals(element) { return true }
+            return false
+        case .dict(let dict):
+            if case .undefined(let u) = element { throw u.error }
+            guard let key = element.dictKey else { return false }
+            return dict[key] != nil
+        default:
+            throw error("\(container.typeName) is not a container", at: offset)
+        }
+    }
+}
+
+/// Python's `sequence[start:stop:step]`.
+func pythonSlice<T>(_ items: [T], _ start: Int?, _ stop: Int?, _ step: Int) -> [T] {
+    let count = items.count
+    func clamp(_ value: Int?, _ fallback: Int, low: Int, high: Int) -> Int {
+        guard var value else { return fallback }
+        if value < 0 { value += count }
+        return min(max(value, low), high)
+    }
+    var result: [T] = []
+    if step > 0 {
+        var i = clamp(start, 0, low: 0, high: count)
+        let end = clamp(stop, count, low: 0, high: count)
+        while i < end {
+            result.append(items[i])
+            i += step
+        }
+    } else {
+        var i = clamp(start, count - 1, low: -1, high: count - 1)
+        let end = clamp(stop, -1, low: -1, high: count - 1)
+        while i > end {
+            result.append(items[i])
+            i += step
+        }
+    }
+    return result
+}

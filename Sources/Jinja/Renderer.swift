@@ -1,0 +1,356 @@
+/// Executes parsed templates into one output buffer, recording where each
+/// run of output came from.
+///
+/// One renderer serves one `render` call; it is not shared between threads.
+final class Renderer {
+    let loader: any TemplateLoader
+    let cache: TemplateCache
+    let globals: Scope
+    var output: [UInt8] = []
+    var map = OriginMap()
+    /// The template whose statements are executing; positions are relative to it.
+    var template: Template
+    var sourceIndex: UInt16 = 0
+    var frame: Int32 = -1
+    private var sourceIndices: [ObjectIdentifier: UInt16] = [:]
+    private var modules: [String: RDict] = [:]
+    private var depth = 0
+    static let maximumDepth = 100
+
+    init(loader: any TemplateLoader, cache: TemplateCache, globals: Scope, template: Template) {
+        self.loader = loader
+        self.cache = cache
+        self.globals = globals
+        self.template = template
+        self.sourceIndex = index(of: template.source)
+        output.reserveCapacity(template.source.bytes.count * 2)
+    }
+
+    func index(of source: SourceText) -> UInt16 {
+        let id = ObjectIdentifier(source)
+        if let index = sourceIndices[id] { return index }
+        let index = UInt16(truncatingIfNeeded: map.sources.count)
+        map.sources.append(source)
+        sourceIndices[id] = index
+        return index
+    }
+
+    func error(_ message: String, at offset: Int, suggestion: String? = nil) -> TemplateError {
+        TemplateError(position: template.source.position(of: offset), message: message,
+            suggestion: suggestion)
+    }
+
+    // MARK: - Output
+
+    private func beginSegment(offset: Int, literal: Bool) {
+        map.segments.append(Segment(
+            outputStart: UInt32(truncatingIfNeeded: output.count),
+            offset: UInt32(truncatingIfNeeded: max(0, offset)),
+            frame: frame, source: sourceIndex, isLiteral: literal))
+    }
+
+    func emit(_ text: String, at offset: Int) {
+        guard !text.isEmpty else { return }
+        beginSegment(offset: offset, literal: false)
+        output.append(contentsOf: text.utf8)
+    }
+
+    private func emitLiteral(start: Int, end: Int) {
+        beginSegment(offset: start, literal: true)
+        output.append(contentsOf: template.source.bytes[start..<end])
+    }
+
+    /// Runs `body` and returns what it wrote instead of keeping it in the output.
+    func capture(_ body: () throws -> Void) throws -> String {
+        let outputMark = output.count
+        let segmentMark = map.segments.count
+        try body()
+        let text = String(decoding: output[outputMark...], as: UTF8.self)
+        output.removeSubrange(outputMark...)
+        map.segments.removeSubrange(segmentMark...)
+        return text
+    }
+
+    /// Runs `body` inside a macro call or include frame, with `template` current.
+    private func withFrame<T>(
+        _ macroName: String?, importing: Bool = false, template inner: Template, definedAt: Int,
+        calledAt: Int, _ body: () throws -> T
+    ) throws -> T {
+        guard depth < Renderer.maximumDepth else {
+            throw error("too many nested macro calls or includes (more than \(Renderer.maximumDepth))",
+                at: calledAt)
+        }
+        let innerIndex = index(of: inner.source)
+        map.frames.append(FrameRecord(
+            macroName: macroName, isImport: importing, definedSource: Int32(innerIndex),
+            definedOffset: Int32(truncatingIfNeeded: definedAt), calledSource: Int32(sourceIndex),
+            calledOffset: Int32(truncatingIfNeeded: calledAt), parent: frame))
+        let saved = (template, sourceIndex, frame)
+        template = inner
+        sourceIndex = innerIndex
+        frame = Int32(map.frames.count - 1)
+        depth += 1
+        defer {
+            (template, sourceIndex, frame) = saved
+            depth -= 1
+        }
+        do {
+            return try body()
+        } catch var error as TemplateError {
+            // Name the call that led into the frame, so an error inside a
+            // macro also says where the macro was called from.
+            error.frames.append(Origin.Frame(
+                what: FrameRecord.describe(macroName: macroName, isImport: importing),
+                definedAt: inner.source.position(of: definedAt),
+                calledFrom: saved.0.source.position(of: calledAt)))
+            throw error
+        }
+    }
+
+    // MARK: - Statements
+
+    func render(_ nodes: [Node], in scope: Scope) throws {
+        for node in nodes {
+            switch node {
+            case .text(let start, let end):
+                emitLiteral(start: start, end: end)
+            case .output(let expr, let at):
+                if case .call(let calleeExpr, let arguments, let callAt) = expr {
+                    let callee = try evaluate(calleeExpr, in: scope)
+                    if case .macro(let macro) = callee {
+                        let args = try evaluate(arguments, in: scope, what: "", at: callAt)
+                        try renderMacro(macro, args, calledAt: callAt)
+                        continue
+                    }
+                    emit(try call(callee, arguments, in: scope, at: callAt).str(), at: at)
+                    continue
+                }
+                emit(try evaluate(expr, in: scope).str(), at: at)
+            case .set(let target, let expr, let at):
+                try assign(target, try evaluate(expr, in: scope), in: scope, at: at)
+            case .setBlock(let target, let body, let filters, let at):
+                var value = RV.string(try capture { try render(body, in: scope) })
+                value = try applyFilters(filters, to: value, in: scope)
+                try assign(target, value, in: scope, at: at)
+            case .ifChain(let branches, let elseBody):
+                try renderIf(branches, elseBody, in: scope)
+            case .forLoop(let loop):
+                try renderFor(loop, in: scope)
+            case .macro(let definition):
+                scope.vars[definition.name] = .macro(
+                    Macro(definition: definition, template: template, closure: scope))
+            case .include(let name, let ignoreMissing, let withContext, let at):
+                try renderInclude(name, ignoreMissing: ignoreMissing, withContext: withContext,
+                    in: scope, at: at)
+            case .importAs(let name, let alias, let withContext, let at):
+                let module = try importModule(name, withContext: withContext, in: scope, at: at)
+                scope.vars[alias] = .dict(module.exports)
+            case .fromImport(let name, let names, let withContext, let at):
+                let module = try importModule(name, withContext: withContext, in: scope, at: at)
+                for (imported, alias, offset) in names {
+                    if imported.hasPrefix("_") {
+                        throw error("names starting with an underscore cannot be imported", at: offset)
+                    }
+                    scope.vars[alias] = module.exports[.string(imported)] ?? .undefined(Undefined(
+                        reason: .export(imported, module.name, module.exports.stringKeys),
+                        source: template.source, offset: offset))
+                }
+            case .filterBlock(let filters, let body, let at):
+                let text = RV.string(try capture { try render(body, in: scope) })
+                emit(try applyFilters(filters, to: text, in: scope).str(), at: at)
+            case .with(let assignments, let body):
+                let inner = Scope(parent: scope)
+                for (target, expr) in assignments {
+                    try assign(target, try evaluate(expr, in: scope), in: inner, at: expr.offset)
+                }
+                try render(body, in: inner)
+            }
+        }
+    }
+
+    private func applyFilters(
+        _ filters: [(String, Arguments, Int)], to value: RV, in scope: Scope
+    ) throws -> RV {
+        var value = value
+        for (name, arguments, offset) in filters {
+            value = try applyFilter(name, to: value, arguments, in: scope, at: offset)
+        }
+        return value
+    }
+
+    func assign(_ target: AssignTarget, _ value: RV, in scope: Scope, at offset: Int) throws {
+        switch target {
+        case .name(let name):
+            scope.vars[name] = value
+        case .tuple(let targets):
+            guard let items = try value.iterate() else {
+                throw error("cannot unpack \(value.typeName)", at: offset)
+            }
+            guard items.count == targets.count else {
+                let problem = items.count > targets.count ? "too many" : "not enough"
+                throw error("\(problem) values to unpack (expected \(targets.count), got \(items.count))",
+                    at: offset)
+            }
+            for (inner, item) in zip(targets, items) { try assign(inner, item, in: scope, at: offset) }
+        }
+    }
+
+    private func renderIf(_ branches: [(Expr, [Node])], _ elseBody: [Node], in scope: Scope) throws {
+        for (condition, body) in branches where try evaluate(condition, in: scope).truthy() {
+            try render(body, in: scope)
+            return
+        }
+        try render(elseBody, in: scope)
+    }
+
+    private func renderFor(_ loop: ForLoop, in scope: Scope) throws {
+        let iterable = try evaluate(loop.iterable, in: scope)
+        guard var items = try iterable.iterate() else {
+            throw error("cannot loop over \(iterable.typeName)", at: loop.iterable.offset)
+        }
+        let loopScope = Scope(parent: scope)
+        if let condition = loop.condition {
+            items = try items.filter { item in
+                try assign(loop.target, item, in: loopScope, at: loop.offset)
+                return try evaluate(condition, in: loopScope).truthy()
+            }
+        }
+        if items.isEmpty {
+            try render(loop.elseBody, in: scope)
+            return
+        }
+        let state = LoopState(items: items)
+        loopScope.vars["loop"] = .loop(state)
+        for (index, item) in items.enumerated() {
+            state.index0 = index
+            try assign(loop.target, item, in: loopScope, at: loop.offset)
+            try render(loop.body, in: loopScope)
+        }
+    }
+
+    // MARK: - Macros
+
+    /// Binds call arguments to a macro's parameters by position and keyword.
+    ///
+    /// - Throws: for too many arguments or an unknown or repeated keyword.
+    private func bindMacro(_ macro: Macro, _ args: CallArguments, calledAt: Int) throws -> [RV?] {
+        let definition = macro.definition
+        let parameters = definition.parameters
+        let what = "macro '\(definition.name)'"
+        guard args.positional.count <= parameters.count else {
+            let count = parameters.count
+            throw error("\(what) takes \(count) \(args.plural(count)), \(args.positional.count) given",
+                at: calledAt)
+        }
+        var bound: [RV?] = args.positional.map { $0 }
+        bound.append(contentsOf: repeatElement(nil, count: parameters.count - bound.count))
+        for (name, value) in args.keyword {
+            guard let index = parameters.firstIndex(where: { $0.0 == name }) else {
+                throw error("\(what) has no argument '\(name)'", at: calledAt,
+                    suggestion: closestName(to: name, in: parameters.map(\.0)))
+            }
+            guard bound[index] == nil else {
+                throw error("\(what) got argument '\(name)' twice", at: calledAt)
+            }
+            bound[index] = value
+        }
+        return bound
+    }
+
+    /// Renders a macro's body straight into the output, inside a frame naming the call.
+    ///
+    /// Defaults are evaluated at the call, in the macro's scope, so a default
+    /// may use the parameters before it, as in Jinja.
+    func renderMacro(_ macro: Macro, _ args: CallArguments, calledAt: Int) throws {
+        let bound = try bindMacro(macro, args, calledAt: calledAt)
+        let definition = macro.definition
+        let scope = Scope(parent: macro.closure)
+        let callSource = template.source
+        try withFrame(definition.name, template: macro.template, definedAt: definition.offset,
+            calledAt: calledAt)
+        {
+            for (index, (name, defaultExpr)) in definition.parameters.enumerated() {
+                if let value = bound[index] {
+                    scope.vars[name] = value
+                } else if let defaultExpr {
+                    scope.vars[name] = try evaluate(defaultExpr, in: scope)
+                } else {
+                    scope.vars[name] = .undefined(Undefined(
+                        reason: .hint("macro '\(definition.name)' was called without argument '\(name)'"),
+                        source: callSource, offset: calledAt))
+                }
+            }
+            try render(definition.body, in: scope)
+        }
+    }
+
+    func callMacro(_ macro: Macro, _ args: CallArguments, calledAt: Int) throws -> RV {
+        .string(try capture { try renderMacro(macro, args, calledAt: calledAt) })
+    }
+
+    // MARK: - Include and import
+
+    func loadTemplate(_ name: String, at offset: Int) throws -> Template? {
+        do {
+            return try cache.template(named: name, loader: loader)
+        } catch let error as TemplateError {
+            throw error
+        } catch {
+            throw self.error("cannot read template '\(name)': \(error)", at: offset)
+        }
+    }
+
+    private func templateNames(_ value: RV, at offset: Int) throws -> [String] {
+        switch value {
+        case .string(let name): return [name]
+        case .list(let items), .tuple(let items): return try items.map { try $0.str() }
+        case .undefined(let u): throw u.error
+        default: throw error("template name must be a string, not \(value.typeName)", at: offset)
+        }
+    }
+
+    private func renderInclude(
+        _ nameExpr: Expr, ignoreMissing: Bool, withContext: Bool, in scope: Scope, at offset: Int
+    ) throws {
+        let names = try templateNames(try evaluate(nameExpr, in: scope), at: offset)
+        for name in names {
+            guard let included = try loadTemplate(name, at: offset) else { continue }
+            let includeScope = Scope(parent: withContext ? scope : globals)
+            // Jinja does not pass the `loop` of an enclosing for to an included template.
+            if withContext, scope.lookup("loop") != nil {
+                includeScope.vars["loop"] = .undefined(Undefined(
+                    reason: .variable("loop", includeScope), source: included.source, offset: 0))
+            }
+            try withFrame(nil, template: included, definedAt: 0, calledAt: offset) {
+                try render(included.nodes, in: includeScope)
+            }
+            return
+        }
+        if ignoreMissing { return }
+        throw error("template '\(names.joined(separator: "', '"))' not found", at: offset)
+    }
+
+    private func importModule(
+        _ nameExpr: Expr, withContext: Bool, in scope: Scope, at offset: Int
+    ) throws -> (name: String, exports: RDict) {
+        let name = try evaluate(nameExpr, in: scope)
+        guard case .string(let templateName) = name else {
+            if case .undefined(let u) = name { throw u.error }
+            throw error("template name must be a string, not \(name.typeName)", at: offset)
+        }
+        if !withContext, let cached = modules[templateName] { return (templateName, cached) }
+        guard let imported = try loadTemplate(templateName, at: offset) else {
+            throw error("template '\(templateName)' not found", at: offset)
+        }
+        let moduleScope = Scope(parent: withContext ? scope : globals)
+        _ = try capture {
+            try withFrame(nil, importing: true, template: imported, definedAt: 0, calledAt: offset) {
+                try render(imported.nodes, in: moduleScope)
+            }
+        }
+        var exports = RDict()
+        for key in moduleScope.vars.keys.sorted() { exports[.string(key)] = moduleScope.vars[key] }
+        if !withContext { modules[templateName] = exports }
+        return (templateName, exports)
+    }
+}
