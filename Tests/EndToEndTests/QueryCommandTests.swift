@@ -125,4 +125,32 @@ struct QueryCommandTests {
         )
         #expect(try project.run(["delete", "1", "--yes", "--force"]).status == 0)
     }
+
+    @Test func showBuildDrawsTheStoredProgressTree() throws {
+        let project = try TestProject(["main.yaml": """
+            jobs:
+              - id: crawl
+                command: |
+                  echo "@progress 2/2 foo.zip :: downloading"
+                  echo "@progress 1/2 foo.zip :: extracting -- file 1"
+                  echo "@retval out/x"
+
+            """])
+        defer { project.remove() }
+        _ = try project.run(["crawl", "-q"])
+        let result = try project.run(["show-build", "#1"])
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(TestProject.maskTimes(lines[0]) == "#1 crawl  successful in T")
+        #expect(lines[1] == "  reason      requested (cli, attempt 1)")
+        #expect(Array(lines.suffix(7)) == [
+            "  exit code   0",
+            "  retval      out/x",
+            "  progress",
+            "    [3/4] Total",
+            "    '-- [3/4] foo.zip",
+            "        |-- [2/2] downloading",
+            "        '-- [1/2] extracting -- file 1",
+        ])
+    }
 }

@@ -111,13 +111,13 @@ enum BuildHistoryCommands {
         }
         for consumer in consumers { text += "  consumed by #\(consumer.build)\n" }
         if !progress.isEmpty {
-            text += "  progress\n"
+            // The stored nodes, drawn as the runner's progress tree.
+            var tree = ProgressTree()
             for node in progress {
-                let name = node.group.isEmpty ? "Total" : node.group.joined(separator: " :: ")
-                text +=
-                    "    [\(node.current)/\(node.total.map(String.init) ?? "?")] \(name)"
-                    + (node.status.map { " -- \($0)" } ?? "") + "\n"
+                tree.apply(ProgressUpdate(
+                    group: node.group, current: node.current, total: node.total, status: node.status))
             }
+            text += "  progress\n" + tree.render().map { "    " + $0 + "\n" }.joined()
         }
         if !tail.isEmpty {
             text += "  log (last \(tail.count) lines; all: jcrun log #\(build.id))\n"
