@@ -12,7 +12,7 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
     private struct Running {
         var build: BuildRecord
         var startedAt: Date
-        var tree = LiveProgressTree()
+        var tree = ProgressTree()
         var tail = LogTail()
     }
 
@@ -204,7 +204,10 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
         if state.build.attempt > 1 { header += " [attempt \(state.build.attempt)]" }
         guard !state.tree.isEmpty else { return [header] }
         let barWidth = max(5, min(20, (width + 1) / 5))
-        return [header] + state.tree.lines(barWidth: barWidth, palette: palette).map { "    " + $0 }
+        return [header]
+            + ProgressBars.lines(state.tree, barWidth: barWidth, palette: palette).map {
+                "    " + $0
+            }
     }
 
     private func counter(_ job: JobID) -> String {
