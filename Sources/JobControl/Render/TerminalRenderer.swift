@@ -9,11 +9,17 @@ import Foundation
 /// the previous frame and rewrites its lines (erase-line, no full clear),
 /// so the view never flickers and never slows a build.
 public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
-    private struct Running {
-        var build: BuildRecord
-        var startedAt: Date
+    /// A class: events update it through a dictionary lookup, in place.
+    private final class Running {
+        let build: BuildRecord
+        let startedAt: Date
         var tree = ProgressTree()
-        var tail = LogTail()
+        let tail = LogTail()
+
+        init(build: BuildRecord, startedAt: Date) {
+            self.build = build
+            self.startedAt = startedAt
+        }
     }
 
     private let output: TextOutput
