@@ -268,7 +268,7 @@ final class Renderer {
     func renderMacro(_ macro: Macro, _ args: CallArguments, calledAt: Int) throws {
         let bound = try bindMacro(macro, args, calledAt: calledAt)
         let definition = macro.definition
-        let scope = Scope(parent: macro.closure)
+        let scope = Scope(parent: macro.closure, capacity: definition.parameters.count)
         let callSource = template.source
         try withFrame(definition.name, template: macro.template, definedAt: definition.offset,
             calledAt: calledAt)
