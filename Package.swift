@@ -21,6 +21,7 @@ let package = Package(
             dependencies: ["Jinja", "YAMLNodes", "CSQLite", "CSpawn"]
         ),
         .executableTarget(name: "jcrun", dependencies: ["JobControl"]),
+        .executableTarget(name: "store-stress", dependencies: ["JobControl"]),
         .testTarget(name: "JinjaTests", dependencies: ["Jinja"], resources: [.copy("Fixtures")]),
         .testTarget(name: "YAMLNodesTests", dependencies: ["YAMLNodes"]),
         .testTarget(name: "JobControlTests", dependencies: ["JobControl"]),

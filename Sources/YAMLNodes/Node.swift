@@ -55,8 +55,9 @@ public struct Node: Sendable, Hashable {
 /// What can go wrong reading YAML text. Every case carries the mark of the
 /// offending place.
 public enum YAMLError: Error, Sendable, Equatable {
-    /// libyaml's own complaint (`found character that cannot start any token`).
-    case syntax(message: String, context: String?, at: Mark)
+    /// libyaml's own complaint (`found character that cannot start any token`);
+    /// `context` (`while parsing a flow sequence`) began at `contextMark`.
+    case syntax(message: String, context: String?, at: Mark, contextMark: Mark? = nil)
     /// A key written twice in one mapping; `first` is its earlier place.
     case duplicateKey(String, at: Mark, first: Mark)
     /// An alias names an anchor that was never defined.

@@ -286,7 +286,10 @@ private struct YAMLReader {
         if problem.contains("tab character") || atTab && problem.hasPrefix("found character that cannot start") {
             return .syntax(message: Self.tabMessage, context: nil, at: mark)
         }
-        return .syntax(message: problem, context: context, at: mark)
+        let contextMark = context.map { _ in
+            Mark(line: Int(parser.context_mark.line) + 1, column: Int(parser.context_mark.column) + 1)
+        }
+        return .syntax(message: problem, context: context, at: mark, contextMark: contextMark)
     }
 
     /// The 1-based line and column of a byte offset (for reader errors, whose

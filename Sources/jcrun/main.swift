@@ -1,7 +1,3 @@
 import Foundation
-import JobControl
 
-// The command line is built in issue #6; this entry point only proves the
-// package links.
-FileHandle.standardError.write(Data("usage: jcrun JOB | COMMAND [OPTIONS]\n".utf8))
-exit(2)
+exit(Jcrun.main(Array(CommandLine.arguments.dropFirst())))

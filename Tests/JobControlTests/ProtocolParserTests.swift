@@ -8,20 +8,44 @@ import Testing
     static let directives: [(String, ParsedLine)] = [
         // The @progress table.
         ("@progress 20/100", .progress(ProgressUpdate(group: [], current: 20, total: 100))),
-        ("@progress 3/10 Download webpages", .progress(ProgressUpdate(group: ["Download webpages"], current: 3, total: 10))),
-        ("@progress 1/2 foo.zip :: extracting", .progress(ProgressUpdate(group: ["foo.zip", "extracting"], current: 1, total: 2))),
+        (
+            "@progress 3/10 Download webpages",
+            .progress(ProgressUpdate(group: ["Download webpages"], current: 3, total: 10))
+        ),
+        (
+            "@progress 1/2 foo.zip :: extracting",
+            .progress(ProgressUpdate(group: ["foo.zip", "extracting"], current: 1, total: 2))
+        ),
         (
             "@progress 5/10 Download webpages -- example.org/page5",
-            .progress(ProgressUpdate(group: ["Download webpages"], current: 5, total: 10, status: "example.org/page5"))
+            .progress(
+                ProgressUpdate(
+                    group: ["Download webpages"], current: 5, total: 10, status: "example.org/page5"
+                ))
         ),
-        ("@progress 7/? Scanning", .progress(ProgressUpdate(group: ["Scanning"], current: 7, total: nil))),
+        (
+            "@progress 7/? Scanning",
+            .progress(ProgressUpdate(group: ["Scanning"], current: 7, total: nil))
+        ),
         // Variants of the text form.
         ("@progress 12/10", .progress(ProgressUpdate(group: [], current: 12, total: 10))),
         ("@progress 0/0", .progress(ProgressUpdate(group: [], current: 0, total: 0))),
-        ("@progress 1/2 -- only a status", .progress(ProgressUpdate(group: [], current: 1, total: 2, status: "only a status"))),
-        ("@progress 1/2  a  ::b::  c ", .progress(ProgressUpdate(group: ["a", "b", "c"], current: 1, total: 2))),
-        ("@progress 1/2 a -- b -- c", .progress(ProgressUpdate(group: ["a"], current: 1, total: 2, status: "b -- c"))),
-        ("@progress 1/2 http://x.org/a", .progress(ProgressUpdate(group: ["http://x.org/a"], current: 1, total: 2))),
+        (
+            "@progress 1/2 -- only a status",
+            .progress(ProgressUpdate(group: [], current: 1, total: 2, status: "only a status"))
+        ),
+        (
+            "@progress 1/2  a  ::b::  c ",
+            .progress(ProgressUpdate(group: ["a", "b", "c"], current: 1, total: 2))
+        ),
+        (
+            "@progress 1/2 a -- b -- c",
+            .progress(ProgressUpdate(group: ["a"], current: 1, total: 2, status: "b -- c"))
+        ),
+        (
+            "@progress 1/2 http://x.org/a",
+            .progress(ProgressUpdate(group: ["http://x.org/a"], current: 1, total: 2))
+        ),
         ("@progress 1/2 a --b", .progress(ProgressUpdate(group: ["a --b"], current: 1, total: 2))),
         // The JSON form.
         (
@@ -32,10 +56,19 @@ import Testing
             #"@progress {"group": ["a :: b", "c -- d"], "current": 1, "total": "?"}"#,
             .progress(ProgressUpdate(group: ["a :: b", "c -- d"], current: 1, total: nil))
         ),
-        (#"@progress {"current": 1, "total": 4}"#, .progress(ProgressUpdate(group: [], current: 1, total: 4))),
-        (#"@progress {"group": [], "current": 1, "total": null}"#, .progress(ProgressUpdate(group: [], current: 1, total: nil))),
+        (
+            #"@progress {"current": 1, "total": 4}"#,
+            .progress(ProgressUpdate(group: [], current: 1, total: 4))
+        ),
+        (
+            #"@progress {"group": [], "current": 1, "total": null}"#,
+            .progress(ProgressUpdate(group: [], current: 1, total: nil))
+        ),
         // @retval, @skip, @log.
-        (#"@retval {"rows": 120, "path": "out/x.csv"}"#, .retval(#"{"rows": 120, "path": "out/x.csv"}"#)),
+        (
+            #"@retval {"rows": 120, "path": "out/x.csv"}"#,
+            .retval(#"{"rows": 120, "path": "out/x.csv"}"#)
+        ),
         ("@retval", .retval("")),
         ("@retval ", .retval("")),
         ("@retval  two spaces ", .retval(" two spaces ")),
@@ -80,15 +113,39 @@ import Testing
     static let malformed: [(String, String)] = [
         ("@progress", "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?"),
         ("@progress ", "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?"),
-        ("@progress abc", "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got 'abc'"),
+        (
+            "@progress abc",
+            "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got 'abc'"
+        ),
         ("@progress 3", "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got '3'"),
-        ("@progress 3/", "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got '3/'"),
-        ("@progress /3", "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got '/3'"),
-        ("@progress -1/3", "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got '-1/3'"),
-        ("@progress ?/3", "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got '?/3'"),
-        ("@progress 3/10abc x", "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got '3/10abc'"),
-        ("@progress 1.5/3", "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got '1.5/3'"),
-        ("@progress 3/??", "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got '3/??'"),
+        (
+            "@progress 3/",
+            "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got '3/'"
+        ),
+        (
+            "@progress /3",
+            "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got '/3'"
+        ),
+        (
+            "@progress -1/3",
+            "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got '-1/3'"
+        ),
+        (
+            "@progress ?/3",
+            "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got '?/3'"
+        ),
+        (
+            "@progress 3/10abc x",
+            "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got '3/10abc'"
+        ),
+        (
+            "@progress 1.5/3",
+            "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got '1.5/3'"
+        ),
+        (
+            "@progress 3/??",
+            "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got '3/??'"
+        ),
         (
             "@progress 99999999999999999999/1",
             "malformed @progress: number too large in '99999999999999999999/1'"
@@ -98,20 +155,62 @@ import Testing
         ("@progress 1/2 a ::", "malformed @progress: empty group name in 'a ::'"),
         ("@progress {", "malformed @progress: not valid JSON"),
         (#"@progress {"total": 3}"#, "malformed @progress: JSON form needs 'current'"),
-        (#"@progress {"current": "3", "total": 3}"#, "malformed @progress: 'current' must be a non-negative integer"),
-        (#"@progress {"current": 1.5, "total": 3}"#, "malformed @progress: 'current' must be a non-negative integer"),
-        (#"@progress {"current": null, "total": 3}"#, "malformed @progress: 'current' must be a non-negative integer"),
-        (#"@progress {"current": 1, "total": true}"#, "malformed @progress: 'total' must be a non-negative integer or \"?\""),
-        (#"@progress {"current": -1, "total": 3}"#, "malformed @progress: 'current' must not be negative"),
-        (#"@progress {"current": 1, "total": -3}"#, "malformed @progress: 'total' must not be negative"),
-        (#"@progress {"current": 1, "total": "x"}"#, "malformed @progress: 'total' must be a non-negative integer or \"?\""),
-        (#"@progress {"group": "a", "current": 1, "total": 2}"#, "malformed @progress: 'group' has the wrong type (an array of strings)"),
-        (#"@progress {"current": 1, "total": 2, "status": 5}"#, "malformed @progress: 'status' has the wrong type (a string)"),
-        ("@log", "malformed @log: expected LEVEL MESSAGE, LEVEL one of debug, info, warning, error or critical"),
-        ("@log warn low disk", "malformed @log: unknown level 'warn', expected debug, info, warning, error or critical; did you mean 'warning'?"),
-        ("@log INFO x", "malformed @log: unknown level 'INFO', expected debug, info, warning, error or critical; did you mean 'info'?"),
-        ("@log eror x", "malformed @log: unknown level 'eror', expected debug, info, warning, error or critical; did you mean 'error'?"),
-        ("@log loud x", "malformed @log: unknown level 'loud', expected debug, info, warning, error or critical"),
+        (
+            #"@progress {"current": "3", "total": 3}"#,
+            "malformed @progress: 'current' must be a non-negative integer"
+        ),
+        (
+            #"@progress {"current": 1.5, "total": 3}"#,
+            "malformed @progress: 'current' must be a non-negative integer"
+        ),
+        (
+            #"@progress {"current": null, "total": 3}"#,
+            "malformed @progress: 'current' must be a non-negative integer"
+        ),
+        (
+            #"@progress {"current": 1, "total": true}"#,
+            "malformed @progress: 'total' must be a non-negative integer or \"?\""
+        ),
+        (
+            #"@progress {"current": -1, "total": 3}"#,
+            "malformed @progress: 'current' must not be negative"
+        ),
+        (
+            #"@progress {"current": 1, "total": -3}"#,
+            "malformed @progress: 'total' must not be negative"
+        ),
+        (
+            #"@progress {"current": 1, "total": "x"}"#,
+            "malformed @progress: 'total' must be a non-negative integer or \"?\""
+        ),
+        (
+            #"@progress {"group": "a", "current": 1, "total": 2}"#,
+            "malformed @progress: 'group' has the wrong type (an array of strings)"
+        ),
+        (
+            #"@progress {"current": 1, "total": 2, "status": 5}"#,
+            "malformed @progress: 'status' has the wrong type (a string)"
+        ),
+        (
+            "@log",
+            "malformed @log: expected LEVEL MESSAGE, LEVEL one of debug, info, warning, error or critical"
+        ),
+        (
+            "@log warn low disk",
+            "malformed @log: unknown level 'warn', expected debug, info, warning, error or critical; did you mean 'warning'?"
+        ),
+        (
+            "@log INFO x",
+            "malformed @log: unknown level 'INFO', expected debug, info, warning, error or critical; did you mean 'info'?"
+        ),
+        (
+            "@log eror x",
+            "malformed @log: unknown level 'eror', expected debug, info, warning, error or critical; did you mean 'error'?"
+        ),
+        (
+            "@log loud x",
+            "malformed @log: unknown level 'loud', expected debug, info, warning, error or critical"
+        ),
         ("@stop-directives", "malformed @stop-directives: expected one TOKEN word after it"),
         ("@stop-directives a b", "malformed @stop-directives: expected one TOKEN word after it"),
         ("@resume-directives tok", "malformed @resume-directives: directives are not stopped"),
@@ -153,7 +252,10 @@ import Testing
         #expect(RunSpec.retvalVariableName(for: job) == name)
     }
 
-    @Test(arguments: [(SIGTERM, "SIGTERM"), (SIGKILL, "SIGKILL"), (SIGINT, "SIGINT"), (SIGHUP, "SIGHUP"), (SIGSEGV, "SIGSEGV"), (Int32(36), "SIGRTMIN+2")])
+    @Test(arguments: [
+        (SIGTERM, "SIGTERM"), (SIGKILL, "SIGKILL"), (SIGINT, "SIGINT"), (SIGHUP, "SIGHUP"),
+        (SIGSEGV, "SIGSEGV"), (Int32(36), "SIGRTMIN+2"),
+    ])
     func signalNames(number: Int32, name: String) {
         #expect(SignalName.of(number) == name)
         #expect(SignalName.number(of: name) == number)

@@ -32,24 +32,43 @@ struct RunnerBenchmarks {
             }
             print(
                 String(
-                    format: "bench round %d: 1000 true jobs %.3f s (%.3f ms/job), shell loop %.3f s (%.3f ms/job), overhead %+.3f ms/job",
+                    format:
+                        "bench round %d: 1000 true jobs %.3f s (%.3f ms/job), shell loop %.3f s (%.3f ms/job), overhead %+.3f ms/job",
                     round, jobs, jobs, shell, shell, jobs - shell))
         }
     }
 
     @Test func aJobPrintingAMillionLines() {
         let counter = Counter()
-        let spec = RunSpec(argv: ["seq", "1", "1000000"], environment: ["PATH": "/usr/bin:/bin"], workdir: "/tmp")
+        let spec = RunSpec(
+            argv: ["seq", "1", "1000000"], environment: ["PATH": "/usr/bin:/bin"], workdir: "/tmp")
+        let before = Self.peakRSSKiB()
+        let time = Self.seconds {
+            _ = ProcessLauncher().run(spec, control: RunControl()) { _ in counter.add() }
+        }
+        print(
+            String(
+                format:
+                    "bench 1,000,000 lines: %.3f s, %.0f lines/s, %d events, peak RSS %d KiB before, %d KiB after",
+                time, 1e6 / time, counter.value, before, Self.peakRSSKiB()))
+    }
+
+    @Test func sixtyMegabytesWithoutANewline() {
+        let counter = Counter()
+        let spec = RunSpec(
+            argv: ["/bin/sh", "-c", "head -c 60000000 /dev/zero | tr '\\0' x"],
+            environment: ["PATH": "/usr/bin:/bin"], workdir: "/tmp")
         let before = Self.peakRSSKiB()
         let time = Self.seconds { _ = ProcessLauncher().run(spec, control: RunControl()) { _ in counter.add() } }
         print(
             String(
-                format: "bench 1,000,000 lines: %.3f s, %.0f lines/s, %d events, peak RSS %d KiB before, %d KiB after",
-                time, 1e6 / time, counter.value, before, Self.peakRSSKiB()))
+                format: "bench 60 MB on one line: %.3f s, %d events, peak RSS %d KiB before, %d KiB after",
+                time, counter.value, before, Self.peakRSSKiB()))
     }
 
     @Test func progressParseRate() {
-        let line = Array("@progress 123/1000 http://example.com/foo.zip :: extracting -- file 123".utf8)
+        let line = Array(
+            "@progress 123/1000 http://example.com/foo.zip :: extracting -- file 123".utf8)
         var parser = ProtocolParser()
         var count = 0
         let time = Self.seconds {
@@ -59,7 +78,10 @@ struct RunnerBenchmarks {
                 }
             }
         }
-        print(String(format: "bench @progress parse: %d lines in %.3f s, %.0f lines/s", count, time, Double(count) / time))
+        print(
+            String(
+                format: "bench @progress parse: %d lines in %.3f s, %.0f lines/s", count, time,
+                Double(count) / time))
     }
 }
 

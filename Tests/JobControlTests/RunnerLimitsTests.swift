@@ -6,12 +6,16 @@ import Testing
 /// Long lines, the parent-death signal, and several jobs at once.
 @Suite struct RunnerLimitsTests {
     @Test func aRetvalLongerThanOneMebibyteSetsNothingAndIsLoggedInPieces() {
-        let script = "printf '@retval '; head -c 1100000 /dev/zero | tr '\\0' 'v'; echo\necho '@retval short'\n"
+        let script =
+            "printf '@retval '; head -c 1100000 /dev/zero | tr '\\0' 'v'; echo\necho '@retval short'\n"
         let (outcome, log, _) = runScript(script)
         #expect(outcome.retval == "short")
-        #expect(log.warnings == ["@retval line longer than 1 MiB sets nothing; it is logged as output"])
+        #expect(
+            log.warnings == ["@retval line longer than 1 MiB sets nothing; it is logged as output"])
         let pieces: [(Int, Bool)] = log.all.compactMap {
-            if case .output(.stdout, let text, nil, let continued) = $0 { return (text.utf8.count, continued) }
+            if case .output(.stdout, let text, nil, let continued) = $0 {
+                return (text.utf8.count, continued)
+            }
             return nil
         }
         #expect(pieces.reduce(0) { $0 + $1.0 } == 1_100_008)
@@ -36,10 +40,15 @@ import Testing
 
     @Test func aPieceBoundaryNeverSplitsASecretOrAUTF8Character() {
         // 65535 bytes of 'x', then the secret across the 64 KiB mark, then é's.
-        let script = "head -c 65530 /dev/zero | tr '\\0' 'x'; printf 'TOPSECRET'; head -c 70000 /dev/zero | tr '\\0' 'x' | sed 's/x/é/g'; echo\n"
+        let script =
+            "head -c 65530 /dev/zero | tr '\\0' 'x'; printf 'TOPSECRET'; head -c 70000 /dev/zero | tr '\\0' 'x' | sed 's/x/é/g'; echo\n"
         let (_, log, _) = runScript(script, secrets: ["TOPSECRET"])
         let outputs: [(String, [UInt8]?)] = log.all.compactMap {
-            if case .output(.stdout, let text, let raw, _) = $0 { return (text, raw) } else { return nil }
+            if case .output(.stdout, let text, let raw, _) = $0 {
+                return (text, raw)
+            } else {
+                return nil
+            }
         }
         #expect(outputs.allSatisfy { $0.1 == nil })
         let whole = outputs.map(\.0).joined()
@@ -78,9 +87,11 @@ import Testing
     @Test func severalJobsAtOnceEachSeeOnlyTheirOwnOutput() {
         let results = Results()
         DispatchQueue.concurrentPerform(iterations: 8) { index in
-            let (outcome, log, _) = runScript("i=0; while [ $i -lt 200 ]; do echo \(index)-$i; i=$((i+1)); done\nexit \(index)\n")
+            let (outcome, log, _) = runScript(
+                "i=0; while [ $i -lt 200 ]; do echo \(index)-$i; i=$((i+1)); done\nexit \(index)\n")
             let expected = (0..<200).map { "\(index)-\($0)" }
-            results.record(outcome.termination == .exited(Int32(index)) && log.lines(.stdout) == expected)
+            results.record(
+                outcome.termination == .exited(Int32(index)) && log.lines(.stdout) == expected)
         }
         #expect(results.all == Array(repeating: true, count: 8))
     }

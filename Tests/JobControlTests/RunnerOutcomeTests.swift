@@ -14,7 +14,10 @@ import Testing
 
     @Test func exitZeroAfterSkipIsSkippedWithTheReason() {
         let (outcome, log, _) = runScript("echo '@skip input unchanged'\nexit 0\n")
-        #expect(outcome == RunOutcome(termination: .exited(0), skipped: true, skipReason: "input unchanged"))
+        #expect(
+            outcome
+                == RunOutcome(termination: .exited(0), skipped: true, skipReason: "input unchanged")
+        )
         #expect(outcome.buildStatus == .successful || outcome.buildStatus == .skipped)
         #expect(outcome.buildStatus == .skipped)
         #expect(log.reported == [.skip(reason: "input unchanged")])
@@ -65,11 +68,47 @@ import Testing
     @Test func interruptSendsTheSignalThenKillsAfterGrace() {
         let control = RunControl()
         let script = "trap '' INT\necho waiting\nwhile :; do sleep 0.1; done\n"
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { control.interrupt(signal: SIGINT) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) {
+            control.interrupt(signal: SIGINT)
+        }
         let (outcome, log, _) = runScript(script, stopGrace: 1, control: control)
         #expect(outcome.termination == .interrupted(SIGINT))
         #expect(outcome.failureKind == .interrupted)
         #expect(log.lines(.stdout) == ["waiting"])
+    }
+
+    @Test func interruptReachesGrandchildrenAndKillsThoseThatIgnoreIt() throws {
+        let control = RunControl()
+        let script = """
+            sh -c 'trap "" TERM; echo $$ > stubborn.pid; while :; do sleep 0.1; done' &
+            sh -c 'trap "echo polite-got-term; exit 0" TERM; echo $$ > polite.pid; while :; do sleep 0.1; done' &
+            while [ ! -s stubborn.pid ] || [ ! -s polite.pid ]; do sleep 0.05; done
+            echo ready
+            wait
+            """
+        let ready = DispatchSemaphore(value: 0)
+        let log = EventLog()
+        let dir = ScratchDir()
+        let file = dir.write("job.sh", script)
+        let spec = RunSpec(
+            argv: ["/bin/sh", file], environment: baseEnvironment, workdir: dir.path, stopGrace: 1)
+        DispatchQueue.global().async {
+            ready.wait()
+            control.interrupt(signal: SIGTERM)
+        }
+        let outcome = ProcessLauncher().run(spec, control: control) { event in
+            log.append(event)
+            if event == .output(stream: .stdout, text: "ready", raw: nil, continued: false) {
+                ready.signal()
+            }
+        }
+        #expect(outcome.termination == .interrupted(SIGTERM))
+        #expect(Set(log.lines(.stdout)) == ["ready", "polite-got-term"])
+        for name in ["stubborn.pid", "polite.pid"] {
+            let text = try String(contentsOfFile: dir.path + "/" + name, encoding: .utf8)
+            let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(becomesDead(pid), "\(name)")
+        }
     }
 
     @Test func interruptImmediatelyKillsAtOnce() {
@@ -91,7 +130,10 @@ import Testing
     }
 
     @Test(arguments: [
-        (["nosuch-jcrun-program"], 127, "program 'nosuch-jcrun-program' not found in PATH (/usr/bin:/bin)"),
+        (
+            ["nosuch-jcrun-program"], 127,
+            "program 'nosuch-jcrun-program' not found in PATH (/usr/bin:/bin)"
+        ),
         (["/nonexistent/jcrun/prog"], 127, "program '/nonexistent/jcrun/prog' not found"),
     ])
     func aMissingProgramFailsToStart(argv: [String], code: Int32, message: String) {
@@ -107,7 +149,9 @@ import Testing
         let file = dir.write("plain.sh", "echo hi\n", executable: false)
         let spec = RunSpec(argv: [file], environment: baseEnvironment, workdir: dir.path)
         let outcome = ProcessLauncher().run(spec, control: RunControl()) { _ in }
-        #expect(outcome.termination == .startFailed(code: 126, message: "program '\(file)' is not executable"))
+        #expect(
+            outcome.termination
+                == .startFailed(code: 126, message: "program '\(file)' is not executable"))
     }
 
     @Test func aMissingWorkdirFailsWith126() {
@@ -116,7 +160,9 @@ import Testing
         for argv in [["true"], ["/bin/true"]] {
             let spec = RunSpec(argv: argv, environment: baseEnvironment, workdir: missing)
             let outcome = ProcessLauncher().run(spec, control: RunControl()) { _ in }
-            #expect(outcome.termination == .startFailed(code: 126, message: "workdir '\(missing)' does not exist"))
+            #expect(
+                outcome.termination
+                    == .startFailed(code: 126, message: "workdir '\(missing)' does not exist"))
         }
     }
 }

@@ -22,7 +22,10 @@ import Testing
         #expect(outputs.count == 2)
         #expect(outputs.first == .output(stream: .stdout, text: "ok", raw: nil, continued: false))
         #expect(
-            outputs.last == .output(stream: .stdout, text: "\u{FFFD}\u{FFFD}x", raw: [0xFF, 0xFE, 0x78], continued: false))
+            outputs.last
+                == .output(
+                    stream: .stdout, text: "\u{FFFD}\u{FFFD}x", raw: [0xFF, 0xFE, 0x78],
+                    continued: false))
     }
 
     @Test func aMegabyteToStderrBeforeAnyStdoutDoesNotDeadlock() {
@@ -36,7 +39,9 @@ import Testing
     @Test func a200KBLineWithoutNewlineComesInContinuedPieces() {
         let (_, log, _) = runScript("head -c 200000 /dev/zero | tr '\\0' 'x'\n")
         let pieces: [(Int, Bool)] = log.all.compactMap {
-            if case .output(.stdout, let text, nil, let continued) = $0 { return (text.utf8.count, continued) }
+            if case .output(.stdout, let text, nil, let continued) = $0 {
+                return (text.utf8.count, continued)
+            }
             return nil
         }
         #expect(pieces.map(\.0) == [65536, 65536, 65536, 3392])
@@ -44,9 +49,12 @@ import Testing
     }
 
     @Test func aThousandProgressLinesInOneWrite() {
-        let script = "i=1; while [ $i -le 1000 ]; do echo \"@progress $i/1000 files\"; i=$((i+1)); done > all.txt\ncat all.txt\n"
+        let script =
+            "i=1; while [ $i -le 1000 ]; do echo \"@progress $i/1000 files\"; i=$((i+1)); done > all.txt\ncat all.txt\n"
         let (_, log, _) = runScript(script)
-        let updates = log.all.compactMap { if case .progress(let u) = $0 { return u } else { return nil } }
+        let updates = log.all.compactMap {
+            if case .progress(let u) = $0 { return u } else { return nil }
+        }
         #expect(updates.count == 1000)
         #expect(updates.last == ProgressUpdate(group: ["files"], current: 1000, total: 1000))
         #expect(log.lines(.stdout).isEmpty)
@@ -65,30 +73,40 @@ import Testing
         let (outcome, log, _) = runScript(script)
         #expect(
             log.reported == [
-                .progress(ProgressUpdate(group: ["Download webpages"], current: 5, total: 10, status: "example.org/page5")),
+                .progress(
+                    ProgressUpdate(
+                        group: ["Download webpages"], current: 5, total: 10,
+                        status: "example.org/page5")),
                 .retval("{\"rows\": 120}"),
                 .log(level: .error, message: "disk almost full"),
                 .output(stream: .stdout, text: "@progress 1/2", raw: nil, continued: false),
                 .output(stream: .stdout, text: "@unknown word", raw: nil, continued: false),
                 .output(stream: .stdout, text: "@progress abc", raw: nil, continued: false),
-                .log(level: .warning, message: "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got 'abc'"),
+                .log(
+                    level: .warning,
+                    message:
+                        "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got 'abc'"
+                ),
                 .retval("final"),
             ])
         #expect(outcome.retval == "final")
     }
 
     @Test func stopAndResumeDirectivesLogTheUntrustedTextBetween() {
-        let script = "echo '@stop-directives k3y'\necho '@retval /'\necho '@resume-directives nope'\necho '@resume-directives k3y'\necho '@retval ok'\n"
+        let script =
+            "echo '@stop-directives k3y'\necho '@retval /'\necho '@resume-directives nope'\necho '@resume-directives k3y'\necho '@retval ok'\n"
         let (outcome, log, _) = runScript(script)
         #expect(
             log.lines(.stdout) == [
-                "@stop-directives k3y", "@retval /", "@resume-directives nope", "@resume-directives k3y",
+                "@stop-directives k3y", "@retval /", "@resume-directives nope",
+                "@resume-directives k3y",
             ])
         #expect(outcome.retval == "ok")
     }
 
     @Test func fdModeReadsDirectivesFromDescriptor3Only() {
-        let script = "echo '@retval from-stdout'\necho '@retval from-fd' >&\"$JCRUN_DIRECTIVE_FD\"\n"
+        let script =
+            "echo '@retval from-stdout'\necho '@retval from-fd' >&\"$JCRUN_DIRECTIVE_FD\"\n"
         let (outcome, log, _) = runScript(script, directives: .fd)
         #expect(outcome.retval == "from-fd")
         #expect(log.lines(.stdout) == ["@retval from-stdout"])
@@ -105,7 +123,10 @@ import Testing
         #expect(outcome.retval == nil)
         #expect(!outcome.skipped)
         #expect(log.lines(.stdout) == ["@retval a", "@retval b", "@skip c"])
-        #expect(log.warnings == ["directives are off for this job: what it writes to descriptor 3 is logged as output"])
+        #expect(
+            log.warnings == [
+                "directives are off for this job: what it writes to descriptor 3 is logged as output"
+            ])
     }
 
     @Test func secretsAreMaskedEverywhere() {
@@ -117,8 +138,11 @@ import Testing
             echo '@progress 1/2 s3cr3t-value -- s3cr3t-value'
             echo '@skip s3cr3t-value'
             """
-        let (outcome, log, _) = runScript(script, secrets: ["s3cr3t-value", "first-line\nsecond-line-of-key\n"])
-        let fromStdout = log.reported.filter { $0 != .output(stream: .stderr, text: "***", raw: nil, continued: false) }
+        let (outcome, log, _) = runScript(
+            script, secrets: ["s3cr3t-value", "first-line\nsecond-line-of-key\n"])
+        let fromStdout = log.reported.filter {
+            $0 != .output(stream: .stderr, text: "***", raw: nil, continued: false)
+        }
         #expect(
             fromStdout == [
                 .output(stream: .stdout, text: "token=*** and line2", raw: nil, continued: false),
@@ -136,7 +160,10 @@ import Testing
     @Test func environmentIsExactlyWhatTheSpecSays() {
         let environment = ["PATH": "/usr/bin:/bin", "ONLY_THIS": "yes", "JCRUN_JOB_ID": "j"]
         let (_, log, _) = runScript("env | LC_ALL=C sort\n", environment: environment)
-        #expect(log.lines(.stdout).filter { !$0.hasPrefix("PWD=") } == ["JCRUN_JOB_ID=j", "ONLY_THIS=yes", "PATH=/usr/bin:/bin"])
+        #expect(
+            log.lines(.stdout).filter { !$0.hasPrefix("PWD=") } == [
+                "JCRUN_JOB_ID=j", "ONLY_THIS=yes", "PATH=/usr/bin:/bin",
+            ])
     }
 
     @Test func stdinIsDevNullAndTheJobHasItsOwnSession() {
@@ -160,7 +187,10 @@ import Testing
         let (outcome, log, dir) = runScript(script)
         #expect(outcome.termination == .exited(0))
         #expect(log.lines(.stdout) == ["parent-done"])
-        #expect(log.warnings == ["processes started by the job still hold its output open after it exited; their further output is not logged"])
+        #expect(
+            log.warnings == [
+                "processes started by the job still hold its output open after it exited; their further output is not logged"
+            ])
         if let text = try? String(contentsOfFile: dir.path + "/bg.pid", encoding: .utf8),
             let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
         {

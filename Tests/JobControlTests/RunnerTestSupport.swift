@@ -31,7 +31,8 @@ final class EventLog: @unchecked Sendable {
     }
 
     var pid: Int32? {
-        all.lazy.compactMap { if case .started(let pid) = $0 { return pid } else { return nil } }.first
+        all.lazy.compactMap { if case .started(let pid) = $0 { return pid } else { return nil } }
+            .first
     }
 }
 
@@ -58,7 +59,9 @@ final class ScratchDir {
 }
 
 /// The environment most tests give a job.
-let baseEnvironment: [String: String] = ["PATH": "/usr/bin:/bin", "JCRUN": "1", "JCRUN_DIRECTIVE_FD": "3"]
+let baseEnvironment: [String: String] = [
+    "PATH": "/usr/bin:/bin", "JCRUN": "1", "JCRUN_DIRECTIVE_FD": "3",
+]
 
 /// Runs `script` with /bin/sh in a scratch folder and returns what happened.
 func runScript(

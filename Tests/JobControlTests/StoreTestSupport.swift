@@ -2,7 +2,7 @@ import Foundation
 @testable import JobControl
 
 /// A folder under /tmp for one test, removed when the test is done with it.
-final class StoreFolder {
+final class StoreFolder: Sendable {
     let path: String
 
     init() {

@@ -141,7 +141,7 @@ func tabIndentationGetsAClearMessage(source: String, mark: Mark) {
 @Test func libyamlSyntaxErrorsCarryTheirMark() {
     #expect(throws: YAMLError.syntax(
         message: "did not find expected ',' or ']'", context: "while parsing a flow sequence",
-        at: Mark(line: 2, column: 1))) {
+        at: Mark(line: 2, column: 1), contextMark: Mark(line: 1, column: 4))) {
         try parseYAML("a: [x, y\n")
     }
 }

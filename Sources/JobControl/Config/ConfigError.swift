@@ -10,10 +10,12 @@ public enum ConfigError: Error, Sendable, Hashable {
     case unreadable(path: String, reason: String)
     /// Bytes that are not UTF-8.
     case invalidText(String, at: SourceLocation)
-    /// The template engine's complaint; `suggestion` is a near-match name.
+    /// The template engine's complaint; `suggestion` is the engine's whole
+    /// "did you mean 'upper'?" text.
     case template(message: String, suggestion: String?, at: SourceLocation)
-    /// libyaml's complaint about the rendered text.
-    case yamlSyntax(message: String, context: String?, at: SourceLocation)
+    /// libyaml's complaint about the rendered text; `contextAt` is where
+    /// the construct it was reading (`a flow sequence`) began.
+    case yamlSyntax(message: String, context: String?, at: SourceLocation, contextAt: SourceLocation?)
     case duplicateKey(String, at: SourceLocation, first: SourceLocation)
     case unknownAnchor(String, at: SourceLocation)
     case tooManyNodes(limit: Int, at: SourceLocation)
@@ -79,10 +81,14 @@ extension ConfigError {
         case .invalidText(let problem, let at):
             return ("\(at): \(problem)", [], nil)
         case .template(let message, let suggestion, let at):
-            return ("\(at): \(message)\(didYouMean(suggestion))", [], nil)
-        case .yamlSyntax(let message, let context, let at):
+            return ("\(at): \(message)\(suggestion.map { "; \($0)" } ?? "")", [], nil)
+        case .yamlSyntax(let message, let context, let at, let contextAt):
             let tail = context.map { " \($0)" } ?? ""
-            return ("\(at): invalid YAML: \(message)\(tail)", [], nil)
+            var places: [String] = []
+            if let context, let contextAt, contextAt != at {
+                places.append("\(contextAt): \(constructStart(context))")
+            }
+            return ("\(at): invalid YAML: \(message)\(tail)", places, nil)
         case .duplicateKey(let key, let at, let first):
             return ("\(at): key '\(key)' is written twice in one mapping", ["\(first): first written here"], nil)
         case .unknownAnchor(let name, let at):
@@ -149,6 +155,18 @@ extension ConfigError {
             return ("internal error: \(what); this is a jcrun bug, please report it", [], nil)
         }
     }
+}
+
+/// `while parsing a flow sequence` → `the flow sequence starts here`.
+private func constructStart(_ context: String) -> String {
+    var what = Substring(context)
+    for prefix in ["while parsing ", "while scanning "] where what.hasPrefix(prefix) {
+        what = what.dropFirst(prefix.count)
+    }
+    for article in ["a ", "an "] where what.hasPrefix(article) {
+        what = "the " + what.dropFirst(article.count)
+    }
+    return "\(what) starts here"
 }
 
 private func didYouMean(_ suggestion: String?) -> String {

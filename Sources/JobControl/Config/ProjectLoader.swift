@@ -120,7 +120,7 @@ public struct ProjectLoader {
         do {
             rendered = try environment.render(templateNamed: name)
         } catch let error as TemplateError {
-            let at = templateLocator(nil, file: path, templateName: name).location(of: error.position)
+            let at = templateLocator(nil, file: path, templateName: name).location(of: error)
             collector.add(.template(message: error.message, suggestion: error.suggestion, at: at))
             return []
         } catch {
@@ -157,7 +157,10 @@ public struct ProjectLoader {
         }
         reader.checkKeys(pairs, known: ["jobs"], place: "a job file")
         guard let list = pairs.first(where: { $0.key == "jobs" })?.value else {
-            collector.add(.noJobsList(at: reader.at(root)))
+            // `jbos:` was already reported with "did you mean 'jobs'?"; say it once.
+            if !pairs.contains(where: { closestMatch(to: $0.key, among: ["jobs"]) != nil }) {
+                collector.add(.noJobsList(at: reader.at(root)))
+            }
             return []
         }
         if isNull(list) { return [] }
@@ -198,8 +201,10 @@ public struct ProjectLoader {
 
     private func configError(_ error: YAMLError, locator: SourceLocator) -> ConfigError {
         switch error {
-        case .syntax(let message, let context, let at):
-            return .yamlSyntax(message: message, context: context, at: locator.location(at))
+        case .syntax(let message, let context, let at, let contextMark):
+            return .yamlSyntax(
+                message: message, context: context, at: locator.location(at),
+                contextAt: contextMark.map(locator.location))
         case .duplicateKey(let key, let at, let first):
             return .duplicateKey(key, at: locator.location(at), first: locator.location(first))
         case .unknownAnchor(let name, let at):

@@ -44,11 +44,38 @@ public struct PlannedBuild: Sendable, Hashable {
     public var reason: BuildReason
     /// `--pin DEP=BUILD` choices that apply to this build.
     public var pins: [JobID: BuildID]
+    /// Set when the only reasons for this build are dependencies rebuilt in
+    /// this plan: the scheduler skips it as up to date when none of them
+    /// brings a new value (they end skipped, or early cutoff finds the same
+    /// return value). nil when the build has a reason of its own.
+    public var condition: RebuildCondition?
 
-    public init(job: JobID, reason: BuildReason, pins: [JobID: BuildID] = [:]) {
+    public init(
+        job: JobID, reason: BuildReason, pins: [JobID: BuildID] = [:],
+        condition: RebuildCondition? = nil
+    ) {
         self.job = job
         self.reason = reason
         self.pins = pins
+        self.condition = condition
+    }
+}
+
+/// The dependencies in a plan whose new builds are the only reason to build
+/// a job, and what the job last consumed from each.
+///
+/// A dependency counts as changed when its build in the run ends successful
+/// and either it has no `early_cutoff` or its return value differs, byte for
+/// byte, from `consumed[dep]?.retval` (a missing entry always counts).
+public struct RebuildCondition: Sendable, Hashable {
+    /// Sorted by id.
+    public var dependencies: [JobID]
+    /// The inputs of the job's last check, by dependency.
+    public var consumed: [JobID: BuildInput]
+
+    public init(dependencies: [JobID], consumed: [JobID: BuildInput] = [:]) {
+        self.dependencies = dependencies
+        self.consumed = consumed
     }
 }
 
@@ -63,6 +90,9 @@ public struct LeftOut: Sendable, Hashable {
         case protectedWithoutBuild
         /// `--no-deps` and this dependency has no successful build (exit 3).
         case missingDependency
+        /// Protected and outdated, and nothing in the plan needs it: not built
+        /// as a side effect (name it to build it).
+        case protectedLeftOut
     }
 
     public var job: JobID

@@ -18,7 +18,9 @@ struct ChildProcess {
     /// Starts `spec`'s command: a PATH lookup in the job's own environment,
     /// then the CSpawn child setup.
     static func start(_ spec: RunSpec) -> Result<ChildProcess, LaunchError> {
-        guard let program = spec.argv.first, !program.isEmpty else { return .failure(.emptyCommand) }
+        guard let program = spec.argv.first, !program.isEmpty else {
+            return .failure(.emptyCommand)
+        }
         let path: String
         switch resolve(program, searchPath: spec.environment["PATH"], workdir: spec.workdir) {
         case .success(let found): path = found
@@ -52,7 +54,8 @@ struct ChildProcess {
         switch Int(spawned.stage) {
         case Int(JC_STAGE_CHDIR.rawValue):
             return code == ENOENT || code == ENOTDIR
-                ? .workdirMissing(spec.workdir) : .workdirUnusable(spec.workdir, reason: LaunchError.reason(code))
+                ? .workdirMissing(spec.workdir)
+                : .workdirUnusable(spec.workdir, reason: LaunchError.reason(code))
         case Int(JC_STAGE_EXEC.rawValue):
             switch code {
             case ENOENT: return .programNotFound(program, searched: nil)
@@ -71,7 +74,9 @@ struct ChildProcess {
     /// `program` itself when it holds a `/`, else the first executable
     /// regular file named so in `searchPath` (relative entries, and the
     /// empty one, are relative to `workdir`, where the job runs).
-    static func resolve(_ program: String, searchPath: String?, workdir: String) -> Result<String, LaunchError> {
+    static func resolve(_ program: String, searchPath: String?, workdir: String) -> Result<
+        String, LaunchError
+    > {
         if program.contains("/") { return .success(program) }
         let searched = searchPath ?? defaultPath
         var notExecutable: String?

@@ -79,7 +79,9 @@ struct LineSplitter {
             let proposed = inLongLine ? Self.pieceLimit : limit(startingWith: pending.first)
             let cut = pending.withUnsafeBufferPointer { masker.safeCut($0, at: proposed) }
             pending.withUnsafeBufferPointer {
-                emit(UnsafeBufferPointer(rebasing: $0[..<cut]), inLongLine ? .tail(ends: false) : .head)
+                emit(
+                    UnsafeBufferPointer(rebasing: $0[..<cut]),
+                    inLongLine ? .tail(ends: false) : .head)
             }
             inLongLine = true
             pending.removeSubrange(0..<cut)

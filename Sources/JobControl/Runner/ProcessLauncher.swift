@@ -1,3 +1,5 @@
+import CSpawn
+
 /// Runs jobs as real child processes: each in a session of its own, stdin
 /// from /dev/null, stdout, stderr and descriptor 3 read concurrently and
 /// turned into `RunEvent`s per docs/PROTOCOL.md.
@@ -28,5 +30,15 @@ public struct ProcessLauncher: JobLauncher {
     ) -> RunOutcome {
         let session = RunSession(spec: spec, control: control, launcher: self, onEvent: onEvent)
         return session.run()
+    }
+}
+
+extension ProcessLauncher {
+    /// Sends `signal` to every process of the group `pgid` (a build's pid):
+    /// for the store's clean-up of a build whose runner died. False when
+    /// no such group exists any more.
+    @discardableResult
+    public static func signalGroup(_ pgid: Int32, _ signal: Int32) -> Bool {
+        pgid > 1 && jc_kill_group(pgid, signal) == 0
     }
 }

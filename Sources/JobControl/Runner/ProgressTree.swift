@@ -80,7 +80,9 @@ public struct ProgressTree: Sendable, Hashable {
         for (position, child) in children.enumerated() {
             let last = position == children.count - 1
             lines.append(prefix + (last ? "'-- " : "|-- ") + label(of: child))
-            draw(children: nodes[child].children, prefix: prefix + (last ? "    " : "|   "), into: &lines)
+            draw(
+                children: nodes[child].children, prefix: prefix + (last ? "    " : "|   "),
+                into: &lines)
         }
     }
 

@@ -32,7 +32,8 @@ extension ProtocolParser {
         }
         switch parseGroup(groupPart) {
         case .success(let group):
-            return .progress(ProgressUpdate(group: group, current: current, total: total, status: status))
+            return .progress(
+                ProgressUpdate(group: group, current: current, total: total, status: status))
         case .failure(let problem):
             return .malformed(warning: "malformed @progress: \(problem)")
         }
@@ -127,11 +128,13 @@ extension ProtocolParser {
             return .malformed(warning: "malformed @progress: \(problem)")
         } catch DecodingError.keyNotFound(let key, _) {
             return .malformed(warning: "malformed @progress: JSON form needs '\(key.stringValue)'")
-        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(
+            _, let context),
             DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty
         {
             let key = context.codingPath.first?.stringValue ?? "value"
-            return .malformed(warning: "malformed @progress: '\(key)' has the wrong type (\(expectedType(key)))")
+            return .malformed(
+                warning: "malformed @progress: '\(key)' has the wrong type (\(expectedType(key)))")
         } catch {
             return .malformed(warning: "malformed @progress: not valid JSON")
         }
@@ -170,7 +173,9 @@ private struct JSONProgress: Decodable {
             throw ProtocolParser.Problem(description: "'current' must be a non-negative integer")
         }
         self.current = current
-        total = container.contains(.total) ? try Self.figure(container, .total, unknownAllowed: true) : nil
+        total =
+            container.contains(.total)
+            ? try Self.figure(container, .total, unknownAllowed: true) : nil
     }
 
     /// A non-negative integer, or nil for `"?"` and `null` when allowed.
@@ -181,7 +186,9 @@ private struct JSONProgress: Decodable {
         let wrong = ProtocolParser.Problem(description: "'\(key.rawValue)' must be \(expected)")
         if unknownAllowed, try container.decodeNil(forKey: key) { return nil }
         if let number = try? container.decode(Int.self, forKey: key) {
-            if number < 0 { throw ProtocolParser.Problem(description: "'\(key.rawValue)' must not be negative") }
+            if number < 0 {
+                throw ProtocolParser.Problem(description: "'\(key.rawValue)' must not be negative")
+            }
             return number
         }
         if unknownAllowed, (try? container.decode(String.self, forKey: key)) == "?" { return nil }

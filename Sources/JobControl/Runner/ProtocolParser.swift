@@ -60,7 +60,8 @@ public struct ProtocolParser: Sendable {
         case .stop:
             let token = Self.trimmed(line, from: restStart)
             if token.isEmpty || token.contains(Byte.space) {
-                return .malformed(warning: "malformed @stop-directives: expected one TOKEN word after it")
+                return .malformed(
+                    warning: "malformed @stop-directives: expected one TOKEN word after it")
             }
             stopToken = Array(token)
             return .output(escaped: false)
@@ -115,7 +116,9 @@ extension ProtocolParser {
         for (directive, word) in Directive.words {
             let end = word.count + 1
             guard line.count >= end, line.count == end || line[end] == Byte.space else { continue }
-            if word.withUnsafeBufferPointer({ memcmp($0.baseAddress!, line.baseAddress! + 1, word.count) })
+            if word.withUnsafeBufferPointer({
+                memcmp($0.baseAddress!, line.baseAddress! + 1, word.count)
+            })
                 == 0
             {
                 return directive
@@ -140,7 +143,8 @@ extension ProtocolParser {
         let word = String(decoding: UnsafeBufferPointer(rebasing: rest[..<end]), as: UTF8.self)
         let levels = "debug, info, warning, error or critical"
         guard !word.isEmpty else {
-            return .malformed(warning: "malformed @log: expected LEVEL MESSAGE, LEVEL one of \(levels)")
+            return .malformed(
+                warning: "malformed @log: expected LEVEL MESSAGE, LEVEL one of \(levels)")
         }
         guard let level = LogLevel(rawValue: word) else {
             let hint = nearestLevel(to: word).map { "; did you mean '\($0.rawValue)'?" } ?? ""
@@ -161,7 +165,9 @@ extension ProtocolParser {
                 return level
             }
         }
-        return LogLevel.allCases.first { editDistance(Array($0.rawValue.utf8), Array(lower.utf8)) <= 2 }
+        return LogLevel.allCases.first {
+            editDistance(Array($0.rawValue.utf8), Array(lower.utf8)) <= 2
+        }
     }
 
     static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {

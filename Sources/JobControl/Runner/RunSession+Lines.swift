@@ -1,6 +1,8 @@
 extension RunSession {
     /// One line or part of a line from `stream`, turned into events.
-    func handle(_ stream: StreamState, _ bytes: UnsafeBufferPointer<UInt8>, _ part: LineSplitter.Part) {
+    func handle(
+        _ stream: StreamState, _ bytes: UnsafeBufferPointer<UInt8>, _ part: LineSplitter.Part
+    ) {
         switch (part, stream.role) {
         case (.line, .directives):
             apply(stream.parser.parseLine(bytes), line: bytes, stream: stream.stream)
@@ -18,7 +20,9 @@ extension RunSession {
 
     /// The first part of an overlong line, without the `@@` escape's first
     /// `@`; a directive this long is not read, with a warning.
-    func headOfLongLine(_ stream: StreamState, _ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+    func headOfLongLine(_ stream: StreamState, _ bytes: UnsafeBufferPointer<UInt8>)
+        -> UnsafeBufferPointer<UInt8>
+    {
         if stream.role == .directivesOff { warnDirectivesOff() }
         guard stream.role == .directives, !stream.parser.directivesStopped, bytes.count >= 2,
             bytes[0] == Byte.at
@@ -26,7 +30,12 @@ extension RunSession {
         if bytes[1] == Byte.at { return UnsafeBufferPointer(rebasing: bytes[1...]) }
         if let directive = ProtocolParser.directive(in: bytes) {
             let effect = directive == .retval ? "sets nothing" : "is not read"
-            onEvent(.log(level: .warning, message: "@\(directive.word) line longer than 1 MiB \(effect); it is logged as output"))
+            onEvent(
+                .log(
+                    level: .warning,
+                    message:
+                        "@\(directive.word) line longer than 1 MiB \(effect); it is logged as output"
+                ))
         }
         return bytes
     }
@@ -35,7 +44,9 @@ extension RunSession {
     func apply(_ parsed: ParsedLine, line: UnsafeBufferPointer<UInt8>, stream: LogStream) {
         switch parsed {
         case .output(let escaped):
-            output(stream, escaped ? UnsafeBufferPointer(rebasing: line[1...]) : line, continues: false)
+            output(
+                stream, escaped ? UnsafeBufferPointer(rebasing: line[1...]) : line, continues: false
+            )
         case .malformed(let warning):
             output(stream, line, continues: false)
             onEvent(.log(level: .warning, message: masker.mask(warning)))
@@ -69,7 +80,9 @@ extension RunSession {
         masked.withUnsafeBufferPointer { emitPieces(stream, $0, continues: continues) }
     }
 
-    private func emitPieces(_ stream: LogStream, _ bytes: UnsafeBufferPointer<UInt8>, continues: Bool) {
+    private func emitPieces(
+        _ stream: LogStream, _ bytes: UnsafeBufferPointer<UInt8>, continues: Bool
+    ) {
         var rest = bytes
         while rest.count > LineSplitter.pieceLimit {
             let cut = LineSplitter.utf8Boundary(rest, at: LineSplitter.pieceLimit)
@@ -80,7 +93,8 @@ extension RunSession {
     }
 
     /// One output event: the text, plus the exact bytes when not UTF-8.
-    private func emitOne(_ stream: LogStream, _ bytes: UnsafeBufferPointer<UInt8>, continued: Bool) {
+    private func emitOne(_ stream: LogStream, _ bytes: UnsafeBufferPointer<UInt8>, continued: Bool)
+    {
         if let text = String(validating: bytes, as: UTF8.self) {
             onEvent(.output(stream: stream, text: text, raw: nil, continued: continued))
         } else {
@@ -96,6 +110,8 @@ extension RunSession {
         onEvent(
             .log(
                 level: .warning,
-                message: "directives are off for this job: what it writes to descriptor 3 is logged as output"))
+                message:
+                    "directives are off for this job: what it writes to descriptor 3 is logged as output"
+            ))
     }
 }

@@ -43,7 +43,9 @@ extension RunSession {
             owners.append(wakeOwner)
             let before = Self.now()
             let deadline = nextDeadline(state, child: child, timeoutAt: timeoutAt, now: before)
-            let wait = deadline == .max ? -1 : Int32(clamping: max(0, (deadline - before + 999_999) / 1_000_000))
+            let wait =
+                deadline == .max
+                ? -1 : Int32(clamping: max(0, (deadline - before + 999_999) / 1_000_000))
             _ = poll(&fds, nfds_t(fds.count), wait)  // EINTR: go round again
 
             // Read what is there; reap the child when it exited.
@@ -80,7 +82,9 @@ extension RunSession {
     }
 
     /// The earliest moment the loop must look again without any input.
-    func nextDeadline(_ state: LoopState, child: ChildProcess, timeoutAt: Int64?, now: Int64) -> Int64 {
+    func nextDeadline(_ state: LoopState, child: ChildProcess, timeoutAt: Int64?, now: Int64)
+        -> Int64
+    {
         var deadline = Int64.max
         if let killAt = state.killAt, !state.killed { deadline = min(deadline, killAt) }
         if state.waitStatus == nil {
@@ -97,7 +101,9 @@ extension RunSession {
     }
 
     /// Interrupts, the timeout and the SIGKILL after the stop grace.
-    func handleStops(_ state: inout LoopState, child: ChildProcess, timeoutAt: Int64?, grace: Int64, now: Int64) {
+    func handleStops(
+        _ state: inout LoopState, child: ChildProcess, timeoutAt: Int64?, grace: Int64, now: Int64
+    ) {
         if !state.interruptSeen, let signal = control.requestedSignal {
             state.interruptSeen = true
             if state.waitStatus == nil {
@@ -133,7 +139,11 @@ extension RunSession {
             state.exitedAt = Self.now()
         } else if result < 0 {
             // ECHILD: someone else reaped it (SIGCHLD ignored in jcrun).
-            onEvent(.log(level: .warning, message: "jcrun could not read the job's exit status: \(LaunchError.reason(errno))"))
+            onEvent(
+                .log(
+                    level: .warning,
+                    message:
+                        "jcrun could not read the job's exit status: \(LaunchError.reason(errno))"))
             state.waitStatus = 255 << 8
             state.exitedAt = Self.now()
         }
@@ -178,7 +188,8 @@ extension RunSession {
         onEvent(
             .log(
                 level: .warning,
-                message: "processes started by the job still hold its output open after it exited; their further output is not logged"
+                message:
+                    "processes started by the job still hold its output open after it exited; their further output is not logged"
             ))
     }
 }

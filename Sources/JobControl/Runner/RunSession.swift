@@ -39,7 +39,9 @@ final class RunSession {
     deinit { buffer.deallocate() }
 
     func run() -> RunOutcome {
-        if let signal = control.requestedSignal { return RunOutcome(termination: .interrupted(signal)) }
+        if let signal = control.requestedSignal {
+            return RunOutcome(termination: .interrupted(signal))
+        }
         let child: ChildProcess
         switch ChildProcess.start(spec) {
         case .success(let started): child = started
@@ -50,10 +52,13 @@ final class RunSession {
         onEvent(.started(pid: child.pid))
         let stdoutDirectives = spec.directives == .stdout
         streams = [
-            StreamState(fd: child.stdoutFD, stream: .stdout, role: stdoutDirectives ? .directives : .output, masker: masker),
+            StreamState(
+                fd: child.stdoutFD, stream: .stdout, role: stdoutDirectives ? .directives : .output,
+                masker: masker),
             StreamState(fd: child.stderrFD, stream: .stderr, role: .output, masker: masker),
             StreamState(
-                fd: child.directiveFD, stream: .stdout, role: spec.directives == .off ? .directivesOff : .directives,
+                fd: child.directiveFD, stream: .stdout,
+                role: spec.directives == .off ? .directivesOff : .directives,
                 masker: masker),
         ]
         let wake = WakeUp()

@@ -13,8 +13,10 @@ extension RunSpec {
                 continue
             }
             switch ascii {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): name.append(Character(Unicode.Scalar(ascii - 32)))
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): name.append(character)
+            case UInt8(ascii: "a")...UInt8(ascii: "z"):
+                name.append(Character(Unicode.Scalar(ascii - 32)))
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                name.append(character)
             default: name.append("_")
             }
         }

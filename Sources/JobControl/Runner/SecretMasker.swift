@@ -21,7 +21,9 @@ public struct SecretMasker: Sendable {
                 if bytes.contains(where: { !Byte.isSpace($0) }) { lines.insert(bytes) }
             }
         }
-        values = lines.sorted { $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1) }
+        values = lines.sorted {
+            $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1)
+        }
         longest = values.first?.count ?? 0
     }
 

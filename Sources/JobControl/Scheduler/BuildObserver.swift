@@ -11,6 +11,13 @@ public protocol BuildObserver: AnyObject, Sendable {
     func buildEvent(_ build: BuildRecord, _ event: RunEvent)
     func buildFinished(_ build: BuildRecord)
     func runFinished(_ summary: RunSummary)
+    /// Another process holds `job`'s lock; the scheduler waits for it
+    /// (`--lock-timeout`). Optional: does nothing unless implemented.
+    func waitingForLock(_ job: JobID)
+}
+
+extension BuildObserver {
+    public func waitingForLock(_ job: JobID) {}
 }
 
 /// How a run went, for the summary and the exit code.
@@ -24,13 +31,18 @@ public struct RunSummary: Sendable {
     /// Signal number when jcrun was interrupted.
     public var interruptedBy: Int32?
     public var lockNotObtained: Bool
+    /// jcrun's own errors during the run (the store or the lock folder
+    /// failed), one line each; they make the exit code 2.
+    public var errors: [String]
     public var startedAt: Date
     public var finishedAt: Date
 
     public init(
         builds: [BuildRecord] = [], notRun: [(job: JobID, why: String)] = [], leftOut: [LeftOut] = [],
-        interruptedBy: Int32? = nil, lockNotObtained: Bool = false, startedAt: Date, finishedAt: Date
+        interruptedBy: Int32? = nil, lockNotObtained: Bool = false, errors: [String] = [],
+        startedAt: Date, finishedAt: Date
     ) {
+        self.errors = errors
         self.builds = builds
         self.notRun = notRun
         self.leftOut = leftOut

@@ -1,24 +1,5 @@
 import Foundation
 
-extension Job {
-    /// The environment variable a dependency's return value is passed in:
-    /// `JCRUN_RETVAL_` and the id with ASCII letters upper-cased and every
-    /// other character outside `A-Z0-9` turned into one `_` (PROTOCOL.md).
-    public static func retvalVariable(for dependency: JobID) -> String {
-        var name = "JCRUN_RETVAL_"
-        for character in dependency {
-            if character.isASCII, let ascii = character.asciiValue,
-                (ascii >= 65 && ascii <= 90) || (ascii >= 48 && ascii <= 57) || (ascii >= 97 && ascii <= 122)
-            {
-                name.append(Character(Unicode.Scalar(ascii >= 97 ? ascii - 32 : ascii)))
-            } else {
-                name.append("_")
-            }
-        }
-        return name
-    }
-}
-
 /// Builds a `Job` from its own fields and `defaults`, and runs the checks
 /// that need the whole job: `!retval` only of dependencies, and no two
 /// dependencies passing their value under one variable name.
@@ -64,9 +45,10 @@ struct JobAssembler {
     }
 
     private func checkRetvalNames(of job: Job) {
+        if job.dependencies.count < 2 { return }
         var seen: [String: JobID] = [:]
         for dependency in job.dependencies {
-            let variable = Job.retvalVariable(for: dependency)
+            let variable = RunSpec.retvalVariableName(for: dependency)
             guard let first = seen[variable] else {
                 seen[variable] = dependency
                 continue

@@ -1,0 +1,121 @@
+import Foundation
+
+/// The jobs a request touches: the named ones, their transitive dependents
+/// with `--with-revdeps`, and their dependencies unless `--no-deps`.
+struct PlanScope {
+    /// Named on the command line (for `.all`: every job not protected).
+    var named: Set<JobID> = []
+    /// Reached by `--with-revdeps` (not named, not protected).
+    var revdeps: Set<JobID> = []
+    /// Protected dependents `--with-revdeps` passed over.
+    var protectedRevdeps: Set<JobID> = []
+    /// Every job in scope.
+    var all: Set<JobID> = []
+    /// Jobs in scope that another job in scope depends on.
+    var needed: Set<JobID> = []
+
+    /// - Throws: `PlanError.unknownJob`, `PlanError.pinNotADependency`.
+    init(request: PlanRequest, jobs: JobSet, pins: [JobID: BuildRecord]) throws {
+        // Named jobs.
+        switch request.targets {
+        case .all:
+            named = Set(jobs.jobs.lazy.filter { !$0.protect }.map(\.id))
+            all = Set(jobs.jobs.map(\.id))
+        case .jobs(let ids):
+            for id in ids where jobs[id] == nil {
+                throw PlanError.unknownJob(id, suggestion: Planner.suggestion(for: id, in: jobs))
+            }
+            named = Set(ids)
+            all = named
+        }
+
+        // Dependents, not passing through protected ones.
+        if request.withRevdeps { addRevdeps(jobs: jobs) }
+
+        // Dependencies, not past a pinned build.
+        if !request.noDeps {
+            var stack: [JobID] = Array(all)
+            while let id = stack.popLast() {
+                for dep in jobs[id]?.dependencies ?? [] where pins[dep] == nil && !all.contains(dep) {
+                    all.insert(dep)
+                    stack.append(dep)
+                }
+            }
+        }
+        for id in all { needed.formUnion(jobs[id]?.dependencies ?? []) }
+        for pin in pins.keys.sorted() where !needed.contains(pin) {
+            throw PlanError.pinNotADependency(pin)
+        }
+    }
+
+    private mutating func addRevdeps(jobs: JobSet) {
+        var dependents: [JobID: [JobID]] = [:]
+        for job in jobs.jobs {
+            for dep in job.dependencies { dependents[dep, default: []].append(job.id) }
+        }
+        var stack: [JobID] = Array(named)
+        while let id = stack.popLast() {
+            for dependent in dependents[id] ?? [] where !all.contains(dependent) {
+                if jobs[dependent]?.protect == true {
+                    protectedRevdeps.insert(dependent)
+                    continue
+                }
+                revdeps.insert(dependent)
+                all.insert(dependent)
+                stack.append(dependent)
+            }
+        }
+    }
+
+    /// The jobs in scope in the graph's order: dependencies first, ties by id.
+    /// - Throws: `PlanError.cycle` when jobs in scope are on a cycle (a
+    ///   loaded `JobSet` has none).
+    func order(graph: JobGraph) throws -> [JobID] {
+        let order = graph.order.filter { all.contains($0) }
+        if order.count < all.count {
+            let ordered = Set(order)
+            throw PlanError.cycle(graph.findCycle() ?? all.filter { !ordered.contains($0) }.sorted())
+        }
+        return order
+    }
+}
+
+/// A binary min-heap: the planner's ready ids, the scheduler's ready builds.
+struct OrderedHeap<Element: Comparable> {
+    private var items: [Element] = []
+
+    init(_ elements: [Element] = []) {
+        for element in elements { push(element) }
+    }
+
+    var isEmpty: Bool { items.isEmpty }
+
+    mutating func push(_ element: Element) {
+        items.append(element)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            if items[parent] <= items[child] { break }
+            items.swapAt(parent, child)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> Element? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < items.count && items[left] < items[smallest] { smallest = left }
+            if right < items.count && items[right] < items[smallest] { smallest = right }
+            if smallest == parent { break }
+            items.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return top
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// The JSON form of jcrun's records, the same names everywhere (`--json`,
+/// query commands, the web page's `/api/`).
+public enum BuildJSON {
+    /// A build: at least the fields DESIGN.md lists, snake_case.
+    public static func build(_ build: BuildRecord) -> JSONText {
+        var object = JSONText.versioned()
+        object.field("id", build.id)
+        object.field("job", build.job)
+        object.field("status", build.status.rawValue)
+        object.field("failure_kind", build.failureKind?.rawValue)
+        object.field("exit_code", build.exitCode)
+        object.field("signal", build.signal)
+        object.field("error", build.error)
+        object.field("attempt", build.attempt)
+        object.field("reason", build.reason)
+        object.field("trigger", build.trigger)
+        object.field("retval", build.retval)
+        object.field("created_at", build.createdAt)
+        object.field("started_at", build.startedAt)
+        object.field("finished_at", build.finishedAt)
+        object.field("duration_s", build.duration)
+        return object
+    }
+
+    /// `up_to_date`, `protected_used_as_is`, ... for a left-out job.
+    public static func leftOut(_ item: LeftOut) -> JSONText {
+        var object = JSONText()
+        object.field("job", item.job)
+        object.field("why", leftOutReason(item.why))
+        if case .protectedUsedAsIs(let build) = item.why { object.field("build_id", build) }
+        return object
+    }
+
+    /// The snake_case name of why a job was left out of a plan.
+    public static func leftOutReason(_ why: LeftOut.Why) -> String {
+        if why == .upToDate { return "up_to_date" }
+        if case .protectedUsedAsIs = why { return "protected_used_as_is" }
+        if why == .protectedWithoutBuild { return "protected_without_build" }
+        if why == .missingDependency { return "missing_dependency" }
+        return "protected_left_out"
+    }
+
+    public static func plan(_ plan: Plan) -> JSONText {
+        var object = JSONText.versioned()
+        object.field("event", "plan")
+        object.field("builds", objects: plan.builds.map { planned in
+            var item = JSONText()
+            item.field("job", planned.job)
+            item.field("reason", planned.reason.description)
+            return item
+        })
+        object.field("left_out", objects: plan.leftOut.map(leftOut))
+        return object
+    }
+}

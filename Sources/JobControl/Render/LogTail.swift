@@ -1,0 +1,25 @@
+/// The last lines of each running build's output, kept as they arrive so a
+/// failure can show its tail without asking the store: O(1) per line.
+struct LogTail {
+    static let defaultLimit = 20
+    private var lines: [String] = []
+    private var next = 0
+    let limit: Int
+
+    init(limit: Int = LogTail.defaultLimit) {
+        self.limit = limit
+        lines.reserveCapacity(limit)
+    }
+
+    mutating func append(_ line: String) {
+        if lines.count < limit {
+            lines.append(line)
+        } else {
+            lines[next] = line
+            next = (next + 1) % limit
+        }
+    }
+
+    /// Oldest first.
+    var contents: [String] { Array(lines[next...] + lines[..<next]) }
+}

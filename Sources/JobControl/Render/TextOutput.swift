@@ -1,0 +1,49 @@
+import Foundation
+
+/// Where a renderer writes: a file descriptor, or memory in tests.
+public protocol TextOutput: AnyObject, Sendable {
+    func write(_ text: String)
+}
+
+/// Writes straight to a file descriptor with write(2), retrying short writes.
+public final class FileDescriptorOutput: TextOutput, @unchecked Sendable {
+    public let fd: Int32
+    private let lock = NSLock()
+
+    public init(fd: Int32) { self.fd = fd }
+
+    public static let standardOutput = FileDescriptorOutput(fd: 1)
+    public static let standardError = FileDescriptorOutput(fd: 2)
+
+    public var isTerminal: Bool { isatty(fd) == 1 }
+
+    public func write(_ text: String) {
+        var text = text
+        lock.lock()
+        defer { lock.unlock() }
+        text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return  // a closed pipe (`jcrun list | head`): nothing left to tell
+                }
+                offset += written
+            }
+        }
+    }
+}
+
+/// Collects everything written, for tests.
+public final class RecordingOutput: TextOutput, @unchecked Sendable {
+    private let lock = NSLock()
+    private var chunks: [String] = []
+
+    public init() {}
+
+    public func write(_ text: String) { lock.withLock { chunks.append(text) } }
+
+    public var text: String { lock.withLock { chunks.joined() } }
+    public var writes: [String] { lock.withLock { chunks } }
+}

@@ -1,0 +1,16 @@
+import Foundation
+
+/// The observer, called by one thread at a time (BuildObserver's contract).
+final class ObserverGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private let observer: BuildObserver?
+
+    init(_ observer: BuildObserver?) { self.observer = observer }
+
+    func send(_ body: (BuildObserver) -> Void) {
+        guard let observer else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        body(observer)
+    }
+}

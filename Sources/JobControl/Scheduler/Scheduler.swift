@@ -1,0 +1,358 @@
+import Foundation
+
+/// Runs a plan with N worker threads: a build starts as soon as all its
+/// dependencies in the plan succeeded or were skipped; builds go to the
+/// store and to the observer; locks keep two jcrun processes from building
+/// one job at once.
+///
+/// One `Scheduler` runs one plan. `interrupt(signal:)` may be called from
+/// any thread (the CLI's signal handler) while `run` is going on.
+public final class Scheduler: @unchecked Sendable {
+    /// What to do when another process holds a job's lock.
+    public enum LockWait: Sendable, Hashable {
+        /// Wait up to this long (`--lock-timeout`), then re-plan the job.
+        case wait(timeout: TimeInterval)
+        /// `--no-wait`: leave the job and its dependents not run (exit 75).
+        case noWait
+    }
+
+    public struct Options: Sendable {
+        /// `-j N`.
+        public var workers: Int
+        /// `-k`: after a failure, independent builds go on.
+        public var keepGoing: Bool
+        /// Stored with each build: `cli`, `build-outdated`, `web`.
+        public var trigger: String
+        /// The `locks/` folder beside the state database; nil: no locking.
+        public var lockDirectory: URL?
+        public var lockWait: LockWait
+        /// jcrun's own environment, the base of every build's.
+        public var environment: [String: String]
+
+        public init(
+            workers: Int = ProcessInfo.processInfo.activeProcessorCount, keepGoing: Bool = false,
+            trigger: String = "cli", lockDirectory: URL? = nil,
+            lockWait: LockWait = .wait(timeout: 3600),
+            environment: [String: String] = ProcessInfo.processInfo.environment
+        ) {
+            self.workers = workers
+            self.keepGoing = keepGoing
+            self.trigger = trigger
+            self.lockDirectory = lockDirectory
+            self.lockWait = lockWait
+            self.environment = environment
+        }
+    }
+
+    /// The `locks/` folder beside a state database file.
+    public static func lockDirectory(besideDatabase database: URL) -> URL {
+        database.deletingLastPathComponent().appendingPathComponent("locks", isDirectory: true)
+    }
+
+    let jobs: JobSet
+    let recorder: BuildRecorder
+    /// True when this scheduler made the recorder (and closes it after the run).
+    private let ownsRecorder: Bool
+    let launcher: JobLauncher
+    let observer: ObserverGate
+    let options: Options
+    let specs: RunSpecBuilder
+
+    /// Guards everything below, and wakes workers.
+    let cond = NSCondition()
+    var slots: [Slot] = []
+    private var slotIndex: [JobID: Int] = [:]
+    private var dependents: [[Int]] = []
+    /// Indexes of ready slots; the smallest (earliest in the plan) starts first.
+    private var ready = OrderedHeap<Int>()
+    private var active = 0
+    private var stopReason: String?
+    var interruptedBy: Int32?
+    private var interrupts = 0
+    var controls: [Int: RunControl] = [:]
+    /// Every build started, in start order; finished records replace started ones.
+    var started: [BuildRecord] = []
+    private var runLeftOut: [LeftOut] = []
+    var lockNotObtained = false
+    var errors: [String] = []
+    var states: [JobID: JobState] = [:]
+    var pinned: [BuildID: BuildRecord] = [:]
+    /// The successful build of each job in this run.
+    var builtInRun: [JobID: BuildRecord] = [:]
+
+    /// One planned build and where it stands.
+    struct Slot {
+        var planned: PlannedBuild
+        var job: Job
+        var waitingOn: Int
+        var phase: Phase
+    }
+
+    enum Phase: Equatable {
+        case waiting, ready, running, succeeded, skipped, upToDate, failed
+        case notRun(String)
+    }
+
+    /// How one job's turn ended.
+    enum JobEnd {
+        case succeeded(BuildRecord)
+        case skipped
+        case failed
+        case upToDate
+        case notRun(String)
+    }
+
+    /// A scheduler writing through `recorder`, which the caller closes.
+    public convenience init(
+        jobs: JobSet, recorder: BuildRecorder, launcher: JobLauncher, observer: BuildObserver? = nil,
+        options: Options = Options()
+    ) {
+        self.init(jobs: jobs, recorder: recorder, owns: false, launcher: launcher, observer: observer, options: options)
+    }
+
+    /// A scheduler writing to `store` through a recorder of its own.
+    public convenience init(
+        jobs: JobSet, store: BuildStore, launcher: JobLauncher, observer: BuildObserver? = nil,
+        options: Options = Options()
+    ) {
+        self.init(
+            jobs: jobs, recorder: BuildRecorder(store: store), owns: true, launcher: launcher,
+            observer: observer, options: options)
+    }
+
+    private init(
+        jobs: JobSet, recorder: BuildRecorder, owns: Bool, launcher: JobLauncher, observer: BuildObserver?,
+        options: Options
+    ) {
+        self.jobs = jobs
+        self.recorder = recorder
+        self.ownsRecorder = owns
+        self.launcher = launcher
+        self.observer = ObserverGate(observer)
+        self.options = options
+        self.specs = RunSpecBuilder(jobs: jobs, environment: options.environment)
+    }
+
+    /// Runs `plan` to the end and returns how it went (also given to the
+    /// observer's `runFinished`).
+    ///
+    /// `states` are the job states the plan was made from; when nil they are
+    /// read from the store.
+    public func run(_ plan: Plan, states given: [JobID: JobState]? = nil) -> RunSummary {
+        let startedAt = Date()
+        observer.send { $0.planned(plan) }
+        prepare(plan, states: given)
+        let workers = max(1, min(options.workers, slots.count))
+        let done = DispatchGroup()
+        for _ in 0..<workers {
+            done.enter()
+            let thread = Thread { [self] in
+                workerLoop()
+                done.leave()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        done.wait()
+        finishRecording()
+        let summary = cond.withLock { summarize(plan, startedAt: startedAt) }
+        observer.send { $0.runFinished(summary) }
+        return summary
+    }
+
+    /// Stops the run: the first call passes `signal` to every running build
+    /// and starts no new one; a second call kills the running builds at once.
+    public func interrupt(signal: Int32) {
+        let (toStop, first): ([RunControl], Bool) = cond.withLock {
+            interrupts += 1
+            if interruptedBy == nil { interruptedBy = signal }
+            cond.broadcast()
+            return (Array(controls.values), interrupts == 1)
+        }
+        for control in toStop { control.interrupt(signal: signal, immediately: !first) }
+    }
+
+    // MARK: The run's bookkeeping (all under `cond`)
+
+    private func prepare(_ plan: Plan, states given: [JobID: JobState]?) {
+        // Slots, and what each waits for.
+        let builds = plan.builds.compactMap { build in jobs[build.job].map { (build, $0) } }
+        cond.withLock {
+            for (index, (planned, _)) in builds.enumerated() { slotIndex[planned.job] = index }
+            dependents = Array(repeating: [], count: builds.count)
+            for (index, (planned, job)) in builds.enumerated() {
+                let deps = job.dependencies.compactMap { slotIndex[$0] }
+                for dep in deps { dependents[dep].append(index) }
+                slots.append(Slot(planned: planned, job: job, waitingOn: deps.count, phase: .waiting))
+            }
+        }
+
+        // What the store says, for the values builds consume.
+        loadStates(plan, given: given)
+
+        // Dependencies the plan could not provide stop what needs them.
+        cond.withLock {
+            for out in plan.leftOut where out.why == .missingDependency || out.why == .protectedWithoutBuild {
+                let why = "dependency '\(out.job)' has no successful build"
+                var blocked = false
+                for (index, slot) in slots.enumerated() where slot.job.dependencies.contains(out.job) {
+                    blocked = blocked || slot.phase == .waiting
+                    block(index, why: why)
+                }
+                if blocked && !options.keepGoing && stopReason == nil {
+                    stopReason = "stopped: \(why)"
+                }
+            }
+            for index in slots.indices where slots[index].waitingOn == 0 && slots[index].phase == .waiting {
+                makeReady(index)
+            }
+        }
+    }
+
+    private func loadStates(_ plan: Plan, given: [JobID: JobState]?) {
+        var ids: Set<JobID> = []
+        for build in plan.builds {
+            ids.insert(build.job)
+            ids.formUnion(jobs[build.job]?.dependencies ?? [])
+        }
+        do {
+            let loaded = try given ?? recorder.withStore { try $0.jobStates(ids.sorted()) }
+            var pins: [BuildID: BuildRecord] = [:]
+            for build in Set(plan.builds.flatMap(\.pins.values)) {
+                if let record = try recorder.withStore({ try $0.build(build) }) { pins[build] = record }
+            }
+            cond.withLock {
+                states = loaded
+                pinned = pins
+            }
+        } catch {
+            cond.withLock {
+                errors.append("cannot read the state of jobs: \(error)")
+                stopReason = "stopped: the store failed"
+            }
+        }
+    }
+
+    /// Writes what the recorder still holds; its failures become run errors.
+    private func finishRecording() {
+        var problems: [String] = []
+        do {
+            try ownsRecorder ? recorder.close() : recorder.flush()
+        } catch {
+            problems.append("\(error)")
+        }
+        if let failure = recorder.takeFailure() { problems.append("\(failure)") }
+        cond.withLock { errors += problems }
+    }
+
+    private func workerLoop() {
+        cond.lock()
+        while true {
+            if let index = nextReady() {
+                slots[index].phase = .running
+                active += 1
+                cond.unlock()
+                let end = execute(index)
+                cond.lock()
+                active -= 1
+                finish(index, end)
+                cond.broadcast()
+                continue
+            }
+            if active == 0 { break }
+            cond.wait()
+        }
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    private func nextReady() -> Int? {
+        guard stopReason == nil, interruptedBy == nil else { return nil }
+        while let index = ready.pop() {
+            if slots[index].phase == .ready { return index }  // else blocked since
+        }
+        return nil
+    }
+
+    private func finish(_ index: Int, _ end: JobEnd) {
+        let id = slots[index].job.id
+        switch end {
+        case .succeeded(let record):
+            slots[index].phase = .succeeded
+            builtInRun[id] = record
+            release(index)
+        case .skipped:
+            slots[index].phase = .skipped
+            release(index)
+        case .upToDate:
+            slots[index].phase = .upToDate
+            runLeftOut.append(LeftOut(job: id, why: .upToDate))
+            release(index)
+        case .failed:
+            slots[index].phase = .failed
+            guard interruptedBy == nil else { break }  // dependents end "interrupted"
+            for dependent in dependents[index] { block(dependent, why: "dependency '\(id)' failed") }
+            if !options.keepGoing && stopReason == nil { stopReason = "stopped after a failure" }
+        case .notRun(let why):
+            slots[index].phase = .notRun(why)
+            for dependent in dependents[index] { block(dependent, why: "dependency '\(id)' was not run") }
+        }
+    }
+
+    /// A dependency of `index` is done and left a build to consume.
+    private func release(_ index: Int) {
+        for dependent in dependents[index] where slots[dependent].phase == .waiting {
+            slots[dependent].waitingOn -= 1
+            if slots[dependent].waitingOn == 0 { makeReady(dependent) }
+        }
+    }
+
+    /// Queues `index`, unless its only reasons are dependencies that brought
+    /// no new value: then it is up to date, and so may be its dependents.
+    private func makeReady(_ index: Int) {
+        if let condition = slots[index].planned.condition, !anyChanged(condition) {
+            slots[index].phase = .upToDate
+            runLeftOut.append(LeftOut(job: slots[index].job.id, why: .upToDate))
+            release(index)
+            return
+        }
+        slots[index].phase = .ready
+        ready.push(index)
+    }
+
+    /// Whether a dependency of `condition` ended with a new value: a
+    /// successful build, whose value differs from the one consumed last
+    /// when the dependency has `early_cutoff`.
+    private func anyChanged(_ condition: RebuildCondition) -> Bool {
+        condition.dependencies.contains { dep in
+            guard let index = slotIndex[dep] else { return true }
+            guard slots[index].phase == .succeeded, let build = builtInRun[dep] else { return false }
+            guard slots[index].job.earlyCutoff, let consumed = condition.consumed[dep] else { return true }
+            return build.retval != consumed.retval
+        }
+    }
+
+    private func block(_ index: Int, why: String) {
+        guard slots[index].phase == .waiting || slots[index].phase == .ready else { return }
+        slots[index].phase = .notRun(why)
+        let id = slots[index].job.id
+        for dependent in dependents[index] { block(dependent, why: "dependency '\(id)' was not run") }
+    }
+
+    private func summarize(_ plan: Plan, startedAt: Date) -> RunSummary {
+        var notRun: [(job: JobID, why: String)] = []
+        for slot in slots {
+            switch slot.phase {
+            case .notRun(let why): notRun.append((slot.job.id, why))
+            case .waiting, .ready:
+                let why = interruptedBy != nil ? "interrupted" : stopReason ?? "not run"
+                notRun.append((slot.job.id, why))
+            default: break
+            }
+        }
+        return RunSummary(
+            builds: started, notRun: notRun, leftOut: plan.leftOut + runLeftOut,
+            interruptedBy: interruptedBy, lockNotObtained: lockNotObtained, errors: errors,
+            startedAt: startedAt, finishedAt: Date())
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// `jcrun completion bash|zsh|fish`: scripts that complete commands,
+/// options and job ids (read at completion time from `jcrun list --ids`).
+enum CompletionCommand {
+    enum Shell: String, CaseIterable { case bash, zsh, fish }
+
+    static func run(_ context: Context) throws -> Int32 {
+        let name = context.invocation.positionals[0]
+        guard let shell = Shell(rawValue: name) else {
+            let names = Shell.allCases.map(\.rawValue)
+            throw CLIError.usage("unknown shell '\(name)' (expected bash, zsh or fish)" + Suggestion.clause(for: name, in: names))
+        }
+        context.console.out(script(for: shell))
+        return 0
+    }
+
+    static func script(for shell: Shell) -> String {
+        switch shell {
+        case .bash: return bash()
+        case .zsh: return zsh()
+        case .fish: return fish()
+        }
+    }
+
+    /// Values an option's argument can take, for the shells to offer.
+    private static let valueWords: [String: String] = [
+        "color": "auto always never", "format": "text dot",
+        "level": "debug info warning error critical", "stream": "stdout stderr jcrun",
+        "status": "created running successful skipped failed",
+    ]
+    private static let pathOptions: Set<String> = ["directory", "jobs-dir", "storage", "junit"]
+
+    private static func spellings(_ options: [OptionSpec]) -> String {
+        options.flatMap { option in (option.short.map { ["-\($0)"] } ?? []) + ["--\(option.long)"] }
+            .joined(separator: " ")
+    }
+
+    private static func bash() -> String {
+        let commands = CommandCatalog.commands.map(\.name).joined(separator: " ")
+        let all = CommandCatalog.global + CommandCatalog.commands.flatMap(\.options)
+        var optionCases = ""
+        for command in CommandCatalog.commands {
+            optionCases += "        \(command.name)) opts=\"\(spellings(command.options))\" ;;\n"
+        }
+        var valueCases = ""
+        for (option, words) in valueWords.sorted(by: { $0.key < $1.key }) {
+            valueCases += "        --\(option)) COMPREPLY=($(compgen -W \"\(words)\" -- \"$cur\")); return ;;\n"
+        }
+        let paths = pathOptions.sorted().map { "--\($0)" }.joined(separator: "|")
+        let takingValue = Set(all.filter { !$0.isFlag }.flatMap { o in (o.short.map { ["-\($0)"] } ?? []) + ["--\(o.long)"] })
+        return """
+            # bash completion for jcrun: source <(jcrun completion bash)
+            _jcrun() {
+                local cur prev cmd i opts
+                cur="${COMP_WORDS[COMP_CWORD]}"
+                prev="${COMP_WORDS[COMP_CWORD-1]}"
+                cmd=build
+                for ((i = 1; i < COMP_CWORD; i++)); do
+                    case "${COMP_WORDS[i]}" in
+                        \(takingValue.sorted().joined(separator: "|"))) ((i++)) ;;
+                        -*) ;;
+                        *) case " \(commands) " in *" ${COMP_WORDS[i]} "*) cmd="${COMP_WORDS[i]}" ;; esac; break ;;
+                    esac
+                done
+                case "$prev" in
+            \(valueCases)        -C|\(paths)) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+                esac
+                if [[ "$cur" == -* ]]; then
+                    case "$cmd" in
+            \(optionCases)    esac
+                    COMPREPLY=($(compgen -W "$opts \(spellings(CommandCatalog.global))" -- "$cur"))
+                    return
+                fi
+                case "$cmd" in
+                    render) COMPREPLY=($(compgen -f -- "$cur")) ;;
+                    completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) ;;
+                    help) COMPREPLY=($(compgen -W "\(commands)" -- "$cur")) ;;
+                    *) COMPREPLY=($(compgen -W "\(commands) $(jcrun list --ids 2>/dev/null)" -- "$cur")) ;;
+                esac
+            }
+            complete -F _jcrun jcrun
+
+            """
+    }
+
+    private static func zsh() -> String {
+        var commandLines = ""
+        for command in CommandCatalog.commands {
+            commandLines += "        '\(command.name):\(command.summary.replacingOccurrences(of: "'", with: "'\\''"))'\n"
+        }
+        return """
+            #compdef jcrun
+            # zsh completion for jcrun: jcrun completion zsh > "${fpath[1]}/_jcrun"
+            _jcrun() {
+                local -a commands jobs
+                commands=(
+            \(commandLines)    )
+                if [[ "$PREFIX" == -* ]]; then
+                    compadd -- \(spellings(CommandCatalog.global + CommandCatalog.commands.flatMap(\.options)).split(separator: " ").uniqued().joined(separator: " "))
+                    return
+                fi
+                jobs=(${(f)"$(jcrun list --ids 2>/dev/null)"})
+                _describe 'command' commands
+                compadd -a jobs
+            }
+            compdef _jcrun jcrun
+
+            """
+    }
+
+    private static func fish() -> String {
+        var lines = "# fish completion for jcrun: jcrun completion fish > ~/.config/fish/completions/jcrun.fish\n"
+        lines += "complete -c jcrun -f\n"
+        let names = CommandCatalog.commands.map(\.name).joined(separator: " ")
+        for command in CommandCatalog.commands {
+            lines += "complete -c jcrun -n \"not __fish_seen_subcommand_from \(names)\" -a \(command.name) -d '\(command.summary.replacingOccurrences(of: "'", with: "\\'"))'\n"
+        }
+        lines += "complete -c jcrun -a '(jcrun list --ids 2>/dev/null)' -d job\n"
+        for option in CommandCatalog.global {
+            lines += fishOption(option, condition: nil)
+        }
+        for command in CommandCatalog.commands {
+            for option in command.options {
+                lines += fishOption(option, condition: "__fish_seen_subcommand_from \(command.name)")
+            }
+        }
+        return lines
+    }
+
+    private static func fishOption(_ option: OptionSpec, condition: String?) -> String {
+        var line = "complete -c jcrun"
+        if let condition { line += " -n '\(condition)'" }
+        if let short = option.short { line += " -s \(short)" }
+        line += " -l \(option.long)"
+        if let words = valueWords[option.long] { line += " -x -a '\(words)'" } else if !option.isFlag { line += " -r" }
+        return line + " -d '\(option.help.replacingOccurrences(of: "'", with: "\\'"))'\n"
+    }
+}
+
+extension Sequence where Element: Hashable {
+    /// The elements in order, each once.
+    func uniqued() -> [Element] {
+        var seen: Set<Element> = []
+        return filter { seen.insert($0).inserted }
+    }
+}

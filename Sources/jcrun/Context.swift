@@ -1,0 +1,58 @@
+import Foundation
+import JobControl
+
+/// What every command needs: the options common to all, the directories
+/// they name, the environment and the output streams.
+final class Context {
+    let invocation: Invocation
+    let console: Console
+    let environment: [String: String]
+    /// The directory jcrun acts in (`-C DIR`, else the current one).
+    let workingDirectory: URL
+    let colorChoice: ColorChoice
+    let verbosity: RenderVerbosity
+    let json: Bool
+
+    init(invocation: Invocation, console: Console, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.invocation = invocation
+        self.console = console
+        self.environment = environment
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        if let dir = invocation.value("directory") {
+            let url = URL(fileURLWithPath: dir, relativeTo: cwd).standardizedFileURL
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw CLIError.usage("-C: '\(dir)' is not a directory")
+            }
+            workingDirectory = url
+        } else {
+            workingDirectory = cwd
+        }
+        let color = invocation.value("color") ?? "auto"
+        guard let choice = ColorChoice(rawValue: color) else {
+            let names = ColorChoice.allCases.map(\.rawValue)
+            throw CLIError.usage("option '--color' expects auto, always or never, got '\(color)'" + Suggestion.clause(for: color, in: names))
+        }
+        colorChoice = choice
+        if invocation.has("quiet") && invocation.has("verbose") {
+            throw CLIError.usage("options '--quiet' and '--verbose' cannot be used together")
+        }
+        verbosity = invocation.has("quiet") ? .quiet : invocation.has("verbose") ? .verbose : .normal
+        json = invocation.has("json")
+    }
+
+    /// Colour for what goes to stderr (the build view, messages).
+    var stderrPalette: Palette {
+        Palette(enabled: ColorPolicy.useColor(colorChoice, isTerminal: console.stderr.isTerminal, environment: environment))
+    }
+
+    /// Colour for query results on stdout.
+    var stdoutPalette: Palette {
+        Palette(enabled: !json && ColorPolicy.useColor(colorChoice, isTerminal: console.stdout.isTerminal, environment: environment))
+    }
+
+    /// A path given on the command line, resolved against the working directory.
+    func resolve(_ path: String) -> URL {
+        URL(fileURLWithPath: path, relativeTo: workingDirectory).standardizedFileURL
+    }
+}

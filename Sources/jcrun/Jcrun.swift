@@ -1,0 +1,29 @@
+import Foundation
+import JobControl
+
+/// The command line: parses argv, runs one command, returns the exit status.
+enum Jcrun {
+    static func main(_ arguments: [String]) -> Int32 {
+        let console = Console()
+        do {
+            switch try ArgumentParser.parse(arguments) {
+            case .usage:
+                console.error(HelpText.usage)
+                return 2
+            case .version:
+                console.out(HelpText.version + "\n")
+                return 0
+            case .help(let command):
+                console.out(command.flatMap(CommandCatalog.command(named:)).map(HelpText.command) ?? HelpText.main())
+                return 0
+            case .run(let invocation):
+                let context = try Context(invocation: invocation, console: console)
+                return try CommandRunner.run(invocation, context: context)
+            }
+        } catch {
+            let (text, status) = ErrorReport.describe(error)
+            console.error(text)
+            return status
+        }
+    }
+}

@@ -1,0 +1,264 @@
+import Foundation
+import Testing
+
+@testable import JobControl
+
+/// The planner against JOBS.md's "When a job is outdated", with a fake
+/// store's states and a fixed clock.
+@Suite struct PlannerTests {
+    let planner = Planner()
+
+    /// a <- b, a <- c, b + c <- d
+    static let diamond: [Job] = [
+        testJob("a"), testJob("b", deps: ["a"]), testJob("c", deps: ["a"]), testJob("d", deps: ["b", "c"]),
+    ]
+
+    private func plan(
+        _ request: PlanRequest, _ jobs: JobSet, _ store: MemoryStore, now: Date = testNow
+    ) throws -> Plan {
+        var pinned: [BuildID: BuildRecord] = [:]
+        for build in request.pins.values { pinned[build] = try store.build(build) }
+        return try planner.plan(request, jobs: jobs, states: store.states(jobs), now: now, pinnedBuilds: pinned)
+    }
+
+    /// Seeds one successful build of every job of the diamond, each consuming its dependencies'.
+    private func builtDiamond(_ store: MemoryStore) -> [JobID: BuildID] {
+        var ids: [JobID: BuildID] = [:]
+        for job in Self.diamond {
+            ids[job.id] = store.seed(job, inputs: job.dependencies.map { ($0, ids[$0]!) })
+        }
+        return ids
+    }
+
+    @Test func aNeverBuiltDiamondBuildsEveryDependencyOnceInOrder() throws {
+        let result = try plan(PlanRequest(targets: .jobs(["d"])), testJobSet(Self.diamond), MemoryStore())
+        #expect(result.describe() == ["a: never built", "b: never built", "c: never built", "d: requested"])
+    }
+
+    @Test func anUpToDateProjectPlansNothing() throws {
+        let store = MemoryStore()
+        _ = builtDiamond(store)
+        let result = try plan(PlanRequest(targets: .all, mode: .buildOutdated), testJobSet(Self.diamond), store)
+        #expect(result.builds.isEmpty)
+        #expect(result.describe() == ["a: up to date", "b: up to date", "c: up to date", "d: up to date"])
+    }
+
+    @Test func jcrunJobAlwaysBuildsTheNamedJobOnly() throws {
+        let store = MemoryStore()
+        _ = builtDiamond(store)
+        let result = try plan(PlanRequest(targets: .jobs(["d"])), testJobSet(Self.diamond), store)
+        #expect(result.describe() == ["d: requested", "a: up to date", "b: up to date", "c: up to date"])
+    }
+
+    @Test func aChangedDefinitionNamesTheFieldsAndOutdatesDependents() throws {
+        let store = MemoryStore()
+        let old = testJob("inventory", command: .argv([.text("scripts/old.sh")]))
+        let inventory = testJob("inventory", command: .shell("scripts/new.sh"), env: [.init(name: "X", value: .text("1"))])
+        let report = testJob("report", deps: ["inventory"])
+        let first = store.seed(old)
+        store.seed(report, inputs: [("inventory", first)])
+        let jobs = testJobSet([inventory, report])
+        let result = try plan(PlanRequest(targets: .all, mode: .buildOutdated), jobs, store)
+        #expect(
+            result.describe() == [
+                "inventory: definition changed (command, env)",
+                "report: dependency 'inventory' is rebuilt first (up to date if 'inventory' brings no new value)",
+            ])
+        let why = try planner.why("report", jobs: jobs, states: store.states(jobs), now: testNow)
+        #expect(why == ["report: dependency 'inventory' is rebuilt first", "inventory: definition changed (command, env)"])
+    }
+
+    @Test(arguments: [
+        (age: 7_200.0, expected: ["a: last check is older than max_age 3600s"]),
+        (age: 3_600.0, expected: ["a: last check is older than max_age 3600s"]),
+        (age: 60.0, expected: ["a: up to date"]),
+    ])
+    func maxAgeOutdatesAJobWhoseLastCheckIsOlder(age: TimeInterval, expected: [String]) throws {
+        let store = MemoryStore()
+        let job = testJob("a", maxAge: 3600)
+        store.seed(job, finished: testNow.addingTimeInterval(-age))
+        let result = try plan(PlanRequest(targets: .all, mode: .buildOutdated), testJobSet([job]), store)
+        #expect(result.describe() == expected)
+    }
+
+    @Test func aSkipAfterASuccessIsTheLastCheckForMaxAge() throws {
+        let store = MemoryStore()
+        let job = testJob("a", maxAge: 3600)
+        store.seed(job, finished: testNow.addingTimeInterval(-7_200))
+        store.seed(job, status: .skipped, finished: testNow.addingTimeInterval(-60))
+        let result = try plan(PlanRequest(targets: .all, mode: .buildOutdated), testJobSet([job]), store)
+        #expect(result.describe() == ["a: up to date"])
+    }
+
+    @Test func aSkipBeforeAnySuccessLeavesTheJobOutdated() throws {
+        let store = MemoryStore()
+        let job = testJob("a")
+        store.seed(job, status: .skipped)
+        let result = try plan(PlanRequest(targets: .all, mode: .buildOutdated), testJobSet([job]), store)
+        #expect(result.describe() == ["a: never built"])
+    }
+
+    @Test func theLatestFailureOfAnyKindOutdatesAJob() throws {
+        let store = MemoryStore()
+        let job = testJob("a")
+        store.seed(job)
+        store.seed(job, status: .failed, kind: .runnerDied)
+        let result = try plan(PlanRequest(targets: .all, mode: .buildOutdated), testJobSet([job]), store)
+        #expect(result.describe() == ["a: latest build #2 failed (runner_died)"])
+    }
+
+    @Test func aDependencysNewerSuccessOutdatesItsDependent() throws {
+        let store = MemoryStore()
+        let a = testJob("a")
+        let b = testJob("b", deps: ["a"])
+        let first = store.seed(a)
+        store.seed(b, inputs: [("a", first)])
+        store.seed(a)
+        let result = try plan(PlanRequest(targets: .all, mode: .buildOutdated), testJobSet([a, b]), store)
+        #expect(result.describe() == ["b: dependency 'a' has a newer successful build #3", "a: up to date"])
+    }
+
+    @Test func aSkippedDependencyDoesNotOutdateItsDependents() throws {
+        let store = MemoryStore()
+        let a = testJob("a")
+        let b = testJob("b", deps: ["a"])
+        let first = store.seed(a)
+        store.seed(b, inputs: [("a", first)])
+        store.seed(a, status: .skipped)
+        let result = try plan(PlanRequest(targets: .all, mode: .buildOutdated), testJobSet([a, b]), store)
+        #expect(result.describe() == ["a: up to date", "b: up to date"])
+    }
+
+    @Test(arguments: [(newValue: "same", outdated: false), (newValue: "other", outdated: true)])
+    func earlyCutoffOutdatesDependentsOnlyForADifferentValue(newValue: String, outdated: Bool) throws {
+        let store = MemoryStore()
+        let a = testJob("a", earlyCutoff: true)
+        let b = testJob("b", deps: ["a"])
+        let first = store.seed(a, retval: "same")
+        store.seed(b, inputs: [("a", first)])
+        store.seed(a, retval: newValue)
+        let result = try plan(PlanRequest(targets: .all, mode: .buildOutdated), testJobSet([a, b]), store)
+        #expect(result.builds.map(\.job) == (outdated ? ["b"] : []))
+    }
+
+    @Test func aDependentOfAnEarlyCutoffJobInThePlanIsConditional() throws {
+        let store = MemoryStore()
+        let a = testJob("a", earlyCutoff: true)
+        let b = testJob("b", deps: ["a"])
+        let first = store.seed(a, retval: "v")
+        store.seed(b, inputs: [("a", first)])
+        let result = try plan(PlanRequest(targets: .jobs(["a"]), mode: .build, withRevdeps: false), testJobSet([a, b]), store)
+        #expect(result.describe() == ["a: requested"])
+        let all = try plan(PlanRequest(targets: .all, mode: .buildOutdated, always: false), testJobSet([a, b]), store)
+        #expect(all.builds.isEmpty)
+        let withB = try plan(PlanRequest(targets: .jobs(["a", "b"]), mode: .buildOutdated, always: true), testJobSet([a, b]), store)
+        #expect(withB.describe() == ["a: forced (--always)", "b: forced (--always)"])
+    }
+
+    @Test func aProtectedOutdatedDependencyIsUsedAsIs() throws {
+        let store = MemoryStore()
+        let p = testJob("p", protect: true)
+        let r = testJob("r", deps: ["p"])
+        let good = store.seed(p)
+        store.seed(r, inputs: [("p", good)])
+        store.seed(p, status: .failed, kind: .exit)
+        let result = try plan(PlanRequest(targets: .jobs(["r"])), testJobSet([p, r]), store)
+        #expect(result.describe() == ["r: requested", "p: protected and outdated; build #1 is used as it is"])
+    }
+
+    @Test func aProtectedDependencyWithoutABuildIsMissing() throws {
+        let jobs = testJobSet([testJob("p", protect: true), testJob("r", deps: ["p"])])
+        let result = try plan(PlanRequest(targets: .jobs(["r"])), jobs, MemoryStore())
+        #expect(result.leftOut == [LeftOut(job: "p", why: .protectedWithoutBuild)])
+        #expect(result.describe().last == "p: protected and never built successfully; name it to build it")
+    }
+
+    @Test func aNamedProtectedJobNeedsConfirmation() throws {
+        let jobs = testJobSet([testJob("p", protect: true)])
+        #expect(throws: PlanError.protectedNeedsConfirmation(["p"])) {
+            try plan(PlanRequest(targets: .jobs(["p"])), jobs, MemoryStore())
+        }
+        let confirmed = try plan(PlanRequest(targets: .jobs(["p"]), allowProtected: true), jobs, MemoryStore())
+        #expect(confirmed.describe() == ["p: requested"])
+        let outdated = try plan(PlanRequest(targets: .all, mode: .buildOutdated), jobs, MemoryStore())
+        #expect(outdated.describe() == ["p: protected and outdated; not built unless named"])
+    }
+
+    @Test func noDepsLeavesDependenciesWithoutASuccessfulBuildMissing() throws {
+        let jobs = testJobSet([testJob("a"), testJob("b"), testJob("c", deps: ["a", "b"])])
+        let store = MemoryStore()
+        store.seed(testJob("b"))
+        let result = try plan(PlanRequest(targets: .jobs(["c"]), noDeps: true), jobs, store)
+        #expect(result.describe() == ["c: requested", "a: no successful build, and --no-deps does not build it"])
+    }
+
+    @Test func withRevdepsBuildsEveryDependentButProtectedOnes() throws {
+        let jobs = testJobSet([
+            testJob("a"), testJob("b", deps: ["a"]), testJob("c", deps: ["b"]),
+            testJob("p", deps: ["a"], protect: true), testJob("q", deps: ["p"]),
+        ])
+        let result = try plan(PlanRequest(targets: .jobs(["a"]), withRevdeps: true), jobs, MemoryStore())
+        #expect(
+            result.describe() == [
+                "a: requested", "b: depends on 'a', which is rebuilt", "c: depends on 'b', which is rebuilt",
+                "p: protected and outdated; not built unless named",
+            ])
+    }
+
+    @Test func aPinReplacesTheDependencysLatestBuild() throws {
+        let store = MemoryStore()
+        let a = testJob("a")
+        let b = testJob("b", deps: ["a"])
+        let old = store.seed(a, retval: "old")
+        store.seed(a, retval: "new")
+        let result = try plan(PlanRequest(targets: .jobs(["b"]), pins: ["a": old]), testJobSet([a, b]), store)
+        #expect(result.builds == [PlannedBuild(job: "b", reason: .requested, pins: ["a": old])])
+    }
+
+    @Test func badPinsAreRefused() throws {
+        let store = MemoryStore()
+        let a = testJob("a")
+        let b = testJob("b", deps: ["a"])
+        let jobs = testJobSet([a, b, testJob("c")])
+        let ofA = store.seed(a)
+        let failed = store.seed(a, status: .failed, kind: .exit)
+        let ofB = store.seed(b)
+        let cases: [(pins: [JobID: BuildID], error: PlanError)] = [
+            (["a": ofB], .pinOfAnotherJob("a", ofB, owner: "b")),
+            (["a": failed], .pinNotSuccessful("a", failed, .failed)),
+            (["a": 99], .noSuchPinnedBuild("a", 99)),
+            (["c": ofA], .pinOfAnotherJob("c", ofA, owner: "a")),
+        ]
+        for (pins, error) in cases {
+            #expect(throws: error) { try plan(PlanRequest(targets: .jobs(["b"]), pins: pins), jobs, store) }
+        }
+        let ofC = store.seed(testJob("c"))
+        #expect(throws: PlanError.pinNotADependency("c")) {
+            try plan(PlanRequest(targets: .jobs(["b"]), pins: ["c": ofC]), jobs, store)
+        }
+        #expect(
+            PlanError.pinOfAnotherJob("a", 3, owner: "b").description
+                == "--pin a=3: build #3 is a build of 'b', not of 'a'")
+    }
+
+    @Test func independentJobsAreOrderedById() throws {
+        let jobs = testJobSet([testJob("zeta"), testJob("alpha"), testJob("mid", deps: ["zeta"])])
+        let result = try plan(PlanRequest(targets: .all), jobs, MemoryStore())
+        #expect(result.builds.map(\.job) == ["alpha", "zeta", "mid"])
+    }
+
+    @Test func anUnknownJobSuggestsTheClosestId() throws {
+        let jobs = testJobSet([testJob("report"), testJob("inventory")])
+        #expect(throws: PlanError.unknownJob("repot", suggestion: "report")) {
+            try plan(PlanRequest(targets: .jobs(["repot"])), jobs, MemoryStore())
+        }
+        #expect(
+            PlanError.unknownJob("repot", suggestion: "report").description
+                == "no job 'repot' is defined; did you mean 'report'?")
+    }
+
+    @Test func aCycleIsReported() throws {
+        let jobs = testJobSet([testJob("a", deps: ["b"]), testJob("b", deps: ["a"])])
+        #expect(throws: PlanError.cycle(["a", "b", "a"])) { try plan(PlanRequest(targets: .all), jobs, MemoryStore()) }
+    }
+}
