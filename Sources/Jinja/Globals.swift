@@ -1,4 +1,4 @@
-/// The functions every template sees: `range` and `dict`.
+/// The functions every template sees: `range`, `dict` and `namespace`.
 enum Globals {
     /// The largest list `range` makes, so a typo cannot exhaust memory.
     static let maximumRange = 10_000_000
@@ -7,6 +7,10 @@ enum Globals {
         Scope(parent: nil, vars: [
             "range": .function(Function(name: "range", call: range)),
             "dict": .function(Function(name: "dict", call: dict)),
+            "namespace": .function(Function(name: "namespace") { args in
+                guard case .dict(let values) = try dict(args) else { return .none }
+                return .namespace(Namespace(values: values))
+            }),
         ])
     }
 

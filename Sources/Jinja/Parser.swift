@@ -147,7 +147,7 @@ struct Parser {
     }
 
     private mutating func parseSet(_ offset: Int) throws -> Node {
-        let target = try parseAssignTarget()
+        let target = try parseAssignTarget(allowAttribute: true)
         if skipOp("=") {
             let value = try parseTuple()
             try expectBlockEnd()
@@ -160,7 +160,7 @@ struct Parser {
         return .setBlock(target, body, filters: filters, at: offset)
     }
 
-    private mutating func parseAssignTarget() throws -> AssignTarget {
+    private mutating func parseAssignTarget(allowAttribute: Bool = false) throws -> AssignTarget {
         var names: [AssignTarget] = []
         repeat {
             if skipOp("(") {
@@ -169,7 +169,13 @@ struct Parser {
             } else {
                 let name = try expectName()
                 if current.isOp(".") {
-                    throw error("assigning to attributes is not supported", at: current.offset)
+                    guard allowAttribute else {
+                        throw error("cannot assign to an attribute here", at: current.offset)
+                    }
+                    pos += 1
+                    let attribute = try expectName()
+                    names.append(.attribute(name.text, attribute.text, at: attribute.offset))
+                    continue
                 }
                 names.append(.name(name.text))
             }

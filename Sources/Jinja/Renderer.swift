@@ -186,6 +186,14 @@ final class Renderer {
         switch target {
         case .name(let name):
             scope.vars[name] = value
+        case .attribute(let name, let attribute, let at):
+            let object = scope.lookup(name)
+                ?? .undefined(Undefined(reason: .variable(name, scope), source: template.source, offset: offset))
+            switch object {
+            case .namespace(let namespace): namespace.values[.string(attribute)] = value
+            case .undefined(let u): throw u.error
+            default: throw error("cannot assign attribute '\(attribute)' on \(object.typeName); only a namespace() takes one", at: at)
+            }
         case .tuple(let targets):
             guard let items = try value.iterate() else {
                 throw error("cannot unpack \(value.typeName)", at: offset)
