@@ -14,6 +14,8 @@ enum Globals {
         ])
     }
 
+    /// TODO(#2): `range` gives a list, so `{{ range(3) }}` prints `[0, 1, 2]`
+    /// where Jinja prints `range(0, 3)`; loops and filters behave the same.
     private static func range(_ args: CallArguments) throws -> RV {
         guard !args.positional.isEmpty, args.positional.count <= 3, args.keyword.isEmpty else {
             throw args.error("range() takes 1 to 3 arguments, \(args.positional.count) given")

@@ -14,6 +14,8 @@ struct Parser {
         "set", "endset", "if", "elif", "else", "endif", "for", "endfor", "macro", "endmacro",
         "include", "import", "from", "raw", "endraw", "filter", "endfilter", "with", "endwith",
     ]
+    // TODO(#2): template inheritance, call blocks, `do`, `break`/`continue` and
+    // i18n are refused with "tag 'x' is not supported"; jobs.d files have not needed them.
     static let unsupportedTags: Set<String> = [
         "extends", "block", "endblock", "call", "endcall", "autoescape", "endautoescape", "do",
         "break", "continue", "trans", "endtrans",
@@ -215,6 +217,7 @@ struct Parser {
         let iterable = try parseTuple(withCondition: false)
         var condition: Expr?
         if skipName("if") { condition = try parseExpression() }
+        // TODO(#2): recursive loops are refused; `loop(children)` is not implemented.
         if current.isName("recursive") {
             throw error("recursive loops are not supported", at: current.offset)
         }

@@ -177,6 +177,8 @@ final class Namespace {
 /// The `loop` variable of a `{% for %}`.
 final class LoopState {
     let items: [RV]
+    /// The arguments of the last `loop.changed(...)` call.
+    var lastChanged: [RV]?
     @exclusivity(unchecked) var index0 = 0
 
     init(items: [RV]) { self.items = items }

@@ -161,6 +161,14 @@ extension Renderer {
             if index0 + 1 < count { return state.items[index0 + 1] }
             return .undefined(Undefined(reason: .hint("there is no next item"),
                 source: template.source, offset: offset))
+        case "changed":
+            return .function(Function(name: "loop.changed") { args in
+                let previous = state.lastChanged
+                state.lastChanged = args.positional
+                guard let previous, previous.count == args.positional.count else { return .bool(true) }
+                for (a, b) in zip(previous, args.positional) where try !a.equals(b) { return .bool(true) }
+                return .bool(false)
+            })
         case "cycle":
             return .function(Function(name: "loop.cycle") { args in
                 guard !args.positional.isEmpty else { throw args.error("no items for cycling given") }

@@ -244,6 +244,10 @@ final class Renderer {
 
     /// Binds call arguments to a macro's parameters by position and keyword.
     ///
+    /// TODO(#2): `varargs`, `kwargs` and `caller` are not provided, so a macro
+    /// never accepts more arguments than it declares (Jinja would when its body
+    /// uses `varargs`/`kwargs`).
+    ///
     /// - Throws: for too many arguments or an unknown or repeated keyword.
     private func bindMacro(_ macro: Macro, _ args: CallArguments, calledAt: Int) throws -> [RV?] {
         let definition = macro.definition
@@ -302,10 +306,16 @@ final class Renderer {
 
     // MARK: - Include and import
 
+    /// The template `name` for an include or import written at `offset`.
+    ///
+    /// - Throws: its syntax error, naming the include as the frame it came through.
     func loadTemplate(_ name: String, at offset: Int) throws -> Template? {
         do {
             return try cache.template(named: name, loader: loader)
-        } catch let error as TemplateError {
+        } catch var error as TemplateError {
+            error.frames.append(Origin.Frame(
+                what: "include", definedAt: SourcePosition(file: name, line: 1, column: 1),
+                calledFrom: template.source.position(of: offset)))
             throw error
         } catch {
             throw self.error("cannot read template '\(name)': \(error)", at: offset)
