@@ -70,3 +70,17 @@ import Testing
         #expect(error.frames.map(\.calledFrom.description) == ["main.yaml:2:3"])
     }
 }
+
+@Suite struct SuggestionTests {
+    @Test(arguments: [
+        ("dta_dir", ["data_dir", "env"], "did you mean 'data_dir'?"),
+        ("uper", ["upper", "lower"], "did you mean 'upper'?"),
+        ("nmae", ["name"], "did you mean 'name'?"),
+        ("titel", ["site", "url"], nil),
+        ("x", ["y"], "did you mean 'y'?"),
+        ("completely_else", ["data_dir"], nil),
+    ] as [(String, [String], String?)])
+    func suggestsOnlyNearNames(_ name: String, _ candidates: [String], _ expected: String?) {
+        #expect(closestName(to: name, in: candidates) == expected)
+    }
+}
