@@ -1,9 +1,11 @@
 import Testing
+
 @testable import JobControl
 
 @Test func definitionHashCoversOnlyWhatOutdatesAJob() {
     let base = Job(
-        id: "x", command: .argv([.text("run"), .retval("a")]), env: [.init(name: "T", value: .secret("tok"))],
+        id: "x", command: .argv([.text("run"), .retval("a")]),
+        env: [.init(name: "T", value: .secret("tok"))],
         dependencies: ["a"])
     var retitled = base
     retitled.title = "new title"
@@ -15,19 +17,29 @@ import Testing
     changed.args = [.text("more")]
     #expect(base.definitionHash != changed.definitionHash)
     #expect(changed.changedFields(from: base.snapshotJSON()) == ["args", "workdir"])
-    #expect(changed.changedFields(from: "not json") == ["command", "args", "env", "dependencies", "workdir"])
+    #expect(
+        changed.changedFields(from: "not json") == [
+            "command", "args", "env", "dependencies", "workdir",
+        ])
     #expect(retitled.changedFields(from: base.snapshotJSON()) == [])
 }
 
 @Test func definitionHashIsStableAcrossRuns() {
     // Fixed value: a change here means every stored job becomes outdated.
     let job = Job(id: "x", command: .shell("make"), env: [.init(name: "A", value: .text("1"))])
-    #expect(job.snapshotJSON().hasPrefix("{\"args\":[],\"cleanup\":null,\"command\":{\"shell\":\"make\"}"))
-    #expect(job.definitionHash == fnv1a("{\"args\":[],\"command\":{\"shell\":\"make\"},\"dependencies\":[],\"env\":{\"A\":\"1\"},\"workdir\":\".\"}"))
+    #expect(
+        job.snapshotJSON().hasPrefix(
+            "{\"args\":[],\"cleanup\":null,\"command\":{\"shell\":\"make\"}"))
+    #expect(
+        job.definitionHash
+            == fnv1a(
+                "{\"args\":[],\"command\":{\"shell\":\"make\"},\"dependencies\":[],\"env\":{\"A\":\"1\"},\"workdir\":\".\"}"
+            ))
 }
 
 @Test func snapshotsNeverHoldSecretValues() {
-    let job = Job(id: "x", command: .shell("run"), env: [.init(name: "T", value: .secret("api_token"))])
+    let job = Job(
+        id: "x", command: .shell("run"), env: [.init(name: "T", value: .secret("api_token"))])
     #expect(job.snapshotJSON().contains("\"T\":{\"!secret\":\"api_token\"}"))
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import JobControl
 
 /// Jobs from `id: dependencies` pairs, each dependency written at `g.yaml:LINE:1`.
@@ -9,7 +10,8 @@ private func graph(_ edges: KeyValuePairs<String, [String]>) -> JobGraph {
         var job = Job(id: id, command: .shell("true"), dependencies: dependencies.sorted())
         for dependency in dependencies {
             line += 1
-            job.dependencySources[dependency] = SourceLocation(file: "g.yaml", line: line, column: 1)
+            job.dependencySources[dependency] = SourceLocation(
+                file: "g.yaml", line: line, column: 1)
         }
         return job
     }
@@ -17,7 +19,9 @@ private func graph(_ edges: KeyValuePairs<String, [String]>) -> JobGraph {
 }
 
 @Test func orderPutsDependenciesFirstAndBreaksTiesById() {
-    let jobs = graph(["report": ["merge", "crawl"], "merge": ["crawl"], "zeta": [], "crawl": [], "alpha": []])
+    let jobs = graph([
+        "report": ["merge", "crawl"], "merge": ["crawl"], "zeta": [], "crawl": [], "alpha": [],
+    ])
     #expect(jobs.order == ["alpha", "crawl", "merge", "report", "zeta"])
 }
 
@@ -29,7 +33,9 @@ private func graph(_ edges: KeyValuePairs<String, [String]>) -> JobGraph {
 }
 
 @Test func dependenciesAndDependentsAreDirectAndSorted() {
-    let jobs = graph(["report": ["merge", "crawl"], "merge": ["crawl"], "crawl": [], "other": ["crawl"]])
+    let jobs = graph([
+        "report": ["merge", "crawl"], "merge": ["crawl"], "crawl": [], "other": ["crawl"],
+    ])
     #expect(jobs.dependencies(of: "report") == ["crawl", "merge"])
     #expect(jobs.dependents(of: "crawl") == ["merge", "other", "report"])
     #expect(jobs.dependents(of: "report") == [])
@@ -47,12 +53,13 @@ private func graph(_ edges: KeyValuePairs<String, [String]>) -> JobGraph {
     let jobs = graph(["report": ["merge"], "merge": ["crawl"], "crawl": ["report"], "ok": []])
     #expect(jobs.findCycle() == ["crawl", "report", "merge", "crawl"])
     let error = try #require(jobs.cycleError())
-    #expect(error.lines == [
-        "jcrun: error: g.yaml:3:1: jobs depend on each other in a circle: crawl → report → merge → crawl",
-        "  g.yaml:3:1: crawl needs report",
-        "  g.yaml:1:1: report needs merge",
-        "  g.yaml:2:1: merge needs crawl",
-    ])
+    #expect(
+        error.lines == [
+            "jcrun: error: g.yaml:3:1: jobs depend on each other in a circle: crawl → report → merge → crawl",
+            "  g.yaml:3:1: crawl needs report",
+            "  g.yaml:1:1: report needs merge",
+            "  g.yaml:2:1: merge needs crawl",
+        ])
 }
 
 @Test func aJobThatNeedsItselfIsACycle() {
@@ -61,33 +68,38 @@ private func graph(_ edges: KeyValuePairs<String, [String]>) -> JobGraph {
 }
 
 @Test func textRenderingShowsTreesAndSharedJobsOnce() {
-    let jobs = graph(["report": ["merge", "crawl"], "merge": ["crawl"], "crawl": ["setup"], "setup": []])
-    #expect(jobs.renderText(root: nil, reverse: false) == """
-        report
-        ├── crawl
-        │   └── setup
-        └── merge
-            └── crawl (see above)
+    let jobs = graph([
+        "report": ["merge", "crawl"], "merge": ["crawl"], "crawl": ["setup"], "setup": [],
+    ])
+    #expect(
+        jobs.renderText(root: nil, reverse: false) == """
+            report
+            ├── crawl
+            │   └── setup
+            └── merge
+                └── crawl (see above)
 
-        """)
-    #expect(jobs.renderText(root: "crawl", reverse: true) == """
-        crawl
-        ├── merge
-        │   └── report
-        └── report
+            """)
+    #expect(
+        jobs.renderText(root: "crawl", reverse: true) == """
+            crawl
+            ├── merge
+            │   └── report
+            └── report
 
-        """)
+            """)
 }
 
 @Test func dotRenderingDrawsEdgesFromDependencyToDependent() {
     let jobs = graph(["b": ["a"], "a": [], "c": ["b"]])
-    #expect(jobs.renderDot(root: "b", reverse: false) == """
-        digraph jobs {
-            rankdir=LR;
-            "a";
-            "b";
-            "a" -> "b";
-        }
+    #expect(
+        jobs.renderDot(root: "b", reverse: false) == """
+            digraph jobs {
+                rankdir=LR;
+                "a";
+                "b";
+                "a" -> "b";
+            }
 
-        """)
+            """)
 }

@@ -48,7 +48,10 @@ extension Job {
             ("command", json(command)),
             ("args", "[" + args.map(json).joined(separator: ",") + "]"),
             ("env", json(env)),
-            ("dependencies", "[" + Set(dependencies).sorted().map(quoted).joined(separator: ",") + "]"),
+            (
+                "dependencies",
+                "[" + Set(dependencies).sorted().map(quoted).joined(separator: ",") + "]"
+            ),
             ("workdir", quoted(workdir)),
             ("timeout", timeout.map(String.init) ?? "null"),
             ("retries", String(retries)),
