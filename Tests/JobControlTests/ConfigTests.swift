@@ -553,3 +553,14 @@ private let websiteMacro = """
             "  jobs.d/a.yaml:18:4 (in macro 'process_website' from jobs.d/a.yaml:8:7): first definition of 'process_example_org'",
         ])
 }
+
+@Test func theRepositorysOwnJobsLoad() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    let project = try findProject(from: root, jobsDir: nil)
+    let set = try ProjectLoader.load(
+        projectDir: project.projectDir, jobsDir: project.jobsDir,
+        environment: ProcessInfo.processInfo.environment, displayBase: root)
+    #expect(!set.jobs.isEmpty)
+    #expect(JobGraph(set).order.count == set.jobs.count)
+}
