@@ -21,7 +21,9 @@ extension SQLiteStore {
                 statement.bind(7, build.configSnapshot)
                 statement.bind(8, now)
                 statement.bind(9, build.status == .running ? now : nil)
-                guard try statement.step() else { throw StoreError.engine(message: "\(path): no row inserted") }
+                guard try statement.step() else {
+                    throw StoreError.engine(message: "\(path): the new build row was not returned")
+                }
                 return SQLiteStore.decodeBuild(statement)
             }
             try insertInputs(build.inputs, of: record.id)
