@@ -22,10 +22,12 @@ struct Undefined {
         let position = source.position(of: offset)
         switch reason {
         case .variable(let name, let scope):
-            return TemplateError(position: position, message: "undefined variable '\(name)'",
+            return TemplateError(
+                position: position, message: "undefined variable '\(name)'",
                 suggestion: closestName(to: name, in: scope.allNames()))
         case .key(let key, let keys):
-            return TemplateError(position: position, message: "dict has no key '\(key)'",
+            return TemplateError(
+                position: position, message: "dict has no key '\(key)'",
                 suggestion: closestName(to: key, in: keys))
         case .attribute(let name, let type):
             return TemplateError(position: position, message: "\(type) has no attribute '\(name)'")
@@ -34,7 +36,8 @@ struct Undefined {
         case .hint(let text):
             return TemplateError(position: position, message: text)
         case .export(let name, let template, let names):
-            return TemplateError(position: position,
+            return TemplateError(
+                position: position,
                 message: "template '\(template)' does not export '\(name)'",
                 suggestion: closestName(to: name, in: names))
         }
