@@ -6,6 +6,7 @@ enum CommandRunner {
     static func run(_ invocation: Invocation, context: Context) throws -> Int32 {
         switch invocation.command {
         case "completion": return try CompletionCommand.run(context)
+        case "web": return try WebCommand.run(context)
         // TODO(#5): building needs the planner and scheduler; until they land it refuses.
         case "build", "build-outdated", "why", "status":
             throw CLIError.notAvailable(command: invocation.command, issue: 5)
