@@ -183,9 +183,17 @@ public final class WebApp: @unchecked Sendable {
             return .html(WebForms(security: security).confirmation(job), status: 409)
         }
         guard let launcher else { return .text("this server cannot start builds", status: 503) }
-        try launcher.start(["build", job.id] + (job.protect ? ["--allow-protected"] : []))
-        if let build = waitForBuild(of: job.id, after: newest) { return .redirect("/builds/\(build)") }
+        let child = try launcher.start(["build", job.id] + (job.protect ? ["--allow-protected"] : []))
+        if let build = waitForBuild(of: job.id, after: newest, child: child) { return .redirect("/builds/\(build)") }
+        if let ended = child.ended, ended.code != "exit 0" { return childFailed(child, ended) }
         return .redirect("/jobs/\(HTML.segment(job.id))")
+    }
+
+    /// The page for a child jcrun that ended without starting a build (a lock, a definition error).
+    private func childFailed(_ child: WebChild, _ ended: (code: String, stderr: String)) -> WebResponse {
+        var body = "<h1>Nothing was started</h1><p><code>\(HTML.escape(child.command))</code> ended (\(ended.code)):</p>"
+        body += "<pre>\(HTML.escape(ended.stderr))</pre><p><a href=\"/\">All jobs</a></p>"
+        return .html(HTML.page(title: "Nothing started", body: body, readOnly: security.readOnly), status: 500)
     }
 
     private func startOutdated() throws -> WebResponse {
@@ -195,12 +203,14 @@ public final class WebApp: @unchecked Sendable {
     }
 
     /// The child's build row of `job` newer than `after`, once it exists (or nil after `buildRowWait`).
-    private func waitForBuild(of job: JobID, after: BuildID) -> BuildID? {
+    private func waitForBuild(of job: JobID, after: BuildID, child: WebChild) -> BuildID? {
         let deadline = Date().addingTimeInterval(buildRowWait)
         while Date() < deadline {
+            let ended = child.ended != nil
             let found = try? source.read { _, store in try store?.builds(BuildQuery(job: job, limit: 1)).first?.id }
             if let found = found ?? nil, found > after { return found }
-            usleep(100_000)
+            if ended { return nil }
+            usleep(50_000)
         }
         return nil
     }

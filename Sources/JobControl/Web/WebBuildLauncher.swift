@@ -8,7 +8,8 @@ import Foundation
 /// JOB` (or `build-outdated`) for the same project and store, so the CLI's
 /// planner and locks apply. The child gets its own process group (an
 /// interrupt of the server does not stop it), stdin and stdout from/to
-/// /dev/null, and is reaped by a thread that logs how it ended.
+/// /dev/null, stderr to a temporary file, and is reaped by a thread that
+/// logs how it ended and keeps the end of what it said.
 public struct WebBuildLauncher: Sendable {
     /// The jcrun executable (`/proc/self/exe`).
     public var executable: String
@@ -25,7 +26,8 @@ public struct WebBuildLauncher: Sendable {
     /// Runs `jcrun ARGUMENTS...` in the background.
     ///
     /// - Throws: `POSIXError` when the child cannot be started.
-    public func start(_ arguments: [String]) throws {
+    @discardableResult
+    public func start(_ arguments: [String]) throws -> WebChild {
         let argv = [executable] + arguments + baseArguments + ["--quiet"]
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
@@ -35,9 +37,10 @@ public struct WebBuildLauncher: Sendable {
             posix_spawn_file_actions_destroy(&actions)
             posix_spawnattr_destroy(&attributes)
         }
-        for fd: Int32 in 0...2 {
-            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
-        }
+        let stderrPath = NSTemporaryDirectory() + "jcrun-web-\(getpid())-\(UUID().uuidString.prefix(8)).err"
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         // Own process group, default signal handling, nothing blocked.
         var empty = sigset_t()
         sigemptyset(&empty)
@@ -55,18 +58,41 @@ public struct WebBuildLauncher: Sendable {
         var pid: pid_t = 0
         let result = posix_spawn(&pid, executable, &actions, &attributes, &cArguments, environ)
         guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
-        log("started pid \(pid): jcrun \(arguments.joined(separator: " "))")
-        reap(pid, arguments.joined(separator: " "))
+        let child = WebChild(pid: pid, command: "jcrun " + arguments.joined(separator: " "))
+        log("started pid \(pid): \(child.command)")
+        reap(child, stderrPath: stderrPath)
+        return child
     }
 
-    /// Waits for the child on a thread of its own and logs its exit.
-    private func reap(_ pid: pid_t, _ what: String) {
+    /// Waits for the child on a thread of its own, logs its exit and keeps its last words.
+    private func reap(_ child: WebChild, stderrPath: String) {
         let log = self.log
         Thread.detachNewThread {
             var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
+            let said = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+            unlink(stderrPath)
             let code = (status & 0x7f) == 0 ? "exit \((status >> 8) & 0xff)" : "signal \(status & 0x7f)"
-            log("pid \(pid) (jcrun \(what)) ended: \(code)")
+            child.finish(code: code, stderr: String(said.suffix(2000)))
+            log("pid \(child.pid) (\(child.command)) ended: \(code)")
         }
     }
+}
+
+/// A started child jcrun: how it ended, once it has.
+public final class WebChild: @unchecked Sendable {
+    public let pid: pid_t
+    public let command: String
+    private let lock = NSLock()
+    private var ending: (code: String, stderr: String)?
+
+    init(pid: pid_t, command: String) {
+        self.pid = pid
+        self.command = command
+    }
+
+    /// `exit 2` or `signal 9` and the end of its stderr; nil while it runs.
+    public var ended: (code: String, stderr: String)? { lock.withLock { ending } }
+
+    func finish(code: String, stderr: String) { lock.withLock { ending = (code, stderr) } }
 }
