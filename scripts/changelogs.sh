@@ -46,7 +46,7 @@ set +f
 
 # Skip when the same packages have the same changelogs as last time.
 fp=$({ cat "$tmp/rows"; [ $# -eq 0 ] || cat -- "$@"; } |
-  fingerprint scripts/changelogs.sh scripts/lib/select.awk scripts/lib/changelogs.awk)
+  fingerprint scripts/changelogs.sh scripts/lib/select.awk scripts/lib/changelogs.awk scripts/lib/common.sh)
 if [ -f "$table" ] && previous_matches "fingerprint=$fp" "table=$table" "table_sum=$(file_sum "$table")"; then
   jc_skip "the changelogs of group $group are unchanged"
   exit 0

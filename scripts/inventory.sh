@@ -24,7 +24,7 @@ table=out/inventory.tsv
 [ -r "$status" ] || die "the dpkg status file '$status' is not readable"
 
 # Skip when nothing that shapes the table has changed.
-fp=$(printf '%s\n' "$@" | fingerprint "$status" scripts/inventory.sh scripts/lib/inventory.awk)
+fp=$(printf '%s\n' "$@" | fingerprint "$status" scripts/inventory.sh scripts/lib/inventory.awk scripts/lib/common.sh)
 if [ -f "$table" ] && previous_matches "fingerprint=$fp" "table=$table" "table_sum=$(file_sum "$table")"; then
   jc_skip "$status is unchanged"
   exit 0

@@ -41,7 +41,7 @@ set +f
 
 # Skip when the same packages have the same copyright files as last time.
 fp=$({ cat "$tmp/rows"; [ $# -eq 0 ] || cat -- "$@"; } |
-  fingerprint scripts/licenses.sh scripts/lib/select.awk scripts/lib/licenses.awk)
+  fingerprint scripts/licenses.sh scripts/lib/select.awk scripts/lib/licenses.awk scripts/lib/common.sh)
 if [ -f "$table" ] && previous_matches "fingerprint=$fp" "table=$table" "table_sum=$(file_sum "$table")"; then
   jc_skip "the copyright files are unchanged"
   exit 0

@@ -142,6 +142,21 @@ struct PipelineTests {
         for (job, status) in new { #expect(status == ["skipped"], "\(job)") }
     }
 
+    @Test func aDeletedOutputIsWrittenAgainInsteadOfSkipped() throws {
+        let project = try PipelineProject()
+        #expect(try project.jcrun(["build-outdated", "-j", "2"]).status == 0)
+        let before = try project.buildIDs()
+        try FileManager.default.removeItem(at: project.root.appendingPathComponent("out/licenses.tsv"))
+
+        let run = try project.jcrun(["build-outdated", "-j", "2"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let new = try project.builds(after: before)
+        #expect(new["licenses"] == ["successful"])
+        #expect(new["report"] == ["successful"])
+        for job in Self.watchingJobs where job != "licenses" { #expect(new[job] == ["skipped"], "\(job)") }
+        #expect(FileManager.default.fileExists(atPath: project.root.appendingPathComponent("out/licenses.tsv").path))
+    }
+
     @Test func changingOneChangelogRebuildsItsGroupAndTheReportOnly() throws {
         let project = try PipelineProject()
         #expect(try project.jcrun(["build-outdated", "-j", "2"]).status == 0)

@@ -7,6 +7,8 @@ BEGIN {
     FS = "\t"; group = ENVIRON["GROUP"]; rows = ENVIRON["ROWS"]; marker = ENVIRON["MARKER"]
     printf "" > rows
 }
+# TODO(#7): a package installed for two architectures (Multi-Arch: same) is
+# counted once here but twice in the inventory's package count.
 NR == 1 || (group != "" && $7 != group) || ($1 in seen) { next }
 {
     seen[$1] = 1
