@@ -4,8 +4,8 @@ import Foundation
 /// `jobs.d/` or `jcrun.yaml` changes) and the store (opened read-only once it
 /// exists). Store calls are serialised by one lock, as `BuildStore` requires.
 public final class WebSource: @unchecked Sendable {
-    private let loadJobs: @Sendable () throws -> JobSet
-    private let openStore: @Sendable () throws -> BuildStore?
+    private let loadJobs: () throws -> JobSet
+    private let openStore: () throws -> BuildStore?
     private let lock = NSLock()
     private var jobs: JobSet?
     private var fingerprint: [String] = []
@@ -13,8 +13,8 @@ public final class WebSource: @unchecked Sendable {
 
     /// `openStore` returns nil while there is no store yet (every job `not built`).
     public init(
-        loadJobs: @escaping @Sendable () throws -> JobSet,
-        openStore: @escaping @Sendable () throws -> BuildStore?
+        loadJobs: @escaping () throws -> JobSet,
+        openStore: @escaping () throws -> BuildStore?
     ) {
         self.loadJobs = loadJobs
         self.openStore = openStore
