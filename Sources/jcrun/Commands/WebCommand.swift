@@ -30,25 +30,16 @@ enum WebCommand {
         }
 
         // The project and its store, as every other command finds them.
-        let directory = context.workingDirectory
-        let jobsDirOption = invocation.value("jobs-dir").map(context.resolve)
-        let environment = context.environment
-        let (projectDir, jobsDir) = try findProject(from: directory, jobsDir: jobsDirOption)
-        let load: @Sendable () throws -> JobSet = {
-            try ProjectLoader.load(projectDir: projectDir, jobsDir: jobsDir, environment: environment, displayBase: directory)
-        }
-        let jobs = try load()
-        let location = try StoreLocation.resolve(
-            option: invocation.value("storage"), environment: environment, settings: jobs.settings.storage,
-            projectDir: jobs.projectDir.path, currentDirectory: directory.path)
-        let source = WebSource(loadJobs: load) {
+        let jobs = try context.loadJobs()
+        let location = try context.storeLocation(for: jobs)
+        let source = WebSource(loadJobs: { try context.loadJobs() }) {
             do { return try location.open(mode: .readOnly) } catch StoreError.notInstalled { return nil }
         }
 
         // Builds go through a child jcrun, for the same planner and locks.
         let console = context.console
         let log: @Sendable (String) -> Void = { console.error("web: \($0)\n") }
-        var base = ["-C", projectDir.path, "--jobs-dir", jobsDir.path]
+        var base = ["-C", jobs.projectDir.path, "--jobs-dir", jobs.jobsDir.path]
         switch location {
         case .sqlite(let path): base += ["--storage", path]
         case .postgresql(let url): base += ["--storage", url]
