@@ -59,6 +59,9 @@ final class WebServerProcess {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Everything the server wrote on stderr so far (one line per request).
+    var stderrText: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
+
     /// Sends `signal` and waits: the exit status and everything on stderr.
     func stop(_ signal: Int32 = SIGTERM) -> (status: Int32, stderr: String) {
         kill(process.processIdentifier, signal)
