@@ -10,7 +10,6 @@ import Testing
 /// folder name with a space), and keeps its state in that project.
 @Suite(
     .serialized,
-    .disabled("enable once the jcrun CLI runs build-outdated, builds and show-build (#6)"),
     .bug(id: 7))
 struct PipelineTests {
     /// Every job that `build-outdated` builds; `publish` is protected.
@@ -37,8 +36,10 @@ struct PipelineTests {
             let builds = try project.builds(of: job)
             #expect(builds.count == 1, "\(job): \(builds)")
             let build = try #require(builds.first)
-            for key in ["id", "job", "status", "failure_kind", "exit_code", "attempt", "retval",
-                        "created_at", "started_at", "finished_at", "duration_s"] {
+            for key in [
+                "id", "job", "status", "failure_kind", "exit_code", "attempt", "retval",
+                "created_at", "started_at", "finished_at", "duration_s",
+            ] {
                 #expect(build[key] != nil, "\(job): a build has '\(key)'")
             }
             #expect(build["v"] as? Int == 1)
@@ -81,9 +82,10 @@ struct PipelineTests {
         let markdown = try project.read("out/report.md")
         let total = try #require(expected["total_installed_kib"] as? Int)
         let uploads = try #require(expected["uploads"] as? Int)
-        #expect(markdown.contains(
-            "\(inventory["packages"] as? Int ?? -1) packages installed, \(total) KiB in all; "
-                + "\(uploads) uploads in their changelogs."))
+        #expect(
+            markdown.contains(
+                "\(inventory["packages"] as? Int ?? -1) packages installed, \(total) KiB in all; "
+                    + "\(uploads) uploads in their changelogs."))
         for group in Self.groups {
             let want = try #require(groups[group] as? [String: Any])
             let cells: [Any] = [
@@ -93,11 +95,14 @@ struct PipelineTests {
             #expect(markdown.contains("| " + cells.map { "\($0)" }.joined(separator: " | ") + " |"))
         }
         let tables = MarkdownTables(markdown)
-        #expect(tables.firstColumn(after: "## Largest packages") == expected["largest"] as? [String])
-        #expect(tables.firstColumn(after: "## Most recently updated")
-            == expected["most_recent"] as? [String])
-        #expect(tables.firstColumn(after: "## Least recently updated")
-            == expected["least_recent"] as? [String])
+        #expect(
+            tables.firstColumn(after: "## Largest packages") == expected["largest"] as? [String])
+        #expect(
+            tables.firstColumn(after: "## Most recently updated")
+                == expected["most_recent"] as? [String])
+        #expect(
+            tables.firstColumn(after: "## Least recently updated")
+                == expected["least_recent"] as? [String])
         let counts = try #require(wantLicenses["counts"] as? [String: Int])
         let licenseRows = tables.rows(after: "## Licenses")
         #expect(licenseRows.count == counts.count)
@@ -119,8 +124,12 @@ struct PipelineTests {
         #expect(html.contains("Dan &lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(!html.contains("<script"))
 
-        // The protected publish job runs when asked for by name.
-        let publish = try project.jcrun(["publish"])
+        // The protected publish job is refused without a terminal, and runs
+        // when asked for by name with --allow-protected.
+        let refused = try project.jcrun(["publish"])
+        #expect(refused.status == 2)
+        #expect(!project.exists("out/published/report.html"))
+        let publish = try project.jcrun(["publish", "--allow-protected"])
         #expect(publish.status == 0, "stderr: \(publish.stderr)")
         #expect(try project.read("out/published/report.html") == html)
         #expect(try project.read("out/published/report.md") == markdown)
@@ -146,15 +155,20 @@ struct PipelineTests {
         let project = try PipelineProject()
         #expect(try project.jcrun(["build-outdated", "-j", "2"]).status == 0)
         let before = try project.buildIDs()
-        try FileManager.default.removeItem(at: project.root.appendingPathComponent("out/licenses.tsv"))
+        try FileManager.default.removeItem(
+            at: project.root.appendingPathComponent("out/licenses.tsv"))
 
         let run = try project.jcrun(["build-outdated", "-j", "2"])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         let new = try project.builds(after: before)
         #expect(new["licenses"] == ["successful"])
         #expect(new["report"] == ["successful"])
-        for job in Self.watchingJobs where job != "licenses" { #expect(new[job] == ["skipped"], "\(job)") }
-        #expect(FileManager.default.fileExists(atPath: project.root.appendingPathComponent("out/licenses.tsv").path))
+        for job in Self.watchingJobs where job != "licenses" {
+            #expect(new[job] == ["skipped"], "\(job)")
+        }
+        #expect(
+            FileManager.default.fileExists(
+                atPath: project.root.appendingPathComponent("out/licenses.tsv").path))
     }
 
     @Test func changingOneChangelogRebuildsItsGroupAndTheReportOnly() throws {
@@ -192,13 +206,15 @@ struct PipelineTests {
         let settings = try project.read("jcrun.yaml").replacingOccurrences(
             of: "fixture data/var/lib/dpkg/status", with: "fixture data/nowhere/status")
         try settings.write(
-            to: project.root.appendingPathComponent("jcrun.yaml"), atomically: true, encoding: .utf8)
+            to: project.root.appendingPathComponent("jcrun.yaml"), atomically: true, encoding: .utf8
+        )
 
         let run = try project.jcrun(["build-outdated", "-j", "2"])
         #expect(run.status == 1)
-        #expect(run.stderr.contains(
-            "inventory: the dpkg status file 'fixture data/nowhere/status' does not exist"
-                + " (set vars.dpkg_status in jcrun.yaml)"))
+        #expect(
+            run.stderr.contains(
+                "inventory: the dpkg status file 'fixture data/nowhere/status' does not exist"
+                    + " (set vars.dpkg_status in jcrun.yaml)"))
         let inventory = try project.showBuild("inventory")
         #expect(inventory["status"] as? String == "failed")
         #expect(inventory["failure_kind"] as? String == "exit")
@@ -220,7 +236,8 @@ final class PipelineProject {
 
     init() throws {
         let files = FileManager.default
-        root = files.temporaryDirectory.appendingPathComponent("jcrun-pipeline-\(UUID().uuidString)")
+        root = files.temporaryDirectory.appendingPathComponent(
+            "jcrun-pipeline-\(UUID().uuidString)")
         store = root.appendingPathComponent(".jcrun/state.db")
         try files.createDirectory(at: root, withIntermediateDirectories: true)
         for name in ["jobs.d", "scripts"] {
@@ -234,7 +251,8 @@ final class PipelineProject {
         try files.copyItem(
             at: Self.fixture.appendingPathComponent("root"),
             to: root.appendingPathComponent("fixture data"))
-        for script in try files.contentsOfDirectory(atPath: root.appendingPathComponent("scripts").path)
+        for script in try files.contentsOfDirectory(
+            atPath: root.appendingPathComponent("scripts").path)
         where script.hasSuffix(".sh") {
             try files.setAttributes(
                 [.posixPermissions: 0o755],
@@ -247,6 +265,10 @@ final class PipelineProject {
     /// Runs jcrun in the project with its own store.
     func jcrun(_ arguments: [String]) throws -> Jcrun.Result {
         try Jcrun.run(["--storage", store.path] + arguments, in: root)
+    }
+
+    func exists(_ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path)
     }
 
     func read(_ path: String) throws -> String {
