@@ -28,6 +28,7 @@ public struct WebBuildLauncher: Sendable {
     /// - Throws: `POSIXError` when the child cannot be started.
     @discardableResult
     public func start(_ arguments: [String]) throws -> WebChild {
+        // TODO(#9): builds started here are stored with trigger 'cli' or 'build-outdated'; the CLI has no way to say 'web'.
         let argv = [executable] + arguments + baseArguments + ["--quiet"]
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
