@@ -255,6 +255,13 @@ struct WebAppTests {
         ])
     }
 
+    @Test func theTokenLoginRedirectCannotCarryHeaders() throws {
+        let site = try Site()
+        let app = site.app(token: "0123456789abcdef", loopback: false)
+        let login = app.respond(Self.get("/x\r\nSet-Cookie: a=b", query: ["token": "0123456789abcdef"]))
+        #expect(login.headers.first?.1 == "/x%0D%0ASet-Cookie:%20a=b")
+    }
+
     @Test func aReadOnlyServerShowsNoWorkingButtons() throws {
         let site = try Site()
         let page = site.app(readOnly: true).respond(Self.get("/")).text

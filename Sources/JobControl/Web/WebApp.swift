@@ -219,7 +219,8 @@ public final class WebApp: @unchecked Sendable {
 
     /// `?token=T` once: the token moves to an HttpOnly cookie and out of the address bar.
     private func tokenLogin(_ token: String, path: String) -> WebResponse {
-        var response = WebResponse.redirect(path)
+        let location = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/"
+        var response = WebResponse.redirect(location)
         response.headers.append(("Set-Cookie", "\(WebSecurity.tokenCookie)=\(token); Path=/; HttpOnly; SameSite=Strict"))
         return response
     }
