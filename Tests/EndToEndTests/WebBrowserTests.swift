@@ -11,8 +11,10 @@ import Testing
 /// (`scripts/setup` installs it).
 @Suite(.serialized)
 struct WebBrowserTests {
-    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let chromium = [
+        "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome",
+    ]
+    .first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// Waits for the file `go` before counting, so the page is surely open
     /// while the build runs; groups make a tree of bars.
@@ -40,10 +42,12 @@ struct WebBrowserTests {
     static func browse(_ arguments: [String], profile: URL) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: chromium ?? "chromium")
-        process.arguments = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
-            "--user-data-dir=\(profile.path)",
-        ] + arguments
+        process.arguments =
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--hide-scrollbars",
+                "--user-data-dir=\(profile.path)",
+            ] + arguments
         process.standardError = FileHandle.nullDevice
         return process
     }
@@ -62,7 +66,9 @@ struct WebBrowserTests {
     func aBuildStartedFromThePageIsFollowedToCompletionInTheBrowser() throws {
         let project = try WebProject()
         defer { project.remove() }
-        try Self.jobs.write(to: project.dir.appendingPathComponent("jobs.d/web.yaml"), atomically: true, encoding: .utf8)
+        try Self.jobs.write(
+            to: project.dir.appendingPathComponent("jobs.d/web.yaml"), atomically: true,
+            encoding: .utf8)
         let profile = project.dir.appendingPathComponent("chromium-profile")
         let server = try WebServerProcess(project: project.dir)
 
@@ -72,7 +78,8 @@ struct WebBrowserTests {
         #expect(jobsPage.contains("<span class=\"badge s-not-built\">not built</span>"))
 
         // Start the build with the page's own form and token.
-        let started = try server.post("/jobs/progress/build", form: "csrf=\(try server.csrfToken())")
+        let started = try server.post(
+            "/jobs/progress/build", form: "csrf=\(try server.csrfToken())")
         #expect(started.status == 303)
         let location = try #require(started.headers["location"])
         #expect(location.hasPrefix("/builds/"))
@@ -82,7 +89,8 @@ struct WebBrowserTests {
         let dom = project.dir.appendingPathComponent("build-dom.html")
         FileManager.default.createFile(atPath: dom.path, contents: nil)
         let browser = try Self.browse(
-            ["--virtual-time-budget=3600000", "--dump-dom", server.address + "builds/" + build], profile: profile)
+            ["--virtual-time-budget=3600000", "--dump-dom", server.address + "builds/" + build],
+            profile: profile)
         browser.standardOutput = try FileHandle(forWritingTo: dom)
         try browser.run()
         let polling = "GET /api/builds/\(build)/progress 200"
@@ -92,22 +100,32 @@ struct WebBrowserTests {
             waited += 1
         }
         #expect(server.stderrText.contains(polling), "the build page's script never polled")
-        FileManager.default.createFile(atPath: project.dir.appendingPathComponent("go").path, contents: nil)
+        FileManager.default.createFile(
+            atPath: project.dir.appendingPathComponent("go").path, contents: nil)
         browser.waitUntilExit()
 
         // What the script drew: every bar full, the build finished, the log escaped.
         let html = try String(contentsOf: dom, encoding: .utf8)
         #expect(html.contains("<span class=\"pfig\">20/20 · 100%</span>"))
-        #expect(html.contains("<span class=\"pname\">thumbnails</span><progress max=\"100\" value=\"100\"></progress>"))
-        #expect(html.contains("<span id=\"status\"><span class=\"badge s-successful\">successful</span></span>"))
+        #expect(
+            html.contains(
+                "<span class=\"pname\">thumbnails</span><progress max=\"100\" value=\"100\"></progress>"
+            ))
+        #expect(
+            html.contains(
+                "<span id=\"status\"><span class=\"badge s-successful\">successful</span></span>"))
         #expect(!html.contains("data-live-build"), "the script did not see the build finish")
         #expect(html.contains("&lt;script&gt;alert('x')&lt;/script&gt;"))
         #expect(!html.contains("<script>alert"))
 
         // A screenshot of the finished build page, kept in the test's folder.
-        let shot = FileManager.default.temporaryDirectory.appendingPathComponent("jcrun-web-build-\(build)-\(getpid()).png")
+        let shot = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "jcrun-web-build-\(build)-\(getpid()).png")
         _ = try Self.run(
-            ["--screenshot=\(shot.path)", "--window-size=1200,900", server.address + "builds/" + build], profile: profile)
+            [
+                "--screenshot=\(shot.path)", "--window-size=1200,900",
+                server.address + "builds/" + build,
+            ], profile: profile)
         let png = try Data(contentsOf: shot)
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
         print("web browser test: screenshot at \(shot.path)")

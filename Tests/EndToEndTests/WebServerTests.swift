@@ -38,7 +38,9 @@ struct WebServerTests {
 
         let (status, stderr) = server.stop(SIGTERM)
         #expect(status == 0)
-        let lines = stderr.split(separator: "\n").map { String($0.split(separator: " ").dropLast().joined(separator: " ")) }
+        let lines = stderr.split(separator: "\n").map {
+            String($0.split(separator: " ").dropLast().joined(separator: " "))
+        }
         #expect(lines.contains("web: GET / 200"))
         #expect(lines.contains("web: GET /jobs/nope 404"))
         #expect(stderr.hasSuffix("web: stopped\n"))
@@ -52,9 +54,13 @@ struct WebServerTests {
         #expect(reply.status == 403)
         #expect(reply.body == "missing or wrong CSRF token; reload the page and try again\n")
         let foreign = try server.post(
-            "/build-outdated", form: "csrf=\(try server.csrfToken())", headers: ["Origin": "http://evil.example"])
+            "/build-outdated", form: "csrf=\(try server.csrfToken())",
+            headers: ["Origin": "http://evil.example"])
         #expect(foreign.status == 403)
-        #expect(foreign.body == "cross-origin request refused: Origin 'http://evil.example' is not this server\n")
+        #expect(
+            foreign.body
+                == "cross-origin request refused: Origin 'http://evil.example' is not this server\n"
+        )
         #expect(server.stop(SIGINT).status == 0)
     }
 
@@ -66,7 +72,8 @@ struct WebServerTests {
         #expect(!page.contains("method=\"post\""))
         let reply = try server.post("/build-outdated", form: "csrf=anything")
         #expect(reply.status == 403)
-        #expect(reply.body == "this server is read-only (--read-only); nothing can be started here\n")
+        #expect(
+            reply.body == "this server is read-only (--read-only); nothing can be started here\n")
         #expect(server.stop().status == 0)
     }
 
@@ -75,12 +82,21 @@ struct WebServerTests {
         defer { project.remove() }
         let tokenFile = project.dir.appendingPathComponent("token")
         try "s3cret-token-0123456789\n".write(to: tokenFile, atomically: true, encoding: .utf8)
-        let server = try WebServerProcess(project: project.dir, extra: ["--token-file", tokenFile.path])
+        let server = try WebServerProcess(
+            project: project.dir, extra: ["--token-file", tokenFile.path])
         let refused = try server.get("/api/jobs")
         #expect(refused.status == 401)
-        #expect(refused.body == "access token required: send 'Authorization: Bearer TOKEN' or open /?token=TOKEN once\n")
-        #expect(try server.get("/api/jobs", headers: ["Authorization": "Bearer s3cret-token-0123456789"]).status == 200)
-        #expect(try server.get("/", headers: ["Cookie": "jcrun_token=s3cret-token-0123456789"]).status == 200)
+        #expect(
+            refused.body
+                == "access token required: send 'Authorization: Bearer TOKEN' or open /?token=TOKEN once\n"
+        )
+        #expect(
+            try server.get(
+                "/api/jobs", headers: ["Authorization": "Bearer s3cret-token-0123456789"]
+            ).status == 200)
+        #expect(
+            try server.get("/", headers: ["Cookie": "jcrun_token=s3cret-token-0123456789"]).status
+                == 200)
         #expect(server.stop().status == 0)
     }
 
@@ -94,10 +110,14 @@ struct WebServerTests {
     static let refusals: [RefusalCase] = [
         RefusalCase(
             arguments: ["web", "--bind", "0.0.0.0", "--port", "0"],
-            stderr: "jcrun: error: refusing to serve on 0.0.0.0 without an access token; pass --token-file FILE or set JCRUN_WEB_TOKEN, or bind to 127.0.0.1\n"),
+            stderr:
+                "jcrun: error: refusing to serve on 0.0.0.0 without an access token; pass --token-file FILE or set JCRUN_WEB_TOKEN, or bind to 127.0.0.1\n"
+        ),
         RefusalCase(
             arguments: ["web", "--bind", "example.com"],
-            stderr: "jcrun: error: option '--bind' expects an IP address such as 127.0.0.1 or ::1, got 'example.com'\n"),
+            stderr:
+                "jcrun: error: option '--bind' expects an IP address such as 127.0.0.1 or ::1, got 'example.com'\n"
+        ),
         RefusalCase(
             arguments: ["web", "--port", "70000"],
             stderr: "jcrun: error: option '--port' expects a number from 0 to 65535, got '70000'\n"),
@@ -121,7 +141,10 @@ struct WebServerTests {
         let first = try WebServerProcess(project: project.dir)
         let second = try project.jcrun(["web", "--port", String(first.port)])
         #expect(second.status == 2)
-        #expect(second.stderr == "jcrun: error: 127.0.0.1:\(first.port) is already in use; choose another --port, or --port 0 for a free one\n")
+        #expect(
+            second.stderr
+                == "jcrun: error: 127.0.0.1:\(first.port) is already in use; choose another --port, or --port 0 for a free one\n"
+        )
         #expect(first.stop().status == 0)
     }
 }

@@ -14,7 +14,9 @@ final class WebServerProcess {
 
     /// The jcrun binary: `JCRUN_BIN`, else `jcrun` beside the test bundle.
     static var binary: URL {
-        if let path = ProcessInfo.processInfo.environment["JCRUN_BIN"] { return URL(fileURLWithPath: path) }
+        if let path = ProcessInfo.processInfo.environment["JCRUN_BIN"] {
+            return URL(fileURLWithPath: path)
+        }
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         while dir.path != "/" {
             let candidate = dir.appendingPathComponent("jcrun")
@@ -43,7 +45,8 @@ final class WebServerProcess {
         guard let url = URL(string: line), let port = url.port else {
             process.terminate()
             process.waitUntilExit()
-            throw WebTestError.noAddress(line + (try String(contentsOf: stderrFile, encoding: .utf8)))
+            throw WebTestError.noAddress(
+                line + (try String(contentsOf: stderrFile, encoding: .utf8)))
         }
         address = line
         self.port = port
@@ -66,7 +69,9 @@ final class WebServerProcess {
     func stop(_ signal: Int32 = SIGTERM) -> (status: Int32, stderr: String) {
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "")
+        return (
+            process.terminationStatus, (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
+        )
     }
 
     deinit {
@@ -89,7 +94,9 @@ final class WebServerProcess {
     /// The CSRF token the jobs page embeds in its forms.
     func csrfToken() throws -> String {
         let page = try get("/").body
-        guard let range = page.range(of: "name=\"csrf\" value=\"") else { throw WebTestError.noAddress("no csrf in page") }
+        guard let range = page.range(of: "name=\"csrf\" value=\"") else {
+            throw WebTestError.noAddress("no csrf in page")
+        }
         return String(page[range.upperBound...].prefix(64))
     }
 }
@@ -106,7 +113,9 @@ struct HTTPReply {
     var headers: [String: String]
     var body: String
 
-    static func send(port: Int, method: String, path: String, headers: [String: String], body: String) throws -> HTTPReply {
+    static func send(
+        port: Int, method: String, path: String, headers: [String: String], body: String
+    ) throws -> HTTPReply {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -114,10 +123,13 @@ struct HTTPReply {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw WebTestError.badReply("connect failed: \(errno)") }
-        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        var request =
+            "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
         let bytes = Array(request.utf8)
@@ -141,11 +153,14 @@ struct HTTPReply {
         guard let split = text.range(of: "\r\n\r\n") else { throw WebTestError.badReply(text) }
         let lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
         let parts = lines[0].split(separator: " ")
-        guard parts.count >= 2, let status = Int(parts[1]) else { throw WebTestError.badReply(lines[0]) }
+        guard parts.count >= 2, let status = Int(parts[1]) else {
+            throw WebTestError.badReply(lines[0])
+        }
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...]
+                .trimmingCharacters(in: .whitespaces)
         }
         return HTTPReply(status: status, headers: headers, body: String(text[split.upperBound...]))
     }
@@ -186,10 +201,12 @@ struct WebProject {
         """
 
     init() throws {
-        dir = URL(fileURLWithPath: "/tmp/jcrun-web-e2e-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        dir = URL(
+            fileURLWithPath: "/tmp/jcrun-web-e2e-\(UUID().uuidString.prefix(8))", isDirectory: true)
         let jobsDir = dir.appendingPathComponent("jobs.d", isDirectory: true)
         try FileManager.default.createDirectory(at: jobsDir, withIntermediateDirectories: true)
-        try Self.jobs.write(to: jobsDir.appendingPathComponent("web.yaml"), atomically: true, encoding: .utf8)
+        try Self.jobs.write(
+            to: jobsDir.appendingPathComponent("web.yaml"), atomically: true, encoding: .utf8)
     }
 
     func remove() { try? FileManager.default.removeItem(at: dir) }

@@ -11,9 +11,10 @@ struct WebBenchmarks {
     @Test func theJobsPageWithAThousandJobsAndAMillionBuilds() throws {
         let folder = StoreFolder()
         let store = try folder.openStore()
-        let jobs = testJobSet((0..<1000).map { index in
-            testJob("job\(index)", deps: index == 0 ? [] : ["job\(index / 2)"])
-        })
+        let jobs = testJobSet(
+            (0..<1000).map { index in
+                testJob("job\(index)", deps: index == 0 ? [] : ["job\(index / 2)"])
+            })
 
         // One real build gives the row format; SQL copies it a million times.
         let first = try store.finishedBuild("job0", .successful, retval: "v")
@@ -47,7 +48,8 @@ struct WebBenchmarks {
             var size = 0
             for _ in 0..<5 {
                 let start = ContinuousClock.now
-                let response = app.respond(WebRequest(method: "GET", path: path, headers: ["host": "127.0.0.1"]))
+                let response = app.respond(
+                    WebRequest(method: "GET", path: path, headers: ["host": "127.0.0.1"]))
                 times.append(ContinuousClock.now - start)
                 size = response.body.count
                 #expect(response.status == 200)

@@ -19,7 +19,8 @@ struct WebRenderTests {
 
     @Test func theGraphPutsEachJobOneColumnRightOfItsDeepestDependency() {
         let jobs = testJobSet([
-            testJob("a"), testJob("b"), testJob("c", deps: ["a"]), testJob("d", deps: ["b", "c"]), testJob("e", deps: ["b"]),
+            testJob("a"), testJob("b"), testJob("c", deps: ["a"]), testJob("d", deps: ["b", "c"]),
+            testJob("e", deps: ["b"]),
         ])
         #expect(GraphSVG.layers(jobs) == [["a", "b"], ["c", "e"], ["d"]])
     }
@@ -34,7 +35,8 @@ struct WebRenderTests {
     }
 
     @Test(arguments: [
-        ("127.0.0.1", true), ("127.1.2.3", true), ("::1", true), ("0.0.0.0", false), ("192.168.1.5", false),
+        ("127.0.0.1", true), ("127.1.2.3", true), ("::1", true), ("0.0.0.0", false),
+        ("192.168.1.5", false),
         ("::", false), ("localhost", false),
     ])
     func onlyLoopbackAddressesAreLoopback(_ address: String, _ expected: Bool) {
@@ -50,15 +52,18 @@ struct WebRenderTests {
     }
 
     @Test func formBodiesAreDecoded() {
-        let request = WebRequest(method: "POST", path: "/", body: Array("csrf=ab%2Fc&armed=1&note=two+words".utf8))
+        let request = WebRequest(
+            method: "POST", path: "/", body: Array("csrf=ab%2Fc&armed=1&note=two+words".utf8))
         #expect(request.form == ["csrf": "ab/c", "armed": "1", "note": "two words"])
     }
 
     @Test func anUnreportedParentShowsTheSumOfItsChildren() {
         let now = Date()
         let progress = WebProgress([
-            ProgressRecord(build: 1, group: ["a"], current: 2, total: 4, status: nil, updatedAt: now),
-            ProgressRecord(build: 1, group: ["b"], current: 4, total: 4, status: "done", updatedAt: now),
+            ProgressRecord(
+                build: 1, group: ["a"], current: 2, total: 4, status: nil, updatedAt: now),
+            ProgressRecord(
+                build: 1, group: ["b"], current: 4, total: 4, status: "done", updatedAt: now),
         ])
         #expect(progress.nodes.map(\.name) == ["Total", "a", "b"])
         #expect(progress.nodes.map(\.current) == [6, 2, 4])

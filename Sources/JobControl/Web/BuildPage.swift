@@ -28,7 +28,11 @@ struct BuildPage {
 
     private var facts: String {
         var rows: [(String, String)] = [
-            ("status", HTML.escape(build.status.rawValue + (build.failureKind.map { " (\($0.rawValue))" } ?? ""))),
+            (
+                "status",
+                HTML.escape(
+                    build.status.rawValue + (build.failureKind.map { " (\($0.rawValue))" } ?? ""))
+            ),
             ("created", HTML.time(build.createdAt)),
             ("started", HTML.time(build.startedAt)),
             ("finished", HTML.time(build.finishedAt)),
@@ -40,8 +44,12 @@ struct BuildPage {
         ]
         if let error = build.error { rows.append(("error", HTML.escape(error))) }
         rows.append(("return value", build.retval.map { "<code>\(HTML.escape($0))</code>" } ?? "—"))
-        if let runner = build.runner { rows.append(("runner", HTML.escape("\(runner.host) pid \(runner.pid)"))) }
-        let cells = rows.map { "<tr><th>\($0.0)</th><td id=\"f-\($0.0.replacingOccurrences(of: " ", with: "-"))\">\($0.1)</td></tr>" }
+        if let runner = build.runner {
+            rows.append(("runner", HTML.escape("\(runner.host) pid \(runner.pid)")))
+        }
+        let cells = rows.map {
+            "<tr><th>\($0.0)</th><td id=\"f-\($0.0.replacingOccurrences(of: " ", with: "-"))\">\($0.1)</td></tr>"
+        }
         return "<table class=\"facts\">" + cells.joined() + "</table>"
     }
 
@@ -49,12 +57,15 @@ struct BuildPage {
         guard !inputs.isEmpty || !consumers.isEmpty else { return "" }
         var text = "<h2>Lineage</h2><ul class=\"lineage\">"
         for input in inputs {
-            text += "<li>consumed \(HTML.buildLink(input.consumed)) of \(HTML.jobLink(input.dependency))"
+            text +=
+                "<li>consumed \(HTML.buildLink(input.consumed)) of \(HTML.jobLink(input.dependency))"
             if let retval = input.retval { text += " → <code>\(HTML.escape(retval))</code>" }
             if input.pinned { text += " <span class=\"tag\">pinned</span>" }
             text += "</li>"
         }
-        for consumer in consumers { text += "<li>consumed by \(HTML.buildLink(consumer.build))</li>" }
+        for consumer in consumers {
+            text += "<li>consumed by \(HTML.buildLink(consumer.build))</li>"
+        }
         return text + "</ul>"
     }
 

@@ -62,12 +62,19 @@ struct GraphSVG {
                 )
             }
         }
-        let width = Self.margin * 2 + max(1, layers.count) * (Self.boxWidth + Self.columnGap) - Self.columnGap
-        let height = Self.margin * 2 + max(1, layers.map(\.count).max() ?? 1) * (Self.boxHeight + Self.rowGap) - Self.rowGap
-        var text = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\" width=\"\(width)\" height=\"\(height)\""
+        let width =
+            Self.margin * 2 + max(1, layers.count) * (Self.boxWidth + Self.columnGap)
+            - Self.columnGap
+        let height =
+            Self.margin * 2 + max(1, layers.map(\.count).max() ?? 1)
+            * (Self.boxHeight + Self.rowGap) - Self.rowGap
+        var text =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\" width=\"\(width)\" height=\"\(height)\""
         text += " viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-label=\"dependency graph\">"
-        text += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\""
-        text += " markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>"
+        text +=
+            "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\""
+        text +=
+            " markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\"/></marker></defs>"
         text += edges(place)
         for job in jobs.jobs { if let at = place[job.id] { text += box(job, at: at) } }
         return text + "</svg>"
@@ -84,7 +91,8 @@ struct GraphSVG {
                 let y1 = from.y + Self.boxHeight / 2
                 let y2 = to.y + Self.boxHeight / 2
                 let middle = (x1 + to.x) / 2
-                text += "<path d=\"M\(x1),\(y1) C\(middle),\(y1) \(middle),\(y2) \(to.x),\(y2)\" marker-end=\"url(#arrow)\"/>"
+                text +=
+                    "<path d=\"M\(x1),\(y1) C\(middle),\(y1) \(middle),\(y2) \(to.x),\(y2)\" marker-end=\"url(#arrow)\"/>"
             }
         }
         return text + "</g>"
@@ -93,9 +101,11 @@ struct GraphSVG {
     private func box(_ job: Job, at: (x: Int, y: Int)) -> String {
         let label = labels[job.id] ?? .notBuilt
         let name = job.id.count > 24 ? String(job.id.prefix(23)) + "…" : job.id
-        var text = "<a href=\"/jobs/\(HTML.segment(job.id))\"><g class=\"node s-\(label.rawValue.replacingOccurrences(of: " ", with: "-"))\">"
+        var text =
+            "<a href=\"/jobs/\(HTML.segment(job.id))\"><g class=\"node s-\(label.rawValue.replacingOccurrences(of: " ", with: "-"))\">"
         text += "<title>\(HTML.escape(job.id + " — " + label.rawValue))</title>"
-        text += "<rect x=\"\(at.x)\" y=\"\(at.y)\" width=\"\(Self.boxWidth)\" height=\"\(Self.boxHeight)\" rx=\"6\"/>"
+        text +=
+            "<rect x=\"\(at.x)\" y=\"\(at.y)\" width=\"\(Self.boxWidth)\" height=\"\(Self.boxHeight)\" rx=\"6\"/>"
         text += "<text x=\"\(at.x + 10)\" y=\"\(at.y + 21)\">\(HTML.escape(name))</text></g></a>"
         return text
     }

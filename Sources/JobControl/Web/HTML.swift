@@ -39,7 +39,9 @@ enum HTML {
 
     /// The whole document: head, navigation, `body`. `live` adds the script
     /// that follows a running build, and a refresh for readers without JavaScript.
-    static func page(title: String, body: String, live: Bool = false, readOnly: Bool = false) -> String {
+    static func page(title: String, body: String, live: Bool = false, readOnly: Bool = false)
+        -> String
+    {
         var head = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         head += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         head += "<title>\(escape(title)) · jcrun</title>"
@@ -57,7 +59,8 @@ enum HTML {
     /// `12s ago`, or an em dash.
     static func age(_ date: Date?, now: Date) -> String {
         guard let date else { return "—" }
-        return "<time datetime=\"\(JSONText.timestamp(date))\">\(DurationFormat.age(since: date, now: now))</time>"
+        return
+            "<time datetime=\"\(JSONText.timestamp(date))\">\(DurationFormat.age(since: date, now: now))</time>"
     }
 
     static func time(_ date: Date?) -> String {

@@ -17,7 +17,8 @@ struct JobPage {
     let now: Date
 
     var html: String {
-        var body = "<div class=\"titlebar\"><h1>\(HTML.escape(job.id)) \(HTML.badge(label.rawValue))</h1>"
+        var body =
+            "<div class=\"titlebar\"><h1>\(HTML.escape(job.id)) \(HTML.badge(label.rawValue))</h1>"
         body += forms.build(job) + "</div>"
         if let title = job.title { body += "<p class=\"lead\">\(HTML.escape(title))</p>" }
         if let notes = job.notes { body += "<p>\(HTML.escape(notes))</p>" }
@@ -30,7 +31,8 @@ struct JobPage {
     }
 
     private func links(_ jobs: [JobID]) -> String {
-        jobs.isEmpty ? "<span class=\"muted\">none</span>" : jobs.map(HTML.jobLink).joined(separator: ", ")
+        jobs.isEmpty
+            ? "<span class=\"muted\">none</span>" : jobs.map(HTML.jobLink).joined(separator: ", ")
     }
 
     /// Each field of the stored snapshot; `!secret` values show only their names.
@@ -45,7 +47,8 @@ struct JobPage {
             if let string = value as? String {
                 text = string
             } else if let json = try? JSONSerialization.data(
-                withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
+                withJSONObject: value,
+                options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
             {
                 text = String(decoding: json, as: UTF8.self)
             } else {
@@ -71,10 +74,12 @@ struct JobPage {
     private var buildTable: String {
         let shown = builds.prefix(Self.pageSize)
         guard !shown.isEmpty else { return "<p class=\"muted\">No builds.</p>" }
-        var text = "<table><thead><tr><th>Build</th><th>Status</th><th>Created</th><th>Duration</th>"
+        var text =
+            "<table><thead><tr><th>Build</th><th>Status</th><th>Created</th><th>Duration</th>"
         text += "<th>Reason</th><th>Trigger</th><th>Error</th></tr></thead><tbody>"
         for build in shown {
-            text += "<tr><td>\(HTML.buildLink(build.id))</td><td>\(HTML.badge(build.status.rawValue))</td>"
+            text +=
+                "<tr><td>\(HTML.buildLink(build.id))</td><td>\(HTML.badge(build.status.rawValue))</td>"
             text += "<td>\(HTML.age(build.createdAt, now: now))</td>"
             text += "<td>\(build.duration.map(DurationFormat.short) ?? "—")</td>"
             text += "<td>\(HTML.escape(build.reason))</td><td>\(HTML.escape(build.trigger))</td>"
@@ -88,7 +93,10 @@ struct JobPage {
         if let statusFilter { base += "status=\(statusFilter.rawValue)&amp;" }
         var links: [String] = []
         if page > 1 { links.append("<a href=\"\(base)page=\(page - 1)\">← newer</a>") }
-        if builds.count > Self.pageSize { links.append("<a href=\"\(base)page=\(page + 1)\">older →</a>") }
-        return links.isEmpty ? "" : "<p class=\"pager\">Page \(page) · " + links.joined(separator: " ") + "</p>"
+        if builds.count > Self.pageSize {
+            links.append("<a href=\"\(base)page=\(page + 1)\">older →</a>")
+        }
+        return links.isEmpty
+            ? "" : "<p class=\"pager\">Page \(page) · " + links.joined(separator: " ") + "</p>"
     }
 }

@@ -17,7 +17,9 @@ enum WebAPI {
         object.field("outdated_reason", status.outdated[job.id])
         object.field("dependencies", strings: job.dependencies)
         object.field("dependents", strings: graph.dependents(of: job.id))
-        object.field("last_build", raw: status.states[job.id]?.latest.map { BuildJSON.build($0).string } ?? "null")
+        object.field(
+            "last_build",
+            raw: status.states[job.id]?.latest.map { BuildJSON.build($0).string } ?? "null")
         return object
     }
 
@@ -29,7 +31,9 @@ enum WebAPI {
     }
 
     /// One job, with its definition (secrets appear as `{"!secret": NAME}`) and newest builds.
-    static func jobDetail(_ job: Job, status: WebJobStatus, graph: JobGraph, builds: [BuildRecord]) -> String {
+    static func jobDetail(_ job: Job, status: WebJobStatus, graph: JobGraph, builds: [BuildRecord])
+        -> String
+    {
         var object = self.job(job, status: status, graph: graph)
         object.field("source", job.source.description)
         object.field("definition", raw: job.snapshotJSON())
@@ -44,7 +48,8 @@ enum WebAPI {
     }
 
     /// A build with its lineage both ways.
-    static func build(_ build: BuildRecord, inputs: [BuildInput], consumers: [BuildInput]) -> String {
+    static func build(_ build: BuildRecord, inputs: [BuildInput], consumers: [BuildInput]) -> String
+    {
         var object = BuildJSON.build(build)
         object.field("inputs", objects: inputs.map(input))
         object.field("consumers", objects: consumers.map(input))

@@ -3,8 +3,13 @@
 enum WebAssets {
     static func file(_ name: String) -> WebResponse? {
         switch name {
-        case "style.css": return WebResponse(status: 200, contentType: "text/css; charset=utf-8", body: Array(style.utf8))
-        case "app.js": return WebResponse(status: 200, contentType: "text/javascript; charset=utf-8", body: Array(script.utf8))
+        case "style.css":
+            return WebResponse(
+                status: 200, contentType: "text/css; charset=utf-8", body: Array(style.utf8))
+        case "app.js":
+            return WebResponse(
+                status: 200, contentType: "text/javascript; charset=utf-8", body: Array(script.utf8)
+            )
         default: return nil
         }
     }

@@ -17,7 +17,9 @@ public struct WebBuildLauncher: Sendable {
     public var baseArguments: [String]
     public var log: @Sendable (String) -> Void
 
-    public init(executable: String, baseArguments: [String], log: @escaping @Sendable (String) -> Void) {
+    public init(
+        executable: String, baseArguments: [String], log: @escaping @Sendable (String) -> Void
+    ) {
         self.executable = executable
         self.baseArguments = baseArguments
         self.log = log
@@ -38,10 +40,12 @@ public struct WebBuildLauncher: Sendable {
             posix_spawn_file_actions_destroy(&actions)
             posix_spawnattr_destroy(&attributes)
         }
-        let stderrPath = NSTemporaryDirectory() + "jcrun-web-\(getpid())-\(UUID().uuidString.prefix(8)).err"
+        let stderrPath =
+            NSTemporaryDirectory() + "jcrun-web-\(getpid())-\(UUID().uuidString.prefix(8)).err"
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(
+            &actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         // Own process group, default signal handling, nothing blocked.
         var empty = sigset_t()
         sigemptyset(&empty)
@@ -73,7 +77,8 @@ public struct WebBuildLauncher: Sendable {
             while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
             let said = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
             unlink(stderrPath)
-            let code = (status & 0x7f) == 0 ? "exit \((status >> 8) & 0xff)" : "signal \(status & 0x7f)"
+            let code =
+                (status & 0x7f) == 0 ? "exit \((status >> 8) & 0xff)" : "signal \(status & 0x7f)"
             child.finish(code: code, stderr: String(said.suffix(2000)))
             log("pid \(child.pid) (\(child.command)) ended: \(code)")
         }

@@ -19,12 +19,16 @@ public enum WebError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .badAddress(let text):
             return "option '--bind' expects an IP address such as 127.0.0.1 or ::1, got '\(text)'"
-        case .badPort(let text): return "option '--port' expects a number from 0 to 65535, got '\(text)'"
+        case .badPort(let text):
+            return "option '--port' expects a number from 0 to 65535, got '\(text)'"
         case .tokenRequired(let address):
-            return "refusing to serve on \(address) without an access token; pass --token-file FILE or set JCRUN_WEB_TOKEN, or bind to 127.0.0.1"
-        case .badTokenFile(let path, let reason): return "\(path): cannot use as token file: \(reason)"
+            return
+                "refusing to serve on \(address) without an access token; pass --token-file FILE or set JCRUN_WEB_TOKEN, or bind to 127.0.0.1"
+        case .badTokenFile(let path, let reason):
+            return "\(path): cannot use as token file: \(reason)"
         case .portInUse(let address, let port):
-            return "\(address):\(port) is already in use; choose another --port, or --port 0 for a free one"
+            return
+                "\(address):\(port) is already in use; choose another --port, or --port 0 for a free one"
         case .cannotListen(let address, let port, let reason):
             return "cannot listen on \(address):\(port): \(reason)"
         case .daemonFailed: return "libmicrohttpd could not start the server"

@@ -18,7 +18,9 @@ struct WebForms {
     }
 
     func buildOutdated() -> String {
-        if security.readOnly { return "<button disabled title=\"read-only server\">build outdated</button>" }
+        if security.readOnly {
+            return "<button disabled title=\"read-only server\">build outdated</button>"
+        }
         var form = "<form class=\"inline\" method=\"post\" action=\"/build-outdated\">"
         form += "<input type=\"hidden\" name=\"csrf\" value=\"\(security.csrfToken)\">"
         return form + "<button>build outdated</button></form>"
@@ -28,11 +30,13 @@ struct WebForms {
     func confirmation(_ job: Job) -> String {
         let path = "/jobs/\(HTML.segment(job.id))"
         var body = "<h1>Build protected job \(HTML.escape(job.id))?</h1>"
-        body += "<p>\(HTML.jobLink(job.id)) is protected: its builds are not undone by rebuilding.</p>"
+        body +=
+            "<p>\(HTML.jobLink(job.id)) is protected: its builds are not undone by rebuilding.</p>"
         body += "<form method=\"post\" action=\"\(path)/build\">"
         body += "<input type=\"hidden\" name=\"csrf\" value=\"\(security.csrfToken)\">"
         body += "<input type=\"hidden\" name=\"armed\" value=\"1\">"
-        body += "<button class=\"danger\">build \(HTML.escape(job.id))</button> <a href=\"\(path)\">cancel</a></form>"
+        body +=
+            "<button class=\"danger\">build \(HTML.escape(job.id))</button> <a href=\"\(path)\">cancel</a></form>"
         return HTML.page(title: "Build \(job.id)?", body: body, readOnly: security.readOnly)
     }
 }

@@ -15,10 +15,14 @@ public struct WebListener: Sendable {
     /// True for 127.0.0.0/8 and ::1, the only addresses served without a token.
     public static func isLoopback(_ address: String) -> Bool {
         var v4 = in_addr()
-        if inet_pton(AF_INET, address, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        if inet_pton(AF_INET, address, &v4) == 1 {
+            return UInt32(bigEndian: v4.s_addr) >> 24 == 127
+        }
         var v6 = in6_addr()
         if inet_pton(AF_INET6, address, &v6) == 1 {
-            return withUnsafeBytes(of: &v6) { bytes in bytes.prefix(15).allSatisfy { $0 == 0 } && bytes[15] == 1 }
+            return withUnsafeBytes(of: &v6) { bytes in
+                bytes.prefix(15).allSatisfy { $0 == 0 } && bytes[15] == 1
+            }
         }
         return false
     }
@@ -53,7 +57,9 @@ public struct WebListener: Sendable {
             throw WebError.badAddress(address)
         }
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw WebError.cannotListen(address: address, port: port, reason: Self.errorText()) }
+        guard fd >= 0 else {
+            throw WebError.cannotListen(address: address, port: port, reason: Self.errorText())
+        }
         var on: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))  // only speeds restarts
         let bound: Int32 =

@@ -19,22 +19,29 @@ struct WebProgress {
         guard !records.isEmpty else { return }
         var tree = ProgressTree()
         for record in records.sorted(by: { $0.updatedAt < $1.updatedAt }) {
-            tree.apply(ProgressUpdate(group: record.group, current: record.current, total: record.total, status: record.status))
+            tree.apply(
+                ProgressUpdate(
+                    group: record.group, current: record.current, total: record.total,
+                    status: record.status))
         }
         walk(tree, path: [])
     }
 
     private mutating func walk(_ tree: ProgressTree, path: [String]) {
         if let figures = tree.figures(at: path) {
-            nodes.append(Node(
-                group: path, name: path.last ?? "Total", current: figures.current, total: figures.total,
-                status: tree.status(at: path)))
+            nodes.append(
+                Node(
+                    group: path, name: path.last ?? "Total", current: figures.current,
+                    total: figures.total,
+                    status: tree.status(at: path)))
         }
         for child in tree.children(at: path) { walk(tree, path: path + [child]) }
     }
 
     static func percent(_ node: Node) -> Int? {
-        ProgressTree.fraction(current: node.current, total: node.total).map { Int(($0 * 100).rounded(.down)) }
+        ProgressTree.fraction(current: node.current, total: node.total).map {
+            Int(($0 * 100).rounded(.down))
+        }
     }
 
     /// Each node as a row: indented name, a bar, figures and the status line.
@@ -45,8 +52,11 @@ struct WebProgress {
             let percent = Self.percent(node)
             let figures = "\(node.current)/\(node.total.map(String.init) ?? "?")"
             let depth = min(node.group.count, 6)
-            text += "<div class=\"pnode d\(depth)\"><span class=\"pname\">\(HTML.escape(node.name))</span>"
-            text += percent.map { "<progress max=\"100\" value=\"\($0)\"></progress>" } ?? "<progress></progress>"
+            text +=
+                "<div class=\"pnode d\(depth)\"><span class=\"pname\">\(HTML.escape(node.name))</span>"
+            text +=
+                percent.map { "<progress max=\"100\" value=\"\($0)\"></progress>" }
+                ?? "<progress></progress>"
             text += "<span class=\"pfig\">\(figures)\(percent.map { " · \($0)%" } ?? "")</span>"
             text += "<span class=\"pstatus\">\(HTML.escape(node.status ?? ""))</span></div>"
         }
@@ -58,16 +68,18 @@ struct WebProgress {
         var object = JSONText.versioned()
         object.field("build", build.id)
         object.field("status", build.status.rawValue)
-        object.field("nodes", objects: nodes.map { node in
-            var item = JSONText.versioned()
-            item.field("group", strings: node.group)
-            item.field("name", node.name)
-            item.field("current", node.current)
-            item.field("total", node.total)
-            item.field("percent", Self.percent(node))
-            item.field("status", node.status)
-            return item
-        })
+        object.field(
+            "nodes",
+            objects: nodes.map { node in
+                var item = JSONText.versioned()
+                item.field("group", strings: node.group)
+                item.field("name", node.name)
+                item.field("current", node.current)
+                item.field("total", node.total)
+                item.field("percent", Self.percent(node))
+                item.field("status", node.status)
+                return item
+            })
         return object.string
     }
 }

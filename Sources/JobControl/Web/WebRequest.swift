@@ -60,13 +60,16 @@ public struct WebResponse: Sendable {
     }
 
     public static func text(_ text: String, status: Int) -> WebResponse {
-        WebResponse(status: status, contentType: "text/plain; charset=utf-8", body: Array((text + "\n").utf8))
+        WebResponse(
+            status: status, contentType: "text/plain; charset=utf-8",
+            body: Array((text + "\n").utf8))
     }
 
     /// `303 See Other` to `location` (after a POST).
     public static func redirect(_ location: String) -> WebResponse {
         WebResponse(
-            status: 303, contentType: "text/plain; charset=utf-8", body: Array("see \(location)\n".utf8),
+            status: 303, contentType: "text/plain; charset=utf-8",
+            body: Array("see \(location)\n".utf8),
             headers: [("Location", location)])
     }
 

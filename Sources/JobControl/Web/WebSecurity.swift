@@ -14,7 +14,10 @@ public struct WebSecurity: Sendable {
 
     public static let tokenCookie = "jcrun_token"
 
-    public init(csrfToken: String = WebSecurity.randomToken(), accessToken: String?, loopbackOnly: Bool, readOnly: Bool) {
+    public init(
+        csrfToken: String = WebSecurity.randomToken(), accessToken: String?, loopbackOnly: Bool,
+        readOnly: Bool
+    ) {
         self.csrfToken = csrfToken
         self.accessToken = accessToken
         self.loopbackOnly = loopbackOnly
@@ -36,13 +39,17 @@ public struct WebSecurity: Sendable {
     /// 32 random bytes as hex.
     public static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return (0..<32).map { _ in
+            String(format: "%02x", UInt8.random(in: 0...255, using: &generator))
+        }.joined()
     }
 
     /// The refusal for `request`, or nil when it may proceed to its handler.
     func refusal(for request: WebRequest) -> WebResponse? {
         if let accessToken, !hasAccessToken(request, accessToken) {
-            return .text("access token required: send 'Authorization: Bearer TOKEN' or open /?token=TOKEN once", status: 401)
+            return .text(
+                "access token required: send 'Authorization: Bearer TOKEN' or open /?token=TOKEN once",
+                status: 401)
         }
         if loopbackOnly, let host = request.headers["host"], !Self.isLoopbackHost(host) {
             return .text("unexpected Host '\(host)'; open the page at 127.0.0.1", status: 403)
@@ -56,11 +63,15 @@ public struct WebSecurity: Sendable {
 
     /// A POST changes state: refused when read-only, from another origin, or without the CSRF token.
     private func postRefusal(_ request: WebRequest) -> WebResponse? {
-        if readOnly { return .text("this server is read-only (--read-only); nothing can be started here", status: 403) }
+        if readOnly {
+            return .text(
+                "this server is read-only (--read-only); nothing can be started here", status: 403)
+        }
         if let origin = request.headers["origin"], let host = request.headers["host"],
             origin != "http://\(host)" && origin != "https://\(host)"
         {
-            return .text("cross-origin request refused: Origin '\(origin)' is not this server", status: 403)
+            return .text(
+                "cross-origin request refused: Origin '\(origin)' is not this server", status: 403)
         }
         guard let token = request.form["csrf"], Self.equal(token, csrfToken) else {
             return .text("missing or wrong CSRF token; reload the page and try again", status: 403)

@@ -55,7 +55,8 @@ public final class WebServer: @unchecked Sendable {
         // Send it.
         let mhd = response.body.withUnsafeBytes { bytes in
             MHD_create_response_from_buffer(
-                bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+                bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
+                .RESPMEM_MUST_COPY)
         }
         guard let mhd else { return .NO }
         MHD_add_response_header(mhd, "Content-Type", response.contentType)
@@ -73,18 +74,23 @@ public final class WebServer: @unchecked Sendable {
     private static func values(
         _ connection: OpaquePointer, _ kind: MHD_ValueKind, lowercased: Bool
     ) -> [String: String] {
-        final class Box { var values: [String: String] = [:]; var lowercased = false }
+        final class Box {
+            var values: [String: String] = [:]
+            var lowercased = false
+        }
         let box = Box()
         box.lowercased = lowercased
         let iterator: MHD_KeyValueIterator = { cls, _, key, value in
             let box = Unmanaged<Box>.fromOpaque(cls!).takeUnretainedValue()
             guard let key else { return .YES }
             let name = String(cString: key)
-            box.values[box.lowercased ? name.lowercased() : name] = value.map { String(cString: $0) } ?? ""
+            box.values[box.lowercased ? name.lowercased() : name] =
+                value.map { String(cString: $0) } ?? ""
             return .YES
         }
         withExtendedLifetime(box) {
-            _ = MHD_get_connection_values(connection, kind, iterator, Unmanaged.passUnretained(box).toOpaque())
+            _ = MHD_get_connection_values(
+                connection, kind, iterator, Unmanaged.passUnretained(box).toOpaque())
         }
         return box.values
     }
@@ -110,7 +116,8 @@ private let accessHandler: MHD_AccessHandlerCallback = {
     if uploadSize.pointee > 0 {
         if let uploadData, state.body.count + uploadSize.pointee <= WebServer.maxBody {
             uploadData.withMemoryRebound(to: UInt8.self, capacity: uploadSize.pointee) {
-                state.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: uploadSize.pointee))
+                state.body.append(
+                    contentsOf: UnsafeBufferPointer(start: $0, count: uploadSize.pointee))
             }
         } else {
             state.tooLarge = true

@@ -22,7 +22,9 @@ enum WebCommand {
         let invocation = context.invocation
         let address = invocation.value("bind") ?? "127.0.0.1"
         let portText = invocation.value("port") ?? "5050"
-        guard let port = Int(portText), (0...65535).contains(port) else { throw WebError.badPort(portText) }
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw WebError.badPort(portText)
+        }
         let token = try accessToken(invocation.value("token-file"), context)
         if !WebListener.isLoopback(address) && token == nil {
             try WebListener.validate(address)
@@ -33,7 +35,9 @@ enum WebCommand {
         let jobs = try context.loadJobs()
         let location = try context.storeLocation(for: jobs)
         let source = WebSource(loadJobs: { try context.loadJobs() }) {
-            do { return try location.open(mode: .readOnly) } catch StoreError.notInstalled { return nil }
+            do { return try location.open(mode: .readOnly) } catch StoreError.notInstalled {
+                return nil
+            }
         }
 
         // Builds go through a child jcrun, for the same planner and locks.
@@ -46,7 +50,8 @@ enum WebCommand {
         }
         let launcher = WebBuildLauncher(executable: "/proc/self/exe", baseArguments: base, log: log)
         let security = WebSecurity(
-            accessToken: token, loopbackOnly: WebListener.isLoopback(address), readOnly: invocation.has("read-only"))
+            accessToken: token, loopbackOnly: WebListener.isLoopback(address),
+            readOnly: invocation.has("read-only"))
         let app = WebApp(security: security, source: source, launcher: launcher)
 
         // SIGINT and SIGTERM wait for sigwait below; every thread inherits the mask.
@@ -81,8 +86,14 @@ enum WebCommand {
         } catch {
             throw WebError.badTokenFile(path: file, reason: "it cannot be read")
         }
-        let token = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        if token.count < 16 { throw WebError.badTokenFile(path: file, reason: "the token must be at least 16 characters") }
+        let token =
+            text.split(whereSeparator: \.isNewline).first.map {
+                $0.trimmingCharacters(in: .whitespaces)
+            } ?? ""
+        if token.count < 16 {
+            throw WebError.badTokenFile(
+                path: file, reason: "the token must be at least 16 characters")
+        }
         return token
     }
 }
