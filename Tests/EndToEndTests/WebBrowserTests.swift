@@ -52,11 +52,20 @@ struct WebBrowserTests {
         return process
     }
 
+    /// Ends the browser if it is still running after two minutes, so a hung
+    /// Chromium fails the test instead of stalling the suite.
+    static func watch(_ process: Process) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120) {
+            if process.isRunning { process.terminate() }
+        }
+    }
+
     static func run(_ arguments: [String], profile: URL) throws -> String {
         let process = try browse(arguments, profile: profile)
         let output = Pipe()
         process.standardOutput = output
         try process.run()
+        watch(process)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
@@ -93,6 +102,7 @@ struct WebBrowserTests {
             profile: profile)
         browser.standardOutput = try FileHandle(forWritingTo: dom)
         try browser.run()
+        Self.watch(browser)
         let polling = "GET /api/builds/\(build)/progress 200"
         var waited = 0
         while !server.stderrText.contains(polling) && waited < 600 {

@@ -100,6 +100,66 @@ struct WebServerTests {
         #expect(server.stop().status == 0)
     }
 
+    /// Quick jobs: `report` needs `crawl`; `publish` is protected and needs `report`.
+    static let quickJobs = """
+        jobs:
+          - id: crawl
+            command: "echo '@progress 1/1'; echo '@retval 7'"
+          - id: report
+            command: "echo report"
+            dependencies: [crawl]
+          - id: publish
+            command: "echo publish"
+            dependencies: [report]
+            protect: true
+
+        """
+
+    /// Polls `/api/jobs` until `done` holds for the statuses (at most a minute).
+    static func waitForStatuses(
+        _ server: WebServerProcess, until done: ([String: String]) -> Bool
+    ) throws -> [String: String] {
+        var statuses: [String: String] = [:]
+        for _ in 0..<600 {
+            let jobs = try server.get("/api/jobs").json["jobs"] as? [[String: Any]] ?? []
+            statuses = Dictionary(
+                uniqueKeysWithValues: jobs.map {
+                    ($0["id"] as? String ?? "", $0["status"] as? String ?? "")
+                })
+            if done(statuses) { break }
+            usleep(100_000)
+        }
+        return statuses
+    }
+
+    @Test func buildOutdatedLeavesTheProtectedJobAndArmingBuildsIt() throws {
+        let project = try WebProject()
+        defer { project.remove() }
+        try Self.quickJobs.write(
+            to: project.dir.appendingPathComponent("jobs.d/web.yaml"), atomically: true,
+            encoding: .utf8)
+        let server = try WebServerProcess(project: project.dir)
+        let csrf = try server.csrfToken()
+
+        // "build outdated" runs the CLI's planner: the protected job is left out.
+        let outdated = try server.post("/build-outdated", form: "csrf=\(csrf)")
+        #expect(outdated.status == 303)
+        #expect(outdated.headers["location"] == "/")
+        let after = try Self.waitForStatuses(server) { $0["report"] == "successful" }
+        #expect(after == ["crawl": "successful", "report": "successful", "publish": "not built"])
+
+        // Unarmed, the protected job's button only asks; armed, it builds.
+        let unarmed = try server.post("/jobs/publish/build", form: "csrf=\(csrf)")
+        #expect(unarmed.status == 409)
+        #expect(unarmed.body.contains("Build protected job publish?"))
+        let armed = try server.post("/jobs/publish/build", form: "csrf=\(csrf)&armed=1")
+        #expect(armed.status == 303)
+        let built = try Self.waitForStatuses(server) { $0["publish"] == "successful" }
+        #expect(built["publish"] == "successful")
+        let log = server.stop().stderr
+        #expect(log.contains("jcrun build publish --allow-protected) ended: exit 0"))
+    }
+
     struct RefusalCase: CustomTestStringConvertible, Sendable {
         var arguments: [String]
         var stderr: String
