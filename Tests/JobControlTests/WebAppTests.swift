@@ -200,7 +200,8 @@ struct WebAppTests {
         let site = try Site()
         let page = site.app().respond(Self.get("/jobs/crawl")).text
         #expect(!page.contains("hunter2"))
-        #expect(page.contains("&quot;!secret&quot; : &quot;api_key&quot;"))
+        #expect(page.contains("<tr><th>env</th><td><pre>API_KEY=!secret api_key</pre></td></tr>"))
+        #expect(page.contains("<tr><th>command</th><td><pre>crawl.sh</pre></td></tr>"))
         #expect(page.contains("<a href=\"/jobs/report\">report</a>"))
     }
 

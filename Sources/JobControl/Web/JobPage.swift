@@ -26,37 +26,13 @@ struct JobPage {
         body += "<h2>Dependencies</h2><p>" + links(job.dependencies) + "</p>"
         body += "<h2>Dependents</h2><p>" + links(graph.dependents(of: job.id)) + "</p>"
         body += "<h2>Builds</h2>" + filters + buildTable + pager
-        body += "<h2>Definition</h2>" + definition
+        body += "<h2>Definition</h2>" + JobDefinitionView(job: job).html
         return HTML.page(title: job.id, body: body, readOnly: forms.security.readOnly)
     }
 
     private func links(_ jobs: [JobID]) -> String {
         jobs.isEmpty
             ? "<span class=\"muted\">none</span>" : jobs.map(HTML.jobLink).joined(separator: ", ")
-    }
-
-    /// Each field of the stored snapshot; `!secret` values show only their names.
-    private var definition: String {
-        var rows = "<table class=\"facts\">"
-        rows += "<tr><th>source</th><td>\(HTML.escape(job.source.description))</td></tr>"
-        let data = Data(job.snapshotJSON().utf8)
-        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        for key in object.keys.sorted() {
-            let value = object[key] ?? NSNull()
-            let text: String
-            if let string = value as? String {
-                text = string
-            } else if let json = try? JSONSerialization.data(
-                withJSONObject: value,
-                options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
-            {
-                text = String(decoding: json, as: UTF8.self)
-            } else {
-                text = "\(value)"
-            }
-            rows += "<tr><th>\(HTML.escape(key))</th><td><pre>\(HTML.escape(text))</pre></td></tr>"
-        }
-        return rows + "</table>"
     }
 
     private var filters: String {
