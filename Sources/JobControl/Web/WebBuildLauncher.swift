@@ -70,6 +70,8 @@ public struct WebBuildLauncher: Sendable {
     }
 
     /// Waits for the child on a thread of its own, logs its exit and keeps its last words.
+    ///
+    /// TODO(#9): when the server stops before a child ends, the child's stderr file stays in /tmp.
     private func reap(_ child: WebChild, stderrPath: String) {
         let log = self.log
         Thread.detachNewThread {
