@@ -31,6 +31,20 @@ enum ErrorReport {
 
     private static func line(_ message: String) -> String { "jcrun: error: \(message)\n" }
 
+    /// What the system said went wrong, as a lowercase phrase ("no such file
+    /// or directory") rather than Foundation's capitalised sentence.
+    static func reason(_ error: Error) -> String {
+        let error = error as NSError
+        let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError
+        for candidate in [error, underlying] {
+            if let candidate, candidate.domain == NSPOSIXErrorDomain {
+                return String(cString: strerror(Int32(candidate.code)))
+            }
+        }
+        let text = error.localizedDescription
+        return text.prefix(1).lowercased() + text.dropFirst()
+    }
+
     private static func describe(_ error: CLIError) -> (String, Int32) {
         switch error {
         case .usage(let message): return (message, 2)
@@ -48,6 +62,7 @@ enum ErrorReport {
         case .notConfirmed: return ("not confirmed; nothing done", 2)
         case .failed(let message): return (message, 1)
         case .internalBug(let message): return ("\(message); \(bugNote)", 70)
+        case .system(let message): return (message, 70)
         }
     }
 }

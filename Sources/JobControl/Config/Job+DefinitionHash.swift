@@ -93,27 +93,8 @@ private func json(_ env: [Job.EnvEntry]) -> String {
     return "{" + sorted.map { quoted($0.name) + ":" + json($0.value) }.joined(separator: ",") + "}"
 }
 
-/// A JSON string literal; only `"`, `\` and control characters are escaped.
-private func quoted(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\t": result += "\\t"
-        case "\r": result += "\\r"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return result + "\""
-}
+/// A JSON string literal, escaped the one way JobControl writes JSON.
+private func quoted(_ text: String) -> String { JSONText.quoted(text) }
 
 /// Re-encodes a value `JSONSerialization` read, the way `snapshotJSON` writes it.
 private func canonical(_ value: Any) -> String {
