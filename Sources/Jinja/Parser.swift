@@ -14,6 +14,8 @@ struct Parser {
         "set", "endset", "if", "elif", "else", "endif", "for", "endfor", "macro", "endmacro",
         "include", "import", "from", "raw", "endraw", "filter", "endfilter", "with", "endwith",
     ]
+    // TODO(#2): template inheritance, call blocks, `do`, `break`/`continue` and
+    // i18n are refused with "tag 'x' is not supported"; jobs.d files have not needed them.
     static let unsupportedTags: Set<String> = [
         "extends", "block", "endblock", "call", "endcall", "autoescape", "endautoescape", "do",
         "break", "continue", "trans", "endtrans",
@@ -42,8 +44,11 @@ struct Parser {
         return token
     }
 
-    private func error(_ message: String, at offset: Int, suggestion: String? = nil) -> TemplateError {
-        TemplateError(position: source.position(of: offset), message: message, suggestion: suggestion)
+    private func error(_ message: String, at offset: Int, suggestion: String? = nil)
+        -> TemplateError
+    {
+        TemplateError(
+            position: source.position(of: offset), message: message, suggestion: suggestion)
     }
 
     private func unexpected(_ expected: String) -> TemplateError {
@@ -92,7 +97,8 @@ struct Parser {
             case .eof:
                 if let open = openTags.last {
                     let expected = endTags.map { "'\($0)'" }.joined(separator: " or ")
-                    throw error("'\(open.name)' tag is never closed: expected \(expected)", at: open.offset)
+                    throw error(
+                        "'\(open.name)' tag is never closed: expected \(expected)", at: open.offset)
                 }
                 return (nodes, "")
             case .text:
@@ -113,7 +119,9 @@ struct Parser {
         }
     }
 
-    private mutating func parseStatement(_ name: Token, tagOffset: Int, endTags: [String]) throws -> Node {
+    private mutating func parseStatement(_ name: Token, tagOffset: Int, endTags: [String]) throws
+        -> Node
+    {
         switch name.text {
         case "set": return try parseSet(tagOffset)
         case "if": return try parseIf(tagOffset)
@@ -127,7 +135,8 @@ struct Parser {
         default: break
         }
         if Parser.knownTags.contains(name.text) {
-            let expected = endTags.isEmpty
+            let expected =
+                endTags.isEmpty
                 ? "" : "; expected " + endTags.map { "'\($0)'" }.joined(separator: " or ")
             throw error("unexpected '\(name.text)' tag\(expected)", at: name.offset)
         }
@@ -147,7 +156,7 @@ struct Parser {
     }
 
     private mutating func parseSet(_ offset: Int) throws -> Node {
-        let target = try parseAssignTarget()
+        let target = try parseAssignTarget(allowAttribute: true)
         if skipOp("=") {
             let value = try parseTuple()
             try expectBlockEnd()
@@ -160,7 +169,7 @@ struct Parser {
         return .setBlock(target, body, filters: filters, at: offset)
     }
 
-    private mutating func parseAssignTarget() throws -> AssignTarget {
+    private mutating func parseAssignTarget(allowAttribute: Bool = false) throws -> AssignTarget {
         var names: [AssignTarget] = []
         repeat {
             if skipOp("(") {
@@ -169,7 +178,13 @@ struct Parser {
             } else {
                 let name = try expectName()
                 if current.isOp(".") {
-                    throw error("assigning to attributes is not supported", at: current.offset)
+                    guard allowAttribute else {
+                        throw error("cannot assign to an attribute here", at: current.offset)
+                    }
+                    pos += 1
+                    let attribute = try expectName()
+                    names.append(.attribute(name.text, attribute.text, at: attribute.offset))
+                    continue
                 }
                 names.append(.name(name.text))
             }
@@ -209,6 +224,7 @@ struct Parser {
         let iterable = try parseTuple(withCondition: false)
         var condition: Expr?
         if skipName("if") { condition = try parseExpression() }
+        // TODO(#2): recursive loops are refused; `loop(children)` is not implemented.
         if current.isName("recursive") {
             throw error("recursive loops are not supported", at: current.offset)
         }
@@ -220,9 +236,10 @@ struct Parser {
             elseBody = try parseBlock("for", offset, until: ["endfor"]).0
         }
         try expectBlockEnd()
-        return .forLoop(ForLoop(
-            target: target, iterable: iterable, condition: condition, body: body,
-            elseBody: elseBody, offset: offset))
+        return .forLoop(
+            ForLoop(
+                target: target, iterable: iterable, condition: condition, body: body,
+                elseBody: elseBody, offset: offset))
     }
 
     private mutating func parseMacro(_ offset: Int) throws -> Node {
@@ -237,7 +254,8 @@ struct Parser {
             if skipOp("=") {
                 defaultValue = try parseExpression()
             } else if parameters.last?.1 != nil {
-                throw error("non-default argument '\(parameter.text)' follows default argument",
+                throw error(
+                    "non-default argument '\(parameter.text)' follows default argument",
                     at: parameter.offset)
             }
             parameters.append((parameter.text, defaultValue))
@@ -247,7 +265,8 @@ struct Parser {
         let (body, _) = try parseBlock("macro", offset, until: ["endmacro"])
         if current.kind == .name { pos += 1 }
         try expectBlockEnd()
-        return .macro(MacroDefinition(name: name.text, parameters: parameters, body: body, offset: offset))
+        return .macro(
+            MacroDefinition(name: name.text, parameters: parameters, body: body, offset: offset))
     }
 
     private mutating func parseContextModifier(default: Bool) throws -> Bool {
@@ -305,7 +324,8 @@ struct Parser {
     }
 
     /// `name(args) | name ...` as written after `{% filter` or `{% set x |`.
-    private mutating func parseFilterChain(requireFirst: Bool) throws -> [(String, Arguments, Int)] {
+    private mutating func parseFilterChain(requireFirst: Bool) throws -> [(String, Arguments, Int)]
+    {
         var filters: [(String, Arguments, Int)] = []
         if !requireFirst && !skipOp("|") { return filters }
         repeat {
@@ -582,7 +602,8 @@ struct Parser {
     private mutating func parseFilterName() throws -> (String, Int) {
         let (name, offset) = try parseDottedName()
         guard BuiltinFilters.table[name] != nil || conditionalDepth > 0 else {
-            throw error("unknown filter '\(name)'", at: offset,
+            throw error(
+                "unknown filter '\(name)'", at: offset,
                 suggestion: closestName(to: name, in: BuiltinFilters.names))
         }
         return (name, offset)
@@ -600,7 +621,8 @@ struct Parser {
                 let negated = skipName("not")
                 let (name, offset) = try parseDottedName()
                 guard BuiltinTests.table[name] != nil || conditionalDepth > 0 else {
-                    throw error("unknown test '\(name)'", at: offset,
+                    throw error(
+                        "unknown test '\(name)'", at: offset,
                         suggestion: closestName(to: name, in: BuiltinTests.names))
                 }
                 var arguments = Arguments()

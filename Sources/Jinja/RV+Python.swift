@@ -3,7 +3,9 @@ extension RV {
     /// Python's `bool(x)`; an undefined value is an error.
     func truthy() throws -> Bool {
         switch self {
-        case .undefined(let u): throw u.error
+        case .undefined(let u):
+            if u.lenient { return false }
+            throw u.error
         case .none: return false
         case .bool(let b): return b
         case .int(let i): return i != 0
@@ -11,7 +13,7 @@ extension RV {
         case .string(let s): return !s.isEmpty
         case .list(let items), .tuple(let items): return !items.isEmpty
         case .dict(let d): return d.count > 0
-        case .macro, .function, .loop: return true
+        case .macro, .function, .loop, .namespace: return true
         }
     }
 
@@ -19,7 +21,9 @@ extension RV {
     func str() throws -> String {
         switch self {
         case .string(let s): return s
-        case .undefined(let u): throw u.error
+        case .undefined(let u):
+            if u.lenient { return "" }
+            throw u.error
         case .int(let i): return String(i)
         default: return try repr()
         }
@@ -34,7 +38,8 @@ extension RV {
         case .int(let i): return String(i)
         case .double(let d): return pythonFloat(d)
         case .string(let s): return pythonRepr(s)
-        case .list(let items): return "[" + (try items.map { try $0.repr() }).joined(separator: ", ") + "]"
+        case .list(let items):
+            return "[" + (try items.map { try $0.repr() }).joined(separator: ", ") + "]"
         case .tuple(let items):
             let inner = (try items.map { try $0.repr() }).joined(separator: ", ")
             return items.count == 1 ? "(\(inner),)" : "(\(inner))"
@@ -44,6 +49,11 @@ extension RV {
         case .macro(let m): return "<Macro '\(m.definition.name)'>"
         case .function(let f): return "<built-in function \(f.name)>"
         case .loop: return "<LoopContext>"
+        case .namespace(let namespace):
+            let inner = try namespace.values.items.map { key, value in
+                try key.value.str() + "=" + value.repr()
+            }
+            return "<Namespace " + inner.joined(separator: ", ") + ">"
         }
     }
 
@@ -53,7 +63,9 @@ extension RV {
         case .list(let items), .tuple(let items): return items
         case .dict(let d): return d.keys.map(\.value)
         case .string(let s): return s.map { .string(String($0)) }
-        case .undefined(let u): throw u.error
+        case .undefined(let u):
+            if u.lenient { return [] }
+            throw u.error
         default: return nil
         }
     }
@@ -82,9 +94,13 @@ extension RV {
     /// Python's `==`; comparing an undefined value is an error.
     func equals(_ other: RV) throws -> Bool {
         switch (self, other) {
-        case (.undefined(let u), _), (_, .undefined(let u)): throw u.error
+        case (.undefined(let a), .undefined(let b)) where a.lenient && b.lenient: return true
+        case (.undefined(let u), _), (_, .undefined(let u)):
+            if u.lenient { return false }
+            throw u.error
         case (.none, .none): return true
-        case (.string(let a), .string(let b)): return a.unicodeScalars.elementsEqual(b.unicodeScalars)
+        case (.string(let a), .string(let b)):
+            return a.unicodeScalars.elementsEqual(b.unicodeScalars)
         case (.int(let a), .int(let b)): return a == b
         case (.list(let a), .list(let b)), (.tuple(let a), .tuple(let b)):
             guard a.count == b.count else { return false }
