@@ -29,7 +29,7 @@ def load_rows(results):
             workload, variant, tool, json_path, load, rss, status, cmd = parts[:8]
             row = {"workload": workload, "variant": variant, "tool": tool, "load": load,
                    "rss_kb": int(rss) if rss else None, "status": status, "cmd": cmd}
-            if status == "ok" and json_path:
+            if status == "ok" and json_path and os.path.exists(os.path.join(results, json_path)):
                 with open(os.path.join(results, json_path), encoding="utf-8") as jf:
                     result = json.load(jf)["results"][0]
                 row["median"] = result["median"]
@@ -214,7 +214,9 @@ def main():
                 w(f"| {r['variant']} | {r['tool']} | missing | | | | | |")
                 continue
             if "median" not in r:
-                w(f"| {r['variant']} | {r['tool']} | **failed** (see hyperfine.log) | | | | {r['load']} | |")
+                said = r["status"][len("failed: "):] if r["status"].startswith("failed: ") else ""
+                said = said.replace("|", "\\|")
+                w(f"| {r['variant']} | {r['tool']} | **failed**: `{said}` | | | | {r['load']} | |")
                 continue
             ratio = r["median"] / fastest[r["variant"]]
             name = f"**{r['tool']}**" if r["tool"] == "jcrun" else r["tool"]
