@@ -176,6 +176,10 @@ def main():
     w(f"- kernel: {facts.get('kernel', '?')}")
     w(f"- load average (1, 5, 15 min): {facts.get('load_start', '?')} at the start,"
       f" {facts.get('load_end', '?')} at the end")
+    loads = [float(r["load"]) for r in rows if r["load"]]
+    if loads:
+        w(f"- 1-minute load average before the rows: {min(loads):.2f} to {max(loads):.2f}"
+          f" (median {sorted(loads)[len(loads) // 2]:.2f}); 2 would mean both cores busy")
     w(f"- sizes: {facts.get('sizes', '?')}")
     w("")
     w("## Tools")
@@ -191,6 +195,8 @@ def main():
     w("| --- | --- | --- | --- |")
     for workload, goal, figure, verdict in goals.lines:
         w(f"| {workload} | {goal} | {figure} | {verdict} |")
+    w("")
+    w("Where the time goes for each goal not met, measured: `bench/ANALYSIS.md`.")
     w("")
     w("## Results")
     order = []
