@@ -83,7 +83,7 @@ import Testing
     @Test(arguments: [
         "a job file's content", "a job file's content, mtime kept", "an included file",
         "a new job file", "a removed job file", "jcrun.yaml", "a removed jcrun.yaml",
-        "an env var a template reads", "an env var !env reads", "an env var nobody reads",
+        "an env var a template reads", "an env var !env reads", "an env var a loop reads",
     ])
     func everyChangeToAnInputIsAMiss(_ change: String) throws {
         let project = try Project()
@@ -131,9 +131,42 @@ import Testing
         case "an env var !env reads":
             project.environment["TOKEN"] = "another-token"
         default:
-            // The whole environment is part of the key: a miss, never a stale hit.
-            project.environment["UNRELATED"] = "1"
+            // A template that walks `env` makes every variable an input.
+            try project.write("jobs.d/c.yaml", """
+                jobs:
+                {% for name in env | dictsort %}{% if name[0] == 'ZZ' %}
+                - id: zz
+                  command: [/bin/true]
+                {% endif %}{% endfor %}
+                - id: c
+                  command: [/bin/true]
+                """)
+            _ = try project.load()
+            project.environment["ZZ"] = "1"
         }
+    }
+
+    @Test func anEnvVarNoTemplateReadsIsStillAHit() throws {
+        let project = try Project()
+        let jobs = try project.load().jobs
+        project.environment["HYPERFINE_RANDOMIZED_ENVIRONMENT_OFFSET"] = "123"
+        project.environment["OLDPWD"] = "/elsewhere"
+        #expect(project.cached() == jobs)
+    }
+
+    @Test(arguments: [
+        ("{{ env.HOME }} {{ env['DATA'] }} {{ env[\"X_1\"] | default('') }}", ["DATA", "HOME", "X_1"], false),
+        ("env:\n  A: !env TOKEN\nenvironment: x\n{{ loop.env }} {{ ns.env }}", [], false),
+        ("{% for k in env %}{% endfor %}", [], true),
+        ("{{ env.get('HOME') }}", [], true),
+        ("{{ env[name] }}", [], true),
+        ("{{ env | tojson }}", [], true),
+        ("{{ m.job(env) }}", [], true),
+    ])
+    func templatesUseOfEnvIsFound(text: String, names: [String], whole: Bool) {
+        let use = EnvironmentScan.uses(in: Array(text.utf8))
+        #expect(use.whole == whole, "\(text)")
+        if !whole { #expect(use.names.sorted() == names, "\(text)") }
     }
 
     @Test func aFileTouchedButUnchangedIsStillAHit() throws {

@@ -17,6 +17,8 @@ final class CacheInputs: @unchecked Sendable {
 
     private let lock = NSLock()
     private var inputs: [String: Input] = [:]
+    private var environmentNames: Set<String> = []
+    private var readsWholeEnvironment = false
 
     /// Reads the file at `path` (nil when it cannot be read) and records it.
     /// The stamp is taken before the read: a change in between shows as a
@@ -25,7 +27,31 @@ final class CacheInputs: @unchecked Sendable {
         let stamp = FileStamp.of(path)
         let data = FileManager.default.contents(atPath: path)
         record(Input(path: path, stamp: data == nil ? nil : stamp, hash: ContentHash(data)))
+        if let data { scanForEnvironmentUse(data) }
         return data
+    }
+
+    /// `!env NAME` read `name` (noted as the decoder reads it, so that a
+    /// templated name counts too).
+    func noteEnvironmentRead(_ name: String) {
+        _ = lock.withLock { environmentNames.insert(name) }
+    }
+
+    /// Notes the variables a template reads through `env`: `env.NAME` and
+    /// `env['NAME']` name one; any other use (`env.get(x)`, `for k in env`,
+    /// `env | tojson`, passing `env` on) may read any, and makes the whole
+    /// environment an input.
+    func scanForEnvironmentUse(_ data: Data) {
+        let use = EnvironmentScan.uses(in: [UInt8](data))
+        lock.withLock {
+            environmentNames.formUnion(use.names)
+            readsWholeEnvironment = readsWholeEnvironment || use.whole
+        }
+    }
+
+    /// The variables read, sorted; nil when the whole environment is an input.
+    var environmentRead: [String]? {
+        lock.withLock { readsWholeEnvironment ? nil : environmentNames.sorted() }
     }
 
     func record(_ input: Input) {
@@ -115,5 +141,74 @@ struct ContentHash: Hashable {
     var hex: String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: 32 - digits.count) + digits
+    }
+}
+
+/// Finds how template text uses the global `env`, word by word, erring on the
+/// side of "the whole environment".
+///
+/// Worked example: in `{{ env.HOME }} {{ env['DATA'] }}` the names are HOME
+/// and DATA; `env:` (a YAML key) and `!env` (the tag, noted by the decoder)
+/// are not reads; `{% for k in env %}` or `env.get(name)` read everything.
+enum EnvironmentScan {
+    static func uses(in text: [UInt8]) -> (names: Set<String>, whole: Bool) {
+        var names: Set<String> = []
+        var index = 0
+        let end = text.count
+        while index + 3 <= end {
+            guard text[index] == UInt8(ascii: "e"), text[index + 1] == UInt8(ascii: "n"),
+                text[index + 2] == UInt8(ascii: "v")
+            else {
+                index += 1
+                continue
+            }
+            let before = index > 0 ? text[index - 1] : UInt8(ascii: " ")
+            let after = index + 3
+            index += 3
+            if isNameByte(before) || before == UInt8(ascii: "!") || before == UInt8(ascii: ".") {
+                continue  // part of a longer word, the `!env` tag, or another value's attribute
+            }
+            if after < end && isNameByte(text[after]) { continue }
+            var next = after
+            while next < end && (text[next] == UInt8(ascii: " ") || text[next] == UInt8(ascii: "\t")) {
+                next += 1
+            }
+            if next < end && text[next] == UInt8(ascii: ":") { continue }  // a YAML key
+            if let (name, stop) = staticName(in: text, at: next) {
+                names.insert(name)
+                index = stop
+                continue
+            }
+            return (names, true)
+        }
+        return (names, false)
+    }
+
+    /// `.NAME` (not followed by a call) or `['NAME']` / `["NAME"]` at `start`.
+    private static func staticName(in text: [UInt8], at start: Int) -> (String, Int)? {
+        let end = text.count
+        guard start < end else { return nil }
+        if text[start] == UInt8(ascii: ".") {
+            var stop = start + 1
+            while stop < end && isNameByte(text[stop]) { stop += 1 }
+            guard stop > start + 1, !(stop < end && text[stop] == UInt8(ascii: "(")) else { return nil }
+            return (String(decoding: text[(start + 1)..<stop], as: UTF8.self), stop)
+        }
+        guard text[start] == UInt8(ascii: "["), start + 1 < end else { return nil }
+        let quote = text[start + 1]
+        guard quote == UInt8(ascii: "'") || quote == UInt8(ascii: "\"") else { return nil }
+        var stop = start + 2
+        while stop < end && text[stop] != quote && text[stop] != UInt8(ascii: "\\") { stop += 1 }
+        guard stop + 1 < end, text[stop] == quote, text[stop + 1] == UInt8(ascii: "]") else {
+            return nil
+        }
+        return (String(decoding: text[(start + 2)..<stop], as: UTF8.self), stop + 2)
+    }
+
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_")
+            || byte >= 0x80
     }
 }

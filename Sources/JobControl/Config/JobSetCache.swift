@@ -3,15 +3,16 @@ import Foundation
 /// The validated jobs of a load, kept in `.jcrun/cache/` of the project
 /// folder so that the next run skips templating, YAML and decoding.
 ///
-/// An entry is found by a key over what a load depends on besides files:
-/// this jcrun binary, the project and jobs folders, the folder paths are
-/// shown relative to, and the whole environment (templates and `!env` may
-/// read any variable). It is used only if every file the load read is
-/// unchanged (`CacheInputs.isUnchanged`), files it looked for are still
-/// missing, and `jobs.d/` lists the same job files. `jcrun.yaml` is always
-/// read afresh (its secrets are never written to the cache), and its content
-/// is one of the inputs. Any failure to read or write the cache only costs a
-/// normal load.
+/// An entry is found by a key over this jcrun binary, the project and jobs
+/// folders, and the folder paths are shown relative to. It is used only if
+/// every file the load read is unchanged (`CacheInputs.isUnchanged`), files
+/// it looked for are still missing, `jobs.d/` lists the same job files, and
+/// the environment variables the load read (`env.NAME` in templates, `!env
+/// NAME`) have the same values, or the whole environment is the same when a
+/// template used `env` in any other way (`EnvironmentScan`). `jcrun.yaml` is
+/// always read afresh (its secrets are never written to the cache), and its
+/// content is one of the inputs. Any failure to read or write the cache only
+/// costs a normal load.
 struct JobSetCache {
     /// Raised whenever the file layout or `Job`'s fields change.
     static let formatVersion = 1
@@ -24,6 +25,7 @@ struct JobSetCache {
     /// but never create `.jcrun/` in a project that has none.
     let mayCreateFolder: Bool
     let key: ContentHash
+    let environment: [String: String]
 
     init(
         folder: URL, mayCreateFolder: Bool = true, projectDir: URL, jobsDir: URL, base: String,
@@ -31,15 +33,26 @@ struct JobSetCache {
     ) {
         self.folder = folder
         self.mayCreateFolder = mayCreateFolder
+        self.environment = environment
         var key = ContentHash()
         key.add(text: "format \(Self.formatVersion)")
         key.add(text: Self.executableIdentity)
         for path in [projectDir.path, jobsDir.path, base] { key.add(text: path) }
-        for name in environment.keys.sorted() {
-            key.add(text: name)
-            key.add(text: environment[name]!)
-        }
         self.key = key
+    }
+
+    /// The hash of the variables `names` (nil: every variable), set or not.
+    func environmentHash(_ names: [String]?) -> ContentHash {
+        var hash = ContentHash()
+        for name in names ?? environment.keys.sorted() {
+            hash.add(text: name)
+            if let value = environment[name] {
+                hash.add(text: "=" + value)
+            } else {
+                hash.add(text: "unset")
+            }
+        }
+        return hash
     }
 
     var entryPath: String { folder.appendingPathComponent("jobs-\(key.hex).bin").path }
@@ -63,7 +76,8 @@ struct JobSetCache {
             var reader = try CacheReader(bytes, from: Self.magic.count)
             guard try reader.int() == Self.formatVersion, try reader.text() == key.hex,
                 try inputsAreUnchanged(&reader),
-                try reader.list({ try $0.text() }) == jobFileNames
+                try reader.list({ try $0.text() }) == jobFileNames,
+                try environmentIsUnchanged(&reader)
             else { return nil }
             let jobs = try reader.list { try $0.job() }
             return reader.isAtEnd ? jobs : nil
@@ -93,12 +107,26 @@ struct JobSetCache {
         return true
     }
 
+    private func environmentIsUnchanged(_ reader: inout CacheReader) throws -> Bool {
+        let names = try reader.optional { try $0.list { try $0.text() } }
+        let high = UInt64(bitPattern: Int64(try reader.int()))
+        let low = UInt64(bitPattern: Int64(try reader.int()))
+        return environmentHash(names) == ContentHash(raw: UInt128(high) << 64 | UInt128(low))
+    }
+
     // MARK: Writing
 
     /// Writes the entry for `jobs` (atomically: a reader sees the old file
     /// or the new one), then drops the oldest entries beyond `maxEntries`.
     /// Best effort: an unwritable folder leaves no entry and no error.
-    func save(_ jobs: [Job], inputs: [CacheInputs.Input], jobFileNames: [String], now: Date = Date()) {
+    func save(
+        _ jobs: [Job], inputs: [CacheInputs.Input], jobFileNames: [String],
+        environmentRead: [String]?, now: Date = Date()
+    ) {
+        if !mayCreateFolder {
+            var info = stat()
+            guard stat(folder.path, &info) == 0 else { return }  // read-only: no new folder
+        }
         var writer = CacheWriter()
         writer.int(Self.formatVersion)
         writer.text(key.hex)
@@ -116,13 +144,13 @@ struct JobSetCache {
             writer.int(Int(Int64(bitPattern: input.hash.low)))
         }
         writer.list(jobFileNames) { $0.text($1) }
+        writer.optional(environmentRead) { writer, names in writer.list(names) { $0.text($1) } }
+        let environmentHash = environmentHash(environmentRead)
+        writer.int(Int(Int64(bitPattern: environmentHash.high)))
+        writer.int(Int(Int64(bitPattern: environmentHash.low)))
         writer.list(jobs) { $0.job($1) }
         let bytes = Self.magic + writer.bytes()
 
-        if !mayCreateFolder {
-            var info = stat()
-            guard stat(folder.path, &info) == 0 else { return }
-        }
         guard (try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)) != nil
         else { return }  // no cache where the project folder is read-only
         let temporary = entryPath + ".\(getpid()).tmp"

@@ -67,7 +67,8 @@ public struct ProjectLoader {
             loader: JobsDirLoader(jobsDir: jobsDir, inputs: inputs), globals: globals(settings.vars))
         let decoder = JobDecoder(
             reader: FieldReader(locator: plainLocator(file: ""), collector: collector),
-            secretNames: settings.secrets.keys.sorted(), environment: self.environment)
+            secretNames: settings.secrets.keys.sorted(), environment: self.environment,
+            inputs: inputs)
         var jobs: [Job] = []
         var firstPlace: [JobID: SourceLocation] = [:]
         for name in fileNames {
@@ -89,7 +90,11 @@ public struct ProjectLoader {
             collector.add(cycle)
         }
         guard collector.errors.isEmpty else { throw collector.errors }
-        if let cache, let inputs { cache.save(jobs, inputs: inputs.all, jobFileNames: fileNames) }
+        if let cache, let inputs {
+            cache.save(
+                jobs, inputs: inputs.all, jobFileNames: fileNames,
+                environmentRead: inputs.environmentRead)
+        }
         return JobSet(projectDir: projectDir, jobsDir: jobsDir, settings: settings, jobs: jobs)
     }
 
@@ -124,11 +129,12 @@ public struct ProjectLoader {
         let locator = plainLocator(file: display(url.path))
         let reader = FieldReader(locator: locator, collector: collector)
         let settingsDecoder = SettingsDecoder(
-            reader: reader, projectDir: projectDir, environment: environment)
+            reader: reader, projectDir: projectDir, environment: environment, inputs: inputs)
         do {
             let stamp = FileStamp.of(url.path)
             let data = try Data(contentsOf: url)
             inputs?.record(CacheInputs.Input(path: url.path, stamp: stamp, hash: ContentHash(data)))
+            inputs?.scanForEnvironmentUse(data)
             let text = try decodeUTF8(data)
             let documents = try parseYAML(text)
             if documents.count > 1 {
@@ -180,7 +186,8 @@ public struct ProjectLoader {
         }
         let reader = FieldReader(locator: locator, collector: collector)
         let fileDecoder = JobDecoder(
-            reader: reader, secretNames: decoder.secretNames, environment: decoder.environment)
+            reader: reader, secretNames: decoder.secretNames, environment: decoder.environment,
+            inputs: inputs)
         return decodeJobs(root, reader: reader, decoder: fileDecoder, defaults: defaults)
     }
 
