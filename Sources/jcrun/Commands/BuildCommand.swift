@@ -6,7 +6,8 @@ import JobControl
 enum BuildCommand {
     static func run(_ context: Context, outdatedOnly: Bool) throws -> Int32 {
         let invocation = context.invocation
-        let jobs = try context.loadJobs()
+        let jobs = try context.loadJobs(
+            writing: !invocation.has("dry-run") && !invocation.has("check"))
         let named = try invocation.positionals.map {
             try context.job($0, in: jobs, suggestCommands: invocation.isImplicit).id
         }
