@@ -98,7 +98,7 @@ public struct ProjectLoader {
         return JobSet(projectDir: projectDir, jobsDir: jobsDir, settings: settings, jobs: jobs)
     }
 
-    private func globals(_ vars: OrderedDict) -> OrderedDict {
+    func globals(_ vars: OrderedDict) -> OrderedDict {
         var globals = vars
         var env = OrderedDict()
         for name in environment.keys.sorted() { env[name] = .string(environment[name]!) }
@@ -120,7 +120,7 @@ public struct ProjectLoader {
         }
     }
 
-    private func loadSettings() -> (Settings, JobFields) {
+    func loadSettings() -> (Settings, JobFields) {
         let url = projectDir.appendingPathComponent("jcrun.yaml")
         guard FileManager.default.fileExists(atPath: url.path) else {
             inputs?.record(CacheInputs.Input(path: url.path, stamp: nil, hash: ContentHash(nil as Data?)))
@@ -265,13 +265,13 @@ public struct ProjectLoader {
         }
     }
 
-    private func display(_ path: String) -> String { displayPath(path, relativeTo: base) }
+    func display(_ path: String) -> String { displayPath(path, relativeTo: base) }
 
     private func plainLocator(file: String) -> SourceLocator {
         SourceLocator(rendered: nil, file: file, displayName: { $0 })
     }
 
-    private func templateLocator(
+    func templateLocator(
         _ rendered: (any RenderedText)?, file: String, templateName: String
     ) -> SourceLocator {
         let jobsPath = jobsDir.path
@@ -284,7 +284,7 @@ public struct ProjectLoader {
         }
     }
 
-    private func reason(_ error: Error) -> String {
+    func reason(_ error: Error) -> String {
         let nsError = error as NSError
         return nsError.localizedFailureReason ?? nsError.localizedDescription
     }
