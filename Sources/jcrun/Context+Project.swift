@@ -27,13 +27,22 @@ extension Context {
     }
 
     /// The store for a read-only command, or nil when there is none yet
-    /// (every job is then `not built`). Never creates or migrates.
+    /// (every job is then `not built`). Never creates or migrates; but a
+    /// build left `running` by a dead runner is reaped (through a write
+    /// connection opened just for that) so that no command shows it running
+    /// forever. When the store is not writable it stays as it is.
     func openStoreForReading(_ jobs: JobSet) throws -> BuildStore? {
+        let location = try storeLocation(for: jobs)
+        let store: BuildStore
         do {
-            return try storeLocation(for: jobs).open(mode: .readOnly)
+            store = try location.open(mode: .readOnly)
         } catch StoreError.notInstalled {
             return nil
         }
+        if try !store.deadRunnerBuilds().isEmpty {
+            _ = try? location.reapDeadRunners()  // not writable: shown as it is
+        }
+        return store
     }
 
     /// The store for a command that writes: created or migrated if needed,

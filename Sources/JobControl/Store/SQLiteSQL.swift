@@ -228,6 +228,14 @@ enum SQLiteSQL {
     static let runningBuilds = """
         SELECT \(buildColumns) FROM builds WHERE status = 'running' AND runner_host = ?1
         """
+    /// The last moment build ?1 was known alive: its start, its last log
+    /// line, its last progress update (µs).
+    static let lastSeen = """
+        SELECT max(coalesce(started_at, created_at),
+                   coalesce((SELECT logged_at FROM log WHERE build = ?1 ORDER BY seq DESC LIMIT 1), 0),
+                   coalesce((SELECT max(updated_at) FROM progress WHERE build = ?1), 0))
+        FROM builds WHERE id = ?1
+        """
 
     /// `builds(query)`: only the filters that are set appear, so that each
     /// variant uses its index (`job = ?` behind an `OR ? IS NULL` would not).
