@@ -179,7 +179,7 @@ enum CommandCatalog {
             examples: ["jcrun install", "jcrun --storage /var/lib/jcrun/state.db install"]),
         CommandSpec(
             name: "uninstall", arguments: "",
-            summary: "Delete the state database, with every build and log.",
+            summary: "Drop jcrun's tables, with every build and log; the database file stays.",
             options: [OptionSpec(long: "yes", help: "do not ask to type the database path")],
             examples: ["jcrun uninstall", "jcrun uninstall --yes"]),
         CommandSpec(
