@@ -14,7 +14,7 @@ enum CommandCatalog {
             help: "use the state database at PATH (default .jcrun/state.db)"),
         OptionSpec(
             long: "color", valueName: "WHEN",
-            help: "colour output: auto, always or never (default auto)"),
+            help: "colour: auto, always or never (default auto); the live view redraws either way"),
         OptionSpec(short: "q", long: "quiet", help: "print nothing unless something fails"),
         OptionSpec(
             short: "v", long: "verbose", help: "print more: each job's output, prefixed with its id"
@@ -69,7 +69,9 @@ enum CommandCatalog {
             summary:
                 "Build every outdated job (or only the named ones and what they need), in dependency order.",
             options: buildRunOptions + [
-                OptionSpec(long: "check", help: "build nothing; exit 1 when anything is outdated")
+                OptionSpec(
+                    long: "check",
+                    help: "build nothing; exit 1 when it would build something (protected jobs left out)")
             ],
             maxPositionals: nil,
             examples: ["jcrun build-outdated --quiet", "jcrun build-outdated --check"]),
