@@ -54,10 +54,14 @@ extension Context {
     }
 
     /// The job with this id (NFC-normalised), or an error suggesting a near one.
-    func job(_ id: String, in jobs: JobSet, suggestCommands: Bool = false) throws -> Job {
+    /// Digits (`5`, `#5`) are a build id, never a job id; `building` words that error for
+    /// the build commands.
+    func job(
+        _ id: String, in jobs: JobSet, suggestCommands: Bool = false, building: Bool = false
+    ) throws -> Job {
         let normalized = id.precomposedStringWithCanonicalMapping
         if let job = jobs[normalized] { return job }
-        if BuildIDText.looksLikeBuildID(id) { throw CLIError.buildIDAsJob(id) }
+        if BuildIDText.looksLikeBuildID(id) { throw CLIError.buildIDAsJob(id, building: building) }
         var candidates = jobs.jobs.map(\.id)
         if suggestCommands { candidates += CommandCatalog.commands.map(\.name) }
         throw CLIError.unknownJob(id, suggestion: Suggestion.closest(to: id, in: candidates))

@@ -21,6 +21,10 @@ struct UserFindingsTests {
             ["build", "#5"],
             "jcrun: error: '#5' is a build id; jcrun builds jobs by id (see 'jcrun builds')\n"
         ),
+        (
+            ["why", "5"],
+            "jcrun: error: '5' is a build id, not a job id (see 'jcrun show-build 5')\n"
+        ),
         (["show-build", "0"], "jcrun: error: no build #0\n"),
         (["show-build", "#0"], "jcrun: error: no build #0\n"),
         (
