@@ -12,6 +12,8 @@ struct UserFindingsTests {
             command: "echo '@skip nothing new'"
           - id: quiet
             command: "echo '@skip'"
+          - id: blank
+            command: "echo '@retval'"
 
         """
 
@@ -60,6 +62,9 @@ struct UserFindingsTests {
         #expect(json[0]["error"] is NSNull)
         let plain = try TestProject.jsonLines(try project.run(["show-build", "quiet", "--json"]).stdout)
         #expect(plain[0]["skip_reason"] is NSNull)
+        // An empty return value is shown as "", not as an empty line.
+        #expect(try project.run(["blank", "-q"]).status == 0)
+        #expect(try project.run(["show-build", "blank"]).stdout.contains("\n  retval      \"\"\n"))
     }
 
     @Test func aRemovedJobsBuildsAreStillFoundByItsId() throws {

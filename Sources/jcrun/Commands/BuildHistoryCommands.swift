@@ -105,7 +105,7 @@ enum BuildHistoryCommands {
         if let error = build.error, !error.isEmpty {
             text += build.status == .skipped ? "  skipped     \(error)\n" : "  error       \(error)\n"
         }
-        if let retval = build.retval { text += "  retval      \(retval)\n" }
+        if let retval = build.retval { text += "  retval      \(retval.isEmpty ? "\"\"" : retval)\n" }
         for input in inputs {
             text +=
                 "  consumed    \(input.dependency) #\(input.consumed)\(input.pinned ? " (pinned)" : "")\n"
