@@ -42,8 +42,8 @@ extension JobGraph {
             let seen = expanded.contains(child) && !grandchildren.isEmpty
             let capped = depth > Self.maxIndentedDepth
             let marker = capped ? "[depth \(depth)] " : ""
-            lines.append(
-                prefix + (last ? "└── " : "├── ") + marker + child + (seen ? " (see above)" : ""))
+            let connector = last ? "└── " : "├── "
+            lines.append(prefix + connector + marker + child + (seen ? " (see above)" : ""))
             if !seen {
                 let nested =
                     depth >= Self.maxIndentedDepth ? prefix : prefix + (last ? "    " : "│   ")

@@ -11,9 +11,8 @@ public enum SummaryText {
         var text = ""
         if !quiet {
             text += countsLine(tally, summary: summary, palette: palette) + "\n"
-            let width =
-                (tally.builds.map { DisplayWidth.of($0.job) } + tally.notRun.map { DisplayWidth.of($0.job) })
-                .max() ?? 0
+            let ids: [String] = tally.builds.map(\.job) + tally.notRun.map(\.job)
+            let width = ids.map(DisplayWidth.of).max() ?? 0
             for build in tally.builds {
                 text +=
                     "  \(pad(build.job, width))  #\(build.id)  "
