@@ -3,15 +3,19 @@ import JobControl
 
 /// Finding and loading the project, and opening its store.
 extension Context {
-    /// The project's jobs (`-C`, `--jobs-dir` applied).
+    /// The project's jobs (`-C`, `--jobs-dir` applied), through the job-set
+    /// cache in `.jcrun/cache/`; only a command that writes (`writing`) may
+    /// create that folder.
     ///
     /// - Throws: `ConfigErrors` (every definition error found), `ConfigError.noProject`.
-    func loadJobs() throws -> JobSet {
+    func loadJobs(writing: Bool = false) throws -> JobSet {
         let (projectDir, jobsDir) = try findProject(
             from: workingDirectory, jobsDir: invocation.value("jobs-dir").map(resolve))
         return try ProjectLoader.load(
             projectDir: projectDir, jobsDir: jobsDir, environment: environment,
-            displayBase: workingDirectory)
+            displayBase: workingDirectory,
+            cacheFolder: projectDir.appendingPathComponent(".jcrun/cache", isDirectory: true),
+            mayCreateCacheFolder: writing)
     }
 
     /// Where the store is: `--storage`, `JCRUN_STORAGE`, `jcrun.yaml`, the default.
@@ -23,13 +27,22 @@ extension Context {
     }
 
     /// The store for a read-only command, or nil when there is none yet
-    /// (every job is then `not built`). Never creates or migrates.
+    /// (every job is then `not built`). Never creates or migrates; but a
+    /// build left `running` by a dead runner is reaped (through a write
+    /// connection opened just for that) so that no command shows it running
+    /// forever. When the store is not writable it stays as it is.
     func openStoreForReading(_ jobs: JobSet) throws -> BuildStore? {
+        let location = try storeLocation(for: jobs)
+        let store: BuildStore
         do {
-            return try storeLocation(for: jobs).open(mode: .readOnly)
+            store = try location.open(mode: .readOnly)
         } catch StoreError.notInstalled {
             return nil
         }
+        if try !store.deadRunnerBuilds().isEmpty {
+            _ = try? location.reapDeadRunners()  // not writable: shown as it is
+        }
+        return store
     }
 
     /// The store for a command that writes: created or migrated if needed,

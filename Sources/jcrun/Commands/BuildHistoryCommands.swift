@@ -155,6 +155,17 @@ enum BuildHistoryCommands {
             guard follow, !build.status.isFinished else { return 0 }
             Thread.sleep(forTimeInterval: 0.25)
             build = try store.build(build.id) ?? build
+            if !build.status.isFinished, let runner = build.runner, !RunnerLiveness.isAlive(runner) {
+                // Its runner died: reap it if the store is writable, and stop.
+                _ = try? context.storeLocation(for: jobs).reapDeadRunners()
+                build = try store.build(build.id) ?? build
+                if !build.status.isFinished {
+                    context.console.error(
+                        "jcrun: build #\(build.id) is still marked running, but its runner (pid \(runner.pid)) died; the store is not writable, so it cannot be marked runner_died\n"
+                    )
+                    return 1
+                }
+            }
             if build.status.isFinished {
                 // One last read for lines flushed with the build's end.
                 let rest = try store.logs(query)
