@@ -59,7 +59,9 @@ public struct ProjectLoader {
 
         // The cached jobs, when nothing they came from has changed.
         if collector.errors.isEmpty, let jobs = cache?.jobs(jobFileNames: fileNames) {
-            return JobSet(projectDir: projectDir, jobsDir: jobsDir, settings: settings, jobs: jobs)
+            return JobSet(
+                projectDir: projectDir, jobsDir: jobsDir, settings: settings,
+                jobs: withSecrets(jobs, settings))
         }
 
         // Then every job file, in name order.
@@ -95,7 +97,20 @@ public struct ProjectLoader {
                 jobs, inputs: inputs.all, jobFileNames: fileNames,
                 environmentRead: inputs.environmentRead)
         }
-        return JobSet(projectDir: projectDir, jobsDir: jobsDir, settings: settings, jobs: jobs)
+        return JobSet(
+            projectDir: projectDir, jobsDir: jobsDir, settings: settings,
+            jobs: withSecrets(jobs, settings))
+    }
+
+    /// The jobs, each told the secret values its snapshot must mask.
+    private func withSecrets(_ jobs: [Job], _ settings: Settings) -> [Job] {
+        guard !settings.secrets.isEmpty else { return jobs }
+        let values = settings.secrets.keys.sorted().map { settings.secrets[$0]! }
+        return jobs.map { job in
+            var job = job
+            job.secretValues = values
+            return job
+        }
     }
 
     func globals(_ vars: OrderedDict) -> OrderedDict {
