@@ -115,7 +115,10 @@ extension ConfigError {
         case .severalDocuments(let at):
             return ("\(at): a job file holds one YAML document; this is a second one", [], nil)
         case .unknownKey(let key, let place, let suggestion, let at):
-            return ("\(at): unknown key '\(key)' in \(place)\(didYouMean(suggestion))", [], nil)
+            let hint =
+                place == "a job file" && suggestion == nil
+                ? "a job file holds 'jobs:' and keys starting with 'x-' for YAML anchors" : nil
+            return ("\(at): unknown key '\(key)' in \(place)\(didYouMean(suggestion))", [], hint)
         case .missingKey(let key, let place, let at):
             return ("\(at): \(place) has no '\(key)'", [], nil)
         case .wrongType(let field, let expected, let found, let at):

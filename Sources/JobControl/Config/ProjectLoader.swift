@@ -213,7 +213,10 @@ public struct ProjectLoader {
             collector.add(.noJobsList(at: reader.at(root)))
             return []
         }
-        reader.checkKeys(pairs, known: ["jobs"], place: "a job file")
+        // `x-` keys hold YAML anchors for the jobs to share, as in docker
+        // compose; jcrun reads nothing else from them.
+        reader.checkKeys(
+            pairs.filter { !$0.key.hasPrefix("x-") }, known: ["jobs"], place: "a job file")
         guard let list = pairs.first(where: { $0.key == "jobs" })?.value else {
             // `jbos:` was already reported with "did you mean 'jobs'?"; say it once.
             if !pairs.contains(where: { closestMatch(to: $0.key, among: ["jobs"]) != nil }) {
