@@ -12,7 +12,7 @@ enum BuildCommand {
         let jobs = try context.loadJobs(
             writing: !invocation.has("dry-run") && !invocation.has("check"))
         let named = try invocation.positionals.map {
-            try context.job($0, in: jobs, suggestCommands: invocation.isImplicit).id
+            try context.job($0, in: jobs, suggestCommands: invocation.isImplicit, building: true).id
         }
         let dryRun = invocation.has("dry-run")
         let check = invocation.has("check")
