@@ -30,10 +30,14 @@ extension Renderer {
             }
             return .dict(dict)
         case .attribute(let objectExpr, let name, let at):
-            return try attribute(name, of: try evaluate(objectExpr, in: scope), at: at)
+            let value = try attribute(name, of: try evaluate(objectExpr, in: scope), at: at)
+            if case .undefined = value { return describeMissing(value, of: objectExpr) }
+            return value
         case .item(let objectExpr, let keyExpr, let at):
-            return try item(
+            let value = try item(
                 try evaluate(keyExpr, in: scope), of: try evaluate(objectExpr, in: scope), at: at)
+            if case .undefined = value { return describeMissing(value, of: objectExpr) }
+            return value
         case .slice(let objectExpr, let start, let stop, let step, let at):
             let object = try evaluate(objectExpr, in: scope)
             let bounds = try [start, stop, step].map { try $0.map { try evaluate($0, in: scope) } }
@@ -89,6 +93,24 @@ extension Renderer {
             }
             return .string(text)
         }
+    }
+
+    /// A missing key of `env` or of an imported template, with a message
+    /// naming what is missing instead of `dict has no key`.
+    private func describeMissing(_ value: RV, of objectExpr: Expr) -> RV {
+        guard case .undefined(var undefined) = value, case .key(let key, let keys) = undefined.reason,
+            case .name(let name, _) = objectExpr
+        else { return value }
+        if let template = moduleAliases[name] {
+            undefined.reason = .described(
+                message: "'\(template)' has no macro '\(key)'", key: key, keys: keys)
+        } else if let noun = missingKeyNouns[name] {
+            undefined.reason = .described(
+                message: "\(noun) '\(key)' is not set", key: key, keys: keys)
+        } else {
+            return value
+        }
+        return .undefined(undefined)
     }
 
     func evaluate(

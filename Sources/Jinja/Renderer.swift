@@ -17,6 +17,11 @@ final class Renderer {
     @exclusivity(unchecked) var frame: Int32 = -1
     private var sourceIndices: [ObjectIdentifier: UInt16] = [:]
     private var modules: [String: RDict] = [:]
+    /// `Environment.missingKeyNouns`.
+    var missingKeyNouns: [String: String] = [:]
+    /// Names bound by `import ... as NAME`, to the template's name, so a
+    /// missing member reads "'_m.j2' has no macro 'x'".
+    var moduleAliases: [String: String] = [:]
     @exclusivity(unchecked) private var depth = 0
     static let maximumDepth = 100
     /// `SizeLimit.maximumBytes`, read once.
@@ -164,6 +169,7 @@ final class Renderer {
             case .importAs(let name, let alias, let withContext, let at):
                 let module = try importModule(name, withContext: withContext, in: scope, at: at)
                 scope.vars[alias] = .dict(module.exports)
+                moduleAliases[alias] = module.name
             case .fromImport(let name, let names, let withContext, let at):
                 let module = try importModule(name, withContext: withContext, in: scope, at: at)
                 for (imported, alias, offset) in names {

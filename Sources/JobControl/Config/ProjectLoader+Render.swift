@@ -24,8 +24,9 @@ extension ProjectLoader {
     private func render(_ name: String) throws -> String {
         let (settings, _) = loadSettings()
         guard collector.errors.isEmpty else { throw collector.errors }
-        let templates = Jinja.Environment(
+        var templates = Jinja.Environment(
             loader: JobsDirLoader(jobsDir: jobsDir), globals: globals(settings.vars))
+        templates.missingKeyNouns = Self.missingKeyNouns
         let path = display(jobsDir.appendingPathComponent(name).path)
         do {
             // Masked as `show` masks: a secret copied in with `{{ env.X }}`.
