@@ -80,6 +80,11 @@ enum PercentFormat {
                 width: width.isEmpty ? nil : try size(width, "width", error: error),
                 precision: precision,
                 error: error)
+            guard result.utf8.count <= SizeLimit.maximumBytes else {
+                throw error(
+                    "formatted string of \(result.utf8.count) characters is too large"
+                        + " (the limit is \(SizeLimit.described))")
+            }
         }
         if !usedMapping && index < values.count && keyword == nil {
             throw error("not all arguments converted during string formatting")

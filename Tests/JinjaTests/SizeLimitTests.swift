@@ -65,6 +65,16 @@ import Testing
             "main.yaml:1:8: filter 'batch': linecount 100000000000 is too large"
                 + " (the limit is 10000000)"
         ),
+        (
+            "{{ range(-9223372036854775807, 9223372036854775807)|length }}",
+            "main.yaml:1:4: range() of more than 10000000 items is too long"
+                + " (the limit is 10000000)"
+        ),
+        (
+            "{{ range(9223372036854775807, -9223372036854775807, -1)|length }}",
+            "main.yaml:1:4: range() of more than 10000000 items is too long"
+                + " (the limit is 10000000)"
+        ),
         // Integer arithmetic past Int: Python has big ints; we refuse them.
         ("{{ 9223372036854775807 * 2 }}", "main.yaml:1:24: integer too large"),
         ("{{ 9223372036854775807 + 1 }}", "main.yaml:1:24: integer too large"),
@@ -87,6 +97,11 @@ import Testing
     /// Cases that build real text before reaching the limit, run with a
     /// 1 MiB limit so they stay fast.
     static let built: [(String, String)] = [
+        (
+            "{{ '%s%s%s' % ('x' * 500000, 'x' * 500000, 'x' * 500000) }}",
+            "main.yaml:1:13: formatted string of 1500000 characters is too large"
+                + " (the limit is 1 MiB)"
+        ),
         (
             "{% set ns = namespace(s='x' * 100000) %}"
                 + "{% for i in range(4) %}{% set ns.s = ns.s + ns.s %}{% endfor %}",
