@@ -21,9 +21,45 @@ extension Job {
     }
 
     /// The job's definition as canonical JSON (sorted keys, no spaces), for
-    /// the store's build snapshot. Secrets appear as `{"!secret":"name"}`.
+    /// the store's build snapshot, `show` and the web page. Secrets appear as
+    /// `{"!secret":"name"}`, and a secret's value that reached the job's text
+    /// another way (`{{ env.X }}`, `!env X`) as `***`, line by line as the
+    /// runner masks output. `definitionHash` hashes the unmasked text, so
+    /// changing such a value still outdates the job.
     public func snapshotJSON() -> String {
         canonicalJSON(fields: snapshotFields.map(\.0).sorted())
+    }
+
+    /// This job with every secret value in its text replaced by `***`: what
+    /// `show` and the web page display.
+    public var displayed: Job {
+        guard !secretValues.isEmpty else { return self }
+        return masked(by: SecretMasker(secretValues))
+    }
+
+    /// This job with `masker` applied to every text field.
+    public func masked(by masker: SecretMasker) -> Job {
+        guard !masker.isEmpty else { return self }
+        func mask(_ value: ArgValue) -> ArgValue {
+            if case .text(let text) = value { return .text(masker.mask(text)) }
+            return value
+        }
+        func mask(_ command: Command) -> Command {
+            switch command {
+            case .argv(let argv): return .argv(argv.map(mask))
+            case .shell(let text): return .shell(masker.mask(text))
+            }
+        }
+        var copy = self
+        copy.title = title.map(masker.mask)
+        copy.notes = notes.map(masker.mask)
+        copy.command = mask(command)
+        copy.args = args.map(mask)
+        copy.env = env.map { Job.EnvEntry(name: $0.name, value: mask($0.value)) }
+        copy.workdir = masker.mask(workdir)
+        copy.cleanup = cleanup.map(mask)
+        copy.secretValues = []
+        return copy
     }
 
     /// The hashed fields that differ between this job and a stored snapshot,
@@ -39,8 +75,12 @@ extension Job {
         }
     }
 
-    /// Each snapshot field and its canonical JSON value.
+    /// Each snapshot field and its canonical JSON value, secrets masked.
     private var snapshotFields: [(String, String)] {
+        secretValues.isEmpty ? unmaskedSnapshotFields : displayed.unmaskedSnapshotFields
+    }
+
+    private var unmaskedSnapshotFields: [(String, String)] {
         [
             ("id", quoted(id)),
             ("title", title.map(quoted) ?? "null"),
