@@ -1,0 +1,157 @@
+/// The SQL of the build queue (`--queue`, `jcrun worker`) on PostgreSQL.
+///
+/// A queued build is a `builds` row with status `created` plus a `queue`
+/// row (the tags a worker needs, retries, the lease of the worker running
+/// it) and one `queue_edges` row per dependency in the same plan. It is
+/// ready when every build it depends on is successful or skipped. Workers
+/// claim ready builds with `FOR UPDATE SKIP LOCKED` and hold them under a
+/// lease timed by the server's clock. `jcrun_queue` is notified whenever a
+/// build may have become ready.
+enum PostgresQueueSQL {
+    /// The advisory lock key that serialises enqueueing ("jcrq").
+    static let enqueueLock: Int64 = 0x6A63_7271
+    /// The channel workers listen on.
+    static let channel = "jcrun_queue"
+
+    static let migration2 = """
+        CREATE TABLE queue (
+            build         bigint PRIMARY KEY REFERENCES builds (id) ON DELETE CASCADE,
+            tags          text[] NOT NULL DEFAULT '{}',
+            retries       integer NOT NULL DEFAULT 0,
+            retry_delay   bigint NOT NULL DEFAULT 0,
+            not_before    bigint NOT NULL DEFAULT 0,
+            retry_of      bigint,
+            lease_owner   text,
+            lease_expires bigint
+        );
+        CREATE INDEX queue_by_retry_of ON queue (retry_of);
+        CREATE INDEX queue_by_lease ON queue (lease_expires) WHERE lease_expires IS NOT NULL;
+
+        CREATE TABLE queue_edges (
+            build      bigint NOT NULL REFERENCES queue (build) ON DELETE CASCADE,
+            depends_on bigint NOT NULL,
+            PRIMARY KEY (build, depends_on)
+        );
+        CREATE INDEX queue_edges_by_dependency ON queue_edges (depends_on);
+        """
+
+    static let takeEnqueueLock = "SELECT pg_advisory_xact_lock(\(enqueueLock))"
+    static let notify = "SELECT pg_notify('\(channel)', '')"
+    static let listen = "LISTEN \(channel)"
+
+    // MARK: Enqueueing
+
+    /// The newest queued build of job `$1` that has not finished: a second
+    /// `--queue` of the same job joins it instead of building again.
+    static let activeQueuedBuild = """
+        SELECT \(PostgresSQL.buildColumns) FROM builds AS b
+        WHERE job = $1::text AND status IN ('created', 'running')
+          AND EXISTS (SELECT 1 FROM queue AS q WHERE q.build = b.id)
+        ORDER BY id DESC LIMIT 1
+        """
+    static let insertQueued = """
+        INSERT INTO queue (build, tags, retries, retry_delay)
+        VALUES ($1::bigint, $2::text[], $3::integer, $4::bigint)
+        """
+    static let insertEdge = """
+        INSERT INTO queue_edges (build, depends_on) VALUES ($1::bigint, $2::bigint)
+        ON CONFLICT DO NOTHING
+        """
+
+    // MARK: Claiming
+
+    /// The first ready build whose tags are all in `$1`, locked; builds
+    /// another worker is claiming right now are skipped, not waited for.
+    static let nextReady = """
+        SELECT q.build FROM queue AS q JOIN builds AS b ON b.id = q.build
+        WHERE b.status = 'created' AND q.not_before <= \(PostgresSQL.serverNow)
+          AND q.tags <@ $1::text[]
+          AND NOT EXISTS (
+              SELECT 1 FROM queue_edges AS e JOIN builds AS d ON d.id = e.depends_on
+              WHERE e.build = q.build AND d.status NOT IN ('successful', 'skipped'))
+        ORDER BY q.build LIMIT 1
+        FOR UPDATE OF q, b SKIP LOCKED
+        """
+    /// Marks the locked build running under the claiming worker.
+    static let claim = """
+        UPDATE builds SET status = 'running', started_at = $2::bigint, runner_host = $3::text,
+               runner_pid = $4::integer, runner_start = $5::bigint, process_group = NULL
+        WHERE id = $1::bigint AND status = 'created'
+        RETURNING \(PostgresSQL.buildColumns)
+        """
+    static let takeLease = """
+        UPDATE queue SET lease_owner = $2::text,
+               lease_expires = \(PostgresSQL.serverNow) + $3::bigint
+        WHERE build = $1::bigint
+        RETURNING retries
+        """
+    /// Extends the leases `$1` holds on the running builds `$3`; returns those still held.
+    static let renewLeases = """
+        UPDATE queue AS q SET lease_expires = \(PostgresSQL.serverNow) + $2::bigint
+        FROM builds AS b
+        WHERE q.build = b.id AND b.status = 'running' AND q.lease_owner = $1::text
+          AND q.build = ANY($3::bigint[])
+        RETURNING q.build
+        """
+    /// Running queued builds whose lease ended, locked for the reaper.
+    static let expiredLeases = """
+        SELECT \(PostgresSQL.buildColumns) FROM builds AS b
+        WHERE b.status = 'running' AND EXISTS (
+            SELECT 1 FROM queue AS q
+            WHERE q.build = b.id AND q.lease_expires < \(PostgresSQL.serverNow))
+        FOR UPDATE SKIP LOCKED
+        """
+
+    // MARK: After a build ends
+
+    static let queueEntry = "SELECT retries FROM queue WHERE build = $1::bigint"
+    /// A new attempt of `$1`, created at `$2`.
+    static let insertRetry = """
+        INSERT INTO builds (job, status, attempt, reason, triggered_by, config_hash,
+                            config_snapshot, created_at)
+        SELECT job, 'created', attempt + 1, reason, triggered_by, config_hash, config_snapshot,
+               $2::bigint
+        FROM builds WHERE id = $1::bigint
+        RETURNING id
+        """
+    static let queueRetry = """
+        INSERT INTO queue (build, tags, retries, retry_delay, not_before, retry_of)
+        SELECT $2::bigint, tags, retries, retry_delay,
+               \(PostgresSQL.serverNow) + retry_delay * 1000000, build
+        FROM queue WHERE build = $1::bigint
+        """
+    static let copyEdges = """
+        INSERT INTO queue_edges (build, depends_on)
+        SELECT $2::bigint, depends_on FROM queue_edges WHERE build = $1::bigint
+        """
+    /// Dependents now wait for the retry instead of the failed attempt.
+    static let moveEdges = "UPDATE queue_edges SET depends_on = $2::bigint WHERE depends_on = $1::bigint"
+    /// Fails every queued build that (transitively) waits on the failed
+    /// build `$1` of job `$3`, naming the dependency that failed.
+    static let failDependents = """
+        WITH RECURSIVE doomed (id, cause) AS (
+            SELECT e.build, $3::text FROM queue_edges AS e WHERE e.depends_on = $1::bigint
+            UNION
+            SELECT e.build, b.job FROM doomed AS d
+            JOIN builds AS b ON b.id = d.id
+            JOIN queue_edges AS e ON e.depends_on = d.id
+        )
+        UPDATE builds AS b SET status = 'failed', failure_kind = 'dependency_failed',
+               error = 'dependency ''' || d.cause || ''' failed', finished_at = $2::bigint
+        FROM (SELECT DISTINCT ON (id) id, cause FROM doomed ORDER BY id, cause) AS d
+        WHERE b.id = d.id AND b.status = 'created'
+        RETURNING b.id
+        """
+
+    // MARK: Following
+
+    /// For each build of `$1`: the newest attempt of its chain of retries.
+    static let latestAttempts = """
+        WITH RECURSIVE chain (origin, id) AS (
+            SELECT t.id, t.id FROM unnest($1::bigint[]) AS t (id)
+            UNION ALL
+            SELECT c.origin, q.build FROM chain AS c JOIN queue AS q ON q.retry_of = c.id
+        )
+        SELECT DISTINCT ON (origin) origin, id FROM chain ORDER BY origin, id DESC
+        """
+}

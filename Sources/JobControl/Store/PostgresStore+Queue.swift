@@ -1,0 +1,125 @@
+import Foundation
+
+/// The build queue on PostgreSQL (see `PostgresQueueSQL`).
+extension PostgresStore: BuildQueue {
+    public func enqueue(_ requests: [QueueRequest], trigger: String) throws -> [EnqueuedBuild] {
+        let now = PostgresStore.micros(clock())
+        return try connection.transaction {
+            try connection.query(PostgresQueueSQL.takeEnqueueLock)
+            var queued: [JobID: BuildID] = [:]
+            var result: [EnqueuedBuild] = []
+            for request in requests {
+                // A build of this job queued by another run and not finished: join it.
+                let active = try connection.query(PostgresQueueSQL.activeQueuedBuild, [.text(request.job)])
+                if active.rowCount > 0 {
+                    let record = PostgresStore.decodeBuild(active, 0)
+                    queued[request.job] = record.id
+                    result.append(EnqueuedBuild(build: record, reused: true))
+                    continue
+                }
+
+                // A new created build, its queue row, and its edges in this plan.
+                let rows = try connection.query(PostgresSQL.insertBuild, [
+                    .text(request.job), .text(BuildStatus.created.rawValue), .int(1), .text(request.reason),
+                    .text(trigger), .text(request.configHash), .text(request.configSnapshot), .int(now),
+                    .null, .null, .null, .null,
+                ])
+                let record = PostgresStore.decodeBuild(rows, 0)
+                try connection.query(PostgresQueueSQL.insertQueued, [
+                    .int(record.id), .textArray(request.tags), .int(request.retries),
+                    .int(request.retryDelay),
+                ])
+                for dependency in request.dependencies {
+                    guard let upstream = queued[dependency] else { continue }
+                    try connection.query(PostgresQueueSQL.insertEdge, [.int(record.id), .int(upstream)])
+                }
+                queued[request.job] = record.id
+                result.append(EnqueuedBuild(build: record, reused: false))
+            }
+            try connection.query(PostgresQueueSQL.notify)
+            return result
+        }
+    }
+
+    public func claimNext(
+        tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
+    ) throws -> BuildRecord? {
+        let now = PostgresStore.micros(clock())
+        return try connection.transaction {
+            let ready = try connection.query(PostgresQueueSQL.nextReady, [.textArray(tags)])
+            guard ready.rowCount > 0 else { return nil }
+            let id = ready.int64(0, 0)
+            let claimed = try connection.query(PostgresQueueSQL.claim, [
+                .int(id), .int(now), .text(runner.host), .int(runner.pid),
+                .int(Int64(bitPattern: runner.processStart)),
+            ])
+            guard claimed.rowCount > 0 else { return nil }
+            try connection.query(PostgresQueueSQL.takeLease, [
+                .int(id), .text(owner), .int(Int64(lease * 1_000_000)),
+            ])
+            return PostgresStore.decodeBuild(claimed, 0)
+        }
+    }
+
+    public func recordInputs(_ inputs: [BuildInput], of build: BuildID) throws {
+        guard !inputs.isEmpty else { return }
+        try connection.transaction { try insertInputs(inputs, of: build) }
+    }
+
+    public func renewLeases(owner: String, builds: [BuildID], lease: TimeInterval) throws -> Set<BuildID> {
+        guard !builds.isEmpty else { return [] }
+        let rows = try connection.query(PostgresQueueSQL.renewLeases, [
+            .text(owner), .int(Int64(lease * 1_000_000)), .intArray(builds),
+        ])
+        return Set((0..<rows.rowCount).map { rows.int64($0, 0) })
+    }
+
+    public func latestAttempts(of builds: [BuildID]) throws -> [BuildID: BuildRecord] {
+        guard !builds.isEmpty else { return [:] }
+        return try connection.transaction {
+            let chains = try connection.query(PostgresQueueSQL.latestAttempts, [.intArray(builds)])
+            var latest: [BuildID: BuildID] = [:]
+            for row in 0..<chains.rowCount { latest[chains.int64(row, 0)] = chains.int64(row, 1) }
+            let records = try connection.query(PostgresSQL.buildsByID, [.intArray(Array(Set(latest.values)))])
+            var byID: [BuildID: BuildRecord] = [:]
+            for record in PostgresStore.decodeBuilds(records) { byID[record.id] = record }
+            return latest.compactMapValues { byID[$0] }
+        }
+    }
+
+    public func waitForQueueChange(timeout: TimeInterval, wakeFD: Int32) throws -> Bool {
+        if !listening {
+            try connection.execute(PostgresQueueSQL.listen)
+            listening = true
+        }
+        return try !connection.waitForNotifications(timeout: timeout, wakeFD: wakeFD).isEmpty
+    }
+
+    private var listening: Bool {
+        get { connection.listening }
+        set { connection.listening = newValue }
+    }
+
+    /// What a queued build's end means for the queue, in the caller's
+    /// transaction: a failed build whose job allows another attempt gets a
+    /// retry (dependents then wait for it); otherwise its queued dependents
+    /// fail `dependency_failed`. Every end may make builds ready: notify.
+    func afterQueuedBuild(_ record: BuildRecord, at now: Int64) throws {
+        let entry = try connection.query(PostgresQueueSQL.queueEntry, [.int(record.id)])
+        guard entry.rowCount > 0 else { return }
+        try connection.query(PostgresQueueSQL.notify)  // delivered at commit
+        guard record.status == .failed else { return }
+        let retries = Int(entry.int64(0, 0))
+        let kind = record.failureKind
+        let retried = kind.map { $0.isRetried || $0 == .runnerDied } ?? false
+        if retried && record.attempt <= retries {
+            let retry = try connection.query(PostgresQueueSQL.insertRetry, [.int(record.id), .int(now)])
+            let id = retry.int64(0, 0)
+            try connection.query(PostgresQueueSQL.queueRetry, [.int(record.id), .int(id)])
+            try connection.query(PostgresQueueSQL.copyEdges, [.int(record.id), .int(id)])
+            try connection.query(PostgresQueueSQL.moveEdges, [.int(record.id), .int(id)])
+            return
+        }
+        try connection.query(PostgresQueueSQL.failDependents, [.int(record.id), .int(now), .text(record.job)])
+    }
+}
