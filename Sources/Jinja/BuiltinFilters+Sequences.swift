@@ -192,7 +192,8 @@ extension BuiltinFilters {
         }
         var inner = args
         inner.positional.removeFirst()
-        inner.what = "filter '\(name)'"
+        inner.kind = .filter
+        inner.name = name
         return .list(try items.map { try run(name, $0, inner) })
     }
 
@@ -207,7 +208,8 @@ extension BuiltinFilters {
         var testName: String?
         if !inner.positional.isEmpty {
             testName = try inner.positional.removeFirst().str()
-            inner.what = "test '\(testName!)'"
+            inner.kind = .test
+            inner.name = testName!
         }
         var result: [RV] = []
         for item in try sequence(value, args) {

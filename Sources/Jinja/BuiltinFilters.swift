@@ -10,8 +10,8 @@ enum BuiltinFilters {
 
     static let table: [String: Filter] = [
         "default": defaultValue, "d": defaultValue,
-        "upper": { v, a in try noArguments(a); return .string(try v.str().uppercased()) },
-        "lower": { v, a in try noArguments(a); return .string(try v.str().lowercased()) },
+        "upper": { v, a in try noArguments(a); return .string(upper(try v.str())) },
+        "lower": { v, a in try noArguments(a); return .string(lower(try v.str())) },
         "title": { v, a in try noArguments(a); return .string(title(try v.str())) },
         "capitalize": { v, a in try noArguments(a); return .string(capitalize(try v.str())) },
         "replace": replace, "join": join, "length": length, "count": length,
@@ -42,7 +42,12 @@ enum BuiltinFilters {
 
     /// Applies filter `name`; only `default` accepts an undefined value.
     static func run(_ name: String, _ value: RV, _ args: CallArguments) throws -> RV {
-        guard let filter = table[name] else {
+        try run(table[name], name, value, args)
+    }
+
+    /// Applies an already looked-up filter (nil: unknown, an error naming it).
+    static func run(_ filter: Filter?, _ name: String, _ value: RV, _ args: CallArguments) throws -> RV {
+        guard let filter else {
             throw args.error("unknown filter '\(name)'", suggestion: closestName(to: name, in: names))
         }
         if case .undefined(let u) = value, name != "default", name != "d" {
@@ -162,6 +167,20 @@ enum BuiltinFilters {
     }
 
     // MARK: - Text
+
+    /// `str.upper()`, without Unicode tables when the text is ASCII.
+    static func upper(_ text: String) -> String {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.uppercased() }
+        guard text.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) else { return text }
+        return String(decoding: text.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 32 : $0 }, as: UTF8.self)
+    }
+
+    /// `str.lower()`, without Unicode tables when the text is ASCII.
+    static func lower(_ text: String) -> String {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.lowercased() }
+        guard text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return text }
+        return String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self)
+    }
 
     /// Jinja's `title`: upper-cases the first letter after `-`, space, `(`, `{`, `[` or `<`.
     static func title(_ text: String) -> String {
@@ -367,8 +386,9 @@ enum BuiltinFilters {
             ("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&#34;", "\""), ("&amp;", "&"),
         ]
         for (entity, character) in entities {
-            text = try replace(.string(text), CallArguments(positional: [.string(entity), .string(character)],
-                what: args.what, source: args.source, offset: args.offset)).str()
+            let replaceArgs = CallArguments(.filter, "striptags", source: args.source, offset: args.offset,
+                positional: [.string(entity), .string(character)])
+            text = try replace(.string(text), replaceArgs).str()
         }
         return .string(Methods.split(text, nil, -1).joined(separator: " "))
     }

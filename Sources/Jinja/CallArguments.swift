@@ -3,10 +3,30 @@
 struct CallArguments {
     var positional: [RV] = []
     var keyword: [(String, RV)] = []
-    /// `filter 'indent'`, `test 'divisibleby'`, `function 'range'`.
-    var what: String
+    /// What is called, for messages; kept in parts so a call builds no text.
+    enum Kind { case filter, test, function, macro }
+    var kind: Kind
+    var name: String
     var source: SourceText
     var offset: Int
+
+    init(_ kind: Kind, _ name: String, source: SourceText, offset: Int, positional: [RV] = []) {
+        self.kind = kind
+        self.name = name
+        self.source = source
+        self.offset = offset
+        self.positional = positional
+    }
+
+    /// `filter 'indent'`, `test 'divisibleby'`, `range()`, `macro 'site'`.
+    var what: String {
+        switch kind {
+        case .filter: return "filter '\(name)'"
+        case .test: return "test '\(name)'"
+        case .function: return "\(name)()"
+        case .macro: return "macro '\(name)'"
+        }
+    }
 
     func error(_ message: String, suggestion: String? = nil) -> TemplateError {
         TemplateError(position: source.position(of: offset), message: message, suggestion: suggestion)

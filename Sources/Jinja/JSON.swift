@@ -84,6 +84,12 @@ enum JSON {
 
     private static func writeString(_ s: String, to out: inout String) {
         out += "\""
+        // Most text needs no escape at all: copy it whole.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && !escapedASCII($0) }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -109,5 +115,10 @@ enum JSON {
             }
         }
         out += "\""
+    }
+
+    @inline(__always) private static func escapedASCII(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "<")
+            || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "&") || byte == UInt8(ascii: "'")
     }
 }

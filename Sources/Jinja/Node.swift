@@ -9,7 +9,7 @@ indirect enum Expr {
     case item(Expr, Expr, at: Int)
     case slice(Expr, Expr?, Expr?, Expr?, at: Int)
     case call(Expr, Arguments, at: Int)
-    case filter(Expr, String, Arguments, at: Int)
+    case filter(Expr, FilterReference, Arguments, at: Int)
     case test(Expr, String, Arguments, negated: Bool, at: Int)
     case unary(String, Expr, at: Int)
     case binary(String, Expr, Expr, at: Int)
@@ -32,6 +32,18 @@ indirect enum Expr {
             return at
         case .and(let left, _), .or(let left, _): return left.offset
         }
+    }
+}
+
+/// A filter named in an expression, resolved once at parse time; nil when
+/// unknown (allowed inside `{% if %}`, an error when evaluated).
+struct FilterReference {
+    let name: String
+    let function: BuiltinFilters.Filter?
+
+    init(_ name: String) {
+        self.name = name
+        self.function = BuiltinFilters.table[name]
     }
 }
 

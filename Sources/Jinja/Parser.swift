@@ -594,7 +594,7 @@ struct Parser {
             if skipOp("|") {
                 let (name, offset) = try parseFilterName()
                 let arguments = current.isOp("(") ? try parseArguments() : Arguments()
-                node = .filter(node, name, arguments, at: offset)
+                node = .filter(node, FilterReference(name), arguments, at: offset)
             } else if current.isName("is") {
                 pos += 1
                 let negated = skipName("not")

@@ -136,36 +136,6 @@ struct RDict {
     var items: [(DictKey, RV)] { keys.map { ($0, storage[$0]!) } }
 }
 
-/// Variables visible at one level: the globals, a template, a loop body, a macro call.
-final class Scope {
-    var vars: [String: RV]
-    let parent: Scope?
-
-    init(parent: Scope?, vars: [String: RV] = [:]) {
-        self.parent = parent
-        self.vars = vars
-    }
-
-    func lookup(_ name: String) -> RV? {
-        var scope: Scope? = self
-        while let current = scope {
-            if let value = current.vars[name] { return value }
-            scope = current.parent
-        }
-        return nil
-    }
-
-    func allNames() -> [String] {
-        var names: [String] = []
-        var scope: Scope? = self
-        while let current = scope {
-            names.append(contentsOf: current.vars.keys.sorted())
-            scope = current.parent
-        }
-        return names
-    }
-}
-
 /// A macro bound to the scope it was defined in.
 final class Macro {
     let definition: MacroDefinition
@@ -193,7 +163,7 @@ final class Function {
 /// The `loop` variable of a `{% for %}`.
 final class LoopState {
     let items: [RV]
-    var index0 = 0
+    @exclusivity(unchecked) var index0 = 0
 
     init(items: [RV]) { self.items = items }
 }

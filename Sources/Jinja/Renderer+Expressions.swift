@@ -38,11 +38,13 @@ extension Renderer {
             return try slice(object, bounds[0], bounds[1], bounds[2], at: at)
         case .call(let calleeExpr, let arguments, let at):
             return try call(try evaluate(calleeExpr, in: scope), arguments, in: scope, at: at)
-        case .filter(let valueExpr, let name, let arguments, let at):
-            return try applyFilter(name, to: try evaluate(valueExpr, in: scope), arguments, in: scope, at: at)
+        case .filter(let valueExpr, let filter, let arguments, let at):
+            let value = try evaluate(valueExpr, in: scope)
+            let args = try evaluate(arguments, in: scope, .filter, filter.name, at: at)
+            return try BuiltinFilters.run(filter.function, filter.name, value, args)
         case .test(let valueExpr, let name, let arguments, let negated, let at):
             let value = try evaluate(valueExpr, in: scope)
-            let args = try evaluate(arguments, in: scope, what: "test '\(name)'", at: at)
+            let args = try evaluate(arguments, in: scope, .test, name, at: at)
             return .bool(try BuiltinTests.run(name, value, args) != negated)
         case .unary(let op, let operandExpr, let at):
             return try unary(op, try evaluate(operandExpr, in: scope), at: at)
@@ -78,8 +80,11 @@ extension Renderer {
         }
     }
 
-    func evaluate(_ arguments: Arguments, in scope: Scope, what: String, at offset: Int) throws -> CallArguments {
-        var args = CallArguments(what: what, source: template.source, offset: offset)
+    func evaluate(
+        _ arguments: Arguments, in scope: Scope, _ kind: CallArguments.Kind, _ name: String,
+        at offset: Int
+    ) throws -> CallArguments {
+        var args = CallArguments(kind, name, source: template.source, offset: offset)
         args.positional = try arguments.positional.map { try evaluate($0, in: scope) }
         args.keyword = try arguments.keyword.map { ($0.0, try evaluate($0.1, in: scope)) }
         return args
@@ -88,10 +93,10 @@ extension Renderer {
     func call(_ callee: RV, _ arguments: Arguments, in scope: Scope, at offset: Int) throws -> RV {
         switch callee {
         case .macro(let macro):
-            let args = try evaluate(arguments, in: scope, what: "", at: offset)
+            let args = try evaluate(arguments, in: scope, .macro, macro.definition.name, at: offset)
             return try callMacro(macro, args, calledAt: offset)
         case .function(let function):
-            let args = try evaluate(arguments, in: scope, what: "\(function.name)()", at: offset)
+            let args = try evaluate(arguments, in: scope, .function, function.name, at: offset)
             return try function.call(args)
         case .undefined(let u):
             throw u.error
@@ -103,8 +108,8 @@ extension Renderer {
     func applyFilter(
         _ name: String, to value: RV, _ arguments: Arguments, in scope: Scope, at offset: Int
     ) throws -> RV {
-        let args = try evaluate(arguments, in: scope, what: "filter '\(name)'", at: offset)
-        return try BuiltinFilters.run(name, value, args)
+        let args = try evaluate(arguments, in: scope, .filter, name, at: offset)
+        return try BuiltinFilters.run(BuiltinFilters.table[name], name, value, args)
     }
 
     // MARK: - Members

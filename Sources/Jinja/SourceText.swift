@@ -72,7 +72,7 @@ final class SourceText: Sendable {
 
     /// The byte offset of `line:column` (1-based), or nil past the end.
     static func offset(
-        line: Int, column: Int, in bytes: [UInt8], lineStarts: [Int]
+        line: Int, column: Int, in bytes: UnsafeBufferPointer<UInt8>, lineStarts: [Int]
     ) -> Int? {
         guard line >= 1 && line <= lineStarts.count else { return nil }
         var i = lineStarts[line - 1]

@@ -1,11 +1,6 @@
 import Foundation
 import JobControl
 
-/// How much jcrun prints while building.
-enum Verbosity: Sendable {
-    case quiet, normal, verbose
-}
-
 /// What every command needs: the options common to all, the directories
 /// they name, the environment and the output streams.
 final class Context {
@@ -15,7 +10,7 @@ final class Context {
     /// The directory jcrun acts in (`-C DIR`, else the current one).
     let workingDirectory: URL
     let colorChoice: ColorChoice
-    let verbosity: Verbosity
+    let verbosity: RenderVerbosity
     let json: Bool
 
     init(invocation: Invocation, console: Console, environment: [String: String] = ProcessInfo.processInfo.environment) throws {

@@ -1,23 +1,35 @@
 import Foundation
 import JobControl
 
-/// Turns any error into the one line (or few lines) jcrun prints and its
-/// exit status: the single place where errors meet exit codes.
+/// Turns any error into what jcrun prints on stderr and its exit status:
+/// the single place where errors meet exit codes.
 ///
-/// The exit codes follow DESIGN.md's table: 2 usage, definition and store
-/// errors; 1 failures; 3 missing dependencies; 75 locks; 70 jcrun bugs.
+/// The codes follow DESIGN.md's table: 2 usage, definition and store
+/// errors; 1 failures; 70 jcrun bugs. Run outcomes (1, 3, 75, signals) come
+/// from `RunSummary.exitStatus`.
 enum ErrorReport {
     static let bugNote = "this is a jcrun bug; please report it"
 
-    /// The message (without the `jcrun: error: ` prefix) and the exit status.
-    static func describe(_ error: Error) -> (message: String, status: Int32) {
+    /// The complete stderr text (every line prefixed) and the exit status.
+    static func describe(_ error: Error) -> (text: String, status: Int32) {
         switch error {
-        case let error as CLIError: return describe(error)
-        case let error as StoreError: return (String(describing: error), 2)
+        case let error as CLIError:
+            let (message, status) = describe(error)
+            return (line(message), status)
+        case let errors as ConfigErrors:
+            return (errors.formatted().map { $0 + "\n" }.joined(), 2)
+        case let error as ConfigError:
+            if case .internalError = error { return (line("\(error.message); \(bugNote)"), 70) }
+            return (error.lines.map { $0 + "\n" }.joined(), 2)
+        case let error as StoreError: return (line(error.description), 2)
+        case let error as PlanError: return (line(error.description), 2)
+        case let error as SchedulerError: return (line(error.description), 2)
         default:
-            return ("unexpected error: \(error); \(bugNote)", 70)
+            return (line("unexpected error: \(error); \(bugNote)"), 70)
         }
     }
+
+    private static func line(_ message: String) -> String { "jcrun: error: \(message)\n" }
 
     private static func describe(_ error: CLIError) -> (String, Int32) {
         switch error {

@@ -21,8 +21,8 @@ enum Jcrun {
                 return try CommandRunner.run(invocation, context: context)
             }
         } catch {
-            let (message, status) = ErrorReport.describe(error)
-            console.error("jcrun: error: \(message)\n")
+            let (text, status) = ErrorReport.describe(error)
+            console.error(text)
             return status
         }
     }

@@ -45,6 +45,13 @@ final class SignalForwarder: @unchecked Sendable {
             sigemptyset(&action.sa_mask)
             sigaction(number, &action, nil)
         }
+
+        // A parent may have started jcrun with these signals blocked (a test
+        // runner, some supervisors); unblock them on this thread so they arrive.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for number in SignalForwarder.signals { sigaddset(&unblock, number) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 
     /// Puts the default dispositions back (the reading thread ends with the process).

@@ -10,7 +10,6 @@ import Testing
 /// folder name with a space), and keeps its state in that project.
 @Suite(
     .serialized,
-    .disabled("enable once the jcrun CLI runs build-outdated, builds and show-build (#6)"),
     .bug(id: 7))
 struct PipelineTests {
     /// Every job that `build-outdated` builds; `publish` is protected.
@@ -119,8 +118,12 @@ struct PipelineTests {
         #expect(html.contains("Dan &lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(!html.contains("<script"))
 
-        // The protected publish job runs when asked for by name.
-        let publish = try project.jcrun(["publish"])
+        // The protected publish job is refused without a terminal, and runs
+        // when asked for by name with --allow-protected.
+        let refused = try project.jcrun(["publish"])
+        #expect(refused.status == 2)
+        #expect(!project.exists("out/published/report.html"))
+        let publish = try project.jcrun(["publish", "--allow-protected"])
         #expect(publish.status == 0, "stderr: \(publish.stderr)")
         #expect(try project.read("out/published/report.html") == html)
         #expect(try project.read("out/published/report.md") == markdown)
@@ -247,6 +250,10 @@ final class PipelineProject {
     /// Runs jcrun in the project with its own store.
     func jcrun(_ arguments: [String]) throws -> Jcrun.Result {
         try Jcrun.run(["--storage", store.path] + arguments, in: root)
+    }
+
+    func exists(_ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path)
     }
 
     func read(_ path: String) throws -> String {

@@ -14,13 +14,6 @@ struct ConfigFixtureTests {
         return names.sorted()
     }()
 
-    /// Cases whose text comes from the template engine: they pass once the
-    /// real Jinja engine replaces the pass-through placeholder.
-    static let needTemplateEngine: Set<String> = [
-        "macro-too-many-arguments", "missing-include", "undefined-variable", "unknown-filter",
-        "unknown-template-tag", "unterminated-string", "unterminated-tag",
-    ]
-
     /// The lines `jcrun list` would print in the fixture folder `name`.
     static func stderrLines(of name: String) -> [String] {
         let folder = definitions.appendingPathComponent(name)
@@ -53,11 +46,6 @@ struct ConfigFixtureTests {
         let url = Self.definitions.appendingPathComponent(name).appendingPathComponent("expected-stderr")
         let expected = try String(contentsOf: url, encoding: .utf8)
         let actual = Self.stderrLines(of: name).map { $0 + "\n" }.joined()
-        if Self.needTemplateEngine.contains(name) {
-            // TODO(#2): the Jinja engine is a pass-through placeholder until it lands in main.
-            withKnownIssue("needs the Jinja engine") { #expect(actual == expected) }
-        } else {
-            #expect(actual == expected)
-        }
+        #expect(actual == expected)
     }
 }

@@ -173,7 +173,7 @@ func durationsAreWholeSecondsWithOneUnit(text: String, seconds: Int) throws {
     #expect(try Duration.seconds(from: text) == seconds)
 }
 
-@Test(arguments: ["-1", "1.5h", ".inf", ".nan", "10 m", "1h30m", "", "m", "36501d", "99999999999999999999999"])
+@Test(arguments: ["-1", "1x", "5w", "1.5h", ".inf", ".nan", "10 m", "1h30m", "", "m", "36501d", "99999999999999999999999"])
 func badDurationsAreRefused(text: String) {
     #expect(throws: Duration.Problem.self) { try Duration.seconds(from: text) }
 }
@@ -264,7 +264,7 @@ func badJobIdsAreRefused(id: String, problem: String) {
     ])
     #expect(project.errorLines() == [
         "jcrun: error: jobs.d/a.yaml:4:14: invalid 'retries' 'many': expected a whole number from 0 to 100",
-        "jcrun: error: jobs.d/b.yml:2:1: invalid YAML: did not find expected node content while parsing a flow node",
+        "jcrun: error: jobs.d/b.yml:1:8: invalid YAML: did not find expected node content while parsing a flow node",
     ])
 }
 
@@ -372,7 +372,8 @@ func pathsAreShownRelativeToTheCurrentFolder(expected: String, base: String, pat
     #expect(b.env.map(\.value) == [.text("1"), .text("own")])
 }
 
-/// Rendered text whose every position came from line 4 of a macro called at 12:3.
+/// Rendered text whose every position was written at `_macros.j2:4:5`, in a
+/// macro called at `sites.yaml:12:3`.
 private struct MacroText: RenderedText {
     var text = ""
     func origin(line: Int, column: Int) -> Origin {
@@ -380,9 +381,10 @@ private struct MacroText: RenderedText {
             position: SourcePosition(file: "sites.yaml", line: 12, column: 3),
             frames: [
                 Origin.Frame(
-                    what: "macro 'site'", definedAt: SourcePosition(file: "_macros.j2", line: 4, column: 5),
+                    what: "macro 'site'", definedAt: SourcePosition(file: "_macros.j2", line: 1, column: 1),
                     calledFrom: SourcePosition(file: "sites.yaml", line: 12, column: 3))
-            ])
+            ],
+            writtenAt: SourcePosition(file: "_macros.j2", line: 4, column: 5))
     }
 }
 
@@ -400,4 +402,80 @@ private struct MacroText: RenderedText {
     ])
     #expect(try errors("jobs: text\n") == ["jcrun: error: jobs.d/a.yaml:1:7: 'jobs' must be a list of jobs, not text"])
     #expect(try errors("jobs:\n  - just text\n") == ["jcrun: error: jobs.d/a.yaml:2:5: 'jobs' must be a mapping, not text"])
+}
+
+@Test func theTemplateLoaderStaysInsideJobsD() throws {
+    let project = try TempProject(["jobs.d/_macros.j2": "{% macro m() %}{% endmacro %}", "secret.txt": "no"])
+    defer { try? FileManager.default.removeItem(at: project.dir) }
+    let loader = JobsDirLoader(jobsDir: project.dir.appendingPathComponent("jobs.d"))
+    #expect(try loader.source(named: "_macros.j2") == "{% macro m() %}{% endmacro %}")
+    #expect(try loader.source(named: "../secret.txt") == nil)
+    #expect(try loader.source(named: project.dir.appendingPathComponent("secret.txt").path) == nil)
+    #expect(try loader.source(named: "missing.j2") == nil)
+}
+
+@Test func defaultsTakeOnlyTheirKeysAndResolveEnvNow() throws {
+    let lines = try errors("jobs: []\n", settings: "defaults:\n  command: run\n  timeout: 1x\n")
+    #expect(lines == [
+        "jcrun: error: jcrun.yaml:2:3: unknown key 'command' in defaults",
+        "jcrun: error: jcrun.yaml:3:12: invalid 'timeout' '1x': expected a whole number with one unit s, m, h or d (like 30m or 2h), or whole seconds",
+    ])
+    let resolved = try job("", settings: "defaults:\n  env: {WHERE: !env HOME}\n")
+    #expect(resolved.env == [.init(name: "WHERE", value: .text("/home/jcrun"))])
+}
+
+/// The macro example of JOBS.md ("Templates come first").
+private let websiteMacro = """
+    {% macro process_website(name, url) %}
+    - id: crawl_{{ name }}
+      title: "Crawl {{ url }}"
+      command: ["scripts/crawl.sh", "{{ url }}"]
+      env:
+        STORAGE: "postgresql://.../crawled_data_{{ name }}"
+
+    - id: process_{{ name }}
+      title: "Process {{ url }}"
+      command: ["scripts/process.sh"]
+      dependencies: [crawl_{{ name }}]
+      env:
+        INPUT_STORAGE: !retval crawl_{{ name }}
+        STORAGE: "postgresql://.../processed_data_{{ name }}"
+    {% endmacro %}
+
+    """
+
+@Test func theMacroExampleOfJobsMdGivesSixJobsInOrder() throws {
+    let text = websiteMacro + """
+        jobs:
+        {{ process_website('example_com', 'http://www.example.com') }}
+        {{ process_website('example_org', 'http://www.example.org') }}
+        {{ process_website('example_net', 'http://www.example.net') }}
+
+        """
+    let set = try jobs(text)
+    #expect(set.jobs.map(\.id) == [
+        "crawl_example_com", "process_example_com", "crawl_example_org", "process_example_org",
+        "crawl_example_net", "process_example_net",
+    ])
+    let process = try #require(set["process_example_org"])
+    #expect(process.dependencies == ["crawl_example_org"])
+    #expect(process.env[0] == .init(name: "INPUT_STORAGE", value: .retval("crawl_example_org")))
+    #expect(process.title == "Process http://www.example.org")
+}
+
+@Test func anErrorInMacroTextNamesTheCallAndTheMacroLine() throws {
+    let text = websiteMacro + """
+        jobs:
+        {{ process_website('example_com', 'http://www.example.com') }}
+        {{ process_website('example_org', 'http://www.example.org') }}
+        {{ process_website('example_org', 'http://www.example.net') }}
+
+        """
+    let lines = try errors(text)
+    #expect(lines == [
+        "jcrun: error: jobs.d/a.yaml:19:4 (in macro 'process_website' from jobs.d/a.yaml:2:7): job 'crawl_example_org' is defined twice",
+        "  jobs.d/a.yaml:18:4 (in macro 'process_website' from jobs.d/a.yaml:2:7): first definition of 'crawl_example_org'",
+        "jcrun: error: jobs.d/a.yaml:19:4 (in macro 'process_website' from jobs.d/a.yaml:8:7): job 'process_example_org' is defined twice",
+        "  jobs.d/a.yaml:18:4 (in macro 'process_website' from jobs.d/a.yaml:8:7): first definition of 'process_example_org'",
+    ])
 }

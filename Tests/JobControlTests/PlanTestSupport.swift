@@ -56,8 +56,8 @@ final class MemoryStore: BuildStore, @unchecked Sendable {
             records.append(
                 BuildRecord(
                     id: id, job: job.id, status: status, failureKind: kind, retval: retval,
-                    configHash: hash ?? job.planDefinitionHash,
-                    configSnapshot: snapshot ?? job.planSnapshotJSON, createdAt: finished,
+                    configHash: hash ?? job.definitionHash,
+                    configSnapshot: snapshot ?? job.snapshotJSON(), createdAt: finished,
                     startedAt: finished, finishedAt: finished))
             for (dep, consumed) in inputs {
                 let retval = records.first { $0.id == consumed }?.retval

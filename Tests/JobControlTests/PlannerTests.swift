@@ -259,6 +259,6 @@ import Testing
 
     @Test func aCycleIsReported() throws {
         let jobs = testJobSet([testJob("a", deps: ["b"]), testJob("b", deps: ["a"])])
-        #expect(throws: PlanError.cycle(["a", "b"])) { try plan(PlanRequest(targets: .all), jobs, MemoryStore()) }
+        #expect(throws: PlanError.cycle(["a", "b", "a"])) { try plan(PlanRequest(targets: .all), jobs, MemoryStore()) }
     }
 }

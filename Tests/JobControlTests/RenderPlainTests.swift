@@ -77,6 +77,20 @@ struct RenderPlainTests {
             """)
     }
 
+    @Test func protectedJobsLeftOutAreListedExceptWhenQuiet() {
+        let summary = RunSummary(
+            leftOut: [LeftOut(job: "deploy", why: .protectedUsedAsIs(7)), LeftOut(job: "db", why: .protectedLeftOut)],
+            startedAt: RenderFixtures.t0, finishedAt: RenderFixtures.t0)
+        let normal = SummaryText.render(summary, tails: [:], palette: Palette(enabled: false))
+        #expect(normal == """
+            0 built in 0.0s
+            warning: 'deploy': protected and outdated; build #7 is used as it is
+            warning: 'db': protected and outdated; not built unless named
+
+            """)
+        #expect(SummaryText.render(summary, tails: [:], palette: Palette(enabled: false), quiet: true) == "")
+    }
+
     @Test func aLogTailKeepsTheLastTwentyLines() {
         var tail = LogTail()
         for line in 1...45 { tail.append("line \(line)") }

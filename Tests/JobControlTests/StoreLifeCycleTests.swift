@@ -34,6 +34,13 @@ import Testing
         #expect(stored.duration == 2)
     }
 
+    @Test func anInMemoryStoreWorksForOtherComponentsTests() throws {
+        let store = try SQLiteStore.inMemory()
+        let build = try store.finishedBuild("a", .successful, retval: "v")
+        #expect(try store.jobStates(["a"])["a"]?.latestSuccessful?.retval == "v")
+        #expect(store.installOutcome == .created)
+    }
+
     @Test func aBuildCreatedRunningRecordsThisProcessAsItsRunner() throws {
         let folder = StoreFolder()
         let store = try folder.openStore()

@@ -10,7 +10,8 @@ public enum ConfigError: Error, Sendable, Hashable {
     case unreadable(path: String, reason: String)
     /// Bytes that are not UTF-8.
     case invalidText(String, at: SourceLocation)
-    /// The template engine's complaint; `suggestion` is a near-match name.
+    /// The template engine's complaint; `suggestion` is the engine's whole
+    /// "did you mean 'upper'?" text.
     case template(message: String, suggestion: String?, at: SourceLocation)
     /// libyaml's complaint about the rendered text; `contextAt` is where
     /// the construct it was reading (`a flow sequence`) began.
@@ -80,7 +81,7 @@ extension ConfigError {
         case .invalidText(let problem, let at):
             return ("\(at): \(problem)", [], nil)
         case .template(let message, let suggestion, let at):
-            return ("\(at): \(message)\(didYouMean(suggestion))", [], nil)
+            return ("\(at): \(message)\(suggestion.map { "; \($0)" } ?? "")", [], nil)
         case .yamlSyntax(let message, let context, let at, let contextAt):
             let tail = context.map { " \($0)" } ?? ""
             var places: [String] = []

@@ -10,15 +10,15 @@ public enum Duration {
     /// - Throws: `Duration.Problem` saying what is wrong.
     public static func seconds(from text: String) throws(Problem) -> Seconds {
         var digits = Substring(text)
-        var unit: Seconds = 1
+        var unit: Seconds
         switch text.last {
         case "s": unit = 1
         case "m": unit = 60
         case "h": unit = 3_600
         case "d": unit = 86_400
-        default: break
+        default: unit = 0
         }
-        if text.last.map({ !$0.isNumber }) ?? false { digits = digits.dropLast() }
+        if unit == 0 { unit = 1 } else { digits = digits.dropLast() }
         guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
             throw .notADuration
         }

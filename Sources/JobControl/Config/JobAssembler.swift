@@ -45,6 +45,7 @@ struct JobAssembler {
     }
 
     private func checkRetvalNames(of job: Job) {
+        if job.dependencies.count < 2 { return }
         var seen: [String: JobID] = [:]
         for dependency in job.dependencies {
             let variable = RunSpec.retvalVariableName(for: dependency)

@@ -143,7 +143,7 @@ struct JobDecoder {
         var ok = true
         var uses: [JobFields.RetvalUse] = []
         for (name, keyNode, value) in pairs {
-            if name.isEmpty || name.contains("=") || name.contains("\0") {
+            if name.isEmpty || name.utf8.contains(where: { $0 == UInt8(ascii: "=") || $0 == 0 }) {
                 let problem = "an environment variable name must be non-empty text without '='"
                 reader.fail(.invalidValue(field: "env", value: name, problem: problem, at: reader.at(keyNode)))
                 ok = false
@@ -187,6 +187,12 @@ struct JobDecoder {
 /// Why `id` is not a valid job id (docs/JOBS.md, "Ids"), or nil when it is.
 public func jobIDProblem(_ id: String) -> String? {
     if id.isEmpty { return "an id must not be empty" }
+    // Fast path: printable ASCII other than the forbidden signs.
+    let plain = id.utf8.allSatisfy { byte in
+        byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "/") && byte != UInt8(ascii: "=")
+            && byte != UInt8(ascii: "#") && byte != UInt8(ascii: ",")
+    }
+    if plain { return leadingProblem(id) }
     for scalar in id.unicodeScalars {
         if scalar.properties.isWhitespace || scalar.properties.generalCategory == .control {
             return "an id must not contain white space or control characters"
@@ -195,8 +201,13 @@ public func jobIDProblem(_ id: String) -> String? {
             return "an id must not contain '\(scalar)'"
         }
     }
-    if let first = id.first, first == "-" || first == "." {
-        return "an id must not start with '\(first)'"
+    return leadingProblem(id)
+}
+
+private func leadingProblem(_ id: String) -> String? {
+    let first = id.utf8.first
+    if first == UInt8(ascii: "-") || first == UInt8(ascii: ".") {
+        return "an id must not start with '\(Character(Unicode.Scalar(first!)))'"
     }
     if id.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
         return "an id must not be all digits (digits name a build)"

@@ -120,7 +120,7 @@ public struct ProjectLoader {
         do {
             rendered = try environment.render(templateNamed: name)
         } catch let error as TemplateError {
-            let at = templateLocator(nil, file: path, templateName: name).location(of: error.position)
+            let at = templateLocator(nil, file: path, templateName: name).location(of: error)
             collector.add(.template(message: error.message, suggestion: error.suggestion, at: at))
             return []
         } catch {

@@ -26,18 +26,36 @@ struct SourceLocator: Sendable {
 
     func location(_ mark: Mark) -> SourceLocation {
         guard let rendered else { return SourceLocation(file: file, line: mark.line, column: mark.column) }
-        let origin = rendered.origin(line: mark.line, column: mark.column)
-        let context = origin.frames.map { frame in
-            let at = frame.definedAt
-            return "(in \(frame.what) from \(displayName(at.file)):\(at.line):\(at.column))"
-        }
-        let name = origin.position.file
-        return SourceLocation(
-            file: name == templateName ? file : displayName(name), line: origin.position.line,
-            column: origin.position.column, context: context.joined(separator: " "))
+        return location(of: rendered.origin(line: mark.line, column: mark.column))
     }
 
-    func location(of position: SourcePosition) -> SourceLocation {
-        SourceLocation(file: displayName(position.file), line: position.line, column: position.column)
+    /// The outer position, then each macro or include frame, innermost first,
+    /// with the place inside it that wrote the text, as the engine's
+    /// `Origin.described` writes it but with display paths:
+    /// `jobs.d/sites.yaml:12:3 (in macro 'site' from jobs.d/_macros.j2:4:5)`.
+    func location(of origin: Origin) -> SourceLocation {
+        var inside: [String] = []
+        var written = origin.writtenAt
+        for frame in origin.frames {
+            inside.append("in \(frame.what) from \(display(written))")
+            written = frame.calledFrom
+        }
+        let position = origin.position
+        let context = inside.isEmpty ? "" : "(" + inside.joined(separator: ", ") + ")"
+        return SourceLocation(
+            file: displayFile(position.file), line: position.line, column: position.column, context: context)
+    }
+
+    /// A template error: `position` is inside the innermost frame, so the
+    /// outer position is where the outermost call was written.
+    func location(of error: TemplateError) -> SourceLocation {
+        let outer = error.frames.last?.calledFrom ?? error.position
+        return location(of: Origin(position: outer, frames: error.frames, writtenAt: error.position))
+    }
+
+    private func displayFile(_ name: String) -> String { name == templateName ? file : displayName(name) }
+
+    private func display(_ position: SourcePosition) -> String {
+        "\(displayFile(position.file)):\(position.line):\(position.column)"
     }
 }

@@ -16,21 +16,30 @@ public struct JobGraph: Sendable {
     public init(_ jobSet: JobSet) { self.init(jobs: jobSet.jobs) }
 
     public init(jobs: [Job]) {
-        let sortedJobs = jobs.sorted { $0.id < $1.id }
-        ids = sortedJobs.map(\.id)
+        // Number jobs by id; sort positions, not the (large) Job values.
+        let positions = jobs.indices.sorted { jobs[$0].id < jobs[$1].id }
+        ids = positions.map { jobs[$0].id }
         var index: [JobID: Int] = [:]
+        index.reserveCapacity(ids.count)
         for (number, id) in ids.enumerated() where index[id] == nil { index[id] = number }
         self.index = index
+
+        // Edges both ways; `dependencies` is sorted, so numbers come sorted too.
         var needs: [[Int]] = []
+        needs.reserveCapacity(ids.count)
         var neededBy = [[Int]](repeating: [], count: ids.count)
-        for (number, job) in sortedJobs.enumerated() {
-            let edges = Set(job.dependencies.compactMap { index[$0] }).sorted()
+        for (number, position) in positions.enumerated() {
+            var edges: [Int] = []
+            for dependency in jobs[position].dependencies {
+                if let other = index[dependency], edges.last != other { edges.append(other) }
+            }
+            if !edges.isSorted() { edges = Array(Set(edges)).sorted() }
             needs.append(edges)
             for dependency in edges { neededBy[dependency].append(number) }
         }
         self.needs = needs
         self.neededBy = neededBy
-        sources = sortedJobs.map(\.dependencySources)
+        sources = positions.map { jobs[$0].dependencySources }
     }
 
     public var jobIDs: [JobID] { ids }
@@ -176,5 +185,17 @@ private struct MinHeap {
             parent = smallest
         }
         return top
+    }
+}
+
+extension Array where Element == Int {
+    /// Strictly increasing (so also free of duplicates).
+    fileprivate func isSorted() -> Bool {
+        var index = 1
+        while index < count {
+            if self[index - 1] >= self[index] { return false }
+            index += 1
+        }
+        return true
     }
 }

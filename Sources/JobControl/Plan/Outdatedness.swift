@@ -56,8 +56,9 @@ enum Outdatedness: Equatable {
 
         // The definition and the age of the last check.
         var own: BuildReason?
-        if lastCheck.configHash != job.planDefinitionHash {
-            own = .definitionChanged(changedFields(stored: lastCheck.configSnapshot, current: job))
+        if lastCheck.configHash != job.definitionHash {
+            let fields = job.changedFields(from: lastCheck.configSnapshot)
+            own = .definitionChanged(fields.isEmpty ? Job.hashedFields : fields)
         } else if let maxAge = job.maxAge, let finished = lastCheck.finishedAt,
             now.timeIntervalSince(finished) >= TimeInterval(maxAge)
         {
@@ -70,20 +71,5 @@ enum Outdatedness: Equatable {
             return .onlyDependencies(.dependencyInPlan(first), condition)
         }
         return own.map { .outdated($0) } ?? .upToDate
-    }
-
-    /// The hashed fields whose values differ between a stored snapshot and
-    /// `job` now; `["definition"]` when the stored snapshot cannot be compared.
-    static func changedFields(stored: String, current job: Job) -> [String] {
-        let old = (try? JSONSerialization.jsonObject(with: Data(stored.utf8))) as? [String: Any]
-        let new = (try? JSONSerialization.jsonObject(with: Data(job.planSnapshotJSON.utf8))) as? [String: Any]
-        guard let old, let new else { return ["definition"] }
-        let fields = Job.planHashedFields.filter { canonical(old[$0]) != canonical(new[$0]) }
-        return fields.isEmpty ? ["definition"] : fields
-    }
-
-    private static func canonical(_ value: Any?) -> Data? {
-        guard let value else { return nil }
-        return try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys])
     }
 }

@@ -67,31 +67,14 @@ struct PlanScope {
         }
     }
 
-    /// The jobs in scope in dependency order, ties by id (Kahn's algorithm
-    /// taking the smallest ready id first).
-    /// TODO(#5): use the config loader's JobGraph order once it lands.
-    /// - Throws: `PlanError.cycle` with the jobs left in a circle.
-    func order(jobs: JobSet) throws -> [JobID] {
-        var waiting: [JobID: Int] = [:]
-        var dependents: [JobID: [JobID]] = [:]
-        for id in all {
-            let deps = (jobs[id]?.dependencies ?? []).filter { all.contains($0) }
-            waiting[id] = deps.count
-            for dep in deps { dependents[dep, default: []].append(id) }
-        }
-        var ready = OrderedHeap(waiting.filter { $0.value == 0 }.map(\.key))
-        var order: [JobID] = []
-        order.reserveCapacity(all.count)
-        while let id = ready.pop() {
-            order.append(id)
-            for dependent in dependents[id] ?? [] {
-                waiting[dependent]! -= 1
-                if waiting[dependent] == 0 { ready.push(dependent) }
-            }
-        }
+    /// The jobs in scope in the graph's order: dependencies first, ties by id.
+    /// - Throws: `PlanError.cycle` when jobs in scope are on a cycle (a
+    ///   loaded `JobSet` has none).
+    func order(graph: JobGraph) throws -> [JobID] {
+        let order = graph.order.filter { all.contains($0) }
         if order.count < all.count {
-            let done = Set(order)
-            throw PlanError.cycle(all.filter { !done.contains($0) }.sorted())
+            let ordered = Set(order)
+            throw PlanError.cycle(graph.findCycle() ?? all.filter { !ordered.contains($0) }.sorted())
         }
         return order
     }

@@ -10,17 +10,18 @@ public struct Planner: Sendable {
     ///
     /// `pinnedBuilds` holds the records of the builds `request.pins` names
     /// (the CLI reads them from the store; `plan(_:jobs:store:now:)` does).
+    /// `graph` is `JobGraph(jobs)`, built here when not given.
     /// - Throws: `PlanError`: an unknown job, a bad `--pin`, named protected
     ///   jobs without `allowProtected`, a cycle.
     public func plan(
         _ request: PlanRequest, jobs: JobSet, states: [JobID: JobState], now: Date,
-        pinnedBuilds: [BuildID: BuildRecord] = [:]
+        pinnedBuilds: [BuildID: BuildRecord] = [:], graph: JobGraph? = nil
     ) throws -> Plan {
         let pins = try validatedPins(request.pins, jobs: jobs, builds: pinnedBuilds)
         let scope = try PlanScope(request: request, jobs: jobs, pins: pins)
         var walk = PlanWalk(
             request: request, jobs: jobs, states: states, now: now, pins: pins, scope: scope)
-        for id in try scope.order(jobs: jobs) { walk.decide(id) }
+        for id in try scope.order(graph: graph ?? JobGraph(jobs)) { walk.decide(id) }
         if !walk.protectedToConfirm.isEmpty && !request.allowProtected {
             throw PlanError.protectedNeedsConfirmation(walk.protectedToConfirm.sorted())
         }

@@ -31,7 +31,10 @@ public struct JSONText {
     public mutating func field(_ key: String, _ value: Double?) {
         key_(key)
         guard let value, value.isFinite else { text += "null"; return }
-        text += String(format: "%.3f", value)
+        let millis = Int64((value * 1000).rounded())
+        let fraction = String(abs(millis) % 1000)
+        text += (millis < 0 ? "-" : "") + String(abs(millis) / 1000) + "."
+        text += String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
     public mutating func field(_ key: String, _ value: Bool) {
@@ -72,22 +75,56 @@ public struct JSONText {
         text += ":"
     }
 
-    /// RFC 3339 in UTC with `Z`, milliseconds when not whole.
+    /// RFC 3339 in UTC with `Z`, milliseconds when not whole:
+    /// `2026-05-28T20:26:40Z`, `2026-05-28T20:26:40.300Z`.
+    ///
+    /// Formatted into a byte buffer by hand: this runs once per `--json`
+    /// event, and `String(format:)` would cost more than the rest of it.
     public static func timestamp(_ date: Date) -> String {
-        var seconds = Int(floor(date.timeIntervalSince1970))
-        let millis = Int(((date.timeIntervalSince1970 - Double(seconds)) * 1000).rounded())
-        if millis == 1000 { seconds += 1 }
+        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        var seconds = totalMillis / 1000
+        var millis = Int(totalMillis % 1000)
+        if millis < 0 { millis += 1000; seconds -= 1 }
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
-        let base = String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
-        return millis == 0 || millis == 1000 ? base + "Z" : base + String(format: ".%03dZ", millis)
+        var bytes = [UInt8](repeating: 0, count: 24)
+        func put(_ value: Int, _ width: Int, at offset: Int) {
+            var value = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                bytes[index] = UInt8(48 + value % 10)
+                value /= 10
+            }
+        }
+        put(Int(parts.tm_year) + 1900, 4, at: 0)
+        bytes[4] = 45  // -
+        put(Int(parts.tm_mon) + 1, 2, at: 5)
+        bytes[7] = 45
+        put(Int(parts.tm_mday), 2, at: 8)
+        bytes[10] = 84  // T
+        put(Int(parts.tm_hour), 2, at: 11)
+        bytes[13] = 58  // :
+        put(Int(parts.tm_min), 2, at: 14)
+        bytes[16] = 58
+        put(Int(parts.tm_sec), 2, at: 17)
+        if millis == 0 {
+            bytes[19] = 90  // Z
+            return String(decoding: bytes[0..<20], as: UTF8.self)
+        }
+        bytes[19] = 46  // .
+        put(millis, 3, at: 20)
+        bytes[23] = 90
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func appendString(_ value: String, to text: inout String) {
         text += "\""
+        // Most values need no escaping: append them whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            text += value
+            text += "\""
+            return
+        }
         var start = value.unicodeScalars.startIndex
         var index = start
         let scalars = value.unicodeScalars

@@ -15,11 +15,22 @@ struct LiveProgressTree {
 
     private(set) var nodes: [Node] = [Node(name: "Total")]
     private var indexByPath: [[String]: Int] = [[]: 0]
+    /// The node the last update went to: most updates repeat it, and
+    /// comparing the path is cheaper than hashing it.
+    private var lastPath: [String] = []
+    private var lastIndex = 0
 
     var isEmpty: Bool { nodes.count == 1 && !nodes[0].reported }
 
     mutating func apply(_ update: ProgressUpdate) {
-        let index = node(for: update.group)
+        let index: Int
+        if update.group == lastPath {
+            index = lastIndex
+        } else {
+            index = node(for: update.group)
+            lastPath = update.group
+            lastIndex = index
+        }
         nodes[index].current = update.current
         nodes[index].total = update.total
         nodes[index].status = update.status

@@ -9,4 +9,5 @@ public final class ObserverGroup: BuildObserver, @unchecked Sendable {
     public func buildEvent(_ build: BuildRecord, _ event: RunEvent) { observers.forEach { $0.buildEvent(build, event) } }
     public func buildFinished(_ build: BuildRecord) { observers.forEach { $0.buildFinished(build) } }
     public func runFinished(_ summary: RunSummary) { observers.forEach { $0.runFinished(summary) } }
+    public func waitingForLock(_ job: JobID) { observers.forEach { $0.waitingForLock(job) } }
 }

@@ -77,6 +77,11 @@ public final class PlainRenderer: BuildObserver, @unchecked Sendable {
         }
     }
 
+    public func waitingForLock(_ job: JobID) {
+        guard verbosity != .quiet else { return }
+        lock.withLock { output.write("\(job) waits: another jcrun is building it\n") }
+    }
+
     public func runFinished(_ summary: RunSummary) {
         lock.withLock {
             let text = SummaryText.render(summary, tails: failedTails, palette: palette, quiet: verbosity == .quiet)

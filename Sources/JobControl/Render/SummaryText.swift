@@ -18,8 +18,12 @@ public enum SummaryText {
             for item in tally.notRun {
                 text += "  \(pad(item.job, width))  " + palette.dim("not run: \(item.why)") + "\n"
             }
-            for used in tally.protectedUsed {
-                text += palette.yellow("warning:") + " '\(used.job)' is protected and outdated; its build #\(used.build) was used as it is\n"
+            for item in summary.leftOut {
+                switch item.why {
+                case .protectedUsedAsIs, .protectedLeftOut:
+                    text += palette.yellow("warning:") + " '\(item.job)': \(item.why)\n"
+                default: break
+                }
             }
         }
         for build in tally.failed {

@@ -105,6 +105,14 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
         }
     }
 
+    public func waitingForLock(_ job: JobID) {
+        guard verbosity != .quiet else { return }
+        lock.withLock {
+            pendingLines.append("\(job) waits: another jcrun is building it")
+            dirty = true
+        }
+    }
+
     public func runFinished(_ summary: RunSummary) {
         timer?.cancel()
         timer = nil

@@ -15,12 +15,16 @@ final class JobLock {
     let path: String
     private var fd: Int32
 
-    /// Opens (creating) the lock file of `job` in `directory`, creating the folder.
+    /// Opens (creating) the lock file of `job` in `directory`, creating the
+    /// folder when it is missing.
     /// - Throws: `SchedulerError.lockUnavailable`.
     init(directory: URL, job: JobID) throws {
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        path = directory.appendingPathComponent(Self.fileName(for: job)).path
+        path = directory.path + "/" + Self.fileName(for: job)
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 && errno == ENOENT {
+            try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        }
         if fd < 0 {
             throw SchedulerError.lockUnavailable(path: path, reason: String(cString: strerror(errno)))
         }
@@ -47,15 +51,27 @@ final class JobLock {
     /// (at most 40) for people, then 16 hex digits of a 64-bit FNV-1a hash
     /// of the NFC UTF-8 bytes, so distinct Unicode ids get distinct files.
     static func fileName(for job: JobID) -> String {
-        let nfc = job.precomposedStringWithCanonicalMapping
+        let bytes = job.utf8.allSatisfy { $0 < 0x80 } ? job.utf8 : job.precomposedStringWithCanonicalMapping.utf8
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in nfc.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        let readable = nfc.unicodeScalars.lazy
-            .filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }
-            .prefix(40)
+        var readable: [UInt8] = []
+        for byte in bytes {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            if readable.count < 40 && Self.isReadable(byte) { readable.append(byte) }
+        }
         let hex = String(hash, radix: 16)
         let padded = String(repeating: "0", count: 16 - hex.count) + hex
-        let name = String(String.UnicodeScalarView(readable))
+        let name = String(decoding: readable, as: UTF8.self)
         return (name.isEmpty ? "job" : name) + "." + padded + ".lock"
+    }
+
+    /// ASCII letters, digits, `-` and `_`.
+    private static func isReadable(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+            return true
+        default:
+            return false
+        }
     }
 }

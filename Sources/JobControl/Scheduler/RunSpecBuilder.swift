@@ -51,7 +51,7 @@ struct RunSpecBuilder {
         var warnings: [String] = []
         for dep in job.dependencies {
             guard let value = consumed[dep]?.retval else { continue }
-            let name = "JCRUN_RETVAL_" + Self.environmentSuffix(for: dep)
+            let name = RunSpec.retvalVariableName(for: dep)
             if name.utf8.count + 1 + value.utf8.count > Self.environmentStringLimit {
                 warnings.append(
                     "\(name) is left unset: the value of '\(dep)' is \(value.utf8.count) bytes, above the environment's limit")
@@ -80,19 +80,5 @@ struct RunSpecBuilder {
             guard let secret = jobs.settings.secrets[name] else { throw SchedulerError.unknownSecret(name) }
             return secret
         }
-    }
-
-    /// `<DEP>` of `JCRUN_RETVAL_<DEP>`: ASCII letters upper-cased, digits
-    /// kept, every other character one `_`.
-    static func environmentSuffix(for job: JobID) -> String {
-        var result = ""
-        for character in job {
-            if character.isASCII && (character.isLetter || character.isNumber) {
-                result += character.uppercased()
-            } else {
-                result.append("_")
-            }
-        }
-        return result
     }
 }

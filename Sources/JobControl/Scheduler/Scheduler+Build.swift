@@ -29,7 +29,7 @@ extension Scheduler {
         defer { held?.release() }
 
         // Attempts: retried kinds again after `retry_delay`, up to `retries` more.
-        let definition = (snapshot: slot.job.planSnapshotJSON, hash: slot.job.planDefinitionHash)
+        let definition = (snapshot: slot.job.snapshotJSON(), hash: slot.job.definitionHash)
         var attempt = 1
         while true {
             let (end, kind) = runAttempt(slot, index: index, attempt: attempt, definition: definition)
@@ -75,7 +75,7 @@ extension Scheduler {
         default: break
         }
         let ids = [slot.job.id] + slot.job.dependencies
-        guard let fresh = try? store.sync({ try $0.jobStates(ids) }) else { return false }
+        guard let fresh = try? recorder.withStore({ try $0.jobStates(ids) }) else { return false }
         let (merged, pins): ([JobID: JobState], [JobID: BuildRecord]) = cond.withLock {
             for id in ids { states[id] = fresh[id] }
             var pins: [JobID: BuildRecord] = [:]
@@ -130,7 +130,7 @@ extension Scheduler {
             inputs: inputs)
         var record: BuildRecord
         do {
-            record = try store.sync { try $0.createBuild(new) }
+            record = try recorder.createBuild(new)
         } catch {
             return (storeFailed("cannot create a build of '\(job.id)': \(error)"), nil)
         }
@@ -143,11 +143,7 @@ extension Scheduler {
 
         // The process.
         let outcome: RunOutcome
-        let sink = BuildEventSink(
-            record: record, store: store, observer: observer,
-            onStarted: { [store, id = record.id] pid in
-                try? store.sync { try $0.markStarted(id, runner: currentRunner(group: pid)) }
-            })
+        let sink = BuildEventSink(record: record, recorder: recorder, observer: observer, runner: thisProcess)
         do {
             let (spec, warnings) = try specs.spec(
                 for: job, build: record.id, attempt: attempt, consumed: consumed, previousRetval: previous)
@@ -156,13 +152,11 @@ extension Scheduler {
         } catch {
             outcome = RunOutcome(termination: .startFailed(code: 126, message: "\(error)"))
         }
-        sink.flush()
-        if let problem = sink.storeError { cond.withLock { errors.append(problem) } }
 
         // The result.
         let result = Self.result(of: outcome)
         do {
-            try store.sync { try $0.finishBuild(record.id, result: result) }
+            try recorder.finishBuild(record.id, result: result)
         } catch {
             cond.withLock { errors.append("cannot finish build #\(record.id): \(error)") }
         }
@@ -207,7 +201,7 @@ extension Scheduler {
         case .timedOut(let after):
             return BuildResult(status: .failed, failureKind: .timeout, error: "timed out after \(after)s")
         case .interrupted(let signal):
-            let name = signalName(signal)
+            let name = SignalName.of(signal)
             return BuildResult(
                 status: .failed, failureKind: .interrupted, signal: name, error: "interrupted by \(name)")
         case .startFailed(let code, let message):
@@ -215,16 +209,6 @@ extension Scheduler {
         }
     }
 
-    static func signalName(_ signal: Int32) -> String {
-        switch signal {
-        case SIGHUP: return "SIGHUP"
-        case SIGINT: return "SIGINT"
-        case SIGTERM: return "SIGTERM"
-        case SIGKILL: return "SIGKILL"
-        case SIGQUIT: return "SIGQUIT"
-        default: return "signal \(signal)"
-        }
-    }
 }
 
 extension BuildRecord {
@@ -240,28 +224,5 @@ extension BuildRecord {
     }
 }
 
-/// This jcrun process, as the runner of a build whose process group is `group`.
-/// TODO(#5): use the store's helper once it lands (same fields).
-private func currentRunner(group: Int32) -> RunnerIdentity {
-    var runner = thisProcess
-    runner.processGroup = group
-    return runner
-}
-
-/// Host, pid and start time of this process, read once.
-private let thisProcess: RunnerIdentity = {
-    var name = [CChar](repeating: 0, count: 256)
-    let host = gethostname(&name, name.count) == 0
-        ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        : "localhost"
-    return RunnerIdentity(host: host, pid: getpid(), processStart: processStartTime())
-}()
-
-/// Field 22 of /proc/self/stat: the start time in clock ticks since boot.
-private func processStartTime() -> UInt64 {
-    guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-        let end = stat.lastIndex(of: ")")
-    else { return 0 }
-    let fields = stat[stat.index(after: end)...].split(separator: " ")
-    return fields.count > 19 ? UInt64(fields[19]) ?? 0 : 0
-}
+/// This process as the runner of builds, read once (the group is set per build).
+private let thisProcess = RunnerLiveness.currentRunnerIdentity()

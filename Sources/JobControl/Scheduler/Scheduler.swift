@@ -50,7 +50,9 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     let jobs: JobSet
-    let store: StoreGate
+    let recorder: BuildRecorder
+    /// True when this scheduler made the recorder (and closes it after the run).
+    private let ownsRecorder: Bool
     let launcher: JobLauncher
     let observer: ObserverGate
     let options: Options
@@ -100,12 +102,31 @@ public final class Scheduler: @unchecked Sendable {
         case notRun(String)
     }
 
-    public init(
+    /// A scheduler writing through `recorder`, which the caller closes.
+    public convenience init(
+        jobs: JobSet, recorder: BuildRecorder, launcher: JobLauncher, observer: BuildObserver? = nil,
+        options: Options = Options()
+    ) {
+        self.init(jobs: jobs, recorder: recorder, owns: false, launcher: launcher, observer: observer, options: options)
+    }
+
+    /// A scheduler writing to `store` through a recorder of its own.
+    public convenience init(
         jobs: JobSet, store: BuildStore, launcher: JobLauncher, observer: BuildObserver? = nil,
         options: Options = Options()
     ) {
+        self.init(
+            jobs: jobs, recorder: BuildRecorder(store: store), owns: true, launcher: launcher,
+            observer: observer, options: options)
+    }
+
+    private init(
+        jobs: JobSet, recorder: BuildRecorder, owns: Bool, launcher: JobLauncher, observer: BuildObserver?,
+        options: Options
+    ) {
         self.jobs = jobs
-        self.store = StoreGate(store)
+        self.recorder = recorder
+        self.ownsRecorder = owns
         self.launcher = launcher
         self.observer = ObserverGate(observer)
         self.options = options
@@ -133,6 +154,7 @@ public final class Scheduler: @unchecked Sendable {
             thread.start()
         }
         done.wait()
+        finishRecording()
         let summary = cond.withLock { summarize(plan, startedAt: startedAt) }
         observer.send { $0.runFinished(summary) }
         return summary
@@ -194,10 +216,10 @@ public final class Scheduler: @unchecked Sendable {
             ids.formUnion(jobs[build.job]?.dependencies ?? [])
         }
         do {
-            let loaded = try given ?? store.sync { try $0.jobStates(ids.sorted()) }
+            let loaded = try given ?? recorder.withStore { try $0.jobStates(ids.sorted()) }
             var pins: [BuildID: BuildRecord] = [:]
             for build in Set(plan.builds.flatMap(\.pins.values)) {
-                if let record = try store.sync({ try $0.build(build) }) { pins[build] = record }
+                if let record = try recorder.withStore({ try $0.build(build) }) { pins[build] = record }
             }
             cond.withLock {
                 states = loaded
@@ -209,6 +231,18 @@ public final class Scheduler: @unchecked Sendable {
                 stopReason = "stopped: the store failed"
             }
         }
+    }
+
+    /// Writes what the recorder still holds; its failures become run errors.
+    private func finishRecording() {
+        var problems: [String] = []
+        do {
+            try ownsRecorder ? recorder.close() : recorder.flush()
+        } catch {
+            problems.append("\(error)")
+        }
+        if let failure = recorder.takeFailure() { problems.append("\(failure)") }
+        cond.withLock { errors += problems }
     }
 
     private func workerLoop() {

@@ -37,6 +37,8 @@ public enum RunnerLiveness {
 
     /// Sends SIGKILL to `group` if any member still lives; true if it did.
     /// Refuses this process's own group and the first two pids.
+    // TODO(#3): if the whole group exited and its id was later reused by an
+    // unrelated group, that group is killed; nothing recorded tells them apart.
     @discardableResult
     public static func killGroup(_ group: Int32) -> Bool {
         guard group > 1, group != getpgrp(), kill(-group, 0) == 0 else { return false }

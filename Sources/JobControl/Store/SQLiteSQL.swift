@@ -58,7 +58,7 @@ enum SQLiteSQL {
             pinned     INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (build, dependency)
         );
-        CREATE INDEX build_inputs_by_consumed ON build_inputs (consumed);
+        CREATE INDEX build_inputs_by_consumed ON build_inputs (consumed, build);
 
         CREATE TABLE progress (
             build      INTEGER NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
@@ -70,8 +70,10 @@ enum SQLiteSQL {
             UNIQUE (build, group_path)
         );
 
+        -- No foreign key: checking one costs a lookup per line, and lines are
+        -- the hot path. Deleting a build deletes its lines (deleteLogOf).
         CREATE TABLE log (
-            build     INTEGER NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+            build     INTEGER NOT NULL,
             seq       INTEGER NOT NULL,
             logged_at INTEGER NOT NULL,
             stream    INTEGER NOT NULL,
@@ -93,6 +95,7 @@ enum SQLiteSQL {
     static let connectionSettings = """
         PRAGMA synchronous = NORMAL;
         PRAGMA foreign_keys = ON;
+        PRAGMA cache_size = -16000;
         """
     static let dropEverything = """
         DROP TABLE IF EXISTS log;
@@ -137,6 +140,7 @@ enum SQLiteSQL {
     static let buildStatus = "SELECT status FROM builds WHERE id = ?1"
     static let buildByID = "SELECT \(buildColumns) FROM builds WHERE id = ?1"
     static let deleteBuild = "DELETE FROM builds WHERE id = ?1"
+    static let deleteLogOf = "DELETE FROM log WHERE build = ?1"
     static let runningBuilds = """
         SELECT \(buildColumns) FROM builds WHERE status = 'running' AND runner_host = ?1
         """
@@ -238,10 +242,8 @@ enum SQLiteSQL {
             SELECT i.consumed FROM build_inputs AS i
             WHERE i.consumed IN temp.prune_set AND i.build NOT IN temp.prune_set)
         """
-    static let countPrunedLogLines = """
-        SELECT count(*) FROM log WHERE build IN temp.prune_set
-        """
     static let deletePruned = "DELETE FROM builds WHERE id IN temp.prune_set"
+    static let deletePrunedBuildsLogs = "DELETE FROM log WHERE build IN temp.prune_set"
     static let deletePrunedLogs = """
         DELETE FROM log WHERE build IN temp.prune_set AND (?1 IS NULL OR level <= ?1)
         """

@@ -174,37 +174,24 @@ extension SQLiteStore {
     }
 
     /// Four index probes per job plus the records they name, in one snapshot.
+    /// The statements are looked up once, not once per job.
+    // TODO(#3): about 15 µs of CPU per job (150 ms for 10,000 jobs over
+    // 1,000,000 builds); a per-job summary table kept by the writes would make it one scan.
     public func jobStates(_ jobs: [JobID]) throws -> [JobID: JobState] {
         try connection.read {
+            let reader = JobStateReader(
+                ids: try connection.statement(SQLiteSQL.jobStateIDs),
+                build: try connection.statement(SQLiteSQL.buildByID),
+                inputs: try connection.statement(SQLiteSQL.inputsOf))
+            defer { reader.rewind() }
             var states: [JobID: JobState] = [:]
             states.reserveCapacity(jobs.count)
             for job in jobs {
-                guard let state = try jobState(job) else { continue }
+                guard let state = try reader.state(of: job) else { continue }
                 states[job] = state
             }
             return states
         }
-    }
-
-    private func jobState(_ job: JobID) throws -> JobState? {
-        let ids: (latest: Int64?, successful: Int64?, check: Int64?, running: Bool) =
-            try connection.using(SQLiteSQL.jobStateIDs) { statement in
-                statement.bind(1, job)
-                try statement.step()
-                return (statement.optionalInt64(0), statement.optionalInt64(1),
-                        statement.optionalInt64(2), statement.int64(3) != 0)
-            }
-        guard let latestID = ids.latest, let latest = try build(latestID) else { return nil }
-        var state = JobState(latest: latest, isRunning: ids.running)
-        if let successfulID = ids.successful {
-            state.latestSuccessful = successfulID == latestID ? latest : try build(successfulID)
-            // The newest successful-or-skipped build is at least as new as the success.
-            let checkID = ids.check ?? successfulID
-            state.lastCheck = checkID == latestID
-                ? latest : checkID == successfulID ? state.latestSuccessful : try build(checkID)
-            state.lastCheckInputs = try inputs(of: checkID)
-        }
-        return state
     }
 
     public func logs(_ query: LogQuery) throws -> [LogEntry] {
@@ -247,16 +234,56 @@ extension SQLiteStore {
     }
 
     private func lineage(_ sql: String, _ build: BuildID) throws -> [BuildInput] {
-        try connection.using(sql) { statement in
-            statement.bind(1, build)
-            var inputs: [BuildInput] = []
-            while try statement.step() {
-                inputs.append(BuildInput(
-                    build: statement.int64(0), dependency: statement.string(1),
-                    consumed: statement.int64(2), retval: statement.optionalString(3),
-                    pinned: statement.int64(4) != 0))
-            }
-            return inputs
+        try connection.using(sql) { try SQLiteStore.readInputs($0, of: build) }
+    }
+
+    static func readInputs(_ statement: SQLiteStatement, of build: BuildID) throws -> [BuildInput] {
+        statement.bind(1, build)
+        var inputs: [BuildInput] = []
+        while try statement.step() {
+            inputs.append(BuildInput(
+                build: statement.int64(0), dependency: statement.string(1),
+                consumed: statement.int64(2), retval: statement.optionalString(3),
+                pinned: statement.int64(4) != 0))
         }
+        statement.rewind()
+        return inputs
+    }
+}
+
+/// The statements `jobStates` runs for each job, prepared once per call.
+private struct JobStateReader {
+    let ids: SQLiteStatement
+    let build: SQLiteStatement
+    let inputs: SQLiteStatement
+
+    func rewind() {
+        ids.rewind()
+        build.rewind()
+        inputs.rewind()
+    }
+
+    func state(of job: JobID) throws -> JobState? {
+        ids.bind(1, job)
+        try ids.step()
+        let latestID = ids.optionalInt64(0), successfulID = ids.optionalInt64(1)
+        let checkID = ids.optionalInt64(2), running = ids.int64(3) != 0
+        ids.rewind()
+        guard let latestID, let latest = try record(latestID) else { return nil }
+        var state = JobState(latest: latest, isRunning: running)
+        guard let successfulID else { return state }
+        state.latestSuccessful = successfulID == latestID ? latest : try record(successfulID)
+        // The newest successful-or-skipped build is at least as new as the success.
+        let lastCheckID = checkID ?? successfulID
+        state.lastCheck = lastCheckID == latestID
+            ? latest : lastCheckID == successfulID ? state.latestSuccessful : try record(lastCheckID)
+        state.lastCheckInputs = try SQLiteStore.readInputs(inputs, of: lastCheckID)
+        return state
+    }
+
+    private func record(_ id: BuildID) throws -> BuildRecord? {
+        build.bind(1, id)
+        defer { build.rewind() }
+        return try build.step() ? SQLiteStore.decodeBuild(build) : nil
     }
 }

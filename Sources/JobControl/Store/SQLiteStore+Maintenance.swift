@@ -16,9 +16,11 @@ extension SQLiteStore {
             if status == BuildStatus.created.rawValue || status == BuildStatus.running.rawValue {
                 throw StoreError.refused("build #\(id) is \(status) and cannot be deleted")
             }
-            try connection.using(SQLiteSQL.deleteBuild) { statement in
-                statement.bind(1, id)
-                try statement.run()
+            for sql in [SQLiteSQL.deleteLogOf, SQLiteSQL.deleteBuild] {
+                try connection.using(sql) { statement in
+                    statement.bind(1, id)
+                    try statement.run()
+                }
             }
         }
     }
@@ -27,6 +29,8 @@ extension SQLiteStore {
     /// created or running build, a job's newest `keep` builds, its latest
     /// build, latest successful build or last check, nor a build that a kept
     /// build consumed. One transaction; `vacuum` then compacts the file.
+    // TODO(#3): pruning millions of rows holds the write lock for seconds in
+    // that one transaction; other writers wait (up to a minute) meanwhile.
     public func prune(_ request: PruneRequest) throws -> PruneResult {
         let result = try connection.write {
             try connection.execute(SQLiteSQL.pruneCandidates)
@@ -47,7 +51,10 @@ extension SQLiteStore {
             repeat {
                 try connection.using(SQLiteSQL.keepConsumed) { try $0.run() }
             } while connection.changes > 0
-            let lines = Int(try connection.integer(SQLiteSQL.countPrunedLogLines) ?? 0)
+            let lines = try connection.using(SQLiteSQL.deletePrunedBuildsLogs) { statement in
+                try statement.run()
+                return connection.changes
+            }
             let builds = try connection.using(SQLiteSQL.deletePruned) { statement in
                 try statement.run()
                 return connection.changes

@@ -28,8 +28,8 @@ enum HelpText {
         text += """
 
             Examples:
-              jcrun report                 build 'report' and whatever it needs
-              jcrun build-outdated --quiet from cron: silent unless something fails
+              jcrun report                   build 'report' and whatever it needs
+              jcrun build-outdated --quiet   from cron: silent unless something fails
 
             Run 'jcrun COMMAND --help' for a command's options.
 

@@ -9,7 +9,7 @@ enum CompletionCommand {
         let name = context.invocation.positionals[0]
         guard let shell = Shell(rawValue: name) else {
             let names = Shell.allCases.map(\.rawValue)
-            throw CLIError.usage("unknown shell '\(name)'; expected bash, zsh or fish" + Suggestion.clause(for: name, in: names))
+            throw CLIError.usage("unknown shell '\(name)' (expected bash, zsh or fish)" + Suggestion.clause(for: name, in: names))
         }
         context.console.out(script(for: shell))
         return 0

@@ -1,0 +1,108 @@
+import Foundation
+import JobControl
+
+/// `jcrun JOB...`, `build` and `build-outdated`: plan, confirm protected
+/// jobs, run the scheduler with the renderer this terminal calls for.
+enum BuildCommand {
+    static func run(_ context: Context, outdatedOnly: Bool) throws -> Int32 {
+        let invocation = context.invocation
+        let jobs = try context.loadJobs()
+        let named = try invocation.positionals.map {
+            try context.job($0, in: jobs, suggestCommands: invocation.isImplicit).id
+        }
+        let dryRun = invocation.has("dry-run")
+        let check = invocation.has("check")
+        let request = try planRequest(context, jobs: jobs, named: named, outdatedOnly: outdatedOnly, confirming: !dryRun && !check)
+
+        // Plan from the store's state; a dry run or a check never writes.
+        let store: BuildStore? = dryRun || check ? try context.openStoreForReading(jobs) : try context.openStoreForWriting(jobs)
+        let states = try store?.jobStates(jobs.jobs.map(\.id)) ?? [:]
+        var pinned: [BuildID: BuildRecord] = [:]
+        for id in request.pins.values { if let record = try store?.build(id) { pinned[id] = record } }
+        let plan = try Planner().plan(request, jobs: jobs, states: states, now: Date(), pinnedBuilds: pinned)
+
+        if check { return report(check: plan, context: context) }
+        if dryRun {
+            context.console.out(context.json ? BuildJSON.plan(plan).string + "\n" : plan.describe().map { $0 + "\n" }.joined())
+            return 0
+        }
+        guard let store else { throw CLIError.internalBug("no store for a build") }
+        return try execute(plan, states: states, jobs: jobs, store: store, context: context, trigger: outdatedOnly ? "build-outdated" : "cli")
+    }
+
+    /// The request the options describe, after protected jobs are confirmed.
+    private static func planRequest(
+        _ context: Context, jobs: JobSet, named: [JobID], outdatedOnly: Bool, confirming: Bool
+    ) throws -> PlanRequest {
+        let invocation = context.invocation
+        var pins: [JobID: BuildID] = [:]
+        for pin in invocation.allValues("pin") {
+            let parts = pin.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let build = BuildIDText.parse(parts[1]) else {
+                throw CLIError.usage("option '--pin' expects DEP=BUILD (report=42), got '\(pin)'")
+            }
+            pins[try context.job(parts[0], in: jobs).id] = build
+        }
+        var allowProtected = invocation.has("allow-protected") || invocation.has("yes")
+        let protected = named.filter { jobs[$0]?.protect == true }
+        if !protected.isEmpty && !allowProtected && confirming {
+            try confirmProtected(protected, context: context)
+            allowProtected = true
+        }
+        if !confirming { allowProtected = true }
+        return PlanRequest(
+            targets: named.isEmpty ? .all : .jobs(named), mode: outdatedOnly ? .buildOutdated : .build,
+            always: invocation.has("always"), noDeps: invocation.has("no-deps"),
+            withRevdeps: invocation.has("with-revdeps"), pins: pins, allowProtected: allowProtected)
+    }
+
+    /// On a terminal, each protected job's id must be typed; elsewhere the
+    /// build is refused (exit 2) unless `--allow-protected` or `--yes`.
+    private static func confirmProtected(_ ids: [JobID], context: Context) throws {
+        guard context.console.canAsk else { throw CLIError.protectedNeedsConfirmation(ids) }
+        for id in ids {
+            let answer = context.console.ask("'\(id)' is protected. Type its id to build it: ")
+            guard answer?.trimmingCharacters(in: .whitespaces) == id else { throw CLIError.notConfirmed }
+        }
+    }
+
+    /// `--check`: exit 1 when anything is outdated, listing it on stderr.
+    private static func report(check plan: Plan, context: Context) -> Int32 {
+        if context.json {
+            context.console.out(BuildJSON.plan(plan).string + "\n")
+        } else if context.verbosity != .quiet && !plan.builds.isEmpty {
+            context.console.error(plan.describe().prefix(plan.builds.count).map { "outdated: \($0)\n" }.joined())
+        }
+        return plan.builds.isEmpty ? 0 : 1
+    }
+
+    private static func execute(
+        _ plan: Plan, states: [JobID: JobState], jobs: JobSet, store: BuildStore, context: Context, trigger: String
+    ) throws -> Int32 {
+        let invocation = context.invocation
+        var lockWait = Scheduler.LockWait.wait(timeout: 3600)
+        if let timeout = try invocation.duration("lock-timeout") { lockWait = .wait(timeout: Double(timeout)) }
+        if invocation.has("no-wait") { lockWait = .noWait }
+        var lockDirectory: URL?
+        if case .sqlite(let path) = try context.storeLocation(for: jobs) {
+            lockDirectory = Scheduler.lockDirectory(besideDatabase: URL(fileURLWithPath: path))
+        }
+        let options = Scheduler.Options(
+            workers: try invocation.integer("jobs", minimum: 1) ?? 1, keepGoing: invocation.has("keep-going"),
+            trigger: trigger, lockDirectory: lockDirectory, lockWait: lockWait, environment: context.environment)
+
+        let junit = invocation.value("junit").map { JUnitReport(path: context.resolve($0)) }
+        let observer = RendererChoice.observer(for: context, plan: plan, store: store, junit: junit)
+        let scheduler = Scheduler(jobs: jobs, store: store, launcher: ProcessLauncher(), observer: observer, options: options)
+        let forwarder = SignalForwarder { signal in scheduler.interrupt(signal: signal) }
+        let summary = scheduler.run(plan, states: states)
+        forwarder.restore()
+
+        for error in summary.errors { context.console.error("jcrun: error: \(error)\n") }
+        if let error = junit?.writeError {
+            context.console.error("jcrun: error: cannot write the JUnit report: \(error.localizedDescription)\n")
+            return ExitReason.usage.combined(with: summary.exitReason).code
+        }
+        return summary.exitCode
+    }
+}

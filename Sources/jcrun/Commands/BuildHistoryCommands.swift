@@ -1,0 +1,161 @@
+import Foundation
+import JobControl
+
+/// `builds`, `show-build` and `log`: what the store remembers.
+enum BuildHistoryCommands {
+    static func builds(_ context: Context) throws -> Int32 {
+        let invocation = context.invocation
+        let jobs = try context.loadJobs()
+        var query = BuildQuery(limit: try invocation.integer("limit", minimum: 1) ?? 50)
+        if let id = invocation.positionals.first { query.job = try context.job(id, in: jobs).id }
+        query.status = try invocation.choice("status", as: BuildStatus.self)
+        if let since = try invocation.duration("since") { query.since = Date().addingTimeInterval(-Double(since)) }
+        let records = try context.openStoreForReading(jobs)?.builds(query) ?? []
+        if context.json {
+            context.console.out(records.map { BuildJSON.build($0).string + "\n" }.joined())
+            return 0
+        }
+        let palette = context.stdoutPalette
+        let now = Date()
+        var columns = Columns()
+        for build in records {
+            let outcome = BuildOutcomeText.outcome(build)
+            let detail = BuildOutcomeText.detail(build)
+            let cells = [
+                "#\(build.id)", build.job, outcome, DurationFormat.age(since: build.createdAt, now: now),
+                build.duration.map(DurationFormat.short) ?? "-", detail.isEmpty ? build.reason : detail,
+            ]
+            var widths = cells.map(\.count)
+            widths[2] = outcome.count
+            var colored = cells
+            colored[2] = palette.status(outcome)
+            columns.add(colored, visible: widths)
+        }
+        context.console.out(columns.text)
+        return 0
+    }
+
+    static func showBuild(_ context: Context) throws -> Int32 {
+        let jobs = try context.loadJobs()
+        let store = try context.openStoreForReading(jobs)
+        let build = try context.build(context.invocation.positionals[0], jobs: jobs, store: store)
+        guard let store else { throw CLIError.internalBug("a build was found without a store") }
+        if context.invocation.has("retval") {
+            guard let retval = build.retval else { throw CLIError.failed("build #\(build.id) has no return value") }
+            context.console.out(retval + "\n")
+            return 0
+        }
+        let inputs = try store.inputs(of: build.id)
+        let consumers = try store.consumers(of: build.id)
+        let progress = try store.progress(of: build.id)
+        let tail = try store.logs(LogQuery(build: build.id, limit: 20, tail: true))
+        if context.json {
+            var object = BuildJSON.build(build)
+            object.field("inputs", objects: inputs.map { input in
+                var item = JSONText()
+                item.field("dependency", input.dependency)
+                item.field("build_id", input.consumed)
+                item.field("retval", input.retval)
+                item.field("pinned", input.pinned)
+                return item
+            })
+            object.field("consumers", objects: consumers.map { input in
+                var item = JSONText()
+                item.field("job", jobOf(input.build, store: store))
+                item.field("build_id", input.build)
+                return item
+            })
+            object.field("progress", objects: progress.map { node in
+                var item = JSONText()
+                item.field("group", strings: node.group)
+                item.field("current", node.current)
+                item.field("total", node.total)
+                item.field("status", node.status)
+                return item
+            })
+            object.field("log_tail", strings: tail.map(\.text))
+            context.console.out(object.string + "\n")
+            return 0
+        }
+        let palette = context.stdoutPalette
+        var text = "\(palette.bold("#\(build.id)")) \(build.job)  " + BuildOutcomeText.line(build, palette: palette) + "\n"
+        text += "  reason      \(build.reason) (\(build.trigger), attempt \(build.attempt))\n"
+        text += "  created     \(JSONText.timestamp(build.createdAt))\n"
+        if let started = build.startedAt { text += "  started     \(JSONText.timestamp(started))\n" }
+        if let finished = build.finishedAt { text += "  finished    \(JSONText.timestamp(finished))\n" }
+        if let code = build.exitCode { text += "  exit code   \(code)\n" }
+        if let signal = build.signal { text += "  signal      \(signal)\n" }
+        if let error = build.error { text += "  error       \(error)\n" }
+        if let retval = build.retval { text += "  retval      \(retval)\n" }
+        for input in inputs {
+            text += "  consumed    \(input.dependency) #\(input.consumed)\(input.pinned ? " (pinned)" : "")\n"
+        }
+        for consumer in consumers { text += "  consumed by #\(consumer.build)\n" }
+        if !progress.isEmpty {
+            text += "  progress\n"
+            for node in progress {
+                let name = node.group.isEmpty ? "Total" : node.group.joined(separator: " :: ")
+                text += "    [\(node.current)/\(node.total.map(String.init) ?? "?")] \(name)" + (node.status.map { " -- \($0)" } ?? "") + "\n"
+            }
+        }
+        if !tail.isEmpty {
+            text += "  log (last \(tail.count) lines; all: jcrun log #\(build.id))\n"
+            for entry in tail { text += "    " + entry.text + "\n" }
+        }
+        context.console.out(text)
+        return 0
+    }
+
+    private static func jobOf(_ build: BuildID, store: BuildStore) -> String? {
+        (try? store.build(build))?.job
+    }
+
+    static func log(_ context: Context) throws -> Int32 {
+        let invocation = context.invocation
+        let jobs = try context.loadJobs()
+        let store = try context.openStoreForReading(jobs)
+        var build = try context.build(invocation.positionals[0], jobs: jobs, store: store)
+        guard let store else { throw CLIError.internalBug("a build was found without a store") }
+        var query = LogQuery(build: build.id)
+        query.minimumLevel = try invocation.choice("level", as: LogLevel.self)
+        query.stream = try invocation.choice("stream", as: LogStream.self)
+        if let since = try invocation.duration("since") { query.since = Date().addingTimeInterval(-Double(since)) }
+        let follow = invocation.has("follow")
+
+        // Print what is there; with --follow, poll until the build has ended.
+        while true {
+            let entries = try store.logs(query)
+            if !entries.isEmpty {
+                context.console.out(entries.map { line($0, json: context.json) }.joined())
+                query.afterSeq = entries.last!.seq
+            }
+            guard follow, !build.status.isFinished else { return 0 }
+            Thread.sleep(forTimeInterval: 0.25)
+            build = try store.build(build.id) ?? build
+            if build.status.isFinished {
+                // One last read for lines flushed with the build's end.
+                let rest = try store.logs(query)
+                context.console.out(rest.map { line($0, json: context.json) }.joined())
+                return 0
+            }
+        }
+    }
+
+    /// `2026-05-28T20:26:40.300Z stdout info  text`, or a JSON object.
+    private static func line(_ entry: LogEntry, json: Bool) -> String {
+        if json {
+            var object = JSONText.versioned()
+            object.field("build_id", entry.build)
+            object.field("seq", entry.seq)
+            object.field("time", entry.time)
+            object.field("stream", entry.stream.rawValue)
+            object.field("level", entry.level.rawValue)
+            object.field("text", entry.text)
+            object.field("continued", entry.continued)
+            return object.string + "\n"
+        }
+        let level = entry.level.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+        let stream = entry.stream.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
+        return "\(JSONText.timestamp(entry.time)) \(stream) \(level) \(entry.text)\n"
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import JobControl
+
+/// `install`, `uninstall`, `prune` and `delete`: the store's life cycle.
+enum MaintenanceCommands {
+    static func install(_ context: Context) throws -> Int32 {
+        let jobs = try context.loadJobs()
+        let location = try context.storeLocation(for: jobs)
+        switch try location.install() {
+        case .created: context.console.error("jcrun: created the state database \(location)\n")
+        case .migrated(let from, let to): context.console.error("jcrun: migrated \(location) from schema \(from) to \(to)\n")
+        case .upToDate: context.console.error("jcrun: \(location) is up to date\n")
+        }
+        return 0
+    }
+
+    static func uninstall(_ context: Context) throws -> Int32 {
+        let jobs = try context.loadJobs()
+        let location = try context.storeLocation(for: jobs)
+        if !context.invocation.has("yes") {
+            guard context.console.canAsk else {
+                throw CLIError.usage("uninstall deletes every build and log in \(location); pass --yes to confirm")
+            }
+            let answer = context.console.ask("This deletes every build and log in \(location).\nType its path to confirm: ")
+            guard answer == location.description else { throw CLIError.notConfirmed }
+        }
+        try location.uninstall()
+        context.console.error("jcrun: removed jcrun's tables from \(location)\n")
+        return 0
+    }
+
+    static func prune(_ context: Context) throws -> Int32 {
+        let invocation = context.invocation
+        let jobs = try context.loadJobs()
+        let olderThan = try invocation.duration("older-than") ?? 30 * 86400
+        var request = PruneRequest(olderThan: Date().addingTimeInterval(-Double(olderThan)))
+        if let job = invocation.value("job") { request.job = try context.job(job, in: jobs).id }
+        request.keep = try invocation.integer("keep", minimum: 0) ?? 0
+        request.logsOnly = invocation.has("logs-only")
+        request.level = try invocation.choice("level", as: LogLevel.self)
+        request.vacuum = invocation.has("vacuum")
+        if request.level != nil && !request.logsOnly {
+            throw CLIError.usage("option '--level' needs '--logs-only'")
+        }
+        let what = request.logsOnly ? "log lines" : "builds"
+        try confirm(context, "Delete \(what) older than \(DurationFormat.short(Double(olderThan)))?")
+        let store = try context.openStoreForWriting(jobs)
+        let result = try store.prune(request)
+        context.console.error("jcrun: deleted \(result.buildsDeleted) builds and \(result.logLinesDeleted) log lines\n")
+        return 0
+    }
+
+    static func delete(_ context: Context) throws -> Int32 {
+        let ids = try context.invocation.positionals.map { text -> BuildID in
+            guard let id = BuildIDText.parse(text) else {
+                throw CLIError.usage("'\(text)' is not a build id (42 or #42)")
+            }
+            return id
+        }
+        let jobs = try context.loadJobs()
+        let store = try context.openStoreForWriting(jobs)
+        let records = try ids.map { id -> BuildRecord in
+            guard let record = try store.build(id) else { throw CLIError.noSuchBuild("#\(id)") }
+            if record.status == .created || record.status == .running {
+                throw CLIError.usage("build #\(id) is \(record.status.rawValue); only a finished build can be deleted")
+            }
+            return record
+        }
+        try confirm(context, "Delete " + records.map { "#\($0.id) (\($0.job))" }.joined(separator: ", ") + "?")
+        let force = context.invocation.has("force")
+        var failed = false
+        for record in records {
+            // Cleanup first; the rows go only when it succeeded (or --force).
+            if let job = jobs[record.job] {
+                if let cleanup = job.cleanup {
+                    let status = try runCleanup(cleanup, of: job, build: record, jobs: jobs, store: store, context: context)
+                    if status != 0 && !force {
+                        context.console.error("jcrun: error: cleanup of build #\(record.id) failed (exit \(status)); the build is kept (--force deletes it anyway)\n")
+                        failed = true
+                        continue
+                    }
+                }
+            } else if !force {
+                context.console.error("jcrun: error: build #\(record.id): job '\(record.job)' is no longer defined, so its cleanup cannot run; --force deletes the build without it\n")
+                failed = true
+                continue
+            }
+            try store.deleteBuild(record.id)
+            context.console.error("jcrun: deleted build #\(record.id) of '\(record.job)'\n")
+        }
+        return failed ? 1 : 0
+    }
+
+    /// Asks on a terminal unless `--yes`; without one, refuses (exit 2).
+    private static func confirm(_ context: Context, _ question: String) throws {
+        guard !context.invocation.has("yes") else { return }
+        guard context.console.canAsk else {
+            throw CLIError.usage("\(question.dropLast()) needs confirmation; pass --yes")
+        }
+        let answer = context.console.ask(question + " [y/N] ")?.lowercased()
+        guard answer == "y" || answer == "yes" else { throw CLIError.notConfirmed }
+    }
+
+    /// Runs a job's cleanup for one build: the job's env and workdir, that
+    /// build's `JCRUN_*` variables and `JCRUN_RETVAL`, output to stderr.
+    private static func runCleanup(
+        _ command: Command, of job: Job, build: BuildRecord, jobs: JobSet, store: BuildStore, context: Context
+    ) throws -> Int32 {
+        let inputs = try store.inputs(of: build.id)
+        var retvals: [JobID: String] = [:]
+        for input in inputs { if let value = input.retval { retvals[input.dependency] = value } }
+        func resolve(_ value: ArgValue) throws -> String {
+            switch value {
+            case .text(let text): return text
+            case .retval(let dep):
+                guard let value = retvals[dep] else { throw CLIError.failed("cleanup of build #\(build.id): \(dep) returned no value") }
+                return value
+            case .secret(let name):
+                guard let value = jobs.settings.secrets[name] else { throw CLIError.failed("secret '\(name)' is not defined in jcrun.yaml") }
+                return value
+            }
+        }
+        let project = jobs.projectDir.path
+        var argv: [String]
+        switch command {
+        case .argv(let values): argv = try values.map(resolve)
+        case .shell(let text): argv = ["/bin/sh", "-c", text, "jcrun-\(job.id)"]
+        }
+        if let program = argv.first, program.contains("/"), !program.hasPrefix("/") { argv[0] = project + "/" + program }
+
+        var environment = context.environment.filter { !$0.key.hasPrefix("JCRUN") }
+        for entry in job.env { environment[entry.name] = try resolve(entry.value) }
+        environment["JCRUN"] = "1"
+        environment["JCRUN_PROTOCOL"] = "1"
+        environment["JCRUN_JOB_ID"] = job.id
+        environment["JCRUN_BUILD_ID"] = String(build.id)
+        environment["JCRUN_ATTEMPT"] = String(build.attempt)
+        environment["JCRUN_PROJECT_DIR"] = project
+        for (dep, value) in retvals { environment[RunSpec.retvalVariableName(for: dep)] = value }
+        if let retval = build.retval { environment["JCRUN_RETVAL"] = retval }
+
+        let process = Process()
+        if argv[0].contains("/") {
+            process.executableURL = URL(fileURLWithPath: argv[0])
+            process.arguments = Array(argv.dropFirst())
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = argv
+        }
+        process.environment = environment
+        let workdir = job.workdir.hasPrefix("/") ? job.workdir : project + "/" + job.workdir
+        process.currentDirectoryURL = URL(fileURLWithPath: workdir)
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.standardError
+        process.standardError = FileHandle.standardError
+        do {
+            try process.run()
+        } catch {
+            context.console.error("jcrun: error: cleanup of build #\(build.id) could not start: \(error.localizedDescription)\n")
+            return 127
+        }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import JobControl
+
+/// Finding and loading the project, and opening its store.
+extension Context {
+    /// The project's jobs (`-C`, `--jobs-dir` applied).
+    ///
+    /// - Throws: `ConfigErrors` (every definition error found), `ConfigError.noProject`.
+    func loadJobs() throws -> JobSet {
+        let (projectDir, jobsDir) = try findProject(
+            from: workingDirectory, jobsDir: invocation.value("jobs-dir").map(resolve))
+        return try ProjectLoader.load(
+            projectDir: projectDir, jobsDir: jobsDir, environment: environment, displayBase: workingDirectory)
+    }
+
+    /// Where the store is: `--storage`, `JCRUN_STORAGE`, `jcrun.yaml`, the default.
+    func storeLocation(for jobs: JobSet) throws -> StoreLocation {
+        try StoreLocation.resolve(
+            option: invocation.value("storage"), environment: environment, settings: jobs.settings.storage,
+            projectDir: jobs.projectDir.path, currentDirectory: workingDirectory.path)
+    }
+
+    /// The store for a read-only command, or nil when there is none yet
+    /// (every job is then `not built`). Never creates or migrates.
+    func openStoreForReading(_ jobs: JobSet) throws -> BuildStore? {
+        do {
+            return try storeLocation(for: jobs).open(mode: .readOnly)
+        } catch StoreError.notInstalled {
+            return nil
+        }
+    }
+
+    /// The store for a command that writes: created or migrated if needed,
+    /// and builds left running by dead runners marked failed first.
+    func openStoreForWriting(_ jobs: JobSet) throws -> BuildStore {
+        let store = try storeLocation(for: jobs).open(mode: .write)
+        _ = try store.reapDeadRunners()
+        return store
+    }
+
+    /// The job with this id (NFC-normalised), or an error suggesting a near one.
+    func job(_ id: String, in jobs: JobSet, suggestCommands: Bool = false) throws -> Job {
+        let normalized = id.precomposedStringWithCanonicalMapping
+        if let job = jobs[normalized] { return job }
+        var candidates = jobs.jobs.map(\.id)
+        if suggestCommands { candidates += CommandCatalog.commands.map(\.name) }
+        throw CLIError.unknownJob(id, suggestion: Suggestion.closest(to: id, in: candidates))
+    }
+
+    /// A build named by id (`42`, `#42`) or by job (its latest build).
+    func build(_ reference: String, jobs: JobSet, store: BuildStore?) throws -> BuildRecord {
+        if let id = BuildIDText.parse(reference) {
+            guard let store, let record = try store.build(id) else { throw CLIError.noSuchBuild("#\(id)") }
+            return record
+        }
+        let job = try job(reference, in: jobs)
+        guard let store, let latest = try store.builds(BuildQuery(job: job.id, limit: 1)).first else {
+            throw CLIError.noSuchBuild("of '\(job.id)' yet")
+        }
+        return latest
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import jcrun
+
+/// `--help`, usage and argument mistakes, through the built binary.
+struct HelpAndUsageTests {
+    @Test(arguments: CommandCatalog.commands.map(\.name))
+    func everyCommandsHelpExitsZero(_ command: String) throws {
+        let result = try Jcrun.run([command, "--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("usage: jcrun \(command)"))
+        #expect(result.stdout.contains("Examples:"))
+        #expect(result.stderr == "")
+    }
+
+    @Test func jcrunHelpListsEveryCommand() throws {
+        let result = try Jcrun.run(["--help"])
+        #expect(result.status == 0)
+        for command in CommandCatalog.commands { #expect(result.stdout.contains("\n  \(command.name) ")) }
+    }
+
+    @Test func bareJcrunPrintsUsageOnStderrAndExits2() throws {
+        let result = try Jcrun.run([])
+        #expect(result.status == 2)
+        #expect(result.stdout == "")
+        #expect(result.stderr == HelpText.usage)
+    }
+
+    @Test func anUnknownOptionIsOneLineWithASuggestion() throws {
+        let result = try Jcrun.run(["report", "--nodeps"])
+        #expect(result.status == 2)
+        #expect(result.stderr == "jcrun: error: unknown option '--nodeps'; did you mean '--no-deps'?\n")
+    }
+
+    @Test func versionPrintsOneLine() throws {
+        let result = try Jcrun.run(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout == "jcrun 0.1.0\n")
+    }
+
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func completionScriptsNameTheCommandsAndAskForJobIds(_ shell: String) throws {
+        let result = try Jcrun.run(["completion", shell])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("build-outdated"))
+        #expect(result.stdout.contains("jcrun list --ids"))
+    }
+
+    @Test func theBashCompletionIsValidBash() throws {
+        let script = try Jcrun.run(["completion", "bash"]).stdout
+        let path = NSTemporaryDirectory() + "jcrun-completion-\(UUID()).bash"
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let bash = Process()
+        bash.executableURL = URL(fileURLWithPath: "/bin/bash")
+        bash.arguments = ["-n", path]
+        try bash.run()
+        bash.waitUntilExit()
+        #expect(bash.terminationStatus == 0)
+    }
+
+    @Test func anUnknownShellIsAUsageError() throws {
+        let result = try Jcrun.run(["completion", "bsh"])
+        #expect(result.status == 2)
+        #expect(result.stderr == "jcrun: error: unknown shell 'bsh' (expected bash, zsh or fish); did you mean 'bash'?\n")
+    }
+}
