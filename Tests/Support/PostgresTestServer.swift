@@ -70,6 +70,22 @@ public final class PostgresTestServer: @unchecked Sendable {
         }
     }
 
+    /// The rows of `sql` run on the database at `url`, as text (NULL is nil).
+    public func rows(_ sql: String, url: String) throws -> [[String?]] {
+        guard let connection = PQconnectdb(url) else { throw PostgresTestServerError(message: "out of memory") }
+        defer { PQfinish(connection) }
+        let result = PQexec(connection, sql)
+        defer { PQclear(result) }
+        guard PQresultStatus(result) == PGRES_TUPLES_OK else {
+            throw PostgresTestServerError(message: String(cString: PQerrorMessage(connection)))
+        }
+        return (0..<PQntuples(result)).map { row in
+            (0..<PQnfields(result)).map { column in
+                PQgetisnull(result, row, column) != 0 ? nil : String(cString: PQgetvalue(result, row, column))
+            }
+        }
+    }
+
     // MARK: Starting and stopping
 
     private static func start() -> Result<PostgresTestServer, PostgresTestServerError> {

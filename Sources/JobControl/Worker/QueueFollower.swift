@@ -10,8 +10,8 @@ public enum QueueFollower {
         return plan.builds.compactMap { build in
             guard let job = jobs[build.job] else { return nil }
             return QueueRequest(
-                job: job.id, reason: build.reason.description, configSnapshot: job.planSnapshotJSON,
-                configHash: job.planDefinitionHash, tags: job.tags, retries: job.retries,
+                job: job.id, reason: build.reason.description, configSnapshot: job.snapshotJSON(),
+                configHash: job.definitionHash, tags: job.tags, retries: job.retries,
                 retryDelay: job.retryDelay, dependencies: job.dependencies.filter(planned.contains))
         }
     }
@@ -29,15 +29,16 @@ public enum QueueFollower {
         }
     }
 
-    /// Polls `builds` until each one's last attempt has finished, calling
-    /// `onFinished` once per finished attempt, or until `stopSignal` returns one.
+    /// Polls `builds` until each one's last attempt has finished, or until
+    /// `stopSignal` returns a signal. `onUpdate` gets each attempt whenever
+    /// its status is new (created, running, finished), in that order.
     ///
     /// - Throws: what the store throws.
     public static func follow(
         _ builds: [BuildID], queue: BuildQueue, poll: TimeInterval = 0.1,
-        stopSignal: () -> Int32? = { nil }, onFinished: (BuildRecord) -> Void = { _ in }
+        stopSignal: () -> Int32? = { nil }, onUpdate: (BuildRecord) -> Void = { _ in }
     ) throws -> Outcome {
-        var reported: Set<BuildID> = []
+        var seen: [BuildID: BuildStatus] = [:]
         var pending = builds
         var last: [BuildID: BuildRecord] = [:]
         while true {
@@ -46,11 +47,8 @@ public enum QueueFollower {
             for origin in pending {
                 guard let record = latest[origin] else { continue }  // deleted meanwhile
                 last[origin] = record
-                if record.status.isFinished {
-                    if reported.insert(record.id).inserted { onFinished(record) }
-                } else {
-                    still.append(origin)
-                }
+                if seen.updateValue(record.status, forKey: record.id) != record.status { onUpdate(record) }
+                if !record.status.isFinished { still.append(origin) }
             }
             pending = still
             if pending.isEmpty { break }

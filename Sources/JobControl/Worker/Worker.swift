@@ -274,7 +274,7 @@ public final class Worker: @unchecked Sendable {
                 status: .failed, failureKind: .startFailed, exitCode: 126,
                 error: "job '\(record.job)' is not defined on this worker")
         }
-        guard job.planDefinitionHash == record.configHash else {
+        guard job.definitionHash == record.configHash else {
             return BuildResult(
                 status: .failed, failureKind: .startFailed, exitCode: 126,
                 error: "definition differs on this worker")

@@ -27,6 +27,9 @@ enum BuildCommand {
             return 0
         }
         guard let store else { throw CLIError.internalBug("no store for a build") }
+        if invocation.has("queue") || invocation.has("wait") {
+            return try WorkerCommand.enqueue(plan, jobs: jobs, store: store, context: context)
+        }
         return try execute(plan, states: states, jobs: jobs, store: store, context: context, trigger: outdatedOnly ? "build-outdated" : "cli")
     }
 

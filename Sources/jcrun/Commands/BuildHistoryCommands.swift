@@ -23,7 +23,8 @@ enum BuildHistoryCommands {
             let detail = BuildOutcomeText.detail(build)
             let cells = [
                 "#\(build.id)", build.job, outcome, DurationFormat.age(since: build.createdAt, now: now),
-                build.duration.map(DurationFormat.short) ?? "-", detail.isEmpty ? build.reason : detail,
+                build.duration.map(DurationFormat.short) ?? "-",
+                (detail.isEmpty ? build.reason : detail) + WorkerCommand.ranOn(build),
             ]
             var widths = cells.map(\.count)
             widths[2] = outcome.count
@@ -83,6 +84,7 @@ enum BuildHistoryCommands {
         text += "  created     \(JSONText.timestamp(build.createdAt))\n"
         if let started = build.startedAt { text += "  started     \(JSONText.timestamp(started))\n" }
         if let finished = build.finishedAt { text += "  finished    \(JSONText.timestamp(finished))\n" }
+        if build.trigger == "queue", let runner = build.runner { text += "  worker      \(runner.host) pid \(runner.pid)\n" }
         if let code = build.exitCode { text += "  exit code   \(code)\n" }
         if let signal = build.signal { text += "  signal      \(signal)\n" }
         if let error = build.error { text += "  error       \(error)\n" }
