@@ -96,7 +96,14 @@ extension BuiltinFilters {
         let bound = try args.bind(["reverse", "case_sensitive", "attribute"])
         let reverse = try args.bool(bound[0], default: false)
         let caseSensitive = try args.bool(bound[1], default: false)
-        let key = keyFunction(bound[2], caseSensitive: caseSensitive, args)
+        var key = keyFunction(bound[2], caseSensitive: caseSensitive, args)
+        // `attribute='a,b'` sorts by several attributes, as Jinja's multi-attribute getter.
+        if case .string(let names)? = bound[2], names.contains(",") {
+            let keys = names.split(separator: ",").map {
+                keyFunction(.string(String($0)), caseSensitive: caseSensitive, args)
+            }
+            key = { item in .tuple(try keys.map { try $0(item) }) }
+        }
         return .list(try stableSort(try sequence(value, args), key: key, reverse: reverse, args))
     }
 

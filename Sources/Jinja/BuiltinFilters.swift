@@ -52,6 +52,7 @@ enum BuiltinFilters {
         }
         if case .undefined(let u) = value, name != "default", name != "d" {
             if name == "items" { return .list([]) }
+            if u.lenient { return try filter(.string(""), args) }
             throw u.error
         }
         return try filter(value, args)

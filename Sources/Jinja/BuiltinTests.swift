@@ -65,7 +65,10 @@ enum BuiltinTests {
         guard let test = table[name] else {
             throw args.error("unknown test '\(name)'", suggestion: closestName(to: name, in: names))
         }
-        if case .undefined(let u) = value, name != "defined", name != "undefined" { throw u.error }
+        if case .undefined(let u) = value, name != "defined", name != "undefined" {
+            if u.lenient { return try test(.string(""), args) }
+            throw u.error
+        }
         return try test(value, args)
     }
 

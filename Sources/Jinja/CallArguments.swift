@@ -39,8 +39,8 @@ struct CallArguments {
         guard positional.count <= parameters.count else {
             throw error("\(what) takes at most \(parameters.count) \(plural(parameters.count)), \(positional.count) given")
         }
-        var bound: [RV?] = positional.map { $0 }
-        bound.append(contentsOf: repeatElement(nil, count: parameters.count - positional.count))
+        var bound = [RV?](repeating: nil, count: parameters.count)
+        for (index, value) in positional.enumerated() { bound[index] = value }
         for (name, value) in keyword {
             guard let index = parameters.firstIndex(of: name) else {
                 throw error("\(what) has no argument '\(name)'",

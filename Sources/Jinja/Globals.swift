@@ -1,4 +1,4 @@
-/// The functions every template sees: `range` and `dict`.
+/// The functions every template sees: `range`, `dict` and `namespace`.
 enum Globals {
     /// The largest list `range` makes, so a typo cannot exhaust memory.
     static let maximumRange = 10_000_000
@@ -7,9 +7,15 @@ enum Globals {
         Scope(parent: nil, vars: [
             "range": .function(Function(name: "range", call: range)),
             "dict": .function(Function(name: "dict", call: dict)),
+            "namespace": .function(Function(name: "namespace") { args in
+                guard case .dict(let values) = try dict(args) else { return .none }
+                return .namespace(Namespace(values: values))
+            }),
         ])
     }
 
+    /// TODO(#2): `range` gives a list, so `{{ range(3) }}` prints `[0, 1, 2]`
+    /// where Jinja prints `range(0, 3)`; loops and filters behave the same.
     private static func range(_ args: CallArguments) throws -> RV {
         guard !args.positional.isEmpty, args.positional.count <= 3, args.keyword.isEmpty else {
             throw args.error("range() takes 1 to 3 arguments, \(args.positional.count) given")

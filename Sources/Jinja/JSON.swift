@@ -57,7 +57,7 @@ enum JSON {
                 try write(item, to: &out, indent: indent, level: level + 1, error: error)
             }
             out += closing(indent: indent, level: level) + "}"
-        case .macro, .function, .loop:
+        case .macro, .function, .loop, .namespace:
             throw error("object of type \(value.typeName) is not JSON serializable")
         }
     }

@@ -57,6 +57,8 @@ struct Arguments {
 indirect enum AssignTarget {
     case name(String)
     case tuple([AssignTarget])
+    /// `ns.attr` in `{% set %}`: only a namespace takes it.
+    case attribute(String, String, at: Int)
 }
 
 /// A statement of a parsed template.

@@ -14,6 +14,8 @@ struct Parser {
         "set", "endset", "if", "elif", "else", "endif", "for", "endfor", "macro", "endmacro",
         "include", "import", "from", "raw", "endraw", "filter", "endfilter", "with", "endwith",
     ]
+    // TODO(#2): template inheritance, call blocks, `do`, `break`/`continue` and
+    // i18n are refused with "tag 'x' is not supported"; jobs.d files have not needed them.
     static let unsupportedTags: Set<String> = [
         "extends", "block", "endblock", "call", "endcall", "autoescape", "endautoescape", "do",
         "break", "continue", "trans", "endtrans",
@@ -147,7 +149,7 @@ struct Parser {
     }
 
     private mutating func parseSet(_ offset: Int) throws -> Node {
-        let target = try parseAssignTarget()
+        let target = try parseAssignTarget(allowAttribute: true)
         if skipOp("=") {
             let value = try parseTuple()
             try expectBlockEnd()
@@ -160,7 +162,7 @@ struct Parser {
         return .setBlock(target, body, filters: filters, at: offset)
     }
 
-    private mutating func parseAssignTarget() throws -> AssignTarget {
+    private mutating func parseAssignTarget(allowAttribute: Bool = false) throws -> AssignTarget {
         var names: [AssignTarget] = []
         repeat {
             if skipOp("(") {
@@ -169,7 +171,13 @@ struct Parser {
             } else {
                 let name = try expectName()
                 if current.isOp(".") {
-                    throw error("assigning to attributes is not supported", at: current.offset)
+                    guard allowAttribute else {
+                        throw error("cannot assign to an attribute here", at: current.offset)
+                    }
+                    pos += 1
+                    let attribute = try expectName()
+                    names.append(.attribute(name.text, attribute.text, at: attribute.offset))
+                    continue
                 }
                 names.append(.name(name.text))
             }
@@ -209,6 +217,7 @@ struct Parser {
         let iterable = try parseTuple(withCondition: false)
         var condition: Expr?
         if skipName("if") { condition = try parseExpression() }
+        // TODO(#2): recursive loops are refused; `loop(children)` is not implemented.
         if current.isName("recursive") {
             throw error("recursive loops are not supported", at: current.offset)
         }

@@ -3,7 +3,9 @@ extension RV {
     /// Python's `bool(x)`; an undefined value is an error.
     func truthy() throws -> Bool {
         switch self {
-        case .undefined(let u): throw u.error
+        case .undefined(let u):
+            if u.lenient { return false }
+            throw u.error
         case .none: return false
         case .bool(let b): return b
         case .int(let i): return i != 0
@@ -11,7 +13,7 @@ extension RV {
         case .string(let s): return !s.isEmpty
         case .list(let items), .tuple(let items): return !items.isEmpty
         case .dict(let d): return d.count > 0
-        case .macro, .function, .loop: return true
+        case .macro, .function, .loop, .namespace: return true
         }
     }
 
@@ -19,7 +21,9 @@ extension RV {
     func str() throws -> String {
         switch self {
         case .string(let s): return s
-        case .undefined(let u): throw u.error
+        case .undefined(let u):
+            if u.lenient { return "" }
+            throw u.error
         case .int(let i): return String(i)
         default: return try repr()
         }
@@ -44,6 +48,9 @@ extension RV {
         case .macro(let m): return "<Macro '\(m.definition.name)'>"
         case .function(let f): return "<built-in function \(f.name)>"
         case .loop: return "<LoopContext>"
+        case .namespace(let namespace):
+            let inner = try namespace.values.items.map { key, value in try key.value.str() + "=" + value.repr() }
+            return "<Namespace " + inner.joined(separator: ", ") + ">"
         }
     }
 
@@ -53,7 +60,9 @@ extension RV {
         case .list(let items), .tuple(let items): return items
         case .dict(let d): return d.keys.map(\.value)
         case .string(let s): return s.map { .string(String($0)) }
-        case .undefined(let u): throw u.error
+        case .undefined(let u):
+            if u.lenient { return [] }
+            throw u.error
         default: return nil
         }
     }
@@ -82,7 +91,10 @@ extension RV {
     /// Python's `==`; comparing an undefined value is an error.
     func equals(_ other: RV) throws -> Bool {
         switch (self, other) {
-        case (.undefined(let u), _), (_, .undefined(let u)): throw u.error
+        case (.undefined(let a), .undefined(let b)) where a.lenient && b.lenient: return true
+        case (.undefined(let u), _), (_, .undefined(let u)):
+            if u.lenient { return false }
+            throw u.error
         case (.none, .none): return true
         case (.string(let a), .string(let b)): return a.unicodeScalars.elementsEqual(b.unicodeScalars)
         case (.int(let a), .int(let b)): return a == b

@@ -13,6 +13,7 @@ enum RV {
     case macro(Macro)
     case function(Function)
     case loop(LoopState)
+    case namespace(Namespace)
 
     init(_ value: Value) {
         switch value {
@@ -44,6 +45,7 @@ enum RV {
         case .macro: return "macro"
         case .function: return "function"
         case .loop: return "loop"
+        case .namespace: return "namespace"
         }
     }
 
@@ -68,6 +70,10 @@ struct Undefined {
     var reason: Reason
     var source: SourceText
     var offset: Int
+    /// Jinja's plain `Undefined`, which the inline `x if c` without `else`
+    /// gives even under `StrictUndefined`: it prints as nothing, is false and
+    /// iterates as empty; arithmetic and attribute access are still errors.
+    var lenient = false
 
     var error: TemplateError {
         let position = source.position(of: offset)
@@ -160,9 +166,19 @@ final class Function {
     }
 }
 
+/// What `namespace(...)` makes: the one mutable object of the template
+/// language, so a loop can carry a value out (`{% set ns.count = ns.count + 1 %}`).
+final class Namespace {
+    var values: RDict
+
+    init(values: RDict) { self.values = values }
+}
+
 /// The `loop` variable of a `{% for %}`.
 final class LoopState {
     let items: [RV]
+    /// The arguments of the last `loop.changed(...)` call.
+    var lastChanged: [RV]?
     @exclusivity(unchecked) var index0 = 0
 
     init(items: [RV]) { self.items = items }

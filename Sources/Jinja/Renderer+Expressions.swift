@@ -72,7 +72,7 @@ extension Renderer {
             if let elseExpr { return try evaluate(elseExpr, in: scope) }
             return .undefined(Undefined(
                 reason: .hint("the inline if-expression evaluated to false and has no else"),
-                source: template.source, offset: at))
+                source: template.source, offset: at, lenient: true))
         case .concat(let items, _):
             var text = ""
             for item in items { text += try evaluate(item, in: scope).str() }
@@ -127,6 +127,10 @@ extension Renderer {
                 offset: offset))
         case .loop(let state):
             if let value = loopAttribute(name, state, at: offset) { return value }
+        case .namespace(let namespace):
+            if let value = namespace.values[.string(name)] { return value }
+            return .undefined(Undefined(reason: .key(name, namespace.values.stringKeys),
+                source: template.source, offset: offset))
         default:
             if let method = Methods.bound(name, to: object, source: template.source, offset: offset) {
                 return method
@@ -157,6 +161,14 @@ extension Renderer {
             if index0 + 1 < count { return state.items[index0 + 1] }
             return .undefined(Undefined(reason: .hint("there is no next item"),
                 source: template.source, offset: offset))
+        case "changed":
+            return .function(Function(name: "loop.changed") { args in
+                let previous = state.lastChanged
+                state.lastChanged = args.positional
+                guard let previous, previous.count == args.positional.count else { return .bool(true) }
+                for (a, b) in zip(previous, args.positional) where try !a.equals(b) { return .bool(true) }
+                return .bool(false)
+            })
         case "cycle":
             return .function(Function(name: "loop.cycle") { args in
                 guard !args.positional.isEmpty else { throw args.error("no items for cycling given") }

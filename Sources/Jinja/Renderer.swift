@@ -186,6 +186,14 @@ final class Renderer {
         switch target {
         case .name(let name):
             scope.vars[name] = value
+        case .attribute(let name, let attribute, let at):
+            let object = scope.lookup(name)
+                ?? .undefined(Undefined(reason: .variable(name, scope), source: template.source, offset: offset))
+            switch object {
+            case .namespace(let namespace): namespace.values[.string(attribute)] = value
+            case .undefined(let u): throw u.error
+            default: throw error("cannot assign attribute '\(attribute)' on \(object.typeName); only a namespace() takes one", at: at)
+            }
         case .tuple(let targets):
             guard let items = try value.iterate() else {
                 throw error("cannot unpack \(value.typeName)", at: offset)
@@ -236,6 +244,10 @@ final class Renderer {
 
     /// Binds call arguments to a macro's parameters by position and keyword.
     ///
+    /// TODO(#2): `varargs`, `kwargs` and `caller` are not provided, so a macro
+    /// never accepts more arguments than it declares (Jinja would when its body
+    /// uses `varargs`/`kwargs`).
+    ///
     /// - Throws: for too many arguments or an unknown or repeated keyword.
     private func bindMacro(_ macro: Macro, _ args: CallArguments, calledAt: Int) throws -> [RV?] {
         let definition = macro.definition
@@ -268,7 +280,7 @@ final class Renderer {
     func renderMacro(_ macro: Macro, _ args: CallArguments, calledAt: Int) throws {
         let bound = try bindMacro(macro, args, calledAt: calledAt)
         let definition = macro.definition
-        let scope = Scope(parent: macro.closure)
+        let scope = Scope(parent: macro.closure, capacity: definition.parameters.count)
         let callSource = template.source
         try withFrame(definition.name, template: macro.template, definedAt: definition.offset,
             calledAt: calledAt)
@@ -294,10 +306,16 @@ final class Renderer {
 
     // MARK: - Include and import
 
+    /// The template `name` for an include or import written at `offset`.
+    ///
+    /// - Throws: its syntax error, naming the include as the frame it came through.
     func loadTemplate(_ name: String, at offset: Int) throws -> Template? {
         do {
             return try cache.template(named: name, loader: loader)
-        } catch let error as TemplateError {
+        } catch var error as TemplateError {
+            error.frames.append(Origin.Frame(
+                what: "include", definedAt: SourcePosition(file: name, line: 1, column: 1),
+                calledFrom: template.source.position(of: offset)))
             throw error
         } catch {
             throw self.error("cannot read template '\(name)': \(error)", at: offset)

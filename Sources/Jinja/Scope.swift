@@ -6,9 +6,9 @@ final class Scope {
     @exclusivity(unchecked) var vars: ScopeVariables
     let parent: Scope?
 
-    init(parent: Scope?, vars: [String: RV] = [:]) {
+    init(parent: Scope?, vars: [String: RV] = [:], capacity: Int = 0) {
         self.parent = parent
-        self.vars = ScopeVariables()
+        self.vars = ScopeVariables(capacity: max(capacity, vars.count))
         for (name, value) in vars { self.vars[name] = value }
     }
 
@@ -37,38 +37,44 @@ final class Scope {
 /// hashing for the handful of names a macro call or loop holds, with a hash
 /// index once there are many (the globals).
 struct ScopeVariables {
-    private(set) var keys: [String] = []
-    private var values: [RV] = []
+    private var entries: [(name: String, value: RV)] = []
     private var index: [String: Int]?
     private static let indexThreshold = 12
 
+    init(capacity: Int = 0) {
+        entries.reserveCapacity(capacity)
+    }
+
+    var keys: [String] { entries.map(\.name) }
+
     @inline(__always) private func position(of name: String) -> Int? {
         if let index { return index[name] }
-        for i in keys.indices where keys[i] == name { return i }
+        for i in entries.indices where entries[i].name == name { return i }
         return nil
     }
 
     subscript(name: String) -> RV? {
-        get { position(of: name).map { values[$0] } }
+        get {
+            guard let i = position(of: name) else { return nil }
+            return entries[i].value
+        }
         set {
             guard let newValue else {
                 // Removal is rare (never on a hot path): rebuild.
                 guard let i = position(of: name) else { return }
-                keys.remove(at: i)
-                values.remove(at: i)
+                entries.remove(at: i)
                 index = nil
-                if keys.count > ScopeVariables.indexThreshold { buildIndex() }
+                if entries.count > ScopeVariables.indexThreshold { buildIndex() }
                 return
             }
             if let i = position(of: name) {
-                values[i] = newValue
+                entries[i].value = newValue
                 return
             }
-            keys.append(name)
-            values.append(newValue)
+            entries.append((name, newValue))
             if index != nil {
-                index![name] = keys.count - 1
-            } else if keys.count > ScopeVariables.indexThreshold {
+                index![name] = entries.count - 1
+            } else if entries.count > ScopeVariables.indexThreshold {
                 buildIndex()
             }
         }
@@ -76,7 +82,7 @@ struct ScopeVariables {
 
     private mutating func buildIndex() {
         var built: [String: Int] = [:]
-        for (i, key) in keys.enumerated() { built[key] = i }
+        for (i, entry) in entries.enumerated() { built[entry.name] = i }
         index = built
     }
 }

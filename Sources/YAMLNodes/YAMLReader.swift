@@ -27,13 +27,19 @@ public func parseYAML(_ text: String, nodeLimit: Int = 1_000_000) throws -> [Nod
 /// - Throws: `YAMLError.invalidText` with the line and column of the bad byte.
 public func decodeUTF8<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws -> String {
     if let text = String(validating: bytes, as: UTF8.self) { return text }
-    var line = 1, column = 1
+    var line = 1
+    var column = 1
     var iterator = bytes.makeIterator()
     var decoder = UTF8()
     loop: while true {
         switch decoder.decode(&iterator) {
         case .scalarValue(let scalar):
-            if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
+            if scalar == "\n" {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
         case .emptyInput:
             break loop
         case .error:
@@ -79,7 +85,8 @@ private struct YAMLReader {
     mutating func read() throws -> [Node] {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) != 0 else {
-            throw YAMLError.syntax(message: "out of memory", context: nil, at: Mark(line: 1, column: 1))
+            throw YAMLError.syntax(
+                message: "out of memory", context: nil, at: Mark(line: 1, column: 1))
         }
         defer { yaml_parser_delete(&parser) }
         if let base = bytes.baseAddress {
@@ -106,7 +113,8 @@ private struct YAMLReader {
     }
 
     mutating func handle(_ event: yaml_event_t) throws {
-        let mark = Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+        let mark = Mark(
+            line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
             anchors.removeAll(keepingCapacity: true)
@@ -118,13 +126,20 @@ private struct YAMLReader {
             try add(node, size: 1, anchor: data.anchor)
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
-            try push(Frame(isMapping: false, tag: tagString(data.tag), anchor: cString(data.anchor), mark: mark))
+            try push(
+                Frame(
+                    isMapping: false, tag: tagString(data.tag), anchor: cString(data.anchor),
+                    mark: mark))
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
-            try push(Frame(isMapping: true, tag: tagString(data.tag), anchor: cString(data.anchor), mark: mark))
+            try push(
+                Frame(
+                    isMapping: true, tag: tagString(data.tag), anchor: cString(data.anchor),
+                    mark: mark))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             let frame = stack.removeLast()
-            let kind: Node.Kind = frame.isMapping ? .mapping(try pairs(of: frame)) : .sequence(frame.items)
+            let kind: Node.Kind =
+                frame.isMapping ? .mapping(try pairs(of: frame)) : .sequence(frame.items)
             let node = Node(kind: kind, tag: frame.tag, mark: frame.mark)
             try finish(node, size: frame.size, anchor: frame.anchor)
         case YAML_ALIAS_EVENT:
@@ -187,7 +202,9 @@ private struct YAMLReader {
         var explicit: Set<String> = []
         var index = 0
         while index + 1 < items.count {
-            if !isMergeKey(items[index]), case .scalar(let text, _) = items[index].kind { explicit.insert(text) }
+            if !isMergeKey(items[index]), case .scalar(let text, _) = items[index].kind {
+                explicit.insert(text)
+            }
             index += 2
         }
         var result: [Node.Pair] = []
@@ -195,7 +212,8 @@ private struct YAMLReader {
         var merged: Set<String> = []
         index = 0
         while index + 1 < items.count {
-            let key = items[index], value = items[index + 1]
+            let key = items[index]
+            let value = items[index + 1]
             index += 2
             guard isMergeKey(key) else {
                 result.append(Node.Pair(key: key, value: value))
@@ -224,7 +242,10 @@ private struct YAMLReader {
         if keyCount <= 12 {
             for i in 0..<keyCount {
                 let key = items[2 * i]
-                if isMergeKey(key) { hasMerge = true; continue }
+                if isMergeKey(key) {
+                    hasMerge = true
+                    continue
+                }
                 guard case .scalar(let text, _) = key.kind else { continue }
                 for j in 0..<i {
                     let earlier = items[2 * j]
@@ -239,7 +260,10 @@ private struct YAMLReader {
         seen.reserveCapacity(keyCount)
         for i in 0..<keyCount {
             let key = items[2 * i]
-            if isMergeKey(key) { hasMerge = true; continue }
+            if isMergeKey(key) {
+                hasMerge = true
+                continue
+            }
             guard case .scalar(let text, _) = key.kind else { continue }
             if let first = seen.updateValue(key.mark, forKey: text) {
                 throw YAMLError.duplicateKey(text, at: key.mark, first: first)
@@ -255,7 +279,9 @@ private struct YAMLReader {
         case .sequence(let maps):
             var all: [Node.Pair] = []
             for map in maps {
-                guard case .mapping(let pairs) = map.kind else { throw YAMLError.badMerge(at: map.mark) }
+                guard case .mapping(let pairs) = map.kind else {
+                    throw YAMLError.badMerge(at: map.mark)
+                }
                 all.append(contentsOf: pairs)
             }
             return all
@@ -283,11 +309,15 @@ private struct YAMLReader {
             line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
         let offset = Int(parser.problem_mark.index)
         let atTab = offset < bytes.count && bytes[offset] == UInt8(ascii: "\t")
-        if problem.contains("tab character") || atTab && problem.hasPrefix("found character that cannot start") {
+        if problem.contains("tab character")
+            || atTab && problem.hasPrefix("found character that cannot start")
+        {
             return .syntax(message: Self.tabMessage, context: nil, at: mark)
         }
         let contextMark = context.map { _ in
-            Mark(line: Int(parser.context_mark.line) + 1, column: Int(parser.context_mark.column) + 1)
+            Mark(
+                line: Int(parser.context_mark.line) + 1, column: Int(parser.context_mark.column) + 1
+            )
         }
         return .syntax(message: problem, context: context, at: mark, contextMark: contextMark)
     }
@@ -295,7 +325,8 @@ private struct YAMLReader {
     /// The 1-based line and column of a byte offset (for reader errors, whose
     /// mark libyaml leaves unset).
     func position(ofByte offset: Int) -> Mark {
-        var line = 1, column = 1
+        var line = 1
+        var column = 1
         for byte in bytes.prefix(offset) {
             if byte == UInt8(ascii: "\n") {
                 line += 1

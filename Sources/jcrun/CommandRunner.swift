@@ -24,7 +24,8 @@ enum CommandRunner {
         // TODO(#2): rendering one file needs a public single-file render entry in the config loader.
         case "render": throw CLIError.notAvailable(command: "render", issue: 2)
         default:
-            throw CLIError.internalBug("command '\(invocation.command)' is in the catalog but has no implementation")
+            throw CLIError.internalBug(
+                "command '\(invocation.command)' is in the catalog but has no implementation")
         }
     }
 }

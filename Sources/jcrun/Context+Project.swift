@@ -10,13 +10,15 @@ extension Context {
         let (projectDir, jobsDir) = try findProject(
             from: workingDirectory, jobsDir: invocation.value("jobs-dir").map(resolve))
         return try ProjectLoader.load(
-            projectDir: projectDir, jobsDir: jobsDir, environment: environment, displayBase: workingDirectory)
+            projectDir: projectDir, jobsDir: jobsDir, environment: environment,
+            displayBase: workingDirectory)
     }
 
     /// Where the store is: `--storage`, `JCRUN_STORAGE`, `jcrun.yaml`, the default.
     func storeLocation(for jobs: JobSet) throws -> StoreLocation {
         try StoreLocation.resolve(
-            option: invocation.value("storage"), environment: environment, settings: jobs.settings.storage,
+            option: invocation.value("storage"), environment: environment,
+            settings: jobs.settings.storage,
             projectDir: jobs.projectDir.path, currentDirectory: workingDirectory.path)
     }
 
@@ -50,11 +52,14 @@ extension Context {
     /// A build named by id (`42`, `#42`) or by job (its latest build).
     func build(_ reference: String, jobs: JobSet, store: BuildStore?) throws -> BuildRecord {
         if let id = BuildIDText.parse(reference) {
-            guard let store, let record = try store.build(id) else { throw CLIError.noSuchBuild("#\(id)") }
+            guard let store, let record = try store.build(id) else {
+                throw CLIError.noSuchBuild("#\(id)")
+            }
             return record
         }
         let job = try job(reference, in: jobs)
-        guard let store, let latest = try store.builds(BuildQuery(job: job.id, limit: 1)).first else {
+        guard let store, let latest = try store.builds(BuildQuery(job: job.id, limit: 1)).first
+        else {
             throw CLIError.noSuchBuild("of '\(job.id)' yet")
         }
         return latest

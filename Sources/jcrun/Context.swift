@@ -13,7 +13,10 @@ final class Context {
     let verbosity: RenderVerbosity
     let json: Bool
 
-    init(invocation: Invocation, console: Console, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    init(
+        invocation: Invocation, console: Console,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         self.invocation = invocation
         self.console = console
         self.environment = environment
@@ -21,7 +24,9 @@ final class Context {
         if let dir = invocation.value("directory") {
             let url = URL(fileURLWithPath: dir, relativeTo: cwd).standardizedFileURL
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory),
+                isDirectory.boolValue
+            else {
                 throw CLIError.usage("-C: '\(dir)' is not a directory")
             }
             workingDirectory = url
@@ -31,24 +36,33 @@ final class Context {
         let color = invocation.value("color") ?? "auto"
         guard let choice = ColorChoice(rawValue: color) else {
             let names = ColorChoice.allCases.map(\.rawValue)
-            throw CLIError.usage("option '--color' expects auto, always or never, got '\(color)'" + Suggestion.clause(for: color, in: names))
+            throw CLIError.usage(
+                "option '--color' expects auto, always or never, got '\(color)'"
+                    + Suggestion.clause(for: color, in: names))
         }
         colorChoice = choice
         if invocation.has("quiet") && invocation.has("verbose") {
             throw CLIError.usage("options '--quiet' and '--verbose' cannot be used together")
         }
-        verbosity = invocation.has("quiet") ? .quiet : invocation.has("verbose") ? .verbose : .normal
+        verbosity =
+            invocation.has("quiet") ? .quiet : invocation.has("verbose") ? .verbose : .normal
         json = invocation.has("json")
     }
 
     /// Colour for what goes to stderr (the build view, messages).
     var stderrPalette: Palette {
-        Palette(enabled: ColorPolicy.useColor(colorChoice, isTerminal: console.stderr.isTerminal, environment: environment))
+        Palette(
+            enabled: ColorPolicy.useColor(
+                colorChoice, isTerminal: console.stderr.isTerminal, environment: environment))
     }
 
     /// Colour for query results on stdout.
     var stdoutPalette: Palette {
-        Palette(enabled: !json && ColorPolicy.useColor(colorChoice, isTerminal: console.stdout.isTerminal, environment: environment))
+        Palette(
+            enabled: !json
+                && ColorPolicy.useColor(
+                    colorChoice, isTerminal: console.stdout.isTerminal, environment: environment)
+        )
     }
 
     /// A path given on the command line, resolved against the working directory.

@@ -41,7 +41,10 @@ enum ErrorReport {
             return ("'\(command)' is not available yet in this build of jcrun (issue #\(issue))", 2)
         case .protectedNeedsConfirmation(let jobs):
             let names = jobs.map { "'\($0)'" }.joined(separator: ", ")
-            return ("\(names) \(jobs.count == 1 ? "is" : "are") protected; confirm on a terminal, or pass --allow-protected or --yes", 2)
+            return (
+                "\(names) \(jobs.count == 1 ? "is" : "are") protected; confirm on a terminal, or pass --allow-protected or --yes",
+                2
+            )
         case .notConfirmed: return ("not confirmed; nothing done", 2)
         case .failed(let message): return (message, 1)
         case .internalBug(let message): return ("\(message); \(bugNote)", 70)

@@ -14,7 +14,9 @@ enum Jcrun {
                 console.out(HelpText.version + "\n")
                 return 0
             case .help(let command):
-                console.out(command.flatMap(CommandCatalog.command(named:)).map(HelpText.command) ?? HelpText.main())
+                console.out(
+                    command.flatMap(CommandCatalog.command(named:)).map(HelpText.command)
+                        ?? HelpText.main())
                 return 0
             case .run(let invocation):
                 let context = try Context(invocation: invocation, console: console)

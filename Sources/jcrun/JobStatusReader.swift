@@ -42,13 +42,17 @@ struct Columns {
     var text: String {
         let count = rows.map(\.count).max() ?? 0
         var column = [Int](repeating: 0, count: count)
-        for row in widths { for (index, width) in row.enumerated() { column[index] = max(column[index], width) } }
+        for row in widths {
+            for (index, width) in row.enumerated() { column[index] = max(column[index], width) }
+        }
         var text = ""
         for (row, rowWidths) in zip(rows, widths) {
             var line = ""
             for (index, cell) in row.enumerated() {
                 line += cell
-                if index < row.count - 1 { line += String(repeating: " ", count: column[index] - rowWidths[index] + 2) }
+                if index < row.count - 1 {
+                    line += String(repeating: " ", count: column[index] - rowWidths[index] + 2)
+                }
             }
             while line.hasSuffix(" ") { line.removeLast() }
             text += line + "\n"

@@ -17,7 +17,8 @@ extension Invocation {
     func duration(_ option: String) throws -> Seconds? {
         guard let text = value(option) else { return nil }
         guard let seconds = DurationText.parse(text) else {
-            throw CLIError.usage("option '--\(option)' expects a duration such as 30s, 15m, 2h or 7d, got '\(text)'")
+            throw CLIError.usage(
+                "option '--\(option)' expects a duration such as 30s, 15m, 2h or 7d, got '\(text)'")
         }
         return seconds
     }
@@ -48,7 +49,8 @@ enum DurationText {
             unit = factor
         }
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let number = Int(digits) else { return nil }
+            let number = Int(digits)
+        else { return nil }
         let (product, overflow) = number.multipliedReportingOverflow(by: unit)
         guard !overflow, product <= 100 * 366 * 86400 else { return nil }
         return product
@@ -65,7 +67,8 @@ enum BuildIDText {
     static func parse(_ text: String) -> BuildID? {
         let digits = text.hasPrefix("#") ? text.dropFirst() : Substring(text)
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let id = BuildID(digits), id > 0 else { return nil }
+            let id = BuildID(digits), id > 0
+        else { return nil }
         return id
     }
 }

@@ -28,7 +28,10 @@ final class SignalForwarder: @unchecked Sendable {
             var byte: UInt8 = 0
             while true {
                 let count = read(readEnd, &byte, 1)
-                if count == 1 { onSignal(Int32(byte)); continue }
+                if count == 1 {
+                    onSignal(Int32(byte))
+                    continue
+                }
                 if count < 0 && errno == EINTR { continue }
                 return
             }

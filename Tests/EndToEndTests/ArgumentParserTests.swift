@@ -1,4 +1,5 @@
 import Testing
+
 @testable import jcrun
 
 /// The parser, table-driven: argv in, parsed command or exact error text out.
@@ -10,25 +11,50 @@ struct ArgumentParserTests {
     }
 
     static let parsed: [Case] = [
-        Case(argv: ["report"], expected: .run(Invocation(command: "build", isImplicit: true, positionals: ["report"]))),
-        Case(argv: ["build", "list"], expected: .run(Invocation(command: "build", positionals: ["list"]))),
+        Case(
+            argv: ["report"],
+            expected: .run(Invocation(command: "build", isImplicit: true, positionals: ["report"]))),
+        Case(
+            argv: ["build", "list"],
+            expected: .run(Invocation(command: "build", positionals: ["list"]))),
         Case(argv: ["list"], expected: .run(Invocation(command: "list"))),
-        Case(argv: ["-j", "4", "report", "-k"],
-             expected: .run(Invocation(command: "build", isImplicit: true, positionals: ["report"], flags: ["keep-going"], values: ["jobs": ["4"]]))),
-        Case(argv: ["report", "-j4", "--no-deps"],
-             expected: .run(Invocation(command: "build", isImplicit: true, positionals: ["report"], flags: ["no-deps"], values: ["jobs": ["4"]]))),
-        Case(argv: ["build", "--jobs=2", "-kB", "a", "b"],
-             expected: .run(Invocation(command: "build", positionals: ["a", "b"], flags: ["keep-going", "always"], values: ["jobs": ["2"]]))),
-        Case(argv: ["-C", "/tmp", "list", "--json"],
-             expected: .run(Invocation(command: "list", flags: ["json"], values: ["directory": ["/tmp"]]))),
-        Case(argv: ["build", "--pin", "a=3", "--pin=b=#4", "c"],
-             expected: .run(Invocation(command: "build", positionals: ["c"], values: ["pin": ["a=3", "b=#4"]]))),
-        Case(argv: ["build", "--", "-odd", "list"],
-             expected: .run(Invocation(command: "build", positionals: ["-odd", "list"]))),
-        Case(argv: ["show-build", "#42", "--retval"],
-             expected: .run(Invocation(command: "show-build", positionals: ["#42"], flags: ["retval"]))),
-        Case(argv: ["--storage", "x.db", "builds", "--limit", "5"],
-             expected: .run(Invocation(command: "builds", values: ["storage": ["x.db"], "limit": ["5"]]))),
+        Case(
+            argv: ["-j", "4", "report", "-k"],
+            expected: .run(
+                Invocation(
+                    command: "build", isImplicit: true, positionals: ["report"],
+                    flags: ["keep-going"], values: ["jobs": ["4"]]))),
+        Case(
+            argv: ["report", "-j4", "--no-deps"],
+            expected: .run(
+                Invocation(
+                    command: "build", isImplicit: true, positionals: ["report"], flags: ["no-deps"],
+                    values: ["jobs": ["4"]]))),
+        Case(
+            argv: ["build", "--jobs=2", "-kB", "a", "b"],
+            expected: .run(
+                Invocation(
+                    command: "build", positionals: ["a", "b"], flags: ["keep-going", "always"],
+                    values: ["jobs": ["2"]]))),
+        Case(
+            argv: ["-C", "/tmp", "list", "--json"],
+            expected: .run(
+                Invocation(command: "list", flags: ["json"], values: ["directory": ["/tmp"]]))),
+        Case(
+            argv: ["build", "--pin", "a=3", "--pin=b=#4", "c"],
+            expected: .run(
+                Invocation(command: "build", positionals: ["c"], values: ["pin": ["a=3", "b=#4"]]))),
+        Case(
+            argv: ["build", "--", "-odd", "list"],
+            expected: .run(Invocation(command: "build", positionals: ["-odd", "list"]))),
+        Case(
+            argv: ["show-build", "#42", "--retval"],
+            expected: .run(
+                Invocation(command: "show-build", positionals: ["#42"], flags: ["retval"]))),
+        Case(
+            argv: ["--storage", "x.db", "builds", "--limit", "5"],
+            expected: .run(
+                Invocation(command: "builds", values: ["storage": ["x.db"], "limit": ["5"]]))),
         Case(argv: [], expected: .usage),
         Case(argv: ["-v"], expected: .usage),
         Case(argv: ["--help"], expected: .help(command: nil)),

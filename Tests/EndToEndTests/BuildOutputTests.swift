@@ -9,22 +9,23 @@ struct BuildOutputTests {
         let result = try project.run(["report", "-k"])
         #expect(result.status == 1)
         #expect(result.stdout == "")
-        #expect(TestProject.maskTimes(result.stderr) == """
-            [1/3] crawl started
-            [1/3] crawl successful in T
-            [2/3] process started
-            [2/3] process failed in T (exit 1)
-            1 built, 1 failed, 1 not run in T
-              crawl    #1  successful in T
-              process  #2  failed in T (exit 1)
-              report   not run: dependency 'process' failed
+        #expect(
+            TestProject.maskTimes(result.stderr) == """
+                [1/3] crawl started
+                [1/3] crawl successful in T
+                [2/3] process started
+                [2/3] process failed in T (exit 1)
+                1 built, 1 failed, 1 not run in T
+                  crawl    #1  successful in T
+                  process  #2  failed in T (exit 1)
+                  report   not run: dependency 'process' failed
 
-            process #2 failed (exit 1), last 2 lines of its log:
-              reading out/crawl.csv
-              error: bad row 3
-            see all: jcrun log #2
+                process #2 failed (exit 1), last 2 lines of its log:
+                  reading out/crawl.csv
+                  error: bad row 3
+                see all: jcrun log #2
 
-            """)
+                """)
     }
 
     @Test func quietPrintsNothingOnSuccess() throws {
@@ -44,14 +45,15 @@ struct BuildOutputTests {
         defer { project.remove() }
         let result = try project.run(["build-outdated", "--quiet"])
         #expect(result.status == 1)
-        #expect(result.stderr == """
+        #expect(
+            result.stderr == """
 
-            process #2 failed (exit 1), last 2 lines of its log:
-              reading out/crawl.csv
-              error: bad row 3
-            see all: jcrun log #2
+                process #2 failed (exit 1), last 2 lines of its log:
+                  reading out/crawl.csv
+                  error: bad row 3
+                see all: jcrun log #2
 
-            """)
+                """)
     }
 
     @Test func verboseStreamsOutputPrefixedWithTheJob() throws {
@@ -68,10 +70,12 @@ struct BuildOutputTests {
         let result = try project.run(["report", "--json"])
         #expect(result.status == 1)
         let events = try TestProject.jsonLines(result.stdout)
-        #expect(events.map { $0["event"] as? String } == [
-            "plan", "build_started", "progress", "progress", "progress", "retval", "build_finished",
-            "build_started", "build_finished", "run_finished",
-        ])
+        #expect(
+            events.map { $0["event"] as? String } == [
+                "plan", "build_started", "progress", "progress", "progress", "retval",
+                "build_finished",
+                "build_started", "build_finished", "run_finished",
+            ])
         for event in events {
             #expect(event["v"] as? Int == 1)
         }
@@ -92,7 +96,10 @@ struct BuildOutputTests {
         for key in ["created_at", "started_at", "finished_at"] {
             let time = try #require(failed[key] as? String)
             #expect(time.hasSuffix("Z"))
-            #expect(time.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$"#, options: .regularExpression) != nil)
+            #expect(
+                time.range(
+                    of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$"#, options: .regularExpression
+                ) != nil)
         }
         #expect(failed["duration_s"] is Double || failed["duration_s"] is Int)
 
@@ -136,7 +143,8 @@ struct BuildOutputTests {
         defer { project.remove() }
         let result = try project.run(["report", "-q", "--junit", "report.xml"])
         #expect(result.status == 1)
-        let xml = try String(contentsOf: project.dir.appendingPathComponent("report.xml"), encoding: .utf8)
+        let xml = try String(
+            contentsOf: project.dir.appendingPathComponent("report.xml"), encoding: .utf8)
         let cases = try JUnitCases(xml)
         #expect(cases.names == ["crawl", "process", "report"])
         #expect(cases.failures == ["process"])
@@ -148,12 +156,13 @@ struct BuildOutputTests {
         defer { project.remove() }
         let result = try project.run(["report", "-n"])
         #expect(result.status == 0)
-        #expect(result.stdout == """
-            crawl: never built
-            process: never built
-            report: requested
+        #expect(
+            result.stdout == """
+                crawl: never built
+                process: never built
+                report: requested
 
-            """)
+                """)
         #expect(!project.exists(".jcrun"))
     }
 
@@ -166,17 +175,22 @@ struct BuildOutputTests {
     }
 
     @Test func aProtectedJobIsRefusedWithoutATerminal() throws {
-        let project = try TestProject(["main.yaml": """
+        let project = try TestProject([
+            "main.yaml": """
             jobs:
               - id: deploy
                 command: "true"
                 protect: true
 
-            """])
+            """
+        ])
         defer { project.remove() }
         let refused = try project.run(["deploy"])
         #expect(refused.status == 2)
-        #expect(refused.stderr == "jcrun: error: 'deploy' is protected; confirm on a terminal, or pass --allow-protected or --yes\n")
+        #expect(
+            refused.stderr
+                == "jcrun: error: 'deploy' is protected; confirm on a terminal, or pass --allow-protected or --yes\n"
+        )
         #expect(try project.run(["deploy", "--yes", "-q"]).status == 0)
     }
 }

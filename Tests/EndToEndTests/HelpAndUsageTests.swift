@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import jcrun
 
 /// `--help`, usage and argument mistakes, through the built binary.
@@ -16,7 +17,9 @@ struct HelpAndUsageTests {
     @Test func jcrunHelpListsEveryCommand() throws {
         let result = try Jcrun.run(["--help"])
         #expect(result.status == 0)
-        for command in CommandCatalog.commands { #expect(result.stdout.contains("\n  \(command.name) ")) }
+        for command in CommandCatalog.commands {
+            #expect(result.stdout.contains("\n  \(command.name) "))
+        }
     }
 
     @Test func bareJcrunPrintsUsageOnStderrAndExits2() throws {
@@ -29,7 +32,8 @@ struct HelpAndUsageTests {
     @Test func anUnknownOptionIsOneLineWithASuggestion() throws {
         let result = try Jcrun.run(["report", "--nodeps"])
         #expect(result.status == 2)
-        #expect(result.stderr == "jcrun: error: unknown option '--nodeps'; did you mean '--no-deps'?\n")
+        #expect(
+            result.stderr == "jcrun: error: unknown option '--nodeps'; did you mean '--no-deps'?\n")
     }
 
     @Test func versionPrintsOneLine() throws {
@@ -62,6 +66,9 @@ struct HelpAndUsageTests {
     @Test func anUnknownShellIsAUsageError() throws {
         let result = try Jcrun.run(["completion", "bsh"])
         #expect(result.status == 2)
-        #expect(result.stderr == "jcrun: error: unknown shell 'bsh' (expected bash, zsh or fish); did you mean 'bash'?\n")
+        #expect(
+            result.stderr
+                == "jcrun: error: unknown shell 'bsh' (expected bash, zsh or fish); did you mean 'bash'?\n"
+        )
     }
 }

@@ -23,7 +23,9 @@ struct Jcrun {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], in dir: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+    static func run(_ arguments: [String], in dir: URL? = nil, environment: [String: String] = [:])
+        throws -> Result
+    {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -31,7 +33,8 @@ struct Jcrun {
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { _, new in new }
         process.environment = env
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice

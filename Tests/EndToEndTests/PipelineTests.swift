@@ -36,8 +36,10 @@ struct PipelineTests {
             let builds = try project.builds(of: job)
             #expect(builds.count == 1, "\(job): \(builds)")
             let build = try #require(builds.first)
-            for key in ["id", "job", "status", "failure_kind", "exit_code", "attempt", "retval",
-                        "created_at", "started_at", "finished_at", "duration_s"] {
+            for key in [
+                "id", "job", "status", "failure_kind", "exit_code", "attempt", "retval",
+                "created_at", "started_at", "finished_at", "duration_s",
+            ] {
                 #expect(build[key] != nil, "\(job): a build has '\(key)'")
             }
             #expect(build["v"] as? Int == 1)
@@ -80,9 +82,10 @@ struct PipelineTests {
         let markdown = try project.read("out/report.md")
         let total = try #require(expected["total_installed_kib"] as? Int)
         let uploads = try #require(expected["uploads"] as? Int)
-        #expect(markdown.contains(
-            "\(inventory["packages"] as? Int ?? -1) packages installed, \(total) KiB in all; "
-                + "\(uploads) uploads in their changelogs."))
+        #expect(
+            markdown.contains(
+                "\(inventory["packages"] as? Int ?? -1) packages installed, \(total) KiB in all; "
+                    + "\(uploads) uploads in their changelogs."))
         for group in Self.groups {
             let want = try #require(groups[group] as? [String: Any])
             let cells: [Any] = [
@@ -92,11 +95,14 @@ struct PipelineTests {
             #expect(markdown.contains("| " + cells.map { "\($0)" }.joined(separator: " | ") + " |"))
         }
         let tables = MarkdownTables(markdown)
-        #expect(tables.firstColumn(after: "## Largest packages") == expected["largest"] as? [String])
-        #expect(tables.firstColumn(after: "## Most recently updated")
-            == expected["most_recent"] as? [String])
-        #expect(tables.firstColumn(after: "## Least recently updated")
-            == expected["least_recent"] as? [String])
+        #expect(
+            tables.firstColumn(after: "## Largest packages") == expected["largest"] as? [String])
+        #expect(
+            tables.firstColumn(after: "## Most recently updated")
+                == expected["most_recent"] as? [String])
+        #expect(
+            tables.firstColumn(after: "## Least recently updated")
+                == expected["least_recent"] as? [String])
         let counts = try #require(wantLicenses["counts"] as? [String: Int])
         let licenseRows = tables.rows(after: "## Licenses")
         #expect(licenseRows.count == counts.count)
@@ -149,15 +155,20 @@ struct PipelineTests {
         let project = try PipelineProject()
         #expect(try project.jcrun(["build-outdated", "-j", "2"]).status == 0)
         let before = try project.buildIDs()
-        try FileManager.default.removeItem(at: project.root.appendingPathComponent("out/licenses.tsv"))
+        try FileManager.default.removeItem(
+            at: project.root.appendingPathComponent("out/licenses.tsv"))
 
         let run = try project.jcrun(["build-outdated", "-j", "2"])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         let new = try project.builds(after: before)
         #expect(new["licenses"] == ["successful"])
         #expect(new["report"] == ["successful"])
-        for job in Self.watchingJobs where job != "licenses" { #expect(new[job] == ["skipped"], "\(job)") }
-        #expect(FileManager.default.fileExists(atPath: project.root.appendingPathComponent("out/licenses.tsv").path))
+        for job in Self.watchingJobs where job != "licenses" {
+            #expect(new[job] == ["skipped"], "\(job)")
+        }
+        #expect(
+            FileManager.default.fileExists(
+                atPath: project.root.appendingPathComponent("out/licenses.tsv").path))
     }
 
     @Test func changingOneChangelogRebuildsItsGroupAndTheReportOnly() throws {
@@ -195,13 +206,15 @@ struct PipelineTests {
         let settings = try project.read("jcrun.yaml").replacingOccurrences(
             of: "fixture data/var/lib/dpkg/status", with: "fixture data/nowhere/status")
         try settings.write(
-            to: project.root.appendingPathComponent("jcrun.yaml"), atomically: true, encoding: .utf8)
+            to: project.root.appendingPathComponent("jcrun.yaml"), atomically: true, encoding: .utf8
+        )
 
         let run = try project.jcrun(["build-outdated", "-j", "2"])
         #expect(run.status == 1)
-        #expect(run.stderr.contains(
-            "inventory: the dpkg status file 'fixture data/nowhere/status' does not exist"
-                + " (set vars.dpkg_status in jcrun.yaml)"))
+        #expect(
+            run.stderr.contains(
+                "inventory: the dpkg status file 'fixture data/nowhere/status' does not exist"
+                    + " (set vars.dpkg_status in jcrun.yaml)"))
         let inventory = try project.showBuild("inventory")
         #expect(inventory["status"] as? String == "failed")
         #expect(inventory["failure_kind"] as? String == "exit")
@@ -223,7 +236,8 @@ final class PipelineProject {
 
     init() throws {
         let files = FileManager.default
-        root = files.temporaryDirectory.appendingPathComponent("jcrun-pipeline-\(UUID().uuidString)")
+        root = files.temporaryDirectory.appendingPathComponent(
+            "jcrun-pipeline-\(UUID().uuidString)")
         store = root.appendingPathComponent(".jcrun/state.db")
         try files.createDirectory(at: root, withIntermediateDirectories: true)
         for name in ["jobs.d", "scripts"] {
@@ -237,7 +251,8 @@ final class PipelineProject {
         try files.copyItem(
             at: Self.fixture.appendingPathComponent("root"),
             to: root.appendingPathComponent("fixture data"))
-        for script in try files.contentsOfDirectory(atPath: root.appendingPathComponent("scripts").path)
+        for script in try files.contentsOfDirectory(
+            atPath: root.appendingPathComponent("scripts").path)
         where script.hasSuffix(".sh") {
             try files.setAttributes(
                 [.posixPermissions: 0o755],

@@ -8,12 +8,13 @@ struct QueryCommandTests {
         defer { project.remove() }
         let result = try project.run(["list"])
         #expect(result.status == 0)
-        #expect(result.stdout == """
-            crawl    not built  Crawl the site
-            process  not built  (needs crawl)
-            report   not built  (needs process)
+        #expect(
+            result.stdout == """
+                crawl    not built  Crawl the site
+                process  not built  (needs crawl)
+                report   not built  (needs process)
 
-            """)
+                """)
         #expect(!project.exists(".jcrun"))
         let json = try TestProject.jsonLines(try project.run(["list", "--json"]).stdout)
         #expect(json.map { $0["status"] as? String } == ["not built", "not built", "not built"])
@@ -27,12 +28,13 @@ struct QueryCommandTests {
         _ = try project.run(["report", "-q"])
         let result = try project.run(["status"])
         #expect(result.status == 0)
-        #expect(TestProject.maskTimes(result.stdout) == """
-            crawl    successful  #1  T  T
-            process  failed      #2  T  T
-            report   not built
+        #expect(
+            TestProject.maskTimes(result.stdout) == """
+                crawl    successful  #1  T  T
+                process  failed      #2  T  T
+                report   not built
 
-            """)
+                """)
     }
 
     @Test func anUnknownJobSuggestsANearOne() throws {
@@ -46,12 +48,14 @@ struct QueryCommandTests {
     }
 
     @Test func aCommandNameWinsAndBuildReachesAJobOfThatName() throws {
-        let project = try TestProject(["main.yaml": """
+        let project = try TestProject([
+            "main.yaml": """
             jobs:
               - id: list
                 command: "echo building list"
 
-            """])
+            """
+        ])
         defer { project.remove() }
         #expect(try project.run(["list"]).stdout == "list  not built\n")
         let built = try project.run(["build", "list", "-q"])
@@ -65,8 +69,11 @@ struct QueryCommandTests {
         _ = try project.run(["report", "-q"])
         let result = try project.run(["log", "process"])
         #expect(result.status == 0)
-        let lines = result.stdout.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 1)[1] }
-        #expect(lines == ["stdout info     reading out/crawl.csv", "stderr info     error: bad row 3"])
+        let lines = result.stdout.split(separator: "\n").map {
+            $0.split(separator: " ", maxSplits: 1)[1]
+        }
+        #expect(
+            lines == ["stdout info     reading out/crawl.csv", "stderr info     error: bad row 3"])
         let errors = try project.run(["log", "#2", "--stream", "stderr"])
         #expect(errors.stdout.hasSuffix("stderr info     error: bad row 3\n"))
     }
@@ -80,13 +87,15 @@ struct QueryCommandTests {
     }
 
     @Test func deleteRunsCleanupWithTheBuildsValue() throws {
-        let project = try TestProject(["main.yaml": """
+        let project = try TestProject([
+            "main.yaml": """
             jobs:
               - id: hello
                 command: "echo '@retval out/x'"
                 cleanup: "echo cleaning $JCRUN_RETVAL of build $JCRUN_BUILD_ID >&2"
 
-            """])
+            """
+        ])
         defer { project.remove() }
         _ = try project.run(["hello", "-q"])
         _ = try project.run(["hello", "-q"])
@@ -97,18 +106,51 @@ struct QueryCommandTests {
     }
 
     @Test func readOnlyCommandsOnAFailingCleanupKeepTheBuild() throws {
-        let project = try TestProject(["main.yaml": """
+        let project = try TestProject([
+            "main.yaml": """
             jobs:
               - id: hello
                 command: "true"
                 cleanup: "exit 3"
 
-            """])
+            """
+        ])
         defer { project.remove() }
         _ = try project.run(["hello", "-q"])
         let result = try project.run(["delete", "1", "--yes"])
         #expect(result.status == 1)
-        #expect(result.stderr == "jcrun: error: cleanup of build #1 failed (exit 3); the build is kept (--force deletes it anyway)\n")
+        #expect(
+            result.stderr
+                == "jcrun: error: cleanup of build #1 failed (exit 3); the build is kept (--force deletes it anyway)\n"
+        )
         #expect(try project.run(["delete", "1", "--yes", "--force"]).status == 0)
+    }
+
+    @Test func showBuildDrawsTheStoredProgressTree() throws {
+        let project = try TestProject(["main.yaml": """
+            jobs:
+              - id: crawl
+                command: |
+                  echo "@progress 2/2 foo.zip :: downloading"
+                  echo "@progress 1/2 foo.zip :: extracting -- file 1"
+                  echo "@retval out/x"
+
+            """])
+        defer { project.remove() }
+        _ = try project.run(["crawl", "-q"])
+        let result = try project.run(["show-build", "#1"])
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(TestProject.maskTimes(lines[0]) == "#1 crawl  successful in T")
+        #expect(lines[1] == "  reason      requested (cli, attempt 1)")
+        #expect(Array(lines.suffix(7)) == [
+            "  exit code   0",
+            "  retval      out/x",
+            "  progress",
+            "    [3/4] Total",
+            "    '-- [3/4] foo.zip",
+            "        |-- [2/2] downloading",
+            "        '-- [1/2] extracting -- file 1",
+        ])
     }
 }

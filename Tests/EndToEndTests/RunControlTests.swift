@@ -41,7 +41,8 @@ struct RunControlTests {
         jcrun.interrupt()  // SIGINT to the jcrun we started, by its pid
         jcrun.waitUntilExit()
         #expect(jcrun.terminationStatus == 130)
-        let build = try #require(try TestProject.jsonLines(try project.run(["builds", "--json"]).stdout).first)
+        let build = try #require(
+            try TestProject.jsonLines(try project.run(["builds", "--json"]).stdout).first)
         #expect(build["status"] as? String == "failed")
         #expect(build["failure_kind"] as? String == "interrupted")
     }

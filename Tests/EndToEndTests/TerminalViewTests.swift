@@ -5,7 +5,9 @@ import Testing
 /// The live view, through a pseudo-terminal: what a developer sees.
 struct TerminalViewTests {
     /// Runs jcrun with stderr on a pseudo-terminal and returns what it drew.
-    static func runOnTerminal(_ arguments: [String], in dir: URL) throws -> (status: Int32, screen: String) {
+    static func runOnTerminal(
+        _ arguments: [String], in dir: URL, typing input: String? = nil
+    ) throws -> (status: Int32, screen: String) {
         var master: Int32 = -1
         var slave: Int32 = -1
         var size = winsize(ws_row: 30, ws_col: 100, ws_xpixel: 0, ws_ypixel: 0)
@@ -18,11 +20,16 @@ struct TerminalViewTests {
         environment["TERM"] = "xterm"
         environment["NO_COLOR"] = nil
         process.environment = environment
-        process.standardInput = FileHandle.nullDevice
+        let terminal = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
+        process.standardInput = input == nil ? FileHandle.nullDevice : terminal
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
+        process.standardError = terminal
         try process.run()
         close(slave)
+        if let input {
+            var bytes = Array(input.utf8)
+            _ = write(master, &bytes, bytes.count)
+        }
         var screen = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -36,7 +43,8 @@ struct TerminalViewTests {
     }
 
     @Test func theLiveViewShowsAProgressTreeAndRedrawsInPlace() throws {
-        let project = try TestProject(["main.yaml": """
+        let project = try TestProject([
+            "main.yaml": """
             jobs:
               - id: crawl
                 command: |
@@ -46,7 +54,8 @@ struct TerminalViewTests {
                     sleep 0.2
                   done
 
-            """])
+            """
+        ])
         defer { project.remove() }
         let (status, screen) = try Self.runOnTerminal(["crawl"], in: project.dir)
         #expect(status == 0)
@@ -59,5 +68,28 @@ struct TerminalViewTests {
         // Each frame after the first moves the cursor up over the previous one.
         #expect(screen.range(of: "\r\u{1B}\\[[0-9]+A", options: .regularExpression) != nil)
         #expect(screen.contains("1 built in"))
+    }
+
+    @Test func aProtectedJobAsksForItsIdOnATerminal() throws {
+        let project = try TestProject([
+            "main.yaml": """
+            jobs:
+              - id: deploy
+                command: "true"
+                protect: true
+
+            """
+        ])
+        defer { project.remove() }
+        let (status, screen) = try Self.runOnTerminal(
+            ["deploy"], in: project.dir, typing: "deploy\n")
+        #expect(status == 0)
+        #expect(screen.contains("'deploy' is protected. Type its id to build it: "))
+        #expect(screen.contains("1 built in"))
+
+        let (refused, answer) = try Self.runOnTerminal(
+            ["deploy"], in: project.dir, typing: "nope\n")
+        #expect(refused == 2)
+        #expect(answer.contains("jcrun: error: not confirmed; nothing done"))
     }
 }

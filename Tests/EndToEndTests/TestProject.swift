@@ -14,7 +14,8 @@ struct TestProject {
             try text.write(to: jobs.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         if let settings {
-            try settings.write(to: dir.appendingPathComponent("jcrun.yaml"), atomically: true, encoding: .utf8)
+            try settings.write(
+                to: dir.appendingPathComponent("jcrun.yaml"), atomically: true, encoding: .utf8)
         }
     }
 
@@ -40,7 +41,10 @@ struct TestProject {
     /// The JSON objects of a JSON-lines text.
     static func jsonLines(_ text: String) throws -> [[String: Any]] {
         try text.split(separator: "\n").map { line in
-            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            guard
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
+                    as? [String: Any]
+            else {
                 throw CocoaError(.coderReadCorrupt)
             }
             return object
@@ -53,7 +57,8 @@ struct TestProject {
         let patterns = [#"\d+(\.\d+)?s ago"#, #"\b\d+m\d\ds\b"#, #"\b\d+\.\ds\b"#]
         var result = text
         for pattern in patterns {
-            result = result.replacingOccurrences(of: pattern, with: "T", options: .regularExpression)
+            result = result.replacingOccurrences(
+                of: pattern, with: "T", options: .regularExpression)
         }
         return result
     }

@@ -58,3 +58,15 @@ import Testing
         #expect(rendered.text == "x False 1")
     }
 }
+
+@Suite struct IncludedErrorTests {
+    @Test func aSyntaxErrorInAnIncludedFileNamesTheInclude() throws {
+        let files = ["_bad.j2": "ok\n{% if %}"]
+        let error = try #require(throws: TemplateError.self) {
+            try render("a\n  {% include '_bad.j2' %}", files)
+        }
+        #expect(error.position.description == "_bad.j2:2:7")
+        #expect(error.message == "expected an expression, found '%}'")
+        #expect(error.frames.map(\.calledFrom.description) == ["main.yaml:2:3"])
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import JobControl
 
 /// The bad-input fixtures of `Tests/EndToEndTests/Fixtures/definitions/`:
@@ -36,14 +37,16 @@ struct ConfigFixtureTests {
     @Test func everyFixtureHasAnExpectedStderr() {
         #expect(Self.cases.count >= 22)
         for name in Self.cases {
-            let expected = Self.definitions.appendingPathComponent(name).appendingPathComponent("expected-stderr")
+            let expected = Self.definitions.appendingPathComponent(name).appendingPathComponent(
+                "expected-stderr")
             #expect(FileManager.default.fileExists(atPath: expected.path), "\(name)")
         }
     }
 
     @Test(arguments: cases)
     func aBadDefinitionPrintsExactlyItsExpectedStderr(name: String) throws {
-        let url = Self.definitions.appendingPathComponent(name).appendingPathComponent("expected-stderr")
+        let url = Self.definitions.appendingPathComponent(name).appendingPathComponent(
+            "expected-stderr")
         let expected = try String(contentsOf: url, encoding: .utf8)
         let actual = Self.stderrLines(of: name).map { $0 + "\n" }.joined()
         #expect(actual == expected)

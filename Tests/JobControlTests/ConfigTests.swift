@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import JobControl
 import Jinja
+import Testing
 import YAMLNodes
+
+@testable import JobControl
 
 /// A throw-away project under /tmp: `files` maps paths (`jobs.d/a.yaml`,
 /// `jcrun.yaml`) to their text.
@@ -95,9 +96,11 @@ private func job(_ body: String, settings: String? = nil) throws -> Job {
     #expect(crawl.command == .argv([.text("scripts/crawl.sh"), .text("http://www.example.com")]))
     #expect(crawl.args == [.text("spam"), .retval("setup")])
     #expect(crawl.env.map(\.name) == ["STORAGE", "INPUT", "TOKEN", "HOME_COPY"])
-    #expect(crawl.env.map(\.value) == [
-        .text("postgresql://localhost/crawled"), .retval("setup"), .secret("api_token"), .text("/home/jcrun"),
-    ])
+    #expect(
+        crawl.env.map(\.value) == [
+            .text("postgresql://localhost/crawled"), .retval("setup"), .secret("api_token"),
+            .text("/home/jcrun"),
+        ])
     #expect(crawl.dependencies == ["setup"])
     #expect(crawl.workdir == "sub")
     #expect(crawl.timeout == 1_800)
@@ -117,10 +120,12 @@ private func job(_ body: String, settings: String? = nil) throws -> Job {
 @Test func unsetKeysTakeTheirDefaults() throws {
     let plain = try job("")
     #expect(plain.command == .shell("run"))
-    #expect(plain.args.isEmpty && plain.env.isEmpty && plain.dependencies.isEmpty && plain.tags.isEmpty)
+    #expect(
+        plain.args.isEmpty && plain.env.isEmpty && plain.dependencies.isEmpty && plain.tags.isEmpty)
     #expect(plain.workdir == "." && plain.timeout == nil && plain.retries == 0)
     #expect(plain.retryDelay == 0 && plain.stopGrace == 10 && plain.maxAge == nil)
-    #expect(!plain.protect && !plain.earlyCutoff && plain.directives == .stdout && plain.cleanup == nil)
+    #expect(
+        !plain.protect && !plain.earlyCutoff && plain.directives == .stdout && plain.cleanup == nil)
 }
 
 @Test func defaultsApplyUnderTheJobsOwnKeys() throws {
@@ -134,7 +139,11 @@ private func job(_ body: String, settings: String? = nil) throws -> Job {
         """
     let inherited = try job("", settings: settings)
     #expect(inherited.timeout == 7_200 && inherited.retries == 1 && inherited.tags == ["linux"])
-    #expect(inherited.env == [.init(name: "A", value: .text("from-defaults")), .init(name: "B", value: .text("from-defaults"))])
+    #expect(
+        inherited.env == [
+            .init(name: "A", value: .text("from-defaults")),
+            .init(name: "B", value: .text("from-defaults")),
+        ])
     let own = try job("    retries: 0\n    env: {B: own, C: own}\n", settings: settings)
     #expect(own.retries == 0 && own.timeout == 7_200)
     #expect(own.env.map(\.name) == ["A", "B", "C"])
@@ -142,7 +151,8 @@ private func job(_ body: String, settings: String? = nil) throws -> Job {
 }
 
 @Test func scalarsStayTheTextTheirFieldExpects() throws {
-    let set = try jobs("""
+    let set = try jobs(
+        """
         jobs:
           - id: NO
             command: [echo, on, 1.10, 010, ~, true]
@@ -160,7 +170,9 @@ private func job(_ body: String, settings: String? = nil) throws -> Job {
 
 @Test func idsAreNormalisedToNFC() throws {
     let decomposed = "cafe\u{301}"
-    let set = try jobs("jobs:\n  - id: \(decomposed)\n    command: run\n  - id: b\n    command: run\n    dependencies: [caf\u{E9}]\n")
+    let set = try jobs(
+        "jobs:\n  - id: \(decomposed)\n    command: run\n  - id: b\n    command: run\n    dependencies: [caf\u{E9}]\n"
+    )
     #expect(set.jobs.map(\.id) == ["caf\u{E9}", "b"])
     #expect(set.jobs[0].id.unicodeScalars.count == 4)
 }
@@ -173,43 +185,76 @@ func durationsAreWholeSecondsWithOneUnit(text: String, seconds: Int) throws {
     #expect(try Duration.seconds(from: text) == seconds)
 }
 
-@Test(arguments: ["-1", "1x", "5w", "1.5h", ".inf", ".nan", "10 m", "1h30m", "", "m", "36501d", "99999999999999999999999"])
+@Test(arguments: [
+    "-1", "1x", "5w", "1.5h", ".inf", ".nan", "10 m", "1h30m", "", "m", "36501d",
+    "99999999999999999999999",
+])
 func badDurationsAreRefused(text: String) {
     #expect(throws: Duration.Problem.self) { try Duration.seconds(from: text) }
 }
 
 /// One job body and the exact error it gives (the job is `x`, in `jobs.d/a.yaml`).
 private let decodingErrors: [(String, String)] = [
-    ("    timeout: 1.5h\n",
-     "jcrun: error: a.yaml:4:14: invalid 'timeout' '1.5h': expected a whole number with one unit s, m, h or d (like 30m or 2h), or whole seconds"),
-    ("    timeout: 0\n",
-     "jcrun: error: a.yaml:4:14: invalid 'timeout' '0': must be above 0; leave 'timeout' out for no limit"),
-    ("    max_age: 101000d\n",
-     "jcrun: error: a.yaml:4:14: invalid 'max_age' '101000d': a duration may be at most 100 years"),
-    ("    retries: -1\n",
-     "jcrun: error: a.yaml:4:14: invalid 'retries' '-1': expected a whole number from 0 to 100"),
-    ("    protect: yes\n",
-     "jcrun: error: a.yaml:4:14: invalid 'protect' 'yes': expected true or false"),
-    ("    directives: on\n",
-     "jcrun: error: a.yaml:4:17: invalid 'directives' 'on': expected stdout, fd or off"),
-    ("    args: text\n",
-     "jcrun: error: a.yaml:4:11: 'args' must be a list of text, not text"),
-    ("    env: [A, B]\n",
-     "jcrun: error: a.yaml:4:10: 'env' must be a mapping, not a list"),
-    ("    tags: [[a]]\n",
-     "jcrun: error: a.yaml:4:12: 'tags' must be text, not a list"),
-    ("    env: {JCRUN_JOB_ID: x}\n",
-     "jcrun: error: a.yaml:4:11: env name 'JCRUN_JOB_ID' is reserved: names starting with JCRUN_ are set by jcrun"),
-    ("    env: {T: !secret api_tokn}\n",
-     "jcrun: error: a.yaml:4:14: unknown secret 'api_tokn'; did you mean 'api_token'?"),
-    ("    title: !retval x\n",
-     "jcrun: error: a.yaml:4:12: tag '!retval' is not allowed in 'title'"),
-    ("    args: [!retval y]\n",
-     "jcrun: error: a.yaml:4:12: job 'x' uses '!retval y', but 'y' is not one of its dependencies"),
-    ("    cleanup: []\n",
-     "jcrun: error: a.yaml:4:14: invalid 'cleanup' '[]': a command must name a program"),
-    ("    dependencies: [a-b, a_b]\n",
-     "jcrun: error: a.yaml:4:25: dependencies 'a-b' and 'a_b' both pass their return value as JCRUN_RETVAL_A_B"),
+    (
+        "    timeout: 1.5h\n",
+        "jcrun: error: a.yaml:4:14: invalid 'timeout' '1.5h': expected a whole number with one unit s, m, h or d (like 30m or 2h), or whole seconds"
+    ),
+    (
+        "    timeout: 0\n",
+        "jcrun: error: a.yaml:4:14: invalid 'timeout' '0': must be above 0; leave 'timeout' out for no limit"
+    ),
+    (
+        "    max_age: 101000d\n",
+        "jcrun: error: a.yaml:4:14: invalid 'max_age' '101000d': a duration may be at most 100 years"
+    ),
+    (
+        "    retries: -1\n",
+        "jcrun: error: a.yaml:4:14: invalid 'retries' '-1': expected a whole number from 0 to 100"
+    ),
+    (
+        "    protect: yes\n",
+        "jcrun: error: a.yaml:4:14: invalid 'protect' 'yes': expected true or false"
+    ),
+    (
+        "    directives: on\n",
+        "jcrun: error: a.yaml:4:17: invalid 'directives' 'on': expected stdout, fd or off"
+    ),
+    (
+        "    args: text\n",
+        "jcrun: error: a.yaml:4:11: 'args' must be a list of text, not text"
+    ),
+    (
+        "    env: [A, B]\n",
+        "jcrun: error: a.yaml:4:10: 'env' must be a mapping, not a list"
+    ),
+    (
+        "    tags: [[a]]\n",
+        "jcrun: error: a.yaml:4:12: 'tags' must be text, not a list"
+    ),
+    (
+        "    env: {JCRUN_JOB_ID: x}\n",
+        "jcrun: error: a.yaml:4:11: env name 'JCRUN_JOB_ID' is reserved: names starting with JCRUN_ are set by jcrun"
+    ),
+    (
+        "    env: {T: !secret api_tokn}\n",
+        "jcrun: error: a.yaml:4:14: unknown secret 'api_tokn'; did you mean 'api_token'?"
+    ),
+    (
+        "    title: !retval x\n",
+        "jcrun: error: a.yaml:4:12: tag '!retval' is not allowed in 'title'"
+    ),
+    (
+        "    args: [!retval y]\n",
+        "jcrun: error: a.yaml:4:12: job 'x' uses '!retval y', but 'y' is not one of its dependencies"
+    ),
+    (
+        "    cleanup: []\n",
+        "jcrun: error: a.yaml:4:14: invalid 'cleanup' '[]': a command must name a program"
+    ),
+    (
+        "    dependencies: [a-b, a_b]\n",
+        "jcrun: error: a.yaml:4:25: dependencies 'a-b' and 'a_b' both pass their return value as JCRUN_RETVAL_A_B"
+    ),
 ]
 
 @Test(arguments: decodingErrors)
@@ -240,10 +285,11 @@ func badJobIdsAreRefused(id: String, problem: String) {
 }
 
 @Test func missingIdAndCommandAreBothReported() throws {
-    #expect(try errors("jobs:\n  - title: t\n") == [
-        "jcrun: error: jobs.d/a.yaml:2:5: this job has no 'id'",
-        "jcrun: error: jobs.d/a.yaml:2:5: this job has no 'command'",
-    ])
+    #expect(
+        try errors("jobs:\n  - title: t\n") == [
+            "jcrun: error: jobs.d/a.yaml:2:5: this job has no 'id'",
+            "jcrun: error: jobs.d/a.yaml:2:5: this job has no 'command'",
+        ])
 }
 
 @Test func everyErrorIsCollectedUpToTwentyThenCounted() throws {
@@ -251,7 +297,10 @@ func badJobIdsAreRefused(id: String, problem: String) {
     for number in 1...25 { text += "  - id: j\(number)\n    command: run\n    timout: 1m\n" }
     let lines = try errors(text)
     #expect(lines.count == 21)
-    #expect(lines[0] == "jcrun: error: jobs.d/a.yaml:4:5: unknown key 'timout' in job 'j1'; did you mean 'timeout'?")
+    #expect(
+        lines[0]
+            == "jcrun: error: jobs.d/a.yaml:4:5: unknown key 'timout' in job 'j1'; did you mean 'timeout'?"
+    )
     #expect(lines[20] == "jcrun: error: 5 more errors")
 }
 
@@ -262,10 +311,11 @@ func badJobIdsAreRefused(id: String, problem: String) {
         "jobs.d/_macros.j2": "not a job file: [",
         "jobs.d/notes.txt": "ignored",
     ])
-    #expect(project.errorLines() == [
-        "jcrun: error: jobs.d/a.yaml:4:14: invalid 'retries' 'many': expected a whole number from 0 to 100",
-        "jcrun: error: jobs.d/b.yml:1:8: invalid YAML: did not find expected node content while parsing a flow node",
-    ])
+    #expect(
+        project.errorLines() == [
+            "jcrun: error: jobs.d/a.yaml:4:14: invalid 'retries' 'many': expected a whole number from 0 to 100",
+            "jcrun: error: jobs.d/b.yml:1:8: invalid YAML: did not find expected node content while parsing a flow node",
+        ])
 }
 
 @Test func settingsAreChecked() throws {
@@ -283,18 +333,20 @@ func badJobIdsAreRefused(id: String, problem: String) {
 
         """
     let lines = try errors("jobs: []\n", settings: settings)
-    #expect(lines == [
-        "jcrun: error: jcrun.yaml:3:3: a var may not be named 'env': templates see the environment as 'env'",
-        "jcrun: error: jcrun.yaml:8:3: secret 'short' is shorter than 4 characters, too short to mask safely",
-        "jcrun: error: jcrun.yaml:9:19: secret 'from_env' reads environment variable 'UNSET_VARIABLE', which is not set",
-        "jcrun: error: jcrun.yaml:10:10: 'secrets' must be text, {env: NAME} or {file: PATH}, not this mapping",
-    ])
+    #expect(
+        lines == [
+            "jcrun: error: jcrun.yaml:3:3: a var may not be named 'env': templates see the environment as 'env'",
+            "jcrun: error: jcrun.yaml:8:3: secret 'short' is shorter than 4 characters, too short to mask safely",
+            "jcrun: error: jcrun.yaml:9:19: secret 'from_env' reads environment variable 'UNSET_VARIABLE', which is not set",
+            "jcrun: error: jcrun.yaml:10:10: 'secrets' must be text, {env: NAME} or {file: PATH}, not this mapping",
+        ])
 }
 
 @Test func settingsVarsAndStorageAreRead() throws {
     let project = try TempProject([
         "jobs.d/a.yaml": "jobs: []\n",
-        "jcrun.yaml": "storage: state/db.sqlite\nvars: {flag: true, count: 3, name: '3', list: [a]}\nsecrets:\n  file_secret: {file: token.txt}\n",
+        "jcrun.yaml":
+            "storage: state/db.sqlite\nvars: {flag: true, count: 3, name: '3', list: [a]}\nsecrets:\n  file_secret: {file: token.txt}\n",
         "token.txt": "from-a-file\n",
     ])
     let dir = project.dir.standardizedFileURL.path
@@ -332,7 +384,9 @@ func badJobIdsAreRefused(id: String, problem: String) {
     #expect(found.jobsDir.lastPathComponent == "jobs.d")
     let explicit = try findProject(from: deep, jobsDir: deep)
     #expect(explicit.jobsDir.path == deep.standardizedFileURL.path)
-    #expect(throws: ConfigError.noProject(searchedFrom: "/")) { try findProject(from: URL(fileURLWithPath: "/"), jobsDir: nil) }
+    #expect(throws: ConfigError.noProject(searchedFrom: "/")) {
+        try findProject(from: URL(fileURLWithPath: "/"), jobsDir: nil)
+    }
 }
 
 @Test(arguments: [
@@ -352,7 +406,8 @@ func pathsAreShownRelativeToTheCurrentFolder(expected: String, base: String, pat
 }
 
 @Test func anchorsAndMergeKeysShareSettingsBetweenJobs() throws {
-    let set = try jobs("""
+    let set = try jobs(
+        """
         jobs:
           - &base
             id: a
@@ -381,7 +436,8 @@ private struct MacroText: RenderedText {
             position: SourcePosition(file: "sites.yaml", line: 12, column: 3),
             frames: [
                 Origin.Frame(
-                    what: "macro 'site'", definedAt: SourcePosition(file: "_macros.j2", line: 1, column: 1),
+                    what: "macro 'site'",
+                    definedAt: SourcePosition(file: "_macros.j2", line: 1, column: 1),
                     calledFrom: SourcePosition(file: "sites.yaml", line: 12, column: 3))
             ],
             writtenAt: SourcePosition(file: "_macros.j2", line: 4, column: 5))
@@ -389,23 +445,36 @@ private struct MacroText: RenderedText {
 }
 
 @Test func aLocationInMacroTextNamesTheCallAndTheMacro() {
-    let locator = SourceLocator(rendered: MacroText(), file: "jobs.d/sites.yaml", templateName: "sites.yaml") {
+    let locator = SourceLocator(
+        rendered: MacroText(), file: "jobs.d/sites.yaml", templateName: "sites.yaml"
+    ) {
         "jobs.d/" + $0
     }
     let location = locator.location(Mark(line: 30, column: 9))
-    #expect(location.description == "jobs.d/sites.yaml:12:3 (in macro 'site' from jobs.d/_macros.j2:4:5)")
+    #expect(
+        location.description
+            == "jobs.d/sites.yaml:12:3 (in macro 'site' from jobs.d/_macros.j2:4:5)")
 }
 
 @Test func aMisspeltJobsKeyIsReportedOnce() throws {
-    #expect(try errors("jbos:\n  - id: a\n    command: run\n") == [
-        "jcrun: error: jobs.d/a.yaml:1:1: unknown key 'jbos' in a job file; did you mean 'jobs'?"
-    ])
-    #expect(try errors("jobs: text\n") == ["jcrun: error: jobs.d/a.yaml:1:7: 'jobs' must be a list of jobs, not text"])
-    #expect(try errors("jobs:\n  - just text\n") == ["jcrun: error: jobs.d/a.yaml:2:5: 'jobs' must be a mapping, not text"])
+    #expect(
+        try errors("jbos:\n  - id: a\n    command: run\n") == [
+            "jcrun: error: jobs.d/a.yaml:1:1: unknown key 'jbos' in a job file; did you mean 'jobs'?"
+        ])
+    #expect(
+        try errors("jobs: text\n") == [
+            "jcrun: error: jobs.d/a.yaml:1:7: 'jobs' must be a list of jobs, not text"
+        ])
+    #expect(
+        try errors("jobs:\n  - just text\n") == [
+            "jcrun: error: jobs.d/a.yaml:2:5: 'jobs' must be a mapping, not text"
+        ])
 }
 
 @Test func theTemplateLoaderStaysInsideJobsD() throws {
-    let project = try TempProject(["jobs.d/_macros.j2": "{% macro m() %}{% endmacro %}", "secret.txt": "no"])
+    let project = try TempProject([
+        "jobs.d/_macros.j2": "{% macro m() %}{% endmacro %}", "secret.txt": "no",
+    ])
     defer { try? FileManager.default.removeItem(at: project.dir) }
     let loader = JobsDirLoader(jobsDir: project.dir.appendingPathComponent("jobs.d"))
     #expect(try loader.source(named: "_macros.j2") == "{% macro m() %}{% endmacro %}")
@@ -416,10 +485,11 @@ private struct MacroText: RenderedText {
 
 @Test func defaultsTakeOnlyTheirKeysAndResolveEnvNow() throws {
     let lines = try errors("jobs: []\n", settings: "defaults:\n  command: run\n  timeout: 1x\n")
-    #expect(lines == [
-        "jcrun: error: jcrun.yaml:2:3: unknown key 'command' in defaults",
-        "jcrun: error: jcrun.yaml:3:12: invalid 'timeout' '1x': expected a whole number with one unit s, m, h or d (like 30m or 2h), or whole seconds",
-    ])
+    #expect(
+        lines == [
+            "jcrun: error: jcrun.yaml:2:3: unknown key 'command' in defaults",
+            "jcrun: error: jcrun.yaml:3:12: invalid 'timeout' '1x': expected a whole number with one unit s, m, h or d (like 30m or 2h), or whole seconds",
+        ])
     let resolved = try job("", settings: "defaults:\n  env: {WHERE: !env HOME}\n")
     #expect(resolved.env == [.init(name: "WHERE", value: .text("/home/jcrun"))])
 }
@@ -445,18 +515,20 @@ private let websiteMacro = """
     """
 
 @Test func theMacroExampleOfJobsMdGivesSixJobsInOrder() throws {
-    let text = websiteMacro + """
-        jobs:
-        {{ process_website('example_com', 'http://www.example.com') }}
-        {{ process_website('example_org', 'http://www.example.org') }}
-        {{ process_website('example_net', 'http://www.example.net') }}
+    let text =
+        websiteMacro + """
+            jobs:
+            {{ process_website('example_com', 'http://www.example.com') }}
+            {{ process_website('example_org', 'http://www.example.org') }}
+            {{ process_website('example_net', 'http://www.example.net') }}
 
-        """
+            """
     let set = try jobs(text)
-    #expect(set.jobs.map(\.id) == [
-        "crawl_example_com", "process_example_com", "crawl_example_org", "process_example_org",
-        "crawl_example_net", "process_example_net",
-    ])
+    #expect(
+        set.jobs.map(\.id) == [
+            "crawl_example_com", "process_example_com", "crawl_example_org", "process_example_org",
+            "crawl_example_net", "process_example_net",
+        ])
     let process = try #require(set["process_example_org"])
     #expect(process.dependencies == ["crawl_example_org"])
     #expect(process.env[0] == .init(name: "INPUT_STORAGE", value: .retval("crawl_example_org")))
@@ -464,18 +536,31 @@ private let websiteMacro = """
 }
 
 @Test func anErrorInMacroTextNamesTheCallAndTheMacroLine() throws {
-    let text = websiteMacro + """
-        jobs:
-        {{ process_website('example_com', 'http://www.example.com') }}
-        {{ process_website('example_org', 'http://www.example.org') }}
-        {{ process_website('example_org', 'http://www.example.net') }}
+    let text =
+        websiteMacro + """
+            jobs:
+            {{ process_website('example_com', 'http://www.example.com') }}
+            {{ process_website('example_org', 'http://www.example.org') }}
+            {{ process_website('example_org', 'http://www.example.net') }}
 
-        """
+            """
     let lines = try errors(text)
-    #expect(lines == [
-        "jcrun: error: jobs.d/a.yaml:19:4 (in macro 'process_website' from jobs.d/a.yaml:2:7): job 'crawl_example_org' is defined twice",
-        "  jobs.d/a.yaml:18:4 (in macro 'process_website' from jobs.d/a.yaml:2:7): first definition of 'crawl_example_org'",
-        "jcrun: error: jobs.d/a.yaml:19:4 (in macro 'process_website' from jobs.d/a.yaml:8:7): job 'process_example_org' is defined twice",
-        "  jobs.d/a.yaml:18:4 (in macro 'process_website' from jobs.d/a.yaml:8:7): first definition of 'process_example_org'",
-    ])
+    #expect(
+        lines == [
+            "jcrun: error: jobs.d/a.yaml:19:4 (in macro 'process_website' from jobs.d/a.yaml:2:7): job 'crawl_example_org' is defined twice",
+            "  jobs.d/a.yaml:18:4 (in macro 'process_website' from jobs.d/a.yaml:2:7): first definition of 'crawl_example_org'",
+            "jcrun: error: jobs.d/a.yaml:19:4 (in macro 'process_website' from jobs.d/a.yaml:8:7): job 'process_example_org' is defined twice",
+            "  jobs.d/a.yaml:18:4 (in macro 'process_website' from jobs.d/a.yaml:8:7): first definition of 'process_example_org'",
+        ])
+}
+
+@Test func theRepositorysOwnJobsLoad() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    let project = try findProject(from: root, jobsDir: nil)
+    let set = try ProjectLoader.load(
+        projectDir: project.projectDir, jobsDir: project.jobsDir,
+        environment: ProcessInfo.processInfo.environment, displayBase: root)
+    #expect(!set.jobs.isEmpty)
+    #expect(JobGraph(set).order.count == set.jobs.count)
 }

@@ -150,6 +150,8 @@ struct Script: Sendable {
     var skip: String?
     /// Blocks until the attempt is interrupted, then ends `interrupted`.
     var waitForInterrupt = false
+    /// With `waitForInterrupt`: ignores a polite stop, waits to be killed at once.
+    var onlyKillStops = false
     /// Blocks until this gate opens.
     var gate: Gate?
 
@@ -214,9 +216,11 @@ final class ScriptedLauncher: JobLauncher, @unchecked Sendable {
         script.gate?.pass()
         if script.waitForInterrupt {
             let stopped = Gate()
-            control.onInterrupt { _, _ in stopped.open() }
+            let onlyKill = script.onlyKillStops
+            control.onInterrupt { _, immediately in if immediately || !onlyKill { stopped.open() } }
             stopped.pass()
-            return RunOutcome(termination: .interrupted(control.requestedSignal ?? SIGINT))
+            let signal = control.requestedSignal ?? SIGINT
+            return RunOutcome(termination: control.killRequested ? .signaled(9, "SIGKILL") : .interrupted(signal))
         }
         return RunOutcome(
             termination: script.termination, retval: script.retval, skipped: script.skip != nil,

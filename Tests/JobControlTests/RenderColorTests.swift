@@ -1,4 +1,5 @@
 import Testing
+
 @testable import JobControl
 
 struct RenderColorTests {
@@ -13,15 +14,22 @@ struct RenderColorTests {
     static let cases: [Case] = [
         Case(choice: .auto, terminal: true, environment: ["TERM": "xterm"], color: true),
         Case(choice: .auto, terminal: false, environment: ["TERM": "xterm"], color: false),
-        Case(choice: .auto, terminal: true, environment: ["TERM": "xterm", "NO_COLOR": ""], color: false),
+        Case(
+            choice: .auto, terminal: true, environment: ["TERM": "xterm", "NO_COLOR": ""],
+            color: false),
         Case(choice: .auto, terminal: true, environment: ["TERM": "dumb"], color: false),
-        Case(choice: .always, terminal: false, environment: ["NO_COLOR": "1", "TERM": "dumb"], color: true),
+        Case(
+            choice: .always, terminal: false, environment: ["NO_COLOR": "1", "TERM": "dumb"],
+            color: true),
         Case(choice: .never, terminal: true, environment: ["TERM": "xterm"], color: false),
     ]
 
     @Test(arguments: cases)
     func colourFollowsTheTerminalAndTheEnvironment(_ test: Case) {
-        #expect(ColorPolicy.useColor(test.choice, isTerminal: test.terminal, environment: test.environment) == test.color)
+        #expect(
+            ColorPolicy.useColor(
+                test.choice, isTerminal: test.terminal, environment: test.environment) == test.color
+        )
     }
 
     @Test func aPaletteWithoutColourWritesNoEscapeCodes() {
@@ -31,7 +39,10 @@ struct RenderColorTests {
         #expect(Palette(enabled: true).red("") == "")
     }
 
-    @Test(arguments: [(0.04, "0.0s"), (2.14, "2.1s"), (59.9, "59.9s"), (184, "3m04s"), (3720, "1h02m"), (183600, "2d03h")])
+    @Test(arguments: [
+        (0.04, "0.0s"), (2.14, "2.1s"), (59.9, "59.9s"), (184, "3m04s"), (3720, "1h02m"),
+        (183600, "2d03h"),
+    ])
     func durationsAreShort(_ seconds: Double, _ text: String) {
         #expect(DurationFormat.short(seconds) == text)
     }

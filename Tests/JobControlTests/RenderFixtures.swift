@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import JobControl
 
 /// Synthetic builds and events for the renderer tests.
@@ -14,7 +15,8 @@ enum RenderFixtures {
     }
 
     static func finished(
-        _ build: BuildRecord, _ status: BuildStatus, after seconds: TimeInterval, kind: FailureKind? = nil,
+        _ build: BuildRecord, _ status: BuildStatus, after seconds: TimeInterval,
+        kind: FailureKind? = nil,
         exit: Int32? = nil, error: String? = nil, retval: String? = nil
     ) -> BuildRecord {
         var build = build
@@ -28,8 +30,9 @@ enum RenderFixtures {
     }
 
     static func plan(_ jobs: [JobID], upToDate: [JobID] = []) -> Plan {
-        Plan(builds: jobs.map { PlannedBuild(job: $0, reason: .neverBuilt) },
-             leftOut: upToDate.map { LeftOut(job: $0, why: .upToDate) })
+        Plan(
+            builds: jobs.map { PlannedBuild(job: $0, reason: .neverBuilt) },
+            leftOut: upToDate.map { LeftOut(job: $0, why: .upToDate) })
     }
 
     /// crawl succeeds, process fails with two lines of output, report is not run.
@@ -39,19 +42,25 @@ enum RenderFixtures {
         let crawl = started(1, "crawl")
         observer.buildStarted(crawl, job: job("crawl"))
         observer.buildEvent(crawl, .progress(ProgressUpdate(group: [], current: 5, total: 10)))
-        observer.buildEvent(crawl, .output(stream: .stdout, text: "fetched 5 pages", raw: nil, continued: false))
+        observer.buildEvent(
+            crawl, .output(stream: .stdout, text: "fetched 5 pages", raw: nil, continued: false))
         observer.buildEvent(crawl, .retval("out/crawl.csv"))
         let crawlDone = finished(crawl, .successful, after: 2.1, retval: "out/crawl.csv")
         observer.buildFinished(crawlDone)
         let process = started(2, "process")
         observer.buildStarted(process, job: job("process"))
-        observer.buildEvent(process, .output(stream: .stdout, text: "reading out/crawl.csv", raw: nil, continued: false))
-        observer.buildEvent(process, .output(stream: .stderr, text: "error: bad row 3", raw: nil, continued: false))
+        observer.buildEvent(
+            process,
+            .output(stream: .stdout, text: "reading out/crawl.csv", raw: nil, continued: false))
+        observer.buildEvent(
+            process, .output(stream: .stderr, text: "error: bad row 3", raw: nil, continued: false))
         let processDone = finished(process, .failed, after: 0.3, kind: .exit, exit: 1)
         observer.buildFinished(processDone)
-        observer.runFinished(RunSummary(
-            builds: [crawlDone, processDone], notRun: [("report", "dependency 'process' failed")],
-            leftOut: plan.leftOut, startedAt: t0, finishedAt: t0.addingTimeInterval(2.5)))
+        observer.runFinished(
+            RunSummary(
+                builds: [crawlDone, processDone],
+                notRun: [("report", "dependency 'process' failed")],
+                leftOut: plan.leftOut, startedAt: t0, finishedAt: t0.addingTimeInterval(2.5)))
     }
 
     /// One successful build, nothing else.
@@ -59,9 +68,11 @@ enum RenderFixtures {
         observer.planned(plan(["crawl"]))
         let crawl = started(1, "crawl")
         observer.buildStarted(crawl, job: job("crawl"))
-        observer.buildEvent(crawl, .output(stream: .stdout, text: "fetched", raw: nil, continued: false))
+        observer.buildEvent(
+            crawl, .output(stream: .stdout, text: "fetched", raw: nil, continued: false))
         let done = finished(crawl, .successful, after: 1)
         observer.buildFinished(done)
-        observer.runFinished(RunSummary(builds: [done], startedAt: t0, finishedAt: t0.addingTimeInterval(1)))
+        observer.runFinished(
+            RunSummary(builds: [done], startedAt: t0, finishedAt: t0.addingTimeInterval(1)))
     }
 }

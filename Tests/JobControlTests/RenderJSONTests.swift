@@ -1,11 +1,14 @@
 import Foundation
 import Testing
+
 @testable import JobControl
 
 struct RenderJSONTests {
     private func events(includeLogs: Bool = false) throws -> [[String: Any]] {
         let output = RecordingOutput()
-        RenderFixtures.drive(JSONLinesRenderer(output: output, includeLogs: includeLogs, clock: { RenderFixtures.t0 }))
+        RenderFixtures.drive(
+            JSONLinesRenderer(
+                output: output, includeLogs: includeLogs, clock: { RenderFixtures.t0 }))
         return try output.text.split(separator: "\n").map { line in
             try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         }
@@ -13,10 +16,11 @@ struct RenderJSONTests {
 
     @Test func everyEventIsOneVersionedObjectPerLine() throws {
         let lines = try events()
-        #expect(lines.map { $0["event"] as? String } == [
-            "plan", "build_started", "progress", "retval", "build_finished", "build_started",
-            "build_finished", "run_finished",
-        ])
+        #expect(
+            lines.map { $0["event"] as? String } == [
+                "plan", "build_started", "progress", "retval", "build_finished", "build_started",
+                "build_finished", "run_finished",
+            ])
         for line in lines { #expect(line["v"] as? Int == 1) }
     }
 
@@ -58,13 +62,17 @@ struct RenderJSONTests {
     @Test func logEventsOnlyWithVerbose() throws {
         #expect(try events().allSatisfy { $0["event"] as? String != "log" })
         let logs = try events(includeLogs: true).filter { $0["event"] as? String == "log" }
-        #expect(logs.map { $0["text"] as? String } == ["fetched 5 pages", "reading out/crawl.csv", "error: bad row 3"])
+        #expect(
+            logs.map { $0["text"] as? String } == [
+                "fetched 5 pages", "reading out/crawl.csv", "error: bad row 3",
+            ])
         #expect(logs.map { $0["stream"] as? String } == ["stdout", "stdout", "stderr"])
     }
 
     @Test(arguments: [
         ("plain", "\"plain\""), ("quote\"back\\slash", "\"quote\\\"back\\\\slash\""),
-        ("line\nbreak\ttab", "\"line\\nbreak\\ttab\""), ("\u{1}", "\"\\u0001\""), ("café ✓", "\"café ✓\""),
+        ("line\nbreak\ttab", "\"line\\nbreak\\ttab\""), ("\u{1}", "\"\\u0001\""),
+        ("café ✓", "\"café ✓\""),
     ])
     func stringsAreEscaped(_ value: String, _ expected: String) {
         var text = ""

@@ -1,27 +1,29 @@
 import Foundation
 import Testing
+
 @testable import JobControl
 
 struct RenderPlainTests {
     @Test func plainLinesAndSummaryReadAsExpected() {
         let output = RecordingOutput()
         RenderFixtures.drive(PlainRenderer(output: output, clock: { RenderFixtures.t0 }))
-        #expect(output.text == """
-            [1/3] crawl started
-            [1/3] crawl successful in 2.1s
-            [2/3] process started
-            [2/3] process failed in 0.3s (exit 1)
-            1 built, 1 up to date, 1 failed, 1 not run in 2.5s
-              crawl    #1  successful in 2.1s
-              process  #2  failed in 0.3s (exit 1)
-              report   not run: dependency 'process' failed
+        #expect(
+            output.text == """
+                [1/3] crawl started
+                [1/3] crawl successful in 2.1s
+                [2/3] process started
+                [2/3] process failed in 0.3s (exit 1)
+                1 built, 1 up to date, 1 failed, 1 not run in 2.5s
+                  crawl    #1  successful in 2.1s
+                  process  #2  failed in 0.3s (exit 1)
+                  report   not run: dependency 'process' failed
 
-            process #2 failed (exit 1), last 2 lines of its log:
-              reading out/crawl.csv
-              error: bad row 3
-            see all: jcrun log #2
+                process #2 failed (exit 1), last 2 lines of its log:
+                  reading out/crawl.csv
+                  error: bad row 3
+                see all: jcrun log #2
 
-            """)
+                """)
     }
 
     @Test func plainOutputHasNoEscapeCodes() {
@@ -46,14 +48,15 @@ struct RenderPlainTests {
     @Test func quietPrintsOnlyTheFailedBuildsWithTheirTails() {
         let output = RecordingOutput()
         RenderFixtures.drive(PlainRenderer(output: output, verbosity: .quiet))
-        #expect(output.text == """
+        #expect(
+            output.text == """
 
-            process #2 failed (exit 1), last 2 lines of its log:
-              reading out/crawl.csv
-              error: bad row 3
-            see all: jcrun log #2
+                process #2 failed (exit 1), last 2 lines of its log:
+                  reading out/crawl.csv
+                  error: bad row 3
+                see all: jcrun log #2
 
-            """)
+                """)
     }
 
     @Test func progressIsPrintedAtMostEveryIntervalPerBuild() {
@@ -65,30 +68,40 @@ struct RenderPlainTests {
         renderer.buildStarted(build, job: RenderFixtures.job("crawl"))
         for step in 1...20 {
             now = RenderFixtures.t0.addingTimeInterval(Double(step))
-            renderer.buildEvent(build, .progress(ProgressUpdate(group: ["pages"], current: step, total: 20, status: "p\(step)")))
+            renderer.buildEvent(
+                build,
+                .progress(
+                    ProgressUpdate(group: ["pages"], current: step, total: 20, status: "p\(step)")))
         }
-        #expect(output.text == """
-            [1/1] crawl started
-            [1/1] crawl 5/20 pages -- p5
-            [1/1] crawl 10/20 pages -- p10
-            [1/1] crawl 15/20 pages -- p15
-            [1/1] crawl 20/20 pages -- p20
+        #expect(
+            output.text == """
+                [1/1] crawl started
+                [1/1] crawl 5/20 pages -- p5
+                [1/1] crawl 10/20 pages -- p10
+                [1/1] crawl 15/20 pages -- p15
+                [1/1] crawl 20/20 pages -- p20
 
-            """)
+                """)
     }
 
     @Test func protectedJobsLeftOutAreListedExceptWhenQuiet() {
         let summary = RunSummary(
-            leftOut: [LeftOut(job: "deploy", why: .protectedUsedAsIs(7)), LeftOut(job: "db", why: .protectedLeftOut)],
+            leftOut: [
+                LeftOut(job: "deploy", why: .protectedUsedAsIs(7)),
+                LeftOut(job: "db", why: .protectedLeftOut),
+            ],
             startedAt: RenderFixtures.t0, finishedAt: RenderFixtures.t0)
         let normal = SummaryText.render(summary, tails: [:], palette: Palette(enabled: false))
-        #expect(normal == """
-            0 built in 0.0s
-            warning: 'deploy': protected and outdated; build #7 is used as it is
-            warning: 'db': protected and outdated; not built unless named
+        #expect(
+            normal == """
+                0 built in 0.0s
+                warning: 'deploy': protected and outdated; build #7 is used as it is
+                warning: 'db': protected and outdated; not built unless named
 
-            """)
-        #expect(SummaryText.render(summary, tails: [:], palette: Palette(enabled: false), quiet: true) == "")
+                """)
+        #expect(
+            SummaryText.render(summary, tails: [:], palette: Palette(enabled: false), quiet: true)
+                == "")
     }
 
     @Test func aLogTailKeepsTheLastTwentyLines() {

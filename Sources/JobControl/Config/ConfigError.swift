@@ -15,7 +15,8 @@ public enum ConfigError: Error, Sendable, Hashable {
     case template(message: String, suggestion: String?, at: SourceLocation)
     /// libyaml's complaint about the rendered text; `contextAt` is where
     /// the construct it was reading (`a flow sequence`) began.
-    case yamlSyntax(message: String, context: String?, at: SourceLocation, contextAt: SourceLocation?)
+    case yamlSyntax(
+        message: String, context: String?, at: SourceLocation, contextAt: SourceLocation?)
     case duplicateKey(String, at: SourceLocation, first: SourceLocation)
     case unknownAnchor(String, at: SourceLocation)
     case tooManyNodes(limit: Int, at: SourceLocation)
@@ -75,7 +76,8 @@ extension ConfigError {
         case .noProject(let dir):
             return (
                 "no jobs.d/ folder in \(dir) or any folder above it", [],
-                "create jobs.d/ with a job file, or pass -C DIR or --jobs-dir DIR")
+                "create jobs.d/ with a job file, or pass -C DIR or --jobs-dir DIR"
+            )
         case .unreadable(let path, let reason):
             return ("\(path): cannot read: \(reason)", [], nil)
         case .invalidText(let problem, let at):
@@ -90,17 +92,26 @@ extension ConfigError {
             }
             return ("\(at): invalid YAML: \(message)\(tail)", places, nil)
         case .duplicateKey(let key, let at, let first):
-            return ("\(at): key '\(key)' is written twice in one mapping", ["\(first): first written here"], nil)
+            return (
+                "\(at): key '\(key)' is written twice in one mapping",
+                ["\(first): first written here"], nil
+            )
         case .unknownAnchor(let name, let at):
             return ("\(at): alias '*\(name)' names no anchor '&\(name)' written before it", [], nil)
         case .tooManyNodes(let limit, let at):
-            return ("\(at): aliases here expand to more than \(limit) YAML nodes", [], "is this an alias bomb?")
+            return (
+                "\(at): aliases here expand to more than \(limit) YAML nodes", [],
+                "is this an alias bomb?"
+            )
         case .badMerge(let at):
             return ("\(at): a merge key '<<' needs a mapping or a list of mappings", [], nil)
         case .emptyFile(let at):
             return ("\(at): the file is empty; expected a top-level 'jobs:' list", [], nil)
         case .noJobsList(let at):
-            return ("\(at): expected a top-level 'jobs:' list", [], "a job file reads 'jobs:' then '- id: ...' entries")
+            return (
+                "\(at): expected a top-level 'jobs:' list", [],
+                "a job file reads 'jobs:' then '- id: ...' entries"
+            )
         case .severalDocuments(let at):
             return ("\(at): a job file holds one YAML document; this is a second one", [], nil)
         case .unknownKey(let key, let place, let suggestion, let at):
@@ -114,43 +125,72 @@ extension ConfigError {
         case .invalidID(let id, let problem, let at):
             return ("\(at): invalid job id '\(id)': \(problem)", [], nil)
         case .duplicateID(let id, let at, let first):
-            return ("\(at): job '\(id)' is defined twice", ["\(first): first definition of '\(id)'"], nil)
+            return (
+                "\(at): job '\(id)' is defined twice", ["\(first): first definition of '\(id)'"],
+                nil
+            )
         case .missingDependency(let job, let dependency, let suggestion, let at):
             return (
                 "\(at): job '\(job)' needs '\(dependency)', which is not defined\(didYouMean(suggestion))",
-                [], nil)
+                [], nil
+            )
         case .retvalOfNonDependency(let job, let retval, let at):
             return (
                 "\(at): job '\(job)' uses '!retval \(retval)', but '\(retval)' is not one of its dependencies",
-                [], "add '\(retval)' to the job's dependencies")
+                [], "add '\(retval)' to the job's dependencies"
+            )
         case .unknownTag(let tag, let suggestion, let at):
-            return ("\(at): unknown tag '\(tag)'\(didYouMean(suggestion))", [], "jcrun knows !retval, !secret and !env")
+            return (
+                "\(at): unknown tag '\(tag)'\(didYouMean(suggestion))", [],
+                "jcrun knows !retval, !secret and !env"
+            )
         case .tagNotAllowed(let tag, let field, let at):
             return ("\(at): tag '\(tag)' is not allowed in '\(field)'", [], nil)
         case .unknownSecret(let name, let suggestion, let at):
             return (
                 "\(at): unknown secret '\(name)'\(didYouMean(suggestion))", [],
-                "secrets are defined under 'secrets:' in jcrun.yaml")
+                "secrets are defined under 'secrets:' in jcrun.yaml"
+            )
         case .unsetEnvironmentVariable(let name, let at):
-            return ("\(at): environment variable '\(name)' is not set (read by '!env \(name)')", [], nil)
+            return (
+                "\(at): environment variable '\(name)' is not set (read by '!env \(name)')", [], nil
+            )
         case .reservedEnvName(let name, let at):
-            return ("\(at): env name '\(name)' is reserved: names starting with JCRUN_ are set by jcrun", [], nil)
+            return (
+                "\(at): env name '\(name)' is reserved: names starting with JCRUN_ are set by jcrun",
+                [], nil
+            )
         case .retvalNameClash(let variable, let first, let second, let at, let firstAt):
             return (
                 "\(at): dependencies '\(first)' and '\(second)' both pass their return value as \(variable)",
-                ["\(firstAt): '\(first)' is named here"], "rename one of the two jobs")
+                ["\(firstAt): '\(first)' is named here"], "rename one of the two jobs"
+            )
         case .shortSecret(let name, let at):
-            return ("\(at): secret '\(name)' is shorter than 4 characters, too short to mask safely", [], nil)
+            return (
+                "\(at): secret '\(name)' is shorter than 4 characters, too short to mask safely",
+                [], nil
+            )
         case .unsetSecretSource(let secret, let variable, let at):
-            return ("\(at): secret '\(secret)' reads environment variable '\(variable)', which is not set", [], nil)
+            return (
+                "\(at): secret '\(secret)' reads environment variable '\(variable)', which is not set",
+                [], nil
+            )
         case .unreadableSecretFile(let secret, let path, let reason, let at):
             return ("\(at): secret '\(secret)' reads \(path): \(reason)", [], nil)
         case .varNamedEnv(let at):
-            return ("\(at): a var may not be named 'env': templates see the environment as 'env'", [], nil)
+            return (
+                "\(at): a var may not be named 'env': templates see the environment as 'env'", [],
+                nil
+            )
         case .cycle(let path, let edges):
             let first = edges.first.map { "\($0): " } ?? ""
-            let places = zip(edges, zip(path, path.dropFirst())).map { "\($0): \($1.0) needs \($1.1)" }
-            return ("\(first)jobs depend on each other in a circle: \(path.joined(separator: " → "))", places, nil)
+            let places = zip(edges, zip(path, path.dropFirst())).map {
+                "\($0): \($1.0) needs \($1.1)"
+            }
+            return (
+                "\(first)jobs depend on each other in a circle: \(path.joined(separator: " → "))",
+                places, nil
+            )
         case .internalError(let what):
             return ("internal error: \(what); this is a jcrun bug, please report it", [], nil)
         }

@@ -25,14 +25,19 @@ struct FieldReader {
     /// text and a node that is not a mapping.
     func mapping(_ node: Node, field: String) -> [(key: String, keyNode: Node, value: Node)]? {
         guard case .mapping(let pairs) = node.kind else {
-            fail(.wrongType(field: field, expected: "a mapping", found: describe(node), at: at(node)))
+            fail(
+                .wrongType(field: field, expected: "a mapping", found: describe(node), at: at(node))
+            )
             return nil
         }
         var result: [(key: String, keyNode: Node, value: Node)] = []
         result.reserveCapacity(pairs.count)
         for pair in pairs {
             guard case .scalar(let key, _) = pair.key.kind else {
-                fail(.wrongType(field: field, expected: "a mapping with text keys", found: "a \(describe(pair.key)) key", at: at(pair.key)))
+                fail(
+                    .wrongType(
+                        field: field, expected: "a mapping with text keys",
+                        found: "a \(describe(pair.key)) key", at: at(pair.key)))
                 continue
             }
             result.append((key, pair.key, pair.value))
@@ -41,7 +46,9 @@ struct FieldReader {
     }
 
     /// Keys that are not in `known`, each reported with the closest known one.
-    func checkKeys(_ pairs: [(key: String, keyNode: Node, value: Node)], known: [String], place: String) {
+    func checkKeys(
+        _ pairs: [(key: String, keyNode: Node, value: Node)], known: [String], place: String
+    ) {
         for pair in pairs where !known.contains(pair.key) {
             let suggestion = closestMatch(to: pair.key, among: known)
             fail(.unknownKey(pair.key, in: place, suggestion: suggestion, at: at(pair.keyNode)))
@@ -83,7 +90,9 @@ struct FieldReader {
         case "true", "True", "TRUE": return true
         case "false", "False", "FALSE": return false
         default:
-            fail(.invalidValue(field: field, value: value, problem: "expected true or false", at: at(node)))
+            fail(
+                .invalidValue(
+                    field: field, value: value, problem: "expected true or false", at: at(node)))
             return nil
         }
     }
@@ -91,7 +100,8 @@ struct FieldReader {
     /// A whole number in `range`, written in decimal digits.
     func integer(_ node: Node, field: String, range: ClosedRange<Int>) -> Int? {
         guard let value = text(node, field: field) else { return nil }
-        guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = Int(value),
+        guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+            let number = Int(value),
             range.contains(number)
         else {
             let problem = "expected a whole number from \(range.lowerBound) to \(range.upperBound)"
@@ -113,7 +123,8 @@ struct FieldReader {
             }
             return seconds
         } catch {
-            fail(.invalidValue(field: field, value: value, problem: error.description, at: at(node)))
+            fail(
+                .invalidValue(field: field, value: value, problem: error.description, at: at(node)))
             return nil
         }
     }

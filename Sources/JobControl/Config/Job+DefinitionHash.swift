@@ -1,8 +1,9 @@
 import Foundation
 
 extension Job {
-    /// The fields whose change outdates a job (JOBS.md, "When a job is outdated").
-    public static let hashedFields = ["args", "command", "dependencies", "env", "workdir"]
+    /// The fields whose change outdates a job (JOBS.md, "When a job is
+    /// outdated"), in the order messages name them.
+    public static let hashedFields = ["command", "args", "env", "dependencies", "workdir"]
 
     /// A hash of the fields that outdate a job, as 16 hex digits.
     ///
@@ -11,7 +12,7 @@ extension Job {
     /// `!secret N` as the tag and `N`, never their values.
     public var definitionHash: String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in canonicalJSON(fields: Self.hashedFields).utf8 {
+        for byte in canonicalJSON(fields: Self.hashedFields.sorted()).utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01b3
         }
@@ -26,7 +27,7 @@ extension Job {
     }
 
     /// The hashed fields that differ between this job and a stored snapshot,
-    /// sorted; all of them when the snapshot cannot be read.
+    /// in `hashedFields` order; all of them when the snapshot cannot be read.
     public func changedFields(from oldSnapshot: String) -> [String] {
         guard let data = oldSnapshot.data(using: .utf8),
             let old = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
@@ -47,7 +48,10 @@ extension Job {
             ("command", json(command)),
             ("args", "[" + args.map(json).joined(separator: ",") + "]"),
             ("env", json(env)),
-            ("dependencies", "[" + Set(dependencies).sorted().map(quoted).joined(separator: ",") + "]"),
+            (
+                "dependencies",
+                "[" + Set(dependencies).sorted().map(quoted).joined(separator: ",") + "]"
+            ),
             ("workdir", quoted(workdir)),
             ("timeout", timeout.map(String.init) ?? "null"),
             ("retries", String(retries)),

@@ -14,12 +14,14 @@ struct JobAssembler {
             id: id, title: fields.title, notes: fields.notes, command: command,
             args: fields.args ?? [], env: env.entries, dependencies: fields.dependencies ?? [],
             workdir: fields.workdir ?? defaults.workdir ?? ".",
-            timeout: fields.timeout ?? defaults.timeout, retries: fields.retries ?? defaults.retries ?? 0,
+            timeout: fields.timeout ?? defaults.timeout,
+            retries: fields.retries ?? defaults.retries ?? 0,
             retryDelay: fields.retryDelay ?? defaults.retryDelay ?? 0,
             stopGrace: fields.stopGrace ?? defaults.stopGrace ?? 10,
             maxAge: fields.maxAge ?? defaults.maxAge, tags: fields.tags ?? defaults.tags ?? [],
             protect: fields.protect ?? false, earlyCutoff: fields.earlyCutoff ?? false,
-            directives: fields.directives ?? defaults.directives ?? .stdout, cleanup: fields.cleanup,
+            directives: fields.directives ?? defaults.directives ?? .stdout,
+            cleanup: fields.cleanup,
             source: source)
         job.dependencySources = fields.dependencySources
         checkRetvals(env.retvalUses + fields.retvalUses.filter { $0.envName == nil }, of: job)
@@ -28,11 +30,14 @@ struct JobAssembler {
     }
 
     /// `defaults.env` entries the job does not set, then the job's own.
-    private func mergedEnv(_ fields: JobFields) -> (entries: [Job.EnvEntry], retvalUses: [JobFields.RetvalUse]) {
+    private func mergedEnv(_ fields: JobFields) -> (
+        entries: [Job.EnvEntry], retvalUses: [JobFields.RetvalUse]
+    ) {
         let own = fields.env ?? []
         let ownNames = Set(own.map(\.name))
         let inherited = (defaults.env ?? []).filter { !ownNames.contains($0.name) }
-        let uses = defaults.retvalUses.filter { $0.envName.map { !ownNames.contains($0) } ?? false }
+        let uses =
+            defaults.retvalUses.filter { $0.envName.map { !ownNames.contains($0) } ?? false }
             + fields.retvalUses.filter { $0.envName != nil }
         return (inherited + own, uses)
     }

@@ -10,7 +10,8 @@ struct JobDecoder {
 
     /// The fields of one mapping; `known` limits the keys (jobs or defaults).
     func fields(of node: Node, known: [String], place: String) -> JobFields? {
-        guard let pairs = reader.mapping(node, field: place == "defaults" ? "defaults" : "jobs") else { return nil }
+        guard let pairs = reader.mapping(node, field: place == "defaults" ? "defaults" : "jobs")
+        else { return nil }
         let id = pairs.first { $0.key == "id" }.flatMap { pair -> String? in
             if case .scalar(let text, _) = pair.value.kind { return text }
             return nil
@@ -34,8 +35,10 @@ struct JobDecoder {
         case "env": return set(&fields.env, env(value, fields: &fields))
         case "dependencies": return set(&fields.dependencies, dependencies(value, fields: &fields))
         case "workdir": return set(&fields.workdir, reader.text(value, field: key))
-        case "timeout": return set(&fields.timeout, reader.duration(value, field: key, positive: true))
-        case "retries": return set(&fields.retries, reader.integer(value, field: key, range: 0...100))
+        case "timeout":
+            return set(&fields.timeout, reader.duration(value, field: key, positive: true))
+        case "retries":
+            return set(&fields.retries, reader.integer(value, field: key, range: 0...100))
         case "retry_delay": return set(&fields.retryDelay, reader.duration(value, field: key))
         case "stop_grace": return set(&fields.stopGrace, reader.duration(value, field: key))
         case "max_age": return set(&fields.maxAge, reader.duration(value, field: key))
@@ -70,19 +73,24 @@ struct JobDecoder {
             guard let text = reader.text(node, field: field) else { return nil }
             if text.allSatisfy(\.isWhitespace) {
                 let problem = "a command must not be empty"
-                reader.fail(.invalidValue(field: field, value: text, problem: problem, at: reader.at(node)))
+                reader.fail(
+                    .invalidValue(field: field, value: text, problem: problem, at: reader.at(node)))
                 return nil
             }
             return .shell(text)
         }
         guard case .sequence(let items) = node.kind else {
             let expected = "a list (program and arguments) or text (a shell command)"
-            reader.fail(.wrongType(field: field, expected: expected, found: reader.describe(node), at: reader.at(node)))
+            reader.fail(
+                .wrongType(
+                    field: field, expected: expected, found: reader.describe(node),
+                    at: reader.at(node)))
             return nil
         }
         if items.isEmpty {
             let problem = "a command must name a program"
-            reader.fail(.invalidValue(field: field, value: "[]", problem: problem, at: reader.at(node)))
+            reader.fail(
+                .invalidValue(field: field, value: "[]", problem: problem, at: reader.at(node)))
             return nil
         }
         return argList(node, field: field, fields: &fields).map(Command.argv)
@@ -98,13 +106,20 @@ struct JobDecoder {
     }
 
     private func textList(_ node: Node, field: String) -> [String]? {
-        reader.list(node, field: field, expected: "a list of text") { reader.text($0, field: field) }
+        reader.list(node, field: field, expected: "a list of text") {
+            reader.text($0, field: field)
+        }
     }
 
     /// One argument or env value: text, `!retval JOB`, `!secret NAME`, `!env NAME`.
-    func argValue(_ node: Node, field: String, uses: inout [JobFields.RetvalUse], envName: String?) -> ArgValue? {
+    func argValue(_ node: Node, field: String, uses: inout [JobFields.RetvalUse], envName: String?)
+        -> ArgValue?
+    {
         guard case .scalar(let value, _) = node.kind else {
-            reader.fail(.wrongType(field: field, expected: "text", found: reader.describe(node), at: reader.at(node)))
+            reader.fail(
+                .wrongType(
+                    field: field, expected: "text", found: reader.describe(node),
+                    at: reader.at(node)))
             return nil
         }
         switch node.tag {
@@ -145,7 +160,9 @@ struct JobDecoder {
         for (name, keyNode, value) in pairs {
             if name.isEmpty || name.utf8.contains(where: { $0 == UInt8(ascii: "=") || $0 == 0 }) {
                 let problem = "an environment variable name must be non-empty text without '='"
-                reader.fail(.invalidValue(field: "env", value: name, problem: problem, at: reader.at(keyNode)))
+                reader.fail(
+                    .invalidValue(
+                        field: "env", value: name, problem: problem, at: reader.at(keyNode)))
                 ok = false
             } else if name.hasPrefix("JCRUN_") {
                 reader.fail(.reservedEnvName(name, at: reader.at(keyNode)))
@@ -162,7 +179,8 @@ struct JobDecoder {
 
     private func dependencies(_ node: Node, fields: inout JobFields) -> [JobID]? {
         var sources: [JobID: SourceLocation] = [:]
-        let ids = reader.list(node, field: "dependencies", expected: "a list of job ids") { item -> JobID? in
+        let ids = reader.list(node, field: "dependencies", expected: "a list of job ids") {
+            item -> JobID? in
             guard let id = reader.text(item, field: "dependencies") else { return nil }
             let normalised = id.nfc
             if sources[normalised] == nil { sources[normalised] = reader.at(item) }
@@ -177,7 +195,9 @@ struct JobDecoder {
         guard let value = reader.text(node, field: "directives") else { return nil }
         guard let mode = DirectiveMode(rawValue: value) else {
             let problem = "expected stdout, fd or off"
-            reader.fail(.invalidValue(field: "directives", value: value, problem: problem, at: reader.at(node)))
+            reader.fail(
+                .invalidValue(
+                    field: "directives", value: value, problem: problem, at: reader.at(node)))
             return nil
         }
         return mode

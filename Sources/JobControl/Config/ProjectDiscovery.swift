@@ -6,7 +6,9 @@ import Foundation
 /// An explicit `jobsDir` (`--jobs-dir`) wins; its parent is then the project
 /// folder. Both URLs come back absolute and standardized.
 /// - Throws: `ConfigError.noProject` when no folder up to `/` has `jobs.d/`.
-public func findProject(from directory: URL, jobsDir: URL?) throws -> (projectDir: URL, jobsDir: URL) {
+public func findProject(from directory: URL, jobsDir: URL?) throws -> (
+    projectDir: URL, jobsDir: URL
+) {
     if let jobsDir {
         let jobs = jobsDir.absoluteURL.standardizedFileURL
         return (jobs.deletingLastPathComponent().standardizedFileURL, jobs)
@@ -16,7 +18,9 @@ public func findProject(from directory: URL, jobsDir: URL?) throws -> (projectDi
     while true {
         let jobs = candidate.appendingPathComponent("jobs.d", isDirectory: true)
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: jobs.path, isDirectory: &isDirectory), isDirectory.boolValue {
+        if FileManager.default.fileExists(atPath: jobs.path, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        {
             return (candidate, jobs)
         }
         let parent = candidate.deletingLastPathComponent().standardizedFileURL

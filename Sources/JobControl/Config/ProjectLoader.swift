@@ -48,7 +48,9 @@ public struct ProjectLoader {
         var jobs: [Job] = []
         var firstPlace: [JobID: SourceLocation] = [:]
         for name in jobFileNames() {
-            for job in loadJobs(file: name, environment: environment, decoder: decoder, defaults: defaults) {
+            for job in loadJobs(
+                file: name, environment: environment, decoder: decoder, defaults: defaults)
+            {
                 if let first = firstPlace[job.id] {
                     collector.add(.duplicateID(job.id, at: job.source, first: first))
                     continue
@@ -80,7 +82,8 @@ public struct ProjectLoader {
         do {
             let names = try FileManager.default.contentsOfDirectory(atPath: jobsDir.path)
             return names.filter { name in
-                !name.hasPrefix("_") && !name.hasPrefix(".") && (name.hasSuffix(".yaml") || name.hasSuffix(".yml"))
+                !name.hasPrefix("_") && !name.hasPrefix(".")
+                    && (name.hasSuffix(".yaml") || name.hasSuffix(".yml"))
             }.sorted()
         } catch {
             collector.add(.unreadable(path: display(jobsDir.path), reason: reason(error)))
@@ -90,10 +93,13 @@ public struct ProjectLoader {
 
     private func loadSettings() -> (Settings, JobFields) {
         let url = projectDir.appendingPathComponent("jcrun.yaml")
-        guard FileManager.default.fileExists(atPath: url.path) else { return (Settings(), JobFields()) }
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            return (Settings(), JobFields())
+        }
         let locator = plainLocator(file: display(url.path))
         let reader = FieldReader(locator: locator, collector: collector)
-        let settingsDecoder = SettingsDecoder(reader: reader, projectDir: projectDir, environment: environment)
+        let settingsDecoder = SettingsDecoder(
+            reader: reader, projectDir: projectDir, environment: environment)
         do {
             let data = try Data(contentsOf: url)
             let text = try decodeUTF8(data)
@@ -146,11 +152,14 @@ public struct ProjectLoader {
             collector.add(.severalDocuments(at: locator.location(documents[1].mark)))
         }
         let reader = FieldReader(locator: locator, collector: collector)
-        let fileDecoder = JobDecoder(reader: reader, secretNames: decoder.secretNames, environment: decoder.environment)
+        let fileDecoder = JobDecoder(
+            reader: reader, secretNames: decoder.secretNames, environment: decoder.environment)
         return decodeJobs(root, reader: reader, decoder: fileDecoder, defaults: defaults)
     }
 
-    private func decodeJobs(_ root: Node, reader: FieldReader, decoder: JobDecoder, defaults: JobFields) -> [Job] {
+    private func decodeJobs(
+        _ root: Node, reader: FieldReader, decoder: JobDecoder, defaults: JobFields
+    ) -> [Job] {
         guard case .mapping = root.kind, let pairs = reader.mapping(root, field: "jobs") else {
             collector.add(.noJobsList(at: reader.at(root)))
             return []
@@ -166,13 +175,16 @@ public struct ProjectLoader {
         if isNull(list) { return [] }
         guard case .sequence(let items) = list.kind else {
             let found = reader.describe(list)
-            collector.add(.wrongType(field: "jobs", expected: "a list of jobs", found: found, at: reader.at(list)))
+            collector.add(
+                .wrongType(
+                    field: "jobs", expected: "a list of jobs", found: found, at: reader.at(list)))
             return []
         }
         let assembler = JobAssembler(defaults: defaults, collector: collector)
         var jobs: [Job] = []
         for item in items {
-            guard let fields = decoder.fields(of: item, known: JobFields.jobKeys, place: "a job") else { continue }
+            guard let fields = decoder.fields(of: item, known: JobFields.jobKeys, place: "a job")
+            else { continue }
             let place = fields.id.map { "job '\($0)'" } ?? "this job"
             if fields.id == nil, !fields.failedKeys.contains("id") {
                 collector.add(.missingKey("id", in: place, at: reader.at(item)))
@@ -193,7 +205,8 @@ public struct ProjectLoader {
             for dependency in job.dependencies where !known.contains(dependency) {
                 collector.add(
                     .missingDependency(
-                        job: job.id, dependency: dependency, suggestion: closestMatch(to: dependency, among: ids),
+                        job: job.id, dependency: dependency,
+                        suggestion: closestMatch(to: dependency, among: ids),
                         at: job.dependencySources[dependency] ?? job.source))
             }
         }

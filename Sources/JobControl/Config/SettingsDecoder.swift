@@ -32,8 +32,11 @@ struct SettingsDecoder {
         // Defaults need the secret names, so they come after every other key.
         if let value = pairs.first(where: { $0.key == "defaults" })?.value, !isNull(value) {
             let decoder = JobDecoder(
-                reader: reader, secretNames: settings.secrets.keys.sorted(), environment: environment)
-            defaults = decoder.fields(of: value, known: JobFields.defaultKeys, place: "defaults") ?? defaults
+                reader: reader, secretNames: settings.secrets.keys.sorted(),
+                environment: environment)
+            defaults =
+                decoder.fields(of: value, known: JobFields.defaultKeys, place: "defaults")
+                ?? defaults
         }
         return (settings, defaults)
     }
@@ -43,7 +46,9 @@ struct SettingsDecoder {
         if storage.contains("://") { return storage }
         let sqlite = storage.hasPrefix("sqlite:")
         let path = sqlite ? String(storage.dropFirst("sqlite:".count)) : storage
-        let resolved = path.hasPrefix("/") ? path : projectDir.appendingPathComponent(path).standardizedFileURL.path
+        let resolved =
+            path.hasPrefix("/")
+            ? path : projectDir.appendingPathComponent(path).standardizedFileURL.path
         return sqlite ? "sqlite:" + resolved : resolved
     }
 
@@ -63,7 +68,9 @@ struct SettingsDecoder {
     /// Secret name to value: `{env: NAME}`, `{file: PATH}` or the text itself.
     private func secrets(_ node: Node) -> [String: String] {
         var secrets: [String: String] = [:]
-        guard !isNull(node), let pairs = reader.mapping(node, field: "secrets") else { return secrets }
+        guard !isNull(node), let pairs = reader.mapping(node, field: "secrets") else {
+            return secrets
+        }
         for (name, keyNode, value) in pairs {
             guard let secret = secret(name, value) else { continue }
             if secret.count < 4 {
@@ -78,27 +85,37 @@ struct SettingsDecoder {
     private func secret(_ name: String, _ node: Node) -> String? {
         if case .scalar = node.kind { return reader.text(node, field: "secrets") }
         guard let pairs = reader.mapping(node, field: "secrets") else { return nil }
-        guard pairs.count == 1, let (source, _, value) = pairs.first, source == "env" || source == "file" else {
+        guard pairs.count == 1, let (source, _, value) = pairs.first,
+            source == "env" || source == "file"
+        else {
             let expected = "text, {env: NAME} or {file: PATH}"
-            reader.fail(.wrongType(field: "secrets", expected: expected, found: "this mapping", at: reader.at(node)))
+            reader.fail(
+                .wrongType(
+                    field: "secrets", expected: expected, found: "this mapping", at: reader.at(node)
+                ))
             return nil
         }
         guard let argument = reader.text(value, field: source) else { return nil }
         if source == "env" {
             guard let secret = environment[argument] else {
-                reader.fail(.unsetSecretSource(secret: name, variable: argument, at: reader.at(value)))
+                reader.fail(
+                    .unsetSecretSource(secret: name, variable: argument, at: reader.at(value)))
                 return nil
             }
             return secret
         }
-        let url = argument.hasPrefix("/") ? URL(fileURLWithPath: argument) : projectDir.appendingPathComponent(argument)
+        let url =
+            argument.hasPrefix("/")
+            ? URL(fileURLWithPath: argument) : projectDir.appendingPathComponent(argument)
         do {
             var secret = try String(contentsOf: url, encoding: .utf8)
             while secret.hasSuffix("\n") || secret.hasSuffix("\r") { secret.removeLast() }
             return secret
         } catch {
             let reason = (error as NSError).localizedFailureReason ?? "cannot be read"
-            reader.fail(.unreadableSecretFile(secret: name, path: argument, reason: reason, at: reader.at(value)))
+            reader.fail(
+                .unreadableSecretFile(
+                    secret: name, path: argument, reason: reason, at: reader.at(value)))
             return nil
         }
     }
@@ -126,7 +143,9 @@ func templateValue(_ node: Node) -> Value {
         default: break
         }
         if let int = Int(text) { return .int(int) }
-        if text.first.map({ $0.isNumber || $0 == "-" || $0 == "." }) ?? false, let double = Double(text) {
+        if text.first.map({ $0.isNumber || $0 == "-" || $0 == "." }) ?? false,
+            let double = Double(text)
+        {
             return .double(double)
         }
         return .string(text)

@@ -25,7 +25,9 @@ struct SourceLocator: Sendable {
     }
 
     func location(_ mark: Mark) -> SourceLocation {
-        guard let rendered else { return SourceLocation(file: file, line: mark.line, column: mark.column) }
+        guard let rendered else {
+            return SourceLocation(file: file, line: mark.line, column: mark.column)
+        }
         return location(of: rendered.origin(line: mark.line, column: mark.column))
     }
 
@@ -43,17 +45,21 @@ struct SourceLocator: Sendable {
         let position = origin.position
         let context = inside.isEmpty ? "" : "(" + inside.joined(separator: ", ") + ")"
         return SourceLocation(
-            file: displayFile(position.file), line: position.line, column: position.column, context: context)
+            file: displayFile(position.file), line: position.line, column: position.column,
+            context: context)
     }
 
     /// A template error: `position` is inside the innermost frame, so the
     /// outer position is where the outermost call was written.
     func location(of error: TemplateError) -> SourceLocation {
         let outer = error.frames.last?.calledFrom ?? error.position
-        return location(of: Origin(position: outer, frames: error.frames, writtenAt: error.position))
+        return location(
+            of: Origin(position: outer, frames: error.frames, writtenAt: error.position))
     }
 
-    private func displayFile(_ name: String) -> String { name == templateName ? file : displayName(name) }
+    private func displayFile(_ name: String) -> String {
+        name == templateName ? file : displayName(name)
+    }
 
     private func display(_ position: SourcePosition) -> String {
         "\(displayFile(position.file)):\(position.line):\(position.column)"

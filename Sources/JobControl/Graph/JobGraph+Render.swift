@@ -11,9 +11,11 @@ extension JobGraph {
     ///     │   └── crawl
     ///     └── crawl (see above)
     public func renderText(root: JobID?, reverse: Bool) -> String {
-        let roots = root.map { [$0] } ?? jobIDs.filter { id in
-            (reverse ? dependencies(of: id) : dependents(of: id)).isEmpty
-        }
+        let roots =
+            root.map { [$0] }
+            ?? jobIDs.filter { id in
+                (reverse ? dependencies(of: id) : dependents(of: id)).isEmpty
+            }
         var lines: [String] = []
         var expanded: Set<JobID> = []
         for id in roots where contains(id) {
@@ -24,7 +26,8 @@ extension JobGraph {
     }
 
     private func appendChildren(
-        of id: JobID, prefix: String, reverse: Bool, expanded: inout Set<JobID>, into lines: inout [String]
+        of id: JobID, prefix: String, reverse: Bool, expanded: inout Set<JobID>,
+        into lines: inout [String]
     ) {
         expanded.insert(id)
         let children = reverse ? dependents(of: id) : dependencies(of: id)
@@ -35,7 +38,8 @@ extension JobGraph {
             lines.append(prefix + (last ? "└── " : "├── ") + child + (seen ? " (see above)" : ""))
             if !seen {
                 let nested = prefix + (last ? "    " : "│   ")
-                appendChildren(of: child, prefix: nested, reverse: reverse, expanded: &expanded, into: &lines)
+                appendChildren(
+                    of: child, prefix: nested, reverse: reverse, expanded: &expanded, into: &lines)
             }
         }
     }
@@ -46,7 +50,8 @@ extension JobGraph {
     public func renderDot(root: JobID?, reverse: Bool) -> String {
         var members: [JobID]
         if let root {
-            let closure = reverse ? transitiveDependents(of: root) : transitiveDependencies(of: root)
+            let closure =
+                reverse ? transitiveDependents(of: root) : transitiveDependencies(of: root)
             members = contains(root) ? [root] + closure : []
         } else {
             members = order

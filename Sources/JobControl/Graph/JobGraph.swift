@@ -149,7 +149,8 @@ public struct JobGraph: Sendable {
     public func cycleError() -> ConfigError? {
         guard let path = findCycle() else { return nil }
         let edges = zip(path, path.dropFirst()).map { job, dependency in
-            sources[index[job]!][dependency] ?? SourceLocation(file: "<unknown>", line: 0, column: 0)
+            sources[index[job]!][dependency]
+                ?? SourceLocation(file: "<unknown>", line: 0, column: 0)
         }
         return .cycle(path: path, edges: edges)
     }
@@ -176,7 +177,8 @@ private struct MinHeap {
         let top = items.removeLast()
         var parent = 0
         while true {
-            let left = 2 * parent + 1, right = left + 1
+            let left = 2 * parent + 1
+            let right = left + 1
             var smallest = parent
             if left < items.count, items[left] < items[smallest] { smallest = left }
             if right < items.count, items[right] < items[smallest] { smallest = right }

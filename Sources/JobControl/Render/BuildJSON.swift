@@ -47,12 +47,14 @@ public enum BuildJSON {
     public static func plan(_ plan: Plan) -> JSONText {
         var object = JSONText.versioned()
         object.field("event", "plan")
-        object.field("builds", objects: plan.builds.map { planned in
-            var item = JSONText()
-            item.field("job", planned.job)
-            item.field("reason", planned.reason.description)
-            return item
-        })
+        object.field(
+            "builds",
+            objects: plan.builds.map { planned in
+                var item = JSONText()
+                item.field("job", planned.job)
+                item.field("reason", planned.reason.description)
+                return item
+            })
         object.field("left_out", objects: plan.leftOut.map(leftOut))
         return object
     }

@@ -9,7 +9,9 @@ public final class JSONLinesRenderer: BuildObserver, @unchecked Sendable {
     private let clock: @Sendable () -> Date
     private let lock = NSLock()
 
-    public init(output: TextOutput, includeLogs: Bool, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        output: TextOutput, includeLogs: Bool, clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.output = output
         self.includeLogs = includeLogs
         self.clock = clock
@@ -75,12 +77,14 @@ public final class JSONLinesRenderer: BuildObserver, @unchecked Sendable {
         object.field("skipped", tally.skipped)
         object.field("failed", tally.failed.count)
         object.field("up_to_date", strings: tally.upToDate)
-        object.field("not_run", objects: tally.notRun.map { item in
-            var entry = JSONText()
-            entry.field("job", item.job)
-            entry.field("reason", item.why)
-            return entry
-        })
+        object.field(
+            "not_run",
+            objects: tally.notRun.map { item in
+                var entry = JSONText()
+                entry.field("job", item.job)
+                entry.field("reason", item.why)
+                return entry
+            })
         object.field("left_out", objects: summary.leftOut.map(BuildJSON.leftOut))
         object.field("interrupted_by", summary.interruptedBy.map(SummaryText.signalName))
         object.field("lock_not_obtained", summary.lockNotObtained)

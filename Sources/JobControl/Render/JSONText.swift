@@ -30,7 +30,10 @@ public struct JSONText {
 
     public mutating func field(_ key: String, _ value: Double?) {
         key_(key)
-        guard let value, value.isFinite else { text += "null"; return }
+        guard let value, value.isFinite else {
+            text += "null"
+            return
+        }
         let millis = Int64((value * 1000).rounded())
         let fraction = String(abs(millis) % 1000)
         text += (millis < 0 ? "-" : "") + String(abs(millis) / 1000) + "."
@@ -84,7 +87,10 @@ public struct JSONText {
         let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         var seconds = totalMillis / 1000
         var millis = Int(totalMillis % 1000)
-        if millis < 0 { millis += 1000; seconds -= 1 }
+        if millis < 0 {
+            millis += 1000
+            seconds -= 1
+        }
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)

@@ -25,13 +25,16 @@ public final class JUnitReport: BuildObserver, @unchecked Sendable {
     public func buildEvent(_ build: BuildRecord, _ event: RunEvent) {
         switch event {
         case .output(_, let text, _, _): lock.withLock { tails[build.id]?.append(text) }
-        case .log(let level, let message): lock.withLock { tails[build.id]?.append("[\(level.rawValue)] \(message)") }
+        case .log(let level, let message):
+            lock.withLock { tails[build.id]?.append("[\(level.rawValue)] \(message)") }
         default: break
         }
     }
 
     public func buildFinished(_ build: BuildRecord) {
-        lock.withLock { finishedTails[build.id] = tails.removeValue(forKey: build.id)?.contents ?? [] }
+        lock.withLock {
+            finishedTails[build.id] = tails.removeValue(forKey: build.id)?.contents ?? []
+        }
     }
 
     public func runFinished(_ summary: RunSummary) {
@@ -49,29 +52,36 @@ public final class JUnitReport: BuildObserver, @unchecked Sendable {
         let failures = tally.failed.count
         let skipped = tally.skipped + tally.notRun.count
         let time = String(format: "%.3f", summary.finishedAt.timeIntervalSince(summary.startedAt))
-        let counts = "tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\" time=\"\(time)\""
+        let counts =
+            "tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\" time=\"\(time)\""
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         xml += "<testsuites name=\"jcrun\" \(counts)>\n"
-        xml += "  <testsuite name=\"jcrun\" \(counts) timestamp=\"\(JSONText.timestamp(summary.startedAt))\">\n"
+        xml +=
+            "  <testsuite name=\"jcrun\" \(counts) timestamp=\"\(JSONText.timestamp(summary.startedAt))\">\n"
         for build in tally.builds {
             let seconds = String(format: "%.3f", build.duration ?? 0)
-            xml += "    <testcase classname=\"jcrun\" name=\"\(escape(build.job))\" time=\"\(seconds)\">\n"
+            xml +=
+                "    <testcase classname=\"jcrun\" name=\"\(escape(build.job))\" time=\"\(seconds)\">\n"
             switch build.status {
             case .failed:
-                let message = "\(BuildOutcomeText.outcome(build)) (\(BuildOutcomeText.detail(build)))"
+                let message =
+                    "\(BuildOutcomeText.outcome(build)) (\(BuildOutcomeText.detail(build)))"
                 let body = (tails[build.id] ?? []).joined(separator: "\n")
-                xml += "      <failure message=\"\(escape(message))\" type=\"\(build.failureKind?.rawValue ?? "failed")\">"
+                xml +=
+                    "      <failure message=\"\(escape(message))\" type=\"\(build.failureKind?.rawValue ?? "failed")\">"
                 xml += escape(body + "\nsee all: jcrun log #\(build.id)") + "</failure>\n"
             case .skipped:
                 xml += "      <skipped message=\"\(escape(build.error ?? "skipped"))\"/>\n"
             default:
                 break
             }
-            xml += "      <system-out>\(escape("build #\(build.id), attempt \(build.attempt): \(build.reason)"))</system-out>\n"
+            xml +=
+                "      <system-out>\(escape("build #\(build.id), attempt \(build.attempt): \(build.reason)"))</system-out>\n"
             xml += "    </testcase>\n"
         }
         for item in tally.notRun {
-            xml += "    <testcase classname=\"jcrun\" name=\"\(escape(item.job))\" time=\"0.000\">\n"
+            xml +=
+                "    <testcase classname=\"jcrun\" name=\"\(escape(item.job))\" time=\"0.000\">\n"
             xml += "      <skipped message=\"\(escape("not run: \(item.why)"))\"/>\n"
             xml += "    </testcase>\n"
         }

@@ -18,7 +18,8 @@ public final class PlainRenderer: BuildObserver, @unchecked Sendable {
     private var failedTails: [BuildID: [String]] = [:]
 
     public init(
-        output: TextOutput, palette: Palette = Palette(enabled: false), verbosity: RenderVerbosity = .normal,
+        output: TextOutput, palette: Palette = Palette(enabled: false),
+        verbosity: RenderVerbosity = .normal,
         progressInterval: TimeInterval = 5, clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.output = output
@@ -56,7 +57,10 @@ public final class PlainRenderer: BuildObserver, @unchecked Sendable {
             case .progress(let update):
                 guard verbosity != .quiet else { return }
                 let now = clock()
-                if let last = lastProgress[build.id], now.timeIntervalSince(last) < progressInterval { return }
+                if let last = lastProgress[build.id], now.timeIntervalSince(last) < progressInterval
+                {
+                    return
+                }
                 lastProgress[build.id] = now
                 output.write("\(prefix(build.job)) \(build.job) \(ProgressText.figures(update))\n")
             case .retval(let value):
@@ -73,7 +77,9 @@ public final class PlainRenderer: BuildObserver, @unchecked Sendable {
             lastProgress[build.id] = nil
             if build.status == .failed { failedTails[build.id] = tail?.contents ?? [] }
             guard verbosity != .quiet else { return }
-            output.write("\(prefix(build.job)) \(build.job) \(BuildOutcomeText.line(build, palette: palette))\n")
+            output.write(
+                "\(prefix(build.job)) \(build.job) \(BuildOutcomeText.line(build, palette: palette))\n"
+            )
         }
     }
 
@@ -84,7 +90,8 @@ public final class PlainRenderer: BuildObserver, @unchecked Sendable {
 
     public func runFinished(_ summary: RunSummary) {
         lock.withLock {
-            let text = SummaryText.render(summary, tails: failedTails, palette: palette, quiet: verbosity == .quiet)
+            let text = SummaryText.render(
+                summary, tails: failedTails, palette: palette, quiet: verbosity == .quiet)
             if !text.isEmpty { output.write(text) }
         }
     }

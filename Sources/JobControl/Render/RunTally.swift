@@ -28,7 +28,8 @@ public struct RunTally: Sendable {
         notRun = summary.notRun
         for item in summary.leftOut {
             switch item.why {
-            case .protectedWithoutBuild: notRun.append((item.job, "protected and never built successfully"))
+            case .protectedWithoutBuild:
+                notRun.append((item.job, "protected and never built successfully"))
             case .missingDependency: notRun.append((item.job, "--no-deps and no successful build"))
             default: break
             }
@@ -40,7 +41,8 @@ public struct RunTally: Sendable {
 /// `failed in 0.3s (exit 1)`, `skipped in 0.1s: no new data`.
 public enum BuildOutcomeText {
     public static func outcome(_ build: BuildRecord) -> String {
-        build.status == .failed && build.failureKind == .runnerDied ? "runner died" : build.status.rawValue
+        build.status == .failed && build.failureKind == .runnerDied
+            ? "runner died" : build.status.rawValue
     }
 
     public static func detail(_ build: BuildRecord) -> String {

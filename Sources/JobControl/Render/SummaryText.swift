@@ -13,7 +13,9 @@ public enum SummaryText {
             text += countsLine(tally, summary: summary, palette: palette) + "\n"
             let width = (tally.builds.map(\.job.count) + tally.notRun.map(\.job.count)).max() ?? 0
             for build in tally.builds {
-                text += "  \(pad(build.job, width))  #\(build.id)  " + BuildOutcomeText.line(build, palette: palette) + "\n"
+                text +=
+                    "  \(pad(build.job, width))  #\(build.id)  "
+                    + BuildOutcomeText.line(build, palette: palette) + "\n"
             }
             for item in tally.notRun {
                 text += "  \(pad(item.job, width))  " + palette.dim("not run: \(item.why)") + "\n"
@@ -40,15 +42,19 @@ public enum SummaryText {
         if !tally.failed.isEmpty { parts.append(palette.red("\(tally.failed.count) failed")) }
         if !tally.notRun.isEmpty { parts.append("\(tally.notRun.count) not run") }
         var line = parts.joined(separator: ", ")
-        line += " in " + DurationFormat.short(summary.finishedAt.timeIntervalSince(summary.startedAt))
+        line +=
+            " in " + DurationFormat.short(summary.finishedAt.timeIntervalSince(summary.startedAt))
         if let signal = summary.interruptedBy { line += " (interrupted by \(signalName(signal)))" }
         if summary.lockNotObtained { line += " (a job's lock was not obtained)" }
         return line
     }
 
     /// A failed build's header, its last log lines, and the command to see all.
-    public static func failureBlock(_ build: BuildRecord, tail: [String], palette: Palette) -> String {
-        var text = "\n" + palette.red("\(build.job) #\(build.id) \(BuildOutcomeText.outcome(build))")
+    public static func failureBlock(_ build: BuildRecord, tail: [String], palette: Palette)
+        -> String
+    {
+        var text =
+            "\n" + palette.red("\(build.job) #\(build.id) \(BuildOutcomeText.outcome(build))")
         let detail = BuildOutcomeText.detail(build)
         text += detail.isEmpty ? "" : " (\(detail))"
         if tail.isEmpty {

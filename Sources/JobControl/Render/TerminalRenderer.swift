@@ -12,7 +12,7 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
     private struct Running {
         var build: BuildRecord
         var startedAt: Date
-        var tree = LiveProgressTree()
+        var tree = ProgressTree()
         var tail = LogTail()
     }
 
@@ -51,7 +51,8 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
         self.size = size
         self.clock = clock
         if let frameInterval {
-            let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "jcrun.terminal-view"))
+            let timer = DispatchSource.makeTimerSource(
+                queue: DispatchQueue(label: "jcrun.terminal-view"))
             timer.schedule(deadline: .now() + frameInterval, repeating: frameInterval)
             timer.setEventHandler { [weak self] in self?.tick() }
             timer.resume()
@@ -82,11 +83,17 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
                 dirty = true
             case .output(_, let text, _, _):
                 running[build.id]?.tail.append(text)
-                if verbosity == .verbose { pendingLines.append("\(build.job) | \(text)"); dirty = true }
+                if verbosity == .verbose {
+                    pendingLines.append("\(build.job) | \(text)")
+                    dirty = true
+                }
             case .log(let level, let message):
                 let line = "[\(level.rawValue)] \(message)"
                 running[build.id]?.tail.append(line)
-                if verbosity == .verbose { pendingLines.append("\(build.job) | \(line)"); dirty = true }
+                if verbosity == .verbose {
+                    pendingLines.append("\(build.job) | \(line)")
+                    dirty = true
+                }
             case .retval, .skip, .started:
                 break
             }
@@ -99,7 +106,9 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
             runningOrder.removeAll { $0 == build.id }
             if build.status == .failed { failedTails[build.id] = state?.tail.contents ?? [] }
             if verbosity != .quiet {
-                pendingLines.append("\(counter(build.job)) \(build.job) #\(build.id) " + BuildOutcomeText.line(build, palette: palette))
+                pendingLines.append(
+                    "\(counter(build.job)) \(build.job) #\(build.id) "
+                        + BuildOutcomeText.line(build, palette: palette))
             }
             dirty = true
         }
@@ -120,7 +129,8 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
             running.removeAll()
             runningOrder.removeAll()
             var text = frame()
-            text += SummaryText.render(summary, tails: failedTails, palette: palette, quiet: verbosity == .quiet)
+            text += SummaryText.render(
+                summary, tails: failedTails, palette: palette, quiet: verbosity == .quiet)
             if !text.isEmpty { output.write(text) }
         }
     }
@@ -137,7 +147,9 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
         lock.withLock {
             // Redraw when something changed, and every second for the clocks.
             let now = clock()
-            guard dirty || (!runningOrder.isEmpty && now.timeIntervalSince(lastDraw) >= 1) else { return }
+            guard dirty || (!runningOrder.isEmpty && now.timeIntervalSince(lastDraw) >= 1) else {
+                return
+            }
             let text = frame()
             if !text.isEmpty { output.write(text) }
         }
@@ -149,7 +161,9 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
         let width = max(20, terminal.columns - 1)
         var live: [String] = []
         if verbosity != .quiet {
-            for id in runningOrder { if let state = running[id] { live += lines(for: state, width: width) } }
+            for id in runningOrder {
+                if let state = running[id] { live += lines(for: state, width: width) }
+            }
         }
         let maxRows = max(1, terminal.rows - 2)
         if live.count > maxRows {
@@ -158,7 +172,9 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
         }
 
         var text = frameHeight > 0 ? "\r\u{1B}[\(frameHeight)A" : ""
-        for line in pendingLines { text += "\u{1B}[2K" + TerminalRenderer.fit(line, width: width) + "\n" }
+        for line in pendingLines {
+            text += "\u{1B}[2K" + TerminalRenderer.fit(line, width: width) + "\n"
+        }
         for line in live { text += "\u{1B}[2K" + TerminalRenderer.fit(line, width: width) + "\n" }
         if frameHeight > live.count { text += "\u{1B}[J" }
         if frameHeight == 0 && pendingLines.isEmpty && live.isEmpty { text = "" }
@@ -172,16 +188,26 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
     /// A running build: its header line, then its progress tree indented.
     private func lines(for state: Running, width: Int) -> [String] {
         let elapsed = clock().timeIntervalSince(state.startedAt)
-        var header = "\(counter(state.build.job)) \(palette.bold(state.build.job)) #\(state.build.id) "
+        var header =
+            "\(counter(state.build.job)) \(palette.bold(state.build.job)) #\(state.build.id) "
         header += palette.cyan("running") + " " + DurationFormat.short(elapsed)
         if let median = medianDurations[state.build.job] {
             let left = median - elapsed
-            header += left > 0 ? ", about \(DurationFormat.short(left)) left" : ", longer than usual (\(DurationFormat.short(median)))"
+            if left >= 1 {
+                header += ", about \(DurationFormat.short(left)) left"
+            } else if left > 0 {
+                header += ", almost done"
+            } else {
+                header += ", longer than usual (\(DurationFormat.short(median)))"
+            }
         }
         if state.build.attempt > 1 { header += " [attempt \(state.build.attempt)]" }
         guard !state.tree.isEmpty else { return [header] }
         let barWidth = max(5, min(20, (width + 1) / 5))
-        return [header] + state.tree.lines(barWidth: barWidth, palette: palette).map { "    " + $0 }
+        return [header]
+            + ProgressBars.lines(state.tree, barWidth: barWidth, palette: palette).map {
+                "    " + $0
+            }
     }
 
     private func counter(_ job: JobID) -> String {

@@ -24,7 +24,8 @@ public final class FileDescriptorOutput: TextOutput, @unchecked Sendable {
         text.withUTF8 { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = Foundation.write(
+                    fd, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     return  // a closed pipe (`jcrun list | head`): nothing left to tell

@@ -94,15 +94,18 @@ final class SQLiteConnection {
             if sqlite3_get_autocommit(handle) == 0 {
                 _ = sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)  // the first error is the one to report
             }
-            throw error
+            throw (error as? SQLiteBusy)?.storeError ?? error
         }
     }
 
-    /// Runs `body` in a read transaction so that it sees one snapshot.
+    /// Runs `body` in a read transaction so that it sees one snapshot; tried
+    /// again while the database is busy (a read has no effects to undo).
     func read<T>(_ body: () throws -> T) throws -> T {
-        try retryingWhileBusy { try execute("BEGIN") }
-        defer { _ = sqlite3_exec(handle, "COMMIT", nil, nil, nil) }  // a read commits nothing
-        return try body()
+        try retryingWhileBusy {
+            try execute("BEGIN")
+            defer { _ = sqlite3_exec(handle, "COMMIT", nil, nil, nil) }  // a read commits nothing
+            return try body()
+        }
     }
 
     /// Retries `body` while SQLite reports BUSY or LOCKED, with a growing pause.

@@ -107,7 +107,9 @@ final class SQLiteStatement {
 
     func int(_ column: Int32) -> Int { Int(int64(column)) }
 
-    func optionalInt32(_ column: Int32) -> Int32? { optionalInt64(column).map { Int32(truncatingIfNeeded: $0) } }
+    func optionalInt32(_ column: Int32) -> Int32? {
+        optionalInt64(column).map { Int32(truncatingIfNeeded: $0) }
+    }
 
     func string(_ column: Int32) -> String {
         guard let text = sqlite3_column_text(raw, column) else { return "" }

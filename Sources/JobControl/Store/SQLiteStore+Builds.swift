@@ -21,7 +21,9 @@ extension SQLiteStore {
                 statement.bind(7, build.configSnapshot)
                 statement.bind(8, now)
                 statement.bind(9, build.status == .running ? now : nil)
-                guard try statement.step() else { throw StoreError.engine(message: "\(path): no row inserted") }
+                guard try statement.step() else {
+                    throw StoreError.engine(message: "\(path): the new build row was not returned")
+                }
                 return SQLiteStore.decodeBuild(statement)
             }
             try insertInputs(build.inputs, of: record.id)
@@ -152,9 +154,11 @@ extension SQLiteStore {
     // MARK: Queries
 
     public func build(_ id: BuildID) throws -> BuildRecord? {
-        try connection.using(SQLiteSQL.buildByID) { statement in
-            statement.bind(1, id)
-            return try statement.step() ? SQLiteStore.decodeBuild(statement) : nil
+        try connection.read {
+            try connection.using(SQLiteSQL.buildByID) { statement in
+                statement.bind(1, id)
+                return try statement.step() ? SQLiteStore.decodeBuild(statement) : nil
+            }
         }
     }
 
@@ -162,7 +166,7 @@ extension SQLiteStore {
         let sql = SQLiteSQL.builds(
             job: query.job != nil, status: query.status != nil, since: query.since != nil,
             newestFirst: query.newestFirst)
-        return try connection.using(sql) { statement in
+        return try connection.read { try connection.using(sql) { statement in
             if let job = query.job { statement.bind(1, job) }
             if let status = query.status { statement.bind(2, status.rawValue) }
             if let since = query.since { statement.bind(3, since) }
@@ -170,7 +174,7 @@ extension SQLiteStore {
             var records: [BuildRecord] = []
             while try statement.step() { records.append(SQLiteStore.decodeBuild(statement)) }
             return records
-        }
+        } }
     }
 
     /// Four index probes per job plus the records they name, in one snapshot.
@@ -196,7 +200,8 @@ extension SQLiteStore {
 
     public func logs(_ query: LogQuery) throws -> [LogEntry] {
         let descending = query.tail && query.limit != nil
-        let entries = try connection.using(SQLiteSQL.logs(descending: descending)) { statement in
+        let sql = SQLiteSQL.logs(descending: descending)
+        let entries = try connection.read { try connection.using(sql) { statement in
             statement.bind(1, query.build)
             statement.bind(2, query.afterSeq ?? 0)
             statement.bind(3, query.minimumLevel.map(SQLiteStore.levelCode))
@@ -207,12 +212,12 @@ extension SQLiteStore {
             var entries: [LogEntry] = []
             while try statement.step() { entries.append(SQLiteStore.decodeLog(statement)) }
             return entries
-        }
+        } }
         return descending ? entries.reversed() : entries
     }
 
     public func progress(of build: BuildID) throws -> [ProgressRecord] {
-        try connection.using(SQLiteSQL.progressOf) { statement in
+        try connection.read { try connection.using(SQLiteSQL.progressOf) { statement in
             statement.bind(1, build)
             var nodes: [ProgressRecord] = []
             while try statement.step() {
@@ -222,7 +227,7 @@ extension SQLiteStore {
                     status: statement.optionalString(4), updatedAt: statement.date(5)))
             }
             return nodes
-        }
+        } }
     }
 
     public func inputs(of build: BuildID) throws -> [BuildInput] {
@@ -234,7 +239,7 @@ extension SQLiteStore {
     }
 
     private func lineage(_ sql: String, _ build: BuildID) throws -> [BuildInput] {
-        try connection.using(sql) { try SQLiteStore.readInputs($0, of: build) }
+        try connection.read { try connection.using(sql) { try SQLiteStore.readInputs($0, of: build) } }
     }
 
     static func readInputs(_ statement: SQLiteStatement, of build: BuildID) throws -> [BuildInput] {

@@ -12,7 +12,9 @@ struct ArgumentParser {
         var rest = arguments
         var spec = CommandCatalog.command(named: "build")!
         var isImplicit = true
-        if let commandIndex, !afterDashDash, let named = CommandCatalog.command(named: arguments[commandIndex]) {
+        if let commandIndex, !afterDashDash,
+            let named = CommandCatalog.command(named: arguments[commandIndex])
+        {
             spec = named
             isImplicit = false
             rest.remove(at: commandIndex)
@@ -78,7 +80,11 @@ struct ArgumentParser {
             return arguments[index]
         }
         func record(_ option: OptionSpec, _ value: String?) {
-            if let value { invocation.values[option.long, default: []].append(value) } else { invocation.flags.insert(option.long) }
+            if let value {
+                invocation.values[option.long, default: []].append(value)
+            } else {
+                invocation.flags.insert(option.long)
+            }
         }
 
         while index < arguments.count {
@@ -91,10 +97,13 @@ struct ArgumentParser {
                 // Long option, `--name` or `--name=value`.
                 let body = argument.dropFirst(2)
                 let name = String(body.prefix { $0 != "=" })
-                let inline: String? = body.contains("=") ? String(body.drop { $0 != "=" }.dropFirst()) : nil
+                let inline: String? =
+                    body.contains("=") ? String(body.drop { $0 != "=" }.dropFirst()) : nil
                 guard let option = options.first(where: { $0.long == name }) else {
                     let known = options.map { "--\($0.long)" }
-                    throw CLIError.usage("unknown option '--\(name)'" + Suggestion.clause(for: "--\(name)", in: known))
+                    throw CLIError.usage(
+                        "unknown option '--\(name)'"
+                            + Suggestion.clause(for: "--\(name)", in: known))
                 }
                 if option.isFlag {
                     if inline != nil { throw CLIError.usage("option '--\(name)' takes no value") }
@@ -108,7 +117,9 @@ struct ArgumentParser {
                 while let letter = letters.first {
                     letters = letters.dropFirst()
                     guard let option = options.first(where: { $0.short == letter }) else {
-                        let known = options.compactMap { $0.short.map { "-\($0)" } } + options.map { "--\($0.long)" }
+                        let known =
+                            options.compactMap { $0.short.map { "-\($0)" } }
+                            + options.map { "--\($0.long)" }
                         let within = argument.count > 2 ? " in '\(argument)'" : ""
                         let hint = Suggestion.clause(for: argument, in: known)
                         throw CLIError.usage("unknown option '-\(letter)'\(within)\(hint)")
@@ -116,7 +127,10 @@ struct ArgumentParser {
                     if option.isFlag {
                         record(option, nil)
                     } else {
-                        record(option, letters.isEmpty ? try nextValue(for: "-\(letter)", option) : String(letters))
+                        record(
+                            option,
+                            letters.isEmpty
+                                ? try nextValue(for: "-\(letter)", option) : String(letters))
                         break
                     }
                 }
@@ -131,21 +145,24 @@ struct ArgumentParser {
         guard let topic = positionals.first else { return nil }
         guard CommandCatalog.command(named: topic) != nil else {
             let names = CommandCatalog.commands.map(\.name)
-            throw CLIError.usage("unknown command '\(topic)'" + Suggestion.clause(for: topic, in: names))
+            throw CLIError.usage(
+                "unknown command '\(topic)'" + Suggestion.clause(for: topic, in: names))
         }
         return topic
     }
 
     private static func checkArgumentCount(_ positionals: [String], for spec: CommandSpec) throws {
         if positionals.count < spec.minPositionals {
-            throw CLIError.usage("'jcrun \(spec.name)' needs \(spec.arguments); see 'jcrun \(spec.name) --help'")
+            throw CLIError.usage(
+                "'jcrun \(spec.name)' needs \(spec.arguments); see 'jcrun \(spec.name) --help'")
         }
         if let max = spec.maxPositionals, positionals.count > max {
             let extra = positionals[max]
             if max == 0 {
                 throw CLIError.usage("'jcrun \(spec.name)' takes no arguments, got '\(extra)'")
             }
-            throw CLIError.usage("unexpected argument '\(extra)'; usage: jcrun \(spec.name) \(spec.arguments)")
+            throw CLIError.usage(
+                "unexpected argument '\(extra)'; usage: jcrun \(spec.name) \(spec.arguments)")
         }
     }
 }

@@ -3,25 +3,44 @@
 enum CommandCatalog {
     /// Options every command accepts, before or after the command name.
     static let global: [OptionSpec] = [
-        OptionSpec(short: "C", long: "directory", valueName: "DIR", help: "act as if jcrun was started in DIR"),
-        OptionSpec(long: "jobs-dir", valueName: "DIR", help: "read jobs from DIR (its parent is the project folder)"),
-        OptionSpec(long: "storage", valueName: "PATH", help: "use the state database at PATH (default .jcrun/state.db)"),
-        OptionSpec(long: "color", valueName: "WHEN", help: "colour output: auto, always or never (default auto)"),
+        OptionSpec(
+            short: "C", long: "directory", valueName: "DIR",
+            help: "act as if jcrun was started in DIR"),
+        OptionSpec(
+            long: "jobs-dir", valueName: "DIR",
+            help: "read jobs from DIR (its parent is the project folder)"),
+        OptionSpec(
+            long: "storage", valueName: "PATH",
+            help: "use the state database at PATH (default .jcrun/state.db)"),
+        OptionSpec(
+            long: "color", valueName: "WHEN",
+            help: "colour output: auto, always or never (default auto)"),
         OptionSpec(short: "q", long: "quiet", help: "print nothing unless something fails"),
-        OptionSpec(short: "v", long: "verbose", help: "print more: each job's output, prefixed with its id"),
+        OptionSpec(
+            short: "v", long: "verbose", help: "print more: each job's output, prefixed with its id"
+        ),
         OptionSpec(long: "json", help: "print JSON (one object per line while building)"),
         OptionSpec(short: "h", long: "help", help: "show this help and exit"),
         OptionSpec(long: "version", help: "print jcrun's version and exit"),
     ]
 
     static let buildRunOptions: [OptionSpec] = [
-        OptionSpec(short: "j", long: "jobs", valueName: "N", help: "run up to N builds at once (default 1)"),
-        OptionSpec(short: "k", long: "keep-going", help: "keep building what does not depend on a failed build"),
+        OptionSpec(
+            short: "j", long: "jobs", valueName: "N", help: "run up to N builds at once (default 1)"
+        ),
+        OptionSpec(
+            short: "k", long: "keep-going",
+            help: "keep building what does not depend on a failed build"),
         OptionSpec(short: "n", long: "dry-run", help: "print the plan on stdout and build nothing"),
-        OptionSpec(long: "allow-protected", help: "build protected jobs named on the command line without asking"),
+        OptionSpec(
+            long: "allow-protected",
+            help: "build protected jobs named on the command line without asking"),
         OptionSpec(long: "yes", help: "answer yes to every question (protected jobs included)"),
-        OptionSpec(long: "no-wait", help: "fail at once (exit 75) when a job is locked by another run"),
-        OptionSpec(long: "lock-timeout", valueName: "DURATION", help: "wait at most DURATION for a locked job (exit 75 after)"),
+        OptionSpec(
+            long: "no-wait", help: "fail at once (exit 75) when a job is locked by another run"),
+        OptionSpec(
+            long: "lock-timeout", valueName: "DURATION",
+            help: "wait at most DURATION for a locked job (exit 75 after)"),
         OptionSpec(long: "junit", valueName: "FILE", help: "write a JUnit XML report to FILE"),
         OptionSpec(long: "queue", help: "queue the builds for 'jcrun worker' (PostgreSQL store) and print their ids"),
         OptionSpec(long: "wait", help: "with --queue: follow the queued builds to the end and exit as a local run would"),
@@ -32,18 +51,27 @@ enum CommandCatalog {
             name: "build", arguments: "JOB...",
             summary: "Build the named jobs, after every outdated dependency they need.",
             options: buildRunOptions + [
-                OptionSpec(short: "B", long: "always", help: "rebuild every job in the plan, outdated or not"),
-                OptionSpec(long: "no-deps", help: "build only the named jobs, using their dependencies as they are"),
-                OptionSpec(long: "with-revdeps", help: "also rebuild every job that depends on the named ones"),
-                OptionSpec(long: "pin", valueName: "DEP=BUILD", help: "use build BUILD of dependency DEP", repeatable: true),
+                OptionSpec(
+                    short: "B", long: "always",
+                    help: "rebuild every job in the plan, outdated or not"),
+                OptionSpec(
+                    long: "no-deps",
+                    help: "build only the named jobs, using their dependencies as they are"),
+                OptionSpec(
+                    long: "with-revdeps",
+                    help: "also rebuild every job that depends on the named ones"),
+                OptionSpec(
+                    long: "pin", valueName: "DEP=BUILD", help: "use build BUILD of dependency DEP",
+                    repeatable: true),
             ],
             minPositionals: 1, maxPositionals: nil,
             examples: ["jcrun report", "jcrun build -j 4 -k crawl_example_com process_example_com"]),
         CommandSpec(
             name: "build-outdated", arguments: "[JOB...]",
-            summary: "Build every outdated job (or only the named ones and what they need), in dependency order.",
+            summary:
+                "Build every outdated job (or only the named ones and what they need), in dependency order.",
             options: buildRunOptions + [
-                OptionSpec(long: "check", help: "build nothing; exit 1 when anything is outdated"),
+                OptionSpec(long: "check", help: "build nothing; exit 1 when anything is outdated")
             ],
             maxPositionals: nil,
             examples: ["jcrun build-outdated --quiet", "jcrun build-outdated --check"]),
@@ -54,7 +82,8 @@ enum CommandCatalog {
             examples: ["jcrun list", "jcrun list --json"]),
         CommandSpec(
             name: "show", arguments: "JOB",
-            summary: "Show a job's resolved definition (secrets masked), its dependencies and dependents.",
+            summary:
+                "Show a job's resolved definition (secrets masked), its dependencies and dependents.",
             options: [], minPositionals: 1, maxPositionals: 1,
             examples: ["jcrun show report"]),
         CommandSpec(
@@ -80,15 +109,20 @@ enum CommandCatalog {
             name: "builds", arguments: "[JOB]",
             summary: "List stored builds, newest first.",
             options: [
-                OptionSpec(long: "status", valueName: "STATUS", help: "only builds with STATUS (created, running, successful, skipped, failed)"),
-                OptionSpec(long: "since", valueName: "DURATION", help: "only builds created in the last DURATION (30m, 2h, 1d)"),
+                OptionSpec(
+                    long: "status", valueName: "STATUS",
+                    help: "only builds with STATUS (created, running, successful, skipped, failed)"),
+                OptionSpec(
+                    long: "since", valueName: "DURATION",
+                    help: "only builds created in the last DURATION (30m, 2h, 1d)"),
                 OptionSpec(long: "limit", valueName: "N", help: "at most N builds (default 50)"),
             ],
             maxPositionals: 1,
             examples: ["jcrun builds report --limit 5", "jcrun builds --status failed --since 1d"]),
         CommandSpec(
             name: "show-build", arguments: "ID|JOB",
-            summary: "Show one build: times, exit, reason, return value, lineage, progress and log tail.",
+            summary:
+                "Show one build: times, exit, reason, return value, lineage, progress and log tail.",
             options: [OptionSpec(long: "retval", help: "print only the return value")],
             minPositionals: 1, maxPositionals: 1,
             examples: ["jcrun show-build '#42'", "jcrun show-build crawl_example_com --retval"]),
@@ -97,9 +131,13 @@ enum CommandCatalog {
             summary: "Print a build's log (a job's latest build), one line per entry.",
             options: [
                 OptionSpec(short: "f", long: "follow", help: "keep printing until the build ends"),
-                OptionSpec(long: "level", valueName: "LEVEL", help: "only LEVEL and above (debug, info, warning, error, critical)"),
-                OptionSpec(long: "stream", valueName: "STREAM", help: "only stdout, stderr or jcrun"),
-                OptionSpec(long: "since", valueName: "DURATION", help: "only entries of the last DURATION"),
+                OptionSpec(
+                    long: "level", valueName: "LEVEL",
+                    help: "only LEVEL and above (debug, info, warning, error, critical)"),
+                OptionSpec(
+                    long: "stream", valueName: "STREAM", help: "only stdout, stderr or jcrun"),
+                OptionSpec(
+                    long: "since", valueName: "DURATION", help: "only entries of the last DURATION"),
             ],
             minPositionals: 1, maxPositionals: 1,
             examples: ["jcrun log '#42'", "jcrun log report --follow --level warning"]),
@@ -107,7 +145,9 @@ enum CommandCatalog {
             name: "delete", arguments: "BUILD...",
             summary: "Delete builds, after running each job's cleanup command for them.",
             options: [
-                OptionSpec(long: "force", help: "delete even when cleanup fails or the job is no longer defined"),
+                OptionSpec(
+                    long: "force",
+                    help: "delete even when cleanup fails or the job is no longer defined"),
                 OptionSpec(long: "yes", help: "do not ask for confirmation"),
             ],
             minPositionals: 1, maxPositionals: nil,
@@ -116,15 +156,24 @@ enum CommandCatalog {
             name: "prune", arguments: "",
             summary: "Delete old builds or log lines, keeping every build still in use.",
             options: [
-                OptionSpec(long: "older-than", valueName: "DURATION", help: "only builds (or lines) older than DURATION (default 30d)"),
+                OptionSpec(
+                    long: "older-than", valueName: "DURATION",
+                    help: "only builds (or lines) older than DURATION (default 30d)"),
                 OptionSpec(long: "job", valueName: "JOB", help: "only builds of JOB"),
-                OptionSpec(long: "keep", valueName: "N", help: "keep at least the N newest builds of each job"),
+                OptionSpec(
+                    long: "keep", valueName: "N",
+                    help: "keep at least the N newest builds of each job"),
                 OptionSpec(long: "logs-only", help: "delete log lines only, keep the builds"),
-                OptionSpec(long: "level", valueName: "LEVEL", help: "with --logs-only: delete lines at LEVEL and below"),
+                OptionSpec(
+                    long: "level", valueName: "LEVEL",
+                    help: "with --logs-only: delete lines at LEVEL and below"),
                 OptionSpec(long: "vacuum", help: "give the freed space back to the file system"),
                 OptionSpec(long: "yes", help: "do not ask for confirmation"),
             ],
-            examples: ["jcrun prune --older-than 90d --keep 10 --yes", "jcrun prune --logs-only --level debug --older-than 7d"]),
+            examples: [
+                "jcrun prune --older-than 90d --keep 10 --yes",
+                "jcrun prune --logs-only --level debug --older-than 7d",
+            ]),
         CommandSpec(
             name: "worker", arguments: "",
             summary: "Run builds queued with --queue, from a PostgreSQL store, until SIGTERM (docs/WORKERS.md).",
@@ -138,7 +187,8 @@ enum CommandCatalog {
         CommandSpec(
             name: "install", arguments: "",
             summary: "Create the state database (or migrate an older one).",
-            options: [], examples: ["jcrun install", "jcrun --storage /var/lib/jcrun/state.db install"]),
+            options: [],
+            examples: ["jcrun install", "jcrun --storage /var/lib/jcrun/state.db install"]),
         CommandSpec(
             name: "uninstall", arguments: "",
             summary: "Delete the state database, with every build and log.",
@@ -153,7 +203,10 @@ enum CommandCatalog {
             name: "completion", arguments: "bash|zsh|fish",
             summary: "Print a shell completion script.",
             options: [], minPositionals: 1, maxPositionals: 1,
-            examples: ["source <(jcrun completion bash)", "jcrun completion fish > ~/.config/fish/completions/jcrun.fish"]),
+            examples: [
+                "source <(jcrun completion bash)",
+                "jcrun completion fish > ~/.config/fish/completions/jcrun.fish",
+            ]),
         CommandSpec(
             name: "help", arguments: "[COMMAND]",
             summary: "Show help for jcrun or one command.",

@@ -12,25 +12,37 @@ enum BuildCommand {
         }
         let dryRun = invocation.has("dry-run")
         let check = invocation.has("check")
-        let request = try planRequest(context, jobs: jobs, named: named, outdatedOnly: outdatedOnly, confirming: !dryRun && !check)
+        let request = try planRequest(
+            context, jobs: jobs, named: named, outdatedOnly: outdatedOnly,
+            confirming: !dryRun && !check)
 
         // Plan from the store's state; a dry run or a check never writes.
-        let store: BuildStore? = dryRun || check ? try context.openStoreForReading(jobs) : try context.openStoreForWriting(jobs)
+        let store: BuildStore? =
+            dryRun || check
+            ? try context.openStoreForReading(jobs) : try context.openStoreForWriting(jobs)
         let states = try store?.jobStates(jobs.jobs.map(\.id)) ?? [:]
         var pinned: [BuildID: BuildRecord] = [:]
-        for id in request.pins.values { if let record = try store?.build(id) { pinned[id] = record } }
-        let plan = try Planner().plan(request, jobs: jobs, states: states, now: Date(), pinnedBuilds: pinned)
+        for id in request.pins.values {
+            if let record = try store?.build(id) { pinned[id] = record }
+        }
+        let plan = try Planner().plan(
+            request, jobs: jobs, states: states, now: Date(), pinnedBuilds: pinned)
 
         if check { return report(check: plan, context: context) }
         if dryRun {
-            context.console.out(context.json ? BuildJSON.plan(plan).string + "\n" : plan.describe().map { $0 + "\n" }.joined())
+            context.console.out(
+                context.json
+                    ? BuildJSON.plan(plan).string + "\n"
+                    : plan.describe().map { $0 + "\n" }.joined())
             return 0
         }
         guard let store else { throw CLIError.internalBug("no store for a build") }
         if invocation.has("queue") || invocation.has("wait") {
             return try WorkerCommand.enqueue(plan, jobs: jobs, store: store, context: context)
         }
-        return try execute(plan, states: states, jobs: jobs, store: store, context: context, trigger: outdatedOnly ? "build-outdated" : "cli")
+        return try execute(
+            plan, states: states, jobs: jobs, store: store, context: context,
+            trigger: outdatedOnly ? "build-outdated" : "cli")
     }
 
     /// The request the options describe, after protected jobs are confirmed.
@@ -54,7 +66,8 @@ enum BuildCommand {
         }
         if !confirming { allowProtected = true }
         return PlanRequest(
-            targets: named.isEmpty ? .all : .jobs(named), mode: outdatedOnly ? .buildOutdated : .build,
+            targets: named.isEmpty ? .all : .jobs(named),
+            mode: outdatedOnly ? .buildOutdated : .build,
             always: invocation.has("always"), noDeps: invocation.has("no-deps"),
             withRevdeps: invocation.has("with-revdeps"), pins: pins, allowProtected: allowProtected)
     }
@@ -65,7 +78,9 @@ enum BuildCommand {
         guard context.console.canAsk else { throw CLIError.protectedNeedsConfirmation(ids) }
         for id in ids {
             let answer = context.console.ask("'\(id)' is protected. Type its id to build it: ")
-            guard answer?.trimmingCharacters(in: .whitespaces) == id else { throw CLIError.notConfirmed }
+            guard answer?.trimmingCharacters(in: .whitespaces) == id else {
+                throw CLIError.notConfirmed
+            }
         }
     }
 
@@ -74,36 +89,45 @@ enum BuildCommand {
         if context.json {
             context.console.out(BuildJSON.plan(plan).string + "\n")
         } else if context.verbosity != .quiet && !plan.builds.isEmpty {
-            context.console.error(plan.describe().prefix(plan.builds.count).map { "outdated: \($0)\n" }.joined())
+            context.console.error(
+                plan.describe().prefix(plan.builds.count).map { "outdated: \($0)\n" }.joined())
         }
         return plan.builds.isEmpty ? 0 : 1
     }
 
     private static func execute(
-        _ plan: Plan, states: [JobID: JobState], jobs: JobSet, store: BuildStore, context: Context, trigger: String
+        _ plan: Plan, states: [JobID: JobState], jobs: JobSet, store: BuildStore, context: Context,
+        trigger: String
     ) throws -> Int32 {
         let invocation = context.invocation
         var lockWait = Scheduler.LockWait.wait(timeout: 3600)
-        if let timeout = try invocation.duration("lock-timeout") { lockWait = .wait(timeout: Double(timeout)) }
+        if let timeout = try invocation.duration("lock-timeout") {
+            lockWait = .wait(timeout: Double(timeout))
+        }
         if invocation.has("no-wait") { lockWait = .noWait }
         var lockDirectory: URL?
         if case .sqlite(let path) = try context.storeLocation(for: jobs) {
             lockDirectory = Scheduler.lockDirectory(besideDatabase: URL(fileURLWithPath: path))
         }
         let options = Scheduler.Options(
-            workers: try invocation.integer("jobs", minimum: 1) ?? 1, keepGoing: invocation.has("keep-going"),
-            trigger: trigger, lockDirectory: lockDirectory, lockWait: lockWait, environment: context.environment)
+            workers: try invocation.integer("jobs", minimum: 1) ?? 1,
+            keepGoing: invocation.has("keep-going"),
+            trigger: trigger, lockDirectory: lockDirectory, lockWait: lockWait,
+            environment: context.environment)
 
         let junit = invocation.value("junit").map { JUnitReport(path: context.resolve($0)) }
         let observer = RendererChoice.observer(for: context, plan: plan, store: store, junit: junit)
-        let scheduler = Scheduler(jobs: jobs, store: store, launcher: ProcessLauncher(), observer: observer, options: options)
+        let scheduler = Scheduler(
+            jobs: jobs, store: store, launcher: ProcessLauncher(), observer: observer,
+            options: options)
         let forwarder = SignalForwarder { signal in scheduler.interrupt(signal: signal) }
         let summary = scheduler.run(plan, states: states)
         forwarder.restore()
 
         for error in summary.errors { context.console.error("jcrun: error: \(error)\n") }
         if let error = junit?.writeError {
-            context.console.error("jcrun: error: cannot write the JUnit report: \(error.localizedDescription)\n")
+            context.console.error(
+                "jcrun: error: cannot write the JUnit report: \(error.localizedDescription)\n")
             return ExitReason.usage.combined(with: summary.exitReason).code
         }
         return summary.exitCode

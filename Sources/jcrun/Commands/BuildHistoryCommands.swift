@@ -9,7 +9,9 @@ enum BuildHistoryCommands {
         var query = BuildQuery(limit: try invocation.integer("limit", minimum: 1) ?? 50)
         if let id = invocation.positionals.first { query.job = try context.job(id, in: jobs).id }
         query.status = try invocation.choice("status", as: BuildStatus.self)
-        if let since = try invocation.duration("since") { query.since = Date().addingTimeInterval(-Double(since)) }
+        if let since = try invocation.duration("since") {
+            query.since = Date().addingTimeInterval(-Double(since))
+        }
         let records = try context.openStoreForReading(jobs)?.builds(query) ?? []
         if context.json {
             context.console.out(records.map { BuildJSON.build($0).string + "\n" }.joined())
@@ -22,7 +24,8 @@ enum BuildHistoryCommands {
             let outcome = BuildOutcomeText.outcome(build)
             let detail = BuildOutcomeText.detail(build)
             let cells = [
-                "#\(build.id)", build.job, outcome, DurationFormat.age(since: build.createdAt, now: now),
+                "#\(build.id)", build.job, outcome,
+                DurationFormat.age(since: build.createdAt, now: now),
                 build.duration.map(DurationFormat.short) ?? "-",
                 (detail.isEmpty ? build.reason : detail) + WorkerCommand.ranOn(build),
             ]
@@ -42,7 +45,9 @@ enum BuildHistoryCommands {
         let build = try context.build(context.invocation.positionals[0], jobs: jobs, store: store)
         guard let store else { throw CLIError.internalBug("a build was found without a store") }
         if context.invocation.has("retval") {
-            guard let retval = build.retval else { throw CLIError.failed("build #\(build.id) has no return value") }
+            guard let retval = build.retval else {
+                throw CLIError.failed("build #\(build.id) has no return value")
+            }
             context.console.out(retval + "\n")
             return 0
         }
@@ -52,53 +57,70 @@ enum BuildHistoryCommands {
         let tail = try store.logs(LogQuery(build: build.id, limit: 20, tail: true))
         if context.json {
             var object = BuildJSON.build(build)
-            object.field("inputs", objects: inputs.map { input in
-                var item = JSONText()
-                item.field("dependency", input.dependency)
-                item.field("build_id", input.consumed)
-                item.field("retval", input.retval)
-                item.field("pinned", input.pinned)
-                return item
-            })
-            object.field("consumers", objects: consumers.map { input in
-                var item = JSONText()
-                item.field("job", jobOf(input.build, store: store))
-                item.field("build_id", input.build)
-                return item
-            })
-            object.field("progress", objects: progress.map { node in
-                var item = JSONText()
-                item.field("group", strings: node.group)
-                item.field("current", node.current)
-                item.field("total", node.total)
-                item.field("status", node.status)
-                return item
-            })
+            object.field(
+                "inputs",
+                objects: inputs.map { input in
+                    var item = JSONText()
+                    item.field("dependency", input.dependency)
+                    item.field("build_id", input.consumed)
+                    item.field("retval", input.retval)
+                    item.field("pinned", input.pinned)
+                    return item
+                })
+            object.field(
+                "consumers",
+                objects: consumers.map { input in
+                    var item = JSONText()
+                    item.field("job", jobOf(input.build, store: store))
+                    item.field("build_id", input.build)
+                    return item
+                })
+            object.field(
+                "progress",
+                objects: progress.map { node in
+                    var item = JSONText()
+                    item.field("group", strings: node.group)
+                    item.field("current", node.current)
+                    item.field("total", node.total)
+                    item.field("status", node.status)
+                    return item
+                })
             object.field("log_tail", strings: tail.map(\.text))
             context.console.out(object.string + "\n")
             return 0
         }
         let palette = context.stdoutPalette
-        var text = "\(palette.bold("#\(build.id)")) \(build.job)  " + BuildOutcomeText.line(build, palette: palette) + "\n"
+        var text =
+            "\(palette.bold("#\(build.id)")) \(build.job)  "
+            + BuildOutcomeText.line(build, palette: palette) + "\n"
         text += "  reason      \(build.reason) (\(build.trigger), attempt \(build.attempt))\n"
         text += "  created     \(JSONText.timestamp(build.createdAt))\n"
-        if let started = build.startedAt { text += "  started     \(JSONText.timestamp(started))\n" }
-        if let finished = build.finishedAt { text += "  finished    \(JSONText.timestamp(finished))\n" }
-        if build.trigger == "queue", let runner = build.runner { text += "  worker      \(runner.host) pid \(runner.pid)\n" }
+        if let started = build.startedAt {
+            text += "  started     \(JSONText.timestamp(started))\n"
+        }
+        if let finished = build.finishedAt {
+            text += "  finished    \(JSONText.timestamp(finished))\n"
+        }
+        if build.trigger == "queue", let runner = build.runner {
+            text += "  worker      \(runner.host) pid \(runner.pid)\n"
+        }
         if let code = build.exitCode { text += "  exit code   \(code)\n" }
         if let signal = build.signal { text += "  signal      \(signal)\n" }
         if let error = build.error { text += "  error       \(error)\n" }
         if let retval = build.retval { text += "  retval      \(retval)\n" }
         for input in inputs {
-            text += "  consumed    \(input.dependency) #\(input.consumed)\(input.pinned ? " (pinned)" : "")\n"
+            text +=
+                "  consumed    \(input.dependency) #\(input.consumed)\(input.pinned ? " (pinned)" : "")\n"
         }
         for consumer in consumers { text += "  consumed by #\(consumer.build)\n" }
         if !progress.isEmpty {
-            text += "  progress\n"
+            // The stored nodes, drawn as the runner's progress tree.
+            var tree = ProgressTree()
             for node in progress {
-                let name = node.group.isEmpty ? "Total" : node.group.joined(separator: " :: ")
-                text += "    [\(node.current)/\(node.total.map(String.init) ?? "?")] \(name)" + (node.status.map { " -- \($0)" } ?? "") + "\n"
+                tree.apply(ProgressUpdate(
+                    group: node.group, current: node.current, total: node.total, status: node.status))
             }
+            text += "  progress\n" + tree.render().map { "    " + $0 + "\n" }.joined()
         }
         if !tail.isEmpty {
             text += "  log (last \(tail.count) lines; all: jcrun log #\(build.id))\n"
@@ -121,7 +143,9 @@ enum BuildHistoryCommands {
         var query = LogQuery(build: build.id)
         query.minimumLevel = try invocation.choice("level", as: LogLevel.self)
         query.stream = try invocation.choice("stream", as: LogStream.self)
-        if let since = try invocation.duration("since") { query.since = Date().addingTimeInterval(-Double(since)) }
+        if let since = try invocation.duration("since") {
+            query.since = Date().addingTimeInterval(-Double(since))
+        }
         let follow = invocation.has("follow")
 
         // Print what is there; with --follow, poll until the build has ended.

@@ -9,7 +9,9 @@ enum CompletionCommand {
         let name = context.invocation.positionals[0]
         guard let shell = Shell(rawValue: name) else {
             let names = Shell.allCases.map(\.rawValue)
-            throw CLIError.usage("unknown shell '\(name)' (expected bash, zsh or fish)" + Suggestion.clause(for: name, in: names))
+            throw CLIError.usage(
+                "unknown shell '\(name)' (expected bash, zsh or fish)"
+                    + Suggestion.clause(for: name, in: names))
         }
         context.console.out(script(for: shell))
         return 0
@@ -45,10 +47,14 @@ enum CompletionCommand {
         }
         var valueCases = ""
         for (option, words) in valueWords.sorted(by: { $0.key < $1.key }) {
-            valueCases += "        --\(option)) COMPREPLY=($(compgen -W \"\(words)\" -- \"$cur\")); return ;;\n"
+            valueCases +=
+                "        --\(option)) COMPREPLY=($(compgen -W \"\(words)\" -- \"$cur\")); return ;;\n"
         }
         let paths = pathOptions.sorted().map { "--\($0)" }.joined(separator: "|")
-        let takingValue = Set(all.filter { !$0.isFlag }.flatMap { o in (o.short.map { ["-\($0)"] } ?? []) + ["--\(o.long)"] })
+        let takingValue = Set(
+            all.filter { !$0.isFlag }.flatMap { o in
+                (o.short.map { ["-\($0)"] } ?? []) + ["--\(o.long)"]
+            })
         return """
             # bash completion for jcrun: source <(jcrun completion bash)
             _jcrun() {
@@ -87,7 +93,8 @@ enum CompletionCommand {
     private static func zsh() -> String {
         var commandLines = ""
         for command in CommandCatalog.commands {
-            commandLines += "        '\(command.name):\(command.summary.replacingOccurrences(of: "'", with: "'\\''"))'\n"
+            commandLines +=
+                "        '\(command.name):\(command.summary.replacingOccurrences(of: "'", with: "'\\''"))'\n"
         }
         return """
             #compdef jcrun
@@ -110,11 +117,13 @@ enum CompletionCommand {
     }
 
     private static func fish() -> String {
-        var lines = "# fish completion for jcrun: jcrun completion fish > ~/.config/fish/completions/jcrun.fish\n"
+        var lines =
+            "# fish completion for jcrun: jcrun completion fish > ~/.config/fish/completions/jcrun.fish\n"
         lines += "complete -c jcrun -f\n"
         let names = CommandCatalog.commands.map(\.name).joined(separator: " ")
         for command in CommandCatalog.commands {
-            lines += "complete -c jcrun -n \"not __fish_seen_subcommand_from \(names)\" -a \(command.name) -d '\(command.summary.replacingOccurrences(of: "'", with: "\\'"))'\n"
+            lines +=
+                "complete -c jcrun -n \"not __fish_seen_subcommand_from \(names)\" -a \(command.name) -d '\(command.summary.replacingOccurrences(of: "'", with: "\\'"))'\n"
         }
         lines += "complete -c jcrun -a '(jcrun list --ids 2>/dev/null)' -d job\n"
         for option in CommandCatalog.global {
@@ -122,7 +131,8 @@ enum CompletionCommand {
         }
         for command in CommandCatalog.commands {
             for option in command.options {
-                lines += fishOption(option, condition: "__fish_seen_subcommand_from \(command.name)")
+                lines += fishOption(
+                    option, condition: "__fish_seen_subcommand_from \(command.name)")
             }
         }
         return lines
@@ -133,7 +143,11 @@ enum CompletionCommand {
         if let condition { line += " -n '\(condition)'" }
         if let short = option.short { line += " -s \(short)" }
         line += " -l \(option.long)"
-        if let words = valueWords[option.long] { line += " -x -a '\(words)'" } else if !option.isFlag { line += " -r" }
+        if let words = valueWords[option.long] {
+            line += " -x -a '\(words)'"
+        } else if !option.isFlag {
+            line += " -r"
+        }
         return line + " -d '\(option.help.replacingOccurrences(of: "'", with: "\\'"))'\n"
     }
 }

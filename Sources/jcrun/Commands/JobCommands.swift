@@ -9,7 +9,8 @@ enum JobCommands {
             context.console.out(jobs.jobs.map { $0.id + "\n" }.joined())
             return 0
         }
-        let status = try JobStatusReader(jobs: jobs, store: context.openStoreForReading(jobs), now: Date())
+        let status = try JobStatusReader(
+            jobs: jobs, store: context.openStoreForReading(jobs), now: Date())
         if context.json {
             var text = ""
             for job in jobs.jobs {
@@ -29,8 +30,14 @@ enum JobCommands {
         for job in jobs.jobs {
             let label = status.label(job.id).rawValue
             var title = job.title ?? ""
-            if !job.dependencies.isEmpty { title += (title.isEmpty ? "" : " ") + "(needs \(job.dependencies.joined(separator: ", ")))" }
-            columns.add([job.id, palette.status(label), title], visible: [job.id.count, label.count, title.count])
+            if !job.dependencies.isEmpty {
+                title +=
+                    (title.isEmpty ? "" : " ")
+                    + "(needs \(job.dependencies.joined(separator: ", ")))"
+            }
+            columns.add(
+                [job.id, palette.status(label), title],
+                visible: [job.id.count, label.count, title.count])
         }
         context.console.out(columns.text)
         return 0
@@ -40,7 +47,8 @@ enum JobCommands {
         let jobs = try context.loadJobs()
         let selected = try context.invocation.positionals.map { try context.job($0, in: jobs) }
         let now = Date()
-        let status = try JobStatusReader(jobs: jobs, store: context.openStoreForReading(jobs), now: now)
+        let status = try JobStatusReader(
+            jobs: jobs, store: context.openStoreForReading(jobs), now: now)
         let palette = context.stdoutPalette
         var columns = Columns()
         var text = ""
@@ -55,7 +63,8 @@ enum JobCommands {
                 object.field("last_build_status", last?.status.rawValue)
                 object.field("last_finished_at", last?.finishedAt)
                 object.field("duration_s", last?.duration)
-                object.field("last_successful_build_id", status.states[job.id]?.latestSuccessful?.id)
+                object.field(
+                    "last_successful_build_id", status.states[job.id]?.latestSuccessful?.id)
                 text += object.string + "\n"
                 continue
             }
@@ -63,8 +72,10 @@ enum JobCommands {
             var widths = [job.id.count, label.count]
             if let last {
                 let when = (last.finishedAt ?? last.startedAt ?? last.createdAt)
-                let extra = ["#\(last.id)", DurationFormat.age(since: when, now: now),
-                             last.duration.map(DurationFormat.short) ?? "-"]
+                let extra = [
+                    "#\(last.id)", DurationFormat.age(since: when, now: now),
+                    last.duration.map(DurationFormat.short) ?? "-",
+                ]
                 cells += extra
                 widths += extra.map(\.count)
             }
@@ -94,10 +105,13 @@ enum JobCommands {
         text += "  defined at    \(job.source)\n"
         if let notes = job.notes { text += "  notes         \(notes)\n" }
         text += "  command       \(describe(job.command))\n"
-        if !job.args.isEmpty { text += "  args          \(job.args.map(describe).joined(separator: " "))\n" }
+        if !job.args.isEmpty {
+            text += "  args          \(job.args.map(describe).joined(separator: " "))\n"
+        }
         for entry in job.env { text += "  env           \(entry.name)=\(describe(entry.value))\n" }
         text += "  workdir       \(job.workdir)\n"
-        text += "  dependencies  \(job.dependencies.isEmpty ? "-" : job.dependencies.joined(separator: ", "))\n"
+        text +=
+            "  dependencies  \(job.dependencies.isEmpty ? "-" : job.dependencies.joined(separator: ", "))\n"
         text += "  dependents    \(dependents.isEmpty ? "-" : dependents.joined(separator: ", "))\n"
         if let timeout = job.timeout { text += "  timeout       \(timeout)s\n" }
         if job.retries > 0 { text += "  retries       \(job.retries) (delay \(job.retryDelay)s)\n" }
@@ -122,7 +136,9 @@ enum JobCommands {
         case "text": context.console.out(graph.renderText(root: root, reverse: reverse))
         case "dot": context.console.out(graph.renderDot(root: root, reverse: reverse))
         default:
-            throw CLIError.usage("option '--format' expects text or dot, got '\(format)'" + Suggestion.clause(for: format, in: ["text", "dot"]))
+            throw CLIError.usage(
+                "option '--format' expects text or dot, got '\(format)'"
+                    + Suggestion.clause(for: format, in: ["text", "dot"]))
         }
         return 0
     }

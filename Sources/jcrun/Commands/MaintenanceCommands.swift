@@ -8,7 +8,8 @@ enum MaintenanceCommands {
         let location = try context.storeLocation(for: jobs)
         switch try location.install() {
         case .created: context.console.error("jcrun: created the state database \(location)\n")
-        case .migrated(let from, let to): context.console.error("jcrun: migrated \(location) from schema \(from) to \(to)\n")
+        case .migrated(let from, let to):
+            context.console.error("jcrun: migrated \(location) from schema \(from) to \(to)\n")
         case .upToDate: context.console.error("jcrun: \(location) is up to date\n")
         }
         return 0
@@ -19,9 +20,11 @@ enum MaintenanceCommands {
         let location = try context.storeLocation(for: jobs)
         if !context.invocation.has("yes") {
             guard context.console.canAsk else {
-                throw CLIError.usage("uninstall deletes every build and log in \(location); pass --yes to confirm")
+                throw CLIError.usage(
+                    "uninstall deletes every build and log in \(location); pass --yes to confirm")
             }
-            let answer = context.console.ask("This deletes every build and log in \(location).\nType its path to confirm: ")
+            let answer = context.console.ask(
+                "This deletes every build and log in \(location).\nType its path to confirm: ")
             guard answer == location.description else { throw CLIError.notConfirmed }
         }
         try location.uninstall()
@@ -43,10 +46,13 @@ enum MaintenanceCommands {
             throw CLIError.usage("option '--level' needs '--logs-only'")
         }
         let what = request.logsOnly ? "log lines" : "builds"
-        try confirm(context, "Delete \(what) older than \(DurationFormat.short(Double(olderThan)))?")
+        try confirm(
+            context, "Delete \(what) older than \(DurationFormat.short(Double(olderThan)))?")
         let store = try context.openStoreForWriting(jobs)
         let result = try store.prune(request)
-        context.console.error("jcrun: deleted \(result.buildsDeleted) builds and \(result.logLinesDeleted) log lines\n")
+        context.console.error(
+            "jcrun: deleted \(result.buildsDeleted) builds and \(result.logLinesDeleted) log lines\n"
+        )
         return 0
     }
 
@@ -62,26 +68,35 @@ enum MaintenanceCommands {
         let records = try ids.map { id -> BuildRecord in
             guard let record = try store.build(id) else { throw CLIError.noSuchBuild("#\(id)") }
             if record.status == .created || record.status == .running {
-                throw CLIError.usage("build #\(id) is \(record.status.rawValue); only a finished build can be deleted")
+                throw CLIError.usage(
+                    "build #\(id) is \(record.status.rawValue); only a finished build can be deleted"
+                )
             }
             return record
         }
-        try confirm(context, "Delete " + records.map { "#\($0.id) (\($0.job))" }.joined(separator: ", ") + "?")
+        try confirm(
+            context,
+            "Delete " + records.map { "#\($0.id) (\($0.job))" }.joined(separator: ", ") + "?")
         let force = context.invocation.has("force")
         var failed = false
         for record in records {
             // Cleanup first; the rows go only when it succeeded (or --force).
             if let job = jobs[record.job] {
                 if let cleanup = job.cleanup {
-                    let status = try runCleanup(cleanup, of: job, build: record, jobs: jobs, store: store, context: context)
+                    let status = try runCleanup(
+                        cleanup, of: job, build: record, jobs: jobs, store: store, context: context)
                     if status != 0 && !force {
-                        context.console.error("jcrun: error: cleanup of build #\(record.id) failed (exit \(status)); the build is kept (--force deletes it anyway)\n")
+                        context.console.error(
+                            "jcrun: error: cleanup of build #\(record.id) failed (exit \(status)); the build is kept (--force deletes it anyway)\n"
+                        )
                         failed = true
                         continue
                     }
                 }
             } else if !force {
-                context.console.error("jcrun: error: build #\(record.id): job '\(record.job)' is no longer defined, so its cleanup cannot run; --force deletes the build without it\n")
+                context.console.error(
+                    "jcrun: error: build #\(record.id): job '\(record.job)' is no longer defined, so its cleanup cannot run; --force deletes the build without it\n"
+                )
                 failed = true
                 continue
             }
@@ -104,7 +119,8 @@ enum MaintenanceCommands {
     /// Runs a job's cleanup for one build: the job's env and workdir, that
     /// build's `JCRUN_*` variables and `JCRUN_RETVAL`, output to stderr.
     private static func runCleanup(
-        _ command: Command, of job: Job, build: BuildRecord, jobs: JobSet, store: BuildStore, context: Context
+        _ command: Command, of job: Job, build: BuildRecord, jobs: JobSet, store: BuildStore,
+        context: Context
     ) throws -> Int32 {
         let inputs = try store.inputs(of: build.id)
         var retvals: [JobID: String] = [:]
@@ -113,10 +129,14 @@ enum MaintenanceCommands {
             switch value {
             case .text(let text): return text
             case .retval(let dep):
-                guard let value = retvals[dep] else { throw CLIError.failed("cleanup of build #\(build.id): \(dep) returned no value") }
+                guard let value = retvals[dep] else {
+                    throw CLIError.failed("cleanup of build #\(build.id): \(dep) returned no value")
+                }
                 return value
             case .secret(let name):
-                guard let value = jobs.settings.secrets[name] else { throw CLIError.failed("secret '\(name)' is not defined in jcrun.yaml") }
+                guard let value = jobs.settings.secrets[name] else {
+                    throw CLIError.failed("secret '\(name)' is not defined in jcrun.yaml")
+                }
                 return value
             }
         }
@@ -126,7 +146,9 @@ enum MaintenanceCommands {
         case .argv(let values): argv = try values.map(resolve)
         case .shell(let text): argv = ["/bin/sh", "-c", text, "jcrun-\(job.id)"]
         }
-        if let program = argv.first, program.contains("/"), !program.hasPrefix("/") { argv[0] = project + "/" + program }
+        if let program = argv.first, program.contains("/"), !program.hasPrefix("/") {
+            argv[0] = project + "/" + program
+        }
 
         var environment = context.environment.filter { !$0.key.hasPrefix("JCRUN") }
         for entry in job.env { environment[entry.name] = try resolve(entry.value) }
@@ -156,7 +178,9 @@ enum MaintenanceCommands {
         do {
             try process.run()
         } catch {
-            context.console.error("jcrun: error: cleanup of build #\(build.id) could not start: \(error.localizedDescription)\n")
+            context.console.error(
+                "jcrun: error: cleanup of build #\(build.id) could not start: \(error.localizedDescription)\n"
+            )
             return 127
         }
         process.waitUntilExit()
