@@ -9,7 +9,9 @@ import Testing
 /// `--queue`, `--wait` and `jcrun worker` with the built jcrun against a
 /// PostgreSQL server the suite starts: several workers, each with its own
 /// copy of the project, share one store.
-@Suite(.enabled(if: PostgresTestServer.skipReason == nil, "no PostgreSQL server (see the printed reason)"))
+@Suite(
+    .enabled(
+        if: PostgresTestServer.skipReason == nil, "no PostgreSQL server (see the printed reason)"))
 struct WorkerTests {
     private var server: PostgresTestServer { try! PostgresTestServer.shared.get() }
 
@@ -71,11 +73,16 @@ struct WorkerTests {
         let result = try project.run(["build-outdated", "--queue"])
         let path = project.dir.appendingPathComponent(".jcrun/state.db").standardizedFileURL.path
         #expect(result.status == 2)
-        #expect(result.stderr == "jcrun: error: \(path): --queue needs a PostgreSQL store (storage: postgresql://...), which workers on several machines can share; this is an SQLite file\n")
+        #expect(
+            result.stderr
+                == "jcrun: error: \(path): --queue needs a PostgreSQL store (storage: postgresql://...), which workers on several machines can share; this is an SQLite file\n"
+        )
         let worker = try project.run(["worker"])
         #expect(worker.status == 2)
         #expect(worker.stderr.contains("'jcrun worker' needs a PostgreSQL store"))
-        #expect(try project.run(["a", "--wait"]).stderr == "jcrun: error: option '--wait' needs '--queue'\n")
+        #expect(
+            try project.run(["a", "--wait"]).stderr
+                == "jcrun: error: option '--wait' needs '--queue'\n")
     }
 
     @Test func threeHundredJobsRunOnThreeWorkersEachOnceInDependencyOrder() throws {
@@ -85,10 +92,12 @@ struct WorkerTests {
         // 30 layers of 10; each job needs two jobs of the layer before.
         var yaml = "jobs:\n"
         for index in 0..<300 {
-            yaml += "  - id: j\(index)\n    command: [\"sh\", \"-c\", \"echo $JCRUN_JOB_ID >> \(order)\"]\n"
+            yaml +=
+                "  - id: j\(index)\n    command: [\"sh\", \"-c\", \"echo $JCRUN_JOB_ID >> \(order)\"]\n"
             if index >= 10 {
                 let layer = index / 10 - 1
-                yaml += "    dependencies: [j\(layer * 10 + index % 10), j\(layer * 10 + (index + 3) % 10)]\n"
+                yaml +=
+                    "    dependencies: [j\(layer * 10 + index % 10), j\(layer * 10 + (index + 3) % 10)]\n"
             }
         }
         let copies = try projects(yaml, count: 4)
@@ -96,7 +105,8 @@ struct WorkerTests {
         let workers = try copies.prefix(3).map { try WorkerProcess($0, url: url) }
         defer { for worker in workers { _ = worker.stop() } }
 
-        let queued = try copies[3].run(["build-outdated", "--queue", "--wait", "--quiet"], environment: ["JCRUN_STORAGE": url])
+        let queued = try copies[3].run(
+            ["build-outdated", "--queue", "--wait", "--quiet"], environment: ["JCRUN_STORAGE": url])
         #expect(queued.status == 0, "\(queued.stderr)")
         #expect(queued.stdout.split(separator: "\n").count == 300)
         for worker in workers { #expect(worker.stop() == 0, "\(worker.output)") }
@@ -110,14 +120,17 @@ struct WorkerTests {
         #expect(builds.allSatisfy { pids.contains($0[2] ?? "") })
 
         // Every job ran after the jobs it needs.
-        let ran = try String(contentsOfFile: order, encoding: .utf8).split(separator: "\n").map(String.init)
+        let ran = try String(contentsOfFile: order, encoding: .utf8).split(separator: "\n").map(
+            String.init)
         #expect(ran.count == 300)
         var position: [String: Int] = [:]
         for (index, job) in ran.enumerated() { position[job] = index }
         for index in 10..<300 {
             let layer = index / 10 - 1
             for dep in [layer * 10 + index % 10, layer * 10 + (index + 3) % 10] {
-                #expect((position["j\(dep)"] ?? .max) < (position["j\(index)"] ?? -1), "j\(dep) before j\(index)")
+                #expect(
+                    (position["j\(dep)"] ?? .max) < (position["j\(index)"] ?? -1),
+                    "j\(dep) before j\(index)")
             }
         }
     }
@@ -140,28 +153,39 @@ struct WorkerTests {
         defer { for copy in copies { copy.remove() } }
         let first = try WorkerProcess(copies[0], url: url)
         defer { _ = first.stop() }
-        let queued = try copies[2].run(["build-outdated", "--queue"], environment: ["JCRUN_STORAGE": url])
+        let queued = try copies[2].run(
+            ["build-outdated", "--queue"], environment: ["JCRUN_STORAGE": url])
         #expect(queued.status == 0, "\(queued.stderr)")
         #expect(queued.stdout == "#1 slow\n#2 after\n")
-        try waitFor("SELECT count(*) FROM builds WHERE status = 'running' AND process_group IS NOT NULL", url: url, toBe: "1")
-        let group = try #require(try server.rows("SELECT process_group FROM builds WHERE id = 1", url: url).first?.first ?? nil)
+        try waitFor(
+            "SELECT count(*) FROM builds WHERE status = 'running' AND process_group IS NOT NULL",
+            url: url, toBe: "1")
+        let group = try #require(
+            try server.rows("SELECT process_group FROM builds WHERE id = 1", url: url).first?.first
+                ?? nil)
 
         // kill -9 the worker in the middle of the build; another takes over.
         kill(first.pid, SIGKILL)
         first.process.waitUntilExit()
         let second = try WorkerProcess(copies[1], url: url)
         defer { _ = second.stop() }
-        try waitFor("SELECT count(*) FROM builds WHERE status IN ('created', 'running')", url: url, toBe: "0")
+        try waitFor(
+            "SELECT count(*) FROM builds WHERE status IN ('created', 'running')", url: url,
+            toBe: "0")
 
         let rows = try server.rows(
-            "SELECT id, job, status, failure_kind, error, attempt, runner_pid FROM builds ORDER BY id", url: url)
-        #expect(rows.map { $0.prefix(6).map { $0 ?? "-" } } == [
-            ["1", "slow", "failed", "runner_died", "runner died (its lease expired)", "1"],
-            ["2", "after", "successful", "-", "-", "1"],
-            ["3", "slow", "successful", "-", "-", "2"],
-        ])
+            "SELECT id, job, status, failure_kind, error, attempt, runner_pid FROM builds ORDER BY id",
+            url: url)
+        #expect(
+            rows.map { $0.prefix(6).map { $0 ?? "-" } } == [
+                ["1", "slow", "failed", "runner_died", "runner died (its lease expired)", "1"],
+                ["2", "after", "successful", "-", "-", "1"],
+                ["3", "slow", "successful", "-", "-", "2"],
+            ])
         #expect(rows[2][6] == String(second.pid))
-        #expect(livingMembers(ofGroup: Int32(group) ?? 0).isEmpty, "the first attempt's processes are gone")
+        #expect(
+            livingMembers(ofGroup: Int32(group) ?? 0).isEmpty,
+            "the first attempt's processes are gone")
         #expect(second.stop() == 0)
     }
 
@@ -176,14 +200,18 @@ struct WorkerTests {
         defer { for copy in copies { copy.remove() } }
         let results = ResultPair()
         DispatchQueue.concurrentPerform(iterations: 2) { index in
-            let result = try? copies[index].run(["build-outdated", "--queue"], environment: ["JCRUN_STORAGE": url])
+            let result = try? copies[index].run(
+                ["build-outdated", "--queue"], environment: ["JCRUN_STORAGE": url])
             results.set(index, result)
         }
         #expect(results.statuses == [0, 0])
         let worker = try WorkerProcess(copies[2], url: url, arguments: ["-j", "2"])
         defer { _ = worker.stop() }
-        try waitFor("SELECT count(*) FROM builds WHERE status IN ('created', 'running')", url: url, toBe: "0")
-        let perJob = try server.rows("SELECT job, count(*), min(status) FROM builds GROUP BY job", url: url)
+        try waitFor(
+            "SELECT count(*) FROM builds WHERE status IN ('created', 'running')", url: url,
+            toBe: "0")
+        let perJob = try server.rows(
+            "SELECT job, count(*), min(status) FROM builds GROUP BY job", url: url)
         #expect(perJob.count == 20)
         #expect(perJob.allSatisfy { $0[1] == "1" && $0[2] == "successful" })
     }
@@ -206,7 +234,8 @@ struct WorkerTests {
         defer { for copy in copies { copy.remove() } }
         let worker = try WorkerProcess(copies[0], url: url)
         defer { _ = worker.stop() }
-        let result = try copies[1].run(["build-outdated", "--queue", "--wait"], environment: ["JCRUN_STORAGE": url])
+        let result = try copies[1].run(
+            ["build-outdated", "--queue", "--wait"], environment: ["JCRUN_STORAGE": url])
         #expect(result.status == 1)
         #expect(result.stdout == "#1 setup\n#2 broken\n#3 after\n")
         #expect(result.stderr.contains("something went wrong"))

@@ -1,11 +1,14 @@
 import Foundation
 import PostgresTestSupport
 import Testing
+
 @testable import JobControl
 
 /// Opening, installing, migrating and uninstalling a PostgreSQL store, and
 /// keeping its password out of every message.
-@Suite(.enabled(if: PostgresTestServer.skipReason == nil, "no PostgreSQL server (see the printed reason)"))
+@Suite(
+    .enabled(
+        if: PostgresTestServer.skipReason == nil, "no PostgreSQL server (see the printed reason)"))
 struct PostgresStoreTests {
     private var server: PostgresTestServer { try! PostgresTestServer.shared.get() }
 
@@ -17,8 +20,10 @@ struct PostgresStoreTests {
         #expect(try PostgresStore.install(url: url) == .created)
         #expect(try PostgresStore.install(url: url) == .upToDate)
         let store = try PostgresStore.open(url: url, mode: .readOnly)
-        #expect(try store.connection.query("SELECT value FROM meta WHERE key = 'schema_version'").string(0, 0)
-            == String(PostgresStore.schemaVersion))
+        #expect(
+            try store.connection.query("SELECT value FROM meta WHERE key = 'schema_version'")
+                .string(0, 0)
+                == String(PostgresStore.schemaVersion))
         #expect(try store.builds(BuildQuery()).isEmpty)
     }
 
@@ -30,10 +35,15 @@ struct PostgresStoreTests {
             try raw.query(PostgresSQL.setVersion, [.int(1)])
         }
         let display = PostgresURL.redacted(url)
-        #expect(throws: StoreError.needsMigration(path: display, found: 1, supported: PostgresStore.schemaVersion)) {
+        #expect(
+            throws: StoreError.needsMigration(
+                path: display, found: 1, supported: PostgresStore.schemaVersion)
+        ) {
             try PostgresStore.open(url: url, mode: .readOnly)
         }
-        #expect(try PostgresStore.install(url: url) == .migrated(from: 1, to: PostgresStore.schemaVersion))
+        #expect(
+            try PostgresStore.install(url: url)
+                == .migrated(from: 1, to: PostgresStore.schemaVersion))
         #expect(try raw.query(PostgresSQL.tableExists, [.text("queue")]).bool(0, 0))
     }
 
@@ -42,7 +52,11 @@ struct PostgresStoreTests {
         _ = try PostgresStore.install(url: newer)
         let raw = try PostgresConnection(url: newer)
         try raw.query(PostgresSQL.setVersion, [.int(99)])
-        #expect(throws: StoreError.newerSchema(path: PostgresURL.redacted(newer), found: 99, supported: PostgresStore.schemaVersion)) {
+        #expect(
+            throws: StoreError.newerSchema(
+                path: PostgresURL.redacted(newer), found: 99, supported: PostgresStore.schemaVersion
+            )
+        ) {
             try PostgresStore.open(url: newer, mode: .write)
         }
 
@@ -99,8 +113,14 @@ struct PostgresStoreTests {
     static let redactions: [(String, String)] = [
         ("postgresql://u:pw@h/db", "postgresql://u:***@h/db"),
         ("postgresql://u@h/db", "postgresql://u@h/db"),
-        ("postgres://u:p%40ss@h:5432/db?sslmode=require", "postgres://u:***@h:5432/db?sslmode=require"),
-        ("postgresql://h/db?user=u&password=pw&sslmode=disable", "postgresql://h/db?user=u&password=***&sslmode=disable"),
+        (
+            "postgres://u:p%40ss@h:5432/db?sslmode=require",
+            "postgres://u:***@h:5432/db?sslmode=require"
+        ),
+        (
+            "postgresql://h/db?user=u&password=pw&sslmode=disable",
+            "postgresql://h/db?user=u&password=***&sslmode=disable"
+        ),
         ("postgresql://u:a@b@h/db", "postgresql://u:***@h/db"),
     ]
 
@@ -108,8 +128,9 @@ struct PostgresStoreTests {
         for (url, shown) in Self.redactions {
             #expect(PostgresURL.redacted(url) == shown, "\(url)")
         }
-        #expect(PostgresURL.mask("auth failed for p@ss and p%40ss", in: "postgresql://u:p%40ss@h/db")
-            == "auth failed for *** and ***")
+        #expect(
+            PostgresURL.mask("auth failed for p@ss and p%40ss", in: "postgresql://u:p%40ss@h/db")
+                == "auth failed for *** and ***")
     }
 
     @Test func aWrongPasswordOrPortNeverShowsThePassword() throws {
@@ -131,8 +152,10 @@ struct PostgresStoreTests {
                 let text = error.description
                 #expect(!text.contains(wrong), "\(text)")
                 #expect(path == PostgresURL.redacted(url))
-                #expect(reason.contains("password authentication failed") || reason.contains("connection refused")
-                    || reason.contains("Connection refused"), "\(reason)")
+                #expect(
+                    reason.contains("password authentication failed")
+                        || reason.contains("connection refused")
+                        || reason.contains("Connection refused"), "\(reason)")
             }
         }
     }

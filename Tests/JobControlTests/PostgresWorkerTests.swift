@@ -1,19 +1,26 @@
 import Foundation
 import PostgresTestSupport
 import Testing
+
 @testable import JobControl
 
 /// `Worker` in this process against a real PostgreSQL queue, running real
 /// processes with the `ProcessLauncher`.
-@Suite(.enabled(if: PostgresTestServer.skipReason == nil, "no PostgreSQL server (see the printed reason)"))
+@Suite(
+    .enabled(
+        if: PostgresTestServer.skipReason == nil, "no PostgreSQL server (see the printed reason)"))
 struct PostgresWorkerTests {
     private func shell(_ id: JobID, _ script: String, deps: [JobID] = [], retries: Int = 0) -> Job {
-        Job(id: id, command: .argv([.text("/bin/sh"), .text("-c"), .text(script)]), dependencies: deps, retries: retries)
+        Job(
+            id: id, command: .argv([.text("/bin/sh"), .text("-c"), .text(script)]),
+            dependencies: deps, retries: retries)
     }
 
     private func jobSet(_ jobs: [Job]) -> JobSet {
         let folder = URL(fileURLWithPath: NSTemporaryDirectory())
-        return JobSet(projectDir: folder, jobsDir: folder.appendingPathComponent("jobs.d"), settings: Settings(), jobs: jobs)
+        return JobSet(
+            projectDir: folder, jobsDir: folder.appendingPathComponent("jobs.d"),
+            settings: Settings(), jobs: jobs)
     }
 
     private func plan(_ jobs: JobSet) -> Plan {
@@ -21,8 +28,11 @@ struct PostgresWorkerTests {
     }
 
     /// Starts a worker on a thread; returns it and a group that ends with it.
-    private func startWorker(_ jobs: JobSet, url: String, options: Worker.Options) throws -> (Worker, DispatchGroup, WorkerSummaryBox) {
-        let worker = try Worker(jobs: jobs, open: { try PostgresStore.open(url: url, mode: .write) }, options: options)
+    private func startWorker(_ jobs: JobSet, url: String, options: Worker.Options) throws -> (
+        Worker, DispatchGroup, WorkerSummaryBox
+    ) {
+        let worker = try Worker(
+            jobs: jobs, open: { try PostgresStore.open(url: url, mode: .write) }, options: options)
         let group = DispatchGroup()
         let box = WorkerSummaryBox()
         group.enter()
@@ -42,8 +52,10 @@ struct PostgresWorkerTests {
             shell("broken", "exit 3", deps: ["setup"]),
             shell("after", "true", deps: ["broken"]),
         ])
-        let queued = try store.enqueue(QueueFollower.requests(for: plan(jobs), jobs: jobs), trigger: "queue")
-        let (worker, group, box) = try startWorker(jobs, url: url, options: Worker.Options(slots: 2, poll: 0.2))
+        let queued = try store.enqueue(
+            QueueFollower.requests(for: plan(jobs), jobs: jobs), trigger: "queue")
+        let (worker, group, box) = try startWorker(
+            jobs, url: url, options: Worker.Options(slots: 2, poll: 0.2))
         let outcome = try QueueFollower.follow(queued.map(\.build.id), queue: store)
         worker.stop()
         group.wait()
@@ -69,8 +81,10 @@ struct PostgresWorkerTests {
         let store = try PostgresStore.open(url: url, mode: .write)
         let queuedJobs = jobSet([shell("a", "true")])
         let workerJobs = jobSet([shell("a", "echo changed")])
-        let queued = try store.enqueue(QueueFollower.requests(for: plan(queuedJobs), jobs: queuedJobs), trigger: "queue")
-        let (worker, group, _) = try startWorker(workerJobs, url: url, options: Worker.Options(poll: 0.2))
+        let queued = try store.enqueue(
+            QueueFollower.requests(for: plan(queuedJobs), jobs: queuedJobs), trigger: "queue")
+        let (worker, group, _) = try startWorker(
+            workerJobs, url: url, options: Worker.Options(poll: 0.2))
         let outcome = try QueueFollower.follow(queued.map(\.build.id), queue: store)
         worker.stop()
         group.wait()
@@ -81,9 +95,14 @@ struct PostgresWorkerTests {
     @Test func aStoppedWorkerLetsBuildsFinishWithinGraceThenInterruptsThem() throws {
         let url = try PostgresTestServer.shared.get().createDatabase()
         let store = try PostgresStore.open(url: url, mode: .write)
-        let jobs = jobSet([shell("quick", "sleep 0.3"), shell("slow", "sleep 30"), shell("later", "true", deps: ["quick"])])
-        let queued = try store.enqueue(QueueFollower.requests(for: plan(jobs), jobs: jobs), trigger: "queue")
-        let (worker, group, box) = try startWorker(jobs, url: url, options: Worker.Options(slots: 2, grace: 1, poll: 0.2))
+        let jobs = jobSet([
+            shell("quick", "sleep 0.3"), shell("slow", "sleep 30"),
+            shell("later", "true", deps: ["quick"]),
+        ])
+        let queued = try store.enqueue(
+            QueueFollower.requests(for: plan(jobs), jobs: jobs), trigger: "queue")
+        let (worker, group, box) = try startWorker(
+            jobs, url: url, options: Worker.Options(slots: 2, grace: 1, poll: 0.2))
         while try store.builds(BuildQuery(status: .running)).count < 2 { usleep(20_000) }
         worker.stop(signal: SIGTERM)
         group.wait()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import JobControl
 
 /// The life cycle and queries of builds, the same on every backend.
@@ -10,9 +11,10 @@ import Testing
         var store = test.store
         let clock = TestClock()
         store.clock = clock.read
-        let created = try store.createBuild(NewBuild(
-            job: "crawl", status: .created, trigger: "queue", reason: "never built", attempt: 2,
-            configSnapshot: #"{"command":"x"}"#, configHash: "abc"))
+        let created = try store.createBuild(
+            NewBuild(
+                job: "crawl", status: .created, trigger: "queue", reason: "never built", attempt: 2,
+                configSnapshot: #"{"command":"x"}"#, configHash: "abc"))
         #expect(created.status == .created)
         #expect(created.startedAt == nil)
         #expect(created.runner == nil)
@@ -23,7 +25,8 @@ import Testing
         let runner = RunnerIdentity(host: "h1", pid: 42, processStart: 777, processGroup: 43)
         try store.markStarted(created.id, runner: runner)
         clock.advance(2)
-        try store.finishBuild(created.id, result: BuildResult(status: .successful, exitCode: 0, retval: "/data/1"))
+        try store.finishBuild(
+            created.id, result: BuildResult(status: .successful, exitCode: 0, retval: "/data/1"))
 
         let stored = try #require(try store.build(created.id))
         #expect(stored.status == .successful)
@@ -52,8 +55,11 @@ import Testing
         BuildResult(status: .failed, failureKind: .signal, signal: "SIGKILL"),
         BuildResult(status: .failed, failureKind: .timeout, error: "timed out after 30s"),
         BuildResult(status: .failed, failureKind: .interrupted, signal: "SIGINT"),
-        BuildResult(status: .failed, failureKind: .startFailed, exitCode: 127, error: "program 'x' not found"),
-        BuildResult(status: .failed, failureKind: .dependencyFailed, error: "dependency 'a' failed"),
+        BuildResult(
+            status: .failed, failureKind: .startFailed, exitCode: 127,
+            error: "program 'x' not found"),
+        BuildResult(
+            status: .failed, failureKind: .dependencyFailed, error: "dependency 'a' failed"),
         BuildResult(status: .failed, failureKind: .runnerDied, error: "runner died"),
         BuildResult(status: .skipped, error: "unchanged"),
     ]
@@ -78,8 +84,11 @@ import Testing
     func finishingTwiceOrAsRunningIsRefused(backend: StoreBackend) throws {
         let store = try TestStore.make(backend).store
         let build = try store.finishedBuild("j", .successful)
-        #expect(throws: StoreError.refused("cannot finish build #\(build.id): it is already successful")) {
-            try store.finishBuild(build.id, result: BuildResult(status: .failed, failureKind: .exit))
+        #expect(
+            throws: StoreError.refused("cannot finish build #\(build.id): it is already successful")
+        ) {
+            try store.finishBuild(
+                build.id, result: BuildResult(status: .failed, failureKind: .exit))
         }
         #expect(throws: StoreError.refused("build #\(build.id) cannot finish as 'running'")) {
             try store.finishBuild(build.id, result: BuildResult(status: .running))
@@ -87,7 +96,9 @@ import Testing
         #expect(throws: StoreError.noSuchBuild(999)) {
             try store.finishBuild(999, result: BuildResult(status: .successful))
         }
-        #expect(throws: StoreError.refused("cannot start build #\(build.id): it is already successful")) {
+        #expect(
+            throws: StoreError.refused("cannot start build #\(build.id): it is already successful")
+        ) {
             try store.markStarted(build.id, runner: .current())
         }
     }
@@ -103,12 +114,15 @@ import Testing
         let a2 = try store.finishedBuild("a", .failed)
         #expect(try store.builds(BuildQuery()).map(\.id) == [a2.id, b1.id, a1.id])
         #expect(try store.builds(BuildQuery(limit: 2)).map(\.id) == [a2.id, b1.id])
-        #expect(try store.builds(BuildQuery(newestFirst: false)).map(\.id) == [a1.id, b1.id, a2.id])
+        #expect(
+            try store.builds(BuildQuery(newestFirst: false)).map(\.id) == [a1.id, b1.id, a2.id])
         #expect(try store.builds(BuildQuery(job: "a")).map(\.id) == [a2.id, a1.id])
         #expect(try store.builds(BuildQuery(status: .failed)).map(\.id) == [a2.id, b1.id])
         #expect(try store.builds(BuildQuery(job: "a", status: .failed)).map(\.id) == [a2.id])
         #expect(try store.builds(BuildQuery(since: clock.read())).map(\.id) == [a2.id, b1.id])
-        #expect(try store.builds(BuildQuery(job: "a", status: .failed, since: clock.read(), limit: 1)).map(\.id) == [a2.id])
+        #expect(
+            try store.builds(BuildQuery(job: "a", status: .failed, since: clock.read(), limit: 1))
+                .map(\.id) == [a2.id])
     }
 
     @Test(arguments: StoreBackend.available)
@@ -125,17 +139,26 @@ import Testing
         let store = try TestStore.make(backend).store
         let setup = try store.finishedBuild("setup", .successful, retval: "/tmp/s")
         let other = try store.finishedBuild("other", .successful, retval: "o")
-        let report = try store.finishedBuild("report", .successful, inputs: [
-            BuildInput(build: 0, dependency: "setup", consumed: setup.id, retval: "/tmp/s"),
-            BuildInput(build: 0, dependency: "other", consumed: other.id, retval: "o", pinned: true),
-        ])
-        #expect(try store.inputs(of: report.id) == [
-            BuildInput(build: report.id, dependency: "other", consumed: other.id, retval: "o", pinned: true),
-            BuildInput(build: report.id, dependency: "setup", consumed: setup.id, retval: "/tmp/s"),
-        ])
-        #expect(try store.consumers(of: setup.id) == [
-            BuildInput(build: report.id, dependency: "setup", consumed: setup.id, retval: "/tmp/s")
-        ])
+        let report = try store.finishedBuild(
+            "report", .successful,
+            inputs: [
+                BuildInput(build: 0, dependency: "setup", consumed: setup.id, retval: "/tmp/s"),
+                BuildInput(
+                    build: 0, dependency: "other", consumed: other.id, retval: "o", pinned: true),
+            ])
+        #expect(
+            try store.inputs(of: report.id) == [
+                BuildInput(
+                    build: report.id, dependency: "other", consumed: other.id, retval: "o",
+                    pinned: true),
+                BuildInput(
+                    build: report.id, dependency: "setup", consumed: setup.id, retval: "/tmp/s"),
+            ])
+        #expect(
+            try store.consumers(of: setup.id) == [
+                BuildInput(
+                    build: report.id, dependency: "setup", consumed: setup.id, retval: "/tmp/s")
+            ])
         #expect(try store.consumers(of: report.id).isEmpty)
     }
 
@@ -145,16 +168,25 @@ import Testing
         let build = try store.newBuild("j")
         let t = Date(timeIntervalSince1970: 1_700_000_000)
         try store.saveProgress([
-            ProgressRecord(build: build.id, group: [], current: 1, total: 10, status: nil, updatedAt: t),
-            ProgressRecord(build: build.id, group: ["Download", "a \"b\" :: c"], current: 1, total: nil, status: "x", updatedAt: t),
+            ProgressRecord(
+                build: build.id, group: [], current: 1, total: 10, status: nil, updatedAt: t),
+            ProgressRecord(
+                build: build.id, group: ["Download", "a \"b\" :: c"], current: 1, total: nil,
+                status: "x", updatedAt: t),
         ])
         try store.saveProgress([
-            ProgressRecord(build: build.id, group: [], current: 5, total: 10, status: "half", updatedAt: t + 1),
+            ProgressRecord(
+                build: build.id, group: [], current: 5, total: 10, status: "half", updatedAt: t + 1)
         ])
-        #expect(try store.progress(of: build.id) == [
-            ProgressRecord(build: build.id, group: [], current: 5, total: 10, status: "half", updatedAt: t + 1),
-            ProgressRecord(build: build.id, group: ["Download", "a \"b\" :: c"], current: 1, total: nil, status: "x", updatedAt: t),
-        ])
+        #expect(
+            try store.progress(of: build.id) == [
+                ProgressRecord(
+                    build: build.id, group: [], current: 5, total: 10, status: "half",
+                    updatedAt: t + 1),
+                ProgressRecord(
+                    build: build.id, group: ["Download", "a \"b\" :: c"], current: 1, total: nil,
+                    status: "x", updatedAt: t),
+            ])
     }
 
     @Test(arguments: StoreBackend.available)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import JobControl
 
 /// Job states, logs, pruning, deleting and reaping, the same on every backend.
@@ -30,9 +31,11 @@ import Testing
         let store = try TestStore.make(backend).store
         let dep = try store.finishedBuild("dep", .successful, retval: "v")
         let ok = try store.finishedBuild("a", .successful, retval: "1")
-        let skip = try store.finishedBuild("a", .skipped, inputs: [
-            BuildInput(build: 0, dependency: "dep", consumed: dep.id, retval: "v")
-        ])
+        let skip = try store.finishedBuild(
+            "a", .skipped,
+            inputs: [
+                BuildInput(build: 0, dependency: "dep", consumed: dep.id, retval: "v")
+            ])
         let failed = try store.finishedBuild("a", .failed)
         let states = try store.jobStates(["a", "dep"])
         let state = try #require(states["a"])
@@ -40,7 +43,10 @@ import Testing
         #expect(state.latestSuccessful?.id == ok.id)
         #expect(state.latestSuccessful?.retval == "1")
         #expect(state.lastCheck?.id == skip.id)
-        #expect(state.lastCheckInputs == [BuildInput(build: skip.id, dependency: "dep", consumed: dep.id, retval: "v")])
+        #expect(
+            state.lastCheckInputs == [
+                BuildInput(build: skip.id, dependency: "dep", consumed: dep.id, retval: "v")
+            ])
         #expect(!state.isRunning)
         #expect(states["dep"]?.lastCheck?.id == dep.id)
     }
@@ -63,7 +69,8 @@ import Testing
         let queued = try store.newBuild("a", status: .created)
         #expect(try store.jobStates(["a"])["a"]?.isRunning == true)
         #expect(try store.jobStates(["a"])["a"]?.latest?.id == queued.id)
-        try store.finishBuild(queued.id, result: BuildResult(status: .failed, failureKind: .dependencyFailed))
+        try store.finishBuild(
+            queued.id, result: BuildResult(status: .failed, failureKind: .dependencyFailed))
         #expect(try store.jobStates(["a"])["a"]?.isRunning == false)
     }
 
@@ -90,17 +97,28 @@ import Testing
         let (test, build, t) = try storeWithLog(backend)
         let lines = try test.store.logs(LogQuery(build: build))
         #expect(lines.map(\.text) == ["one", "two", "three", "", "five"])
-        #expect(lines[1] == LogEntry(build: build, seq: 2, time: t + 1, stream: .stderr, level: .info, text: "two"))
+        #expect(
+            lines[1]
+                == LogEntry(
+                    build: build, seq: 2, time: t + 1, stream: .stderr, level: .info, text: "two"))
     }
 
     static let logFilters: [(String, LogQuery, [Int64])] = [
         ("level warning and above", LogQuery(build: 0, minimumLevel: .warning), [3, 4, 5]),
         ("stderr only", LogQuery(build: 0, stream: .stderr), [2]),
-        ("since t+1 until t+3", LogQuery(build: 0, since: Date(timeIntervalSince1970: 1_700_000_001), until: Date(timeIntervalSince1970: 1_700_000_003)), [2, 3]),
+        (
+            "since t+1 until t+3",
+            LogQuery(
+                build: 0, since: Date(timeIntervalSince1970: 1_700_000_001),
+                until: Date(timeIntervalSince1970: 1_700_000_003)), [2, 3]
+        ),
         ("after seq 3 (follow)", LogQuery(build: 0, afterSeq: 3), [4, 5]),
         ("first two", LogQuery(build: 0, limit: 2), [1, 2]),
         ("tail of two", LogQuery(build: 0, limit: 2, tail: true), [4, 5]),
-        ("tail of warnings", LogQuery(build: 0, minimumLevel: .warning, limit: 2, tail: true), [4, 5]),
+        (
+            "tail of warnings", LogQuery(build: 0, minimumLevel: .warning, limit: 2, tail: true),
+            [4, 5]
+        ),
     ]
 
     @Test(arguments: StoreBackend.available)
@@ -118,7 +136,9 @@ import Testing
         let (test, build, t) = try storeWithLog(backend)
         let raw: [UInt8] = [0x66, 0xff, 0xfe, 0x00, 0x67]
         try test.store.appendLogs([
-            LogEntry(build: build, seq: 6, time: t, stream: .stdout, level: .info, text: "f\u{FFFD}\u{FFFD}\0g", raw: raw, continued: true),
+            LogEntry(
+                build: build, seq: 6, time: t, stream: .stdout, level: .info,
+                text: "f\u{FFFD}\u{FFFD}\0g", raw: raw, continued: true),
             LogEntry(build: build, seq: 7, time: t, stream: .stdout, level: .info, text: "a\0b é"),
         ])
         let lines = try test.store.logs(LogQuery(build: build, afterSeq: 5))
@@ -143,9 +163,12 @@ import Testing
     func theRecorderBatchesManyLinesIntoFewTransactions(backend: StoreBackend) throws {
         let test = try TestStore.make(backend)
         let recorder = BuildRecorder(store: test.store)
-        let build = try recorder.createBuild(NewBuild(job: "j", trigger: "cli", reason: "r", configSnapshot: "{}", configHash: "h"))
+        let build = try recorder.createBuild(
+            NewBuild(job: "j", trigger: "cli", reason: "r", configSnapshot: "{}", configHash: "h"))
         let before = test.store.transactionCount
-        for line in 0..<20_000 { recorder.log(build.id, stream: .stdout, level: .info, text: "line \(line)") }
+        for line in 0..<20_000 {
+            recorder.log(build.id, stream: .stdout, level: .info, text: "line \(line)")
+        }
         try recorder.finishBuild(build.id, result: BuildResult(status: .successful))
         try recorder.close()
         let transactions = test.store.transactionCount - before
@@ -169,7 +192,10 @@ import Testing
         let s3 = try store.finishedBuild("a", .successful)
         let k4 = try store.finishedBuild("a", .skipped)
         let f5 = try store.finishedBuild("a", .failed)
-        try store.appendLogs([store.logLine(s1.id, 1, "x"), store.logLine(s1.id, 2, "y"), store.logLine(f2.id, 1, "z")])
+        try store.appendLogs([
+            store.logLine(s1.id, 1, "x"), store.logLine(s1.id, 2, "y"),
+            store.logLine(f2.id, 1, "z"),
+        ])
         let result = try store.prune(PruneRequest(olderThan: future))
         #expect(result == PruneResult(buildsDeleted: 2, logLinesDeleted: 3))
         #expect(try remaining(store) == [s3.id, k4.id, f5.id])
@@ -192,9 +218,15 @@ import Testing
         let store = try TestStore.make(backend).store
         let x1 = try store.finishedBuild("x", .successful)
         let x2 = try store.finishedBuild("x", .successful)
-        let y1 = try store.finishedBuild("y", .successful, inputs: [BuildInput(build: 0, dependency: "x", consumed: x1.id, retval: nil)])
-        let y2 = try store.finishedBuild("y", .successful, inputs: [BuildInput(build: 0, dependency: "x", consumed: x2.id, retval: nil)])
-        let z1 = try store.finishedBuild("z", .successful, inputs: [BuildInput(build: 0, dependency: "y", consumed: y1.id, retval: nil)])
+        let y1 = try store.finishedBuild(
+            "y", .successful,
+            inputs: [BuildInput(build: 0, dependency: "x", consumed: x1.id, retval: nil)])
+        let y2 = try store.finishedBuild(
+            "y", .successful,
+            inputs: [BuildInput(build: 0, dependency: "x", consumed: x2.id, retval: nil)])
+        let z1 = try store.finishedBuild(
+            "z", .successful,
+            inputs: [BuildInput(build: 0, dependency: "y", consumed: y1.id, retval: nil)])
         try store.finishedBuild("x", .failed)
         let lone = try store.finishedBuild("w", .failed)
         try store.finishedBuild("w", .failed)
@@ -239,11 +271,14 @@ import Testing
         let latest = try store.finishedBuild("a", .failed)
         for build in [old.id, latest.id] {
             try store.appendLogs([
-                store.logLine(build, 1, "d", level: .debug), store.logLine(build, 2, "i", level: .info),
-                store.logLine(build, 3, "w", level: .warning), store.logLine(build, 4, "e", level: .error),
+                store.logLine(build, 1, "d", level: .debug),
+                store.logLine(build, 2, "i", level: .info),
+                store.logLine(build, 3, "w", level: .warning),
+                store.logLine(build, 4, "e", level: .error),
             ])
         }
-        let result = try store.prune(PruneRequest(olderThan: future, logsOnly: true, level: .info, vacuum: true))
+        let result = try store.prune(
+            PruneRequest(olderThan: future, logsOnly: true, level: .info, vacuum: true))
         #expect(result == PruneResult(buildsDeleted: 0, logLinesDeleted: 2))
         #expect(try store.logs(LogQuery(build: old.id)).map(\.text) == ["w", "e"])
         #expect(try store.logs(LogQuery(build: latest.id)).count == 4)
@@ -255,19 +290,29 @@ import Testing
         let store = try TestStore.make(backend).store
         let queued = try store.newBuild("a", status: .created)
         let running = try store.newBuild("a")
-        #expect(throws: StoreError.refused("build #\(queued.id) is created and cannot be deleted")) { try store.deleteBuild(queued.id) }
-        #expect(throws: StoreError.refused("build #\(running.id) is running and cannot be deleted")) { try store.deleteBuild(running.id) }
+        #expect(throws: StoreError.refused("build #\(queued.id) is created and cannot be deleted"))
+        { try store.deleteBuild(queued.id) }
+        #expect(throws: StoreError.refused("build #\(running.id) is running and cannot be deleted"))
+        { try store.deleteBuild(running.id) }
         #expect(throws: StoreError.noSuchBuild(999)) { try store.deleteBuild(999) }
     }
 
     @Test(arguments: StoreBackend.available)
-    func deleteCascadesToLogProgressAndInputsButKeepsConsumersLineage(backend: StoreBackend) throws {
+    func deleteCascadesToLogProgressAndInputsButKeepsConsumersLineage(backend: StoreBackend) throws
+    {
         let store = try TestStore.make(backend).store
         let dep = try store.finishedBuild("dep", .successful)
-        let build = try store.finishedBuild("a", .successful, inputs: [BuildInput(build: 0, dependency: "dep", consumed: dep.id, retval: nil)])
-        let user = try store.finishedBuild("b", .successful, inputs: [BuildInput(build: 0, dependency: "a", consumed: build.id, retval: nil)])
+        let build = try store.finishedBuild(
+            "a", .successful,
+            inputs: [BuildInput(build: 0, dependency: "dep", consumed: dep.id, retval: nil)])
+        let user = try store.finishedBuild(
+            "b", .successful,
+            inputs: [BuildInput(build: 0, dependency: "a", consumed: build.id, retval: nil)])
         try store.appendLogs([store.logLine(build.id, 1, "x")])
-        try store.saveProgress([ProgressRecord(build: build.id, group: [], current: 1, total: 1, status: nil, updatedAt: Date())])
+        try store.saveProgress([
+            ProgressRecord(
+                build: build.id, group: [], current: 1, total: 1, status: nil, updatedAt: Date())
+        ])
         try store.deleteBuild(build.id)
         #expect(try store.build(build.id) == nil)
         #expect(try store.logs(LogQuery(build: build.id)).isEmpty)

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresTestSupport
 import Testing
+
 @testable import JobControl
 
 /// The two `BuildStore` implementations every conformance test runs on.
@@ -38,10 +39,12 @@ struct TestStore {
         switch backend {
         case .sqlite:
             let folder = StoreFolder()
-            return TestStore(store: try folder.openStore(mode), folder: folder, location: folder.databasePath)
+            return TestStore(
+                store: try folder.openStore(mode), folder: folder, location: folder.databasePath)
         case .postgresql:
             let url = try PostgresTestServer.shared.get().createDatabase()
-            return TestStore(store: try PostgresStore.open(url: url, mode: mode), folder: nil, location: url)
+            return TestStore(
+                store: try PostgresStore.open(url: url, mode: mode), folder: nil, location: url)
         }
     }
 
@@ -58,23 +61,31 @@ extension BuildStore {
     func finishedBuild(
         _ job: JobID, _ status: BuildStatus, retval: String? = nil, inputs: [BuildInput] = []
     ) throws -> BuildRecord {
-        let created = try createBuild(NewBuild(
-            job: job, trigger: "cli", reason: "test", configSnapshot: "{}", configHash: "h",
-            inputs: inputs))
+        let created = try createBuild(
+            NewBuild(
+                job: job, trigger: "cli", reason: "test", configSnapshot: "{}", configHash: "h",
+                inputs: inputs))
         let kind: FailureKind? = status == .failed ? .exit : nil
-        try finishBuild(created.id, result: BuildResult(
-            status: status, failureKind: kind, exitCode: status == .failed ? 1 : 0, retval: retval))
+        try finishBuild(
+            created.id,
+            result: BuildResult(
+                status: status, failureKind: kind, exitCode: status == .failed ? 1 : 0,
+                retval: retval))
         return try build(created.id)!
     }
 
-    func logLine(_ build: BuildID, _ seq: Int64, _ text: String, level: LogLevel = .info,
-                 stream: LogStream = .stdout, time: Date = Date()) -> LogEntry {
+    func logLine(
+        _ build: BuildID, _ seq: Int64, _ text: String, level: LogLevel = .info,
+        stream: LogStream = .stdout, time: Date = Date()
+    ) -> LogEntry {
         LogEntry(build: build, seq: seq, time: time, stream: stream, level: level, text: text)
     }
 
     func newBuild(_ job: JobID = "j", status: BuildStatus = .running) throws -> BuildRecord {
-        try createBuild(NewBuild(
-            job: job, status: status, trigger: status == .created ? "queue" : "cli", reason: "r",
-            configSnapshot: "{}", configHash: "h"))
+        try createBuild(
+            NewBuild(
+                job: job, status: status, trigger: status == .created ? "queue" : "cli",
+                reason: "r",
+                configSnapshot: "{}", configHash: "h"))
     }
 }

@@ -72,7 +72,9 @@ public final class PostgresTestServer: @unchecked Sendable {
 
     /// The rows of `sql` run on the database at `url`, as text (NULL is nil).
     public func rows(_ sql: String, url: String) throws -> [[String?]] {
-        guard let connection = PQconnectdb(url) else { throw PostgresTestServerError(message: "out of memory") }
+        guard let connection = PQconnectdb(url) else {
+            throw PostgresTestServerError(message: "out of memory")
+        }
         defer { PQfinish(connection) }
         let result = PQexec(connection, sql)
         defer { PQclear(result) }
@@ -81,7 +83,8 @@ public final class PostgresTestServer: @unchecked Sendable {
         }
         return (0..<PQntuples(result)).map { row in
             (0..<PQnfields(result)).map { column in
-                PQgetisnull(result, row, column) != 0 ? nil : String(cString: PQgetvalue(result, row, column))
+                PQgetisnull(result, row, column) != 0
+                    ? nil : String(cString: PQgetvalue(result, row, column))
             }
         }
     }
@@ -93,8 +96,10 @@ public final class PostgresTestServer: @unchecked Sendable {
         guard fileManager.isExecutableFile(atPath: binaries + "/initdb"),
             fileManager.isExecutableFile(atPath: binaries + "/postgres")
         else {
-            return .failure(PostgresTestServerError(
-                message: "\(binaries)/initdb not found; run scripts/setup to install postgresql-15"))
+            return .failure(
+                PostgresTestServerError(
+                    message:
+                        "\(binaries)/initdb not found; run scripts/setup to install postgresql-15"))
         }
         do {
             let server = try launch()
@@ -111,7 +116,9 @@ public final class PostgresTestServer: @unchecked Sendable {
     private static func launch() throws -> PostgresTestServer {
         // A folder the unprivileged user owns.
         var template = Array("/tmp/jcrun-pg-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw PostgresTestServerError(message: "mkdtemp failed") }
+        guard let made = mkdtemp(&template) else {
+            throw PostgresTestServerError(message: "mkdtemp failed")
+        }
         let folder = String(cString: made)
         let (uid, gid) = try unprivilegedUser()
         chmod(folder, 0o700)
@@ -122,16 +129,21 @@ public final class PostgresTestServer: @unchecked Sendable {
 
         // initdb, then the server in the foreground of its own process.
         let data = folder + "/data"
-        try runAsUser(binaries + "/initdb", [
-            "-D", data, "-U", user, "--pwfile=" + passwordFile, "--auth-local=trust",
-            "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions",
-        ], log: folder + "/initdb.log")
+        try runAsUser(
+            binaries + "/initdb",
+            [
+                "-D", data, "-U", user, "--pwfile=" + passwordFile, "--auth-local=trust",
+                "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync",
+                "--no-instructions",
+            ], log: folder + "/initdb.log")
         let port = try freePort()
-        let pid = try spawnAsUser(binaries + "/postgres", [
-            "-D", data, "-p", String(port), "-k", folder, "-c", "listen_addresses=127.0.0.1",
-            "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-            "-c", "max_connections=300", "-c", "shared_buffers=32MB",
-        ], log: folder + "/server.log")
+        let pid = try spawnAsUser(
+            binaries + "/postgres",
+            [
+                "-D", data, "-p", String(port), "-k", folder, "-c", "listen_addresses=127.0.0.1",
+                "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                "-c", "max_connections=300", "-c", "shared_buffers=32MB",
+            ], log: folder + "/server.log")
         let server = PostgresTestServer(folder: folder, port: port, pid: pid)
         sharedPid = pid
         sharedFolder = folder
@@ -146,7 +158,8 @@ public final class PostgresTestServer: @unchecked Sendable {
             }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid {
-                let log = (try? String(contentsOfFile: folder + "/server.log", encoding: .utf8)) ?? ""
+                let log =
+                    (try? String(contentsOfFile: folder + "/server.log", encoding: .utf8)) ?? ""
                 throw PostgresTestServerError(message: "the server exited: \(log)")
             }
             usleep(50_000)
@@ -176,7 +189,8 @@ public final class PostgresTestServer: @unchecked Sendable {
         for name in ["postgres", "nobody"] {
             if let entry = getpwnam(name) { return (entry.pointee.pw_uid, entry.pointee.pw_gid) }
         }
-        throw PostgresTestServerError(message: "no unprivileged user (postgres or nobody) to run the server as")
+        throw PostgresTestServerError(
+            message: "no unprivileged user (postgres or nobody) to run the server as")
     }
 
     private static func userName() -> String {
@@ -185,11 +199,15 @@ public final class PostgresTestServer: @unchecked Sendable {
 
     /// The program and its arguments as run by `setpriv` under the unprivileged
     /// user (when root), so that the pid spawned is the program's own.
-    private static func commandLine(_ program: String, _ arguments: [String]) -> (String, [String]) {
+    private static func commandLine(_ program: String, _ arguments: [String]) -> (String, [String])
+    {
         guard getuid() == 0 else { return (program, arguments) }
-        return ("/usr/bin/setpriv", [
-            "--reuid=" + userName(), "--regid=" + userName(), "--init-groups", "--", program,
-        ] + arguments)
+        return (
+            "/usr/bin/setpriv",
+            [
+                "--reuid=" + userName(), "--regid=" + userName(), "--init-groups", "--", program,
+            ] + arguments
+        )
     }
 
     private static func runAsUser(_ program: String, _ arguments: [String], log: String) throws {
@@ -202,7 +220,9 @@ public final class PostgresTestServer: @unchecked Sendable {
         }
     }
 
-    private static func spawnAsUser(_ program: String, _ arguments: [String], log: String) throws -> pid_t {
+    private static func spawnAsUser(_ program: String, _ arguments: [String], log: String) throws
+        -> pid_t
+    {
         let (path, argv) = commandLine(program, arguments)
         FileManager.default.createFile(atPath: log, contents: nil)
         if let (uid, gid) = try? unprivilegedUser() { chown(log, uid, gid) }
@@ -218,7 +238,8 @@ public final class PostgresTestServer: @unchecked Sendable {
         var pid: pid_t = 0
         let code = posix_spawn(&pid, path, &actions, nil, &cArguments, environ)
         guard code == 0 else {
-            throw PostgresTestServerError(message: "cannot start \(program): \(String(cString: strerror(code)))")
+            throw PostgresTestServerError(
+                message: "cannot start \(program): \(String(cString: strerror(code)))")
         }
         return pid
     }

@@ -32,7 +32,8 @@ final class PostgresConnection {
         self.display = PostgresURL.redacted(url)
         let connection = PQconnectdb(url)
         guard let connection, PQstatus(connection) == CONNECTION_OK else {
-            let reason = connection.map { PostgresConnection.message(PQerrorMessage($0)) } ?? "out of memory"
+            let reason =
+                connection.map { PostgresConnection.message(PQerrorMessage($0)) } ?? "out of memory"
             PQfinish(connection)
             throw StoreError.unreachable(path: display, reason: PostgresURL.mask(reason, in: url))
         }
@@ -175,7 +176,9 @@ final class PostgresConnection {
 
     /// A dropped connection (server restart) is reset once, outside transactions.
     private func reconnectIfBroken() throws {
-        guard let handle else { throw StoreError.unreachable(path: display, reason: "the connection is closed") }
+        guard let handle else {
+            throw StoreError.unreachable(path: display, reason: "the connection is closed")
+        }
         guard PQstatus(handle) != CONNECTION_OK, !inTransaction else { return }
         PQreset(handle)
         prepared.removeAll()
@@ -191,7 +194,8 @@ final class PostgresConnection {
         guard let raw = result.handle else {
             throw StoreError.unreachable(path: display, reason: lastError())
         }
-        let state = PQresultErrorField(raw, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+        let state =
+            PQresultErrorField(raw, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
         let text = PostgresURL.mask(PostgresConnection.message(PQresultErrorMessage(raw)), in: url)
         switch state {
         case "40001", "40P01":

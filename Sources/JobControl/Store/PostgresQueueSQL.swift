@@ -125,7 +125,8 @@ enum PostgresQueueSQL {
         SELECT $2::bigint, depends_on FROM queue_edges WHERE build = $1::bigint
         """
     /// Dependents now wait for the retry instead of the failed attempt.
-    static let moveEdges = "UPDATE queue_edges SET depends_on = $2::bigint WHERE depends_on = $1::bigint"
+    static let moveEdges =
+        "UPDATE queue_edges SET depends_on = $2::bigint WHERE depends_on = $1::bigint"
     /// Fails every queued build that (transitively) waits on the failed
     /// build `$1` of job `$3`, naming the dependency that failed.
     static let failDependents = """

@@ -156,7 +156,9 @@ enum PostgresSQL {
         """
 
     /// `builds(query)`: only the filters that are set appear, numbered in order.
-    static func builds(job: Bool, status: Bool, since: Bool, limit: Bool, newestFirst: Bool) -> String {
+    static func builds(job: Bool, status: Bool, since: Bool, limit: Bool, newestFirst: Bool)
+        -> String
+    {
         var conditions: [String] = []
         var next = 1
         if job {

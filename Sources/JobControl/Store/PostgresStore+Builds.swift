@@ -12,13 +12,15 @@ extension PostgresStore {
         let running = build.status == .running
         let runner: RunnerIdentity? = running ? .current() : nil
         return try connection.transaction {
-            let result = try connection.query(PostgresSQL.insertBuild, [
-                .text(build.job), .text(build.status.rawValue), .int(build.attempt),
-                .text(build.reason), .text(build.trigger), .text(build.configHash),
-                .text(build.configSnapshot), .int(now), .int(running ? now : nil),
-                .string(runner?.host), .int(runner?.pid),
-                .int(runner.map { Int64(bitPattern: $0.processStart) }),
-            ])
+            let result = try connection.query(
+                PostgresSQL.insertBuild,
+                [
+                    .text(build.job), .text(build.status.rawValue), .int(build.attempt),
+                    .text(build.reason), .text(build.trigger), .text(build.configHash),
+                    .text(build.configSnapshot), .int(now), .int(running ? now : nil),
+                    .string(runner?.host), .int(runner?.pid),
+                    .int(runner.map { Int64(bitPattern: $0.processStart) }),
+                ])
             let record = PostgresStore.decodeBuild(result, 0)
             try insertInputs(build.inputs, of: record.id)
             return record
@@ -27,10 +29,13 @@ extension PostgresStore {
 
     func insertInputs(_ inputs: [BuildInput], of build: BuildID) throws {
         for input in inputs {
-            try connection.query(PostgresSQL.insertInput, [
-                .int(build), .text(input.dependency), .int(input.consumed), .string(input.retval),
-                .bool(input.pinned),
-            ])
+            try connection.query(
+                PostgresSQL.insertInput,
+                [
+                    .int(build), .text(input.dependency), .int(input.consumed),
+                    .string(input.retval),
+                    .bool(input.pinned),
+                ])
         }
     }
 
@@ -40,10 +45,12 @@ extension PostgresStore {
     /// - Throws: `.noSuchBuild`, `.refused` for a finished build.
     public func markStarted(_ id: BuildID, runner: RunnerIdentity) throws {
         let now = PostgresStore.micros(clock())
-        let result = try connection.query(PostgresSQL.markStarted, [
-            .int(id), .int(now), .text(runner.host), .int(runner.pid),
-            .int(Int64(bitPattern: runner.processStart)), .int(runner.processGroup),
-        ])
+        let result = try connection.query(
+            PostgresSQL.markStarted,
+            [
+                .int(id), .int(now), .text(runner.host), .int(runner.pid),
+                .int(Int64(bitPattern: runner.processStart)), .int(runner.processGroup),
+            ])
         if result.changes == 0 { try refuseChange(of: id, doing: "start") }
     }
 
@@ -69,11 +76,13 @@ extension PostgresStore {
 
     /// The finishing update; nil when the build was not created or running.
     func finish(_ id: BuildID, _ result: BuildResult, at now: Int64) throws -> BuildRecord? {
-        let rows = try connection.query(PostgresSQL.finishBuild, [
-            .int(id), .text(result.status.rawValue), .string(result.failureKind?.rawValue),
-            .int(result.exitCode), .string(result.signal), .string(result.error),
-            .string(result.status == .successful ? result.retval : nil), .int(now),
-        ])
+        let rows = try connection.query(
+            PostgresSQL.finishBuild,
+            [
+                .int(id), .text(result.status.rawValue), .string(result.failureKind?.rawValue),
+                .int(result.exitCode), .string(result.signal), .string(result.error),
+                .string(result.status == .successful ? result.retval : nil), .int(now),
+            ])
         return rows.rowCount == 0 ? nil : PostgresStore.decodeBuild(rows, 0)
     }
 
@@ -81,22 +90,30 @@ extension PostgresStore {
     private func refuseChange(of id: BuildID, doing action: String) throws -> Never {
         let rows = try connection.query(PostgresSQL.buildStatus, [.int(id)])
         guard rows.rowCount > 0 else { throw StoreError.noSuchBuild(id) }
-        throw StoreError.refused("cannot \(action) build #\(id): it is already \(rows.string(0, 0))")
+        throw StoreError.refused(
+            "cannot \(action) build #\(id): it is already \(rows.string(0, 0))")
     }
 
     /// Stores log entries in one transaction; `seq` must be new for its build.
+    // TODO(#10): one INSERT round trip per line; a job printing millions of
+    // lines is several times slower than on SQLite (COPY or pipelining would fix it).
     public func appendLogs(_ entries: [LogEntry]) throws {
         guard !entries.isEmpty else { return }
         try connection.transaction {
             for entry in entries {
                 let hasNul = entry.text.utf8.contains(0)
-                let text = hasNul ? entry.text.replacingOccurrences(of: "\0", with: "\u{FFFD}") : entry.text
-                try connection.query(PostgresSQL.insertLog, [
-                    .int(entry.build), .int(entry.seq), .int(PostgresStore.micros(entry.time)),
-                    .int(PostgresStore.streamCode(entry.stream)), .int(PostgresStore.levelCode(entry.level)),
-                    .text(text), .blob(entry.raw), .bool(entry.continued),
-                    hasNul ? .bytes(Array(entry.text.utf8)) : .null,
-                ])
+                let text =
+                    hasNul
+                    ? entry.text.replacingOccurrences(of: "\0", with: "\u{FFFD}") : entry.text
+                try connection.query(
+                    PostgresSQL.insertLog,
+                    [
+                        .int(entry.build), .int(entry.seq), .int(PostgresStore.micros(entry.time)),
+                        .int(PostgresStore.streamCode(entry.stream)),
+                        .int(PostgresStore.levelCode(entry.level)),
+                        .text(text), .blob(entry.raw), .bool(entry.continued),
+                        hasNul ? .bytes(Array(entry.text.utf8)) : .null,
+                    ])
             }
         }
     }
@@ -106,10 +123,14 @@ extension PostgresStore {
         guard !nodes.isEmpty else { return }
         try connection.transaction {
             for node in nodes {
-                try connection.query(PostgresSQL.upsertProgress, [
-                    .int(node.build), .text(ProgressPath.encode(node.group)), .int(node.current),
-                    .int(node.total), .string(node.status), .int(PostgresStore.micros(node.updatedAt)),
-                ])
+                try connection.query(
+                    PostgresSQL.upsertProgress,
+                    [
+                        .int(node.build), .text(ProgressPath.encode(node.group)),
+                        .int(node.current),
+                        .int(node.total), .string(node.status),
+                        .int(PostgresStore.micros(node.updatedAt)),
+                    ])
             }
         }
     }
@@ -141,7 +162,9 @@ extension PostgresStore {
             let ids = try connection.query(PostgresSQL.jobStateIDs, [.textArray(jobs)])
             var wanted: Set<BuildID> = []
             for row in 0..<ids.rowCount {
-                for column in 1...3 { if let id = ids.optionalInt64(row, column) { wanted.insert(id) } }
+                for column in 1...3 {
+                    if let id = ids.optionalInt64(row, column) { wanted.insert(id) }
+                }
             }
             guard !wanted.isEmpty else { return [:] }
             let records = try connection.query(PostgresSQL.buildsByID, [.intArray(wanted.sorted())])
@@ -150,7 +173,9 @@ extension PostgresStore {
             var checks: [BuildID] = []
             var states: [JobID: JobState] = [:]
             for row in 0..<ids.rowCount {
-                guard let latestID = ids.optionalInt64(row, 1), let latest = byID[latestID] else { continue }
+                guard let latestID = ids.optionalInt64(row, 1), let latest = byID[latestID] else {
+                    continue
+                }
                 var state = JobState(latest: latest, isRunning: ids.bool(row, 4))
                 if let successfulID = ids.optionalInt64(row, 2) {
                     state.latestSuccessful = byID[successfulID]
@@ -162,7 +187,9 @@ extension PostgresStore {
             guard !checks.isEmpty else { return states }
             let inputs = try connection.query(PostgresSQL.inputsOfMany, [.intArray(checks)])
             var byBuild: [BuildID: [BuildInput]] = [:]
-            for input in PostgresStore.decodeInputs(inputs) { byBuild[input.build, default: []].append(input) }
+            for input in PostgresStore.decodeInputs(inputs) {
+                byBuild[input.build, default: []].append(input)
+            }
             for (job, state) in states {
                 guard let check = state.lastCheck else { continue }
                 states[job]?.lastCheckInputs = byBuild[check.id] ?? []
@@ -173,23 +200,29 @@ extension PostgresStore {
 
     public func logs(_ query: LogQuery) throws -> [LogEntry] {
         let descending = query.tail && query.limit != nil
-        let rows = try connection.query(PostgresSQL.logs(descending: descending), [
-            .int(query.build), .int(query.afterSeq ?? 0),
-            .int(query.minimumLevel.map(PostgresStore.levelCode)),
-            .int(query.stream.map(PostgresStore.streamCode)),
-            .int(query.since.map(PostgresStore.micros)), .int(query.until.map(PostgresStore.micros)),
-            .int(query.limit),
-        ])
+        let rows = try connection.query(
+            PostgresSQL.logs(descending: descending),
+            [
+                .int(query.build), .int(query.afterSeq ?? 0),
+                .int(query.minimumLevel.map(PostgresStore.levelCode)),
+                .int(query.stream.map(PostgresStore.streamCode)),
+                .int(query.since.map(PostgresStore.micros)),
+                .int(query.until.map(PostgresStore.micros)),
+                .int(query.limit),
+            ])
         var entries: [LogEntry] = []
         entries.reserveCapacity(rows.rowCount)
         for row in 0..<rows.rowCount {
-            let text = rows.bytes(row, 8).map { String(decoding: $0, as: UTF8.self) } ?? rows.string(row, 5)
-            entries.append(LogEntry(
-                build: rows.int64(row, 0), seq: rows.int64(row, 1),
-                time: PostgresStore.date(rows.int64(row, 2)),
-                stream: PostgresStore.streams[Int(rows.int64(row, 3))] ?? .stdout,
-                level: PostgresStore.levels[Int(rows.int64(row, 4))] ?? .info,
-                text: text, raw: rows.bytes(row, 6), continued: rows.bool(row, 7)))
+            let text =
+                rows.bytes(row, 8).map { String(decoding: $0, as: UTF8.self) }
+                ?? rows.string(row, 5)
+            entries.append(
+                LogEntry(
+                    build: rows.int64(row, 0), seq: rows.int64(row, 1),
+                    time: PostgresStore.date(rows.int64(row, 2)),
+                    stream: PostgresStore.streams[Int(rows.int64(row, 3))] ?? .stdout,
+                    level: PostgresStore.levels[Int(rows.int64(row, 4))] ?? .info,
+                    text: text, raw: rows.bytes(row, 6), continued: rows.bool(row, 7)))
         }
         return descending ? entries.reversed() : entries
     }
@@ -200,7 +233,8 @@ extension PostgresStore {
             ProgressRecord(
                 build: rows.int64(row, 0), group: ProgressPath.decode(rows.string(row, 1)),
                 current: Int(rows.int64(row, 2)), total: rows.optionalInt64(row, 3).map { Int($0) },
-                status: rows.optionalString(row, 4), updatedAt: PostgresStore.date(rows.int64(row, 5)))
+                status: rows.optionalString(row, 4),
+                updatedAt: PostgresStore.date(rows.int64(row, 5)))
         }
     }
 
@@ -218,6 +252,8 @@ extension PostgresStore {
 
     static func streamCode(_ stream: LogStream) -> Int64 { SQLiteStore.streamCode(stream) }
 
-    static let levels: [Int: LogLevel] = [0: .debug, 1: .info, 2: .warning, 3: .error, 4: .critical]
+    static let levels: [Int: LogLevel] = [
+        0: .debug, 1: .info, 2: .warning, 3: .error, 4: .critical,
+    ]
     static let streams: [Int: LogStream] = [0: .stdout, 1: .stderr, 2: .jcrun]
 }

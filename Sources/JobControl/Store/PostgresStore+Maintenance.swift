@@ -22,13 +22,18 @@ extension PostgresStore {
     public func prune(_ request: PruneRequest) throws -> PruneResult {
         let result: PruneResult = try connection.transaction {
             try connection.execute(PostgresSQL.pruneSet)
-            try connection.query(PostgresSQL.fillPruneSet, [
-                .int(PostgresStore.micros(request.olderThan)), .string(request.job), .int(request.keep),
-            ])
-            if request.logsOnly {
-                let deleted = try connection.query(PostgresSQL.deletePrunedLogs, [
-                    .int(request.level.map(PostgresStore.levelCode))
+            try connection.query(
+                PostgresSQL.fillPruneSet,
+                [
+                    .int(PostgresStore.micros(request.olderThan)), .string(request.job),
+                    .int(request.keep),
                 ])
+            if request.logsOnly {
+                let deleted = try connection.query(
+                    PostgresSQL.deletePrunedLogs,
+                    [
+                        .int(request.level.map(PostgresStore.levelCode))
+                    ])
                 return PruneResult(buildsDeleted: 0, logLinesDeleted: deleted.changes)
             }
             while try connection.query(PostgresSQL.keepConsumed).changes > 0 {}
@@ -51,7 +56,8 @@ extension PostgresStore {
         let now = PostgresStore.micros(clock())
         return try connection.transaction {
             var reaped: [BuildID] = []
-            let expired = PostgresStore.decodeBuilds(try connection.query(PostgresQueueSQL.expiredLeases))
+            let expired = PostgresStore.decodeBuilds(
+                try connection.query(PostgresQueueSQL.expiredLeases))
             for build in expired {
                 if let runner = build.runner, runner.host == RunnerLiveness.hostName,
                     !RunnerLiveness.isAlive(runner), let group = runner.processGroup
@@ -59,17 +65,20 @@ extension PostgresStore {
                     RunnerLiveness.killGroup(group)
                 }
                 let result = BuildResult(
-                    status: .failed, failureKind: .runnerDied, error: "runner died (its lease expired)")
+                    status: .failed, failureKind: .runnerDied,
+                    error: "runner died (its lease expired)")
                 if let record = try finish(build.id, result, at: now) {
                     try afterQueuedBuild(record, at: now)
                     reaped.append(build.id)
                 }
             }
-            let local = try connection.query(PostgresSQL.localRunningBuilds, [.text(RunnerLiveness.hostName)])
+            let local = try connection.query(
+                PostgresSQL.localRunningBuilds, [.text(RunnerLiveness.hostName)])
             for build in PostgresStore.decodeBuilds(local) {
                 guard let runner = build.runner, !RunnerLiveness.isAlive(runner) else { continue }
                 if let group = runner.processGroup { RunnerLiveness.killGroup(group) }
-                let result = BuildResult(status: .failed, failureKind: .runnerDied, error: "runner died")
+                let result = BuildResult(
+                    status: .failed, failureKind: .runnerDied, error: "runner died")
                 if try finish(build.id, result, at: now) != nil { reaped.append(build.id) }
             }
             return reaped

@@ -10,7 +10,8 @@ extension PostgresStore: BuildQueue {
             var result: [EnqueuedBuild] = []
             for request in requests {
                 // A build of this job queued by another run and not finished: join it.
-                let active = try connection.query(PostgresQueueSQL.activeQueuedBuild, [.text(request.job)])
+                let active = try connection.query(
+                    PostgresQueueSQL.activeQueuedBuild, [.text(request.job)])
                 if active.rowCount > 0 {
                     let record = PostgresStore.decodeBuild(active, 0)
                     queued[request.job] = record.id
@@ -19,19 +20,26 @@ extension PostgresStore: BuildQueue {
                 }
 
                 // A new created build, its queue row, and its edges in this plan.
-                let rows = try connection.query(PostgresSQL.insertBuild, [
-                    .text(request.job), .text(BuildStatus.created.rawValue), .int(1), .text(request.reason),
-                    .text(trigger), .text(request.configHash), .text(request.configSnapshot), .int(now),
-                    .null, .null, .null, .null,
-                ])
+                let rows = try connection.query(
+                    PostgresSQL.insertBuild,
+                    [
+                        .text(request.job), .text(BuildStatus.created.rawValue), .int(1),
+                        .text(request.reason),
+                        .text(trigger), .text(request.configHash), .text(request.configSnapshot),
+                        .int(now),
+                        .null, .null, .null, .null,
+                    ])
                 let record = PostgresStore.decodeBuild(rows, 0)
-                try connection.query(PostgresQueueSQL.insertQueued, [
-                    .int(record.id), .textArray(request.tags), .int(request.retries),
-                    .int(request.retryDelay),
-                ])
+                try connection.query(
+                    PostgresQueueSQL.insertQueued,
+                    [
+                        .int(record.id), .textArray(request.tags), .int(request.retries),
+                        .int(request.retryDelay),
+                    ])
                 for dependency in request.dependencies {
                     guard let upstream = queued[dependency] else { continue }
-                    try connection.query(PostgresQueueSQL.insertEdge, [.int(record.id), .int(upstream)])
+                    try connection.query(
+                        PostgresQueueSQL.insertEdge, [.int(record.id), .int(upstream)])
                 }
                 queued[request.job] = record.id
                 result.append(EnqueuedBuild(build: record, reused: false))
@@ -49,14 +57,18 @@ extension PostgresStore: BuildQueue {
             let ready = try connection.query(PostgresQueueSQL.nextReady, [.textArray(tags)])
             guard ready.rowCount > 0 else { return nil }
             let id = ready.int64(0, 0)
-            let claimed = try connection.query(PostgresQueueSQL.claim, [
-                .int(id), .int(now), .text(runner.host), .int(runner.pid),
-                .int(Int64(bitPattern: runner.processStart)),
-            ])
+            let claimed = try connection.query(
+                PostgresQueueSQL.claim,
+                [
+                    .int(id), .int(now), .text(runner.host), .int(runner.pid),
+                    .int(Int64(bitPattern: runner.processStart)),
+                ])
             guard claimed.rowCount > 0 else { return nil }
-            try connection.query(PostgresQueueSQL.takeLease, [
-                .int(id), .text(owner), .int(Int64(lease * 1_000_000)),
-            ])
+            try connection.query(
+                PostgresQueueSQL.takeLease,
+                [
+                    .int(id), .text(owner), .int(Int64(lease * 1_000_000)),
+                ])
             return PostgresStore.decodeBuild(claimed, 0)
         }
     }
@@ -66,11 +78,15 @@ extension PostgresStore: BuildQueue {
         try connection.transaction { try insertInputs(inputs, of: build) }
     }
 
-    public func renewLeases(owner: String, builds: [BuildID], lease: TimeInterval) throws -> Set<BuildID> {
+    public func renewLeases(owner: String, builds: [BuildID], lease: TimeInterval) throws -> Set<
+        BuildID
+    > {
         guard !builds.isEmpty else { return [] }
-        let rows = try connection.query(PostgresQueueSQL.renewLeases, [
-            .text(owner), .int(Int64(lease * 1_000_000)), .intArray(builds),
-        ])
+        let rows = try connection.query(
+            PostgresQueueSQL.renewLeases,
+            [
+                .text(owner), .int(Int64(lease * 1_000_000)), .intArray(builds),
+            ])
         return Set((0..<rows.rowCount).map { rows.int64($0, 0) })
     }
 
@@ -80,7 +96,8 @@ extension PostgresStore: BuildQueue {
             let chains = try connection.query(PostgresQueueSQL.latestAttempts, [.intArray(builds)])
             var latest: [BuildID: BuildID] = [:]
             for row in 0..<chains.rowCount { latest[chains.int64(row, 0)] = chains.int64(row, 1) }
-            let records = try connection.query(PostgresSQL.buildsByID, [.intArray(Array(Set(latest.values)))])
+            let records = try connection.query(
+                PostgresSQL.buildsByID, [.intArray(Array(Set(latest.values)))])
             var byID: [BuildID: BuildRecord] = [:]
             for record in PostgresStore.decodeBuilds(records) { byID[record.id] = record }
             return latest.compactMapValues { byID[$0] }
@@ -113,13 +130,15 @@ extension PostgresStore: BuildQueue {
         let kind = record.failureKind
         let retried = kind.map { $0.isRetried || $0 == .runnerDied } ?? false
         if retried && record.attempt <= retries {
-            let retry = try connection.query(PostgresQueueSQL.insertRetry, [.int(record.id), .int(now)])
+            let retry = try connection.query(
+                PostgresQueueSQL.insertRetry, [.int(record.id), .int(now)])
             let id = retry.int64(0, 0)
             try connection.query(PostgresQueueSQL.queueRetry, [.int(record.id), .int(id)])
             try connection.query(PostgresQueueSQL.copyEdges, [.int(record.id), .int(id)])
             try connection.query(PostgresQueueSQL.moveEdges, [.int(record.id), .int(id)])
             return
         }
-        try connection.query(PostgresQueueSQL.failDependents, [.int(record.id), .int(now), .text(record.job)])
+        try connection.query(
+            PostgresQueueSQL.failDependents, [.int(record.id), .int(now), .text(record.job)])
     }
 }

@@ -29,7 +29,9 @@ public final class PostgresStore: BuildStore {
     /// The URL with its password masked, for messages.
     public var location: String { connection.display }
 
-    private init(url: String, mode: StoreMode, connection: PostgresConnection, outcome: InstallOutcome) {
+    private init(
+        url: String, mode: StoreMode, connection: PostgresConnection, outcome: InstallOutcome
+    ) {
         self.url = url
         self.mode = mode
         self.connection = connection
@@ -91,7 +93,9 @@ public final class PostgresStore: BuildStore {
     ///
     /// - Throws: `.foreignDatabase` for a `meta` or `builds` table that is not
     ///   jcrun's, `.newerSchema`.
-    private static func readVersion(_ connection: PostgresConnection, allowNewer: Bool = false) throws -> Int? {
+    private static func readVersion(_ connection: PostgresConnection, allowNewer: Bool = false)
+        throws -> Int?
+    {
         let path = connection.display
         let hasMeta = try connection.query(PostgresSQL.tableExists, [.text("meta")]).bool(0, 0)
         guard hasMeta else {
@@ -101,10 +105,12 @@ public final class PostgresStore: BuildStore {
             return nil
         }
         let meta = try connection.query(PostgresSQL.readMeta)
-        guard meta.optionalString(0, 0) == "jcrun", let version = meta.optionalString(0, 1).flatMap(Int.init)
+        guard meta.optionalString(0, 0) == "jcrun",
+            let version = meta.optionalString(0, 1).flatMap(Int.init)
         else { throw StoreError.foreignDatabase(path: path) }
         if version > PostgresSQL.schemaVersion && !allowNewer {
-            throw StoreError.newerSchema(path: path, found: version, supported: PostgresSQL.schemaVersion)
+            throw StoreError.newerSchema(
+                path: path, found: version, supported: PostgresSQL.schemaVersion)
         }
         return version
     }
@@ -134,9 +140,13 @@ public final class PostgresStore: BuildStore {
 
     // MARK: Rows
 
-    static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+    static func micros(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+    }
 
-    static func date(_ micros: Int64) -> Date { Date(timeIntervalSince1970: Double(micros) / 1_000_000) }
+    static func date(_ micros: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+    }
 
     /// A `BuildRecord` from row `row` of `PostgresSQL.buildColumns`.
     static func decodeBuild(_ result: PostgresResult, _ row: Int) -> BuildRecord {

@@ -11,7 +11,8 @@ public enum PostgresURL {
     public static func redacted(_ url: String) -> String {
         var result = redactedUserInfo(url)
         guard let question = result.firstIndex(of: "?") else { return result }
-        let query = result[result.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false)
+        let query = result[result.index(after: question)...].split(
+            separator: "&", omittingEmptySubsequences: false)
         let masked = query.map { pair -> String in
             let lowered = pair.lowercased()
             return lowered.hasPrefix("password=") ? "password=***" : String(pair)
@@ -36,7 +37,9 @@ public enum PostgresURL {
             let rest = url[scheme.upperBound...]
             let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
             let authority = rest[..<authorityEnd]
-            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+            if let at = authority.lastIndex(of: "@"),
+                let colon = authority[..<at].firstIndex(of: ":")
+            {
                 found.append(String(authority[authority.index(after: colon)..<at]))
             }
         }

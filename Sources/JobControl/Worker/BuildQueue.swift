@@ -16,7 +16,8 @@ public protocol BuildQueue: BuildStore {
 
     /// Claims the first ready build whose job's tags are all in `tags`, marks
     /// it running under `runner`, and leases it to `owner` for `lease` seconds.
-    func claimNext(tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval) throws -> BuildRecord?
+    func claimNext(tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval)
+        throws -> BuildRecord?
 
     /// Records the dependency builds a claimed build consumes.
     func recordInputs(_ inputs: [BuildInput], of build: BuildID) throws

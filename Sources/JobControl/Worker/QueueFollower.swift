@@ -5,6 +5,9 @@ import Foundation
 public enum QueueFollower {
     /// One request per planned build, in plan order, each waiting for its
     /// dependencies that are in the same plan.
+    // TODO(#10): a build whose only reason is a dependency rebuilt in the plan
+    // (`PlannedBuild.condition`) is queued unconditionally; it runs even when
+    // that dependency brings no new value, where a local run skips it.
     public static func requests(for plan: Plan, jobs: JobSet) -> [QueueRequest] {
         let planned = Set(plan.builds.map(\.job))
         return plan.builds.compactMap { build in
@@ -47,7 +50,9 @@ public enum QueueFollower {
             for origin in pending {
                 guard let record = latest[origin] else { continue }  // deleted meanwhile
                 last[origin] = record
-                if seen.updateValue(record.status, forKey: record.id) != record.status { onUpdate(record) }
+                if seen.updateValue(record.status, forKey: record.id) != record.status {
+                    onUpdate(record)
+                }
                 if !record.status.isFinished { still.append(origin) }
             }
             pending = still

@@ -95,7 +95,8 @@ public final class Worker: @unchecked Sendable {
         owner = "\(identity.host):\(identity.pid):\(identity.processStart)"
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else {
-            throw StoreError.engine(message: "cannot make a pipe: \(String(cString: strerror(errno)))")
+            throw StoreError.engine(
+                message: "cannot make a pipe: \(String(cString: strerror(errno)))")
         }
         _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
@@ -150,7 +151,9 @@ public final class Worker: @unchecked Sendable {
         // Stopping: builds may finish until the grace period ends, then are interrupted.
         let deadline = Date().addingTimeInterval(options.grace)
         cond.lock()
-        while !running.isEmpty && Date() < deadline && !interrupted { _ = cond.wait(until: deadline) }
+        while !running.isEmpty && Date() < deadline && !interrupted {
+            _ = cond.wait(until: deadline)
+        }
         let leftovers = Array(running.values)
         let signal = stopSignal ?? SIGTERM
         if !leftovers.isEmpty { interrupted = true }
@@ -159,7 +162,9 @@ public final class Worker: @unchecked Sendable {
         cond.withLock { while !running.isEmpty { cond.wait() } }
         try? recorder.close()  // every build flushed its log before finishing
         return cond.withLock {
-            Summary(buildsRun: finishedCount, claimToStart: latencies, interruptedBy: interrupted ? signal : nil)
+            Summary(
+                buildsRun: finishedCount, claimToStart: latencies,
+                interruptedBy: interrupted ? signal : nil)
         }
     }
 
@@ -185,7 +190,8 @@ public final class Worker: @unchecked Sendable {
     private func claim() -> BuildRecord? {
         do {
             return try control.sync {
-                try $0.claimNext(tags: options.tags, runner: identity, owner: owner, lease: options.lease)
+                try $0.claimNext(
+                    tags: options.tags, runner: identity, owner: owner, lease: options.lease)
             }
         } catch {
             onEvent(.problem("cannot claim a build: \(error)"))
@@ -290,7 +296,10 @@ public final class Worker: @unchecked Sendable {
             consumed = builds
             previous = states[job.id]?.latestSuccessful?.retval
             let inputs = job.dependencies.compactMap { dep in
-                builds[dep].map { BuildInput(build: record.id, dependency: dep, consumed: $0.id, retval: $0.retval) }
+                builds[dep].map {
+                    BuildInput(
+                        build: record.id, dependency: dep, consumed: $0.id, retval: $0.retval)
+                }
             }
             try control.sync { try $0.recordInputs(inputs, of: record.id) }
         } catch {
@@ -310,9 +319,11 @@ public final class Worker: @unchecked Sendable {
                 recorder.log(record.id, stream: .jcrun, level: .warning, text: warning)
             }
         } catch {
-            return BuildResult(status: .failed, failureKind: .startFailed, exitCode: 126, error: "\(error)")
+            return BuildResult(
+                status: .failed, failureKind: .startFailed, exitCode: 126, error: "\(error)")
         }
-        let outcome = launcher.run(spec, control: runControl) { [recorder, identity, onEvent] event in
+        let outcome = launcher.run(spec, control: runControl) {
+            [recorder, identity, onEvent] event in
             if case .started(let pid) = event {
                 latency.set(Date().timeIntervalSince(claimedAt))
                 var runner = identity

@@ -13,7 +13,9 @@ enum WorkerCommand {
         let jobs = try context.loadJobs()
         let url = try postgresURL(context, jobs: jobs, feature: "'jcrun worker'")
         let lease = try invocation.duration("lease") ?? 15
-        guard lease >= 1 else { throw CLIError.usage("option '--lease' expects at least 1s, got '0'") }
+        guard lease >= 1 else {
+            throw CLIError.usage("option '--lease' expects at least 1s, got '0'")
+        }
         let tags = (invocation.value("tags") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let options = Worker.Options(
@@ -32,35 +34,55 @@ enum WorkerCommand {
             })
         if !quiet {
             let tagText = tags.isEmpty ? "" : " with tags \(tags.joined(separator: ","))"
-            console.error("jcrun worker: \(RunnerLiveness.hostName) pid \(getpid()) runs up to \(options.slots) builds\(tagText) from \(PostgresURL.redacted(url))\n")
+            console.error(
+                "jcrun worker: \(RunnerLiveness.hostName) pid \(getpid()) runs up to \(options.slots) builds\(tagText) from \(PostgresURL.redacted(url))\n"
+            )
         }
         let forwarder = SignalForwarder { signal in worker.stop(signal: signal) }
         let summary = worker.run()
         forwarder.restore()
-        if context.verbosity == .verbose { console.error("jcrun worker: " + latencyLine(summary) + "\n") }
+        if context.verbosity == .verbose {
+            console.error("jcrun worker: " + latencyLine(summary) + "\n")
+        }
         return summary.interruptedBy.map { 128 + $0 } ?? 0
     }
 
     /// `--queue`: queues `plan` for workers and prints each build's id on
     /// stdout; `--wait` then follows the builds and exits as a local run would.
-    static func enqueue(_ plan: Plan, jobs: JobSet, store: BuildStore, context: Context) throws -> Int32 {
+    static func enqueue(_ plan: Plan, jobs: JobSet, store: BuildStore, context: Context) throws
+        -> Int32
+    {
         let invocation = context.invocation
-        guard invocation.has("queue") else { throw CLIError.usage("option '--wait' needs '--queue'") }
+        guard invocation.has("queue") else {
+            throw CLIError.usage("option '--wait' needs '--queue'")
+        }
         _ = try postgresURL(context, jobs: jobs, feature: "--queue")
-        guard let queue = store as? BuildQueue else { throw CLIError.internalBug("a PostgreSQL store that is not a queue") }
-        let missing = plan.leftOut.filter { $0.why == .missingDependency || $0.why == .protectedWithoutBuild }
+        // TODO(#10): workers consume each dependency's latest successful build; pins are not queued.
+        if !invocation.allValues("pin").isEmpty {
+            throw CLIError.usage("option '--pin' cannot be used with '--queue' yet (issue #10)")
+        }
+        guard let queue = store as? BuildQueue else {
+            throw CLIError.internalBug("a PostgreSQL store that is not a queue")
+        }
+        let missing = plan.leftOut.filter {
+            $0.why == .missingDependency || $0.why == .protectedWithoutBuild
+        }
         if let first = missing.first {
-            context.console.error("jcrun: error: dependency '\(first.job)' has no successful build; nothing queued\n")
+            context.console.error(
+                "jcrun: error: dependency '\(first.job)' has no successful build; nothing queued\n")
             return ExitReason.missingDependency.code
         }
 
         // Queue, and say what was queued.
-        let queued = try queue.enqueue(QueueFollower.requests(for: plan, jobs: jobs), trigger: "queue")
+        let queued = try queue.enqueue(
+            QueueFollower.requests(for: plan, jobs: jobs), trigger: "queue")
         for item in queued {
             if context.json {
                 context.console.out(BuildJSON.build(item.build).string + "\n")
             } else {
-                context.console.out("#\(item.build.id) \(item.build.job)" + (item.reused ? " (already queued)" : "") + "\n")
+                context.console.out(
+                    "#\(item.build.id) \(item.build.job)" + (item.reused ? " (already queued)" : "")
+                        + "\n")
             }
         }
         if queued.isEmpty && context.verbosity != .quiet {
@@ -84,13 +106,21 @@ enum WorkerCommand {
         observer.planned(plan)
         var started: Set<BuildID> = []
         var finished: [BuildRecord] = []
-        let outcome = try QueueFollower.follow(queued.map(\.build.id), queue: queue, stopSignal: signals.first) { record in
+        let outcome = try QueueFollower.follow(
+            queued.map(\.build.id), queue: queue, stopSignal: signals.first
+        ) { record in
             guard record.status != .created, let job = jobs[record.job] else { return }
             if started.insert(record.id).inserted { observer.buildStarted(record, job: job) }
             guard record.status.isFinished else { return }
-            if record.status == .failed, let tail = try? queue.logs(LogQuery(build: record.id, limit: 20, tail: true)) {
+            if record.status == .failed,
+                let tail = try? queue.logs(LogQuery(build: record.id, limit: 20, tail: true))
+            {
                 for line in tail {
-                    observer.buildEvent(record, .output(stream: line.stream, text: line.text, raw: line.raw, continued: line.continued))
+                    observer.buildEvent(
+                        record,
+                        .output(
+                            stream: line.stream, text: line.text, raw: line.raw,
+                            continued: line.continued))
                 }
             }
             observer.buildFinished(record)
@@ -101,7 +131,8 @@ enum WorkerCommand {
             startedAt: startedAt, finishedAt: Date())
         observer.runFinished(summary)
         if let error = junit?.writeError {
-            context.console.error("jcrun: error: cannot write the JUnit report: \(error.localizedDescription)\n")
+            context.console.error(
+                "jcrun: error: cannot write the JUnit report: \(error.localizedDescription)\n")
             return ExitReason.usage.combined(with: summary.exitReason).code
         }
         return summary.exitCode
@@ -110,11 +141,15 @@ enum WorkerCommand {
     /// The PostgreSQL URL of the project's store.
     ///
     /// - Throws: `CLIError.usage` for an SQLite store.
-    private static func postgresURL(_ context: Context, jobs: JobSet, feature: String) throws -> String {
+    private static func postgresURL(_ context: Context, jobs: JobSet, feature: String) throws
+        -> String
+    {
         switch try context.storeLocation(for: jobs) {
         case .postgresql(let url): return url
         case .sqlite(let path):
-            throw CLIError.usage("\(path): \(feature) needs a PostgreSQL store (storage: postgresql://...), which workers on several machines can share; this is an SQLite file")
+            throw CLIError.usage(
+                "\(path): \(feature) needs a PostgreSQL store (storage: postgresql://...), which workers on several machines can share; this is an SQLite file"
+            )
         }
     }
 
@@ -122,7 +157,8 @@ enum WorkerCommand {
         switch event {
         case .claimed(let build):
             if quiet { return nil }
-            return "#\(build.id) \(build.job) started" + (build.attempt > 1 ? " (attempt \(build.attempt))" : "")
+            return "#\(build.id) \(build.job) started"
+                + (build.attempt > 1 ? " (attempt \(build.attempt))" : "")
         case .finished(let build, _):
             if quiet && build.status != .failed { return nil }
             let took = build.duration.map { " in " + DurationFormat.short($0) } ?? ""
@@ -148,9 +184,12 @@ enum WorkerCommand {
         let sorted = summary.claimToStart.sorted()
         guard !sorted.isEmpty else { return "ran \(summary.buildsRun) builds" }
         func ms(_ fraction: Double) -> String {
-            String(format: "%.1f ms", sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))] * 1_000)
+            String(
+                format: "%.1f ms",
+                sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))] * 1_000)
         }
-        return "ran \(summary.buildsRun) builds; claim to start: median \(ms(0.5)), p95 \(ms(0.95)), max \(ms(1))"
+        return
+            "ran \(summary.buildsRun) builds; claim to start: median \(ms(0.5)), p95 \(ms(0.95)), max \(ms(1))"
     }
 }
 
