@@ -322,6 +322,35 @@ import Testing
         #expect(try store.inputs(of: user.id).map(\.consumed) == [build.id])
     }
 
+    // MARK: Concurrency
+
+    @Test(arguments: StoreBackend.available)
+    func eightThreadsWithTheirOwnConnectionsLoseNothing(backend: StoreBackend) throws {
+        let test = try TestStore.make(backend)
+        let failures = ClaimLog()
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            do {
+                let store = try test.reopen()
+                for _ in 0..<10 {
+                    let build = try store.newBuild("w\(worker)")
+                    for batch in 0..<2 {
+                        try store.appendLogs((1...50).map { store.logLine(build.id, Int64(batch * 50 + $0), "x") })
+                    }
+                    try store.finishBuild(build.id, result: BuildResult(status: .successful))
+                }
+            } catch {
+                failures.add(-1)
+            }
+        }
+        #expect(failures.ids.isEmpty)
+        let builds = try test.store.builds(BuildQuery(status: .successful))
+        #expect(builds.count == 80)
+        #expect(Set(builds.map(\.id)).count == 80)
+        for build in builds.prefix(8) {
+            #expect(try test.store.logs(LogQuery(build: build.id)).map(\.seq) == Array(1...100))
+        }
+    }
+
     // MARK: Reaping
 
     @Test(arguments: StoreBackend.available)

@@ -29,7 +29,7 @@ extension PostgresStore: ClockedBuildStore {}
 
 /// A fresh, empty store of one backend, and what keeps it alive (the
 /// SQLite file's folder).
-struct TestStore {
+struct TestStore: @unchecked Sendable {
     let store: any ClockedBuildStore
     let folder: StoreFolder?
     /// The URL of the PostgreSQL database, or the SQLite path.

@@ -216,15 +216,16 @@ final class PostgresConnection {
         return PostgresURL.mask(PostgresConnection.message(PQerrorMessage(handle)), in: url)
     }
 
-    /// libpq's message as one line: `ERROR:  ` and the trailing newline dropped.
+    /// libpq's message as one line: severity words (`FATAL:  `) dropped,
+    /// lines joined with `; `.
     static func message(_ text: UnsafePointer<CChar>?) -> String {
         guard let text else { return "unknown error" }
-        var message = String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)
-        for prefix in ["ERROR:  ", "FATAL:  "] where message.hasPrefix(prefix) {
-            message.removeFirst(prefix.count)
+        var message = String(cString: text)
+        for severity in ["ERROR:  ", "FATAL:  ", "PANIC:  "] {
+            message = message.replacingOccurrences(of: severity, with: "")
         }
-        let line = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        return lowercasedFirst(line.joined(separator: "; "))
+        let lines = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        return lowercasedFirst(lines.filter { !$0.isEmpty }.joined(separator: "; "))
     }
 }
 

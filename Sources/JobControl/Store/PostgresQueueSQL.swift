@@ -60,30 +60,37 @@ enum PostgresQueueSQL {
 
     // MARK: Claiming
 
-    /// The first ready build whose tags are all in `$1`, locked; builds
-    /// another worker is claiming right now are skipped, not waited for.
-    static let nextReady = """
-        SELECT q.build FROM queue AS q JOIN builds AS b ON b.id = q.build
-        WHERE b.status = 'created' AND q.not_before <= \(PostgresSQL.serverNow)
-          AND q.tags <@ $1::text[]
-          AND NOT EXISTS (
-              SELECT 1 FROM queue_edges AS e JOIN builds AS d ON d.id = e.depends_on
-              WHERE e.build = q.build AND d.status NOT IN ('successful', 'skipped'))
-        ORDER BY q.build LIMIT 1
-        FOR UPDATE OF q, b SKIP LOCKED
-        """
-    /// Marks the locked build running under the claiming worker.
-    static let claim = """
-        UPDATE builds SET status = 'running', started_at = $2::bigint, runner_host = $3::text,
-               runner_pid = $4::integer, runner_start = $5::bigint, process_group = NULL
-        WHERE id = $1::bigint AND status = 'created'
+    /// Claims the first ready build whose tags are all in `$1` in one
+    /// statement (one round trip): locks it, skipping builds another worker
+    /// is claiming right now, leases it to `$2` for `$3` µs, and marks it
+    /// running under the runner `$4`..`$6` at `$7`. A row that changed after
+    /// the snapshot is re-checked under its lock, so no build is claimed twice.
+    static let claimNext = """
+        WITH next AS (
+            SELECT q.build FROM queue AS q JOIN builds AS b ON b.id = q.build
+            WHERE b.status = 'created' AND q.not_before <= \(PostgresSQL.serverNow)
+              AND q.tags <@ $1::text[]
+              AND NOT EXISTS (
+                  SELECT 1 FROM queue_edges AS e JOIN builds AS d ON d.id = e.depends_on
+                  WHERE e.build = q.build AND d.status NOT IN ('successful', 'skipped'))
+            ORDER BY q.build LIMIT 1
+            FOR UPDATE OF q, b SKIP LOCKED
+        ), leased AS (
+            UPDATE queue SET lease_owner = $2::text,
+                   lease_expires = \(PostgresSQL.serverNow) + $3::bigint
+            FROM next WHERE queue.build = next.build
+            RETURNING queue.build
+        )
+        UPDATE builds SET status = 'running', started_at = $7::bigint, runner_host = $4::text,
+               runner_pid = $5::integer, runner_start = $6::bigint, process_group = NULL
+        FROM leased WHERE builds.id = leased.build AND builds.status = 'created'
         RETURNING \(PostgresSQL.buildColumns)
         """
-    static let takeLease = """
-        UPDATE queue SET lease_owner = $2::text,
-               lease_expires = \(PostgresSQL.serverNow) + $3::bigint
-        WHERE build = $1::bigint
-        RETURNING retries
+    /// The latest successful build of each job of `$1` (one round trip).
+    static let latestSuccessful = """
+        SELECT DISTINCT ON (job) \(PostgresSQL.buildColumns) FROM builds
+        WHERE job = ANY($1::text[]) AND status = 'successful'
+        ORDER BY job, id DESC
         """
     /// Extends the leases `$1` holds on the running builds `$3`; returns those still held.
     static let renewLeases = """
@@ -105,6 +112,8 @@ enum PostgresQueueSQL {
     // MARK: After a build ends
 
     static let queueEntry = "SELECT retries FROM queue WHERE build = $1::bigint"
+    /// Whether queued builds wait for build `$1` (then its end is notified).
+    static let hasDependents = "SELECT EXISTS (SELECT 1 FROM queue_edges WHERE depends_on = $1::bigint)"
     /// A new attempt of `$1`, created at `$2`.
     static let insertRetry = """
         INSERT INTO builds (job, status, attempt, reason, triggered_by, config_hash,

@@ -141,6 +141,14 @@ enum PostgresSQL {
         WHERE id = $1::bigint AND status IN ('created', 'running')
         RETURNING \(buildColumns)
         """
+    /// `finishBuild` in one statement, and whether queued builds wait for this one.
+    static let finishBuildReturningWaiters = """
+        UPDATE builds SET status = $2::text, failure_kind = $3::text, exit_code = $4::integer,
+               signal = $5::text, error = $6::text, retval = $7::text, finished_at = $8::bigint,
+               started_at = coalesce(started_at, $8::bigint)
+        WHERE id = $1::bigint AND status IN ('created', 'running')
+        RETURNING id, EXISTS (SELECT 1 FROM queue_edges WHERE depends_on = $1::bigint)
+        """
     static let buildStatus = "SELECT status FROM builds WHERE id = $1::bigint"
     static let buildByID = "SELECT \(buildColumns) FROM builds WHERE id = $1::bigint"
     static let buildsByID = "SELECT \(buildColumns) FROM builds WHERE id = ANY($1::bigint[])"

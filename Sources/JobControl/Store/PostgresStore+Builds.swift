@@ -66,6 +66,17 @@ extension PostgresStore {
             throw StoreError.refused("build #\(id) cannot finish as '\(result.status.rawValue)'")
         }
         let now = PostgresStore.micros(clock())
+
+        // Not failed: one statement, and a notification when queued builds wait for it.
+        if result.status != .failed {
+            let rows = try connection.query(
+                PostgresSQL.finishBuildReturningWaiters, finishParameters(id, result, at: now))
+            guard rows.rowCount > 0 else { try refuseChange(of: id, doing: "finish") }
+            if rows.bool(0, 1) { try connection.query(PostgresQueueSQL.notify) }
+            return
+        }
+
+        // Failed: a retry, or failed dependents, in the same transaction.
         let finished: Bool = try connection.transaction {
             guard let record = try finish(id, result, at: now) else { return false }
             try afterQueuedBuild(record, at: now)
@@ -76,14 +87,16 @@ extension PostgresStore {
 
     /// The finishing update; nil when the build was not created or running.
     func finish(_ id: BuildID, _ result: BuildResult, at now: Int64) throws -> BuildRecord? {
-        let rows = try connection.query(
-            PostgresSQL.finishBuild,
-            [
-                .int(id), .text(result.status.rawValue), .string(result.failureKind?.rawValue),
-                .int(result.exitCode), .string(result.signal), .string(result.error),
-                .string(result.status == .successful ? result.retval : nil), .int(now),
-            ])
+        let rows = try connection.query(PostgresSQL.finishBuild, finishParameters(id, result, at: now))
         return rows.rowCount == 0 ? nil : PostgresStore.decodeBuild(rows, 0)
+    }
+
+    private func finishParameters(_ id: BuildID, _ result: BuildResult, at now: Int64) -> [PostgresValue] {
+        [
+            .int(id), .text(result.status.rawValue), .string(result.failureKind?.rawValue),
+            .int(result.exitCode), .string(result.signal), .string(result.error),
+            .string(result.status == .successful ? result.retval : nil), .int(now),
+        ]
     }
 
     /// Throws why an update of `id` changed nothing.

@@ -53,28 +53,25 @@ extension PostgresStore: BuildQueue {
         tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
     ) throws -> BuildRecord? {
         let now = PostgresStore.micros(clock())
-        return try connection.transaction {
-            let ready = try connection.query(PostgresQueueSQL.nextReady, [.textArray(tags)])
-            guard ready.rowCount > 0 else { return nil }
-            let id = ready.int64(0, 0)
-            let claimed = try connection.query(
-                PostgresQueueSQL.claim,
-                [
-                    .int(id), .int(now), .text(runner.host), .int(runner.pid),
-                    .int(Int64(bitPattern: runner.processStart)),
-                ])
-            guard claimed.rowCount > 0 else { return nil }
-            try connection.query(
-                PostgresQueueSQL.takeLease,
-                [
-                    .int(id), .text(owner), .int(Int64(lease * 1_000_000)),
-                ])
-            return PostgresStore.decodeBuild(claimed, 0)
-        }
+        let claimed = try connection.query(
+            PostgresQueueSQL.claimNext,
+            [
+                .textArray(tags), .text(owner), .int(Int64(lease * 1_000_000)), .text(runner.host),
+                .int(runner.pid), .int(Int64(bitPattern: runner.processStart)), .int(now),
+            ])
+        return claimed.rowCount == 0 ? nil : PostgresStore.decodeBuild(claimed, 0)
+    }
+
+    public func latestSuccessful(of jobs: [JobID]) throws -> [JobID: BuildRecord] {
+        guard !jobs.isEmpty else { return [:] }
+        let rows = try connection.query(PostgresQueueSQL.latestSuccessful, [.textArray(jobs)])
+        var result: [JobID: BuildRecord] = [:]
+        for record in PostgresStore.decodeBuilds(rows) { result[record.job] = record }
+        return result
     }
 
     public func recordInputs(_ inputs: [BuildInput], of build: BuildID) throws {
-        guard !inputs.isEmpty else { return }
+        guard inputs.count > 1 else { return try insertInputs(inputs, of: build) }
         try connection.transaction { try insertInputs(inputs, of: build) }
     }
 
@@ -117,15 +114,13 @@ extension PostgresStore: BuildQueue {
         set { connection.listening = newValue }
     }
 
-    /// What a queued build's end means for the queue, in the caller's
-    /// transaction: a failed build whose job allows another attempt gets a
-    /// retry (dependents then wait for it); otherwise its queued dependents
-    /// fail `dependency_failed`. Every end may make builds ready: notify.
+    /// What a queued build's failure means for the queue, in the caller's
+    /// transaction: when its job allows another attempt, a retry is queued
+    /// (dependents then wait for it) and workers are notified; otherwise its
+    /// queued dependents fail `dependency_failed`.
     func afterQueuedBuild(_ record: BuildRecord, at now: Int64) throws {
         let entry = try connection.query(PostgresQueueSQL.queueEntry, [.int(record.id)])
-        guard entry.rowCount > 0 else { return }
-        try connection.query(PostgresQueueSQL.notify)  // delivered at commit
-        guard record.status == .failed else { return }
+        guard entry.rowCount > 0, record.status == .failed else { return }
         let retries = Int(entry.int64(0, 0))
         let kind = record.failureKind
         let retried = kind.map { $0.isRetried || $0 == .runnerDied } ?? false
@@ -136,6 +131,7 @@ extension PostgresStore: BuildQueue {
             try connection.query(PostgresQueueSQL.queueRetry, [.int(record.id), .int(id)])
             try connection.query(PostgresQueueSQL.copyEdges, [.int(record.id), .int(id)])
             try connection.query(PostgresQueueSQL.moveEdges, [.int(record.id), .int(id)])
+            try connection.query(PostgresQueueSQL.notify)  // a new ready build; delivered at commit
             return
         }
         try connection.query(

@@ -19,6 +19,10 @@ public protocol BuildQueue: BuildStore {
     func claimNext(tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval)
         throws -> BuildRecord?
 
+    /// The latest successful build of each of `jobs` that has one (what a
+    /// claimed build consumes, and its job's previous value).
+    func latestSuccessful(of jobs: [JobID]) throws -> [JobID: BuildRecord]
+
     /// Records the dependency builds a claimed build consumes.
     func recordInputs(_ inputs: [BuildInput], of build: BuildID) throws
 

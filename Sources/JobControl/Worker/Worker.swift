@@ -290,11 +290,11 @@ public final class Worker: @unchecked Sendable {
         let consumed: [JobID: BuildRecord]
         let previous: String?
         do {
-            let states = try control.sync { try $0.jobStates(job.dependencies + [job.id]) }
+            let latest = try control.sync { try $0.latestSuccessful(of: job.dependencies + [job.id]) }
             var builds: [JobID: BuildRecord] = [:]
-            for dep in job.dependencies { builds[dep] = states[dep]?.latestSuccessful }
+            for dep in job.dependencies { builds[dep] = latest[dep] }
             consumed = builds
-            previous = states[job.id]?.latestSuccessful?.retval
+            previous = latest[job.id]?.retval
             let inputs = job.dependencies.compactMap { dep in
                 builds[dep].map {
                     BuildInput(
