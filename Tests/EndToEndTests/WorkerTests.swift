@@ -13,7 +13,7 @@ import Testing
     .enabled(
         if: PostgresTestServer.skipReason == nil, "no PostgreSQL server (see the printed reason)"))
 struct WorkerTests {
-    private var server: PostgresTestServer { try! PostgresTestServer.shared.get() }
+    private var server: PostgresTestServer { get throws { try PostgresTestServer.shared.get() } }
 
     /// `count` copies of a project with `jobs` as `jobs.d/jobs.yaml`.
     private func projects(_ jobs: String, count: Int) throws -> [TestProject] {
@@ -187,6 +187,34 @@ struct WorkerTests {
             livingMembers(ofGroup: Int32(group) ?? 0).isEmpty,
             "the first attempt's processes are gone")
         #expect(second.stop() == 0)
+    }
+
+    @Test func sigtermLetsBuildsFinishWithinGraceThenInterruptsTheRest() throws {
+        let url = try server.createDatabase()
+        let yaml = """
+            jobs:
+              - id: quick
+                command: ["sh", "-c", "sleep 1"]
+              - id: slow
+                command: ["sh", "-c", "sleep 60"]
+
+            """
+        let copies = try projects(yaml, count: 2)
+        defer { for copy in copies { copy.remove() } }
+        let worker = try WorkerProcess(copies[0], url: url, arguments: ["-j", "2", "--grace", "3"])
+        defer { _ = worker.stop() }
+        let queued = try copies[1].run(["build-outdated", "--queue"], environment: ["JCRUN_STORAGE": url])
+        #expect(queued.status == 0, "\(queued.stderr)")
+        try waitFor(
+            "SELECT count(*) FROM builds WHERE status = 'running' AND process_group IS NOT NULL", url: url,
+            toBe: "2")
+        #expect(worker.stop() == 143, "\(worker.output)")
+        let rows = try server.rows(
+            "SELECT job, status, failure_kind, signal FROM builds ORDER BY job", url: url)
+        #expect(rows.map { $0.map { $0 ?? "-" } } == [
+            ["quick", "successful", "-", "-"],
+            ["slow", "failed", "interrupted", "SIGTERM"],
+        ])
     }
 
     @Test func twoQueueRunsOfTheSameJobsAtOnceBuildEachJobOnce() throws {

@@ -10,7 +10,7 @@ import Testing
     .enabled(
         if: PostgresTestServer.skipReason == nil, "no PostgreSQL server (see the printed reason)"))
 struct PostgresStoreTests {
-    private var server: PostgresTestServer { try! PostgresTestServer.shared.get() }
+    private var server: PostgresTestServer { get throws { try PostgresTestServer.shared.get() } }
 
     @Test func installCreatesTheSchemaOnceAndReadOnlyOpensIt() throws {
         let url = try server.createDatabase()
@@ -135,6 +135,7 @@ struct PostgresStoreTests {
 
     @Test func aWrongPasswordOrPortNeverShowsThePassword() throws {
         let wrong = "Wr0ng-Pa55-" + String(getpid())
+        let server = try self.server
         let urls = [
             server.url(database: "postgres", password: wrong),
             "postgresql://jcrun@127.0.0.1:\(server.port)/postgres?password=\(wrong)",

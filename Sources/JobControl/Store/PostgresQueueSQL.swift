@@ -22,8 +22,12 @@ enum PostgresQueueSQL {
             not_before    bigint NOT NULL DEFAULT 0,
             retry_of      bigint,
             lease_owner   text,
-            lease_expires bigint
+            lease_expires bigint,
+            waiting       boolean NOT NULL DEFAULT true
         );
+        -- The builds not yet claimed (nor failed before they ran): what a
+        -- claim scans, however many finished builds the queue keeps.
+        CREATE INDEX queue_waiting ON queue (build) WHERE waiting;
         CREATE INDEX queue_by_retry_of ON queue (retry_of);
         CREATE INDEX queue_by_lease ON queue (lease_expires) WHERE lease_expires IS NOT NULL;
 
@@ -68,7 +72,7 @@ enum PostgresQueueSQL {
     static let claimNext = """
         WITH next AS (
             SELECT q.build FROM queue AS q JOIN builds AS b ON b.id = q.build
-            WHERE b.status = 'created' AND q.not_before <= \(PostgresSQL.serverNow)
+            WHERE q.waiting AND b.status = 'created' AND q.not_before <= \(PostgresSQL.serverNow)
               AND q.tags <@ $1::text[]
               AND NOT EXISTS (
                   SELECT 1 FROM queue_edges AS e JOIN builds AS d ON d.id = e.depends_on
@@ -76,7 +80,7 @@ enum PostgresQueueSQL {
             ORDER BY q.build LIMIT 1
             FOR UPDATE OF q, b SKIP LOCKED
         ), leased AS (
-            UPDATE queue SET lease_owner = $2::text,
+            UPDATE queue SET waiting = false, lease_owner = $2::text,
                    lease_expires = \(PostgresSQL.serverNow) + $3::bigint
             FROM next WHERE queue.build = next.build
             RETURNING queue.build
@@ -152,6 +156,8 @@ enum PostgresQueueSQL {
         WHERE b.id = d.id AND b.status = 'created'
         RETURNING b.id
         """
+    /// Takes failed queued builds (`$1`) out of the claimable set.
+    static let stopWaiting = "UPDATE queue SET waiting = false WHERE build = ANY($1::bigint[])"
 
     // MARK: Following
 

@@ -134,7 +134,9 @@ extension PostgresStore: BuildQueue {
             try connection.query(PostgresQueueSQL.notify)  // a new ready build; delivered at commit
             return
         }
-        try connection.query(
+        let failed = try connection.query(
             PostgresQueueSQL.failDependents, [.int(record.id), .int(now), .text(record.job)])
+        let ids = (0..<failed.rowCount).map { failed.int64($0, 0) }
+        if !ids.isEmpty { try connection.query(PostgresQueueSQL.stopWaiting, [.intArray(ids)]) }
     }
 }

@@ -38,7 +38,7 @@ public enum QueueFollower {
     ///
     /// - Throws: what the store throws.
     public static func follow(
-        _ builds: [BuildID], queue: BuildQueue, poll: TimeInterval = 0.1,
+        _ builds: [BuildID], queue: BuildQueue, poll: TimeInterval = 0.2,
         stopSignal: () -> Int32? = { nil }, onUpdate: (BuildRecord) -> Void = { _ in }
     ) throws -> Outcome {
         var seen: [BuildID: BuildStatus] = [:]
