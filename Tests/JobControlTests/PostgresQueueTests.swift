@@ -67,6 +67,14 @@ struct PostgresQueueTests {
         #expect(try claim(store)?.id == queued[2].build.id)
     }
 
+    @Test func tagsWithQuotesCommasAndAccentsSurviveTheQueue() throws {
+        let (store, _) = try newStore()
+        let tags = ["a \"quoted\" tag", "back\\slash", "comma,inside", "café"]
+        _ = try store.enqueue([request("odd", tags: tags)], trigger: "queue")
+        #expect(try claim(store, tags: Array(tags.dropLast())) == nil)
+        #expect(try claim(store, tags: tags + ["extra"])?.job == "odd")
+    }
+
     @Test func aFailureFailsItsQueuedDependentsTransitively() throws {
         let (store, _) = try newStore()
         let queued = try store.enqueue(

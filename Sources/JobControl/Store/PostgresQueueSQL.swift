@@ -47,18 +47,29 @@ enum PostgresQueueSQL {
 
     /// The newest queued build of job `$1` that has not finished: a second
     /// `--queue` of the same job joins it instead of building again.
-    static let activeQueuedBuild = """
-        SELECT \(PostgresSQL.buildColumns) FROM builds AS b
-        WHERE job = $1::text AND status IN ('created', 'running')
+    static let activeQueuedBuilds = """
+        SELECT DISTINCT ON (job) \(PostgresSQL.buildColumns) FROM builds AS b
+        WHERE job = ANY($1::text[]) AND status IN ('created', 'running')
           AND EXISTS (SELECT 1 FROM queue AS q WHERE q.build = b.id)
-        ORDER BY id DESC LIMIT 1
+        ORDER BY job, id DESC
         """
-    static let insertQueued = """
+    /// One `created` build per element of the arrays, ids in array order.
+    static let insertQueuedBuilds = """
+        INSERT INTO builds (job, status, attempt, reason, triggered_by, config_hash,
+                            config_snapshot, created_at)
+        SELECT t.job, 'created', 1, t.reason, $5::text, t.hash, t.snapshot, $6::bigint
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t (job, reason, hash, snapshot)
+        RETURNING \(PostgresSQL.buildColumns)
+        """
+    /// Queue rows; each build's tags are a JSON array of strings.
+    static let insertQueueRows = """
         INSERT INTO queue (build, tags, retries, retry_delay)
-        VALUES ($1::bigint, $2::text[], $3::integer, $4::bigint)
+        SELECT t.build, ARRAY(SELECT jsonb_array_elements_text(t.tags::jsonb)), t.retries, t.delay
+        FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[]) AS t (build, tags, retries, delay)
         """
-    static let insertEdge = """
-        INSERT INTO queue_edges (build, depends_on) VALUES ($1::bigint, $2::bigint)
+    static let insertEdges = """
+        INSERT INTO queue_edges (build, depends_on)
+        SELECT * FROM unnest($1::bigint[], $2::bigint[])
         ON CONFLICT DO NOTHING
         """
 

@@ -2,50 +2,61 @@ import Foundation
 
 /// The build queue on PostgreSQL (see `PostgresQueueSQL`).
 extension PostgresStore: BuildQueue {
+    /// Five statements however long the plan: the builds to join, the new
+    /// builds, their queue rows, their edges, the notification.
     public func enqueue(_ requests: [QueueRequest], trigger: String) throws -> [EnqueuedBuild] {
+        guard !requests.isEmpty else { return [] }
         let now = PostgresStore.micros(clock())
         return try connection.transaction {
             try connection.query(PostgresQueueSQL.takeEnqueueLock)
-            var queued: [JobID: BuildID] = [:]
-            var result: [EnqueuedBuild] = []
-            for request in requests {
-                // A build of this job queued by another run and not finished: join it.
-                let active = try connection.query(
-                    PostgresQueueSQL.activeQueuedBuild, [.text(request.job)])
-                if active.rowCount > 0 {
-                    let record = PostgresStore.decodeBuild(active, 0)
-                    queued[request.job] = record.id
-                    result.append(EnqueuedBuild(build: record, reused: true))
-                    continue
-                }
 
-                // A new created build, its queue row, and its edges in this plan.
+            // Builds of these jobs queued by another run and not finished: join them.
+            let active = try connection.query(
+                PostgresQueueSQL.activeQueuedBuilds, [.textArray(requests.map(\.job))])
+            var existing: [JobID: BuildRecord] = [:]
+            for record in PostgresStore.decodeBuilds(active) { existing[record.job] = record }
+
+            // New created builds, in plan order.
+            let fresh = requests.filter { existing[$0.job] == nil }
+            var created: [JobID: BuildRecord] = [:]
+            if !fresh.isEmpty {
                 let rows = try connection.query(
-                    PostgresSQL.insertBuild,
+                    PostgresQueueSQL.insertQueuedBuilds,
                     [
-                        .text(request.job), .text(BuildStatus.created.rawValue), .int(1),
-                        .text(request.reason),
-                        .text(trigger), .text(request.configHash), .text(request.configSnapshot),
-                        .int(now),
-                        .null, .null, .null, .null,
+                        .textArray(fresh.map(\.job)), .textArray(fresh.map(\.reason)),
+                        .textArray(fresh.map(\.configHash)), .textArray(fresh.map(\.configSnapshot)),
+                        .text(trigger), .int(now),
                     ])
-                let record = PostgresStore.decodeBuild(rows, 0)
+                for record in PostgresStore.decodeBuilds(rows) { created[record.job] = record }
+                let ids = fresh.compactMap { created[$0.job]?.id }
                 try connection.query(
-                    PostgresQueueSQL.insertQueued,
+                    PostgresQueueSQL.insertQueueRows,
                     [
-                        .int(record.id), .textArray(request.tags), .int(request.retries),
-                        .int(request.retryDelay),
+                        .intArray(ids), .textArray(fresh.map { ProgressPath.encode($0.tags) }),
+                        .intArray(fresh.map { Int64($0.retries) }),
+                        .intArray(fresh.map { Int64($0.retryDelay) }),
                     ])
+            }
+
+            // Edges from each new build to the builds of its dependencies in this plan.
+            var from: [Int64] = []
+            var to: [Int64] = []
+            for request in fresh {
+                guard let build = created[request.job]?.id else { continue }
                 for dependency in request.dependencies {
-                    guard let upstream = queued[dependency] else { continue }
-                    try connection.query(
-                        PostgresQueueSQL.insertEdge, [.int(record.id), .int(upstream)])
+                    guard let upstream = (created[dependency] ?? existing[dependency])?.id else { continue }
+                    from.append(build)
+                    to.append(upstream)
                 }
-                queued[request.job] = record.id
-                result.append(EnqueuedBuild(build: record, reused: false))
+            }
+            if !from.isEmpty {
+                try connection.query(PostgresQueueSQL.insertEdges, [.intArray(from), .intArray(to)])
             }
             try connection.query(PostgresQueueSQL.notify)
-            return result
+            return requests.compactMap { request in
+                if let record = existing[request.job] { return EnqueuedBuild(build: record, reused: true) }
+                return created[request.job].map { EnqueuedBuild(build: $0, reused: false) }
+            }
         }
     }
 
