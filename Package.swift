@@ -13,13 +13,15 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "CSpawn"),
         .target(name: "Jinja"),
         .target(name: "YAMLNodes", dependencies: ["CYaml"]),
         .target(
             name: "JobControl",
-            dependencies: ["Jinja", "YAMLNodes", "CSQLite", "CPostgres", "CSpawn"]
+            dependencies: ["Jinja", "YAMLNodes", "CSQLite", "CPostgres", "CSpawn", "CMicroHTTPD"]
         ),
         .executableTarget(name: "jcrun", dependencies: ["JobControl"]),
         .executableTarget(name: "store-stress", dependencies: ["JobControl"]),

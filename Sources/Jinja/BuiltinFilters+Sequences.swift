@@ -20,23 +20,28 @@ extension BuiltinFilters {
     }
 
     private static func member(_ key: RV, of object: RV, _ args: CallArguments) -> RV {
-        let missing = RV.undefined(Undefined(
-            reason: .attribute((try? key.str()) ?? "?", object.typeName), source: args.source,
-            offset: args.offset))
+        let missing = RV.undefined(
+            Undefined(
+                reason: .attribute((try? key.str()) ?? "?", object.typeName), source: args.source,
+                offset: args.offset))
         switch (object, key) {
         case (.dict(let dict), _):
             if let dictKey = key.dictKey, let value = dict[dictKey] { return value }
             if case .string(let name) = key, case .string(let keyName)? = Optional(key) {
-                return .undefined(Undefined(reason: .key(keyName, dict.stringKeys), source: args.source,
-                    offset: args.offset))
-                    .orMethod(Methods.bound(name, to: object, source: args.source, offset: args.offset))
+                return .undefined(
+                    Undefined(
+                        reason: .key(keyName, dict.stringKeys), source: args.source,
+                        offset: args.offset)
+                )
+                .orMethod(Methods.bound(name, to: object, source: args.source, offset: args.offset))
             }
             return missing
         case (.list(let items), .int(let index)), (.tuple(let items), .int(let index)):
             let resolved = index < 0 ? index + items.count : index
             return resolved >= 0 && resolved < items.count ? items[resolved] : missing
         case (_, .string(let name)):
-            return Methods.bound(name, to: object, source: args.source, offset: args.offset) ?? missing
+            return Methods.bound(name, to: object, source: args.source, offset: args.offset)
+                ?? missing
         default:
             return missing
         }
@@ -69,7 +74,9 @@ extension BuiltinFilters {
     static func stableSort(
         _ items: [RV], key: (RV) throws -> RV, reverse: Bool, _ args: CallArguments
     ) throws -> [RV] {
-        let keyed = try items.enumerated().map { (index: $0.offset, key: try key($0.element), item: $0.element) }
+        let keyed = try items.enumerated().map {
+            (index: $0.offset, key: try key($0.element), item: $0.element)
+        }
         let sorted = try keyed.sorted { a, b in
             let comparison = try order(a.key, b.key, args)
             if comparison == 0 { return a.index < b.index }
@@ -81,15 +88,19 @@ extension BuiltinFilters {
     static func first(_ value: RV, _ args: CallArguments) throws -> RV {
         _ = try args.bind([])
         if let item = try sequence(value, args).first { return item }
-        return .undefined(Undefined(reason: .hint("no first item, sequence was empty"),
-            source: args.source, offset: args.offset))
+        return .undefined(
+            Undefined(
+                reason: .hint("no first item, sequence was empty"),
+                source: args.source, offset: args.offset))
     }
 
     static func last(_ value: RV, _ args: CallArguments) throws -> RV {
         _ = try args.bind([])
         if let item = try sequence(value, args).last { return item }
-        return .undefined(Undefined(reason: .hint("no last item, sequence was empty"),
-            source: args.source, offset: args.offset))
+        return .undefined(
+            Undefined(
+                reason: .hint("no last item, sequence was empty"),
+                source: args.source, offset: args.offset))
     }
 
     static func sort(_ value: RV, _ args: CallArguments) throws -> RV {
@@ -109,7 +120,8 @@ extension BuiltinFilters {
 
     static func unique(_ value: RV, _ args: CallArguments) throws -> RV {
         let bound = try args.bind(["case_sensitive", "attribute"])
-        let key = keyFunction(bound[1], caseSensitive: try args.bool(bound[0], default: false), args)
+        let key = keyFunction(
+            bound[1], caseSensitive: try args.bool(bound[0], default: false), args)
         var seen: [RV] = []
         var result: [RV] = []
         for item in try sequence(value, args) {
@@ -151,7 +163,8 @@ extension BuiltinFilters {
         case (.list(let x), .list(let y)): return .list(x + y)
         default:
             guard let x = a.number, let y = b.number else {
-                throw args.error("unsupported operand types for +: '\(a.typeName)' and '\(b.typeName)'")
+                throw args.error(
+                    "unsupported operand types for +: '\(a.typeName)' and '\(b.typeName)'")
             }
             if case .bool = a, case .bool = b { return .int(Int(x + y)) }
             if case .double = a { return .double(x + y) }
@@ -162,11 +175,14 @@ extension BuiltinFilters {
 
     static func minMax(_ value: RV, _ args: CallArguments, max: Bool) throws -> RV {
         let bound = try args.bind(["case_sensitive", "attribute"])
-        let key = keyFunction(bound[1], caseSensitive: try args.bool(bound[0], default: false), args)
+        let key = keyFunction(
+            bound[1], caseSensitive: try args.bool(bound[0], default: false), args)
         let items = try sequence(value, args)
         guard var best = items.first else {
-            return .undefined(Undefined(reason: .hint("no aggregated item, sequence was empty"),
-                source: args.source, offset: args.offset))
+            return .undefined(
+                Undefined(
+                    reason: .hint("no aggregated item, sequence was empty"),
+                    source: args.source, offset: args.offset))
         }
         var bestKey = try key(best)
         for item in items.dropFirst() {
@@ -183,16 +199,19 @@ extension BuiltinFilters {
     /// `map('filter', args...)` or `map(attribute='x', default=...)`.
     static func map(_ value: RV, _ args: CallArguments) throws -> RV {
         let items = try sequence(value, args)
-        if args.positional.isEmpty, let attribute = args.keyword.first(where: { $0.0 == "attribute" })?.1 {
+        if args.positional.isEmpty,
+            let attribute = args.keyword.first(where: { $0.0 == "attribute" })?.1
+        {
             let fallback = args.keyword.first(where: { $0.0 == "default" })?.1
             if let extra = args.keyword.first(where: { $0.0 != "attribute" && $0.0 != "default" }) {
                 throw args.error("\(args.what) has no argument '\(extra.0)'")
             }
-            return .list(try items.map { item in
-                let found = try lookupPath(attribute, in: item, args)
-                if found.isUndefined, let fallback { return fallback }
-                return found
-            })
+            return .list(
+                try items.map { item in
+                    let found = try lookupPath(attribute, in: item, args)
+                    if found.isUndefined, let fallback { return fallback }
+                    return found
+                })
         }
         guard let nameValue = args.positional.first, case .string(let name) = nameValue else {
             throw args.error("\(args.what) needs a filter name or attribute=")
@@ -205,11 +224,14 @@ extension BuiltinFilters {
     }
 
     /// `select`/`reject` (a test on each item) and `selectattr`/`rejectattr` (on an attribute).
-    static func select(_ value: RV, _ args: CallArguments, keep: Bool, attribute: Bool) throws -> RV {
+    static func select(_ value: RV, _ args: CallArguments, keep: Bool, attribute: Bool) throws -> RV
+    {
         var inner = args
         var attributeName: RV?
         if attribute {
-            guard !inner.positional.isEmpty else { throw args.error("\(args.what) needs an attribute") }
+            guard !inner.positional.isEmpty else {
+                throw args.error("\(args.what) needs an attribute")
+            }
             attributeName = inner.positional.removeFirst()
         }
         var testName: String?
@@ -239,14 +261,17 @@ extension BuiltinFilters {
         }
         let caseSensitive = try args.bool(bound[0], default: false)
         let by = try args.string(bound[1], "by", default: "key")
-        guard by == "key" || by == "value" else { throw args.error("you can only sort by either 'key' or 'value'") }
+        guard by == "key" || by == "value" else {
+            throw args.error("you can only sort by either 'key' or 'value'")
+        }
         let pairs: [RV] = dict.items.map { .tuple([$0.0.value, $0.1]) }
         let position = by == "key" ? 0 : 1
         let key: (RV) throws -> RV = { pair in
             guard case .tuple(let parts) = pair else { return pair }
             return sortKey(parts[position], caseSensitive: caseSensitive)
         }
-        return .list(try stableSort(pairs, key: key, reverse: try args.bool(bound[2], default: false), args))
+        return .list(
+            try stableSort(pairs, key: key, reverse: try args.bool(bound[2], default: false), args))
     }
 
     static func items(_ value: RV, _ args: CallArguments) throws -> RV {

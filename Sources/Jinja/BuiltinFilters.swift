@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Jinja's built-in filters, with Jinja 3's signatures and Python's semantics.
@@ -10,21 +10,40 @@ enum BuiltinFilters {
 
     static let table: [String: Filter] = [
         "default": defaultValue, "d": defaultValue,
-        "upper": { v, a in try noArguments(a); return .string(upper(try v.str())) },
-        "lower": { v, a in try noArguments(a); return .string(lower(try v.str())) },
-        "title": { v, a in try noArguments(a); return .string(title(try v.str())) },
-        "capitalize": { v, a in try noArguments(a); return .string(capitalize(try v.str())) },
+        "upper": { v, a in
+            try noArguments(a)
+            return .string(upper(try v.str()))
+        },
+        "lower": { v, a in
+            try noArguments(a)
+            return .string(lower(try v.str()))
+        },
+        "title": { v, a in
+            try noArguments(a)
+            return .string(title(try v.str()))
+        },
+        "capitalize": { v, a in
+            try noArguments(a)
+            return .string(capitalize(try v.str()))
+        },
         "replace": replace, "join": join, "length": length, "count": length,
         "trim": trim, "indent": indent,
         "tojson": { v, a in
             let bound = try a.bind(["indent"])
-            let width: Int? = bound[0].flatMap { if case .none = $0 { nil } else { $0 } }
+            let width: Int? =
+                bound[0].flatMap { if case .none = $0 { nil } else { $0 } }
                 .map { try? a.int($0, "indent", default: 0) } ?? nil
             return .string(try JSON.encode(v, indent: width, error: a.error))
         },
         "first": first, "last": last, "sort": sort, "unique": unique, "reverse": reverse,
-        "list": { v, a in try noArguments(a); return .list(try sequence(v, a)) },
-        "string": { v, a in try noArguments(a); return .string(try v.str()) },
+        "list": { v, a in
+            try noArguments(a)
+            return .list(try sequence(v, a))
+        },
+        "string": { v, a in
+            try noArguments(a)
+            return .string(try v.str())
+        },
         "int": toInt, "float": toFloat, "abs": absolute, "round": round,
         "sum": sum, "min": { v, a in try minMax(v, a, max: false) },
         "max": { v, a in try minMax(v, a, max: true) },
@@ -34,7 +53,11 @@ enum BuiltinFilters {
         "rejectattr": { v, a in try select(v, a, keep: false, attribute: true) },
         "dictsort": dictsort, "items": items, "batch": batch, "format": format,
         "center": center, "wordcount": wordcount, "truncate": truncate, "striptags": striptags,
-        "escape": escape, "e": escape, "safe": { v, a in try noArguments(a); return v },
+        "escape": escape, "e": escape,
+        "safe": { v, a in
+            try noArguments(a)
+            return v
+        },
         "attr": attr,
     ]
 
@@ -46,9 +69,12 @@ enum BuiltinFilters {
     }
 
     /// Applies an already looked-up filter (nil: unknown, an error naming it).
-    static func run(_ filter: Filter?, _ name: String, _ value: RV, _ args: CallArguments) throws -> RV {
+    static func run(_ filter: Filter?, _ name: String, _ value: RV, _ args: CallArguments) throws
+        -> RV
+    {
         guard let filter else {
-            throw args.error("unknown filter '\(name)'", suggestion: closestName(to: name, in: names))
+            throw args.error(
+                "unknown filter '\(name)'", suggestion: closestName(to: name, in: names))
         }
         if case .undefined(let u) = value, name != "default", name != "d" {
             if name == "items" { return .list([]) }
@@ -173,14 +199,16 @@ enum BuiltinFilters {
     static func upper(_ text: String) -> String {
         guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.uppercased() }
         guard text.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) else { return text }
-        return String(decoding: text.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 32 : $0 }, as: UTF8.self)
+        return String(
+            decoding: text.utf8.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 32 : $0 }, as: UTF8.self)
     }
 
     /// `str.lower()`, without Unicode tables when the text is ASCII.
     static func lower(_ text: String) -> String {
         guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.lowercased() }
         guard text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return text }
-        return String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self)
+        return String(
+            decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self)
     }
 
     /// Jinja's `title`: upper-cases the first letter after `-`, space, `(`, `{`, `[` or `<`.
@@ -188,8 +216,10 @@ enum BuiltinFilters {
         var result = ""
         var atWordStart = true
         for character in text {
-            let isSeparator = character == "-" || character == "(" || character == "{"
-                || character == "[" || character == "<" || character.unicodeScalars.allSatisfy(isPythonSpace)
+            let isSeparator =
+                character == "-" || character == "(" || character == "{"
+                || character == "[" || character == "<"
+                || character.unicodeScalars.allSatisfy(isPythonSpace)
             if isSeparator {
                 result.append(character)
                 atWordStart = true
@@ -217,7 +247,9 @@ enum BuiltinFilters {
         let old = try oldValue.str()
         let new = try newValue.str()
         var count = -1
-        if let limit = bound[2], !(limit.isNone) { count = try args.int(limit, "count", default: -1) }
+        if let limit = bound[2], !(limit.isNone) {
+            count = try args.int(limit, "count", default: -1)
+        }
         if old.isEmpty {
             var result = ""
             var inserted = 0
@@ -248,7 +280,9 @@ enum BuiltinFilters {
         let bound = try args.bind(["d", "attribute"])
         let separator = try args.string(bound[0], "d", default: "")
         var items = try sequence(value, args)
-        if let attribute = bound[1] { items = try items.map { try lookupPath(attribute, in: $0, args) } }
+        if let attribute = bound[1] {
+            items = try items.map { try lookupPath(attribute, in: $0, args) }
+        }
         return .string(try items.map { try $0.str() }.joined(separator: separator))
     }
 
@@ -275,7 +309,8 @@ enum BuiltinFilters {
         if case .string(let text)? = bound[0] {
             indentation = text
         } else {
-            indentation = String(repeating: " ", count: max(0, try args.int(bound[0], "width", default: 4)))
+            indentation = String(
+                repeating: " ", count: max(0, try args.int(bound[0], "width", default: 4)))
         }
         let first = try args.bool(bound[1], default: false)
         let blank = try args.bool(bound[2], default: false)
@@ -326,8 +361,9 @@ enum BuiltinFilters {
         guard width > length else { return .string(text) }
         let margin = width - length
         let left = margin / 2 + (margin & width & 1)
-        return .string(String(repeating: " ", count: left) + text
-            + String(repeating: " ", count: margin - left))
+        return .string(
+            String(repeating: " ", count: left) + text
+                + String(repeating: " ", count: margin - left))
     }
 
     private static func wordcount(_ value: RV, _ args: CallArguments) throws -> RV {
@@ -335,7 +371,8 @@ enum BuiltinFilters {
         var count = 0
         var inWord = false
         for scalar in try value.str().unicodeScalars {
-            let isWord = scalar == "_" || scalar.properties.isAlphabetic
+            let isWord =
+                scalar == "_" || scalar.properties.isAlphabetic
                 || scalar.properties.numericType != nil
             if isWord && !inWord { count += 1 }
             inWord = isWord
@@ -352,7 +389,9 @@ enum BuiltinFilters {
         let end = try args.string(bound[2], "end", default: "...")
         let leeway = try args.int(bound[3], "leeway", default: 5)
         let endLength = end.unicodeScalars.count
-        guard length >= endLength else { throw args.error("expected length >= \(endLength), got \(length)") }
+        guard length >= endLength else {
+            throw args.error("expected length >= \(endLength), got \(length)")
+        }
         guard leeway >= 0 else { throw args.error("expected leeway >= 0, got \(leeway)") }
         if text.count <= length + leeway { return value }
         var kept = Array(text[0..<(length - endLength)])
@@ -384,10 +423,12 @@ enum BuiltinFilters {
             rest = rest.dropFirst()
         }
         let entities: [(String, String)] = [
-            ("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&#34;", "\""), ("&amp;", "&"),
+            ("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&#34;", "\""),
+            ("&amp;", "&"),
         ]
         for (entity, character) in entities {
-            let replaceArgs = CallArguments(.filter, "striptags", source: args.source, offset: args.offset,
+            let replaceArgs = CallArguments(
+                .filter, "striptags", source: args.source, offset: args.offset,
                 positional: [.string(entity), .string(character)])
             text = try replace(.string(text), replaceArgs).str()
         }
@@ -416,8 +457,10 @@ enum BuiltinFilters {
         }
         var keywords = RDict()
         for (name, item) in args.keyword { keywords[.string(name)] = item }
-        return .string(try PercentFormat.format(try value.str(), args.positional,
-            keyword: args.keyword.isEmpty ? nil : .dict(keywords), error: { args.error($0) }))
+        return .string(
+            try PercentFormat.format(
+                try value.str(), args.positional,
+                keyword: args.keyword.isEmpty ? nil : .dict(keywords), error: { args.error($0) }))
     }
 
     private static func attr(_ value: RV, _ args: CallArguments) throws -> RV {
@@ -426,8 +469,10 @@ enum BuiltinFilters {
         if let method = Methods.bound(name, to: value, source: args.source, offset: args.offset) {
             return method
         }
-        return .undefined(Undefined(reason: .attribute(name, value.typeName), source: args.source,
-            offset: args.offset))
+        return .undefined(
+            Undefined(
+                reason: .attribute(name, value.typeName), source: args.source,
+                offset: args.offset))
     }
 }
 

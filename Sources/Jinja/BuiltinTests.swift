@@ -3,34 +3,95 @@ enum BuiltinTests {
     typealias Test = @Sendable (RV, CallArguments) throws -> Bool
 
     static let table: [String: Test] = [
-        "defined": { v, a in try none(a); return !v.isUndefined },
-        "undefined": { v, a in try none(a); return v.isUndefined },
-        "none": { v, a in try none(a); return v.isNone },
+        "defined": { v, a in
+            try none(a)
+            return !v.isUndefined
+        },
+        "undefined": { v, a in
+            try none(a)
+            return v.isUndefined
+        },
+        "none": { v, a in
+            try none(a)
+            return v.isNone
+        },
         "number": { v, a in
             try none(a)
-            switch v { case .int, .double, .bool: return true; default: return false }
+            switch v {
+            case .int, .double, .bool: return true
+            default: return false
+            }
         },
-        "integer": { v, a in try none(a); if case .int = v { return true }; return false },
-        "float": { v, a in try none(a); if case .double = v { return true }; return false },
-        "boolean": { v, a in try none(a); if case .bool = v { return true }; return false },
-        "true": { v, a in try none(a); if case .bool(true) = v { return true }; return false },
-        "false": { v, a in try none(a); if case .bool(false) = v { return true }; return false },
-        "string": { v, a in try none(a); if case .string = v { return true }; return false },
-        "mapping": { v, a in try none(a); if case .dict = v { return true }; return false },
-        "iterable": { v, a in try none(a); return try v.iterate() != nil },
-        "sequence": { v, a in try none(a); return try v.iterate() != nil },
+        "integer": { v, a in
+            try none(a)
+            if case .int = v { return true }
+            return false
+        },
+        "float": { v, a in
+            try none(a)
+            if case .double = v { return true }
+            return false
+        },
+        "boolean": { v, a in
+            try none(a)
+            if case .bool = v { return true }
+            return false
+        },
+        "true": { v, a in
+            try none(a)
+            if case .bool(true) = v { return true }
+            return false
+        },
+        "false": { v, a in
+            try none(a)
+            if case .bool(false) = v { return true }
+            return false
+        },
+        "string": { v, a in
+            try none(a)
+            if case .string = v { return true }
+            return false
+        },
+        "mapping": { v, a in
+            try none(a)
+            if case .dict = v { return true }
+            return false
+        },
+        "iterable": { v, a in
+            try none(a)
+            return try v.iterate() != nil
+        },
+        "sequence": { v, a in
+            try none(a)
+            return try v.iterate() != nil
+        },
         "callable": { v, a in
             try none(a)
-            switch v { case .macro, .function: return true; default: return false }
+            switch v {
+            case .macro, .function: return true
+            default: return false
+            }
         },
-        "even": { v, a in try none(a); return try modulo(v, 2, a) == 0 },
-        "odd": { v, a in try none(a); return try modulo(v, 2, a) == 1 },
+        "even": { v, a in
+            try none(a)
+            return try modulo(v, 2, a) == 0
+        },
+        "odd": { v, a in
+            try none(a)
+            return try modulo(v, 2, a) == 1
+        },
         "divisibleby": { v, a in
             let bound = try a.bind(["num"])
             return try modulo(v, try a.int(bound[0], "num", default: 1), a) == 0
         },
-        "lower": { v, a in try none(a); return try v.str() == v.str().lowercased() },
-        "upper": { v, a in try none(a); return try v.str() == v.str().uppercased() },
+        "lower": { v, a in
+            try none(a)
+            return try v.str() == v.str().lowercased()
+        },
+        "upper": { v, a in
+            try none(a)
+            return try v.str() == v.str().uppercased()
+        },
         "sameas": { v, a in try identical(v, try one(a)) },
         "eq": { v, a in try v.equals(try one(a)) }, "equalto": { v, a in try v.equals(try one(a)) },
         "==": { v, a in try v.equals(try one(a)) },
@@ -53,9 +114,18 @@ enum BuiltinTests {
                 return try items.contains { try $0.equals(v) }
             }
         },
-        "filter": { v, a in try none(a); return BuiltinFilters.table[try v.str()] != nil },
-        "test": { v, a in try none(a); return table[try v.str()] != nil },
-        "escaped": { _, a in try none(a); return false },
+        "filter": { v, a in
+            try none(a)
+            return BuiltinFilters.table[try v.str()] != nil
+        },
+        "test": { v, a in
+            try none(a)
+            return table[try v.str()] != nil
+        },
+        "escaped": { _, a in
+            try none(a)
+            return false
+        },
     ]
 
     static var names: [String] { table.keys.sorted() }
@@ -76,7 +146,9 @@ enum BuiltinTests {
 
     private static func one(_ args: CallArguments) throws -> RV {
         let bound = try args.bind(["other"])
-        guard let value = bound[0] else { throw args.error("\(args.what) needs a value to compare with") }
+        guard let value = bound[0] else {
+            throw args.error("\(args.what) needs a value to compare with")
+        }
         return value
     }
 
@@ -103,7 +175,8 @@ enum BuiltinTests {
         switch value {
         case .int(let i):
             let remainder = i % divisor
-            return remainder != 0 && (remainder < 0) != (divisor < 0) ? remainder + divisor : remainder
+            return remainder != 0 && (remainder < 0) != (divisor < 0)
+                ? remainder + divisor : remainder
         case .bool(let b): return (b ? 1 : 0) % divisor
         case .double(let d):
             let remainder = d.truncatingRemainder(dividingBy: Double(divisor))

@@ -29,7 +29,8 @@ struct CallArguments {
     }
 
     func error(_ message: String, suggestion: String? = nil) -> TemplateError {
-        TemplateError(position: source.position(of: offset), message: message, suggestion: suggestion)
+        TemplateError(
+            position: source.position(of: offset), message: message, suggestion: suggestion)
     }
 
     /// Binds the arguments to Python-style parameters; nil where not given.
@@ -37,13 +38,16 @@ struct CallArguments {
     /// - Throws: for too many arguments, unknown keywords, or a parameter given twice.
     func bind(_ parameters: [String]) throws -> [RV?] {
         guard positional.count <= parameters.count else {
-            throw error("\(what) takes at most \(parameters.count) \(plural(parameters.count)), \(positional.count) given")
+            throw error(
+                "\(what) takes at most \(parameters.count) \(plural(parameters.count)), \(positional.count) given"
+            )
         }
         var bound = [RV?](repeating: nil, count: parameters.count)
         for (index, value) in positional.enumerated() { bound[index] = value }
         for (name, value) in keyword {
             guard let index = parameters.firstIndex(of: name) else {
-                throw error("\(what) has no argument '\(name)'",
+                throw error(
+                    "\(what) has no argument '\(name)'",
                     suggestion: closestName(to: name, in: parameters))
             }
             guard bound[index] == nil else { throw error("\(what) got argument '\(name)' twice") }

@@ -26,11 +26,13 @@ public struct Environment: Sendable {
         } catch let error as TemplateError {
             throw error
         } catch {
-            throw TemplateError(position: SourcePosition(file: name, line: 1, column: 1),
+            throw TemplateError(
+                position: SourcePosition(file: name, line: 1, column: 1),
                 message: "cannot read template '\(name)': \(error)")
         }
         guard let template else {
-            throw TemplateError(position: SourcePosition(file: name, line: 1, column: 1),
+            throw TemplateError(
+                position: SourcePosition(file: name, line: 1, column: 1),
                 message: "template '\(name)' not found")
         }
         return try render(template)
@@ -46,7 +48,8 @@ public struct Environment: Sendable {
     private func render(_ template: Template) throws -> Rendered {
         let globalScope = Scope(parent: Globals.scope())
         for (key, value) in globals.pairs { globalScope.vars[key] = RV(value) }
-        let renderer = Renderer(loader: loader, cache: cache, globals: globalScope, template: template)
+        let renderer = Renderer(
+            loader: loader, cache: cache, globals: globalScope, template: template)
         try renderer.render(template.nodes, in: Scope(parent: globalScope))
         return Rendered(bytes: renderer.output, map: renderer.map, file: template.name)
     }

@@ -4,14 +4,17 @@ enum Globals {
     static let maximumRange = 10_000_000
 
     static func scope() -> Scope {
-        Scope(parent: nil, vars: [
-            "range": .function(Function(name: "range", call: range)),
-            "dict": .function(Function(name: "dict", call: dict)),
-            "namespace": .function(Function(name: "namespace") { args in
-                guard case .dict(let values) = try dict(args) else { return .none }
-                return .namespace(Namespace(values: values))
-            }),
-        ])
+        Scope(
+            parent: nil,
+            vars: [
+                "range": .function(Function(name: "range", call: range)),
+                "dict": .function(Function(name: "dict", call: dict)),
+                "namespace": .function(
+                    Function(name: "namespace") { args in
+                        guard case .dict(let values) = try dict(args) else { return .none }
+                        return .namespace(Namespace(values: values))
+                    }),
+            ])
     }
 
     /// TODO(#2): `range` gives a list, so `{{ range(3) }}` prints `[0, 1, 2]`
@@ -25,7 +28,8 @@ enum Globals {
         let stop = numbers.count == 1 ? numbers[0] : numbers[1]
         let step = numbers.count == 3 ? numbers[2] : 1
         guard step != 0 else { throw args.error("range() step must not be zero") }
-        let count = step > 0
+        let count =
+            step > 0
             ? (stop > start ? (stop - start + step - 1) / step : 0)
             : (start > stop ? (start - stop - step - 1) / -step : 0)
         guard count <= maximumRange else {

@@ -1,14 +1,17 @@
 /// Jinja's `tojson`: Python's `json.dumps(sort_keys=True)` with ASCII
 /// escapes, then `<`, `>`, `&` and `'` escaped for HTML as `\u003c` etc.
 enum JSON {
-    static func encode(_ value: RV, indent: Int?, error: (String, String?) -> TemplateError) throws -> String {
+    static func encode(_ value: RV, indent: Int?, error: (String, String?) -> TemplateError) throws
+        -> String
+    {
         var out = ""
         try write(value, to: &out, indent: indent, level: 0, error: { error($0, nil) })
         return out
     }
 
     private static func write(
-        _ value: RV, to out: inout String, indent: Int?, level: Int, error: (String) -> TemplateError
+        _ value: RV, to out: inout String, indent: Int?, level: Int,
+        error: (String) -> TemplateError
     ) throws {
         switch value {
         case .undefined(let u): throw u.error
@@ -16,7 +19,11 @@ enum JSON {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .double(let d):
-            if d.isNaN { out += "NaN" } else if d.isInfinite { out += d < 0 ? "-Infinity" : "Infinity" } else {
+            if d.isNaN {
+                out += "NaN"
+            } else if d.isInfinite {
+                out += d < 0 ? "-Infinity" : "Infinity"
+            } else {
                 out += pythonFloat(d)
             }
         case .string(let s): writeString(s, to: &out)
@@ -45,7 +52,9 @@ enum JSON {
             guard sameTypes else { throw error("tojson cannot sort keys of mixed types") }
             var sorted: [(DictKey, RV)] = []
             for pair in dict.items {
-                let index = try sorted.firstIndex { try ($0.0.value.compare(pair.0.value) ?? 0) > 0 }
+                let index = try sorted.firstIndex {
+                    try ($0.0.value.compare(pair.0.value) ?? 0) > 0
+                }
                 sorted.insert(pair, at: index ?? sorted.count)
             }
             let entries = try sorted.map { (try keyText($0.0, error: error), $0.1) }
@@ -108,7 +117,9 @@ enum JSON {
                     out.unicodeScalars.append(scalar)
                 } else if scalar.value > 0xFFFF {
                     let v = scalar.value - 0x10000
-                    out += "\\u" + hex(0xD800 + (v >> 10), width: 4) + "\\u" + hex(0xDC00 + (v & 0x3FF), width: 4)
+                    out +=
+                        "\\u" + hex(0xD800 + (v >> 10), width: 4) + "\\u"
+                        + hex(0xDC00 + (v & 0x3FF), width: 4)
                 } else {
                     out += "\\u" + hex(scalar.value, width: 4)
                 }

@@ -56,7 +56,8 @@ struct Lexer {
     }
 
     private func hasMarker(at index: Int) -> Bool {
-        index < bytes.count && (bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+"))
+        index < bytes.count
+            && (bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+"))
     }
 
     private func nextTagStart(from start: Int) -> Int? {
@@ -65,7 +66,9 @@ struct Lexer {
         while j < last {
             if bytes[j] == UInt8(ascii: "{") {
                 let next = bytes[j + 1]
-                if next == UInt8(ascii: "{") || next == UInt8(ascii: "%") || next == UInt8(ascii: "#") {
+                if next == UInt8(ascii: "{") || next == UInt8(ascii: "%")
+                    || next == UInt8(ascii: "#")
+                {
                     return j
                 }
             }
@@ -146,7 +149,8 @@ struct Lexer {
                 throw error("unterminated tag: expected \(endText)", at: tagStart)
             }
             if depth == 0, let end = tagEnd(at: i, closer: closer) {
-                tokens.append(Token(kind: closer == UInt8(ascii: "%") ? .blockEnd : .variableEnd, offset: i))
+                tokens.append(
+                    Token(kind: closer == UInt8(ascii: "%") ? .blockEnd : .variableEnd, offset: i))
                 stripNextText = bytes[i] == UInt8(ascii: "-")
                 i = end
                 return
@@ -168,7 +172,9 @@ struct Lexer {
 
     private func tagEnd(at j: Int, closer: UInt8) -> Int? {
         var k = j
-        if bytes[k] == UInt8(ascii: "-") || (bytes[k] == UInt8(ascii: "+") && closer == UInt8(ascii: "%")) {
+        if bytes[k] == UInt8(ascii: "-")
+            || (bytes[k] == UInt8(ascii: "+") && closer == UInt8(ascii: "%"))
+        {
             k += 1
         }
         if k + 1 < bytes.count && bytes[k] == closer && bytes[k + 1] == UInt8(ascii: "}") {
@@ -191,8 +197,12 @@ struct Lexer {
         {
             i += 2
             let digitsStart = i
-            while i < bytes.count && (isHexDigit(bytes[i]) || bytes[i] == UInt8(ascii: "_")) { i += 1 }
-            let digits = String(decoding: bytes[digitsStart..<i], as: UTF8.self).filter { $0 != "_" }
+            while i < bytes.count && (isHexDigit(bytes[i]) || bytes[i] == UInt8(ascii: "_")) {
+                i += 1
+            }
+            let digits = String(decoding: bytes[digitsStart..<i], as: UTF8.self).filter {
+                $0 != "_"
+            }
             guard let value = Int(digits, radix: radix) else {
                 throw error("invalid number literal", at: start)
             }
@@ -202,14 +212,20 @@ struct Lexer {
         skipDigits()
         var isFloat = false
         let afterDot = tokens.last?.isOp(".") ?? false
-        if !afterDot && i + 1 < bytes.count && bytes[i] == UInt8(ascii: ".") && isDigit(bytes[i + 1]) {
+        if !afterDot && i + 1 < bytes.count && bytes[i] == UInt8(ascii: ".")
+            && isDigit(bytes[i + 1])
+        {
             isFloat = true
             i += 1
             skipDigits()
         }
-        if !afterDot && i < bytes.count && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")) {
+        if !afterDot && i < bytes.count
+            && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E"))
+        {
             var k = i + 1
-            if k < bytes.count && (bytes[k] == UInt8(ascii: "+") || bytes[k] == UInt8(ascii: "-")) { k += 1 }
+            if k < bytes.count && (bytes[k] == UInt8(ascii: "+") || bytes[k] == UInt8(ascii: "-")) {
+                k += 1
+            }
             if k < bytes.count && isDigit(bytes[k]) {
                 isFloat = true
                 i = k
@@ -226,8 +242,10 @@ struct Lexer {
     }
 
     private mutating func skipDigits() {
-        while i < bytes.count && (isDigit(bytes[i]) || (bytes[i] == UInt8(ascii: "_")
-            && i + 1 < bytes.count && isDigit(bytes[i + 1])))
+        while i < bytes.count
+            && (isDigit(bytes[i])
+                || (bytes[i] == UInt8(ascii: "_")
+                    && i + 1 < bytes.count && isDigit(bytes[i + 1])))
         {
             i += 1
         }
@@ -257,7 +275,8 @@ struct Lexer {
         }
         guard i < bytes.count else { throw error("unterminated string", at: start) }
         i += 1
-        tokens.append(Token(kind: .string, offset: start, text: String(decoding: result, as: UTF8.self)))
+        tokens.append(
+            Token(kind: .string, offset: start, text: String(decoding: result, as: UTF8.self)))
     }
 
     /// Decodes one backslash escape as Python's `unicode-escape` codec does.
@@ -267,7 +286,8 @@ struct Lexer {
         let simple: [UInt8: UInt8] = [
             UInt8(ascii: "n"): 10, UInt8(ascii: "t"): 9, UInt8(ascii: "r"): 13,
             UInt8(ascii: "\\"): 92, UInt8(ascii: "'"): 39, UInt8(ascii: "\""): 34,
-            UInt8(ascii: "a"): 7, UInt8(ascii: "b"): 8, UInt8(ascii: "f"): 12, UInt8(ascii: "v"): 11,
+            UInt8(ascii: "a"): 7, UInt8(ascii: "b"): 8, UInt8(ascii: "f"): 12,
+            UInt8(ascii: "v"): 11,
             UInt8(ascii: "\n"): 0,
         ]
         if let value = simple[escape] {

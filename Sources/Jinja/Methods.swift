@@ -9,7 +9,9 @@ enum Methods {
         }
     }
 
-    private static func function(_ name: String, _ body: @escaping (CallArguments) throws -> RV) -> RV {
+    private static func function(_ name: String, _ body: @escaping (CallArguments) throws -> RV)
+        -> RV
+    {
         .function(Function(name: name, call: body))
     }
 
@@ -39,7 +41,8 @@ enum Methods {
                 let bound = try args.bind(name.hasSuffix("strip") ? ["chars"] : [])
                 if name.hasSuffix("strip") {
                     let chars = try bound[0].map { try $0.str() }
-                    return .string(strip(text, chars, left: name != "rstrip", right: name != "lstrip"))
+                    return .string(
+                        strip(text, chars, left: name != "rstrip", right: name != "lstrip"))
                 }
                 return try BuiltinFilters.run(name, .string(text), args)
             }
@@ -47,12 +50,18 @@ enum Methods {
             return function(name) { args in
                 let bound = try args.bind(["prefix"])
                 let candidates: [RV]
-                if case .tuple(let items)? = bound[0] { candidates = items } else { candidates = [bound[0] ?? .none] }
+                if case .tuple(let items)? = bound[0] {
+                    candidates = items
+                } else {
+                    candidates = [bound[0] ?? .none]
+                }
                 for candidate in candidates {
                     let part = try args.string(candidate, "prefix", default: "")
-                    let matches = name == "startswith"
+                    let matches =
+                        name == "startswith"
                         ? text.unicodeScalars.starts(with: part.unicodeScalars)
-                        : text.unicodeScalars.reversed().starts(with: part.unicodeScalars.reversed())
+                        : text.unicodeScalars.reversed().starts(
+                            with: part.unicodeScalars.reversed())
                     if matches { return .bool(true) }
                 }
                 return .bool(false)
@@ -60,7 +69,9 @@ enum Methods {
         case "split":
             return function(name) { args in
                 let bound = try args.bind(["sep", "maxsplit"])
-                let separator: String? = try bound[0].flatMap { if case .none = $0 { nil } else { try $0.str() } }
+                let separator: String? = try bound[0].flatMap {
+                    if case .none = $0 { nil } else { try $0.str() }
+                }
                 let limit = try args.int(bound[1], "maxsplit", default: -1)
                 return .list(split(text, separator, limit).map { .string($0) })
             }
@@ -73,7 +84,9 @@ enum Methods {
         case "join":
             return function(name) { args in
                 let bound = try args.bind(["iterable"])
-                guard let items = try bound[0]?.iterate() else { throw args.error("join() needs a list") }
+                guard let items = try bound[0]?.iterate() else {
+                    throw args.error("join() needs a list")
+                }
                 return .string(try items.map { try $0.str() }.joined(separator: text))
             }
         default: return nil
@@ -81,7 +94,9 @@ enum Methods {
     }
 
     /// Python's `str.strip([chars])`.
-    static func strip(_ text: String, _ chars: String?, left: Bool = true, right: Bool = true) -> String {
+    static func strip(_ text: String, _ chars: String?, left: Bool = true, right: Bool = true)
+        -> String
+    {
         let scalars = Array(text.unicodeScalars)
         let strips: (Unicode.Scalar) -> Bool = { scalar in
             if let chars { return chars.unicodeScalars.contains(scalar) }
@@ -107,7 +122,9 @@ enum Methods {
                 if i >= scalars.count { break }
                 let start = i
                 if limit >= 0 && parts.count == limit { i = scalars.count }
-                while i < scalars.count && (limit >= 0 && parts.count == limit || !isPythonSpace(scalars[i])) {
+                while i < scalars.count
+                    && (limit >= 0 && parts.count == limit || !isPythonSpace(scalars[i]))
+                {
                     i += 1
                 }
                 var view = String.UnicodeScalarView()

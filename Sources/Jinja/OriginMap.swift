@@ -40,7 +40,8 @@ struct OriginMap: Sendable {
         if segment.isLiteral { sourceOffset += max(0, offset - Int(segment.outputStart)) }
         let written = source.position(of: sourceOffset)
         let chain = frameChain(from: segment.frame)
-        return Origin(position: chain.last?.calledFrom ?? written, frames: chain, writtenAt: written)
+        return Origin(
+            position: chain.last?.calledFrom ?? written, frames: chain, writtenAt: written)
     }
 
     private func frameChain(from index: Int32) -> [Origin.Frame] {
@@ -49,10 +50,13 @@ struct OriginMap: Sendable {
         while index >= 0 {
             let record = frames[Int(index)]
             let what = FrameRecord.describe(macroName: record.macroName, isImport: record.isImport)
-            chain.append(Origin.Frame(
-                what: what,
-                definedAt: sources[Int(record.definedSource)].position(of: Int(record.definedOffset)),
-                calledFrom: sources[Int(record.calledSource)].position(of: Int(record.calledOffset))))
+            chain.append(
+                Origin.Frame(
+                    what: what,
+                    definedAt: sources[Int(record.definedSource)].position(
+                        of: Int(record.definedOffset)),
+                    calledFrom: sources[Int(record.calledSource)].position(
+                        of: Int(record.calledOffset))))
             index = record.parent
         }
         return chain

@@ -44,8 +44,11 @@ struct Parser {
         return token
     }
 
-    private func error(_ message: String, at offset: Int, suggestion: String? = nil) -> TemplateError {
-        TemplateError(position: source.position(of: offset), message: message, suggestion: suggestion)
+    private func error(_ message: String, at offset: Int, suggestion: String? = nil)
+        -> TemplateError
+    {
+        TemplateError(
+            position: source.position(of: offset), message: message, suggestion: suggestion)
     }
 
     private func unexpected(_ expected: String) -> TemplateError {
@@ -94,7 +97,8 @@ struct Parser {
             case .eof:
                 if let open = openTags.last {
                     let expected = endTags.map { "'\($0)'" }.joined(separator: " or ")
-                    throw error("'\(open.name)' tag is never closed: expected \(expected)", at: open.offset)
+                    throw error(
+                        "'\(open.name)' tag is never closed: expected \(expected)", at: open.offset)
                 }
                 return (nodes, "")
             case .text:
@@ -115,7 +119,9 @@ struct Parser {
         }
     }
 
-    private mutating func parseStatement(_ name: Token, tagOffset: Int, endTags: [String]) throws -> Node {
+    private mutating func parseStatement(_ name: Token, tagOffset: Int, endTags: [String]) throws
+        -> Node
+    {
         switch name.text {
         case "set": return try parseSet(tagOffset)
         case "if": return try parseIf(tagOffset)
@@ -129,7 +135,8 @@ struct Parser {
         default: break
         }
         if Parser.knownTags.contains(name.text) {
-            let expected = endTags.isEmpty
+            let expected =
+                endTags.isEmpty
                 ? "" : "; expected " + endTags.map { "'\($0)'" }.joined(separator: " or ")
             throw error("unexpected '\(name.text)' tag\(expected)", at: name.offset)
         }
@@ -229,9 +236,10 @@ struct Parser {
             elseBody = try parseBlock("for", offset, until: ["endfor"]).0
         }
         try expectBlockEnd()
-        return .forLoop(ForLoop(
-            target: target, iterable: iterable, condition: condition, body: body,
-            elseBody: elseBody, offset: offset))
+        return .forLoop(
+            ForLoop(
+                target: target, iterable: iterable, condition: condition, body: body,
+                elseBody: elseBody, offset: offset))
     }
 
     private mutating func parseMacro(_ offset: Int) throws -> Node {
@@ -246,7 +254,8 @@ struct Parser {
             if skipOp("=") {
                 defaultValue = try parseExpression()
             } else if parameters.last?.1 != nil {
-                throw error("non-default argument '\(parameter.text)' follows default argument",
+                throw error(
+                    "non-default argument '\(parameter.text)' follows default argument",
                     at: parameter.offset)
             }
             parameters.append((parameter.text, defaultValue))
@@ -256,7 +265,8 @@ struct Parser {
         let (body, _) = try parseBlock("macro", offset, until: ["endmacro"])
         if current.kind == .name { pos += 1 }
         try expectBlockEnd()
-        return .macro(MacroDefinition(name: name.text, parameters: parameters, body: body, offset: offset))
+        return .macro(
+            MacroDefinition(name: name.text, parameters: parameters, body: body, offset: offset))
     }
 
     private mutating func parseContextModifier(default: Bool) throws -> Bool {
@@ -314,7 +324,8 @@ struct Parser {
     }
 
     /// `name(args) | name ...` as written after `{% filter` or `{% set x |`.
-    private mutating func parseFilterChain(requireFirst: Bool) throws -> [(String, Arguments, Int)] {
+    private mutating func parseFilterChain(requireFirst: Bool) throws -> [(String, Arguments, Int)]
+    {
         var filters: [(String, Arguments, Int)] = []
         if !requireFirst && !skipOp("|") { return filters }
         repeat {
@@ -591,7 +602,8 @@ struct Parser {
     private mutating func parseFilterName() throws -> (String, Int) {
         let (name, offset) = try parseDottedName()
         guard BuiltinFilters.table[name] != nil || conditionalDepth > 0 else {
-            throw error("unknown filter '\(name)'", at: offset,
+            throw error(
+                "unknown filter '\(name)'", at: offset,
                 suggestion: closestName(to: name, in: BuiltinFilters.names))
         }
         return (name, offset)
@@ -609,7 +621,8 @@ struct Parser {
                 let negated = skipName("not")
                 let (name, offset) = try parseDottedName()
                 guard BuiltinTests.table[name] != nil || conditionalDepth > 0 else {
-                    throw error("unknown test '\(name)'", at: offset,
+                    throw error(
+                        "unknown test '\(name)'", at: offset,
                         suggestion: closestName(to: name, in: BuiltinTests.names))
                 }
                 var arguments = Arguments()

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Python's `text % values` (the `format` filter and the `%` operator).
@@ -27,10 +27,16 @@ enum PercentFormat {
             guard i < chars.count else { throw error("incomplete format") }
             var value: RV?
             if chars[i] == "(" {
-                guard let close = chars[i...].firstIndex(of: ")") else { throw error("incomplete format key") }
+                guard let close = chars[i...].firstIndex(of: ")") else {
+                    throw error("incomplete format key")
+                }
                 let key = String(String.UnicodeScalarView(chars[(i + 1)..<close]))
-                guard case .dict(let dict)? = keyword else { throw error("format requires a mapping") }
-                guard let found = dict[.string(key)] else { throw error("format has no key '\(key)'") }
+                guard case .dict(let dict)? = keyword else {
+                    throw error("format requires a mapping")
+                }
+                guard let found = dict[.string(key)] else {
+                    throw error("format has no key '\(key)'")
+                }
                 value = found
                 usedMapping = true
                 i = close + 1
@@ -63,11 +69,14 @@ enum PercentFormat {
                 continue
             }
             if value == nil {
-                guard index < values.count else { throw error("not enough arguments for format string") }
+                guard index < values.count else {
+                    throw error("not enough arguments for format string")
+                }
                 value = values[index]
                 index += 1
             }
-            result += try convert(value!, conversion, flags: flags, width: Int(width), precision: precision,
+            result += try convert(
+                value!, conversion, flags: flags, width: Int(width), precision: precision,
                 error: error)
         }
         if !usedMapping && index < values.count && keyword == nil {
@@ -89,15 +98,25 @@ enum PercentFormat {
             if let precision { text = String(text.unicodeScalars.prefix(precision)) }
             return pad(text, width: width ?? 0, left: flags.contains("-"))
         case "d", "i", "u":
-            guard let number = value.number else { throw error("%d format: a number is required, not \(value.typeName)") }
+            guard let number = value.number else {
+                throw error("%d format: a number is required, not \(value.typeName)")
+            }
             let integer: Int
-            if case .int(let i) = value { integer = i } else { integer = Int(number.rounded(.towardZero)) }
+            if case .int(let i) = value {
+                integer = i
+            } else {
+                integer = Int(number.rounded(.towardZero))
+            }
             return cFormat(spec + "ld", integer)
         case "x", "X", "o":
-            guard case .int(let integer) = value else { throw error("%\(conversion) format: an integer is required") }
+            guard case .int(let integer) = value else {
+                throw error("%\(conversion) format: an integer is required")
+            }
             return cFormat(spec + "l" + String(conversion), integer)
         case "f", "F", "e", "E", "g", "G":
-            guard let number = value.number else { throw error("must be real number, not \(value.typeName)") }
+            guard let number = value.number else {
+                throw error("must be real number, not \(value.typeName)")
+            }
             return cFormat(spec + String(conversion), number)
         case "c":
             if case .int(let code) = value, let scalar = Unicode.Scalar(UInt32(clamping: code)) {
@@ -125,9 +144,12 @@ enum PercentFormat {
         if length >= 512 {
             buffer = [CChar](repeating: 0, count: Int(length) + 1)
             _ = withVaList(args) { vaList in
-                buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, Int(length) + 1, spec, vaList) }
+                buffer.withUnsafeMutableBufferPointer {
+                    vsnprintf($0.baseAddress, Int(length) + 1, spec, vaList)
+                }
             }
         }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(
+            decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -38,7 +38,8 @@ extension RV {
         case .int(let i): return String(i)
         case .double(let d): return pythonFloat(d)
         case .string(let s): return pythonRepr(s)
-        case .list(let items): return "[" + (try items.map { try $0.repr() }).joined(separator: ", ") + "]"
+        case .list(let items):
+            return "[" + (try items.map { try $0.repr() }).joined(separator: ", ") + "]"
         case .tuple(let items):
             let inner = (try items.map { try $0.repr() }).joined(separator: ", ")
             return items.count == 1 ? "(\(inner),)" : "(\(inner))"
@@ -49,7 +50,9 @@ extension RV {
         case .function(let f): return "<built-in function \(f.name)>"
         case .loop: return "<LoopContext>"
         case .namespace(let namespace):
-            let inner = try namespace.values.items.map { key, value in try key.value.str() + "=" + value.repr() }
+            let inner = try namespace.values.items.map { key, value in
+                try key.value.str() + "=" + value.repr()
+            }
             return "<Namespace " + inner.joined(separator: ", ") + ">"
         }
     }
@@ -96,7 +99,8 @@ extension RV {
             if u.lenient { return false }
             throw u.error
         case (.none, .none): return true
-        case (.string(let a), .string(let b)): return a.unicodeScalars.elementsEqual(b.unicodeScalars)
+        case (.string(let a), .string(let b)):
+            return a.unicodeScalars.elementsEqual(b.unicodeScalars)
         case (.int(let a), .int(let b)): return a == b
         case (.list(let a), .list(let b)), (.tuple(let a), .tuple(let b)):
             guard a.count == b.count else { return false }

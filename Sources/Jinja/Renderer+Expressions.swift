@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Expression evaluation with Python's semantics.
@@ -12,7 +12,8 @@ extension Renderer {
             return value
         case .name(let name, let at):
             return scope.lookup(name)
-                ?? .undefined(Undefined(reason: .variable(name, scope), source: template.source, offset: at))
+                ?? .undefined(
+                    Undefined(reason: .variable(name, scope), source: template.source, offset: at))
         case .list(let items):
             return .list(try items.map { try evaluate($0, in: scope) })
         case .tuple(let items):
@@ -31,7 +32,8 @@ extension Renderer {
         case .attribute(let objectExpr, let name, let at):
             return try attribute(name, of: try evaluate(objectExpr, in: scope), at: at)
         case .item(let objectExpr, let keyExpr, let at):
-            return try item(try evaluate(keyExpr, in: scope), of: try evaluate(objectExpr, in: scope), at: at)
+            return try item(
+                try evaluate(keyExpr, in: scope), of: try evaluate(objectExpr, in: scope), at: at)
         case .slice(let objectExpr, let start, let stop, let step, let at):
             let object = try evaluate(objectExpr, in: scope)
             let bounds = try [start, stop, step].map { try $0.map { try evaluate($0, in: scope) } }
@@ -68,11 +70,14 @@ extension Renderer {
         case .not(let operand, _):
             return .bool(try !evaluate(operand, in: scope).truthy())
         case .condition(let condition, let thenExpr, let elseExpr, let at):
-            if try evaluate(condition, in: scope).truthy() { return try evaluate(thenExpr, in: scope) }
+            if try evaluate(condition, in: scope).truthy() {
+                return try evaluate(thenExpr, in: scope)
+            }
             if let elseExpr { return try evaluate(elseExpr, in: scope) }
-            return .undefined(Undefined(
-                reason: .hint("the inline if-expression evaluated to false and has no else"),
-                source: template.source, offset: at, lenient: true))
+            return .undefined(
+                Undefined(
+                    reason: .hint("the inline if-expression evaluated to false and has no else"),
+                    source: template.source, offset: at, lenient: true))
         case .concat(let items, _):
             var text = ""
             for item in items { text += try evaluate(item, in: scope).str() }
@@ -119,25 +124,33 @@ extension Renderer {
         case .undefined(let u):
             throw u.error
         case .dict(let dict):
-            if let method = Methods.bound(name, to: object, source: template.source, offset: offset) {
+            if let method = Methods.bound(name, to: object, source: template.source, offset: offset)
+            {
                 return method
             }
             if let value = dict[.string(name)] { return value }
-            return .undefined(Undefined(reason: .key(name, dict.stringKeys), source: template.source,
-                offset: offset))
+            return .undefined(
+                Undefined(
+                    reason: .key(name, dict.stringKeys), source: template.source,
+                    offset: offset))
         case .loop(let state):
             if let value = loopAttribute(name, state, at: offset) { return value }
         case .namespace(let namespace):
             if let value = namespace.values[.string(name)] { return value }
-            return .undefined(Undefined(reason: .key(name, namespace.values.stringKeys),
-                source: template.source, offset: offset))
+            return .undefined(
+                Undefined(
+                    reason: .key(name, namespace.values.stringKeys),
+                    source: template.source, offset: offset))
         default:
-            if let method = Methods.bound(name, to: object, source: template.source, offset: offset) {
+            if let method = Methods.bound(name, to: object, source: template.source, offset: offset)
+            {
                 return method
             }
         }
-        return .undefined(Undefined(reason: .attribute(name, object.typeName), source: template.source,
-            offset: offset))
+        return .undefined(
+            Undefined(
+                reason: .attribute(name, object.typeName), source: template.source,
+                offset: offset))
     }
 
     private func loopAttribute(_ name: String, _ state: LoopState, at offset: Int) -> RV? {
@@ -155,25 +168,37 @@ extension Renderer {
         case "depth0": return .int(0)
         case "previtem":
             if index0 > 0 { return state.items[index0 - 1] }
-            return .undefined(Undefined(reason: .hint("there is no previous item"),
-                source: template.source, offset: offset))
+            return .undefined(
+                Undefined(
+                    reason: .hint("there is no previous item"),
+                    source: template.source, offset: offset))
         case "nextitem":
             if index0 + 1 < count { return state.items[index0 + 1] }
-            return .undefined(Undefined(reason: .hint("there is no next item"),
-                source: template.source, offset: offset))
+            return .undefined(
+                Undefined(
+                    reason: .hint("there is no next item"),
+                    source: template.source, offset: offset))
         case "changed":
-            return .function(Function(name: "loop.changed") { args in
-                let previous = state.lastChanged
-                state.lastChanged = args.positional
-                guard let previous, previous.count == args.positional.count else { return .bool(true) }
-                for (a, b) in zip(previous, args.positional) where try !a.equals(b) { return .bool(true) }
-                return .bool(false)
-            })
+            return .function(
+                Function(name: "loop.changed") { args in
+                    let previous = state.lastChanged
+                    state.lastChanged = args.positional
+                    guard let previous, previous.count == args.positional.count else {
+                        return .bool(true)
+                    }
+                    for (a, b) in zip(previous, args.positional) where try !a.equals(b) {
+                        return .bool(true)
+                    }
+                    return .bool(false)
+                })
         case "cycle":
-            return .function(Function(name: "loop.cycle") { args in
-                guard !args.positional.isEmpty else { throw args.error("no items for cycling given") }
-                return args.positional[index0 % args.positional.count]
-            })
+            return .function(
+                Function(name: "loop.cycle") { args in
+                    guard !args.positional.isEmpty else {
+                        throw args.error("no items for cycling given")
+                    }
+                    return args.positional[index0 % args.positional.count]
+                })
         default: return nil
         }
     }
@@ -186,37 +211,48 @@ extension Renderer {
         case .dict(let dict):
             if let dictKey = key.dictKey, let value = dict[dictKey] { return value }
             if case .string(let name) = key,
-                let method = Methods.bound(name, to: object, source: template.source, offset: offset)
+                let method = Methods.bound(
+                    name, to: object, source: template.source, offset: offset)
             {
                 return method
             }
-            return .undefined(Undefined(reason: .key(try key.str(), dict.stringKeys),
-                source: template.source, offset: offset))
+            return .undefined(
+                Undefined(
+                    reason: .key(try key.str(), dict.stringKeys),
+                    source: template.source, offset: offset))
         case .list(let items), .tuple(let items):
             guard case .int(let index) = key else {
-                if case .string(let name) = key { return try attribute(name, of: object, at: offset) }
+                if case .string(let name) = key {
+                    return try attribute(name, of: object, at: offset)
+                }
                 throw error("list indices must be integers, not \(key.typeName)", at: offset)
             }
             let resolved = index < 0 ? index + items.count : index
             guard resolved >= 0 && resolved < items.count else {
-                return .undefined(Undefined(reason: .index(index), source: template.source, offset: offset))
+                return .undefined(
+                    Undefined(reason: .index(index), source: template.source, offset: offset))
             }
             return items[resolved]
         case .string(let text):
             guard case .int(let index) = key else {
-                if case .string(let name) = key { return try attribute(name, of: object, at: offset) }
+                if case .string(let name) = key {
+                    return try attribute(name, of: object, at: offset)
+                }
                 throw error("string indices must be integers, not \(key.typeName)", at: offset)
             }
             let characters = Array(text.unicodeScalars)
             let resolved = index < 0 ? index + characters.count : index
             guard resolved >= 0 && resolved < characters.count else {
-                return .undefined(Undefined(reason: .index(index), source: template.source, offset: offset))
+                return .undefined(
+                    Undefined(reason: .index(index), source: template.source, offset: offset))
             }
             return .string(String(characters[resolved]))
         default:
             if case .string(let name) = key { return try attribute(name, of: object, at: offset) }
-            return .undefined(Undefined(reason: .hint("\(object.typeName) is not subscriptable"),
-                source: template.source, offset: offset))
+            return .undefined(
+                Undefined(
+                    reason: .hint("\(object.typeName) is not subscriptable"),
+                    source: template.source, offset: offset))
         }
     }
 
@@ -239,7 +275,8 @@ extension Renderer {
         case .tuple(let items):
             return .tuple(pythonSlice(items, try bound(start), try bound(stop), step))
         case .string(let text):
-            let scalars = pythonSlice(Array(text.unicodeScalars), try bound(start), try bound(stop), step)
+            let scalars = pythonSlice(
+                Array(text.unicodeScalars), try bound(start), try bound(stop), step)
             var result = String.UnicodeScalarView()
             result.append(contentsOf: scalars)
             return .string(String(result))
@@ -269,7 +306,8 @@ extension Renderer {
         if case .undefined(let u) = left { throw u.error }
         if case .undefined(let u) = right { throw u.error }
         let unsupported = error(
-            "unsupported operand types for \(op): '\(left.typeName)' and '\(right.typeName)'", at: offset)
+            "unsupported operand types for \(op): '\(left.typeName)' and '\(right.typeName)'",
+            at: offset)
         switch (op, left, right) {
         case ("+", .string(let a), .string(let b)): return .string(a + b)
         case ("+", .list(let a), .list(let b)): return .list(a + b)
@@ -281,8 +319,10 @@ extension Renderer {
         case ("%", .string(let format), _):
             let values: [RV]
             if case .tuple(let items) = right { values = items } else { values = [right] }
-            return .string(try PercentFormat.format(format, values, keyword: right,
-                error: { self.error($0, at: offset) }))
+            return .string(
+                try PercentFormat.format(
+                    format, values, keyword: right,
+                    error: { self.error($0, at: offset) }))
         default: break
         }
         if let a = integer(left), let b = integer(right) {
@@ -365,7 +405,8 @@ extension Renderer {
             return op == "in" ? contained : !contained
         default:
             guard let order = try left.compare(right) else {
-                throw error("'\(op)' is not supported between \(left.typeName) and \(right.typeName)",
+                throw error(
+                    "'\(op)' is not supported between \(left.typeName) and \(right.typeName)",
                     at: offset)
             }
             switch op {

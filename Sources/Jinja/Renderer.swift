@@ -39,17 +39,19 @@ final class Renderer {
     }
 
     func error(_ message: String, at offset: Int, suggestion: String? = nil) -> TemplateError {
-        TemplateError(position: template.source.position(of: offset), message: message,
+        TemplateError(
+            position: template.source.position(of: offset), message: message,
             suggestion: suggestion)
     }
 
     // MARK: - Output
 
     private func beginSegment(offset: Int, literal: Bool) {
-        map.segments.append(Segment(
-            outputStart: UInt32(truncatingIfNeeded: output.count),
-            offset: UInt32(truncatingIfNeeded: max(0, offset)),
-            frame: frame, source: sourceIndex, isLiteral: literal))
+        map.segments.append(
+            Segment(
+                outputStart: UInt32(truncatingIfNeeded: output.count),
+                offset: UInt32(truncatingIfNeeded: max(0, offset)),
+                frame: frame, source: sourceIndex, isLiteral: literal))
     }
 
     func emit(_ text: String, at offset: Int) {
@@ -80,14 +82,17 @@ final class Renderer {
         calledAt: Int, _ body: () throws -> T
     ) throws -> T {
         guard depth < Renderer.maximumDepth else {
-            throw error("too many nested macro calls or includes (more than \(Renderer.maximumDepth))",
+            throw error(
+                "too many nested macro calls or includes (more than \(Renderer.maximumDepth))",
                 at: calledAt)
         }
         let innerIndex = index(of: inner.source)
-        map.frames.append(FrameRecord(
-            macroName: macroName, isImport: importing, definedSource: Int32(innerIndex),
-            definedOffset: Int32(truncatingIfNeeded: definedAt), calledSource: Int32(sourceIndex),
-            calledOffset: Int32(truncatingIfNeeded: calledAt), parent: frame))
+        map.frames.append(
+            FrameRecord(
+                macroName: macroName, isImport: importing, definedSource: Int32(innerIndex),
+                definedOffset: Int32(truncatingIfNeeded: definedAt),
+                calledSource: Int32(sourceIndex),
+                calledOffset: Int32(truncatingIfNeeded: calledAt), parent: frame))
         let saved = (template, sourceIndex, frame)
         template = inner
         sourceIndex = innerIndex
@@ -102,10 +107,11 @@ final class Renderer {
         } catch var error as TemplateError {
             // Name the call that led into the frame, so an error inside a
             // macro also says where the macro was called from.
-            error.frames.append(Origin.Frame(
-                what: FrameRecord.describe(macroName: macroName, isImport: importing),
-                definedAt: inner.source.position(of: definedAt),
-                calledFrom: saved.0.source.position(of: calledAt)))
+            error.frames.append(
+                Origin.Frame(
+                    what: FrameRecord.describe(macroName: macroName, isImport: importing),
+                    definedAt: inner.source.position(of: definedAt),
+                    calledFrom: saved.0.source.position(of: calledAt)))
             throw error
         }
     }
@@ -121,7 +127,8 @@ final class Renderer {
                 if case .call(let calleeExpr, let arguments, let callAt) = expr {
                     let callee = try evaluate(calleeExpr, in: scope)
                     if case .macro(let macro) = callee {
-                        let args = try evaluate(arguments, in: scope, .macro, macro.definition.name,
+                        let args = try evaluate(
+                            arguments, in: scope, .macro, macro.definition.name,
                             at: callAt)
                         try renderMacro(macro, args, calledAt: callAt)
                         continue
@@ -144,7 +151,8 @@ final class Renderer {
                 scope.vars[definition.name] = .macro(
                     Macro(definition: definition, template: template, closure: scope))
             case .include(let name, let ignoreMissing, let withContext, let at):
-                try renderInclude(name, ignoreMissing: ignoreMissing, withContext: withContext,
+                try renderInclude(
+                    name, ignoreMissing: ignoreMissing, withContext: withContext,
                     in: scope, at: at)
             case .importAs(let name, let alias, let withContext, let at):
                 let module = try importModule(name, withContext: withContext, in: scope, at: at)
@@ -153,11 +161,15 @@ final class Renderer {
                 let module = try importModule(name, withContext: withContext, in: scope, at: at)
                 for (imported, alias, offset) in names {
                     if imported.hasPrefix("_") {
-                        throw error("names starting with an underscore cannot be imported", at: offset)
+                        throw error(
+                            "names starting with an underscore cannot be imported", at: offset)
                     }
-                    scope.vars[alias] = module.exports[.string(imported)] ?? .undefined(Undefined(
-                        reason: .export(imported, module.name, module.exports.stringKeys),
-                        source: template.source, offset: offset))
+                    scope.vars[alias] =
+                        module.exports[.string(imported)]
+                        ?? .undefined(
+                            Undefined(
+                                reason: .export(imported, module.name, module.exports.stringKeys),
+                                source: template.source, offset: offset))
                 }
             case .filterBlock(let filters, let body, let at):
                 let text = RV.string(try capture { try render(body, in: scope) })
@@ -187,12 +199,18 @@ final class Renderer {
         case .name(let name):
             scope.vars[name] = value
         case .attribute(let name, let attribute, let at):
-            let object = scope.lookup(name)
-                ?? .undefined(Undefined(reason: .variable(name, scope), source: template.source, offset: offset))
+            let object =
+                scope.lookup(name)
+                ?? .undefined(
+                    Undefined(
+                        reason: .variable(name, scope), source: template.source, offset: offset))
             switch object {
             case .namespace(let namespace): namespace.values[.string(attribute)] = value
             case .undefined(let u): throw u.error
-            default: throw error("cannot assign attribute '\(attribute)' on \(object.typeName); only a namespace() takes one", at: at)
+            default:
+                throw error(
+                    "cannot assign attribute '\(attribute)' on \(object.typeName); only a namespace() takes one",
+                    at: at)
             }
         case .tuple(let targets):
             guard let items = try value.iterate() else {
@@ -200,14 +218,18 @@ final class Renderer {
             }
             guard items.count == targets.count else {
                 let problem = items.count > targets.count ? "too many" : "not enough"
-                throw error("\(problem) values to unpack (expected \(targets.count), got \(items.count))",
+                throw error(
+                    "\(problem) values to unpack (expected \(targets.count), got \(items.count))",
                     at: offset)
             }
-            for (inner, item) in zip(targets, items) { try assign(inner, item, in: scope, at: offset) }
+            for (inner, item) in zip(targets, items) {
+                try assign(inner, item, in: scope, at: offset)
+            }
         }
     }
 
-    private func renderIf(_ branches: [(Expr, [Node])], _ elseBody: [Node], in scope: Scope) throws {
+    private func renderIf(_ branches: [(Expr, [Node])], _ elseBody: [Node], in scope: Scope) throws
+    {
         for (condition, body) in branches where try evaluate(condition, in: scope).truthy() {
             try render(body, in: scope)
             return
@@ -255,14 +277,16 @@ final class Renderer {
         let what = "macro '\(definition.name)'"
         guard args.positional.count <= parameters.count else {
             let count = parameters.count
-            throw error("\(what) takes \(count) \(args.plural(count)), \(args.positional.count) given",
+            throw error(
+                "\(what) takes \(count) \(args.plural(count)), \(args.positional.count) given",
                 at: calledAt)
         }
         var bound = [RV?](repeating: nil, count: parameters.count)
         for (index, value) in args.positional.enumerated() { bound[index] = value }
         for (name, value) in args.keyword {
             guard let index = parameters.firstIndex(where: { $0.0 == name }) else {
-                throw error("\(what) has no argument '\(name)'", at: calledAt,
+                throw error(
+                    "\(what) has no argument '\(name)'", at: calledAt,
                     suggestion: closestName(to: name, in: parameters.map(\.0)))
             }
             guard bound[index] == nil else {
@@ -282,18 +306,21 @@ final class Renderer {
         let definition = macro.definition
         let scope = Scope(parent: macro.closure, capacity: definition.parameters.count)
         let callSource = template.source
-        try withFrame(definition.name, template: macro.template, definedAt: definition.offset,
-            calledAt: calledAt)
-        {
+        try withFrame(
+            definition.name, template: macro.template, definedAt: definition.offset,
+            calledAt: calledAt
+        ) {
             for (index, (name, defaultExpr)) in definition.parameters.enumerated() {
                 if let value = bound[index] {
                     scope.vars[name] = value
                 } else if let defaultExpr {
                     scope.vars[name] = try evaluate(defaultExpr, in: scope)
                 } else {
-                    scope.vars[name] = .undefined(Undefined(
-                        reason: .hint("macro '\(definition.name)' was called without argument '\(name)'"),
-                        source: callSource, offset: calledAt))
+                    scope.vars[name] = .undefined(
+                        Undefined(
+                            reason: .hint(
+                                "macro '\(definition.name)' was called without argument '\(name)'"),
+                            source: callSource, offset: calledAt))
                 }
             }
             try render(definition.body, in: scope)
@@ -313,9 +340,10 @@ final class Renderer {
         do {
             return try cache.template(named: name, loader: loader)
         } catch var error as TemplateError {
-            error.frames.append(Origin.Frame(
-                what: "include", definedAt: SourcePosition(file: name, line: 1, column: 1),
-                calledFrom: template.source.position(of: offset)))
+            error.frames.append(
+                Origin.Frame(
+                    what: "include", definedAt: SourcePosition(file: name, line: 1, column: 1),
+                    calledFrom: template.source.position(of: offset)))
             throw error
         } catch {
             throw self.error("cannot read template '\(name)': \(error)", at: offset)
@@ -340,8 +368,10 @@ final class Renderer {
             let includeScope = Scope(parent: withContext ? scope : globals)
             // Jinja does not pass the `loop` of an enclosing for to an included template.
             if withContext, scope.lookup("loop") != nil {
-                includeScope.vars["loop"] = .undefined(Undefined(
-                    reason: .variable("loop", includeScope), source: included.source, offset: 0))
+                includeScope.vars["loop"] = .undefined(
+                    Undefined(
+                        reason: .variable("loop", includeScope), source: included.source, offset: 0)
+                )
             }
             try withFrame(nil, template: included, definedAt: 0, calledAt: offset) {
                 try render(included.nodes, in: includeScope)
@@ -366,7 +396,8 @@ final class Renderer {
         }
         let moduleScope = Scope(parent: withContext ? scope : globals)
         _ = try capture {
-            try withFrame(nil, importing: true, template: imported, definedAt: 0, calledAt: offset) {
+            try withFrame(nil, importing: true, template: imported, definedAt: 0, calledAt: offset)
+            {
                 try render(imported.nodes, in: moduleScope)
             }
         }

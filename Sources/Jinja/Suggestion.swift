@@ -1,7 +1,7 @@
 /// "did you mean 'x'?" for the candidate nearest `name` by edit distance, if
 /// it is near enough to be a plausible typo.
 func closestName(to name: String, in candidates: [String]) -> String? {
-    let limit = name.count <= 3 ? 1 : max(2, name.count / 3)
+    let limit = max(1, name.count / 3)
     var best: (String, Int)?
     for candidate in candidates where candidate != name {
         let distance = editDistance(Array(name.unicodeScalars), Array(candidate.unicodeScalars))

@@ -20,6 +20,7 @@ enum CommandRunner {
         case "install": return try MaintenanceCommands.install(context)
         case "uninstall": return try MaintenanceCommands.uninstall(context)
         case "completion": return try CompletionCommand.run(context)
+        case "web": return try WebCommand.run(context)
         case "worker": return try WorkerCommand.run(context)
         // TODO(#2): rendering one file needs a public single-file render entry in the config loader.
         case "render": throw CLIError.notAvailable(command: "render", issue: 2)

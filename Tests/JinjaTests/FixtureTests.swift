@@ -31,7 +31,9 @@ struct FixtureCase: CustomTestStringConvertible, Sendable {
             .sorted { $0.name < $1.name }
     }
 
-    func file(_ suffix: String) -> URL { FixtureCase.directory.appendingPathComponent(name + suffix) }
+    func file(_ suffix: String) -> URL {
+        FixtureCase.directory.appendingPathComponent(name + suffix)
+    }
 
     func globals() throws -> OrderedDict {
         guard let text = try? String(contentsOf: file(".vars.json"), encoding: .utf8) else {
@@ -63,7 +65,10 @@ struct OrderedJSONParser {
             i += 1
             var dict = OrderedDict()
             skipSpace()
-            if scalars[i] == "}" { i += 1; return .dict(dict) }
+            if scalars[i] == "}" {
+                i += 1
+                return .dict(dict)
+            }
             while true {
                 skipSpace()
                 guard case .string(let key) = try parseValue() else { throw Failure() }
@@ -79,7 +84,10 @@ struct OrderedJSONParser {
             i += 1
             var items: [Value] = []
             skipSpace()
-            if scalars[i] == "]" { i += 1; return .list(items) }
+            if scalars[i] == "]" {
+                i += 1
+                return .list(items)
+            }
             while true {
                 items.append(try parseValue())
                 skipSpace()
@@ -129,7 +137,8 @@ struct OrderedJSONParser {
 /// `LINE:COL: message; suggestion`, with the file named when it is not the case's own.
 func describe(_ error: TemplateError, caseFile: String) -> String {
     let position = error.position
-    let place = position.file == caseFile
+    let place =
+        position.file == caseFile
         ? "\(position.line):\(position.column)" : position.description
     return place + ": " + error.message + (error.suggestion.map { "; " + $0 } ?? "")
 }
@@ -138,20 +147,25 @@ func describe(_ error: TemplateError, caseFile: String) -> String {
     @Test(arguments: FixtureCase.all())
     func rendersAsJinjaDoes(_ fixture: FixtureCase) throws {
         let environment = Environment(
-            loader: DirectoryLoader(directory: FixtureCase.directory), globals: try fixture.globals())
-        let expectedError = try? String(contentsOf: fixture.file(".expected-error"), encoding: .utf8)
+            loader: DirectoryLoader(directory: FixtureCase.directory),
+            globals: try fixture.globals())
+        let expectedError = try? String(
+            contentsOf: fixture.file(".expected-error"), encoding: .utf8)
         do {
             let rendered = try environment.render(templateNamed: fixture.name + ".j2")
             let expected = try Data(contentsOf: fixture.file(".out"))
             #expect(expectedError == nil, "jinja2 fails on this template")
             let identical = Array(rendered.text.utf8) == Array(expected)
-            #expect(identical,
-                "\n--- ours\n\(rendered.text)\n--- jinja2\n\(String(decoding: expected, as: UTF8.self))")
+            #expect(
+                identical,
+                "\n--- ours\n\(rendered.text)\n--- jinja2\n\(String(decoding: expected, as: UTF8.self))"
+            )
         } catch let error as TemplateError {
             let expected = try #require(expectedError, "unexpected error: \(error)")
             #expect(FileManager.default.fileExists(atPath: fixture.file(".err").path))
-            #expect(describe(error, caseFile: fixture.name + ".j2")
-                == expected.trimmingCharacters(in: .newlines))
+            #expect(
+                describe(error, caseFile: fixture.name + ".j2")
+                    == expected.trimmingCharacters(in: .newlines))
         }
     }
 

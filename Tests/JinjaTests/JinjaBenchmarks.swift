@@ -1,11 +1,11 @@
 import Foundation
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 @testable import Jinja
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Rendering speed on the shape jcrun needs: 10,000 jobs written by a
 /// `{% for %}` loop calling an imported macro, across 20 files.
@@ -46,15 +46,19 @@ struct JinjaBenchmarks {
 
     @Test func tenThousandJobsAcrossTwentyFiles() throws {
         let files = JinjaBenchmarks.files()
-        let globals = OrderedDict([("storage", .string("postgresql://db")),
-            ("env", .dict(OrderedDict([("HOME", .string("/root"))])))])
+        let globals = OrderedDict([
+            ("storage", .string("postgresql://db")),
+            ("env", .dict(OrderedDict([("HOME", .string("/root"))]))),
+        ])
         var best = Duration.seconds(100)
         var rendered: [Rendered] = []
         for _ in 0..<10 {
             let environment = Environment(loader: MemoryLoader(files: files), globals: globals)
             let start = cpuNow()
             rendered = []
-            for n in 0..<20 { rendered.append(try environment.render(templateNamed: "sites\(n).yaml")) }
+            for n in 0..<20 {
+                rendered.append(try environment.render(templateNamed: "sites\(n).yaml"))
+            }
             best = min(best, cpuNow() - start)
         }
         let bytes = rendered.reduce(0) { $0 + $1.text.utf8.count }
@@ -66,14 +70,17 @@ struct JinjaBenchmarks {
             let start = cpuNow()
             var frames = 0
             for (result, lines) in zip(rendered, lineCounts) {
-                for line in 1...lines { frames += result.origin(line: line, column: 5).frames.count }
+                for line in 1...lines {
+                    frames += result.origin(line: line, column: 5).frames.count
+                }
             }
             lookups = min(lookups, cpuNow() - start)
             #expect(frames > 0)
         }
         let lineTotal = lineCounts.reduce(0, +)
-        print("jinja bench: 20 files, 10000 macro calls, \(bytes) bytes: render \(best); "
-            + "\(lineTotal) origin lookups: \(lookups)")
+        print(
+            "jinja bench: 20 files, 10000 macro calls, \(bytes) bytes: render \(best); "
+                + "\(lineTotal) origin lookups: \(lookups)")
     }
 }
 

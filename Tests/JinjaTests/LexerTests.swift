@@ -22,20 +22,25 @@ import Testing
     }
 
     @Test func tagsSplitIntoTokens() throws {
-        #expect(try kinds("a{{ x.y|f(1, 'q') }}") == [
-            "text", "{{", "name:x", ".", "name:y", "|", "name:f", "(", "int:1", ",", "str:q", ")",
-            "}}", "eof",
-        ])
-        #expect(try kinds("{% for k, v in d %}") == [
-            "{%", "name:for", "name:k", ",", "name:v", "name:in", "name:d", "%}", "eof",
-        ])
+        #expect(
+            try kinds("a{{ x.y|f(1, 'q') }}") == [
+                "text", "{{", "name:x", ".", "name:y", "|", "name:f", "(", "int:1", ",", "str:q",
+                ")",
+                "}}", "eof",
+            ])
+        #expect(
+            try kinds("{% for k, v in d %}") == [
+                "{%", "name:for", "name:k", ",", "name:v", "name:in", "name:d", "%}", "eof",
+            ])
     }
 
     @Test func numbersFollowPythonLiterals() throws {
-        #expect(try kinds("{{ 1_000 0x1f 0o17 0b11 2.5 1e3 x.0.1 }}") == [
-            "{{", "int:1000", "int:31", "int:15", "int:3", "float:2.5", "float:1000.0", "name:x", ".",
-            "int:0", ".", "int:1", "}}", "eof",
-        ])
+        #expect(
+            try kinds("{{ 1_000 0x1f 0o17 0b11 2.5 1e3 x.0.1 }}") == [
+                "{{", "int:1000", "int:31", "int:15", "int:3", "float:2.5", "float:1000.0",
+                "name:x", ".",
+                "int:0", ".", "int:1", "}}", "eof",
+            ])
     }
 
     @Test func closingBracesInsideBracketsDoNotEndTheTag() throws {
@@ -43,7 +48,8 @@ import Testing
     }
 
     @Test func stringEscapesAreDecoded() throws {
-        let tokens = try Lexer.tokenize(SourceText(name: "t", text: #"{{ 'a\n\t\'\u00e9\x41\q' }}"#))
+        let tokens = try Lexer.tokenize(
+            SourceText(name: "t", text: #"{{ 'a\n\t\'\u00e9\x41\q' }}"#))
         #expect(tokens[1].text == "a\n\t'éA\\q")
     }
 

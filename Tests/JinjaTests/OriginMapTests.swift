@@ -22,7 +22,8 @@ import Testing
     }
 
     @Test func expressionOutputMapsToTheExpression() throws {
-        let rendered = try render("k: {{ value|upper }}\n", globals: [("value", .string("one\ntwo"))])
+        let rendered = try render(
+            "k: {{ value|upper }}\n", globals: [("value", .string("one\ntwo"))])
         #expect(rendered.text == "k: ONE\nTWO")
         #expect(rendered.origin(line: 1, column: 5).position.description == "main.yaml:1:7")
         #expect(rendered.origin(line: 2, column: 2).position.description == "main.yaml:1:7")
@@ -37,27 +38,33 @@ import Testing
         let origin = rendered.origin(line: 5, column: 8)
         #expect(origin.position.description == "main.yaml:3:6")
         #expect(origin.writtenAt.description == "_macros.j2:3:8")
-        #expect(origin.frames == [Origin.Frame(
-            what: "macro 'site'",
-            definedAt: SourcePosition(file: "_macros.j2", line: 1, column: 1),
-            calledFrom: SourcePosition(file: "main.yaml", line: 3, column: 6))])
+        #expect(
+            origin.frames == [
+                Origin.Frame(
+                    what: "macro 'site'",
+                    definedAt: SourcePosition(file: "_macros.j2", line: 1, column: 1),
+                    calledFrom: SourcePosition(file: "main.yaml", line: 3, column: 6))
+            ])
         #expect(origin.described == "main.yaml:3:6 (in macro 'site' from _macros.j2:3:8)")
     }
 
     @Test func nestedMacrosAndIncludesListFramesInnermostFirst() throws {
         let files = [
-            "_m.j2": "{% macro inner() %}X{% endmacro %}{% macro outer() %}<{{ inner() }}>{% endmacro %}",
+            "_m.j2":
+                "{% macro inner() %}X{% endmacro %}{% macro outer() %}<{{ inner() }}>{% endmacro %}",
             "_part.j2": "{% from '_m.j2' import outer %}{{ outer() }}",
         ]
         let rendered = try render("top {% include '_part.j2' %}", files)
         #expect(rendered.text == "top <X>")
         let origin = rendered.origin(line: 1, column: 6)
         #expect(origin.frames.map(\.what) == ["macro 'inner'", "macro 'outer'", "include"])
-        #expect(origin.frames.map(\.calledFrom.description)
-            == ["_m.j2:1:58", "_part.j2:1:35", "main.yaml:1:5"])
+        #expect(
+            origin.frames.map(\.calledFrom.description)
+                == ["_m.j2:1:58", "_part.j2:1:35", "main.yaml:1:5"])
         #expect(origin.position.description == "main.yaml:1:5")
         #expect(origin.writtenAt.description == "_m.j2:1:20")
-        #expect(rendered.origin(line: 1, column: 5).frames.map(\.what) == ["macro 'outer'", "include"])
+        #expect(
+            rendered.origin(line: 1, column: 5).frames.map(\.what) == ["macro 'outer'", "include"])
     }
 
     @Test func positionsPastTheEndMapToTheLastText() throws {

@@ -33,10 +33,11 @@ import Testing
         let ids = text.split(separator: "\n").compactMap { line -> String? in
             line.hasPrefix("- id: ") ? String(line.dropFirst(6)) : nil
         }
-        #expect(ids == [
-            "crawl_example_com", "process_example_com", "crawl_example_org",
-            "process_example_org", "crawl_example_net", "process_example_net",
-        ])
+        #expect(
+            ids == [
+                "crawl_example_com", "process_example_com", "crawl_example_org",
+                "process_example_org", "crawl_example_net", "process_example_net",
+            ])
         #expect(text.contains("  dependencies: [crawl_example_org]\n"))
         #expect(text.contains("    INPUT_STORAGE: !retval crawl_example_net\n"))
         #expect(text.contains("  command: [\"scripts/crawl.sh\", \"http://www.example.net\"]\n"))

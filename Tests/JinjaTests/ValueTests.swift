@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Jinja
 
 @Test func orderedDictKeepsInsertionOrder() {

@@ -105,7 +105,7 @@ struct RenderPlainTests {
     }
 
     @Test func aLogTailKeepsTheLastTwentyLines() {
-        var tail = LogTail()
+        let tail = LogTail()
         for line in 1...45 { tail.append("line \(line)") }
         #expect(tail.contents == (26...45).map { "line \($0)" })
     }

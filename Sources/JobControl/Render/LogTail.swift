@@ -1,6 +1,9 @@
 /// The last lines of each running build's output, kept as they arrive so a
 /// failure can show its tail without asking the store: O(1) per line.
-struct LogTail {
+///
+/// A class, so that renderers keep it in a dictionary and append through a
+/// lookup without copying the buffer in and out on every line.
+final class LogTail {
     static let defaultLimit = 20
     private var lines: [String] = []
     private var next = 0
@@ -11,7 +14,7 @@ struct LogTail {
         lines.reserveCapacity(limit)
     }
 
-    mutating func append(_ line: String) {
+    func append(_ line: String) {
         if lines.count < limit {
             lines.append(line)
         } else {

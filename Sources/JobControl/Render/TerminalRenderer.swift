@@ -9,11 +9,17 @@ import Foundation
 /// the previous frame and rewrites its lines (erase-line, no full clear),
 /// so the view never flickers and never slows a build.
 public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
-    private struct Running {
-        var build: BuildRecord
-        var startedAt: Date
+    /// A class: events update it through a dictionary lookup, in place.
+    private final class Running {
+        let build: BuildRecord
+        let startedAt: Date
         var tree = ProgressTree()
-        var tail = LogTail()
+        let tail = LogTail()
+
+        init(build: BuildRecord, startedAt: Date) {
+            self.build = build
+            self.startedAt = startedAt
+        }
     }
 
     private let output: TextOutput
@@ -22,7 +28,11 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
     private let medianDurations: [JobID: TimeInterval]
     private let size: @Sendable () -> TerminalSize
     private let clock: @Sendable () -> Date
+    /// Guards the state events change; held only briefly, never while writing.
     private let lock = NSLock()
+    /// Serialises building and writing frames, so a slow terminal delays
+    /// the next frame, never the build sending events.
+    private let drawLock = NSLock()
     private var timer: DispatchSourceTimer?
 
     private var total = 0
@@ -125,32 +135,33 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
     public func runFinished(_ summary: RunSummary) {
         timer?.cancel()
         timer = nil
-        lock.withLock {
-            running.removeAll()
-            runningOrder.removeAll()
-            var text = frame()
-            text += SummaryText.render(
-                summary, tails: failedTails, palette: palette, quiet: verbosity == .quiet)
+        drawLock.withLock {
+            let text: String = lock.withLock {
+                running.removeAll()
+                runningOrder.removeAll()
+                return frame()
+                    + SummaryText.render(
+                        summary, tails: failedTails, palette: palette, quiet: verbosity == .quiet)
+            }
             if !text.isEmpty { output.write(text) }
         }
     }
 
     /// Draws one frame now (the timer calls this; tests call it directly).
     public func drawFrame() {
-        lock.withLock {
-            let text = frame()
+        drawLock.withLock {
+            let text = lock.withLock { frame() }
             if !text.isEmpty { output.write(text) }
         }
     }
 
     private func tick() {
-        lock.withLock {
+        drawLock.withLock {
             // Redraw when something changed, and every second for the clocks.
-            let now = clock()
-            guard dirty || (!runningOrder.isEmpty && now.timeIntervalSince(lastDraw) >= 1) else {
-                return
+            let text: String = lock.withLock {
+                let stale = !runningOrder.isEmpty && clock().timeIntervalSince(lastDraw) >= 1
+                return dirty || stale ? frame() : ""
             }
-            let text = frame()
             if !text.isEmpty { output.write(text) }
         }
     }

@@ -200,6 +200,16 @@ enum CommandCatalog {
             options: [], minPositionals: 1, maxPositionals: 1,
             examples: ["jcrun render jobs.d/sites.yaml"]),
         CommandSpec(
+            name: "web", arguments: "",
+            summary: "Serve a web page with every job, its builds, live progress and logs, and build buttons.",
+            options: [
+                OptionSpec(long: "bind", valueName: "ADDRESS", help: "listen on ADDRESS (default 127.0.0.1; others need a token)"),
+                OptionSpec(long: "port", valueName: "PORT", help: "listen on PORT (default 5050; 0 picks a free one)"),
+                OptionSpec(long: "read-only", help: "show everything, start nothing"),
+                OptionSpec(long: "token-file", valueName: "FILE", help: "require the access token in FILE (or JCRUN_WEB_TOKEN)"),
+            ],
+            examples: ["jcrun web", "jcrun web --port 0 --read-only"]),
+        CommandSpec(
             name: "completion", arguments: "bash|zsh|fish",
             summary: "Print a shell completion script.",
             options: [], minPositionals: 1, maxPositionals: 1,

@@ -1,0 +1,44 @@
+// The reference types a render creates: macros bound to scopes, built-in
+// functions, namespaces and loop state.
+
+/// A macro bound to the scope it was defined in.
+final class Macro {
+    let definition: MacroDefinition
+    let template: Template
+    let closure: Scope
+
+    init(definition: MacroDefinition, template: Template, closure: Scope) {
+        self.definition = definition
+        self.template = template
+        self.closure = closure
+    }
+}
+
+/// A built-in callable: a global such as `range`, or a bound method such as `d.items`.
+final class Function {
+    let name: String
+    let call: (CallArguments) throws -> RV
+
+    init(name: String, call: @escaping (CallArguments) throws -> RV) {
+        self.name = name
+        self.call = call
+    }
+}
+
+/// What `namespace(...)` makes: the one mutable object of the template
+/// language, so a loop can carry a value out (`{% set ns.count = ns.count + 1 %}`).
+final class Namespace {
+    var values: RDict
+
+    init(values: RDict) { self.values = values }
+}
+
+/// The `loop` variable of a `{% for %}`.
+final class LoopState {
+    let items: [RV]
+    /// The arguments of the last `loop.changed(...)` call.
+    var lastChanged: [RV]?
+    @exclusivity(unchecked) var index0 = 0
+
+    init(items: [RV]) { self.items = items }
+}

@@ -1,0 +1,336 @@
+import Foundation
+
+/// The web page's routes: checks each request against `WebSecurity`, then
+/// answers pages, JSON and the build buttons from a `WebSource`.
+public final class WebApp: @unchecked Sendable {
+    public let security: WebSecurity
+    private let source: WebSource
+    private let launcher: WebBuildLauncher?
+    private let clock: @Sendable () -> Date
+    /// How long a build button waits for the child's build row, to open its page.
+    var buildRowWait: TimeInterval = 3
+
+    /// `launcher` nil: buttons answer 503 (tests of pages only).
+    public init(
+        security: WebSecurity, source: WebSource, launcher: WebBuildLauncher?,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.security = security
+        self.source = source
+        self.launcher = launcher
+        self.clock = clock
+    }
+
+    public func respond(_ request: WebRequest) -> WebResponse {
+        if let refusal = security.refusal(for: request) { return refusal }
+        if let token = request.query["token"], security.accessToken != nil {
+            return tokenLogin(token, path: request.path)
+        }
+        do {
+            return try route(request)
+        } catch let error as BadParameter {
+            return failure(error.description, request, status: 400)
+        } catch let error as ConfigErrors {
+            return failure("the job definitions do not load: \(error)", request, status: 500)
+        } catch {
+            return failure("\(error)", request, status: 500)
+        }
+    }
+
+    private func route(_ request: WebRequest) throws -> WebResponse {
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(
+            String.init)
+        switch (request.method, parts.first ?? "") {
+        case ("POST", "jobs") where parts.count == 3 && parts[2] == "build":
+            return try startBuild(job: parts[1], form: request.form)
+        case ("POST", "build-outdated") where parts.count == 1: return try startOutdated()
+        case ("POST", _): return notFound(request)
+        case (_, "static") where parts.count == 2:
+            return WebAssets.file(parts[1]) ?? notFound(request)
+        case (_, "api"): return try api(Array(parts.dropFirst()), request)
+        case (_, ""): return try jobsPage()
+        case (_, "graph") where parts.count == 1: return try graphPage()
+        case (_, "jobs") where parts.count == 2: return try jobPage(parts[1], request.query)
+        case (_, "jobs") where parts.count == 3 && parts[2] == "arm": return try armPage(parts[1])
+        case (_, "builds") where parts.count == 2: return try buildPage(parts[1], request.query)
+        default: return notFound(request)
+        }
+    }
+
+    // MARK: Pages
+
+    private func jobsPage() throws -> WebResponse {
+        try source.read { jobs, store in
+            let now = clock()
+            let status = try WebJobStatus(jobs: jobs, store: store, now: now)
+            return .html(
+                JobsPage(jobs: jobs, status: status, forms: WebForms(security: security), now: now)
+                    .html)
+        }
+    }
+
+    private func jobPage(_ id: String, _ query: [String: String]) throws -> WebResponse {
+        let filter = try statusFilter(query)
+        let page = max(1, Int(query["page"] ?? "") ?? 1)
+        return try source.read { jobs, store in
+            guard let job = jobs[id.precomposedStringWithCanonicalMapping] else {
+                return unknownJob(id, jobs)
+            }
+            let now = clock()
+            let status = try WebJobStatus(jobs: jobs, store: store, now: now)
+            // TODO(#9): BuildQuery has no offset, so page N reads N pages of rows; deep pages cost more.
+            let limit = page * JobPage.pageSize + 1
+            let builds =
+                try store?.builds(BuildQuery(job: job.id, status: filter, limit: limit)) ?? []
+            let shown = Array(builds.dropFirst((page - 1) * JobPage.pageSize))
+            let view = JobPage(
+                job: job, graph: JobGraph(jobs), label: status.label(job.id),
+                outdatedReason: status.outdated[job.id],
+                builds: shown, statusFilter: filter, page: page,
+                forms: WebForms(security: security), now: now)
+            return .html(view.html)
+        }
+    }
+
+    private func armPage(_ id: String) throws -> WebResponse {
+        try source.read { jobs, _ in
+            guard let job = jobs[id.precomposedStringWithCanonicalMapping] else {
+                return unknownJob(id, jobs)
+            }
+            if security.readOnly {
+                return .text(
+                    "this server is read-only (--read-only); nothing can be started here",
+                    status: 403)
+            }
+            return .html(WebForms(security: security).confirmation(job))
+        }
+    }
+
+    private func buildPage(_ reference: String, _ query: [String: String]) throws -> WebResponse {
+        let level = try levelFilter(query)
+        return try source.read { _, store in
+            guard let id = Self.buildID(reference), let store, let build = try store.build(id)
+            else {
+                return .html(
+                    HTML.page(
+                        title: "Not found", body: "<h1>No build \(HTML.escape(reference))</h1>"),
+                    status: 404)
+            }
+            let log = try store.logs(
+                LogQuery(build: id, minimumLevel: level, limit: BuildPage.logLimit, tail: true))
+            let view = BuildPage(
+                build: build, inputs: try store.inputs(of: id),
+                consumers: try store.consumers(of: id),
+                progress: WebProgress(try store.progress(of: id)), log: log, level: level,
+                readOnly: security.readOnly)
+            return .html(view.html)
+        }
+    }
+
+    private func graphPage() throws -> WebResponse {
+        try source.read { jobs, store in
+            let status = try WebJobStatus(jobs: jobs, store: store, now: clock())
+            let labels = Dictionary(
+                uniqueKeysWithValues: jobs.jobs.map { ($0.id, status.label($0.id)) })
+            let svg = GraphSVG(jobs: jobs, labels: labels).svg
+            let body = "<h1>Dependency graph</h1><div class=\"graphbox\">\(svg)</div>"
+            return .html(HTML.page(title: "Graph", body: body, readOnly: security.readOnly))
+        }
+    }
+
+    // MARK: JSON
+
+    private func api(_ parts: [String], _ request: WebRequest) throws -> WebResponse {
+        let query = request.query
+        return try source.read { jobs, store in
+            let now = clock()
+            switch (parts.first ?? "", parts.count) {
+            case ("jobs", 1):
+                return .json(
+                    WebAPI.jobs(jobs, status: try WebJobStatus(jobs: jobs, store: store, now: now)))
+            case ("jobs", 2):
+                guard let job = jobs[parts[1].precomposedStringWithCanonicalMapping] else {
+                    return WebAPI.error("unknown job '\(parts[1])'", status: 404)
+                }
+                let status = try WebJobStatus(jobs: jobs, store: store, now: now)
+                let builds = try store?.builds(BuildQuery(job: job.id, limit: 20)) ?? []
+                return .json(
+                    WebAPI.jobDetail(job, status: status, graph: JobGraph(jobs), builds: builds))
+            case ("builds", 1):
+                let filter = try statusFilter(query)
+                guard let limit = Int(query["limit"] ?? "50"), (1...1000).contains(limit) else {
+                    return WebAPI.error("limit must be a number from 1 to 1000", status: 400)
+                }
+                let job = query["job"].map { $0.precomposedStringWithCanonicalMapping }
+                if let job, jobs[job] == nil {
+                    return WebAPI.error("unknown job '\(job)'", status: 404)
+                }
+                let builds =
+                    try store?.builds(BuildQuery(job: job, status: filter, limit: limit)) ?? []
+                return .json(WebAPI.builds(builds))
+            case ("builds", 2...3):
+                guard let id = Self.buildID(parts[1]), let store, let build = try store.build(id)
+                else {
+                    return WebAPI.error("no build \(parts[1])", status: 404)
+                }
+                return try buildAPI(
+                    build, part: parts.count == 3 ? parts[2] : nil, query: query, store: store)
+            default:
+                return WebAPI.error("no such endpoint: \(request.path)", status: 404)
+            }
+        }
+    }
+
+    private func buildAPI(
+        _ build: BuildRecord, part: String?, query: [String: String], store: BuildStore
+    ) throws -> WebResponse {
+        switch part {
+        case nil:
+            return .json(
+                WebAPI.build(
+                    build, inputs: try store.inputs(of: build.id),
+                    consumers: try store.consumers(of: build.id)))
+        case "progress":
+            return .json(WebProgress(try store.progress(of: build.id)).json(build: build))
+        case "log":
+            guard let after = Int64(query["after"] ?? "0"), after >= 0 else {
+                return WebAPI.error("after must be a log sequence number (0 or more)", status: 400)
+            }
+            let level = try levelFilter(query)
+            var entries = try store.logs(
+                LogQuery(
+                    build: build.id, minimumLevel: level, afterSeq: after, limit: WebAPI.logPage + 1
+                ))
+            let more = entries.count > WebAPI.logPage
+            if more { entries.removeLast() }
+            return .json(WebAPI.log(build, entries: entries, more: more))
+        default:
+            return WebAPI.error(
+                "no such endpoint: /api/builds/\(build.id)/\(part ?? "")", status: 404)
+        }
+    }
+
+    // MARK: Actions
+
+    private func startBuild(job id: String, form: [String: String]) throws -> WebResponse {
+        let (job, newest) = try source.read { jobs, store in
+            (
+                jobs[id.precomposedStringWithCanonicalMapping],
+                try store?.builds(BuildQuery(limit: 1)).first?.id ?? 0
+            )
+        }
+        guard let job else { return .text("unknown job '\(id)'", status: 404) }
+        if job.protect && form["armed"] != "1" {
+            return .html(WebForms(security: security).confirmation(job), status: 409)
+        }
+        guard let launcher else { return .text("this server cannot start builds", status: 503) }
+        let child = try launcher.start(
+            ["build", job.id] + (job.protect ? ["--allow-protected"] : []))
+        if let build = waitForBuild(of: job.id, after: newest, child: child) {
+            return .redirect("/builds/\(build)")
+        }
+        if let ended = child.ended, ended.code != "exit 0" { return childFailed(child, ended) }
+        return .redirect("/jobs/\(HTML.segment(job.id))")
+    }
+
+    /// The page for a child jcrun that ended without starting a build (a lock, a definition error).
+    private func childFailed(_ child: WebChild, _ ended: (code: String, stderr: String))
+        -> WebResponse
+    {
+        var body =
+            "<h1>Nothing was started</h1><p><code>\(HTML.escape(child.command))</code> ended (\(ended.code)):</p>"
+        body += "<pre>\(HTML.escape(ended.stderr))</pre><p><a href=\"/\">All jobs</a></p>"
+        return .html(
+            HTML.page(title: "Nothing started", body: body, readOnly: security.readOnly),
+            status: 500)
+    }
+
+    private func startOutdated() throws -> WebResponse {
+        guard let launcher else { return .text("this server cannot start builds", status: 503) }
+        try launcher.start(["build-outdated"])
+        return .redirect("/")
+    }
+
+    /// The child's build row of `job` newer than `after`, once it exists (or nil after `buildRowWait`).
+    private func waitForBuild(of job: JobID, after: BuildID, child: WebChild) -> BuildID? {
+        let deadline = Date().addingTimeInterval(buildRowWait)
+        while Date() < deadline {
+            let ended = child.ended != nil
+            let found = try? source.read { _, store in
+                try store?.builds(BuildQuery(job: job, limit: 1)).first?.id
+            }
+            if let found = found ?? nil, found > after { return found }
+            if ended { return nil }
+            usleep(50_000)
+        }
+        return nil
+    }
+
+    // MARK: Helpers
+
+    /// `?token=T` once: the token moves to an HttpOnly cookie and out of the address bar.
+    private func tokenLogin(_ token: String, path: String) -> WebResponse {
+        let location = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/"
+        var response = WebResponse.redirect(location)
+        response.headers.append(
+            ("Set-Cookie", "\(WebSecurity.tokenCookie)=\(token); Path=/; HttpOnly; SameSite=Strict")
+        )
+        return response
+    }
+
+    private func statusFilter(_ query: [String: String]) throws -> BuildStatus? {
+        guard let text = query["status"], !text.isEmpty else { return nil }
+        guard let status = BuildStatus(rawValue: text) else {
+            throw BadParameter("status", text, BuildStatus.allCases.map(\.rawValue))
+        }
+        return status
+    }
+
+    private func levelFilter(_ query: [String: String]) throws -> LogLevel? {
+        guard let text = query["level"], !text.isEmpty else { return nil }
+        guard let level = LogLevel(rawValue: text) else {
+            throw BadParameter("level", text, LogLevel.allCases.map(\.rawValue))
+        }
+        return level
+    }
+
+    /// `42` or `#42`.
+    static func buildID(_ text: String) -> BuildID? {
+        BuildID(text.hasPrefix("#") ? String(text.dropFirst()) : text).flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    private func unknownJob(_ id: String, _ jobs: JobSet) -> WebResponse {
+        let body = "<h1>No job \(HTML.escape(id))</h1><p><a href=\"/\">All jobs</a></p>"
+        return .html(HTML.page(title: "Not found", body: body), status: 404)
+    }
+
+    private func notFound(_ request: WebRequest) -> WebResponse {
+        let body =
+            "<h1>Not found</h1><p>Nothing at \(HTML.escape(request.path)). <a href=\"/\">All jobs</a></p>"
+        return .html(HTML.page(title: "Not found", body: body), status: 404)
+    }
+
+    private func failure(_ message: String, _ request: WebRequest, status: Int) -> WebResponse {
+        if request.path.hasPrefix("/api/") { return WebAPI.error(message, status: status) }
+        return .html(
+            HTML.page(title: "Error", body: "<h1>Error</h1><pre>\(HTML.escape(message))</pre>"),
+            status: status)
+    }
+}
+
+/// A query parameter with a value outside its set.
+struct BadParameter: Error, CustomStringConvertible {
+    var name: String
+    var value: String
+    var expected: [String]
+
+    init(_ name: String, _ value: String, _ expected: [String]) {
+        self.name = name
+        self.value = value
+        self.expected = expected
+    }
+
+    var description: String {
+        "parameter '\(name)' expects one of \(expected.joined(separator: ", ")), got '\(value)'"
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+/// Every job's status label and outdated reason, as the jobs page shows them.
+struct WebJobStatus {
+    var states: [JobID: JobState] = [:]
+    /// Why `build-outdated` would build each job now.
+    var outdated: [JobID: String] = [:]
+
+    /// Reads the states from `store` and asks the planner what is outdated.
+    init(jobs: JobSet, store: BuildStore?, now: Date) throws {
+        guard let store else {
+            for job in jobs.jobs { outdated[job.id] = BuildReason.neverBuilt.description }
+            return
+        }
+        states = try store.jobStates(jobs.jobs.map(\.id))
+        let request = PlanRequest(targets: .all, mode: .buildOutdated, allowProtected: true)
+        let plan = try Planner().plan(request, jobs: jobs, states: states, now: now)
+        for build in plan.builds { outdated[build.job] = build.reason.description }
+    }
+
+    /// DESIGN.md's label: the first of running, not built, failed, outdated,
+    /// skipped, successful that applies.
+    func label(_ job: JobID) -> JobStatusLabel {
+        guard let state = states[job], let latest = state.latest else { return .notBuilt }
+        if state.isRunning { return .running }
+        if latest.status == .failed { return .failed }
+        if outdated[job] != nil { return .outdated }
+        if latest.status == .skipped { return .skipped }
+        return .successful
+    }
+}
