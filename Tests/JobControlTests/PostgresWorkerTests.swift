@@ -76,6 +76,21 @@ struct PostgresWorkerTests {
         #expect(box.summary?.interruptedBy == nil)
     }
 
+    @Test func aQueuedBuildSeesItsJobsPreviousValue() throws {
+        let url = try PostgresTestServer.shared.get().createDatabase()
+        let store = try PostgresStore.open(url: url, mode: .write)
+        let jobs = jobSet([shell("count", #"echo "@retval $(( ${JCRUN_PREVIOUS_RETVAL:-0} + 1 ))""#)])
+        let (worker, group, _) = try startWorker(jobs, url: url, options: Worker.Options(poll: 0.2))
+        var values: [String?] = []
+        for _ in 0..<3 {
+            let queued = try store.enqueue(QueueFollower.requests(for: plan(jobs), jobs: jobs), trigger: "queue")
+            values.append(try QueueFollower.follow(queued.map(\.build.id), queue: store).builds.first?.retval)
+        }
+        worker.stop()
+        group.wait()
+        #expect(values == ["1", "2", "3"])
+    }
+
     @Test func aDefinitionThatDiffersOnTheWorkerFailsTheBuild() throws {
         let url = try PostgresTestServer.shared.get().createDatabase()
         let store = try PostgresStore.open(url: url, mode: .write)

@@ -78,7 +78,8 @@ enum PostgresQueueSQL {
     /// Claims the first ready build whose tags are all in `$1` in one
     /// statement (one round trip): locks it, skipping builds another worker
     /// is claiming right now, leases it to `$2` for `$3` µs, and marks it
-    /// running under the runner `$4`..`$6` at `$7`. A row that changed after
+    /// running under the runner `$4`..`$6` at `$7`; with the build, the
+    /// value of its job's latest successful build. A row that changed after
     /// the snapshot is re-checked under its lock, so no build is claimed twice.
     static let claimNext = """
         WITH next AS (
@@ -99,7 +100,9 @@ enum PostgresQueueSQL {
         UPDATE builds SET status = 'running', started_at = $7::bigint, runner_host = $4::text,
                runner_pid = $5::integer, runner_start = $6::bigint, process_group = NULL
         FROM leased WHERE builds.id = leased.build AND builds.status = 'created'
-        RETURNING \(PostgresSQL.buildColumns)
+        RETURNING \(PostgresSQL.buildColumns), (
+            SELECT p.retval FROM builds AS p
+            WHERE p.job = builds.job AND p.status = 'successful' ORDER BY p.id DESC LIMIT 1)
         """
     /// The latest successful build of each job of `$1` (one round trip).
     static let latestSuccessful = """
@@ -128,7 +131,8 @@ enum PostgresQueueSQL {
 
     static let queueEntry = "SELECT retries FROM queue WHERE build = $1::bigint"
     /// Whether queued builds wait for build `$1` (then its end is notified).
-    static let hasDependents = "SELECT EXISTS (SELECT 1 FROM queue_edges WHERE depends_on = $1::bigint)"
+    static let hasDependents =
+        "SELECT EXISTS (SELECT 1 FROM queue_edges WHERE depends_on = $1::bigint)"
     /// A new attempt of `$1`, created at `$2`.
     static let insertRetry = """
         INSERT INTO builds (job, status, attempt, reason, triggered_by, config_hash,

@@ -24,7 +24,8 @@ extension PostgresStore: BuildQueue {
                     PostgresQueueSQL.insertQueuedBuilds,
                     [
                         .textArray(fresh.map(\.job)), .textArray(fresh.map(\.reason)),
-                        .textArray(fresh.map(\.configHash)), .textArray(fresh.map(\.configSnapshot)),
+                        .textArray(fresh.map(\.configHash)),
+                        .textArray(fresh.map(\.configSnapshot)),
                         .text(trigger), .int(now),
                     ])
                 for record in PostgresStore.decodeBuilds(rows) { created[record.job] = record }
@@ -44,25 +45,30 @@ extension PostgresStore: BuildQueue {
             for request in fresh {
                 guard let build = created[request.job]?.id else { continue }
                 for dependency in request.dependencies {
-                    guard let upstream = (created[dependency] ?? existing[dependency])?.id else { continue }
+                    guard let upstream = (created[dependency] ?? existing[dependency])?.id else {
+                        continue
+                    }
                     from.append(build)
                     to.append(upstream)
                 }
             }
             if !from.isEmpty {
-                try connection.query(PostgresQueueSQL.insertEdges, [.intArray(from), .intArray(to)])
+                try connection.query(
+                    PostgresQueueSQL.insertEdges, [.intArray(from), .intArray(to)])
             }
             try connection.query(PostgresQueueSQL.notify)
             return requests.compactMap { request in
-                if let record = existing[request.job] { return EnqueuedBuild(build: record, reused: true) }
+                if let record = existing[request.job] {
+                    return EnqueuedBuild(build: record, reused: true)
+                }
                 return created[request.job].map { EnqueuedBuild(build: $0, reused: false) }
             }
         }
     }
 
-    public func claimNext(
+    public func claim(
         tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
-    ) throws -> BuildRecord? {
+    ) throws -> ClaimedBuild? {
         let now = PostgresStore.micros(clock())
         let claimed = try connection.query(
             PostgresQueueSQL.claimNext,
@@ -70,7 +76,10 @@ extension PostgresStore: BuildQueue {
                 .textArray(tags), .text(owner), .int(Int64(lease * 1_000_000)), .text(runner.host),
                 .int(runner.pid), .int(Int64(bitPattern: runner.processStart)), .int(now),
             ])
-        return claimed.rowCount == 0 ? nil : PostgresStore.decodeBuild(claimed, 0)
+        guard claimed.rowCount > 0 else { return nil }
+        return ClaimedBuild(
+            build: PostgresStore.decodeBuild(claimed, 0),
+            previousRetval: claimed.optionalString(0, 20))
     }
 
     public func latestSuccessful(of jobs: [JobID]) throws -> [JobID: BuildRecord] {

@@ -16,8 +16,9 @@ public protocol BuildQueue: BuildStore {
 
     /// Claims the first ready build whose job's tags are all in `tags`, marks
     /// it running under `runner`, and leases it to `owner` for `lease` seconds.
-    func claimNext(tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval)
-        throws -> BuildRecord?
+    /// Also returns the return value of the job's latest successful build.
+    func claim(tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval) throws
+        -> ClaimedBuild?
 
     /// The latest successful build of each of `jobs` that has one (what a
     /// claimed build consumes, and its job's previous value).
@@ -36,6 +37,27 @@ public protocol BuildQueue: BuildStore {
     /// Blocks until the queue may have changed (a notification), `wakeFD`
     /// is readable, or `timeout` passes. True when notified.
     func waitForQueueChange(timeout: TimeInterval, wakeFD: Int32) throws -> Bool
+}
+
+extension BuildQueue {
+    /// `claim`, without the previous value.
+    public func claimNext(
+        tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
+    ) throws -> BuildRecord? {
+        try claim(tags: tags, runner: runner, owner: owner, lease: lease)?.build
+    }
+}
+
+/// A build a worker claimed, and its job's previous value (`JCRUN_PREVIOUS_RETVAL`).
+public struct ClaimedBuild: Sendable, Hashable {
+    public var build: BuildRecord
+    /// The retval of the job's latest successful build; nil when none or no value.
+    public var previousRetval: String?
+
+    public init(build: BuildRecord, previousRetval: String?) {
+        self.build = build
+        self.previousRetval = previousRetval
+    }
 }
 
 /// One planned build to queue.

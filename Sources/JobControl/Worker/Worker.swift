@@ -129,11 +129,12 @@ public final class Worker: @unchecked Sendable {
         // Claim while there are free slots, then wait for the queue to change.
         while !isStopping {
             let free = cond.withLock { options.slots - running.count }
-            if free > 0, let record = claim() {
+            if free > 0, let claimed = claim() {
+                let record = claimed.build
                 onEvent(.claimed(record))
                 let control = RunControl()
                 cond.withLock { running[record.id] = control }
-                let thread = Thread { [self] in execute(record, control: control) }
+                let thread = Thread { [self] in execute(claimed, control: control) }
                 thread.stackSize = 1 << 20
                 threads.append(thread)
                 thread.start()
@@ -187,10 +188,10 @@ public final class Worker: @unchecked Sendable {
 
     // MARK: Claiming
 
-    private func claim() -> BuildRecord? {
+    private func claim() -> ClaimedBuild? {
         do {
             return try control.sync {
-                try $0.claimNext(
+                try $0.claim(
                     tags: options.tags, runner: identity, owner: owner, lease: options.lease)
             }
         } catch {
@@ -248,10 +249,11 @@ public final class Worker: @unchecked Sendable {
 
     // MARK: Running one build
 
-    private func execute(_ record: BuildRecord, control runControl: RunControl) {
+    private func execute(_ claimed: ClaimedBuild, control runControl: RunControl) {
         let claimedAt = Date()
         let latency = LatencyBox()
-        let result = run(record, runControl: runControl, claimedAt: claimedAt, latency: latency)
+        let record = claimed.build
+        let result = run(claimed, runControl: runControl, claimedAt: claimedAt, latency: latency)
         do {
             try recorder.flush()
             try control.sync { try $0.finishBuild(record.id, result: result) }
@@ -272,8 +274,9 @@ public final class Worker: @unchecked Sendable {
 
     /// Checks the definition, records the inputs, runs the process; the result to store.
     private func run(
-        _ record: BuildRecord, runControl: RunControl, claimedAt: Date, latency: LatencyBox
+        _ claimed: ClaimedBuild, runControl: RunControl, claimedAt: Date, latency: LatencyBox
     ) -> BuildResult {
+        let record = claimed.build
         // The job as this worker's copy of the project defines it.
         guard let job = jobs[record.job] else {
             return BuildResult(
@@ -286,29 +289,28 @@ public final class Worker: @unchecked Sendable {
                 error: "definition differs on this worker")
         }
 
-        // What it consumes: each dependency's latest successful build.
-        // TODO(#10): a round trip of its own; folded into the claim it would make
-        // each queued build one of four round trips cheaper (the queue is slower
-        // than a local run of no-op jobs on a busy 2-core machine).
-        let consumed: [JobID: BuildRecord]
-        let previous: String?
-        do {
-            let latest = try control.sync { try $0.latestSuccessful(of: job.dependencies + [job.id]) }
-            var builds: [JobID: BuildRecord] = [:]
-            for dep in job.dependencies { builds[dep] = latest[dep] }
-            consumed = builds
-            previous = latest[job.id]?.retval
-            let inputs = job.dependencies.compactMap { dep in
-                builds[dep].map {
-                    BuildInput(
-                        build: record.id, dependency: dep, consumed: $0.id, retval: $0.retval)
+        // What it consumes: each dependency's latest successful build (the
+        // claim brought the job's own previous value; no dependencies, no round trip).
+        var consumed: [JobID: BuildRecord] = [:]
+        let previous = claimed.previousRetval
+        if !job.dependencies.isEmpty {
+            do {
+                let latest = try control.sync { try $0.latestSuccessful(of: job.dependencies) }
+                var builds: [JobID: BuildRecord] = [:]
+                for dep in job.dependencies { builds[dep] = latest[dep] }
+                consumed = builds
+                let inputs = job.dependencies.compactMap { dep in
+                    builds[dep].map {
+                        BuildInput(
+                            build: record.id, dependency: dep, consumed: $0.id, retval: $0.retval)
+                    }
                 }
+                try control.sync { try $0.recordInputs(inputs, of: record.id) }
+            } catch {
+                return BuildResult(
+                    status: .failed, failureKind: .startFailed, exitCode: 126,
+                    error: "cannot read the dependencies' builds: \(error)")
             }
-            try control.sync { try $0.recordInputs(inputs, of: record.id) }
-        } catch {
-            return BuildResult(
-                status: .failed, failureKind: .startFailed, exitCode: 126,
-                error: "cannot read the dependencies' builds: \(error)")
         }
 
         // The process, its events into the store.
