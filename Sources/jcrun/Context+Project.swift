@@ -3,15 +3,19 @@ import JobControl
 
 /// Finding and loading the project, and opening its store.
 extension Context {
-    /// The project's jobs (`-C`, `--jobs-dir` applied).
+    /// The project's jobs (`-C`, `--jobs-dir` applied), through the job-set
+    /// cache in `.jcrun/cache/`; only a command that writes (`writing`) may
+    /// create that folder.
     ///
     /// - Throws: `ConfigErrors` (every definition error found), `ConfigError.noProject`.
-    func loadJobs() throws -> JobSet {
+    func loadJobs(writing: Bool = false) throws -> JobSet {
         let (projectDir, jobsDir) = try findProject(
             from: workingDirectory, jobsDir: invocation.value("jobs-dir").map(resolve))
         return try ProjectLoader.load(
             projectDir: projectDir, jobsDir: jobsDir, environment: environment,
-            displayBase: workingDirectory)
+            displayBase: workingDirectory,
+            cacheFolder: projectDir.appendingPathComponent(".jcrun/cache", isDirectory: true),
+            mayCreateCacheFolder: writing)
     }
 
     /// Where the store is: `--storage`, `JCRUN_STORAGE`, `jcrun.yaml`, the default.
@@ -23,13 +27,22 @@ extension Context {
     }
 
     /// The store for a read-only command, or nil when there is none yet
-    /// (every job is then `not built`). Never creates or migrates.
+    /// (every job is then `not built`). Never creates or migrates; but a
+    /// build left `running` by a dead runner is reaped (through a write
+    /// connection opened just for that) so that no command shows it running
+    /// forever. When the store is not writable it stays as it is.
     func openStoreForReading(_ jobs: JobSet) throws -> BuildStore? {
+        let location = try storeLocation(for: jobs)
+        let store: BuildStore
         do {
-            return try storeLocation(for: jobs).open(mode: .readOnly)
+            store = try location.open(mode: .readOnly)
         } catch StoreError.notInstalled {
             return nil
         }
+        if try !store.deadRunnerBuilds().isEmpty {
+            _ = try? location.reapDeadRunners()  // not writable: shown as it is
+        }
+        return store
     }
 
     /// The store for a command that writes: created or migrated if needed,
@@ -41,9 +54,14 @@ extension Context {
     }
 
     /// The job with this id (NFC-normalised), or an error suggesting a near one.
-    func job(_ id: String, in jobs: JobSet, suggestCommands: Bool = false) throws -> Job {
+    /// Digits (`5`, `#5`) are a build id, never a job id; `building` words that error for
+    /// the build commands.
+    func job(
+        _ id: String, in jobs: JobSet, suggestCommands: Bool = false, building: Bool = false
+    ) throws -> Job {
         let normalized = id.precomposedStringWithCanonicalMapping
         if let job = jobs[normalized] { return job }
+        if BuildIDText.looksLikeBuildID(id) { throw CLIError.buildIDAsJob(id, building: building) }
         var candidates = jobs.jobs.map(\.id)
         if suggestCommands { candidates += CommandCatalog.commands.map(\.name) }
         throw CLIError.unknownJob(id, suggestion: Suggestion.closest(to: id, in: candidates))
@@ -51,16 +69,26 @@ extension Context {
 
     /// A build named by id (`42`, `#42`) or by job (its latest build).
     func build(_ reference: String, jobs: JobSet, store: BuildStore?) throws -> BuildRecord {
-        if let id = BuildIDText.parse(reference) {
-            guard let store, let record = try store.build(id) else {
-                throw CLIError.noSuchBuild("#\(id)")
+        if BuildIDText.looksLikeBuildID(reference) {
+            guard let id = BuildIDText.parse(reference), let store, let record = try store.build(id)
+            else {
+                throw CLIError.noSuchBuild("#" + reference.drop { $0 == "#" })
             }
             return record
         }
-        let job = try job(reference, in: jobs)
-        guard let store, let latest = try store.builds(BuildQuery(job: job.id, limit: 1)).first
-        else {
-            throw CLIError.noSuchBuild("of '\(job.id)' yet")
+        let id: JobID
+        do {
+            id = try job(reference, in: jobs).id
+        } catch CLIError.unknownJob(let text, let suggestion) {
+            // A job removed from jobs.d: its builds are still in the store.
+            let normalized = reference.precomposedStringWithCanonicalMapping
+            if let store, let latest = try store.builds(BuildQuery(job: normalized, limit: 1)).first {
+                return latest
+            }
+            throw CLIError.unknownJob(text, suggestion: suggestion)
+        }
+        guard let store, let latest = try store.builds(BuildQuery(job: id, limit: 1)).first else {
+            throw CLIError.noSuchBuild("of '\(id)' yet")
         }
         return latest
     }

@@ -38,6 +38,7 @@ final class SignalForwarder: @unchecked Sendable {
         }
         thread.start()
         guard ends[1] >= 0 else { return }
+        SignalForwarder.installed = true
         for number in SignalForwarder.signals {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { number in
@@ -57,8 +58,19 @@ final class SignalForwarder: @unchecked Sendable {
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 
+    /// Hands `signal` to `onSignal` as if it had arrived (a broken pipe);
+    /// false when no forwarder is installed.
+    static func deliver(_ signal: Int32) -> Bool {
+        guard writeEnd >= 0, installed else { return false }
+        var byte = UInt8(truncatingIfNeeded: signal)
+        return write(writeEnd, &byte, 1) == 1
+    }
+
+    nonisolated(unsafe) private static var installed = false
+
     /// Puts the default dispositions back (the reading thread ends with the process).
     func restore() {
+        SignalForwarder.installed = false
         for number in SignalForwarder.signals { signal(number, SIG_DFL) }
     }
 

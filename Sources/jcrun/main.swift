@@ -1,3 +1,4 @@
 import Foundation
 
+BrokenPipe.install()
 exit(Jcrun.main(Array(CommandLine.arguments.dropFirst())))

@@ -17,6 +17,10 @@ public final class FileDescriptorOutput: TextOutput, @unchecked Sendable {
 
     public var isTerminal: Bool { isatty(fd) == 1 }
 
+    /// Called (on the writing thread) when a write finds the reader gone
+    /// (EPIPE); jcrun ignores SIGPIPE and treats this as an interrupt.
+    nonisolated(unsafe) public static var onBrokenPipe: (@Sendable () -> Void)?
+
     public func write(_ text: String) {
         var text = text
         lock.lock()
@@ -28,6 +32,7 @@ public final class FileDescriptorOutput: TextOutput, @unchecked Sendable {
                     fd, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
+                    if errno == EPIPE { FileDescriptorOutput.onBrokenPipe?() }
                     return  // a closed pipe (`jcrun list | head`): nothing left to tell
                 }
                 offset += written

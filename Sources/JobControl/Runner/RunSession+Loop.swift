@@ -14,10 +14,19 @@ extension RunSession {
         var lastData: Int64 = 0
         /// An interrupt arrived after the exit: stop reading at once.
         var cutLinger = false
+        /// The job exited leaving processes in its group; they were sent
+        /// SIGTERM (and get SIGKILL at `killAt`).
+        var cleaningUp = false
     }
 
     /// Reads the child's streams until it exited and its output is done;
     /// enforces the timeout and answers interrupts. Returns how it ended.
+    ///
+    /// A job never leaves processes running unsupervised: when the child has
+    /// exited and its output is drained (or given up on), whatever is left of
+    /// its process group gets SIGTERM, then SIGKILL after `stop_grace`, and
+    /// the build's log gets a warning saying how many were left. The build's
+    /// outcome is still the child's exit status.
     func watch(_ child: ChildProcess, wake: WakeUp) -> RunTermination {
         let started = Self.now()
         let timeoutAt = spec.timeout.map { started + Int64($0) * 1_000_000_000 }
@@ -65,20 +74,43 @@ extension RunSession {
             // Done once the child exited, its group is gone when it was
             // stopped, and its output ended or went quiet.
             guard state.waitStatus != nil else { continue }
-            if state.stop != nil, !state.killed {
-                if jc_kill_group(child.pid, 0) != ESRCH { continue }
+            if state.stop != nil || state.cleaningUp, !state.killed {
+                if ProcessGroup.liveMembers(of: child.pid) > 0 { continue }
                 state.killed = true
             }
-            if !streams.contains(where: { $0.fd >= 0 }) { break }
-            let quietSince = max(state.lastData, state.exitedAt)
-            if state.cutLinger || now >= state.exitedAt + Self.seconds(launcher.lingerLimit)
-                || now >= quietSince + Self.seconds(launcher.lingerIdle)
-            {
+            if streams.contains(where: { $0.fd >= 0 }) {
+                let quietSince = max(state.lastData, state.exitedAt)
+                guard state.cutLinger || now >= state.exitedAt + Self.seconds(launcher.lingerLimit)
+                    || now >= quietSince + Self.seconds(launcher.lingerIdle)
+                else { continue }
                 stopReading()
-                break
             }
+
+            // Output done: stop what the job left running in its group.
+            if state.stop == nil, !state.cleaningUp, stopLeftovers(child, &state, grace: grace) {
+                continue
+            }
+            break
         }
         return termination(state)
+    }
+
+    /// Sends SIGTERM to what is left of the exited job's group, with a
+    /// warning in its log; SIGKILL follows at `killAt`. False when nothing is left.
+    func stopLeftovers(_ child: ChildProcess, _ state: inout LoopState, grace: Int64) -> Bool {
+        let left = ProcessGroup.liveMembers(of: child.pid)
+        guard left > 0 else { return false }
+        let processes = left == 1 ? "1 process" : "\(left) processes"
+        onEvent(
+            .log(
+                level: .warning,
+                message:
+                    "\(processes) started by the job still ran after it exited; jcrun sent SIGTERM to its process group (SIGKILL after \(spec.stopGrace)s)"
+            ))
+        state.cleaningUp = true
+        signalGroup(child, SIGTERM)
+        state.killAt = Self.now() + grace
+        return true
     }
 
     /// The earliest moment the loop must look again without any input.
@@ -90,7 +122,7 @@ extension RunSession {
         if state.waitStatus == nil {
             if state.stop == nil, let timeoutAt { deadline = min(deadline, timeoutAt) }
             if child.pidFD < 0 { deadline = min(deadline, now + 10_000_000) }
-        } else if state.stop != nil, !state.killed {
+        } else if state.stop != nil || state.cleaningUp, !state.killed {
             deadline = min(deadline, now + 20_000_000)  // look whether the group is gone
         } else {
             let quietSince = max(state.lastData, state.exitedAt)
@@ -108,13 +140,16 @@ extension RunSession {
             state.interruptSeen = true
             if state.waitStatus == nil {
                 if state.stop == nil { state.stop = .interrupt(signal) }
-                signalGroup(child, signal)
+                // jcrun's output went away (SIGPIPE): stop the job as on SIGTERM.
+                signalGroup(child, signal == SIGPIPE ? SIGTERM : signal)
                 if state.killAt == nil { state.killAt = now + grace }
             } else {
                 state.cutLinger = true
             }
         }
-        if control.killRequested, !state.killed, state.waitStatus == nil || state.stop != nil {
+        if control.killRequested, !state.killed,
+            state.waitStatus == nil || state.stop != nil || state.cleaningUp
+        {
             signalGroup(child, SIGKILL)
             state.killed = true
         }

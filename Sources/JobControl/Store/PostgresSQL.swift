@@ -163,6 +163,15 @@ enum PostgresSQL {
         FOR UPDATE SKIP LOCKED
         """
 
+    /// The last moment build $1 was known alive: its start, its last log
+    /// line, its last progress update (µs), as `SQLiteSQL.lastSeen`.
+    static let lastSeen = """
+        SELECT greatest(coalesce(started_at, created_at),
+                   coalesce((SELECT logged_at FROM log WHERE build = $1::bigint ORDER BY seq DESC LIMIT 1), 0),
+                   coalesce((SELECT max(updated_at) FROM progress WHERE build = $1::bigint), 0))
+        FROM builds WHERE id = $1::bigint
+        """
+
     /// `builds(query)`: only the filters that are set appear, numbered in order.
     static func builds(job: Bool, status: Bool, since: Bool, limit: Bool, newestFirst: Bool)
         -> String

@@ -77,9 +77,11 @@ extension PostgresStore {
             for build in PostgresStore.decodeBuilds(local) {
                 guard let runner = build.runner, !RunnerLiveness.isAlive(runner) else { continue }
                 if let group = runner.processGroup { RunnerLiveness.killGroup(group) }
-                let result = BuildResult(
-                    status: .failed, failureKind: .runnerDied, error: "runner died")
-                if try finish(build.id, result, at: now) != nil { reaped.append(build.id) }
+                // Ended when last seen alive, as the SQLite store does.
+                let seen = try connection.query(PostgresSQL.lastSeen, [.int(build.id)]).int64(0, 0)
+                let error = "runner died; last seen at \(JSONText.timestamp(PostgresStore.date(seen)))"
+                let result = BuildResult(status: .failed, failureKind: .runnerDied, error: error)
+                if try finish(build.id, result, at: seen) != nil { reaped.append(build.id) }
             }
             return reaped
         }

@@ -63,6 +63,17 @@ public final class PostgresStore: BuildStore {
         return PostgresStore(url: url, mode: mode, connection: connection, outcome: outcome)
     }
 
+    /// Reaps builds of dead runners and expired leases (`reapDeadRunners`)
+    /// for a read-only command: only in an installed, current schema, never
+    /// creating or migrating anything.
+    public static func reapDeadRunners(url: String) throws -> [BuildID] {
+        let connection = try PostgresConnection(url: url)
+        guard try readVersion(connection) == PostgresSQL.schemaVersion else { return [] }
+        let store = PostgresStore(url: url, mode: .write, connection: connection, outcome: .upToDate)
+        defer { store.close() }
+        return try store.reapDeadRunners()
+    }
+
     /// Creates the schema or migrates it to this jcrun's (`jcrun install`);
     /// running it again changes nothing.
     public static func install(url: String) throws -> InstallOutcome {

@@ -70,25 +70,43 @@ extension SQLiteStore {
 
     /// Fails every build left `running` on this host whose runner is dead
     /// (`RunnerLiveness`), after killing what is left of its process group.
+    /// Its end time is the last moment it was known alive (its start, last
+    /// log line or last progress update), not the moment of reaping, and its
+    /// error says so: `runner died; last seen at 2026-05-28T20:26:40.300Z`.
     public func reapDeadRunners() throws -> [BuildID] {
         guard mode == .write else { return [] }
-        let now = SQLiteStatement.micros(clock())
         return try connection.write {
-            let running = try connection.using(SQLiteSQL.runningBuilds) { statement in
-                statement.bind(1, RunnerLiveness.hostName)
-                var records: [BuildRecord] = []
-                while try statement.step() { records.append(SQLiteStore.decodeBuild(statement)) }
-                return records
-            }
             var reaped: [BuildID] = []
-            for build in running {
-                guard let runner = build.runner, !RunnerLiveness.isAlive(runner) else { continue }
-                if let group = runner.processGroup { RunnerLiveness.killGroup(group) }
-                let result = BuildResult(status: .failed, failureKind: .runnerDied, error: "runner died")
-                try finish(build.id, result, at: now)
+            for build in try deadRunnerRecords() {
+                if let group = build.runner?.processGroup { RunnerLiveness.killGroup(group) }
+                let seen = try connection.using(SQLiteSQL.lastSeen) { statement in
+                    statement.bind(1, build.id)
+                    return try statement.step() ? statement.int64(0) : 0
+                }
+                let error = "runner died; last seen at \(JSONText.timestamp(SQLiteStatement.date(micros: seen)))"
+                let result = BuildResult(status: .failed, failureKind: .runnerDied, error: error)
+                try finish(build.id, result, at: seen)
                 reaped.append(build.id)
             }
             return reaped
+        }
+    }
+
+    /// The ids of builds left `running` on this host by a dead runner; in
+    /// any mode (a read-only command asks before opening a writer to reap).
+    public func deadRunnerBuilds() throws -> [BuildID] {
+        try connection.read { try deadRunnerRecords().map(\.id) }
+    }
+
+    private func deadRunnerRecords() throws -> [BuildRecord] {
+        try connection.using(SQLiteSQL.runningBuilds) { statement in
+            statement.bind(1, RunnerLiveness.hostName)
+            var records: [BuildRecord] = []
+            while try statement.step() {
+                let record = SQLiteStore.decodeBuild(statement)
+                if let runner = record.runner, !RunnerLiveness.isAlive(runner) { records.append(record) }
+            }
+            return records
         }
     }
 }

@@ -61,6 +61,23 @@ public final class SQLiteStore: BuildStore {
         return SQLiteStore(path: path, mode: mode, connection: connection, outcome: outcome)
     }
 
+    /// Reaps builds of dead runners (`reapDeadRunners`) for a read-only
+    /// command: opens a write connection to an existing, current store only
+    /// for that, never creating or migrating anything.
+    ///
+    /// - Throws: what opening for writing throws (`.unreachable` for a
+    ///   read-only file); nothing is reaped then.
+    public static func reapDeadRunners(path: String) throws -> [BuildID] {
+        try checkFile(at: path, mode: .readOnly)
+        try checkFile(at: path, mode: .write)
+        let connection = try SQLiteConnection(path: path, readOnly: false)
+        defer { connection.close() }
+        guard try inspect(connection) == SQLiteSQL.schemaVersion else { return [] }
+        try connection.execute(SQLiteSQL.connectionSettings)
+        let store = SQLiteStore(path: path, mode: .write, connection: connection, outcome: .upToDate)
+        return try store.reapDeadRunners()
+    }
+
     /// A fresh private store in memory, for tests of the scheduler and the CLI.
     public static func inMemory() throws -> SQLiteStore {
         try open(path: ":memory:", mode: .write)

@@ -34,6 +34,14 @@ public protocol BuildStore: AnyObject {
     /// Marks builds left `running` by a runner that no longer exists as
     /// failed (`runner_died`), killing their process groups first.
     func reapDeadRunners() throws -> [BuildID]
+    /// The `running` builds whose runner is known dead, in any mode: a
+    /// read-only command reaps them (through a writer) when there are some.
+    func deadRunnerBuilds() throws -> [BuildID]
+}
+
+extension BuildStore {
+    /// A store that cannot tell finds none.
+    public func deadRunnerBuilds() throws -> [BuildID] { [] }
 }
 
 /// What `createBuild` needs.

@@ -29,10 +29,22 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// One storage value: `postgresql://...` or `postgres://...`, `sqlite:PATH`, or a path.
+    ///
+    /// - Throws: `StoreError.unreachable` for an empty value or another
+    ///   `scheme://` (`mysql://...` is not taken for a folder named `mysql:`).
     public static func parse(_ value: String, relativeTo base: String) throws -> StoreLocation {
         let lowered = value.lowercased()
         if lowered.hasPrefix("postgresql://") || lowered.hasPrefix("postgres://") {
             return .postgresql(url: value)
+        }
+        if let scheme = lowered.range(of: "://"), !lowered.hasPrefix("sqlite:"),
+            lowered[..<scheme.lowerBound].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) })
+        {
+            let name = String(value[..<scheme.lowerBound])
+            throw StoreError.unreachable(
+                path: redacted(value),
+                reason:
+                    "unknown storage scheme '\(name)://'; use a path, sqlite:PATH or postgresql://...")
         }
         let path = lowered.hasPrefix("sqlite:") ? String(value.dropFirst("sqlite:".count)) : value
         guard !path.isEmpty else {
@@ -57,6 +69,15 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .sqlite(let path): return try SQLiteStore.open(path: path, mode: mode)
         case .postgresql(let url): return try PostgresStore.open(url: url, mode: mode)
+        }
+    }
+
+    /// Reaps builds left running by dead runners in an existing store, for a
+    /// command that opened it read-only (see `SQLiteStore.reapDeadRunners(path:)`).
+    public func reapDeadRunners() throws -> [BuildID] {
+        switch self {
+        case .sqlite(let path): return try SQLiteStore.reapDeadRunners(path: path)
+        case .postgresql(let url): return try PostgresStore.reapDeadRunners(url: url)
         }
     }
 

@@ -29,11 +29,9 @@ enum BuildHistoryCommands {
                 build.duration.map(DurationFormat.short) ?? "-",
                 (detail.isEmpty ? build.reason : detail) + WorkerCommand.ranOn(build),
             ]
-            var widths = cells.map(\.count)
-            widths[2] = outcome.count
             var colored = cells
             colored[2] = palette.status(outcome)
-            columns.add(colored, visible: widths)
+            columns.add(colored)
         }
         context.console.out(columns.text)
         return 0
@@ -106,8 +104,11 @@ enum BuildHistoryCommands {
         }
         if let code = build.exitCode { text += "  exit code   \(code)\n" }
         if let signal = build.signal { text += "  signal      \(signal)\n" }
-        if let error = build.error { text += "  error       \(error)\n" }
-        if let retval = build.retval { text += "  retval      \(retval)\n" }
+        // A skip's reason is stored as the build's error; an empty one is not shown.
+        if let error = build.error, !error.isEmpty {
+            text += build.status == .skipped ? "  skipped     \(error)\n" : "  error       \(error)\n"
+        }
+        if let retval = build.retval { text += "  retval      \(retval.isEmpty ? "\"\"" : retval)\n" }
         for input in inputs {
             text +=
                 "  consumed    \(input.dependency) #\(input.consumed)\(input.pinned ? " (pinned)" : "")\n"
@@ -158,6 +159,17 @@ enum BuildHistoryCommands {
             guard follow, !build.status.isFinished else { return 0 }
             Thread.sleep(forTimeInterval: 0.25)
             build = try store.build(build.id) ?? build
+            if !build.status.isFinished, let runner = build.runner, !RunnerLiveness.isAlive(runner) {
+                // Its runner died: reap it if the store is writable, and stop.
+                _ = try? context.storeLocation(for: jobs).reapDeadRunners()
+                build = try store.build(build.id) ?? build
+                if !build.status.isFinished {
+                    context.console.error(
+                        "jcrun: build #\(build.id) is still marked running, but its runner (pid \(runner.pid)) died; the store is not writable, so it cannot be marked runner_died\n"
+                    )
+                    return 1
+                }
+            }
             if build.status.isFinished {
                 // One last read for lines flushed with the build's end.
                 let rest = try store.logs(query)

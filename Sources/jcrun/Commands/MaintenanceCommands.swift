@@ -18,17 +18,31 @@ enum MaintenanceCommands {
     static func uninstall(_ context: Context) throws -> Int32 {
         let jobs = try context.loadJobs()
         let location = try context.storeLocation(for: jobs)
+        // Whether there are tables to drop: a read-only open finds none
+        // (`notInstalled`) in a missing or empty file; the file itself stays.
+        var installed = true
+        do {
+            _ = try location.open(mode: .readOnly)
+        } catch StoreError.notInstalled {
+            installed = false
+        } catch {
+            // Unreadable or newer: `uninstall` below reports what is wrong.
+        }
+        guard installed else {
+            context.console.error("jcrun: nothing to uninstall: no jcrun tables in \(location)\n")
+            return 0
+        }
         if !context.invocation.has("yes") {
             guard context.console.canAsk else {
                 throw CLIError.usage(
-                    "uninstall deletes every build and log in \(location); pass --yes to confirm")
+                    "uninstall drops jcrun's tables, with every build and log, in \(location); pass --yes to confirm")
             }
             let answer = context.console.ask(
-                "This deletes every build and log in \(location).\nType its path to confirm: ")
+                "This drops jcrun's tables, with every build and log, in \(location).\nType its path to confirm: ")
             guard answer == location.description else { throw CLIError.notConfirmed }
         }
         try location.uninstall()
-        context.console.error("jcrun: removed jcrun's tables from \(location)\n")
+        context.console.error("jcrun: dropped jcrun's tables in \(location)\n")
         return 0
     }
 
@@ -46,25 +60,34 @@ enum MaintenanceCommands {
             throw CLIError.usage("option '--level' needs '--logs-only'")
         }
         let what = request.logsOnly ? "log lines" : "builds"
-        try confirm(
-            context, "Delete \(what) older than \(DurationFormat.short(Double(olderThan)))?")
+        try confirm(context, "delete \(what) older than \(DurationText.format(olderThan))?")
         let store = try context.openStoreForWriting(jobs)
         let result = try store.prune(request)
         context.console.error(
-            "jcrun: deleted \(result.buildsDeleted) builds and \(result.logLinesDeleted) log lines\n"
-        )
+            "jcrun: deleted \(counted(result.buildsDeleted, "build")) and "
+                + "\(counted(result.logLinesDeleted, "log line"))\n")
         return 0
     }
 
+    /// `delete ID...`: every id is checked (it exists, it is finished, its
+    /// job is defined or `--force` is given) before anything is deleted or
+    /// any cleanup runs; an id named twice counts once. A refusal exits 2; a
+    /// cleanup that fails keeps its build and exits 1.
     static func delete(_ context: Context) throws -> Int32 {
-        let ids = try context.invocation.positionals.map { text -> BuildID in
+        var seen: Set<BuildID> = []
+        var ids: [BuildID] = []
+        for text in context.invocation.positionals {
+            if BuildIDText.looksLikeBuildID(text) && BuildIDText.parse(text) == nil {
+                throw CLIError.noSuchBuild("#" + text.drop { $0 == "#" })
+            }
             guard let id = BuildIDText.parse(text) else {
                 throw CLIError.usage("'\(text)' is not a build id (42 or #42)")
             }
-            return id
+            if seen.insert(id).inserted { ids.append(id) }
         }
         let jobs = try context.loadJobs()
         let store = try context.openStoreForWriting(jobs)
+        let force = context.invocation.has("force")
         let records = try ids.map { id -> BuildRecord in
             guard let record = try store.build(id) else { throw CLIError.noSuchBuild("#\(id)") }
             if record.status == .created || record.status == .running {
@@ -72,33 +95,29 @@ enum MaintenanceCommands {
                     "build #\(id) is \(record.status.rawValue); only a finished build can be deleted"
                 )
             }
+            if jobs[record.job] == nil && !force {
+                throw CLIError.usage(
+                    "build #\(id): job '\(record.job)' is no longer defined, so its cleanup cannot run; --force deletes the build without it"
+                )
+            }
             return record
         }
         try confirm(
             context,
-            "Delete " + records.map { "#\($0.id) (\($0.job))" }.joined(separator: ", ") + "?")
-        let force = context.invocation.has("force")
+            "delete " + records.map { "#\($0.id) (\($0.job))" }.joined(separator: ", ") + "?")
         var failed = false
         for record in records {
             // Cleanup first; the rows go only when it succeeded (or --force).
-            if let job = jobs[record.job] {
-                if let cleanup = job.cleanup {
-                    let status = try runCleanup(
-                        cleanup, of: job, build: record, jobs: jobs, store: store, context: context)
-                    if status != 0 && !force {
-                        context.console.error(
-                            "jcrun: error: cleanup of build #\(record.id) failed (exit \(status)); the build is kept (--force deletes it anyway)\n"
-                        )
-                        failed = true
-                        continue
-                    }
+            if let job = jobs[record.job], let cleanup = job.cleanup {
+                let status = try runCleanup(
+                    cleanup, of: job, build: record, jobs: jobs, store: store, context: context)
+                if status != 0 && !force {
+                    context.console.error(
+                        "jcrun: error: cleanup of build #\(record.id) failed (exit \(status)); the build is kept (--force deletes it anyway)\n"
+                    )
+                    failed = true
+                    continue
                 }
-            } else if !force {
-                context.console.error(
-                    "jcrun: error: build #\(record.id): job '\(record.job)' is no longer defined, so its cleanup cannot run; --force deletes the build without it\n"
-                )
-                failed = true
-                continue
             }
             try store.deleteBuild(record.id)
             context.console.error("jcrun: deleted build #\(record.id) of '\(record.job)'\n")

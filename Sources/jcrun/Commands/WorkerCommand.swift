@@ -47,20 +47,26 @@ enum WorkerCommand {
         return summary.interruptedBy.map { 128 + $0 } ?? 0
     }
 
+    /// Refuses `--wait` without `--queue`, `--queue` on an SQLite store and
+    /// `--queue` with `--pin`, before the store is opened.
+    static func checkQueueOptions(_ context: Context, jobs: JobSet) throws {
+        let invocation = context.invocation
+        guard invocation.has("queue") || invocation.has("wait") else { return }
+        guard invocation.has("queue") else { throw CLIError.usage("option '--wait' needs '--queue'") }
+        _ = try postgresURL(context, jobs: jobs, feature: "--queue")
+        // TODO(#10): workers consume each dependency's latest successful build; pins are not queued.
+        if !invocation.allValues("pin").isEmpty {
+            throw CLIError.usage("option '--pin' cannot be used with '--queue' yet (issue #10)")
+        }
+    }
+
     /// `--queue`: queues `plan` for workers and prints each build's id on
     /// stdout; `--wait` then follows the builds and exits as a local run would.
     static func enqueue(_ plan: Plan, jobs: JobSet, store: BuildStore, context: Context) throws
         -> Int32
     {
         let invocation = context.invocation
-        guard invocation.has("queue") else {
-            throw CLIError.usage("option '--wait' needs '--queue'")
-        }
-        _ = try postgresURL(context, jobs: jobs, feature: "--queue")
-        // TODO(#10): workers consume each dependency's latest successful build; pins are not queued.
-        if !invocation.allValues("pin").isEmpty {
-            throw CLIError.usage("option '--pin' cannot be used with '--queue' yet (issue #10)")
-        }
+        try checkQueueOptions(context, jobs: jobs)
         guard let queue = store as? BuildQueue else {
             throw CLIError.internalBug("a PostgreSQL store that is not a queue")
         }
