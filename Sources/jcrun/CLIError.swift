@@ -18,4 +18,6 @@ enum CLIError: Error, Equatable {
     case failed(String)
     /// An invariant jcrun itself broke (exit 70).
     case internalBug(String)
+    /// The system refused what jcrun needs to run safely (exit 70, not a bug).
+    case system(String)
 }

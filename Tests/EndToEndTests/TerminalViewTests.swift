@@ -71,15 +71,7 @@ struct TerminalViewTests {
     }
 
     @Test func aProtectedJobAsksForItsIdOnATerminal() throws {
-        let project = try TestProject([
-            "main.yaml": """
-            jobs:
-              - id: deploy
-                command: "true"
-                protect: true
-
-            """
-        ])
+        let project = try TestProject(["main.yaml": Fixtures.protectedJob])
         defer { project.remove() }
         let (status, screen) = try Self.runOnTerminal(
             ["deploy"], in: project.dir, typing: "deploy\n")

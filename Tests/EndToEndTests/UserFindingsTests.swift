@@ -27,14 +27,14 @@ struct UserFindingsTests {
             ["why", "5"],
             "jcrun: error: '5' is a build id, not a job id (see 'jcrun show-build 5')\n"
         ),
-        (["show-build", "0"], "jcrun: error: no build #0\n"),
-        (["show-build", "#0"], "jcrun: error: no build #0\n"),
+        (["show-build", "0"], "jcrun: error: no build #0; 'jcrun builds' lists the stored builds\n"),
+        (["show-build", "#0"], "jcrun: error: no build #0; 'jcrun builds' lists the stored builds\n"),
         (
             ["show-build", "99999999999999999999999"],
-            "jcrun: error: no build #99999999999999999999999\n"
+            "jcrun: error: no build #99999999999999999999999; 'jcrun builds' lists the stored builds\n"
         ),
-        (["log", "7"], "jcrun: error: no build #7\n"),
-        (["delete", "0", "--yes"], "jcrun: error: no build #0\n"),
+        (["log", "7"], "jcrun: error: no build #7; 'jcrun builds' lists the stored builds\n"),
+        (["delete", "0", "--yes"], "jcrun: error: no build #0; 'jcrun builds' lists the stored builds\n"),
         (["cc"], "jcrun: error: unknown job 'cc'; did you mean 'c'?\n"),
         (["reprot"], "jcrun: error: unknown job 'reprot'; did you mean 'report'?\n"),
         (["repo"], "jcrun: error: unknown job 'repo'; did you mean 'report'?\n"),

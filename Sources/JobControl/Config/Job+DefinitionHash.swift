@@ -156,41 +156,13 @@ private func appendJSON(_ value: ArgValue, to out: inout String) {
     }
 }
 
-/// `quoted(text)` appended to `out`; text that needs no escape is copied whole.
+/// `text` as a JSON string literal appended to `out`, escaped the one way JobControl writes JSON.
 private func appendQuoted(_ text: String, to out: inout String) {
-    let plain = text.utf8.allSatisfy { byte in
-        byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
-    }
-    if plain {
-        out += "\""
-        out += text
-        out += "\""
-    } else {
-        out += quoted(text)
-    }
+    JSONText.appendString(text, to: &out)
 }
 
-/// A JSON string literal; only `"`, `\` and control characters are escaped.
-private func quoted(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\t": result += "\\t"
-        case "\r": result += "\\r"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return result + "\""
-}
+/// A JSON string literal, escaped the one way JobControl writes JSON.
+private func quoted(_ text: String) -> String { JSONText.quoted(text) }
 
 /// Re-encodes a value `JSONSerialization` read, the way `snapshotJSON` writes it.
 private func canonical(_ value: Any) -> String {

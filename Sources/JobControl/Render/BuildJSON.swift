@@ -33,6 +33,19 @@ public enum BuildJSON {
         text?.isEmpty == false ? text : nil
     }
 
+    /// A log line; `build_id` first when it is not implied (`jcrun log --json`).
+    public static func logEntry(_ entry: LogEntry, withBuild: Bool = false) -> JSONText {
+        var object = JSONText.versioned()
+        if withBuild { object.field("build_id", entry.build) }
+        object.field("seq", entry.seq)
+        object.field("time", entry.time)
+        object.field("stream", entry.stream.rawValue)
+        object.field("level", entry.level.rawValue)
+        object.field("text", entry.text)
+        object.field("continued", entry.continued)
+        return object
+    }
+
     /// `up_to_date`, `protected_used_as_is`, ... for a left-out job.
     public static func leftOut(_ item: LeftOut) -> JSONText {
         var object = JSONText()

@@ -133,14 +133,16 @@ enum BuildCommand {
         let scheduler = Scheduler(
             jobs: jobs, store: store, launcher: ProcessLauncher(), observer: observer,
             options: options)
-        let forwarder = SignalForwarder { signal in scheduler.interrupt(signal: signal) }
+        let forwarder = try SignalForwarder { signal in scheduler.interrupt(signal: signal) }
         let summary = scheduler.run(plan, states: states)
         forwarder.restore()
 
         for error in summary.errors { context.console.error("jcrun: error: \(error)\n") }
         if let error = junit?.writeError {
+            let path = invocation.value("junit")
             context.console.error(
-                "jcrun: error: cannot write the JUnit report: \(error.localizedDescription)\n")
+                "jcrun: error: \(path ?? "--junit"): cannot write the JUnit report: \(ErrorReport.reason(error)); check that its folder exists and is writable\n"
+            )
             return ExitReason.usage.combined(with: summary.exitReason).code
         }
         return summary.exitCode

@@ -181,17 +181,7 @@ enum BuildHistoryCommands {
 
     /// `2026-05-28T20:26:40.300Z stdout info  text`, or a JSON object.
     private static func line(_ entry: LogEntry, json: Bool) -> String {
-        if json {
-            var object = JSONText.versioned()
-            object.field("build_id", entry.build)
-            object.field("seq", entry.seq)
-            object.field("time", entry.time)
-            object.field("stream", entry.stream.rawValue)
-            object.field("level", entry.level.rawValue)
-            object.field("text", entry.text)
-            object.field("continued", entry.continued)
-            return object.string + "\n"
-        }
+        if json { return BuildJSON.logEntry(entry, withBuild: true).string + "\n" }
         let level = entry.level.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
         let stream = entry.stream.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
         return "\(JSONText.timestamp(entry.time)) \(stream) \(level) \(entry.text)\n"

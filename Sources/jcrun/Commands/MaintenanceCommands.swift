@@ -198,7 +198,7 @@ enum MaintenanceCommands {
             try process.run()
         } catch {
             context.console.error(
-                "jcrun: error: cleanup of build #\(build.id) could not start: \(error.localizedDescription)\n"
+                "jcrun: error: cleanup of build #\(build.id) could not start: \(ErrorReport.reason(error))\n"
             )
             return 127
         }
