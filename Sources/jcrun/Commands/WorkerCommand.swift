@@ -38,7 +38,7 @@ enum WorkerCommand {
                 "jcrun worker: \(RunnerLiveness.hostName) pid \(getpid()) runs up to \(options.slots) builds\(tagText) from \(PostgresURL.redacted(url))\n"
             )
         }
-        let forwarder = SignalForwarder { signal in worker.stop(signal: signal) }
+        let forwarder = try SignalForwarder { signal in worker.stop(signal: signal) }
         let summary = worker.run()
         forwarder.restore()
         if context.verbosity == .verbose {
@@ -107,7 +107,7 @@ enum WorkerCommand {
         let observer = RendererChoice.observer(for: context, plan: plan, store: queue, junit: junit)
         let startedAt = Date()
         let signals = SignalBox()
-        let forwarder = SignalForwarder { signal in signals.record(signal) }
+        let forwarder = try SignalForwarder { signal in signals.record(signal) }
         defer { forwarder.restore() }
         observer.planned(plan)
         var started: Set<BuildID> = []
