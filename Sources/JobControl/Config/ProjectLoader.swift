@@ -44,9 +44,9 @@ public struct ProjectLoader {
     let jobsDir: URL
     let environment: [String: String]
     let base: String
-    let cache: JobSetCache?
+    var cache: JobSetCache? = nil
     /// What the load read, for the cache entry; nil without a cache.
-    let inputs: CacheInputs?
+    var inputs: CacheInputs? = nil
     let collector = ErrorCollector()
     /// Template names to display paths, worked out once per name (each job
     /// and dependency location names its macro's file).
