@@ -4,6 +4,8 @@ enum CLIError: Error, Equatable {
     case usage(String)
     /// A job id that no job has.
     case unknownJob(String, suggestion: String?)
+    /// A build id (digits, `#N`) where a job id was expected.
+    case buildIDAsJob(String, building: Bool)
     /// A build id that no build has, or a job with no build.
     case noSuchBuild(String)
     /// A command whose engine part has not landed yet.

@@ -36,6 +36,11 @@ enum ErrorReport {
         case .usage(let message): return (message, 2)
         case .unknownJob(let id, let suggestion):
             return ("unknown job '\(id)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""), 2)
+        case .buildIDAsJob(let text, let building):
+            if building {
+                return ("'\(text)' is a build id; jcrun builds jobs by id (see 'jcrun builds')", 2)
+            }
+            return ("'\(text)' is a build id, not a job id (see 'jcrun show-build \(text)')", 2)
         case .noSuchBuild(let what): return ("no build \(what)", 2)
         case .notAvailable(let command, let issue):
             return ("'\(command)' is not available yet in this build of jcrun (issue #\(issue))", 2)

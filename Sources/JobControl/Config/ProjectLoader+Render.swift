@@ -15,7 +15,8 @@ extension ProjectLoader {
             .absoluteURL.standardizedFileURL.path
         let loader = ProjectLoader(
             projectDir: projectDir.absoluteURL.standardizedFileURL,
-            jobsDir: jobsDir.absoluteURL.standardizedFileURL, environment: environment, base: base)
+            jobsDir: jobsDir.absoluteURL.standardizedFileURL, environment: environment, base: base,
+            cache: nil, inputs: nil)
         return try loader.render(name)
     }
 

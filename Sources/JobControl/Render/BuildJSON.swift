@@ -3,8 +3,10 @@ import Foundation
 /// The JSON form of jcrun's records, the same names everywhere (`--json`,
 /// query commands, the web page's `/api/`).
 public enum BuildJSON {
-    /// A build: at least the fields DESIGN.md lists, snake_case.
+    /// A build: at least the fields DESIGN.md lists, snake_case. A skipped
+    /// build's reason (stored as its error) is `skip_reason`; its `error` is null.
     public static func build(_ build: BuildRecord) -> JSONText {
+        let skipped = build.status == .skipped
         var object = JSONText.versioned()
         object.field("id", build.id)
         object.field("job", build.job)
@@ -12,7 +14,8 @@ public enum BuildJSON {
         object.field("failure_kind", build.failureKind?.rawValue)
         object.field("exit_code", build.exitCode)
         object.field("signal", build.signal)
-        object.field("error", build.error)
+        object.field("error", skipped ? nil : nonEmpty(build.error))
+        object.field("skip_reason", skipped ? nonEmpty(build.error) : nil)
         object.field("attempt", build.attempt)
         object.field("reason", build.reason)
         object.field("trigger", build.trigger)
@@ -22,6 +25,10 @@ public enum BuildJSON {
         object.field("finished_at", build.finishedAt)
         object.field("duration_s", build.duration)
         return object
+    }
+
+    private static func nonEmpty(_ text: String?) -> String? {
+        text?.isEmpty == false ? text : nil
     }
 
     /// `up_to_date`, `protected_used_as_is`, ... for a left-out job.

@@ -116,9 +116,12 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
             runningOrder.removeAll { $0 == build.id }
             if build.status == .failed { failedTails[build.id] = state?.tail.contents ?? [] }
             if verbosity != .quiet {
-                pendingLines.append(
-                    "\(counter(build.job)) \(build.job) #\(build.id) "
-                        + BuildOutcomeText.line(build, palette: palette))
+                // On a narrow terminal the job id is cut, never the outcome and time.
+                let head = counter(build.job)
+                let tail = " #\(build.id) " + BuildOutcomeText.line(build, palette: palette)
+                let room = max(20, size().columns - 1) - DisplayWidth.of(head + tail) - 1
+                let job = DisplayWidth.truncate(build.job, to: max(1, room))
+                pendingLines.append(head + " " + job + tail)
             }
             dirty = true
         }
@@ -238,7 +241,7 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
             } else if character == "\u{1B}" {
                 inEscape = true
             } else {
-                visible += 1
+                visible += DisplayWidth.isWide(character) ? 2 : 1
                 if visible > width {
                     let cut = String(line[..<index])
                     return line.contains("\u{1B}") ? cut + "\u{1B}[0m" : cut

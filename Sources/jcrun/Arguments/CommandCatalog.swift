@@ -14,7 +14,7 @@ enum CommandCatalog {
             help: "use the state database at PATH (default .jcrun/state.db)"),
         OptionSpec(
             long: "color", valueName: "WHEN",
-            help: "colour output: auto, always or never (default auto)"),
+            help: "colour: auto, always or never (default auto); the live view redraws either way"),
         OptionSpec(short: "q", long: "quiet", help: "print nothing unless something fails"),
         OptionSpec(
             short: "v", long: "verbose", help: "print more: each job's output, prefixed with its id"
@@ -72,7 +72,9 @@ enum CommandCatalog {
             summary:
                 "Build every outdated job (or only the named ones and what they need), in dependency order.",
             options: buildRunOptions + [
-                OptionSpec(long: "check", help: "build nothing; exit 1 when anything is outdated")
+                OptionSpec(
+                    long: "check",
+                    help: "build nothing; exit 1 when it would build something (protected jobs left out)")
             ],
             maxPositionals: nil,
             examples: ["jcrun build-outdated --quiet", "jcrun build-outdated --check"]),
@@ -182,7 +184,7 @@ enum CommandCatalog {
             examples: ["jcrun install", "jcrun --storage /var/lib/jcrun/state.db install"]),
         CommandSpec(
             name: "uninstall", arguments: "",
-            summary: "Delete the state database, with every build and log.",
+            summary: "Drop jcrun's tables, with every build and log; the database file stays.",
             options: [OptionSpec(long: "yes", help: "do not ask to type the database path")],
             examples: ["jcrun uninstall", "jcrun uninstall --yes"]),
         CommandSpec(

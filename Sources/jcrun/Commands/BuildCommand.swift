@@ -6,13 +6,14 @@ import JobControl
 enum BuildCommand {
     static func run(_ context: Context, outdatedOnly: Bool) throws -> Int32 {
         let invocation = context.invocation
+        // Option values first: a usage error must not touch the project.
+        let workers = try invocation.integer("jobs", minimum: 1) ?? defaultWorkers
+        let trigger = try invocation.choice("trigger", as: Trigger.self)?.rawValue
         let jobs = try context.loadJobs(
             writing: !invocation.has("dry-run") && !invocation.has("check"))
         let named = try invocation.positionals.map {
-            try context.job($0, in: jobs, suggestCommands: invocation.isImplicit).id
+            try context.job($0, in: jobs, suggestCommands: invocation.isImplicit, building: true).id
         }
-        let workers = try invocation.integer("jobs", minimum: 1) ?? defaultWorkers
-        let trigger = try invocation.choice("trigger", as: Trigger.self)?.rawValue
         let dryRun = invocation.has("dry-run")
         let check = invocation.has("check")
         let request = try planRequest(

@@ -29,11 +29,9 @@ enum BuildHistoryCommands {
                 build.duration.map(DurationFormat.short) ?? "-",
                 detail.isEmpty ? build.reason : detail,
             ]
-            var widths = cells.map(\.count)
-            widths[2] = outcome.count
             var colored = cells
             colored[2] = palette.status(outcome)
-            columns.add(colored, visible: widths)
+            columns.add(colored)
         }
         context.console.out(columns.text)
         return 0
@@ -103,8 +101,11 @@ enum BuildHistoryCommands {
         }
         if let code = build.exitCode { text += "  exit code   \(code)\n" }
         if let signal = build.signal { text += "  signal      \(signal)\n" }
-        if let error = build.error { text += "  error       \(error)\n" }
-        if let retval = build.retval { text += "  retval      \(retval)\n" }
+        // A skip's reason is stored as the build's error; an empty one is not shown.
+        if let error = build.error, !error.isEmpty {
+            text += build.status == .skipped ? "  skipped     \(error)\n" : "  error       \(error)\n"
+        }
+        if let retval = build.retval { text += "  retval      \(retval.isEmpty ? "\"\"" : retval)\n" }
         for input in inputs {
             text +=
                 "  consumed    \(input.dependency) #\(input.consumed)\(input.pinned ? " (pinned)" : "")\n"

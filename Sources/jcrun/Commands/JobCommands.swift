@@ -28,16 +28,14 @@ enum JobCommands {
         let palette = context.stdoutPalette
         var columns = Columns()
         for job in jobs.jobs {
-            let label = status.label(job.id).rawValue
+            let label = status.text(job, palette: palette)
             var title = job.title ?? ""
             if !job.dependencies.isEmpty {
                 title +=
                     (title.isEmpty ? "" : " ")
                     + "(needs \(job.dependencies.joined(separator: ", ")))"
             }
-            columns.add(
-                [job.id, palette.status(label), title],
-                visible: [job.id.count, label.count, title.count])
+            columns.add([job.id, label, title])
         }
         context.console.out(columns.text)
         return 0
@@ -59,6 +57,7 @@ enum JobCommands {
                 var object = JSONText.versioned()
                 object.field("job", job.id)
                 object.field("status", label)
+                object.field("protect", job.protect)
                 object.field("last_build_id", last?.id)
                 object.field("last_build_status", last?.status.rawValue)
                 object.field("last_finished_at", last?.finishedAt)
@@ -68,18 +67,15 @@ enum JobCommands {
                 text += object.string + "\n"
                 continue
             }
-            var cells = [job.id, palette.status(label)]
-            var widths = [job.id.count, label.count]
+            var cells = [job.id, status.text(job, palette: palette)]
             if let last {
                 let when = (last.finishedAt ?? last.startedAt ?? last.createdAt)
-                let extra = [
+                cells += [
                     "#\(last.id)", DurationFormat.age(since: when, now: now),
                     last.duration.map(DurationFormat.short) ?? "-",
                 ]
-                cells += extra
-                widths += extra.map(\.count)
             }
-            columns.add(cells, visible: widths)
+            columns.add(cells)
         }
         context.console.out(context.json ? text : columns.text)
         return 0
