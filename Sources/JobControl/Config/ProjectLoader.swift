@@ -18,8 +18,8 @@ public struct ProjectLoader {
     ///     current directory by default.
     ///   - cacheFolder: where `JobSetCache` keeps loaded jobs (the CLI passes
     ///     `.jcrun/cache` of the project folder); nil loads without a cache.
-    ///   - mayCreateCacheFolder: false for read-only commands, which use and
-    ///     refresh the cache but never create its folder.
+    ///   - mayCreateCacheFolder: false (read-only commands) to make the cache
+    ///     folder only inside an existing parent (`.jcrun/` exists once a store does).
     /// - Throws: `ConfigErrors`.
     public static func load(
         projectDir: URL, jobsDir: URL, environment: [String: String],
