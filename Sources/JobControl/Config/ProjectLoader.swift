@@ -18,8 +18,8 @@ public struct ProjectLoader {
     ///     current directory by default.
     ///   - cacheFolder: where `JobSetCache` keeps loaded jobs (the CLI passes
     ///     `.jcrun/cache` of the project folder); nil loads without a cache.
-    ///   - mayCreateCacheFolder: false for read-only commands, which use and
-    ///     refresh the cache but never create its folder.
+    ///   - mayCreateCacheFolder: false (read-only commands) to make the cache
+    ///     folder only inside an existing parent (`.jcrun/` exists once a store does).
     /// - Throws: `ConfigErrors`.
     public static func load(
         projectDir: URL, jobsDir: URL, environment: [String: String],
@@ -44,9 +44,9 @@ public struct ProjectLoader {
     let jobsDir: URL
     let environment: [String: String]
     let base: String
-    let cache: JobSetCache?
+    var cache: JobSetCache? = nil
     /// What the load read, for the cache entry; nil without a cache.
-    let inputs: CacheInputs?
+    var inputs: CacheInputs? = nil
     let collector = ErrorCollector()
     /// Template names to display paths, worked out once per name (each job
     /// and dependency location names its macro's file).
