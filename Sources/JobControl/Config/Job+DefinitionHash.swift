@@ -26,6 +26,14 @@ extension Job {
         canonicalJSON(fields: snapshotFields.map(\.0).sorted())
     }
 
+    /// `snapshotJSON` without `title` and `notes`, as a build stores it:
+    /// they never outdate a job, and long notes would be copied into every
+    /// build row (a 30 MB `notes` made each build cost 60 MB).
+    public func buildSnapshotJSON() -> String {
+        canonicalJSON(
+            fields: snapshotFields.map(\.0).filter { $0 != "title" && $0 != "notes" }.sorted())
+    }
+
     /// The hashed fields that differ between this job and a stored snapshot,
     /// in `hashedFields` order; all of them when the snapshot cannot be read.
     public func changedFields(from oldSnapshot: String) -> [String] {
