@@ -21,8 +21,7 @@ enum CommandRunner {
         case "uninstall": return try MaintenanceCommands.uninstall(context)
         case "completion": return try CompletionCommand.run(context)
         case "web": return try WebCommand.run(context)
-        // TODO(#2): rendering one file needs a public single-file render entry in the config loader.
-        case "render": throw CLIError.notAvailable(command: "render", issue: 2)
+        case "render": return try RenderCommand.run(context)
         default:
             throw CLIError.internalBug(
                 "command '\(invocation.command)' is in the catalog but has no implementation")

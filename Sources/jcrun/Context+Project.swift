@@ -3,15 +3,19 @@ import JobControl
 
 /// Finding and loading the project, and opening its store.
 extension Context {
-    /// The project's jobs (`-C`, `--jobs-dir` applied).
+    /// The project's jobs (`-C`, `--jobs-dir` applied), through the job-set
+    /// cache in `.jcrun/cache/`; only a command that writes (`writing`) may
+    /// create that folder.
     ///
     /// - Throws: `ConfigErrors` (every definition error found), `ConfigError.noProject`.
-    func loadJobs() throws -> JobSet {
+    func loadJobs(writing: Bool = false) throws -> JobSet {
         let (projectDir, jobsDir) = try findProject(
             from: workingDirectory, jobsDir: invocation.value("jobs-dir").map(resolve))
         return try ProjectLoader.load(
             projectDir: projectDir, jobsDir: jobsDir, environment: environment,
-            displayBase: workingDirectory)
+            displayBase: workingDirectory,
+            cacheFolder: projectDir.appendingPathComponent(".jcrun/cache", isDirectory: true),
+            mayCreateCacheFolder: writing)
     }
 
     /// Where the store is: `--storage`, `JCRUN_STORAGE`, `jcrun.yaml`, the default.

@@ -70,29 +70,6 @@ import Testing
         #expect(record.error == "runner died; last seen at 2027-01-15T08:01:00.500Z")
     }
 
-    @Test(.bug(id: "fixrt-2")) func aBuildsProcessesAreKilledEvenIfItsGroupWasNeverRecorded() throws {
-        let folder = StoreFolder()
-        let store = try folder.openStore()
-        let me = RunnerIdentity.current()
-        let build = try runningBuild(store, runner: RunnerIdentity(host: me.host, pid: try deadPid(), processStart: 5))
-        // Like a job whose runner died before storing its group: a session
-        // whose leader is gone, and an orphan carrying the build's variables.
-        let starter = Process()
-        starter.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        starter.arguments = ["/bin/sh", "-c", "sleep 300 >/dev/null 2>&1 & echo $!"]
-        starter.environment = ["JCRUN_BUILD_ID": String(build), "JCRUN_JOB_ID": "j", "PATH": "/bin:/usr/bin"]
-        let output = Pipe()
-        starter.standardOutput = output
-        try starter.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        starter.waitUntilExit()
-        let orphan = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(isAlive(orphan))
-        #expect(try store.reapDeadRunners() == [build])
-        #expect(becomesDead(orphan))
-        kill(orphan, SIGKILL)  // the test's own leftover, should the reaper have missed it
-    }
-
     @Test func thisProcessStartTimeComesFromProc() {
         let me = RunnerLiveness.currentRunnerIdentity()
         #expect(me.pid == getpid())

@@ -29,7 +29,7 @@ def load_rows(results):
             workload, variant, tool, json_path, load, rss, status, cmd = parts[:8]
             row = {"workload": workload, "variant": variant, "tool": tool, "load": load,
                    "rss_kb": int(rss) if rss else None, "status": status, "cmd": cmd}
-            if status == "ok" and json_path:
+            if status == "ok" and json_path and os.path.exists(os.path.join(results, json_path)):
                 with open(os.path.join(results, json_path), encoding="utf-8") as jf:
                     result = json.load(jf)["results"][0]
                 row["median"] = result["median"]
@@ -176,6 +176,10 @@ def main():
     w(f"- kernel: {facts.get('kernel', '?')}")
     w(f"- load average (1, 5, 15 min): {facts.get('load_start', '?')} at the start,"
       f" {facts.get('load_end', '?')} at the end")
+    loads = [float(r["load"]) for r in rows if r["load"]]
+    if loads:
+        w(f"- 1-minute load average before the rows: {min(loads):.2f} to {max(loads):.2f}"
+          f" (median {sorted(loads)[len(loads) // 2]:.2f}); 2 would mean both cores busy")
     w(f"- sizes: {facts.get('sizes', '?')}")
     w("")
     w("## Tools")
@@ -191,6 +195,8 @@ def main():
     w("| --- | --- | --- | --- |")
     for workload, goal, figure, verdict in goals.lines:
         w(f"| {workload} | {goal} | {figure} | {verdict} |")
+    w("")
+    w("Where the time goes for each goal not met, measured: `bench/ANALYSIS.md`.")
     w("")
     w("## Results")
     order = []
@@ -214,7 +220,9 @@ def main():
                 w(f"| {r['variant']} | {r['tool']} | missing | | | | | |")
                 continue
             if "median" not in r:
-                w(f"| {r['variant']} | {r['tool']} | **failed** (see hyperfine.log) | | | | {r['load']} | |")
+                said = r["status"][len("failed: "):] if r["status"].startswith("failed: ") else ""
+                said = said.replace("|", "\\|")
+                w(f"| {r['variant']} | {r['tool']} | **failed**: `{said}` | | | | {r['load']} | |")
                 continue
             ratio = r["median"] / fastest[r["variant"]]
             name = f"**{r['tool']}**" if r["tool"] == "jcrun" else r["tool"]

@@ -7,6 +7,8 @@ struct JobDecoder {
     let reader: FieldReader
     let secretNames: [String]
     let environment: [String: String]
+    /// Notes each variable `!env` reads, for the job-set cache.
+    var inputs: CacheInputs?
 
     /// The fields of one mapping; `known` limits the keys (jobs or defaults).
     func fields(of node: Node, known: [String], place: String) -> JobFields? {
@@ -137,6 +139,7 @@ struct JobDecoder {
             }
             return .secret(value)
         case "!env":
+            inputs?.noteEnvironmentRead(value)
             guard let resolved = environment[value] else {
                 reader.fail(.unsetEnvironmentVariable(value, at: reader.at(node)))
                 return nil

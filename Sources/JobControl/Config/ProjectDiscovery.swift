@@ -32,7 +32,7 @@ public func findProject(from directory: URL, jobsDir: URL?) throws -> (
 
 /// `path` as shown to the user: relative to `base` (the current folder)
 /// when it lies inside it or near it, else absolute.
-func displayPath(_ path: String, relativeTo base: String) -> String {
+public func displayPath(_ path: String, relativeTo base: String) -> String {
     let parts = path.split(separator: "/", omittingEmptySubsequences: true)
     let baseParts = base.split(separator: "/", omittingEmptySubsequences: true)
     var common = 0

@@ -16,16 +16,27 @@ public struct ProjectLoader {
     ///     secrets read with `{env: NAME}`).
     ///   - displayBase: the folder paths in messages are relative to; the
     ///     current directory by default.
+    ///   - cacheFolder: where `JobSetCache` keeps loaded jobs (the CLI passes
+    ///     `.jcrun/cache` of the project folder); nil loads without a cache.
+    ///   - mayCreateCacheFolder: false for read-only commands, which use and
+    ///     refresh the cache but never create its folder.
     /// - Throws: `ConfigErrors`.
     public static func load(
         projectDir: URL, jobsDir: URL, environment: [String: String],
-        displayBase: URL? = nil
+        displayBase: URL? = nil, cacheFolder: URL? = nil, mayCreateCacheFolder: Bool = true
     ) throws -> JobSet {
         let base = (displayBase ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
             .absoluteURL.standardizedFileURL.path
+        let projectDir = projectDir.absoluteURL.standardizedFileURL
+        let jobsDir = jobsDir.absoluteURL.standardizedFileURL
+        let cache = cacheFolder.map {
+            JobSetCache(
+                folder: $0, mayCreateFolder: mayCreateCacheFolder, projectDir: projectDir, jobsDir: jobsDir, base: base,
+                environment: environment)
+        }
         var loader = ProjectLoader(
-            projectDir: projectDir.absoluteURL.standardizedFileURL,
-            jobsDir: jobsDir.absoluteURL.standardizedFileURL, environment: environment, base: base)
+            projectDir: projectDir, jobsDir: jobsDir, environment: environment, base: base,
+            cache: cache, inputs: cache == nil ? nil : CacheInputs())
         return try loader.load()
     }
 
@@ -33,21 +44,34 @@ public struct ProjectLoader {
     let jobsDir: URL
     let environment: [String: String]
     let base: String
+    let cache: JobSetCache?
+    /// What the load read, for the cache entry; nil without a cache.
+    let inputs: CacheInputs?
     let collector = ErrorCollector()
+    /// Template names to display paths, worked out once per name (each job
+    /// and dependency location names its macro's file).
+    let displayNames = DisplayNames()
 
     private mutating func load() throws -> JobSet {
         // Settings first: job files need the vars, secret names and defaults.
         let (settings, defaults) = loadSettings()
+        let fileNames = jobFileNames()
+
+        // The cached jobs, when nothing they came from has changed.
+        if collector.errors.isEmpty, let jobs = cache?.jobs(jobFileNames: fileNames) {
+            return JobSet(projectDir: projectDir, jobsDir: jobsDir, settings: settings, jobs: jobs)
+        }
 
         // Then every job file, in name order.
         let environment = Jinja.Environment(
-            loader: JobsDirLoader(jobsDir: jobsDir), globals: globals(settings.vars))
+            loader: JobsDirLoader(jobsDir: jobsDir, inputs: inputs), globals: globals(settings.vars))
         let decoder = JobDecoder(
             reader: FieldReader(locator: plainLocator(file: ""), collector: collector),
-            secretNames: settings.secrets.keys.sorted(), environment: self.environment)
+            secretNames: settings.secrets.keys.sorted(), environment: self.environment,
+            inputs: inputs)
         var jobs: [Job] = []
         var firstPlace: [JobID: SourceLocation] = [:]
-        for name in jobFileNames() {
+        for name in fileNames {
             for job in loadJobs(
                 file: name, environment: environment, decoder: decoder, defaults: defaults)
             {
@@ -66,10 +90,15 @@ public struct ProjectLoader {
             collector.add(cycle)
         }
         guard collector.errors.isEmpty else { throw collector.errors }
+        if let cache, let inputs {
+            cache.save(
+                jobs, inputs: inputs.all, jobFileNames: fileNames,
+                environmentRead: inputs.environmentRead)
+        }
         return JobSet(projectDir: projectDir, jobsDir: jobsDir, settings: settings, jobs: jobs)
     }
 
-    private func globals(_ vars: OrderedDict) -> OrderedDict {
+    func globals(_ vars: OrderedDict) -> OrderedDict {
         var globals = vars
         var env = OrderedDict()
         for name in environment.keys.sorted() { env[name] = .string(environment[name]!) }
@@ -91,17 +120,21 @@ public struct ProjectLoader {
         }
     }
 
-    private func loadSettings() -> (Settings, JobFields) {
+    func loadSettings() -> (Settings, JobFields) {
         let url = projectDir.appendingPathComponent("jcrun.yaml")
         guard FileManager.default.fileExists(atPath: url.path) else {
+            inputs?.record(CacheInputs.Input(path: url.path, stamp: nil, hash: ContentHash(nil as Data?)))
             return (Settings(), JobFields())
         }
         let locator = plainLocator(file: display(url.path))
         let reader = FieldReader(locator: locator, collector: collector)
         let settingsDecoder = SettingsDecoder(
-            reader: reader, projectDir: projectDir, environment: environment)
+            reader: reader, projectDir: projectDir, environment: environment, inputs: inputs)
         do {
+            let stamp = FileStamp.of(url.path)
             let data = try Data(contentsOf: url)
+            inputs?.record(CacheInputs.Input(path: url.path, stamp: stamp, hash: ContentHash(data)))
+            inputs?.scanForEnvironmentUse(data)
             let text = try decodeUTF8(data)
             let documents = try parseYAML(text)
             if documents.count > 1 {
@@ -153,7 +186,8 @@ public struct ProjectLoader {
         }
         let reader = FieldReader(locator: locator, collector: collector)
         let fileDecoder = JobDecoder(
-            reader: reader, secretNames: decoder.secretNames, environment: decoder.environment)
+            reader: reader, secretNames: decoder.secretNames, environment: decoder.environment,
+            inputs: inputs)
         return decodeJobs(root, reader: reader, decoder: fileDecoder, defaults: defaults)
     }
 
@@ -231,24 +265,26 @@ public struct ProjectLoader {
         }
     }
 
-    private func display(_ path: String) -> String { displayPath(path, relativeTo: base) }
+    func display(_ path: String) -> String { displayPath(path, relativeTo: base) }
 
     private func plainLocator(file: String) -> SourceLocator {
         SourceLocator(rendered: nil, file: file, displayName: { $0 })
     }
 
-    private func templateLocator(
+    func templateLocator(
         _ rendered: (any RenderedText)?, file: String, templateName: String
     ) -> SourceLocator {
         let jobsPath = jobsDir.path
         let base = base
+        let names = displayNames
         return SourceLocator(rendered: rendered, file: file, templateName: templateName) { name in
-            let path = name.hasPrefix("/") ? name : jobsPath + "/" + name
-            return displayPath(path, relativeTo: base)
+            names.display(name, orCompute: {
+                displayPath(name.hasPrefix("/") ? name : jobsPath + "/" + name, relativeTo: base)
+            })
         }
     }
 
-    private func reason(_ error: Error) -> String {
+    func reason(_ error: Error) -> String {
         let nsError = error as NSError
         return nsError.localizedFailureReason ?? nsError.localizedDescription
     }
@@ -262,5 +298,21 @@ extension Node {
             if case .scalar(key, _) = pair.key.kind { return true }
             return false
         }?.value
+    }
+}
+
+/// A memo of template name to display path for one load: splitting and
+/// joining paths for every location cost 10% of loading 10,000 jobs.
+///
+/// `@unchecked Sendable`: a load runs on one thread, and the locator that
+/// captures it lives only as long as the load.
+final class DisplayNames: @unchecked Sendable {
+    private var paths: [String: String] = [:]
+
+    func display(_ name: String, orCompute compute: () -> String) -> String {
+        if let path = paths[name] { return path }
+        let path = compute()
+        paths[name] = path
+        return path
     }
 }

@@ -12,6 +12,8 @@ struct SettingsDecoder {
     let reader: FieldReader
     let projectDir: URL
     let environment: [String: String]
+    /// Notes the variables `!env` in `defaults` reads, for the job-set cache.
+    var inputs: CacheInputs?
 
     /// The settings, and `defaults` as fields for `JobAssembler`.
     func decode(_ root: Node?) -> (Settings, JobFields) {
@@ -33,7 +35,7 @@ struct SettingsDecoder {
         if let value = pairs.first(where: { $0.key == "defaults" })?.value, !isNull(value) {
             let decoder = JobDecoder(
                 reader: reader, secretNames: settings.secrets.keys.sorted(),
-                environment: environment)
+                environment: environment, inputs: inputs)
             defaults =
                 decoder.fields(of: value, known: JobFields.defaultKeys, place: "defaults")
                 ?? defaults

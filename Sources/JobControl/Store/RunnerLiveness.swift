@@ -52,6 +52,9 @@ public enum RunnerLiveness {
     /// after the runner, in a session whose leader (the job's direct child,
     /// killed with the runner) is gone: a live build elsewhere with the same
     /// ids still has its leader. Returns how many processes it killed.
+    // TODO(#3): orphans of another store's dead build with the same build id
+    // and job id, started after this runner, are killed too; the environment
+    // holds nothing naming the store.
     @discardableResult
     public static func killUnrecordedProcesses(
         build: BuildID, job: String, runner: RunnerIdentity

@@ -11,7 +11,7 @@ enum SQLiteSQL {
 
     /// Migrations in order: `migrations[n - 1]` takes the schema from n - 1 to n.
     /// Each runs in the one transaction that also sets `user_version`.
-    static let migrations: [String] = [migration1, migrationAliveAt]
+    static let migrations: [String] = [migration1, migration2, migrationAliveAt]
 
     static var schemaVersion: Int { migrations.count }
 
@@ -91,6 +91,89 @@ enum SQLiteSQL {
         ) WITHOUT ROWID;
         """
 
+    /// `job_summary`: per job, the ids `jobStates` needs, kept exact by
+    /// triggers in the transaction of every insert, status change and delete
+    /// of a build (create, start, finish, reap, delete, prune), so that
+    /// reading a job's state is one primary-key probe instead of scanning
+    /// its builds. `active` counts its created and running builds.
+    private static let migration2 = """
+        CREATE TABLE job_summary (
+            job               TEXT PRIMARY KEY,
+            latest            INTEGER NOT NULL,
+            latest_successful INTEGER,
+            last_check        INTEGER,
+            active            INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+
+        INSERT INTO job_summary (job, latest, latest_successful, last_check, active)
+        SELECT job, max(id),
+               max(CASE WHEN status = 'successful' THEN id END),
+               max(CASE WHEN status IN ('successful', 'skipped') THEN id END),
+               sum(status IN ('created', 'running'))
+        FROM builds GROUP BY job;
+
+        CREATE TRIGGER job_summary_insert AFTER INSERT ON builds BEGIN
+            INSERT INTO job_summary (job, latest, latest_successful, last_check, active)
+            VALUES (new.job, new.id,
+                    CASE WHEN new.status = 'successful' THEN new.id END,
+                    CASE WHEN new.status IN ('successful', 'skipped') THEN new.id END,
+                    new.status IN ('created', 'running'))
+            ON CONFLICT (job) DO UPDATE SET
+                latest = max(latest, excluded.latest),
+                latest_successful = CASE
+                    WHEN excluded.latest_successful > coalesce(latest_successful, 0)
+                    THEN excluded.latest_successful ELSE latest_successful END,
+                last_check = CASE
+                    WHEN excluded.last_check > coalesce(last_check, 0)
+                    THEN excluded.last_check ELSE last_check END,
+                active = active + excluded.active;
+        END;
+
+        -- A finished build never changes status through the store; a change
+        -- away from a counted status is still recounted, so the table stays exact.
+        CREATE TRIGGER job_summary_status AFTER UPDATE OF status ON builds
+        WHEN old.status IS NOT new.status BEGIN
+            UPDATE job_summary SET
+                active = active - (old.status IN ('created', 'running'))
+                                + (new.status IN ('created', 'running')),
+                latest_successful = CASE
+                    WHEN old.status = 'successful' THEN (SELECT max(id) FROM builds
+                        WHERE job = new.job AND status = 'successful')
+                    WHEN new.status = 'successful' AND new.id > coalesce(latest_successful, 0)
+                    THEN new.id ELSE latest_successful END,
+                last_check = CASE
+                    WHEN old.status IN ('successful', 'skipped') THEN (SELECT max(id) FROM builds
+                        WHERE job = new.job AND status IN ('successful', 'skipped'))
+                    WHEN new.status IN ('successful', 'skipped')
+                         AND new.id > coalesce(last_check, 0)
+                    THEN new.id ELSE last_check END
+            WHERE job = new.job;
+        END;
+
+        CREATE TRIGGER job_summary_delete AFTER DELETE ON builds BEGIN
+            UPDATE job_summary SET
+                active = active - (old.status IN ('created', 'running')),
+                latest = CASE WHEN latest = old.id
+                    THEN coalesce((SELECT max(id) FROM builds WHERE job = old.job), 0)
+                    ELSE latest END,
+                latest_successful = CASE WHEN latest_successful = old.id
+                    THEN (SELECT max(id) FROM builds WHERE job = old.job AND status = 'successful')
+                    ELSE latest_successful END,
+                last_check = CASE WHEN last_check = old.id
+                    THEN (SELECT max(id) FROM builds
+                          WHERE job = old.job AND status IN ('successful', 'skipped'))
+                    ELSE last_check END
+            WHERE job = old.job;
+            DELETE FROM job_summary WHERE job = old.job AND latest = 0;
+        END;
+
+        -- Builds belong to their job for good: moving one would need two rows fixed.
+        CREATE TRIGGER builds_job_is_fixed BEFORE UPDATE OF job ON builds
+        WHEN old.job IS NOT new.job BEGIN
+            SELECT RAISE(ABORT, 'a build never changes its job');
+        END;
+        """
+
     // MARK: Opening
 
     static let tableCount = "SELECT count(*) FROM sqlite_master"
@@ -104,6 +187,7 @@ enum SQLiteSQL {
         PRAGMA cache_size = -16000;
         """
     static let dropEverything = """
+        DROP TABLE IF EXISTS job_summary;
         DROP TABLE IF EXISTS log;
         DROP TABLE IF EXISTS progress;
         DROP TABLE IF EXISTS build_inputs;
@@ -178,10 +262,19 @@ enum SQLiteSQL {
     /// Latest build, latest successful build, newest successful-or-skipped
     /// build, and whether one is created or running, for the job `?1`.
     static let jobStateIDs = """
-        SELECT (SELECT max(id) FROM builds WHERE job = ?1),
-               (SELECT max(id) FROM builds WHERE job = ?1 AND status = 'successful'),
-               (SELECT max(id) FROM builds WHERE job = ?1 AND status IN ('successful', 'skipped')),
-               EXISTS (SELECT 1 FROM builds WHERE job = ?1 AND status IN ('created', 'running'))
+        SELECT latest, latest_successful, last_check, active > 0
+        FROM job_summary WHERE job = ?1
+        """
+    /// What `job_summary` must hold, worked out from the builds (tests).
+    static let recomputedSummary = """
+        SELECT job, max(id),
+               max(CASE WHEN status = 'successful' THEN id END),
+               max(CASE WHEN status IN ('successful', 'skipped') THEN id END),
+               sum(status IN ('created', 'running'))
+        FROM builds GROUP BY job ORDER BY job
+        """
+    static let storedSummary = """
+        SELECT job, latest, latest_successful, last_check, active FROM job_summary ORDER BY job
         """
 
     // MARK: Lineage

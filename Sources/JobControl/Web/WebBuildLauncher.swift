@@ -25,13 +25,13 @@ public struct WebBuildLauncher: Sendable {
         self.log = log
     }
 
-    /// Runs `jcrun ARGUMENTS...` in the background.
+    /// Runs `jcrun ARGUMENTS... --quiet --trigger web` in the background, so its
+    /// builds are stored as started by the web page.
     ///
     /// - Throws: `POSIXError` when the child cannot be started.
     @discardableResult
     public func start(_ arguments: [String]) throws -> WebChild {
-        // TODO(#9): builds started here are stored with trigger 'cli' or 'build-outdated'; the CLI has no way to say 'web'.
-        let argv = [executable] + arguments + baseArguments + ["--quiet"]
+        let argv = [executable] + arguments + baseArguments + ["--quiet", "--trigger", "web"]
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)

@@ -100,7 +100,7 @@ struct ArgumentParser {
                 let inline: String? =
                     body.contains("=") ? String(body.drop { $0 != "=" }.dropFirst()) : nil
                 guard let option = options.first(where: { $0.long == name }) else {
-                    let known = options.map { "--\($0.long)" }
+                    let known = options.filter { !$0.hidden }.map { "--\($0.long)" }
                     throw CLIError.usage(
                         "unknown option '--\(name)'"
                             + Suggestion.clause(for: "--\(name)", in: known))

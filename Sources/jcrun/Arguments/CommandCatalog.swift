@@ -26,7 +26,7 @@ enum CommandCatalog {
 
     static let buildRunOptions: [OptionSpec] = [
         OptionSpec(
-            short: "j", long: "jobs", valueName: "N", help: "run up to N builds at once (default 1)"
+            short: "j", long: "jobs", valueName: "N", help: "run up to N builds at once (default: the number of CPUs)"
         ),
         OptionSpec(
             short: "k", long: "keep-going",
@@ -42,6 +42,9 @@ enum CommandCatalog {
             long: "lock-timeout", valueName: "DURATION",
             help: "wait at most DURATION for a locked job (exit 75 after)"),
         OptionSpec(long: "junit", valueName: "FILE", help: "write a JUnit XML report to FILE"),
+        OptionSpec(
+            long: "trigger", valueName: "NAME",
+            help: "store NAME as what started the builds (web: the web page)", hidden: true),
     ]
 
     static let commands: [CommandSpec] = [

@@ -9,6 +9,8 @@ struct OptionSpec: Sendable {
     var valueName: String?
     var help: String
     var repeatable: Bool = false
+    /// Parsed but left out of `--help`, completions and docs (`--trigger`).
+    var hidden: Bool = false
 
     var isFlag: Bool { valueName == nil }
 

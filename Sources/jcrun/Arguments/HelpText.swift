@@ -51,6 +51,7 @@ enum HelpText {
     }
 
     private static func optionLines(_ options: [OptionSpec]) -> String {
+        let options = options.filter { !$0.hidden }
         let width = options.map(\.synopsis.count).max() ?? 0
         return options.map { "  " + pad($0.synopsis, width) + "  " + $0.help + "\n" }.joined()
     }

@@ -6,7 +6,11 @@ import JobControl
 enum BuildCommand {
     static func run(_ context: Context, outdatedOnly: Bool) throws -> Int32 {
         let invocation = context.invocation
-        let jobs = try context.loadJobs()
+        // Option values first: a usage error must not touch the project.
+        let workers = try invocation.integer("jobs", minimum: 1) ?? defaultWorkers
+        let trigger = try invocation.choice("trigger", as: Trigger.self)?.rawValue
+        let jobs = try context.loadJobs(
+            writing: !invocation.has("dry-run") && !invocation.has("check"))
         let named = try invocation.positionals.map {
             try context.job($0, in: jobs, suggestCommands: invocation.isImplicit).id
         }
@@ -39,8 +43,16 @@ enum BuildCommand {
         guard let store else { throw CLIError.internalBug("no store for a build") }
         return try execute(
             plan, states: states, jobs: jobs, store: store, context: context,
-            trigger: outdatedOnly ? "build-outdated" : "cli")
+            workers: workers, trigger: trigger ?? (outdatedOnly ? "build-outdated" : "cli"))
     }
+
+    /// What may start a build besides the command line itself (`--trigger`).
+    enum Trigger: String, CaseIterable {
+        case web
+    }
+
+    /// `-j` when not given: one build per CPU (issue #5).
+    static var defaultWorkers: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
     /// The request the options describe, after protected jobs are confirmed.
     private static func planRequest(
@@ -94,7 +106,7 @@ enum BuildCommand {
 
     private static func execute(
         _ plan: Plan, states: [JobID: JobState], jobs: JobSet, store: BuildStore, context: Context,
-        trigger: String
+        workers: Int, trigger: String
     ) throws -> Int32 {
         let invocation = context.invocation
         var lockWait = Scheduler.LockWait.wait(timeout: 3600)
@@ -107,7 +119,7 @@ enum BuildCommand {
             lockDirectory = Scheduler.lockDirectory(besideDatabase: URL(fileURLWithPath: path))
         }
         let options = Scheduler.Options(
-            workers: try invocation.integer("jobs", minimum: 1) ?? 1,
+            workers: workers,
             keepGoing: invocation.has("keep-going"),
             trigger: trigger, lockDirectory: lockDirectory, lockWait: lockWait,
             environment: context.environment)

@@ -34,7 +34,7 @@ enum CompletionCommand {
     private static let pathOptions: Set<String> = ["directory", "jobs-dir", "storage", "junit"]
 
     private static func spellings(_ options: [OptionSpec]) -> String {
-        options.flatMap { option in (option.short.map { ["-\($0)"] } ?? []) + ["--\(option.long)"] }
+        options.filter { !$0.hidden }.flatMap { option in (option.short.map { ["-\($0)"] } ?? []) + ["--\(option.long)"] }
             .joined(separator: " ")
     }
 

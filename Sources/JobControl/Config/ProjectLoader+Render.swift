@@ -1,0 +1,39 @@
+import Foundation
+import Jinja
+
+/// One job file after its template step, as the YAML reader sees it.
+extension ProjectLoader {
+    /// Renders the job file `name` (relative to `jobsDir`) with the same
+    /// `vars`, `env` and includes as loading does, without reading it as YAML.
+    ///
+    /// - Throws: `ConfigErrors`: the settings' errors, or the template's, located.
+    public static func render(
+        file name: String, projectDir: URL, jobsDir: URL, environment: [String: String],
+        displayBase: URL? = nil
+    ) throws -> String {
+        let base = (displayBase ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            .absoluteURL.standardizedFileURL.path
+        let loader = ProjectLoader(
+            projectDir: projectDir.absoluteURL.standardizedFileURL,
+            jobsDir: jobsDir.absoluteURL.standardizedFileURL, environment: environment, base: base,
+            cache: nil, inputs: nil)
+        return try loader.render(name)
+    }
+
+    private func render(_ name: String) throws -> String {
+        let (settings, _) = loadSettings()
+        guard collector.errors.isEmpty else { throw collector.errors }
+        let templates = Jinja.Environment(
+            loader: JobsDirLoader(jobsDir: jobsDir), globals: globals(settings.vars))
+        let path = display(jobsDir.appendingPathComponent(name).path)
+        do {
+            return try templates.render(templateNamed: name).text
+        } catch let error as TemplateError {
+            let at = templateLocator(nil, file: path, templateName: name).location(of: error)
+            collector.add(.template(message: error.message, suggestion: error.suggestion, at: at))
+        } catch {
+            collector.add(.unreadable(path: path, reason: reason(error)))
+        }
+        throw collector.errors
+    }
+}
