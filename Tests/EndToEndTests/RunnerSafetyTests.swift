@@ -84,6 +84,25 @@ struct RunnerSafetyTests {
         #expect(!Self.isAlive(orphan))
     }
 
+    @Test(.bug(id: "fixrt-1")) func aReadOnlyStoreSaysTheRunnerDied() throws {
+        let project = try TestProject(["main.yaml": Self.orphaning])
+        defer { project.remove() }
+        let jcrun = try Self.start(["slow", "-q"], in: project)
+        let orphan = try Self.pid(in: "orphan.pid", of: project)
+        kill(jcrun.processIdentifier, SIGKILL)
+        jcrun.waitUntilExit()
+        defer { kill(orphan, SIGKILL) }  // the test's own leftover: nothing could reap it
+        let database = project.dir.appendingPathComponent(".jcrun/state.db").path
+        chmod(database, 0o444)
+
+        let status = try project.run(["status"])
+        #expect(status.status == 0)
+        #expect(
+            status.stderr
+                == "jcrun: warning: the runner of running build #1 died; the store is not writable, so it still shows as running (runner died?)\n"
+        )
+    }
+
     @Test(.bug(id: "fixrt-1")) func logFollowStopsWhenTheRunnerDies() throws {
         let project = try TestProject(["main.yaml": Self.orphaning])
         defer { project.remove() }
