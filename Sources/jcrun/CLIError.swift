@@ -4,6 +4,8 @@ enum CLIError: Error, Equatable {
     case usage(String)
     /// A job id that no job has.
     case unknownJob(String, suggestion: String?)
+    /// A build id (digits, `#N`) where a job id was expected.
+    case buildIDAsJob(String, building: Bool)
     /// A build id that no build has, or a job with no build.
     case noSuchBuild(String)
     /// A command whose engine part has not landed yet.
@@ -16,4 +18,6 @@ enum CLIError: Error, Equatable {
     case failed(String)
     /// An invariant jcrun itself broke (exit 70).
     case internalBug(String)
+    /// The system refused what jcrun needs to run safely (exit 70, not a bug).
+    case system(String)
 }

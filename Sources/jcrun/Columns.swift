@@ -1,12 +1,15 @@
+import JobControl
+
 /// Left-aligned columns for query output; the last column is not padded.
+/// Widths are display widths: colour codes take none, CJK characters two.
 struct Columns {
     private var rows: [[String]] = []
-    /// Visible widths, when cells carry colour codes.
     private var widths: [[Int]] = []
 
+    /// - Parameter visible: the cells' widths, when measuring them is not enough.
     mutating func add(_ cells: [String], visible: [Int]? = nil) {
         rows.append(cells)
-        widths.append(visible ?? cells.map(\.count))
+        widths.append(visible ?? cells.map(DisplayWidth.of))
     }
 
     var text: String {

@@ -59,9 +59,14 @@ extension Context {
     }
 
     /// The job with this id (NFC-normalised), or an error suggesting a near one.
-    func job(_ id: String, in jobs: JobSet, suggestCommands: Bool = false) throws -> Job {
+    /// Digits (`5`, `#5`) are a build id, never a job id; `building` words that error for
+    /// the build commands.
+    func job(
+        _ id: String, in jobs: JobSet, suggestCommands: Bool = false, building: Bool = false
+    ) throws -> Job {
         let normalized = id.precomposedStringWithCanonicalMapping
         if let job = jobs[normalized] { return job }
+        if BuildIDText.looksLikeBuildID(id) { throw CLIError.buildIDAsJob(id, building: building) }
         var candidates = jobs.jobs.map(\.id)
         if suggestCommands { candidates += CommandCatalog.commands.map(\.name) }
         throw CLIError.unknownJob(id, suggestion: Suggestion.closest(to: id, in: candidates))
@@ -69,16 +74,26 @@ extension Context {
 
     /// A build named by id (`42`, `#42`) or by job (its latest build).
     func build(_ reference: String, jobs: JobSet, store: BuildStore?) throws -> BuildRecord {
-        if let id = BuildIDText.parse(reference) {
-            guard let store, let record = try store.build(id) else {
-                throw CLIError.noSuchBuild("#\(id)")
+        if BuildIDText.looksLikeBuildID(reference) {
+            guard let id = BuildIDText.parse(reference), let store, let record = try store.build(id)
+            else {
+                throw CLIError.noSuchBuild("#" + reference.drop { $0 == "#" })
             }
             return record
         }
-        let job = try job(reference, in: jobs)
-        guard let store, let latest = try store.builds(BuildQuery(job: job.id, limit: 1)).first
-        else {
-            throw CLIError.noSuchBuild("of '\(job.id)' yet")
+        let id: JobID
+        do {
+            id = try job(reference, in: jobs).id
+        } catch CLIError.unknownJob(let text, let suggestion) {
+            // A job removed from jobs.d: its builds are still in the store.
+            let normalized = reference.precomposedStringWithCanonicalMapping
+            if let store, let latest = try store.builds(BuildQuery(job: normalized, limit: 1)).first {
+                return latest
+            }
+            throw CLIError.unknownJob(text, suggestion: suggestion)
+        }
+        guard let store, let latest = try store.builds(BuildQuery(job: id, limit: 1)).first else {
+            throw CLIError.noSuchBuild("of '\(id)' yet")
         }
         return latest
     }

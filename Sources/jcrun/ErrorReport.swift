@@ -31,12 +31,32 @@ enum ErrorReport {
 
     private static func line(_ message: String) -> String { "jcrun: error: \(message)\n" }
 
+    /// What the system said went wrong, as a lowercase phrase ("no such file
+    /// or directory") rather than Foundation's capitalised sentence.
+    static func reason(_ error: Error) -> String {
+        let error = error as NSError
+        let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError
+        for candidate in [error, underlying] {
+            if let candidate, candidate.domain == NSPOSIXErrorDomain {
+                return String(cString: strerror(Int32(candidate.code)))
+            }
+        }
+        let text = error.localizedDescription
+        return text.prefix(1).lowercased() + text.dropFirst()
+    }
+
     private static func describe(_ error: CLIError) -> (String, Int32) {
         switch error {
         case .usage(let message): return (message, 2)
         case .unknownJob(let id, let suggestion):
             return ("unknown job '\(id)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""), 2)
-        case .noSuchBuild(let what): return ("no build \(what)", 2)
+        case .buildIDAsJob(let text, let building):
+            if building {
+                return ("'\(text)' is a build id; jcrun builds jobs by id (see 'jcrun builds')", 2)
+            }
+            return ("'\(text)' is a build id, not a job id (see 'jcrun show-build \(text)')", 2)
+        case .noSuchBuild(let what):
+            return ("no build \(what); 'jcrun builds' lists the stored builds", 2)
         case .notAvailable(let command, let issue):
             return ("'\(command)' is not available yet in this build of jcrun (issue #\(issue))", 2)
         case .protectedNeedsConfirmation(let jobs):
@@ -48,6 +68,7 @@ enum ErrorReport {
         case .notConfirmed: return ("not confirmed; nothing done", 2)
         case .failed(let message): return (message, 1)
         case .internalBug(let message): return ("\(message); \(bugNote)", 70)
+        case .system(let message): return (message, 70)
         }
     }
 }

@@ -18,6 +18,16 @@ struct JobStatusReader {
         for item in plan.leftOut where item.why != .upToDate { outdated.insert(item.job) }
     }
 
+    /// The label as `status` and `list` print it: an outdated protected job
+    /// is `outdated (protected)`, as `build-outdated` (and `--check`) leave it out.
+    func text(_ job: Job, palette: Palette) -> String {
+        let label = label(job.id).rawValue
+        guard label == JobStatusLabel.outdated.rawValue, job.protect else {
+            return palette.status(label)
+        }
+        return palette.status(label) + " (protected)"
+    }
+
     func label(_ job: JobID) -> JobStatusLabel {
         guard let state = states[job], let latest = state.latest else { return .notBuilt }
         if state.isRunning { return .running }

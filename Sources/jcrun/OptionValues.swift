@@ -62,8 +62,31 @@ enum DurationText {
     }
 }
 
+extension DurationText {
+    /// A duration as options take it, in its largest exact unit: `30d`, `2h`, `90m`, `0s`.
+    static func format(_ seconds: Seconds) -> String {
+        let units: [(Character, Int)] = [("d", 86400), ("h", 3600), ("m", 60)]
+        for (unit, size) in units where seconds > 0 && seconds % size == 0 {
+            return "\(seconds / size)\(unit)"
+        }
+        return "\(seconds)s"
+    }
+}
+
+/// `1 build`, `0 builds`: a count with its noun, plural unless one.
+func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
+    "\(count) " + (count == 1 ? noun : plural ?? noun + "s")
+}
+
 /// Build ids as users type them: `42` or `#42`.
 enum BuildIDText {
+    /// Whether `text` has the shape of a build id (`#` and/or digits only),
+    /// even one no build can have (`0`, too many digits): never a job id.
+    static func looksLikeBuildID(_ text: String) -> Bool {
+        let digits = text.hasPrefix("#") ? text.dropFirst() : Substring(text)
+        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
     static func parse(_ text: String) -> BuildID? {
         let digits = text.hasPrefix("#") ? text.dropFirst() : Substring(text)
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),

@@ -16,9 +16,18 @@ final class SignalForwarder: @unchecked Sendable {
     private let thread: Thread
 
     /// Installs the handlers; `onSignal` gets each signal number as it comes.
-    init(onSignal: @escaping @Sendable (Int32) -> Void) {
+    ///
+    /// - Throws: `CLIError.system` when no pipe can be made (no file
+    ///   descriptor left): a run that could not stop its jobs on Ctrl-C is
+    ///   not started.
+    init(onSignal: @escaping @Sendable (Int32) -> Void) throws {
         var ends: [Int32] = [-1, -1]
-        _ = pipe(&ends)  // TODO(#6): a failed pipe(2) leaves signals at their defaults (jcrun dies on Ctrl-C).
+        guard pipe(&ends) == 0 else {
+            let reason = String(cString: strerror(errno)).lowercased()
+            throw CLIError.system(
+                "cannot catch Ctrl-C for this run: pipe(2) failed: \(reason); close files or raise 'ulimit -n'"
+            )
+        }
         readEnd = ends[0]
         _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
@@ -37,7 +46,6 @@ final class SignalForwarder: @unchecked Sendable {
             }
         }
         thread.start()
-        guard ends[1] >= 0 else { return }
         SignalForwarder.installed = true
         for number in SignalForwarder.signals {
             var action = sigaction()

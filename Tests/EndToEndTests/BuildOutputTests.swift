@@ -175,15 +175,7 @@ struct BuildOutputTests {
     }
 
     @Test func aProtectedJobIsRefusedWithoutATerminal() throws {
-        let project = try TestProject([
-            "main.yaml": """
-            jobs:
-              - id: deploy
-                command: "true"
-                protect: true
-
-            """
-        ])
+        let project = try TestProject(["main.yaml": Fixtures.protectedJob])
         defer { project.remove() }
         let refused = try project.run(["deploy"])
         #expect(refused.status == 2)

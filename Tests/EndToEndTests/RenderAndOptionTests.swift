@@ -98,4 +98,20 @@ struct RenderAndOptionTests {
         #expect(bad.status == 2)
         #expect(bad.stderr.hasPrefix("jcrun: error: option '--trigger' expects"))
     }
+
+    @Test func aMissingBuildPointsToTheBuildList() throws {
+        let project = try TestProject(["main.yaml": Fixtures.oneJob])
+        defer { project.remove() }
+        let cases: [([String], String)] = [
+            (["show-build", "42"], "no build #42"),
+            (["log", "hello"], "no build of 'hello' yet"),
+        ]
+        for (arguments, what) in cases {
+            let result = try project.run(arguments)
+            #expect(result.status == 2)
+            #expect(
+                result.stderr
+                    == "jcrun: error: \(what); 'jcrun builds' lists the stored builds\n")
+        }
+    }
 }

@@ -234,7 +234,7 @@ struct RunnerSafetyTests {
         #expect(try project.run(["made", "-q"]).status == 0)
         let result = try project.run(["delete", "1", "7", "--yes"])
         #expect(result.status == 2)
-        #expect(result.stderr == "jcrun: error: no build #7\n")
+        #expect(result.stderr == "jcrun: error: no build #7; 'jcrun builds' lists the stored builds\n")
         #expect(!project.exists("cleanups.txt"))
         #expect(try project.run(["builds", "--json"]).stdout.contains("\"id\":1,"))
     }

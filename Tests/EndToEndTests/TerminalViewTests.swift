@@ -6,11 +6,11 @@ import Testing
 struct TerminalViewTests {
     /// Runs jcrun with stderr on a pseudo-terminal and returns what it drew.
     static func runOnTerminal(
-        _ arguments: [String], in dir: URL, typing input: String? = nil
+        _ arguments: [String], in dir: URL, typing input: String? = nil, columns: UInt16 = 100
     ) throws -> (status: Int32, screen: String) {
         var master: Int32 = -1
         var slave: Int32 = -1
-        var size = winsize(ws_row: 30, ws_col: 100, ws_xpixel: 0, ws_ypixel: 0)
+        var size = winsize(ws_row: 30, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0)
         guard openpty(&master, &slave, nil, nil, &size) == 0 else { throw POSIXError(.ENOTTY) }
         let process = Process()
         process.executableURL = Jcrun.binary
@@ -71,15 +71,7 @@ struct TerminalViewTests {
     }
 
     @Test func aProtectedJobAsksForItsIdOnATerminal() throws {
-        let project = try TestProject([
-            "main.yaml": """
-            jobs:
-              - id: deploy
-                command: "true"
-                protect: true
-
-            """
-        ])
+        let project = try TestProject(["main.yaml": Fixtures.protectedJob])
         defer { project.remove() }
         let (status, screen) = try Self.runOnTerminal(
             ["deploy"], in: project.dir, typing: "deploy\n")

@@ -85,6 +85,15 @@ enum Fixtures {
 
         """
 
+    /// `deploy`, protected: building it by name asks, or needs `--yes`.
+    static let protectedJob = """
+        jobs:
+          - id: deploy
+            command: "true"
+            protect: true
+
+        """
+
     static let oneJob = """
         jobs:
           - id: hello

@@ -125,6 +125,7 @@ struct WebBrowserTests {
             html.contains(
                 "<span id=\"status\"><span class=\"badge s-successful\">successful</span></span>"))
         #expect(!html.contains("data-live-build"), "the script did not see the build finish")
+        #expect(html.contains("<td id=\"f-trigger\">web</td>"), "stored as started by the page")
         #expect(html.contains("&lt;script&gt;alert('x')&lt;/script&gt;"))
         #expect(!html.contains("<script>alert"))
 

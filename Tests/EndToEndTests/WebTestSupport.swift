@@ -12,23 +12,9 @@ final class WebServerProcess {
     let port: Int
     private let stderrFile: URL
 
-    /// The jcrun binary: `JCRUN_BIN`, else `jcrun` beside the test bundle.
-    static var binary: URL {
-        if let path = ProcessInfo.processInfo.environment["JCRUN_BIN"] {
-            return URL(fileURLWithPath: path)
-        }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while dir.path != "/" {
-            let candidate = dir.appendingPathComponent("jcrun")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: ".build/debug/jcrun")
-    }
-
     /// Starts `jcrun web --port 0 EXTRA...` in `project`.
     init(project: URL, extra: [String] = [], environment: [String: String] = [:]) throws {
-        process.executableURL = Self.binary
+        process.executableURL = Jcrun.binary
         process.arguments = ["web", "--port", "0"] + extra
         process.currentDirectoryURL = project
         var env = ProcessInfo.processInfo.environment
@@ -214,7 +200,7 @@ struct WebProject {
     /// Runs jcrun to the end in this project.
     func jcrun(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
         let process = Process()
-        process.executableURL = WebServerProcess.binary
+        process.executableURL = Jcrun.binary
         process.arguments = arguments
         process.currentDirectoryURL = dir
         let stderr = Pipe()

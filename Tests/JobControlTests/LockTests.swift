@@ -98,7 +98,7 @@ import Testing
         let (first, second, store, launcher) = try contend(wait: .noWait)
         #expect(first.exitCode == 0)
         #expect(launcher.jobsRun.isEmpty)
-        #expect(second.notRun.map { "\($0.job): \($0.why)" } == ["x: lock not obtained"])
+        #expect(second.notRun.map { "\($0.job): \($0.why)" } == ["x: another jcrun is building it (--no-wait)"])
         #expect(second.lockNotObtained)
         #expect(second.exitCode == 75)
         #expect(store.records.count == 1)
@@ -123,7 +123,7 @@ import Testing
         let launcher = ScriptedLauncher()
         let summary = Scheduler(jobs: jobs, store: MemoryStore(), launcher: launcher, options: options).run(plan)
         #expect(launcher.jobsRun.isEmpty)
-        #expect(summary.notRun.map { "\($0.job): \($0.why)" } == ["x: lock not obtained", "y: dependency 'x' was not run"])
+        #expect(summary.notRun.map { "\($0.job): \($0.why)" } == ["x: another jcrun is still building it (--lock-timeout)", "y: dependency 'x' was not run"])
         #expect(summary.exitCode == 75)
     }
 }

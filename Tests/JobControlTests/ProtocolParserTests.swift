@@ -47,6 +47,11 @@ import Testing
             .progress(ProgressUpdate(group: ["http://x.org/a"], current: 1, total: 2))
         ),
         ("@progress 1/2 a --b", .progress(ProgressUpdate(group: ["a --b"], current: 1, total: 2))),
+        // A trailing ` --` (or ` -- ` and spaces) is an empty status: none.
+        ("@progress 1/2 --", .progress(ProgressUpdate(group: [], current: 1, total: 2))),
+        ("@progress 1/2 a --", .progress(ProgressUpdate(group: ["a"], current: 1, total: 2))),
+        ("@progress 1/2 a --  ", .progress(ProgressUpdate(group: ["a"], current: 1, total: 2))),
+        ("@progress 1/2 a --  x", .progress(ProgressUpdate(group: ["a"], current: 1, total: 2, status: "x"))),
         // The JSON form.
         (
             #"@progress {"group": ["a", "b"], "current": 3, "total": 10, "status": "x"}"#,

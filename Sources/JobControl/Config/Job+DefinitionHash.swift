@@ -21,7 +21,11 @@ extension Job {
     }
 
     /// The job's definition as canonical JSON (sorted keys, no spaces), for
-    /// the store's build snapshot. Secrets appear as `{"!secret":"name"}`.
+    /// the store's build snapshot, `show` and the web page. Secrets appear as
+    /// `{"!secret":"name"}`, and a secret's value that reached the job's text
+    /// another way (`{{ env.X }}`, `!env X`) as `***`, line by line as the
+    /// runner masks output. `definitionHash` hashes the unmasked text, so
+    /// changing such a value still outdates the job.
     public func snapshotJSON() -> String {
         canonicalJSON(fields: snapshotFields.map(\.0).sorted())
     }
@@ -32,6 +36,38 @@ extension Job {
     public func buildSnapshotJSON() -> String {
         canonicalJSON(
             fields: snapshotFields.map(\.0).filter { $0 != "title" && $0 != "notes" }.sorted())
+    }
+
+    /// This job with every secret value in its text replaced by `***`: what
+    /// `show` and the web page display.
+    public var displayed: Job {
+        guard !secretValues.isEmpty else { return self }
+        return masked(by: SecretMasker(secretValues))
+    }
+
+    /// This job with `masker` applied to every text field.
+    public func masked(by masker: SecretMasker) -> Job {
+        guard !masker.isEmpty else { return self }
+        func mask(_ value: ArgValue) -> ArgValue {
+            if case .text(let text) = value { return .text(masker.mask(text)) }
+            return value
+        }
+        func mask(_ command: Command) -> Command {
+            switch command {
+            case .argv(let argv): return .argv(argv.map(mask))
+            case .shell(let text): return .shell(masker.mask(text))
+            }
+        }
+        var copy = self
+        copy.title = title.map(masker.mask)
+        copy.notes = notes.map(masker.mask)
+        copy.command = mask(command)
+        copy.args = args.map(mask)
+        copy.env = env.map { Job.EnvEntry(name: $0.name, value: mask($0.value)) }
+        copy.workdir = masker.mask(workdir)
+        copy.cleanup = cleanup.map(mask)
+        copy.secretValues = []
+        return copy
     }
 
     /// The hashed fields that differ between this job and a stored snapshot,
@@ -47,8 +83,12 @@ extension Job {
         }
     }
 
-    /// Each snapshot field and its canonical JSON value.
+    /// Each snapshot field and its canonical JSON value, secrets masked.
     private var snapshotFields: [(String, String)] {
+        secretValues.isEmpty ? unmaskedSnapshotFields : displayed.unmaskedSnapshotFields
+    }
+
+    private var unmaskedSnapshotFields: [(String, String)] {
         [
             ("id", quoted(id)),
             ("title", title.map(quoted) ?? "null"),
@@ -164,41 +204,13 @@ private func appendJSON(_ value: ArgValue, to out: inout String) {
     }
 }
 
-/// `quoted(text)` appended to `out`; text that needs no escape is copied whole.
+/// `text` as a JSON string literal appended to `out`, escaped the one way JobControl writes JSON.
 private func appendQuoted(_ text: String, to out: inout String) {
-    let plain = text.utf8.allSatisfy { byte in
-        byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
-    }
-    if plain {
-        out += "\""
-        out += text
-        out += "\""
-    } else {
-        out += quoted(text)
-    }
+    JSONText.appendString(text, to: &out)
 }
 
-/// A JSON string literal; only `"`, `\` and control characters are escaped.
-private func quoted(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\t": result += "\\t"
-        case "\r": result += "\\r"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return result + "\""
-}
+/// A JSON string literal, escaped the one way JobControl writes JSON.
+private func quoted(_ text: String) -> String { JSONText.quoted(text) }
 
 /// Re-encodes a value `JSONSerialization` read, the way `snapshotJSON` writes it.
 private func canonical(_ value: Any) -> String {

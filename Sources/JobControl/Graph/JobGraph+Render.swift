@@ -20,13 +20,18 @@ extension JobGraph {
         var expanded: Set<JobID> = []
         for id in roots where contains(id) {
             lines.append(id)
-            appendChildren(of: id, prefix: "", reverse: reverse, expanded: &expanded, into: &lines)
+            appendChildren(
+                of: id, prefix: "", depth: 1, reverse: reverse, expanded: &expanded, into: &lines)
         }
         return lines.map { $0 + "\n" }.joined()
     }
 
+    /// Levels indented before deeper ones keep the indentation and show
+    /// their depth instead (`└── [depth 25] x`), so no line is all spaces.
+    static let maxIndentedDepth = 16
+
     private func appendChildren(
-        of id: JobID, prefix: String, reverse: Bool, expanded: inout Set<JobID>,
+        of id: JobID, prefix: String, depth: Int, reverse: Bool, expanded: inout Set<JobID>,
         into lines: inout [String]
     ) {
         expanded.insert(id)
@@ -35,11 +40,16 @@ extension JobGraph {
             let last = offset == children.count - 1
             let grandchildren = reverse ? dependents(of: child) : dependencies(of: child)
             let seen = expanded.contains(child) && !grandchildren.isEmpty
-            lines.append(prefix + (last ? "└── " : "├── ") + child + (seen ? " (see above)" : ""))
+            let capped = depth > Self.maxIndentedDepth
+            let marker = capped ? "[depth \(depth)] " : ""
+            let connector = last ? "└── " : "├── "
+            lines.append(prefix + connector + marker + child + (seen ? " (see above)" : ""))
             if !seen {
-                let nested = prefix + (last ? "    " : "│   ")
+                let nested =
+                    depth >= Self.maxIndentedDepth ? prefix : prefix + (last ? "    " : "│   ")
                 appendChildren(
-                    of: child, prefix: nested, reverse: reverse, expanded: &expanded, into: &lines)
+                    of: child, prefix: nested, depth: depth + 1, reverse: reverse,
+                    expanded: &expanded, into: &lines)
             }
         }
     }

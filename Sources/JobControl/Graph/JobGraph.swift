@@ -90,7 +90,7 @@ public struct JobGraph: Sendable {
         var member = [Bool](repeating: false, count: ids.count)
         for number in subset { member[number] = true }
         var waiting = [Int](repeating: 0, count: ids.count)
-        var ready = MinHeap()
+        var ready = OrderedHeap<Int>()
         for number in subset {
             waiting[number] = needs[number].count { member[$0] }
             if waiting[number] == 0 { ready.push(number) }
@@ -153,40 +153,6 @@ public struct JobGraph: Sendable {
                 ?? SourceLocation(file: "<unknown>", line: 0, column: 0)
         }
         return .cycle(path: path, edges: edges)
-    }
-}
-
-/// A binary min-heap of job numbers.
-private struct MinHeap {
-    private var items: [Int] = []
-
-    mutating func push(_ item: Int) {
-        items.append(item)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            if items[parent] <= items[child] { break }
-            items.swapAt(parent, child)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> Int? {
-        guard !items.isEmpty else { return nil }
-        items.swapAt(0, items.count - 1)
-        let top = items.removeLast()
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            let right = left + 1
-            var smallest = parent
-            if left < items.count, items[left] < items[smallest] { smallest = left }
-            if right < items.count, items[right] < items[smallest] { smallest = right }
-            if smallest == parent { break }
-            items.swapAt(parent, smallest)
-            parent = smallest
-        }
-        return top
     }
 }
 

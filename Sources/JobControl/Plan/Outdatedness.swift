@@ -50,7 +50,9 @@ enum Outdatedness: Equatable {
             }
             if input.consumed == latest.id { continue }
             if jobs[dep]?.earlyCutoff == true && input.retval == latest.retval { continue }
-            rebuilt = .dependencyRebuilt(dep, build: latest.id, at: latest.finishedAt ?? latest.createdAt)
+            rebuilt = .dependencyRebuilt(
+                dep, build: latest.id, at: latest.finishedAt ?? latest.createdAt,
+                consumed: input.consumed)
         }
         if let rebuilt { return .outdated(rebuilt) }
 

@@ -5,8 +5,10 @@ public enum BuildReason: Sendable, Hashable, CustomStringConvertible {
     case neverBuilt
     /// The latest build failed, with its kind.
     case latestFailed(BuildID, FailureKind?)
-    /// A dependency has a successful build newer than the one last consumed.
-    case dependencyRebuilt(JobID, build: BuildID, at: Date)
+    /// A dependency's successful build (its latest, or the pinned one) is
+    /// not the one last consumed. `consumed` is set for a latest build older
+    /// than the consumed one: that one was deleted or pruned.
+    case dependencyRebuilt(JobID, build: BuildID, at: Date, consumed: BuildID? = nil)
     /// A dependency is itself in this plan, so it will have a new build.
     case dependencyInPlan(JobID)
     /// The definition's hash changed since the last check; the fields that did.
@@ -25,8 +27,12 @@ public enum BuildReason: Sendable, Hashable, CustomStringConvertible {
         case .neverBuilt: return "never built"
         case .latestFailed(let id, let kind):
             return "latest build #\(id) failed" + (kind.map { " (\($0.rawValue))" } ?? "")
-        case .dependencyRebuilt(let dep, let build, _):
-            return "dependency '\(dep)' has a newer successful build #\(build)"
+        case .dependencyRebuilt(let dep, let build, _, let consumed):
+            guard let consumed, consumed > build else {
+                return "dependency '\(dep)' has a newer successful build #\(build)"
+            }
+            return "dependency '\(dep)' has a different successful build #\(build)"
+                + " than the one last consumed (#\(consumed), deleted)"
         case .dependencyInPlan(let dep): return "dependency '\(dep)' is rebuilt first"
         case .definitionChanged(let fields):
             return "definition changed (\(fields.joined(separator: ", ")))"

@@ -69,30 +69,8 @@ public struct Planner: Sendable {
         return result
     }
 
-    /// The defined id closest to `id` (edit distance at most a third of its length).
+    /// The defined id closest to `id`, when close enough to be a typo.
     static func suggestion(for id: JobID, in jobs: JobSet) -> JobID? {
-        let target = Array(id)
-        var best: (JobID, Int)?
-        for job in jobs.jobs {
-            let distance = editDistance(target, Array(job.id))
-            if distance <= max(1, target.count / 3), distance < (best?.1 ?? Int.max) {
-                best = (job.id, distance)
-            }
-        }
-        return best?.0
-    }
-
-    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
-            }
-            previous = current
-        }
-        return previous[b.count]
+        closestMatch(to: id, among: jobs.jobs.lazy.map(\.id))
     }
 }

@@ -3,8 +3,10 @@ import Foundation
 /// The JSON form of jcrun's records, the same names everywhere (`--json`,
 /// query commands, the web page's `/api/`).
 public enum BuildJSON {
-    /// A build: at least the fields DESIGN.md lists, snake_case.
+    /// A build: at least the fields DESIGN.md lists, snake_case. A skipped
+    /// build's reason (stored as its error) is `skip_reason`; its `error` is null.
     public static func build(_ build: BuildRecord) -> JSONText {
+        let skipped = build.status == .skipped
         var object = JSONText.versioned()
         object.field("id", build.id)
         object.field("job", build.job)
@@ -12,7 +14,8 @@ public enum BuildJSON {
         object.field("failure_kind", build.failureKind?.rawValue)
         object.field("exit_code", build.exitCode)
         object.field("signal", build.signal)
-        object.field("error", build.error)
+        object.field("error", skipped ? nil : nonEmpty(build.error))
+        object.field("skip_reason", skipped ? nonEmpty(build.error) : nil)
         object.field("attempt", build.attempt)
         object.field("reason", build.reason)
         object.field("trigger", build.trigger)
@@ -21,6 +24,25 @@ public enum BuildJSON {
         object.field("started_at", build.startedAt)
         object.field("finished_at", build.finishedAt)
         object.field("duration_s", build.duration)
+        object.field("runner_host", build.runner?.host)
+        object.field("runner_pid", build.runner.map { Int($0.pid) })
+        return object
+    }
+
+    private static func nonEmpty(_ text: String?) -> String? {
+        text?.isEmpty == false ? text : nil
+    }
+
+    /// A log line; `build_id` first when it is not implied (`jcrun log --json`).
+    public static func logEntry(_ entry: LogEntry, withBuild: Bool = false) -> JSONText {
+        var object = JSONText.versioned()
+        if withBuild { object.field("build_id", entry.build) }
+        object.field("seq", entry.seq)
+        object.field("time", entry.time)
+        object.field("stream", entry.stream.rawValue)
+        object.field("level", entry.level.rawValue)
+        object.field("text", entry.text)
+        object.field("continued", entry.continued)
         return object
     }
 

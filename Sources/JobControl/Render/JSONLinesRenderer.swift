@@ -50,9 +50,10 @@ public final class JSONLinesRenderer: BuildObserver, @unchecked Sendable {
             object.field("level", level.rawValue)
             object.field("text", message)
             object.field("continued", false)
-        case .retval(let value):
-            object = header("retval", build)
-            object.field("retval", value)
+        case .retval:
+            // Only a successful build provides a return value (PROTOCOL.md):
+            // the `retval` event comes just before its `build_finished`.
+            return
         case .skip(let reason):
             object = header("skipped", build)
             object.field("reason", reason)
@@ -63,6 +64,11 @@ public final class JSONLinesRenderer: BuildObserver, @unchecked Sendable {
     }
 
     public func buildFinished(_ build: BuildRecord) {
+        if build.status == .successful, let value = build.retval {
+            var event = header("retval", build)
+            event.field("retval", value)
+            emit(event)
+        }
         var object = BuildJSON.build(build)
         object.field("event", "build_finished")
         emit(object)

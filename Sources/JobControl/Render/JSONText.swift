@@ -123,6 +123,13 @@ public struct JSONText {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// `value` as a JSON string literal: only `"`, `\` and control characters are escaped.
+    public static func quoted(_ value: String) -> String {
+        var text = ""
+        appendString(value, to: &text)
+        return text
+    }
+
     public static func appendString(_ value: String, to text: inout String) {
         text += "\""
         // Most values need no escaping: append them whole.

@@ -11,7 +11,8 @@ public enum SummaryText {
         var text = ""
         if !quiet {
             text += countsLine(tally, summary: summary, palette: palette) + "\n"
-            let width = (tally.builds.map(\.job.count) + tally.notRun.map(\.job.count)).max() ?? 0
+            let ids: [String] = tally.builds.map(\.job) + tally.notRun.map(\.job)
+            let width = ids.map(DisplayWidth.of).max() ?? 0
             for build in tally.builds {
                 text +=
                     "  \(pad(build.job, width))  #\(build.id)  "
@@ -77,6 +78,6 @@ public enum SummaryText {
     }
 
     static func pad(_ text: String, _ width: Int) -> String {
-        text + String(repeating: " ", count: max(0, width - text.count))
+        DisplayWidth.pad(text, to: width)
     }
 }

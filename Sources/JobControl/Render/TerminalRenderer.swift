@@ -4,7 +4,9 @@ import Foundation
 /// elapsed time, ETA and progress tree; finished builds collapse to one
 /// line above it; the summary at the end.
 ///
-/// Events only update state (O(depth) each); a timer draws at most
+/// Events only update state in O(1) (a run of `@progress` lines for one
+/// node keeps only the newest, applied to the tree when a frame is drawn or
+/// another node is reported); a timer draws at most
 /// `framesPerSecond` frames, each one write that moves the cursor up over
 /// the previous frame and rewrites its lines (erase-line, no full clear),
 /// so the view never flickers and never slows a build.
@@ -13,8 +15,32 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
     private final class Running {
         let build: BuildRecord
         let startedAt: Date
-        var tree = ProgressTree()
+        private var appliedTree = ProgressTree()
+        /// The newest update not yet in `appliedTree`; a newer one for the
+        /// same node replaces it, so a fast job costs one compare per line.
+        private var pending: ProgressUpdate?
         let tail = LogTail()
+
+        func progress(_ update: ProgressUpdate) {
+            if pending?.group == update.group {
+                // Only the figures change: no array or string is retained.
+                pending!.current = update.current
+                pending!.total = update.total
+                if pending!.status != update.status { pending!.status = update.status }
+                return
+            }
+            if let waiting = pending { appliedTree.apply(waiting) }
+            pending = update
+        }
+
+        /// The tree with every update applied.
+        var tree: ProgressTree {
+            if let waiting = pending {
+                appliedTree.apply(waiting)
+                pending = nil
+            }
+            return appliedTree
+        }
 
         init(build: BuildRecord, startedAt: Date) {
             self.build = build
@@ -38,6 +64,8 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
     private var total = 0
     private var indexOfJob: [JobID: Int] = [:]
     private var running: [BuildID: Running] = [:]
+    /// The build the last event was for: most events follow one of the same build.
+    private var lastEvent: (id: BuildID, state: Running)?
     private var runningOrder: [BuildID] = []
     private var pendingLines: [String] = []
     private var failedTails: [BuildID: [String]] = [:]
@@ -87,19 +115,26 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
 
     public func buildEvent(_ build: BuildRecord, _ event: RunEvent) {
         lock.withLock {
+            let state: Running?
+            if let last = lastEvent, last.id == build.id {
+                state = last.state
+            } else {
+                state = running[build.id]
+                lastEvent = state.map { (build.id, $0) }
+            }
             switch event {
             case .progress(let update):
-                running[build.id]?.tree.apply(update)
+                state?.progress(update)
                 dirty = true
             case .output(_, let text, _, _):
-                running[build.id]?.tail.append(text)
+                state?.tail.append(text)
                 if verbosity == .verbose {
                     pendingLines.append("\(build.job) | \(text)")
                     dirty = true
                 }
             case .log(let level, let message):
                 let line = "[\(level.rawValue)] \(message)"
-                running[build.id]?.tail.append(line)
+                state?.tail.append(line)
                 if verbosity == .verbose {
                     pendingLines.append("\(build.job) | \(line)")
                     dirty = true
@@ -113,12 +148,16 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
     public func buildFinished(_ build: BuildRecord) {
         lock.withLock {
             let state = running.removeValue(forKey: build.id)
+            if lastEvent?.id == build.id { lastEvent = nil }
             runningOrder.removeAll { $0 == build.id }
             if build.status == .failed { failedTails[build.id] = state?.tail.contents ?? [] }
             if verbosity != .quiet {
-                pendingLines.append(
-                    "\(counter(build.job)) \(build.job) #\(build.id) "
-                        + BuildOutcomeText.line(build, palette: palette))
+                // On a narrow terminal the job id is cut, never the outcome and time.
+                let head = counter(build.job)
+                let tail = " #\(build.id) " + BuildOutcomeText.line(build, palette: palette)
+                let room = max(20, size().columns - 1) - DisplayWidth.of(head + tail) - 1
+                let job = DisplayWidth.truncate(build.job, to: max(1, room))
+                pendingLines.append(head + " " + job + tail)
             }
             dirty = true
         }
@@ -139,6 +178,7 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
             let text: String = lock.withLock {
                 running.removeAll()
                 runningOrder.removeAll()
+                lastEvent = nil
                 return frame()
                     + SummaryText.render(
                         summary, tails: failedTails, palette: palette, quiet: verbosity == .quiet)
@@ -238,7 +278,7 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
             } else if character == "\u{1B}" {
                 inEscape = true
             } else {
-                visible += 1
+                visible += DisplayWidth.isWide(character) ? 2 : 1
                 if visible > width {
                     let cut = String(line[..<index])
                     return line.contains("\u{1B}") ? cut + "\u{1B}[0m" : cut

@@ -15,6 +15,9 @@ enum ProcessGroup {
     /// is gone. Without /proc, 1 while `kill(-group, 0)` still succeeds.
     static func liveMembers(of group: pid_t) -> Int {
         guard group > 1 else { return 0 }
+        // The common case, a group already gone, costs one system call; the
+        // scan below runs only while some member, maybe a zombie, remains.
+        guard kill(-group, 0) == 0 else { return 0 }
         guard let proc = opendir("/proc") else { return kill(-group, 0) == 0 ? 1 : 0 }
         defer { closedir(proc) }
         var count = 0

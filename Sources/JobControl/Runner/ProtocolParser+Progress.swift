@@ -24,12 +24,22 @@ extension ProtocolParser {
         // The group path, then the status after the first " -- ".
         let tail = UnsafeBufferPointer(rebasing: rest[end...])
         let statusAt = firstIndex(of: statusSeparator, in: tail)
-        let groupPart = UnsafeBufferPointer(rebasing: tail[..<(statusAt ?? tail.count)])
+        var groupEnd = statusAt ?? tail.count
         var status: String?
         if let statusAt {
             let text = trimmed(tail, from: statusAt + statusSeparator.count)
-            status = String(decoding: text, as: UTF8.self)
+            if !text.isEmpty { status = String(decoding: text, as: UTF8.self) }
+        } else {
+            // A trailing ` --` is a separator with an empty status: no status.
+            var last = tail.count
+            while last > 0, tail[last - 1] == Byte.space { last -= 1 }
+            if last >= 3, tail[last - 1] == Byte.dash, tail[last - 2] == Byte.dash,
+                tail[last - 3] == Byte.space
+            {
+                groupEnd = last - 3
+            }
         }
+        let groupPart = UnsafeBufferPointer(rebasing: tail[..<groupEnd])
         switch parseGroup(groupPart) {
         case .success(let group):
             return .progress(

@@ -18,7 +18,10 @@ extension Scheduler {
                 if waited && isUpToDateNow(slot) { return .upToDate }
             case .notObtained:
                 cond.withLock { lockNotObtained = true }
-                return .notRun("lock not obtained")
+                guard case .wait = options.lockWait else {
+                    return .notRun("another jcrun is building it (--no-wait)")
+                }
+                return .notRun("another jcrun is still building it (--lock-timeout)")
             case .interrupted:
                 return .notRun("interrupted")
             case .failed(let message):

@@ -74,19 +74,8 @@ enum WebAPI {
         object.field("finished", build.status.isFinished)
         object.field("last_seq", entries.last?.seq)
         object.field("more", more)
-        object.field("entries", objects: entries.map(entry))
+        object.field("entries", objects: entries.map { BuildJSON.logEntry($0) })
         return object.string
-    }
-
-    static func entry(_ entry: LogEntry) -> JSONText {
-        var object = JSONText.versioned()
-        object.field("seq", entry.seq)
-        object.field("time", entry.time)
-        object.field("stream", entry.stream.rawValue)
-        object.field("level", entry.level.rawValue)
-        object.field("text", entry.text)
-        object.field("continued", entry.continued)
-        return object
     }
 
     /// `{"v":1,"error":"..."}` with its status code.

@@ -14,7 +14,7 @@ enum CommandCatalog {
             help: "use the state database at PATH (default .jcrun/state.db)"),
         OptionSpec(
             long: "color", valueName: "WHEN",
-            help: "colour output: auto, always or never (default auto)"),
+            help: "colour: auto, always or never (default auto); the live view redraws either way"),
         OptionSpec(short: "q", long: "quiet", help: "print nothing unless something fails"),
         OptionSpec(
             short: "v", long: "verbose", help: "print more: each job's output, prefixed with its id"
@@ -42,6 +42,8 @@ enum CommandCatalog {
             long: "lock-timeout", valueName: "DURATION",
             help: "wait at most DURATION for a locked job (exit 75 after)"),
         OptionSpec(long: "junit", valueName: "FILE", help: "write a JUnit XML report to FILE"),
+        OptionSpec(long: "queue", help: "queue the builds for 'jcrun worker' (PostgreSQL store) and print their ids"),
+        OptionSpec(long: "wait", help: "with --queue: follow the queued builds to the end and exit as a local run would"),
         OptionSpec(
             long: "trigger", valueName: "NAME",
             help: "store NAME as what started the builds (web: the web page)", hidden: true),
@@ -72,7 +74,9 @@ enum CommandCatalog {
             summary:
                 "Build every outdated job (or only the named ones and what they need), in dependency order.",
             options: buildRunOptions + [
-                OptionSpec(long: "check", help: "build nothing; exit 1 when anything is outdated")
+                OptionSpec(
+                    long: "check",
+                    help: "build nothing; exit 1 when it would build something (protected jobs left out)")
             ],
             maxPositionals: nil,
             examples: ["jcrun build-outdated --quiet", "jcrun build-outdated --check"]),
@@ -176,13 +180,23 @@ enum CommandCatalog {
                 "jcrun prune --logs-only --level debug --older-than 7d",
             ]),
         CommandSpec(
+            name: "worker", arguments: "",
+            summary: "Run builds queued with --queue, from a PostgreSQL store, until SIGTERM (docs/WORKERS.md).",
+            options: [
+                OptionSpec(short: "j", long: "jobs", valueName: "N", help: "run up to N builds at once (default 1)"),
+                OptionSpec(long: "tags", valueName: "T1,T2", help: "claim only jobs whose tags are all among these"),
+                OptionSpec(long: "grace", valueName: "DURATION", help: "after SIGTERM, let running builds finish for DURATION, then interrupt them (default 60s)"),
+                OptionSpec(long: "lease", valueName: "DURATION", help: "a claimed build is failed and retried elsewhere when this worker is silent for DURATION (default 15s)"),
+            ],
+            examples: ["jcrun worker -j 4", "jcrun worker --tags big-disk --grace 10m"]),
+        CommandSpec(
             name: "install", arguments: "",
             summary: "Create the state database (or migrate an older one).",
             options: [],
             examples: ["jcrun install", "jcrun --storage /var/lib/jcrun/state.db install"]),
         CommandSpec(
             name: "uninstall", arguments: "",
-            summary: "Delete the state database, with every build and log.",
+            summary: "Drop jcrun's tables, with every build and log; the database file stays.",
             options: [OptionSpec(long: "yes", help: "do not ask to type the database path")],
             examples: ["jcrun uninstall", "jcrun uninstall --yes"]),
         CommandSpec(

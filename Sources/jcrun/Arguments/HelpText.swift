@@ -31,6 +31,10 @@ enum HelpText {
               jcrun report                   build 'report' and whatever it needs
               jcrun build-outdated --quiet   from cron: silent unless something fails
 
+            Output: on a terminal the build view redraws in place with cursor codes,
+            with or without colour; when stderr is not a terminal, or TERM=dumb, jcrun
+            prints plain lines with no escape codes at all (unless --color always).
+
             Run 'jcrun COMMAND --help' for a command's options.
 
             """

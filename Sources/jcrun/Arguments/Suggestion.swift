@@ -2,17 +2,28 @@
 enum Suggestion {
     /// The candidate closest to `word` by edit distance (a swap of two
     /// letters counts as one edit), if close enough to be a likely typo:
-    /// at most one edit in three letters; leading dashes do not count.
+    /// one edit for words of two or three letters, else one edit in three
+    /// letters; failing that, the shortest candidate that `word` starts
+    /// with or that starts with `word` (both two letters or more). Leading
+    /// dashes do not count.
     static func closest(to word: String, in candidates: [String]) -> String? {
         let bare = Array(word.drop { $0 == "-" })
-        let limit = bare.count / 3
-        guard limit > 0 else { return nil }
+        guard bare.count >= 2 else { return nil }
+        let limit = bare.count <= 3 ? 1 : bare.count / 3
         var best: (String, Int)?
+        var prefixed: String?
         for candidate in candidates {
-            let distance = editDistance(bare, Array(candidate.drop { $0 == "-" }))
+            let other = Array(candidate.drop { $0 == "-" })
+            let distance = editDistance(bare, other)
             if distance <= limit, distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
+            if other.count >= 2, other != bare,
+                bare.starts(with: other) || other.starts(with: bare),
+                other.count < (prefixed.map { Array($0.drop { $0 == "-" }).count } ?? Int.max)
+            {
+                prefixed = candidate
+            }
         }
-        return best?.0
+        return best?.0 ?? prefixed
     }
 
     /// `; did you mean 'x'?` or the empty string.

@@ -11,8 +11,9 @@ enum BuildCommand {
         let trigger = try invocation.choice("trigger", as: Trigger.self)?.rawValue
         let jobs = try context.loadJobs(
             writing: !invocation.has("dry-run") && !invocation.has("check"))
+        try WorkerCommand.checkQueueOptions(context, jobs: jobs)
         let named = try invocation.positionals.map {
-            try context.job($0, in: jobs, suggestCommands: invocation.isImplicit).id
+            try context.job($0, in: jobs, suggestCommands: invocation.isImplicit, building: true).id
         }
         let dryRun = invocation.has("dry-run")
         let check = invocation.has("check")
@@ -41,6 +42,9 @@ enum BuildCommand {
             return 0
         }
         guard let store else { throw CLIError.internalBug("no store for a build") }
+        if invocation.has("queue") || invocation.has("wait") {
+            return try WorkerCommand.enqueue(plan, jobs: jobs, store: store, context: context)
+        }
         return try execute(
             plan, states: states, jobs: jobs, store: store, context: context,
             workers: workers, trigger: trigger ?? (outdatedOnly ? "build-outdated" : "cli"))
@@ -129,14 +133,16 @@ enum BuildCommand {
         let scheduler = Scheduler(
             jobs: jobs, store: store, launcher: ProcessLauncher(), observer: observer,
             options: options)
-        let forwarder = SignalForwarder { signal in scheduler.interrupt(signal: signal) }
+        let forwarder = try SignalForwarder { signal in scheduler.interrupt(signal: signal) }
         let summary = scheduler.run(plan, states: states)
         forwarder.restore()
 
         for error in summary.errors { context.console.error("jcrun: error: \(error)\n") }
         if let error = junit?.writeError {
+            let path = invocation.value("junit")
             context.console.error(
-                "jcrun: error: cannot write the JUnit report: \(error.localizedDescription)\n")
+                "jcrun: error: \(path ?? "--junit"): cannot write the JUnit report: \(ErrorReport.reason(error)); check that its folder exists and is writable\n"
+            )
             return ExitReason.usage.combined(with: summary.exitReason).code
         }
         return summary.exitCode

@@ -27,13 +27,11 @@ enum BuildHistoryCommands {
                 "#\(build.id)", build.job, outcome,
                 DurationFormat.age(since: build.createdAt, now: now),
                 build.duration.map(DurationFormat.short) ?? "-",
-                detail.isEmpty ? build.reason : detail,
+                (detail.isEmpty ? build.reason : detail) + WorkerCommand.ranOn(build),
             ]
-            var widths = cells.map(\.count)
-            widths[2] = outcome.count
             var colored = cells
             colored[2] = palette.status(outcome)
-            columns.add(colored, visible: widths)
+            columns.add(colored)
         }
         context.console.out(columns.text)
         return 0
@@ -101,10 +99,16 @@ enum BuildHistoryCommands {
         if let finished = build.finishedAt {
             text += "  finished    \(JSONText.timestamp(finished))\n"
         }
+        if build.trigger == "queue", let runner = build.runner {
+            text += "  worker      \(runner.host) pid \(runner.pid)\n"
+        }
         if let code = build.exitCode { text += "  exit code   \(code)\n" }
         if let signal = build.signal { text += "  signal      \(signal)\n" }
-        if let error = build.error { text += "  error       \(error)\n" }
-        if let retval = build.retval { text += "  retval      \(retval)\n" }
+        // A skip's reason is stored as the build's error; an empty one is not shown.
+        if let error = build.error, !error.isEmpty {
+            text += build.status == .skipped ? "  skipped     \(error)\n" : "  error       \(error)\n"
+        }
+        if let retval = build.retval { text += "  retval      \(retval.isEmpty ? "\"\"" : retval)\n" }
         for input in inputs {
             text +=
                 "  consumed    \(input.dependency) #\(input.consumed)\(input.pinned ? " (pinned)" : "")\n"
@@ -177,17 +181,7 @@ enum BuildHistoryCommands {
 
     /// `2026-05-28T20:26:40.300Z stdout info  text`, or a JSON object.
     private static func line(_ entry: LogEntry, json: Bool) -> String {
-        if json {
-            var object = JSONText.versioned()
-            object.field("build_id", entry.build)
-            object.field("seq", entry.seq)
-            object.field("time", entry.time)
-            object.field("stream", entry.stream.rawValue)
-            object.field("level", entry.level.rawValue)
-            object.field("text", entry.text)
-            object.field("continued", entry.continued)
-            return object.string + "\n"
-        }
+        if json { return BuildJSON.logEntry(entry, withBuild: true).string + "\n" }
         let level = entry.level.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
         let stream = entry.stream.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
         return "\(JSONText.timestamp(entry.time)) \(stream) \(level) \(entry.text)\n"

@@ -28,16 +28,14 @@ enum JobCommands {
         let palette = context.stdoutPalette
         var columns = Columns()
         for job in jobs.jobs {
-            let label = status.label(job.id).rawValue
+            let label = status.text(job, palette: palette)
             var title = job.title ?? ""
             if !job.dependencies.isEmpty {
                 title +=
                     (title.isEmpty ? "" : " ")
                     + "(needs \(job.dependencies.joined(separator: ", ")))"
             }
-            columns.add(
-                [job.id, palette.status(label), title],
-                visible: [job.id.count, label.count, title.count])
+            columns.add([job.id, label, title])
         }
         context.console.out(columns.text)
         return 0
@@ -59,6 +57,7 @@ enum JobCommands {
                 var object = JSONText.versioned()
                 object.field("job", job.id)
                 object.field("status", label)
+                object.field("protect", job.protect)
                 object.field("last_build_id", last?.id)
                 object.field("last_build_status", last?.status.rawValue)
                 object.field("last_finished_at", last?.finishedAt)
@@ -68,18 +67,15 @@ enum JobCommands {
                 text += object.string + "\n"
                 continue
             }
-            var cells = [job.id, palette.status(label)]
-            var widths = [job.id.count, label.count]
+            var cells = [job.id, status.text(job, palette: palette)]
             if let last {
                 let when = (last.finishedAt ?? last.startedAt ?? last.createdAt)
-                let extra = [
+                cells += [
                     "#\(last.id)", DurationFormat.age(since: when, now: now),
                     last.duration.map(DurationFormat.short) ?? "-",
                 ]
-                cells += extra
-                widths += extra.map(\.count)
             }
-            columns.add(cells, visible: widths)
+            columns.add(cells)
         }
         context.console.out(context.json ? text : columns.text)
         return 0
@@ -87,7 +83,10 @@ enum JobCommands {
 
     static func show(_ context: Context) throws -> Int32 {
         let jobs = try context.loadJobs()
-        let job = try context.job(context.invocation.positionals[0], in: jobs)
+        let defined = try context.job(context.invocation.positionals[0], in: jobs)
+        // Shown with secrets masked, even where a value arrived through `env`;
+        // the hash stays the one the planner compares.
+        let job = defined.displayed
         let graph = JobGraph(jobs)
         let dependents = graph.dependents(of: job.id)
         if context.json {
@@ -95,7 +94,7 @@ enum JobCommands {
             object.field("id", job.id)
             object.field("source", job.source.description)
             object.field("definition", raw: job.snapshotJSON())
-            object.field("definition_hash", job.definitionHash)
+            object.field("definition_hash", defined.definitionHash)
             object.field("dependencies", strings: job.dependencies)
             object.field("dependents", strings: dependents)
             context.console.out(object.string + "\n")

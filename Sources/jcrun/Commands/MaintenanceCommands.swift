@@ -18,17 +18,31 @@ enum MaintenanceCommands {
     static func uninstall(_ context: Context) throws -> Int32 {
         let jobs = try context.loadJobs()
         let location = try context.storeLocation(for: jobs)
+        // Whether there are tables to drop: a read-only open finds none
+        // (`notInstalled`) in a missing or empty file; the file itself stays.
+        var installed = true
+        do {
+            _ = try location.open(mode: .readOnly)
+        } catch StoreError.notInstalled {
+            installed = false
+        } catch {
+            // Unreadable or newer: `uninstall` below reports what is wrong.
+        }
+        guard installed else {
+            context.console.error("jcrun: nothing to uninstall: no jcrun tables in \(location)\n")
+            return 0
+        }
         if !context.invocation.has("yes") {
             guard context.console.canAsk else {
                 throw CLIError.usage(
-                    "uninstall deletes every build and log in \(location); pass --yes to confirm")
+                    "uninstall drops jcrun's tables, with every build and log, in \(location); pass --yes to confirm")
             }
             let answer = context.console.ask(
-                "This deletes every build and log in \(location).\nType its path to confirm: ")
+                "This drops jcrun's tables, with every build and log, in \(location).\nType its path to confirm: ")
             guard answer == location.description else { throw CLIError.notConfirmed }
         }
         try location.uninstall()
-        context.console.error("jcrun: removed jcrun's tables from \(location)\n")
+        context.console.error("jcrun: dropped jcrun's tables in \(location)\n")
         return 0
     }
 
@@ -46,13 +60,12 @@ enum MaintenanceCommands {
             throw CLIError.usage("option '--level' needs '--logs-only'")
         }
         let what = request.logsOnly ? "log lines" : "builds"
-        try confirm(
-            context, "Delete \(what) older than \(DurationFormat.short(Double(olderThan)))?")
+        try confirm(context, "delete \(what) older than \(DurationText.format(olderThan))?")
         let store = try context.openStoreForWriting(jobs)
         let result = try store.prune(request)
         context.console.error(
-            "jcrun: deleted \(result.buildsDeleted) builds and \(result.logLinesDeleted) log lines\n"
-        )
+            "jcrun: deleted \(counted(result.buildsDeleted, "build")) and "
+                + "\(counted(result.logLinesDeleted, "log line"))\n")
         return 0
     }
 
@@ -64,6 +77,9 @@ enum MaintenanceCommands {
         var seen: Set<BuildID> = []
         var ids: [BuildID] = []
         for text in context.invocation.positionals {
+            if BuildIDText.looksLikeBuildID(text) && BuildIDText.parse(text) == nil {
+                throw CLIError.noSuchBuild("#" + text.drop { $0 == "#" })
+            }
             guard let id = BuildIDText.parse(text) else {
                 throw CLIError.usage("'\(text)' is not a build id (42 or #42)")
             }
@@ -88,7 +104,7 @@ enum MaintenanceCommands {
         }
         try confirm(
             context,
-            "Delete " + records.map { "#\($0.id) (\($0.job))" }.joined(separator: ", ") + "?")
+            "delete " + records.map { "#\($0.id) (\($0.job))" }.joined(separator: ", ") + "?")
         var failed = false
         for record in records {
             // Cleanup first; the rows go only when it succeeded (or --force).
@@ -182,7 +198,7 @@ enum MaintenanceCommands {
             try process.run()
         } catch {
             context.console.error(
-                "jcrun: error: cleanup of build #\(build.id) could not start: \(error.localizedDescription)\n"
+                "jcrun: error: cleanup of build #\(build.id) could not start: \(ErrorReport.reason(error))\n"
             )
             return 127
         }

@@ -1,0 +1,57 @@
+/// How many terminal columns text takes: East Asian wide and fullwidth
+/// characters (CJK, Hangul, fullwidth forms, most emoji) take two, every
+/// other character one, and ANSI escape sequences (`ESC [ ... letter`) none.
+public enum DisplayWidth {
+    public static func of(_ text: String) -> Int {
+        var width = 0
+        var inEscape = false
+        for character in text {
+            if inEscape {
+                // The final byte of a CSI sequence is in @...~; `[` opens it.
+                if let ascii = character.asciiValue, ascii >= 0x40, ascii <= 0x7E, character != "[" {
+                    inEscape = false
+                }
+                continue
+            }
+            if character == "\u{1B}" {
+                inEscape = true
+                continue
+            }
+            width += isWide(character) ? 2 : 1
+        }
+        return width
+    }
+
+    /// `text` padded with spaces to `width` columns.
+    public static func pad(_ text: String, to width: Int) -> String {
+        text + String(repeating: " ", count: max(0, width - of(text)))
+    }
+
+    /// `text` cut to at most `width` columns, `…` marking a cut.
+    public static func truncate(_ text: String, to width: Int) -> String {
+        guard of(text) > width else { return text }
+        guard width > 0 else { return "" }
+        var result = ""
+        var used = 0
+        for character in text {
+            let size = isWide(character) ? 2 : 1
+            if used + size > width - 1 { break }
+            result.append(character)
+            used += size
+        }
+        return result + "…"
+    }
+
+    static func isWide(_ character: Character) -> Bool {
+        guard let scalar = character.unicodeScalars.first, scalar.value >= 0x1100 else {
+            return false
+        }
+        let ranges: [ClosedRange<UInt32>] = [
+            0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF,
+            0x4E00...0x9FFF, 0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF,
+            0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F,
+            0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
+        ]
+        return ranges.contains { $0.contains(scalar.value) }
+    }
+}
