@@ -15,21 +15,23 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(
             name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "CSpawn"),
         .target(name: "Jinja"),
         .target(name: "YAMLNodes", dependencies: ["CYaml"]),
         .target(
             name: "JobControl",
-            dependencies: ["Jinja", "YAMLNodes", "CSQLite", "CSpawn", "CMicroHTTPD"]
+            dependencies: ["Jinja", "YAMLNodes", "CSQLite", "CPostgres", "CSpawn", "CMicroHTTPD"]
         ),
         .executableTarget(name: "jcrun", dependencies: ["JobControl"]),
         .executableTarget(name: "store-stress", dependencies: ["JobControl"]),
         .testTarget(name: "JinjaTests", dependencies: ["Jinja"], resources: [.copy("Fixtures")]),
         .testTarget(name: "YAMLNodesTests", dependencies: ["YAMLNodes"]),
-        .testTarget(name: "JobControlTests", dependencies: ["JobControl"]),
+        .target(name: "PostgresTestSupport", dependencies: ["CPostgres"], path: "Tests/Support"),
+        .testTarget(name: "JobControlTests", dependencies: ["JobControl", "PostgresTestSupport"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["jcrun"],
+            dependencies: ["jcrun", "PostgresTestSupport"],
             resources: [.copy("Fixtures")]
         ),
     ]

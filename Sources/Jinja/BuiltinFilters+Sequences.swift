@@ -158,18 +158,27 @@ extension BuiltinFilters {
         switch (a, b) {
         case (.int(let x), .int(let y)):
             let (value, overflow) = x.addingReportingOverflow(y)
-            if overflow { throw args.error("integer overflow") }
+            if overflow { throw args.error("integer too large") }
             return .int(value)
-        case (.list(let x), .list(let y)): return .list(x + y)
+        case (.list(let x), .list(let y)):
+            guard x.count + y.count <= SizeLimit.maximumItems else {
+                throw args.error(
+                    "list of \(x.count + y.count) items is too long"
+                        + " (the limit is \(SizeLimit.maximumItems))")
+            }
+            return .list(x + y)
         default:
             guard let x = a.number, let y = b.number else {
                 throw args.error(
                     "unsupported operand types for +: '\(a.typeName)' and '\(b.typeName)'")
             }
-            if case .bool = a, case .bool = b { return .int(Int(x + y)) }
             if case .double = a { return .double(x + y) }
             if case .double = b { return .double(x + y) }
-            return .int(Int(x) + Int(y))
+            // Only ints and bools are left.
+            let (value, overflow) = (a.integerValue ?? 0).addingReportingOverflow(
+                b.integerValue ?? 0)
+            if overflow { throw args.error("integer too large") }
+            return .int(value)
         }
     }
 
@@ -286,6 +295,10 @@ extension BuiltinFilters {
         let bound = try args.bind(["linecount", "fill_with"])
         let size = try args.int(bound[0], "linecount", default: 0)
         guard size > 0 else { throw args.error("\(args.what): linecount must be positive") }
+        if let fill = bound[1], !fill.isNone, size > SizeLimit.maximumItems {
+            throw args.error(
+                "\(args.what): linecount \(size) is too large (the limit is \(SizeLimit.maximumItems))")
+        }
         var batches: [RV] = []
         var current: [RV] = []
         for item in try sequence(value, args) {
@@ -306,5 +319,14 @@ extension BuiltinFilters {
 }
 
 extension RV {
+    /// The value of an int or bool.
+    fileprivate var integerValue: Int? {
+        switch self {
+        case .int(let i): return i
+        case .bool(let b): return b ? 1 : 0
+        default: return nil
+        }
+    }
+
     fileprivate func orMethod(_ method: RV?) -> RV { method ?? self }
 }

@@ -33,6 +33,7 @@ enum BuiltinFilters {
             let width: Int? =
                 bound[0].flatMap { if case .none = $0 { nil } else { $0 } }
                 .map { try? a.int($0, "indent", default: 0) } ?? nil
+            if let width { try SizeLimit.check(width: width, what: "tojson indent") }
             return .string(try JSON.encode(v, indent: width, error: a.error))
         },
         "first": first, "last": last, "sort": sort, "unique": unique, "reverse": reverse,
@@ -81,7 +82,11 @@ enum BuiltinFilters {
             if u.lenient { return try filter(.string(""), args) }
             throw u.error
         }
-        return try filter(value, args)
+        do {
+            return try filter(value, args)
+        } catch let exceeded as SizeLimit.Exceeded {
+            throw args.error(exceeded.message)
+        }
     }
 
     private static func noArguments(_ args: CallArguments) throws {
@@ -154,7 +159,7 @@ enum BuiltinFilters {
         try noArguments(args)
         switch value {
         case .int(let i):
-            guard i != Int.min else { throw args.error("integer overflow") }
+            guard i != Int.min else { throw args.error("integer too large") }
             return .int(abs(i))
         case .bool(let b): return .int(b ? 1 : 0)
         case .double(let d): return .double(abs(d))
@@ -250,6 +255,7 @@ enum BuiltinFilters {
         if let limit = bound[2], !(limit.isNone) {
             count = try args.int(limit, "count", default: -1)
         }
+        let limit = SizeLimit.maximumBytes
         if old.isEmpty {
             var result = ""
             var inserted = 0
@@ -257,6 +263,7 @@ enum BuiltinFilters {
                 if count < 0 || inserted < count {
                     result += new
                     inserted += 1
+                    try SizeLimit.check(bytes: result.utf8.count, what: "string", limit: limit)
                 }
                 result.unicodeScalars.append(character)
             }
@@ -269,6 +276,7 @@ enum BuiltinFilters {
         while count < 0 || replaced < count, let range = rest.firstRange(of: old) {
             result += rest[..<range.lowerBound]
             result += new
+            try SizeLimit.check(bytes: result.utf8.count, what: "string", limit: limit)
             rest = rest[range.upperBound...]
             replaced += 1
         }
@@ -283,7 +291,21 @@ enum BuiltinFilters {
         if let attribute = bound[1] {
             items = try items.map { try lookupPath(attribute, in: $0, args) }
         }
-        return .string(try items.map { try $0.str() }.joined(separator: separator))
+        return .string(try joined(items.map { try $0.str() }, separator: separator))
+    }
+
+    /// A padding width, negative counting as 0, at most the output size limit.
+    static func checkedWidth(_ width: Int, _ what: String) throws -> Int {
+        try SizeLimit.check(width: width, what: what)
+        return max(0, width)
+    }
+
+    /// `parts.joined(separator:)`, refusing a result past the output size limit.
+    static func joined(_ parts: [String], separator: String) throws -> String {
+        var bytes = SizeLimit.product(separator.utf8.count, max(0, parts.count - 1)) ?? Int.max
+        for part in parts where bytes <= SizeLimit.maximumBytes { bytes += part.utf8.count }
+        try SizeLimit.check(bytes: bytes, what: "joined string")
+        return parts.joined(separator: separator)
     }
 
     private static func length(_ value: RV, _ args: CallArguments) throws -> RV {
@@ -310,11 +332,16 @@ enum BuiltinFilters {
             indentation = text
         } else {
             indentation = String(
-                repeating: " ", count: max(0, try args.int(bound[0], "width", default: 4)))
+                repeating: " ", count: try checkedWidth(args.int(bound[0], "width", default: 4), "indent"))
         }
         let first = try args.bool(bound[1], default: false)
         let blank = try args.bool(bound[2], default: false)
         let lines = splitLines(try value.str() + "\n")
+        if let indented = SizeLimit.product(lines.count, indentation.utf8.count) {
+            try SizeLimit.check(bytes: indented, what: "indented text")
+        } else {
+            try SizeLimit.check(bytes: Int.max, what: "indented text")
+        }
         var result: String
         if blank {
             result = lines.joined(separator: "\n" + indentation)
@@ -355,7 +382,7 @@ enum BuiltinFilters {
 
     private static func center(_ value: RV, _ args: CallArguments) throws -> RV {
         let bound = try args.bind(["width"])
-        let width = try args.int(bound[0], "width", default: 80)
+        let width = try checkedWidth(args.int(bound[0], "width", default: 80), "center")
         let text = try value.str()
         let length = text.unicodeScalars.count
         guard width > length else { return .string(text) }
@@ -393,7 +420,7 @@ enum BuiltinFilters {
             throw args.error("expected length >= \(endLength), got \(length)")
         }
         guard leeway >= 0 else { throw args.error("expected leeway >= 0, got \(leeway)") }
-        if text.count <= length + leeway { return value }
+        if text.count - leeway <= length { return value }
         var kept = Array(text[0..<(length - endLength)])
         if !killwords, let space = kept.lastIndex(of: " ") { kept = Array(kept[..<space]) }
         var view = String.UnicodeScalarView()

@@ -8,6 +8,10 @@
 public struct Environment: Sendable {
     public var loader: any TemplateLoader
     public var globals: OrderedDict
+    /// Nouns for global dicts whose missing keys deserve their own message:
+    /// with `["env": "environment variable"]`, `{{ env.NOPE }}` fails with
+    /// `environment variable 'NOPE' is not set` instead of `dict has no key`.
+    public var missingKeyNouns: [String: String] = [:]
     private let cache = TemplateCache()
 
     public init(loader: any TemplateLoader, globals: OrderedDict = OrderedDict()) {
@@ -50,6 +54,7 @@ public struct Environment: Sendable {
         for (key, value) in globals.pairs { globalScope.vars[key] = RV(value) }
         let renderer = Renderer(
             loader: loader, cache: cache, globals: globalScope, template: template)
+        renderer.missingKeyNouns = missingKeyNouns
         try renderer.render(template.nodes, in: Scope(parent: globalScope))
         return Rendered(bytes: renderer.output, map: renderer.map, file: template.name)
     }

@@ -28,6 +28,14 @@ enum Globals {
         let stop = numbers.count == 1 ? numbers[0] : numbers[1]
         let step = numbers.count == 3 ? numbers[2] : 1
         guard step != 0 else { throw args.error("range() step must not be zero") }
+        // In Double: `stop - start` can pass Int for far-apart bounds.
+        let span = step > 0 ? Double(stop) - Double(start) : Double(start) - Double(stop)
+        let magnitude = step > 0 ? Double(step) : -Double(step)
+        let estimate = span > 0 ? (span / magnitude).rounded(.up) : 0
+        guard estimate <= Double(maximumRange) + 1 else {
+            throw args.error(
+                "range() of more than \(maximumRange) items is too long (the limit is \(maximumRange))")
+        }
         let count =
             step > 0
             ? (stop > start ? (stop - start + step - 1) / step : 0)

@@ -5,12 +5,14 @@ enum JSON {
         -> String
     {
         var out = ""
-        try write(value, to: &out, indent: indent, level: 0, error: { error($0, nil) })
+        try write(
+            value, to: &out, indent: indent, level: 0, limit: SizeLimit.maximumBytes,
+            error: { error($0, nil) })
         return out
     }
 
     private static func write(
-        _ value: RV, to out: inout String, indent: Int?, level: Int,
+        _ value: RV, to out: inout String, indent: Int?, level: Int, limit: Int,
         error: (String) -> TemplateError
     ) throws {
         switch value {
@@ -35,7 +37,9 @@ enum JSON {
             out += "["
             for (index, item) in items.enumerated() {
                 out += separator(first: index == 0, indent: indent, level: level + 1)
-                try write(item, to: &out, indent: indent, level: level + 1, error: error)
+                try write(
+                    item, to: &out, indent: indent, level: level + 1, limit: limit, error: error)
+                try SizeLimit.check(bytes: out.utf8.count, what: "JSON text", limit: limit)
             }
             out += closing(indent: indent, level: level) + "]"
         case .dict(let dict):
@@ -63,7 +67,9 @@ enum JSON {
                 out += separator(first: index == 0, indent: indent, level: level + 1)
                 writeString(key, to: &out)
                 out += ": "
-                try write(item, to: &out, indent: indent, level: level + 1, error: error)
+                try write(
+                    item, to: &out, indent: indent, level: level + 1, limit: limit, error: error)
+                try SizeLimit.check(bytes: out.utf8.count, what: "JSON text", limit: limit)
             }
             out += closing(indent: indent, level: level) + "}"
         case .macro, .function, .loop, .namespace:
@@ -116,10 +122,11 @@ enum JSON {
                 if scalar.value >= 0x20 && scalar.value < 0x7F {
                     out.unicodeScalars.append(scalar)
                 } else if scalar.value > 0xFFFF {
-                    let v = scalar.value - 0x10000
-                    out +=
-                        "\\u" + hex(0xD800 + (v >> 10), width: 4) + "\\u"
-                        + hex(0xDC00 + (v & 0x3FF), width: 4)
+                    // A deviation from Jinja, which writes a surrogate pair
+                    // (`\\ud83d\\ude00`): libyaml rejects surrogate escapes in a
+                    // double-quoted scalar, and tojson output is meant for YAML.
+                    // The character itself is valid JSON and valid YAML.
+                    out.unicodeScalars.append(scalar)
                 } else {
                     out += "\\u" + hex(scalar.value, width: 4)
                 }

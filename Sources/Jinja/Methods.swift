@@ -87,7 +87,8 @@ enum Methods {
                 guard let items = try bound[0]?.iterate() else {
                     throw args.error("join() needs a list")
                 }
-                return .string(try items.map { try $0.str() }.joined(separator: text))
+                return .string(
+                    try BuiltinFilters.joined(items.map { try $0.str() }, separator: text))
             }
         default: return nil
         }
@@ -174,6 +175,7 @@ enum Methods {
                 }
                 guard let value else { throw args.error("format() has no value for '{\(field)}'") }
                 result += try value.str()
+                try SizeLimit.check(bytes: result.utf8.count, what: "formatted string")
                 i = text.index(after: close)
                 continue
             }

@@ -59,7 +59,7 @@ enum PercentFormat {
                     digits.unicodeScalars.append(chars[i])
                     i += 1
                 }
-                precision = Int(digits) ?? 0
+                precision = try size(digits, "precision", error: error)
             }
             guard i < chars.count else { throw error("incomplete format") }
             let conversion = chars[i]
@@ -76,8 +76,15 @@ enum PercentFormat {
                 index += 1
             }
             result += try convert(
-                value!, conversion, flags: flags, width: Int(width), precision: precision,
+                value!, conversion, flags: flags,
+                width: width.isEmpty ? nil : try size(width, "width", error: error),
+                precision: precision,
                 error: error)
+            guard result.utf8.count <= SizeLimit.maximumBytes else {
+                throw error(
+                    "formatted string of \(result.utf8.count) characters is too large"
+                        + " (the limit is \(SizeLimit.described))")
+            }
         }
         if !usedMapping && index < values.count && keyword == nil {
             throw error("not all arguments converted during string formatting")
@@ -105,6 +112,10 @@ enum PercentFormat {
             if case .int(let i) = value {
                 integer = i
             } else {
+                guard number.isFinite else {
+                    throw error("cannot convert float \(pythonFloat(number)) to integer")
+                }
+                guard abs(number) < 9.2e18 else { throw error("integer too large") }
                 integer = Int(number.rounded(.towardZero))
             }
             return cFormat(spec + "ld", integer)
@@ -126,6 +137,17 @@ enum PercentFormat {
         default:
             throw error("unsupported format character '\(conversion)'")
         }
+    }
+
+    /// A width or precision written in the format, at most the output size limit.
+    private static func size(
+        _ digits: String, _ what: String, error: (String) -> TemplateError
+    ) throws -> Int {
+        if digits.isEmpty { return 0 }
+        guard let value = Int(digits), value <= SizeLimit.maximumBytes else {
+            throw error("format \(what) \(digits) is too large (the limit is \(SizeLimit.described))")
+        }
+        return value
     }
 
     private static func pad(_ text: String, width: Int, left: Bool) -> String {

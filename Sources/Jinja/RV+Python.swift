@@ -30,30 +30,65 @@ extension RV {
     }
 
     /// Python's `repr(x)`.
+    ///
+    /// - Throws: `SizeLimit.Exceeded` when the text passes the size limit
+    ///   (nested lists can share items, so a small value can have a huge repr).
     func repr() throws -> String {
+        var text = ""
+        try appendRepr(to: &text, limit: SizeLimit.maximumBytes)
+        return text
+    }
+
+    private func appendRepr(to text: inout String, limit: Int) throws {
         switch self {
         case .undefined(let u): throw u.error
-        case .none: return "None"
-        case .bool(let b): return b ? "True" : "False"
-        case .int(let i): return String(i)
-        case .double(let d): return pythonFloat(d)
-        case .string(let s): return pythonRepr(s)
+        case .none: text += "None"
+        case .bool(let b): text += b ? "True" : "False"
+        case .int(let i): text += String(i)
+        case .double(let d): text += pythonFloat(d)
+        case .string(let s): text += pythonRepr(s)
         case .list(let items):
-            return "[" + (try items.map { try $0.repr() }).joined(separator: ", ") + "]"
+            text += "["
+            try RV.appendItems(items, to: &text, limit: limit)
+            text += "]"
         case .tuple(let items):
-            let inner = (try items.map { try $0.repr() }).joined(separator: ", ")
-            return items.count == 1 ? "(\(inner),)" : "(\(inner))"
+            text += "("
+            try RV.appendItems(items, to: &text, limit: limit)
+            text += items.count == 1 ? ",)" : ")"
         case .dict(let d):
-            let inner = try d.items.map { key, value in try key.value.repr() + ": " + value.repr() }
-            return "{" + inner.joined(separator: ", ") + "}"
-        case .macro(let m): return "<Macro '\(m.definition.name)'>"
-        case .function(let f): return "<built-in function \(f.name)>"
-        case .loop: return "<LoopContext>"
-        case .namespace(let namespace):
-            let inner = try namespace.values.items.map { key, value in
-                try key.value.str() + "=" + value.repr()
+            text += "{"
+            var first = true
+            for (key, value) in d.items {
+                if !first { text += ", " }
+                first = false
+                try key.value.appendRepr(to: &text, limit: limit)
+                text += ": "
+                try value.appendRepr(to: &text, limit: limit)
+                try SizeLimit.check(bytes: text.utf8.count, what: "text", limit: limit)
             }
-            return "<Namespace " + inner.joined(separator: ", ") + ">"
+            text += "}"
+        case .macro(let m): text += "<Macro '\(m.definition.name)'>"
+        case .function(let f): text += "<built-in function \(f.name)>"
+        case .loop: text += "<LoopContext>"
+        case .namespace(let namespace):
+            text += "<Namespace "
+            var first = true
+            for (key, value) in namespace.values.items {
+                if !first { text += ", " }
+                first = false
+                text += try key.value.str() + "="
+                try value.appendRepr(to: &text, limit: limit)
+                try SizeLimit.check(bytes: text.utf8.count, what: "text", limit: limit)
+            }
+            text += ">"
+        }
+    }
+
+    private static func appendItems(_ items: [RV], to text: inout String, limit: Int) throws {
+        for (index, item) in items.enumerated() {
+            if index > 0 { text += ", " }
+            try item.appendRepr(to: &text, limit: limit)
+            try SizeLimit.check(bytes: text.utf8.count, what: "text", limit: limit)
         }
     }
 

@@ -30,10 +30,14 @@ extension Renderer {
             }
             return .dict(dict)
         case .attribute(let objectExpr, let name, let at):
-            return try attribute(name, of: try evaluate(objectExpr, in: scope), at: at)
+            let value = try attribute(name, of: try evaluate(objectExpr, in: scope), at: at)
+            if case .undefined = value { return describeMissing(value, of: objectExpr) }
+            return value
         case .item(let objectExpr, let keyExpr, let at):
-            return try item(
+            let value = try item(
                 try evaluate(keyExpr, in: scope), of: try evaluate(objectExpr, in: scope), at: at)
+            if case .undefined = value { return describeMissing(value, of: objectExpr) }
+            return value
         case .slice(let objectExpr, let start, let stop, let step, let at):
             let object = try evaluate(objectExpr, in: scope)
             let bounds = try [start, stop, step].map { try $0.map { try evaluate($0, in: scope) } }
@@ -78,11 +82,35 @@ extension Renderer {
                 Undefined(
                     reason: .hint("the inline if-expression evaluated to false and has no else"),
                     source: template.source, offset: at, lenient: true))
-        case .concat(let items, _):
+        case .concat(let items, let at):
             var text = ""
-            for item in items { text += try evaluate(item, in: scope).str() }
+            for item in items {
+                let part = try evaluate(item, in: scope)
+                try sized(at: at) {
+                    text += try part.str()
+                    try SizeLimit.check(bytes: text.utf8.count, what: "string")
+                }
+            }
             return .string(text)
         }
+    }
+
+    /// A missing key of `env` or of an imported template, with a message
+    /// naming what is missing instead of `dict has no key`.
+    private func describeMissing(_ value: RV, of objectExpr: Expr) -> RV {
+        guard case .undefined(var undefined) = value, case .key(let key, let keys) = undefined.reason,
+            case .name(let name, _) = objectExpr
+        else { return value }
+        if let template = moduleAliases[name] {
+            undefined.reason = .described(
+                message: "'\(template)' has no macro '\(key)'", key: key, keys: keys)
+        } else if let noun = missingKeyNouns[name] {
+            undefined.reason = .described(
+                message: "\(noun) '\(key)' is not set", key: key, keys: keys)
+        } else {
+            return value
+        }
+        return .undefined(undefined)
     }
 
     func evaluate(
@@ -102,7 +130,11 @@ extension Renderer {
             return try callMacro(macro, args, calledAt: offset)
         case .function(let function):
             let args = try evaluate(arguments, in: scope, .function, function.name, at: offset)
-            return try function.call(args)
+            do {
+                return try function.call(args)
+            } catch let exceeded as SizeLimit.Exceeded {
+                throw error(exceeded.message, at: offset)
+            }
         case .undefined(let u):
             throw u.error
         default:
@@ -294,7 +326,7 @@ extension Renderer {
         case .undefined(let u): throw u.error
         case .int(let i):
             if op == "+" { return value }
-            guard i != Int.min else { throw error("integer overflow", at: offset) }
+            guard i != Int.min else { throw error("integer too large", at: offset) }
             return .int(-i)
         case .bool(let b): return .int(op == "-" ? (b ? -1 : 0) : (b ? 1 : 0))
         case .double(let d): return .double(op == "-" ? -d : d)
@@ -309,12 +341,24 @@ extension Renderer {
             "unsupported operand types for \(op): '\(left.typeName)' and '\(right.typeName)'",
             at: offset)
         switch (op, left, right) {
-        case ("+", .string(let a), .string(let b)): return .string(a + b)
-        case ("+", .list(let a), .list(let b)): return .list(a + b)
-        case ("+", .tuple(let a), .tuple(let b)): return .tuple(a + b)
+        case ("+", .string(let a), .string(let b)):
+            try sized(at: offset) {
+                try SizeLimit.check(bytes: a.utf8.count + b.utf8.count, what: "string")
+            }
+            return .string(a + b)
+        case ("+", .list(let a), .list(let b)):
+            try sized(at: offset) { try checkItems(a.count + b.count, what: "list") }
+            return .list(a + b)
+        case ("+", .tuple(let a), .tuple(let b)):
+            try sized(at: offset) { try checkItems(a.count + b.count, what: "tuple") }
+            return .tuple(a + b)
         case ("*", .string(let s), .int(let n)), ("*", .int(let n), .string(let s)):
+            try sized(at: offset) {
+                try SizeLimit.checkRepetition(s.utf8.count, times: n, what: "string repetition")
+            }
             return .string(String(repeating: s, count: max(0, n)))
         case ("*", .list(let items), .int(let n)), ("*", .int(let n), .list(let items)):
+            try sized(at: offset) { try checkListRepetition(items, n) }
             return .list(Array([[RV]](repeating: items, count: max(0, n)).joined()))
         case ("%", .string(let format), _):
             let values: [RV]
@@ -344,6 +388,39 @@ extension Renderer {
         }
     }
 
+    /// Runs a size check, giving its failure the position `offset`.
+    func sized(at offset: Int, _ check: () throws -> Void) throws {
+        do {
+            try check()
+        } catch let exceeded as SizeLimit.Exceeded {
+            throw TemplateError(
+                position: template.source.position(of: offset), message: exceeded.message)
+        }
+    }
+
+    private func checkItems(_ count: Int, what: String) throws {
+        guard count > SizeLimit.maximumItems else { return }
+        throw SizeLimit.Exceeded(
+            message: "\(what) of \(count) items is too long (the limit is \(SizeLimit.maximumItems))")
+    }
+
+    /// A list repetition may make at most `SizeLimit.maximumItems` items, and
+    /// the strings in it at most `SizeLimit.maximumBytes` bytes.
+    private func checkListRepetition(_ items: [RV], _ count: Int) throws {
+        guard count > 0, !items.isEmpty else { return }
+        guard let total = SizeLimit.product(items.count, count), total <= SizeLimit.maximumItems
+        else {
+            let total = SizeLimit.product(items.count, count).map(String.init)
+                ?? "\(items.count) × \(count)"
+            throw SizeLimit.Exceeded(
+                message: "list repetition of \(total) items is too large"
+                    + " (the limit is \(SizeLimit.maximumItems))")
+        }
+        var bytes = 0
+        for case .string(let s) in items { bytes += s.utf8.count }
+        try SizeLimit.checkRepetition(bytes, times: count, what: "list repetition")
+    }
+
     private func integer(_ value: RV) -> Int? {
         switch value {
         case .int(let i): return i
@@ -353,7 +430,7 @@ extension Renderer {
     }
 
     private func integerArithmetic(_ op: String, _ a: Int, _ b: Int, at offset: Int) throws -> RV {
-        let overflow = error("integer overflow", at: offset)
+        let overflow = error("integer too large", at: offset)
         switch op {
         case "+":
             let (value, over) = a.addingReportingOverflow(b)
@@ -372,7 +449,11 @@ extension Renderer {
             return .double(Double(a) / Double(b))
         case "//", "%":
             guard b != 0 else { throw error("integer division or modulo by zero", at: offset) }
-            guard !(a == Int.min && b == -1) else { throw overflow }
+            if b == -1 {
+                // Python: x % -1 is 0; Int.min // -1 is 2**63, past Int.
+                if op == "%" { return .int(0) }
+                if a == Int.min { throw overflow }
+            }
             var quotient = a / b
             var remainder = a % b
             if remainder != 0 && (remainder < 0) != (b < 0) {

@@ -17,8 +17,15 @@ final class Renderer {
     @exclusivity(unchecked) var frame: Int32 = -1
     private var sourceIndices: [ObjectIdentifier: UInt16] = [:]
     private var modules: [String: RDict] = [:]
+    /// `Environment.missingKeyNouns`.
+    var missingKeyNouns: [String: String] = [:]
+    /// Names bound by `import ... as NAME`, to the template's name, so a
+    /// missing member reads "'_m.j2' has no macro 'x'".
+    var moduleAliases: [String: String] = [:]
     @exclusivity(unchecked) private var depth = 0
     static let maximumDepth = 100
+    /// `SizeLimit.maximumBytes`, read once.
+    let maximumBytes = SizeLimit.maximumBytes
 
     init(loader: any TemplateLoader, cache: TemplateCache, globals: Scope, template: Template) {
         self.loader = loader
@@ -123,6 +130,7 @@ final class Renderer {
             switch node {
             case .text(let start, let end):
                 emitLiteral(start: start, end: end)
+                if output.count > maximumBytes { throw outputTooLarge(at: start) }
             case .output(let expr, let at):
                 if case .call(let calleeExpr, let arguments, let callAt) = expr {
                     let callee = try evaluate(calleeExpr, in: scope)
@@ -133,10 +141,14 @@ final class Renderer {
                         try renderMacro(macro, args, calledAt: callAt)
                         continue
                     }
-                    emit(try call(callee, arguments, in: scope, at: callAt).str(), at: at)
+                    let value = try call(callee, arguments, in: scope, at: callAt)
+                    try sized(at: at) { emit(try value.str(), at: at) }
+                    if output.count > maximumBytes { throw outputTooLarge(at: at) }
                     continue
                 }
-                emit(try evaluate(expr, in: scope).str(), at: at)
+                let value = try evaluate(expr, in: scope)
+                try sized(at: at) { emit(try value.str(), at: at) }
+                if output.count > maximumBytes { throw outputTooLarge(at: at) }
             case .set(let target, let expr, let at):
                 try assign(target, try evaluate(expr, in: scope), in: scope, at: at)
             case .setBlock(let target, let body, let filters, let at):
@@ -157,6 +169,7 @@ final class Renderer {
             case .importAs(let name, let alias, let withContext, let at):
                 let module = try importModule(name, withContext: withContext, in: scope, at: at)
                 scope.vars[alias] = .dict(module.exports)
+                moduleAliases[alias] = module.name
             case .fromImport(let name, let names, let withContext, let at):
                 let module = try importModule(name, withContext: withContext, in: scope, at: at)
                 for (imported, alias, offset) in names {
@@ -173,7 +186,9 @@ final class Renderer {
                 }
             case .filterBlock(let filters, let body, let at):
                 let text = RV.string(try capture { try render(body, in: scope) })
-                emit(try applyFilters(filters, to: text, in: scope).str(), at: at)
+                let value = try applyFilters(filters, to: text, in: scope)
+                try sized(at: at) { emit(try value.str(), at: at) }
+                if output.count > maximumBytes { throw outputTooLarge(at: at) }
             case .with(let assignments, let body):
                 let inner = Scope(parent: scope)
                 for (target, expr) in assignments {
@@ -182,6 +197,12 @@ final class Renderer {
                 try render(body, in: inner)
             }
         }
+    }
+
+    private func outputTooLarge(at offset: Int) -> TemplateError {
+        error(
+            "rendered text of \(output.count) bytes is too large (the limit is \(SizeLimit.described))",
+            at: offset)
     }
 
     private func applyFilters(

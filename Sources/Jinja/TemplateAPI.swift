@@ -66,7 +66,24 @@ public struct Origin: Sendable, Hashable {
             inside.append("in \(frame.what) from \(written)")
             written = frame.calledFrom
         }
-        return "\(position) (" + inside.joined(separator: ", ") + ")"
+        return "\(position) (" + Origin.collapsed(inside) + ")"
+    }
+
+    /// Frame descriptions joined with `, `, a run of identical ones (a
+    /// recursive macro, a file including itself) written once with
+    /// `, 99 more times`.
+    public static func collapsed(_ frames: [String]) -> String {
+        var parts: [String] = []
+        var index = 0
+        while index < frames.count {
+            var end = index + 1
+            while end < frames.count && frames[end] == frames[index] { end += 1 }
+            let repeats = end - index - 1
+            parts.append(
+                frames[index] + (repeats == 0 ? "" : ", \(repeats) more time\(repeats == 1 ? "" : "s")"))
+            index = end
+        }
+        return parts.joined(separator: ", ")
     }
 }
 

@@ -8,6 +8,8 @@ struct Undefined {
         case index(Int)
         case hint(String)
         case export(String, String, [String])
+        /// A missing key with its own message, and the keys to suggest from.
+        case described(message: String, key: String, keys: [String])
     }
 
     var reason: Reason
@@ -35,6 +37,9 @@ struct Undefined {
             return TemplateError(position: position, message: "index \(index) is out of range")
         case .hint(let text):
             return TemplateError(position: position, message: text)
+        case .described(let message, let key, let keys):
+            return TemplateError(
+                position: position, message: message, suggestion: closestName(to: key, in: keys))
         case .export(let name, let template, let names):
             return TemplateError(
                 position: position,

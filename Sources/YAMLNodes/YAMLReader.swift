@@ -23,9 +23,11 @@ public func parseYAML(_ text: String, nodeLimit: Int = 1_000_000) throws -> [Nod
 /// Decodes bytes as UTF-8, or says where the first invalid sequence is.
 ///
 /// Swift `String`s are always valid UTF-8, so a file must pass here before
-/// it can be rendered and parsed.
+/// it can be rendered and parsed. A leading UTF-8 byte-order mark is dropped.
 /// - Throws: `YAMLError.invalidText` with the line and column of the bad byte.
 public func decodeUTF8<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws -> String {
+    // A byte-order mark some editors write first is not part of the text.
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return try decodeUTF8(bytes.dropFirst(3)) }
     if let text = String(validating: bytes, as: UTF8.self) { return text }
     var line = 1
     var column = 1

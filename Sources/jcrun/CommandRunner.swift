@@ -21,6 +21,7 @@ enum CommandRunner {
         case "uninstall": return try MaintenanceCommands.uninstall(context)
         case "completion": return try CompletionCommand.run(context)
         case "web": return try WebCommand.run(context)
+        case "worker": return try WorkerCommand.run(context)
         case "render": return try RenderCommand.run(context)
         default:
             throw CLIError.internalBug(

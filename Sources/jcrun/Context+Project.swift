@@ -5,7 +5,7 @@ import JobControl
 extension Context {
     /// The project's jobs (`-C`, `--jobs-dir` applied), through the job-set
     /// cache in `.jcrun/cache/`; only a command that writes (`writing`) may
-    /// create that folder.
+    /// create `.jcrun/` for it.
     ///
     /// - Throws: `ConfigErrors` (every definition error found), `ConfigError.noProject`.
     func loadJobs(writing: Bool = false) throws -> JobSet {

@@ -217,7 +217,7 @@ import Testing
         #expect(try project.load(cacheFolder: folder).jobs == project.fresh())
     }
 
-    @Test func aReadOnlyLoadRefreshesButNeverCreatesTheFolder() throws {
+    @Test func aReadOnlyLoadMakesTheFolderOnlyInsideAnExistingParent() throws {
         let project = try Project()
         func readOnlyLoad() throws -> [Job] {
             try ProjectLoader.load(
@@ -227,7 +227,11 @@ import Testing
         }
         #expect(try readOnlyLoad().count == 3)
         #expect(!FileManager.default.fileExists(atPath: project.dir.appendingPathComponent(".jcrun").path))
-        _ = try project.load()
+        try FileManager.default.createDirectory(
+            at: project.dir.appendingPathComponent(".jcrun"), withIntermediateDirectories: false)
+        #expect(project.cached() == nil)
+        #expect(try readOnlyLoad().count == 3)
+        #expect(project.cached()?.count == 3)
         try project.write("jcrun.yaml", "vars:\n  count: 1\n")
         let jobs = try readOnlyLoad()
         #expect(jobs.map(\.id) == ["a_0"])
@@ -277,6 +281,10 @@ import Testing
         Job(id: "c", command: .argv([]), dependencies: ["x", "y"]),
     ])
     func theFastHashMatchesTheCanonicalForm(_ job: Job) {
-        #expect(job.hashedJSON() == job.canonicalJSON(fields: Job.hashedFields.sorted()))
+        let canonical = job.canonicalJSON(fields: Job.hashedFields.sorted())
+        #expect(job.hashedJSON() == canonical)
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in canonical.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        #expect(UInt64(job.definitionHash, radix: 16) == hash)
     }
 }

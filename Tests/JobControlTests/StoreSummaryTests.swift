@@ -167,6 +167,32 @@ import Testing
         try expectExact(store)
     }
 
+    /// Many jobs take one walk over the summary, few a probe each: both give the same states.
+    @Test func theWalkForManyJobsGivesWhatTheProbesGive() throws {
+        let folder = StoreFolder()
+        let store = try folder.openStore()
+        let statuses: [BuildStatus] = [.successful, .skipped, .failed, .successful, .skipped]
+        var jobs: [JobID] = []
+        for index in 0..<(SQLiteStore.jobCountForOneWalk + 20) {
+            let job = "job\(index)"
+            jobs.append(job)
+            for round in 0..<(index % 4) {
+                let status = statuses[(index + round) % statuses.count]
+                let inputs = index > 0 && round > 0
+                    ? [BuildInput(build: 0, dependency: "job\(index - 1)", consumed: Int64(index), retval: "r")] : []
+                try store.finishedBuild(job, status, retval: "\(index)", inputs: inputs)
+            }
+            if index % 9 == 0 { _ = try created(store, job, .running) }
+        }
+        try store.finishedBuild("not-asked", .successful)
+        let walked = try store.jobStates(jobs + ["never-built"])
+        #expect(walked["not-asked"] == nil && walked["never-built"] == nil)
+        var probed: [JobID: JobState] = [:]
+        for job in jobs { probed.merge(try store.jobStates([job]), uniquingKeysWith: { a, _ in a }) }
+        #expect(walked == probed)
+        #expect(walked.count > SQLiteStore.jobCountForOneWalk / 2)
+    }
+
     @Test func aBuildCannotMoveToAnotherJob() throws {
         let folder = StoreFolder()
         let store = try folder.openStore()

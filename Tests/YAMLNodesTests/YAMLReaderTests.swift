@@ -163,3 +163,12 @@ func tabIndentationGetsAClearMessage(source: String, mark: Mark) {
     }
     #expect(try decodeUTF8(Array("é".utf8)) == "é")
 }
+
+@Test func aByteOrderMarkIsDropped() throws {
+    #expect(try decodeUTF8([0xEF, 0xBB, 0xBF] + Array("jobs: []".utf8)) == "jobs: []")
+    #expect(try decodeUTF8([0xEF, 0xBB, 0xBF]) == "")
+    // Only at the start.
+    #expect(try decodeUTF8(Array("a".utf8) + [0xEF, 0xBB, 0xBF]) == "a\u{FEFF}")
+    // A bad byte after the mark is still located on line 1.
+    #expect(throws: YAMLError.self) { try decodeUTF8([0xEF, 0xBB, 0xBF, 0xFF]) }
+}

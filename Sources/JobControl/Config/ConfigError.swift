@@ -8,6 +8,10 @@ public enum ConfigError: Error, Sendable, Hashable {
     case noProject(searchedFrom: String)
     /// A file or folder that exists but cannot be read.
     case unreadable(path: String, reason: String)
+    /// `--jobs-dir` (or the found project's `jobs.d/`) does not exist.
+    case noJobsFolder(path: String)
+    /// A name in `jobs.d/` ending in `.yaml` that is not a file.
+    case notAJobFile(path: String, reason: String)
     /// Bytes that are not UTF-8.
     case invalidText(String, at: SourceLocation)
     /// The template engine's complaint; `suggestion` is the engine's whole
@@ -80,10 +84,19 @@ extension ConfigError {
             )
         case .unreadable(let path, let reason):
             return ("\(path): cannot read: \(reason)", [], nil)
+        case .notAJobFile(let path, let reason):
+            return ("\(path): \(reason), not a job file", [], nil)
+        case .noJobsFolder(let path):
+            return ("jobs folder '\(path)' does not exist", [], nil)
         case .invalidText(let problem, let at):
             return ("\(at): \(problem)", [], nil)
         case .template(let message, let suggestion, let at):
-            return ("\(at): \(message)\(suggestion.map { "; \($0)" } ?? "")", [], nil)
+            // `${#VAR}` in a shell command opens a template comment.
+            let hint =
+                message.hasPrefix("unterminated comment")
+                ? "to write '{#' itself (as in the shell's ${#VAR}), put the text in"
+                    + " {% raw %}...{% endraw %} or write {{ '{#' }}" : nil
+            return ("\(at): \(message)\(suggestion.map { "; \($0)" } ?? "")", [], hint)
         case .yamlSyntax(let message, let context, let at, let contextAt):
             let tail = context.map { " \($0)" } ?? ""
             var places: [String] = []
@@ -115,7 +128,10 @@ extension ConfigError {
         case .severalDocuments(let at):
             return ("\(at): a job file holds one YAML document; this is a second one", [], nil)
         case .unknownKey(let key, let place, let suggestion, let at):
-            return ("\(at): unknown key '\(key)' in \(place)\(didYouMean(suggestion))", [], nil)
+            let hint =
+                place == "a job file" && suggestion == nil
+                ? "a job file holds 'jobs:' and keys starting with 'x-' for YAML anchors" : nil
+            return ("\(at): unknown key '\(key)' in \(place)\(didYouMean(suggestion))", [], hint)
         case .missingKey(let key, let place, let at):
             return ("\(at): \(place) has no '\(key)'", [], nil)
         case .wrongType(let field, let expected, let found, let at):
@@ -176,7 +192,7 @@ extension ConfigError {
                 [], nil
             )
         case .unreadableSecretFile(let secret, let path, let reason, let at):
-            return ("\(at): secret '\(secret)' reads \(path): \(reason)", [], nil)
+            return ("\(at): secret '\(secret)': cannot read file '\(path)': \(reason)", [], nil)
         case .varNamedEnv(let at):
             return (
                 "\(at): a var may not be named 'env': templates see the environment as 'env'", [],

@@ -4,6 +4,9 @@ import YAMLNodes
 /// Collects errors while files are decoded; shared by every reader of a load.
 final class ErrorCollector {
     var errors = ConfigErrors()
+    /// Secrets of `jcrun.yaml` that failed to load (already reported): jobs
+    /// may still name them without a second, misleading "unknown secret".
+    var brokenSecrets: [String] = []
 
     func add(_ error: ConfigError) { errors.append(error) }
 }

@@ -11,19 +11,52 @@ extension Job {
     /// on every run and machine. `!retval X` is hashed as the tag and `X`,
     /// `!secret N` as the tag and `N`, never their values.
     public var definitionHash: String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in hashedJSON().utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
+        var hash = FNV1a64()
+        writeHashedJSON(to: &hash)
+        let hex = String(hash.value, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     /// The job's definition as canonical JSON (sorted keys, no spaces), for
-    /// the store's build snapshot. Secrets appear as `{"!secret":"name"}`.
+    /// the store's build snapshot, `show` and the web page. Secrets appear as
+    /// `{"!secret":"name"}`, and a secret's value that reached the job's text
+    /// another way (`{{ env.X }}`, `!env X`) as `***`, line by line as the
+    /// runner masks output. `definitionHash` hashes the unmasked text, so
+    /// changing such a value still outdates the job.
     public func snapshotJSON() -> String {
         canonicalJSON(fields: snapshotFields.map(\.0).sorted())
+    }
+
+    /// This job with every secret value in its text replaced by `***`: what
+    /// `show` and the web page display.
+    public var displayed: Job {
+        guard !secretValues.isEmpty else { return self }
+        return masked(by: SecretMasker(secretValues))
+    }
+
+    /// This job with `masker` applied to every text field.
+    public func masked(by masker: SecretMasker) -> Job {
+        guard !masker.isEmpty else { return self }
+        func mask(_ value: ArgValue) -> ArgValue {
+            if case .text(let text) = value { return .text(masker.mask(text)) }
+            return value
+        }
+        func mask(_ command: Command) -> Command {
+            switch command {
+            case .argv(let argv): return .argv(argv.map(mask))
+            case .shell(let text): return .shell(masker.mask(text))
+            }
+        }
+        var copy = self
+        copy.title = title.map(masker.mask)
+        copy.notes = notes.map(masker.mask)
+        copy.command = mask(command)
+        copy.args = args.map(mask)
+        copy.env = env.map { Job.EnvEntry(name: $0.name, value: mask($0.value)) }
+        copy.workdir = masker.mask(workdir)
+        copy.cleanup = cleanup.map(mask)
+        copy.secretValues = []
+        return copy
     }
 
     /// The hashed fields that differ between this job and a stored snapshot,
@@ -39,8 +72,12 @@ extension Job {
         }
     }
 
-    /// Each snapshot field and its canonical JSON value.
+    /// Each snapshot field and its canonical JSON value, secrets masked.
     private var snapshotFields: [(String, String)] {
+        secretValues.isEmpty ? unmaskedSnapshotFields : displayed.unmaskedSnapshotFields
+    }
+
+    private var unmaskedSnapshotFields: [(String, String)] {
         [
             ("id", quoted(id)),
             ("title", title.map(quoted) ?? "null"),
@@ -71,32 +108,38 @@ extension Job {
     /// buffer: the planner hashes every job on every run (10,000 jobs: 2 ms
     /// instead of 70 ms).
     func hashedJSON() -> String {
-        var out = "{\"args\":["
+        var out = ""
         out.reserveCapacity(256)
+        writeHashedJSON(to: &out)
+        return out
+    }
+
+    /// `hashedJSON` written to `out`: the hash takes the text as it is made.
+    func writeHashedJSON<Sink: JSONSink>(to out: inout Sink) {
+        out.write("{\"args\":[")
         for (index, arg) in args.enumerated() {
-            if index > 0 { out += "," }
+            if index > 0 { out.write(",") }
             appendJSON(arg, to: &out)
         }
-        out += "],\"command\":"
+        out.write("],\"command\":")
         appendJSON(command, to: &out)
-        out += ",\"dependencies\":["
+        out.write(",\"dependencies\":[")
         let isSortedSet = zip(dependencies, dependencies.dropFirst()).allSatisfy { $0 < $1 }
         let dependencies = isSortedSet ? dependencies : Set(dependencies).sorted()
         for (index, dependency) in dependencies.enumerated() {
-            if index > 0 { out += "," }
+            if index > 0 { out.write(",") }
             appendQuoted(dependency, to: &out)
         }
-        out += "],\"env\":{"
+        out.write("],\"env\":{")
         for (index, entry) in env.sorted(by: { $0.name < $1.name }).enumerated() {
-            if index > 0 { out += "," }
+            if index > 0 { out.write(",") }
             appendQuoted(entry.name, to: &out)
-            out += ":"
+            out.write(":")
             appendJSON(entry.value, to: &out)
         }
-        out += "},\"workdir\":"
+        out.write("},\"workdir\":")
         appendQuoted(workdir, to: &out)
-        out += "}"
-        return out
+        out.write("}")
     }
 
     func canonicalJSON(fields: [String]) -> String {
@@ -126,39 +169,69 @@ private func json(_ env: [Job.EnvEntry]) -> String {
     return "{" + sorted.map { quoted($0.name) + ":" + json($0.value) }.joined(separator: ",") + "}"
 }
 
-private func appendJSON(_ command: Command, to out: inout String) {
+private func appendJSON<Sink: JSONSink>(_ command: Command, to out: inout Sink) {
     switch command {
     case .argv(let argv):
-        out += "{\"argv\":["
+        out.write("{\"argv\":[")
         for (index, arg) in argv.enumerated() {
-            if index > 0 { out += "," }
+            if index > 0 { out.write(",") }
             appendJSON(arg, to: &out)
         }
-        out += "]}"
+        out.write("]}")
     case .shell(let text):
-        out += "{\"shell\":"
+        out.write("{\"shell\":")
         appendQuoted(text, to: &out)
-        out += "}"
+        out.write("}")
     }
 }
 
-private func appendJSON(_ value: ArgValue, to out: inout String) {
+private func appendJSON<Sink: JSONSink>(_ value: ArgValue, to out: inout Sink) {
     switch value {
     case .text(let text): appendQuoted(text, to: &out)
     case .retval(let job):
-        out += "{\"!retval\":"
+        out.write("{\"!retval\":")
         appendQuoted(job, to: &out)
-        out += "}"
+        out.write("}")
     case .secret(let name):
-        out += "{\"!secret\":"
+        out.write("{\"!secret\":")
         appendQuoted(name, to: &out)
-        out += "}"
+        out.write("}")
     }
 }
 
-/// `text` as a JSON string literal appended to `out`, escaped the one way JobControl writes JSON.
-private func appendQuoted(_ text: String, to out: inout String) {
-    JSONText.appendString(text, to: &out)
+/// `quoted(text)` appended to `out`; text that needs no escape is copied whole.
+private func appendQuoted<Sink: JSONSink>(_ text: String, to out: inout Sink) {
+    let plain = text.utf8.allSatisfy { byte in
+        byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
+    }
+    if plain {
+        out.write("\"")
+        out.write(text)
+        out.write("\"")
+    } else {
+        out.write(quoted(text))
+    }
+}
+
+/// Where `writeHashedJSON` puts its text.
+protocol JSONSink {
+    mutating func write(_ text: String)
+}
+
+extension String: JSONSink {
+    mutating func write(_ text: String) { self += text }
+}
+
+/// FNV-1a with 64 bits, fed text as it is written.
+struct FNV1a64: JSONSink {
+    var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func write(_ text: String) {
+        for byte in text.utf8 {
+            value ^= UInt64(byte)
+            value = value &* 0x0000_0100_0000_01b3
+        }
+    }
 }
 
 /// A JSON string literal, escaped the one way JobControl writes JSON.

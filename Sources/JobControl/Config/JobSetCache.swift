@@ -21,8 +21,9 @@ struct JobSetCache {
     static let maxEntries = 8
 
     let folder: URL
-    /// False for read-only commands: they refresh an existing cache folder
-    /// but never create `.jcrun/` in a project that has none.
+    /// False for read-only commands: the folder is made only inside an
+    /// existing parent (`.jcrun/`, which the store makes), so that they never
+    /// leave a `.jcrun/` behind in a project that has none.
     let mayCreateFolder: Bool
     let key: ContentHash
     let environment: [String: String]
@@ -125,7 +126,8 @@ struct JobSetCache {
     ) {
         if !mayCreateFolder {
             var info = stat()
-            guard stat(folder.path, &info) == 0 else { return }  // read-only: no new folder
+            let parent = folder.deletingLastPathComponent().path
+            guard stat(parent, &info) == 0 else { return }  // no `.jcrun/` yet: no cache
         }
         var writer = CacheWriter()
         writer.int(Self.formatVersion)

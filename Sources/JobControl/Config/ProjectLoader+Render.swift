@@ -4,7 +4,8 @@ import Jinja
 /// One job file after its template step, as the YAML reader sees it.
 extension ProjectLoader {
     /// Renders the job file `name` (relative to `jobsDir`) with the same
-    /// `vars`, `env` and includes as loading does, without reading it as YAML.
+    /// `vars`, `env` and includes as loading does, without reading it as YAML;
+    /// secret values in the text are masked as `***`.
     ///
     /// - Throws: `ConfigErrors`: the settings' errors, or the template's, located.
     public static func render(
@@ -23,11 +24,14 @@ extension ProjectLoader {
     private func render(_ name: String) throws -> String {
         let (settings, _) = loadSettings()
         guard collector.errors.isEmpty else { throw collector.errors }
-        let templates = Jinja.Environment(
+        var templates = Jinja.Environment(
             loader: JobsDirLoader(jobsDir: jobsDir), globals: globals(settings.vars))
+        templates.missingKeyNouns = Self.missingKeyNouns
         let path = display(jobsDir.appendingPathComponent(name).path)
         do {
-            return try templates.render(templateNamed: name).text
+            // Masked as `show` masks: a secret copied in with `{{ env.X }}`.
+            let masker = SecretMasker(Array(settings.secrets.values))
+            return masker.mask(try templates.render(templateNamed: name).text)
         } catch let error as TemplateError {
             let at = templateLocator(nil, file: path, templateName: name).location(of: error)
             collector.add(.template(message: error.message, suggestion: error.suggestion, at: at))

@@ -18,8 +18,8 @@ public struct ProjectLoader {
     ///     current directory by default.
     ///   - cacheFolder: where `JobSetCache` keeps loaded jobs (the CLI passes
     ///     `.jcrun/cache` of the project folder); nil loads without a cache.
-    ///   - mayCreateCacheFolder: false for read-only commands, which use and
-    ///     refresh the cache but never create its folder.
+    ///   - mayCreateCacheFolder: false (read-only commands) to make the cache
+    ///     folder only inside an existing parent (`.jcrun/` exists once a store does).
     /// - Throws: `ConfigErrors`.
     public static func load(
         projectDir: URL, jobsDir: URL, environment: [String: String],
@@ -44,9 +44,9 @@ public struct ProjectLoader {
     let jobsDir: URL
     let environment: [String: String]
     let base: String
-    let cache: JobSetCache?
+    var cache: JobSetCache? = nil
     /// What the load read, for the cache entry; nil without a cache.
-    let inputs: CacheInputs?
+    var inputs: CacheInputs? = nil
     let collector = ErrorCollector()
     /// Template names to display paths, worked out once per name (each job
     /// and dependency location names its macro's file).
@@ -59,15 +59,19 @@ public struct ProjectLoader {
 
         // The cached jobs, when nothing they came from has changed.
         if collector.errors.isEmpty, let jobs = cache?.jobs(jobFileNames: fileNames) {
-            return JobSet(projectDir: projectDir, jobsDir: jobsDir, settings: settings, jobs: jobs)
+            return JobSet(
+                projectDir: projectDir, jobsDir: jobsDir, settings: settings,
+                jobs: withSecrets(jobs, settings))
         }
 
         // Then every job file, in name order.
-        let environment = Jinja.Environment(
+        var environment = Jinja.Environment(
             loader: JobsDirLoader(jobsDir: jobsDir, inputs: inputs), globals: globals(settings.vars))
+        environment.missingKeyNouns = Self.missingKeyNouns
         let decoder = JobDecoder(
             reader: FieldReader(locator: plainLocator(file: ""), collector: collector),
-            secretNames: settings.secrets.keys.sorted(), environment: self.environment,
+            secretNames: (settings.secrets.keys + collector.brokenSecrets).sorted(),
+            environment: self.environment,
             inputs: inputs)
         var jobs: [Job] = []
         var firstPlace: [JobID: SourceLocation] = [:]
@@ -95,8 +99,24 @@ public struct ProjectLoader {
                 jobs, inputs: inputs.all, jobFileNames: fileNames,
                 environmentRead: inputs.environmentRead)
         }
-        return JobSet(projectDir: projectDir, jobsDir: jobsDir, settings: settings, jobs: jobs)
+        return JobSet(
+            projectDir: projectDir, jobsDir: jobsDir, settings: settings,
+            jobs: withSecrets(jobs, settings))
     }
+
+    /// The jobs, each told the secret values its snapshot must mask.
+    private func withSecrets(_ jobs: [Job], _ settings: Settings) -> [Job] {
+        guard !settings.secrets.isEmpty else { return jobs }
+        let values = settings.secrets.keys.sorted().map { settings.secrets[$0]! }
+        return jobs.map { job in
+            var job = job
+            job.secretValues = values
+            return job
+        }
+    }
+
+    /// `{{ env.NOPE }}` reads "environment variable 'NOPE' is not set".
+    static let missingKeyNouns = ["env": "environment variable"]
 
     func globals(_ vars: OrderedDict) -> OrderedDict {
         var globals = vars
@@ -115,7 +135,12 @@ public struct ProjectLoader {
                     && (name.hasSuffix(".yaml") || name.hasSuffix(".yml"))
             }.sorted()
         } catch {
-            collector.add(.unreadable(path: display(jobsDir.path), reason: reason(error)))
+            var isFolder: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: jobsDir.path, isDirectory: &isFolder) {
+                collector.add(.noJobsFolder(path: display(jobsDir.path)))
+            } else {
+                collector.add(.unreadable(path: display(jobsDir.path), reason: reason(error)))
+            }
             return []
         }
     }
@@ -159,6 +184,11 @@ public struct ProjectLoader {
         do {
             rendered = try environment.render(templateNamed: name)
         } catch let error as TemplateError {
+            if error.frames.isEmpty, error.message == "template '\(name)' not found" {
+                // Listed in jobs.d/ but not readable as a file.
+                collector.add(unreadableJobFile(jobsDir.appendingPathComponent(name), path: path))
+                return []
+            }
             let at = templateLocator(nil, file: path, templateName: name).location(of: error)
             collector.add(.template(message: error.message, suggestion: error.suggestion, at: at))
             return []
@@ -198,7 +228,10 @@ public struct ProjectLoader {
             collector.add(.noJobsList(at: reader.at(root)))
             return []
         }
-        reader.checkKeys(pairs, known: ["jobs"], place: "a job file")
+        // `x-` keys hold YAML anchors for the jobs to share, as in docker
+        // compose; jcrun reads nothing else from them.
+        reader.checkKeys(
+            pairs.filter { !$0.key.hasPrefix("x-") }, known: ["jobs"], place: "a job file")
         guard let list = pairs.first(where: { $0.key == "jobs" })?.value else {
             // `jbos:` was already reported with "did you mean 'jobs'?"; say it once.
             if !pairs.contains(where: { closestMatch(to: $0.key, among: ["jobs"]) != nil }) {
@@ -284,9 +317,19 @@ public struct ProjectLoader {
         }
     }
 
-    func reason(_ error: Error) -> String {
-        let nsError = error as NSError
-        return nsError.localizedFailureReason ?? nsError.localizedDescription
+    func reason(_ error: Error) -> String { fileErrorReason(error) }
+
+    /// Why a name listed in `jobs.d/` could not be read: a folder, a
+    /// symbolic link to nothing or in a loop, or a file jcrun may not read.
+    private func unreadableJobFile(_ url: URL, path: String) -> ConfigError {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) {
+            if isFolder.boolValue { return .notAJobFile(path: path, reason: "is a directory") }
+            return .unreadable(path: path, reason: "permission denied")
+        }
+        let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) != nil
+        let reason = isLink ? "a symbolic link to nothing, or in a loop" : "no such file"
+        return .unreadable(path: path, reason: reason)
     }
 }
 

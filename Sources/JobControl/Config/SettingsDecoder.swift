@@ -34,7 +34,8 @@ struct SettingsDecoder {
         // Defaults need the secret names, so they come after every other key.
         if let value = pairs.first(where: { $0.key == "defaults" })?.value, !isNull(value) {
             let decoder = JobDecoder(
-                reader: reader, secretNames: settings.secrets.keys.sorted(),
+                reader: reader,
+                secretNames: (settings.secrets.keys + reader.collector.brokenSecrets).sorted(),
                 environment: environment, inputs: inputs)
             defaults =
                 decoder.fields(of: value, known: JobFields.defaultKeys, place: "defaults")
@@ -74,9 +75,13 @@ struct SettingsDecoder {
             return secrets
         }
         for (name, keyNode, value) in pairs {
-            guard let secret = secret(name, value) else { continue }
+            guard let secret = secret(name, value) else {
+                reader.collector.brokenSecrets.append(name)
+                continue
+            }
             if secret.count < 4 {
                 reader.fail(.shortSecret(name, at: reader.at(keyNode)))
+                reader.collector.brokenSecrets.append(name)
                 continue
             }
             secrets[name] = secret
@@ -114,7 +119,7 @@ struct SettingsDecoder {
             while secret.hasSuffix("\n") || secret.hasSuffix("\r") { secret.removeLast() }
             return secret
         } catch {
-            let reason = (error as NSError).localizedFailureReason ?? "cannot be read"
+            let reason = fileErrorReason(error)
             reader.fail(
                 .unreadableSecretFile(
                     secret: name, path: argument, reason: reason, at: reader.at(value)))

@@ -43,7 +43,7 @@ struct SourceLocator: Sendable {
             written = frame.calledFrom
         }
         let position = origin.position
-        let context = inside.isEmpty ? "" : "(" + inside.joined(separator: ", ") + ")"
+        let context = inside.isEmpty ? "" : "(" + Origin.collapsed(inside) + ")"
         return SourceLocation(
             file: displayFile(position.file), line: position.line, column: position.column,
             context: context)

@@ -61,6 +61,10 @@ public struct Job: Sendable, Hashable {
     /// Where each dependency is named in `dependencies` (for cycle messages);
     /// empty for jobs not read from files.
     public var dependencySources: [JobID: SourceLocation] = [:]
+    /// The project's secret values (`Settings.secrets`), set by the loader so
+    /// `snapshotJSON()` can mask them where a template or `!env` copied one
+    /// into the job's text; empty for jobs not read from files.
+    public var secretValues: [String] = []
 
     public struct EnvEntry: Sendable, Hashable {
         public var name: String

@@ -24,6 +24,8 @@ public enum BuildJSON {
         object.field("started_at", build.startedAt)
         object.field("finished_at", build.finishedAt)
         object.field("duration_s", build.duration)
+        object.field("runner_host", build.runner?.host)
+        object.field("runner_pid", build.runner.map { Int($0.pid) })
         return object
     }
 

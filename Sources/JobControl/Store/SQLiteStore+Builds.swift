@@ -178,9 +178,14 @@ extension SQLiteStore {
     }
 
     /// One probe of `job_summary` per job plus the records it names, in one
-    /// snapshot. The statements are looked up once, not once per job.
+    /// snapshot. The statements are looked up once, not once per job. For
+    /// many jobs, two walks over every job's summary cost less than a probe
+    /// each (10,000 jobs: about half).
     public func jobStates(_ jobs: [JobID]) throws -> [JobID: JobState] {
-        try connection.read {
+        if jobs.count >= SQLiteStore.jobCountForOneWalk {
+            return try connection.read { try everyJobState(of: Set(jobs)) }
+        }
+        return try connection.read {
             let reader = JobStateReader(
                 ids: try connection.statement(SQLiteSQL.jobStateIDs),
                 build: try connection.statement(SQLiteSQL.buildByID),
@@ -194,6 +199,53 @@ extension SQLiteStore {
             }
             return states
         }
+    }
+
+    /// From this many jobs on, `jobStates` walks every summary.
+    static let jobCountForOneWalk = 256
+
+    private func everyJobState(of wanted: Set<JobID>) throws -> [JobID: JobState] {
+        // Each row is a build the summary names, with the summary's ids.
+        var records: [BuildID: BuildRecord] = [:]
+        var summaries: [JobID: (ids: [BuildID?], running: Bool)] = [:]
+        try connection.using(SQLiteSQL.everyJobState) { statement in
+            while try statement.step() {
+                let job = statement.string(1)
+                guard wanted.contains(job) else { continue }
+                let record = SQLiteStore.decodeBuild(statement)
+                records[record.id] = record
+                if summaries[job] == nil {
+                    let ids = (20...22).map { statement.optionalInt64(Int32($0)) }
+                    summaries[job] = (ids, statement.int64(23) != 0)
+                }
+            }
+        }
+        var inputs: [BuildID: [BuildInput]] = [:]
+        try connection.using(SQLiteSQL.everyLastCheckInputs) { statement in
+            while try statement.step() {
+                let input = BuildInput(
+                    build: statement.int64(0), dependency: statement.string(1),
+                    consumed: statement.int64(2), retval: statement.optionalString(3),
+                    pinned: statement.int64(4) != 0)
+                inputs[input.build, default: []].append(input)
+            }
+        }
+
+        // The same states as `JobStateReader` gives, from what was read.
+        var states: [JobID: JobState] = [:]
+        states.reserveCapacity(summaries.count)
+        for (job, summary) in summaries {
+            guard let latestID = summary.ids[0], let latest = records[latestID] else { continue }
+            var state = JobState(latest: latest, isRunning: summary.running)
+            if let successfulID = summary.ids[1] {
+                state.latestSuccessful = records[successfulID]
+                let checkID = summary.ids[2] ?? successfulID
+                state.lastCheck = records[checkID]
+                state.lastCheckInputs = inputs[checkID] ?? []
+            }
+            states[job] = state
+        }
+        return states
     }
 
     public func logs(_ query: LogQuery) throws -> [LogEntry] {

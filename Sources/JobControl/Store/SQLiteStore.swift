@@ -47,6 +47,7 @@ public final class SQLiteStore: BuildStore {
         case .readOnly:
             outcome = .upToDate
             try connection.execute("PRAGMA query_only = ON")
+            try connection.execute(SQLiteSQL.readOnlySettings)
             guard let version = found else { throw StoreError.notInstalled(path: path) }
             if version < SQLiteSQL.schemaVersion {
                 throw StoreError.needsMigration(path: path, found: version, supported: SQLiteSQL.schemaVersion)

@@ -64,12 +64,11 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
 
     /// Opens the store here.
     ///
-    /// - Throws: what `SQLiteStore.open` throws; for PostgreSQL, `.unreachable`
-    ///   saying it is not supported yet.
+    /// - Throws: what `SQLiteStore.open` or `PostgresStore.open` throws.
     public func open(mode: StoreMode) throws -> any BuildStore {
         switch self {
         case .sqlite(let path): return try SQLiteStore.open(path: path, mode: mode)
-        case .postgresql: throw unsupported
+        case .postgresql(let url): return try PostgresStore.open(url: url, mode: mode)
         }
     }
 
@@ -78,7 +77,7 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     public func reapDeadRunners() throws -> [BuildID] {
         switch self {
         case .sqlite(let path): return try SQLiteStore.reapDeadRunners(path: path)
-        case .postgresql: throw unsupported
+        case .postgresql(let url): return try PostgresStore.reapDeadRunners(url: url)
         }
     }
 
@@ -86,7 +85,7 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     public func install() throws -> InstallOutcome {
         switch self {
         case .sqlite(let path): return try SQLiteStore.install(path: path)
-        case .postgresql: throw unsupported
+        case .postgresql(let url): return try PostgresStore.install(url: url)
         }
     }
 
@@ -94,26 +93,13 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     public func uninstall() throws {
         switch self {
         case .sqlite(let path): try SQLiteStore.uninstall(path: path)
-        case .postgresql: throw unsupported
+        case .postgresql(let url): try PostgresStore.uninstall(url: url)
         }
     }
 
-    // TODO(#10): PostgreSQL storage; until then a postgresql:// setting is refused.
-    private var unsupported: StoreError {
-        .unreachable(path: description, reason: "PostgreSQL storage is not supported yet")
-    }
-
-    /// `postgresql://user:secret@host/db` → `postgresql://user:***@host/db`.
-    static func redacted(_ url: String) -> String {
-        guard let scheme = url.range(of: "://") else { return url }
-        let rest = url[scheme.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@"),
-            let colon = authority[..<at].firstIndex(of: ":")
-        else { return url }
-        return String(url[..<authority.index(after: colon)]) + "***" + String(url[at...])
-    }
+    /// `postgresql://user:secret@host/db` → `postgresql://user:***@host/db`
+    /// (and `?password=...` masked too).
+    static func redacted(_ url: String) -> String { PostgresURL.redacted(url) }
 }
 
 /// Whether a command may write (and so create or migrate) the store.

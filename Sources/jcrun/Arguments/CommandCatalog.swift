@@ -42,6 +42,8 @@ enum CommandCatalog {
             long: "lock-timeout", valueName: "DURATION",
             help: "wait at most DURATION for a locked job (exit 75 after)"),
         OptionSpec(long: "junit", valueName: "FILE", help: "write a JUnit XML report to FILE"),
+        OptionSpec(long: "queue", help: "queue the builds for 'jcrun worker' (PostgreSQL store) and print their ids"),
+        OptionSpec(long: "wait", help: "with --queue: follow the queued builds to the end and exit as a local run would"),
         OptionSpec(
             long: "trigger", valueName: "NAME",
             help: "store NAME as what started the builds (web: the web page)", hidden: true),
@@ -177,6 +179,16 @@ enum CommandCatalog {
                 "jcrun prune --older-than 90d --keep 10 --yes",
                 "jcrun prune --logs-only --level debug --older-than 7d",
             ]),
+        CommandSpec(
+            name: "worker", arguments: "",
+            summary: "Run builds queued with --queue, from a PostgreSQL store, until SIGTERM (docs/WORKERS.md).",
+            options: [
+                OptionSpec(short: "j", long: "jobs", valueName: "N", help: "run up to N builds at once (default 1)"),
+                OptionSpec(long: "tags", valueName: "T1,T2", help: "claim only jobs whose tags are all among these"),
+                OptionSpec(long: "grace", valueName: "DURATION", help: "after SIGTERM, let running builds finish for DURATION, then interrupt them (default 60s)"),
+                OptionSpec(long: "lease", valueName: "DURATION", help: "a claimed build is failed and retried elsewhere when this worker is silent for DURATION (default 15s)"),
+            ],
+            examples: ["jcrun worker -j 4", "jcrun worker --tags big-disk --grace 10m"]),
         CommandSpec(
             name: "install", arguments: "",
             summary: "Create the state database (or migrate an older one).",

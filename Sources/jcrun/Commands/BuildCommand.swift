@@ -11,6 +11,7 @@ enum BuildCommand {
         let trigger = try invocation.choice("trigger", as: Trigger.self)?.rawValue
         let jobs = try context.loadJobs(
             writing: !invocation.has("dry-run") && !invocation.has("check"))
+        try WorkerCommand.checkQueueOptions(context, jobs: jobs)
         let named = try invocation.positionals.map {
             try context.job($0, in: jobs, suggestCommands: invocation.isImplicit, building: true).id
         }
@@ -41,6 +42,9 @@ enum BuildCommand {
             return 0
         }
         guard let store else { throw CLIError.internalBug("no store for a build") }
+        if invocation.has("queue") || invocation.has("wait") {
+            return try WorkerCommand.enqueue(plan, jobs: jobs, store: store, context: context)
+        }
         return try execute(
             plan, states: states, jobs: jobs, store: store, context: context,
             workers: workers, trigger: trigger ?? (outdatedOnly ? "build-outdated" : "cli"))

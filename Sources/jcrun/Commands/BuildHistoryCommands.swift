@@ -27,7 +27,7 @@ enum BuildHistoryCommands {
                 "#\(build.id)", build.job, outcome,
                 DurationFormat.age(since: build.createdAt, now: now),
                 build.duration.map(DurationFormat.short) ?? "-",
-                detail.isEmpty ? build.reason : detail,
+                (detail.isEmpty ? build.reason : detail) + WorkerCommand.ranOn(build),
             ]
             var colored = cells
             colored[2] = palette.status(outcome)
@@ -98,6 +98,9 @@ enum BuildHistoryCommands {
         }
         if let finished = build.finishedAt {
             text += "  finished    \(JSONText.timestamp(finished))\n"
+        }
+        if build.trigger == "queue", let runner = build.runner {
+            text += "  worker      \(runner.host) pid \(runner.pid)\n"
         }
         if let code = build.exitCode { text += "  exit code   \(code)\n" }
         if let signal = build.signal { text += "  signal      \(signal)\n" }

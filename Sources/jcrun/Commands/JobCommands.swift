@@ -83,7 +83,10 @@ enum JobCommands {
 
     static func show(_ context: Context) throws -> Int32 {
         let jobs = try context.loadJobs()
-        let job = try context.job(context.invocation.positionals[0], in: jobs)
+        let defined = try context.job(context.invocation.positionals[0], in: jobs)
+        // Shown with secrets masked, even where a value arrived through `env`;
+        // the hash stays the one the planner compares.
+        let job = defined.displayed
         let graph = JobGraph(jobs)
         let dependents = graph.dependents(of: job.id)
         if context.json {
@@ -91,7 +94,7 @@ enum JobCommands {
             object.field("id", job.id)
             object.field("source", job.source.description)
             object.field("definition", raw: job.snapshotJSON())
-            object.field("definition_hash", job.definitionHash)
+            object.field("definition_hash", defined.definitionHash)
             object.field("dependencies", strings: job.dependencies)
             object.field("dependents", strings: dependents)
             context.console.out(object.string + "\n")

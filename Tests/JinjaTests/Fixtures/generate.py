@@ -7,6 +7,12 @@ jinja2 raises, NAME.err (the exception jinja2 raised). A template that must
 fail also has a hand-written NAME.expected-error (`LINE:COL: message`, our
 engine's text), which the Swift test compares; the generator insists that
 jinja2 fails exactly for those. Globals come from NAME.vars.json if present.
+
+A documented deviation from Jinja has a hand-written NAME.deviation.out (our
+engine's exact output, which the Swift test compares instead of NAME.out) and
+NAME.deviation.txt (why). NAME.out still records jinja2's output, and the
+generator insists that it differs from the deviation, so a deviation that no
+longer deviates is noticed.
 Settings are Jinja's defaults plus StrictUndefined, as jcrun uses them.
 """
 import json
@@ -43,6 +49,12 @@ def main() -> int:
                 problems.append(f"{name}: jinja2 raised {error!r} but there is no .expected-error")
             continue
         out_path.write_bytes(text.encode("utf-8"))
+        deviation = CASES / f"{name}.deviation.out"
+        if deviation.exists():
+            if not (CASES / f"{name}.deviation.txt").exists():
+                problems.append(f"{name}: has .deviation.out but no .deviation.txt saying why")
+            if deviation.read_bytes() == text.encode("utf-8"):
+                problems.append(f"{name}: jinja2 now gives the .deviation.out; remove the deviation")
         if expected_error:
             problems.append(f"{name}: has .expected-error but jinja2 rendered it")
     for problem in problems:

@@ -1,0 +1,57 @@
+/// The most text one rendering may produce, and the checks that keep every
+/// size-multiplying operation (repetition, padding widths, joins, repr of
+/// nested lists) under it, so a typo fails with a message instead of
+/// exhausting memory.
+enum SizeLimit {
+    /// Bytes of rendered text one file may produce, and the largest string
+    /// one operation may make: 64 MiB. Task-local so tests can lower it and
+    /// stay fast; hot loops read it once.
+    @TaskLocal static var maximumBytes = 64 << 20
+    /// The most items a list repetition or batch may make; as for `range`.
+    static let maximumItems = Globals.maximumRange
+    /// `64 MiB`, for messages.
+    static var described: String {
+        let limit = maximumBytes
+        return limit % (1 << 20) == 0 ? "\(limit >> 20) MiB" : "\(limit) bytes"
+    }
+
+    /// A size limit passed where the position is not at hand; the renderer
+    /// turns it into a `TemplateError` at the statement that caused it.
+    struct Exceeded: Error {
+        var message: String
+    }
+
+    /// `a * b`, or nil when it overflows.
+    static func product(_ a: Int, _ b: Int) -> Int? {
+        let (value, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? nil : value
+    }
+
+    /// Throws unless `count` units of `length` bytes stay within the limit;
+    /// `what` names the operation (`string repetition`).
+    static func checkRepetition(_ length: Int, times count: Int, what: String) throws {
+        guard count > 0, length > 0 else { return }
+        guard let total = product(length, count) else {
+            throw Exceeded(
+                message: "\(what) of \(length) × \(count) characters is too large"
+                    + " (the limit is \(described))")
+        }
+        guard total <= maximumBytes else {
+            throw Exceeded(
+                message: "\(what) of \(total) characters is too large (the limit is \(described))")
+        }
+    }
+
+    /// Throws unless a result of `bytes` bytes stays within the limit.
+    static func check(bytes: Int, what: String, limit: Int = maximumBytes) throws {
+        guard bytes > limit else { return }
+        throw Exceeded(
+            message: "\(what) of \(bytes) characters is too large (the limit is \(described))")
+    }
+
+    /// Throws unless a padding or indentation `width` stays within the limit.
+    static func check(width: Int, what: String) throws {
+        guard width > maximumBytes else { return }
+        throw Exceeded(message: "\(what) width \(width) is too large (the limit is \(described))")
+    }
+}

@@ -1,0 +1,188 @@
+/// The SQL of the build queue (`--queue`, `jcrun worker`) on PostgreSQL.
+///
+/// A queued build is a `builds` row with status `created` plus a `queue`
+/// row (the tags a worker needs, retries, the lease of the worker running
+/// it) and one `queue_edges` row per dependency in the same plan. It is
+/// ready when every build it depends on is successful or skipped. Workers
+/// claim ready builds with `FOR UPDATE SKIP LOCKED` and hold them under a
+/// lease timed by the server's clock. `jcrun_queue` is notified whenever a
+/// build may have become ready.
+enum PostgresQueueSQL {
+    /// The advisory lock key that serialises enqueueing ("jcrq").
+    static let enqueueLock: Int64 = 0x6A63_7271
+    /// The channel workers listen on.
+    static let channel = "jcrun_queue"
+
+    static let migration2 = """
+        CREATE TABLE queue (
+            build         bigint PRIMARY KEY REFERENCES builds (id) ON DELETE CASCADE,
+            tags          text[] NOT NULL DEFAULT '{}',
+            retries       integer NOT NULL DEFAULT 0,
+            retry_delay   bigint NOT NULL DEFAULT 0,
+            not_before    bigint NOT NULL DEFAULT 0,
+            retry_of      bigint,
+            lease_owner   text,
+            lease_expires bigint,
+            waiting       boolean NOT NULL DEFAULT true
+        );
+        -- The builds not yet claimed (nor failed before they ran): what a
+        -- claim scans, however many finished builds the queue keeps.
+        CREATE INDEX queue_waiting ON queue (build) WHERE waiting;
+        CREATE INDEX queue_by_retry_of ON queue (retry_of);
+        CREATE INDEX queue_by_lease ON queue (lease_expires) WHERE lease_expires IS NOT NULL;
+
+        CREATE TABLE queue_edges (
+            build      bigint NOT NULL REFERENCES queue (build) ON DELETE CASCADE,
+            depends_on bigint NOT NULL,
+            PRIMARY KEY (build, depends_on)
+        );
+        CREATE INDEX queue_edges_by_dependency ON queue_edges (depends_on);
+        """
+
+    static let takeEnqueueLock = "SELECT pg_advisory_xact_lock(\(enqueueLock))"
+    static let notify = "SELECT pg_notify('\(channel)', '')"
+    static let listen = "LISTEN \(channel)"
+
+    // MARK: Enqueueing
+
+    /// The newest queued build of job `$1` that has not finished: a second
+    /// `--queue` of the same job joins it instead of building again.
+    static let activeQueuedBuilds = """
+        SELECT DISTINCT ON (job) \(PostgresSQL.buildColumns) FROM builds AS b
+        WHERE job = ANY($1::text[]) AND status IN ('created', 'running')
+          AND EXISTS (SELECT 1 FROM queue AS q WHERE q.build = b.id)
+        ORDER BY job, id DESC
+        """
+    /// One `created` build per element of the arrays, ids in array order.
+    static let insertQueuedBuilds = """
+        INSERT INTO builds (job, status, attempt, reason, triggered_by, config_hash,
+                            config_snapshot, created_at)
+        SELECT t.job, 'created', 1, t.reason, $5::text, t.hash, t.snapshot, $6::bigint
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t (job, reason, hash, snapshot)
+        RETURNING \(PostgresSQL.buildColumns)
+        """
+    /// Queue rows; each build's tags are a JSON array of strings.
+    static let insertQueueRows = """
+        INSERT INTO queue (build, tags, retries, retry_delay)
+        SELECT t.build, ARRAY(SELECT jsonb_array_elements_text(t.tags::jsonb)), t.retries, t.delay
+        FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[]) AS t (build, tags, retries, delay)
+        """
+    static let insertEdges = """
+        INSERT INTO queue_edges (build, depends_on)
+        SELECT * FROM unnest($1::bigint[], $2::bigint[])
+        ON CONFLICT DO NOTHING
+        """
+
+    // MARK: Claiming
+
+    /// Claims the first ready build whose tags are all in `$1` in one
+    /// statement (one round trip): locks it, skipping builds another worker
+    /// is claiming right now, leases it to `$2` for `$3` µs, and marks it
+    /// running under the runner `$4`..`$6` at `$7`; with the build, the
+    /// value of its job's latest successful build. A row that changed after
+    /// the snapshot is re-checked under its lock, so no build is claimed twice.
+    static let claimNext = """
+        WITH next AS (
+            SELECT q.build FROM queue AS q JOIN builds AS b ON b.id = q.build
+            WHERE q.waiting AND b.status = 'created' AND q.not_before <= \(PostgresSQL.serverNow)
+              AND q.tags <@ $1::text[]
+              AND NOT EXISTS (
+                  SELECT 1 FROM queue_edges AS e JOIN builds AS d ON d.id = e.depends_on
+                  WHERE e.build = q.build AND d.status NOT IN ('successful', 'skipped'))
+            ORDER BY q.build LIMIT 1
+            FOR UPDATE OF q, b SKIP LOCKED
+        ), leased AS (
+            UPDATE queue SET waiting = false, lease_owner = $2::text,
+                   lease_expires = \(PostgresSQL.serverNow) + $3::bigint
+            FROM next WHERE queue.build = next.build
+            RETURNING queue.build
+        )
+        UPDATE builds SET status = 'running', started_at = $7::bigint, runner_host = $4::text,
+               runner_pid = $5::integer, runner_start = $6::bigint, process_group = NULL
+        FROM leased WHERE builds.id = leased.build AND builds.status = 'created'
+        RETURNING \(PostgresSQL.buildColumns), (
+            SELECT p.retval FROM builds AS p
+            WHERE p.job = builds.job AND p.status = 'successful' ORDER BY p.id DESC LIMIT 1)
+        """
+    /// The latest successful build of each job of `$1` (one round trip).
+    static let latestSuccessful = """
+        SELECT DISTINCT ON (job) \(PostgresSQL.buildColumns) FROM builds
+        WHERE job = ANY($1::text[]) AND status = 'successful'
+        ORDER BY job, id DESC
+        """
+    /// Extends the leases `$1` holds on the running builds `$3`; returns those still held.
+    static let renewLeases = """
+        UPDATE queue AS q SET lease_expires = \(PostgresSQL.serverNow) + $2::bigint
+        FROM builds AS b
+        WHERE q.build = b.id AND b.status = 'running' AND q.lease_owner = $1::text
+          AND q.build = ANY($3::bigint[])
+        RETURNING q.build
+        """
+    /// Running queued builds whose lease ended, locked for the reaper.
+    static let expiredLeases = """
+        SELECT \(PostgresSQL.buildColumns) FROM builds AS b
+        WHERE b.status = 'running' AND EXISTS (
+            SELECT 1 FROM queue AS q
+            WHERE q.build = b.id AND q.lease_expires < \(PostgresSQL.serverNow))
+        FOR UPDATE SKIP LOCKED
+        """
+
+    // MARK: After a build ends
+
+    static let queueEntry = "SELECT retries FROM queue WHERE build = $1::bigint"
+    /// Whether queued builds wait for build `$1` (then its end is notified).
+    static let hasDependents =
+        "SELECT EXISTS (SELECT 1 FROM queue_edges WHERE depends_on = $1::bigint)"
+    /// A new attempt of `$1`, created at `$2`.
+    static let insertRetry = """
+        INSERT INTO builds (job, status, attempt, reason, triggered_by, config_hash,
+                            config_snapshot, created_at)
+        SELECT job, 'created', attempt + 1, reason, triggered_by, config_hash, config_snapshot,
+               $2::bigint
+        FROM builds WHERE id = $1::bigint
+        RETURNING id
+        """
+    static let queueRetry = """
+        INSERT INTO queue (build, tags, retries, retry_delay, not_before, retry_of)
+        SELECT $2::bigint, tags, retries, retry_delay,
+               \(PostgresSQL.serverNow) + retry_delay * 1000000, build
+        FROM queue WHERE build = $1::bigint
+        """
+    static let copyEdges = """
+        INSERT INTO queue_edges (build, depends_on)
+        SELECT $2::bigint, depends_on FROM queue_edges WHERE build = $1::bigint
+        """
+    /// Dependents now wait for the retry instead of the failed attempt.
+    static let moveEdges =
+        "UPDATE queue_edges SET depends_on = $2::bigint WHERE depends_on = $1::bigint"
+    /// Fails every queued build that (transitively) waits on the failed
+    /// build `$1` of job `$3`, naming the dependency that failed.
+    static let failDependents = """
+        WITH RECURSIVE doomed (id, cause) AS (
+            SELECT e.build, $3::text FROM queue_edges AS e WHERE e.depends_on = $1::bigint
+            UNION
+            SELECT e.build, b.job FROM doomed AS d
+            JOIN builds AS b ON b.id = d.id
+            JOIN queue_edges AS e ON e.depends_on = d.id
+        )
+        UPDATE builds AS b SET status = 'failed', failure_kind = 'dependency_failed',
+               error = 'dependency ''' || d.cause || ''' failed', finished_at = $2::bigint
+        FROM (SELECT DISTINCT ON (id) id, cause FROM doomed ORDER BY id, cause) AS d
+        WHERE b.id = d.id AND b.status = 'created'
+        RETURNING b.id
+        """
+    /// Takes failed queued builds (`$1`) out of the claimable set.
+    static let stopWaiting = "UPDATE queue SET waiting = false WHERE build = ANY($1::bigint[])"
+
+    // MARK: Following
+
+    /// For each build of `$1`: the newest attempt of its chain of retries.
+    static let latestAttempts = """
+        WITH RECURSIVE chain (origin, id) AS (
+            SELECT t.id, t.id FROM unnest($1::bigint[]) AS t (id)
+            UNION ALL
+            SELECT c.origin, q.build FROM chain AS c JOIN queue AS q ON q.retry_of = c.id
+        )
+        SELECT DISTINCT ON (origin) origin, id FROM chain ORDER BY origin, id DESC
+        """
+}

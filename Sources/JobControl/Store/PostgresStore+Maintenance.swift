@@ -1,0 +1,89 @@
+import Foundation
+
+/// Deleting, pruning and reaping builds whose runner died or whose
+/// worker's lease expired.
+extension PostgresStore {
+    /// Deletes a finished build with its log, progress and inputs.
+    ///
+    /// - Throws: `.noSuchBuild`; `.refused` for a created or running build.
+    public func deleteBuild(_ id: BuildID) throws {
+        try connection.transaction {
+            let rows = try connection.query(PostgresSQL.buildStatus + " FOR UPDATE", [.int(id)])
+            guard rows.rowCount > 0 else { throw StoreError.noSuchBuild(id) }
+            let status = rows.string(0, 0)
+            if status == BuildStatus.created.rawValue || status == BuildStatus.running.rawValue {
+                throw StoreError.refused("build #\(id) is \(status) and cannot be deleted")
+            }
+            try connection.query(PostgresSQL.deleteBuild, [.int(id)])
+        }
+    }
+
+    /// Same rules as `SQLiteStore.prune`; one transaction, then `VACUUM` if asked.
+    public func prune(_ request: PruneRequest) throws -> PruneResult {
+        let result: PruneResult = try connection.transaction {
+            try connection.execute(PostgresSQL.pruneSet)
+            try connection.query(
+                PostgresSQL.fillPruneSet,
+                [
+                    .int(PostgresStore.micros(request.olderThan)), .string(request.job),
+                    .int(request.keep),
+                ])
+            if request.logsOnly {
+                let deleted = try connection.query(
+                    PostgresSQL.deletePrunedLogs,
+                    [
+                        .int(request.level.map(PostgresStore.levelCode))
+                    ])
+                return PruneResult(buildsDeleted: 0, logLinesDeleted: deleted.changes)
+            }
+            while try connection.query(PostgresSQL.keepConsumed).changes > 0 {}
+            let lines = Int(try connection.query(PostgresSQL.countPrunedLogLines).int64(0, 0))
+            let builds = try connection.query(PostgresSQL.deletePruned).changes
+            return PruneResult(buildsDeleted: builds, logLinesDeleted: lines)
+        }
+        if request.vacuum {
+            try connection.execute("VACUUM log, progress, build_inputs, builds")
+        }
+        return result
+    }
+
+    /// Fails (`runner_died`) every queued build whose worker's lease ended,
+    /// queueing a retry when its job allows one, and every build run outside
+    /// the queue on this host whose runner is gone (`RunnerLiveness`),
+    /// killing what is left of their process groups on this host.
+    public func reapDeadRunners() throws -> [BuildID] {
+        guard mode == .write else { return [] }
+        let now = PostgresStore.micros(clock())
+        return try connection.transaction {
+            var reaped: [BuildID] = []
+            let expired = PostgresStore.decodeBuilds(
+                try connection.query(PostgresQueueSQL.expiredLeases))
+            for build in expired {
+                if let runner = build.runner, runner.host == RunnerLiveness.hostName,
+                    !RunnerLiveness.isAlive(runner), let group = runner.processGroup
+                {
+                    RunnerLiveness.killGroup(group)
+                }
+                let result = BuildResult(
+                    status: .failed, failureKind: .runnerDied,
+                    error: "runner died (its lease expired)")
+                if let record = try finish(build.id, result, at: now) {
+                    try afterQueuedBuild(record, at: now)
+                    reaped.append(build.id)
+                }
+            }
+            let local = try connection.query(
+                PostgresSQL.localRunningBuilds, [.text(RunnerLiveness.hostName)])
+            for build in PostgresStore.decodeBuilds(local) {
+                guard let runner = build.runner, !RunnerLiveness.isAlive(runner) else { continue }
+                if let group = runner.processGroup { RunnerLiveness.killGroup(group) }
+                // Ended when last seen alive, as the SQLite store does.
+                let seen = try connection.query(PostgresSQL.lastSeen, [.int(build.id)]).int64(0, 0)
+                let error = "runner died; last seen at \(JSONText.timestamp(PostgresStore.date(seen)))"
+                let result = BuildResult(status: .failed, failureKind: .runnerDied, error: error)
+                if try finish(build.id, result, at: seen) != nil { reaped.append(build.id) }
+            }
+            return reaped
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+
+/// The build queue on PostgreSQL (see `PostgresQueueSQL`).
+extension PostgresStore: BuildQueue {
+    /// Five statements however long the plan: the builds to join, the new
+    /// builds, their queue rows, their edges, the notification.
+    public func enqueue(_ requests: [QueueRequest], trigger: String) throws -> [EnqueuedBuild] {
+        guard !requests.isEmpty else { return [] }
+        let now = PostgresStore.micros(clock())
+        return try connection.transaction {
+            try connection.query(PostgresQueueSQL.takeEnqueueLock)
+
+            // Builds of these jobs queued by another run and not finished: join them.
+            let active = try connection.query(
+                PostgresQueueSQL.activeQueuedBuilds, [.textArray(requests.map(\.job))])
+            var existing: [JobID: BuildRecord] = [:]
+            for record in PostgresStore.decodeBuilds(active) { existing[record.job] = record }
+
+            // New created builds, in plan order.
+            let fresh = requests.filter { existing[$0.job] == nil }
+            var created: [JobID: BuildRecord] = [:]
+            if !fresh.isEmpty {
+                let rows = try connection.query(
+                    PostgresQueueSQL.insertQueuedBuilds,
+                    [
+                        .textArray(fresh.map(\.job)), .textArray(fresh.map(\.reason)),
+                        .textArray(fresh.map(\.configHash)),
+                        .textArray(fresh.map(\.configSnapshot)),
+                        .text(trigger), .int(now),
+                    ])
+                for record in PostgresStore.decodeBuilds(rows) { created[record.job] = record }
+                let ids = fresh.compactMap { created[$0.job]?.id }
+                try connection.query(
+                    PostgresQueueSQL.insertQueueRows,
+                    [
+                        .intArray(ids), .textArray(fresh.map { ProgressPath.encode($0.tags) }),
+                        .intArray(fresh.map { Int64($0.retries) }),
+                        .intArray(fresh.map { Int64($0.retryDelay) }),
+                    ])
+            }
+
+            // Edges from each new build to the builds of its dependencies in this plan.
+            var from: [Int64] = []
+            var to: [Int64] = []
+            for request in fresh {
+                guard let build = created[request.job]?.id else { continue }
+                for dependency in request.dependencies {
+                    guard let upstream = (created[dependency] ?? existing[dependency])?.id else {
+                        continue
+                    }
+                    from.append(build)
+                    to.append(upstream)
+                }
+            }
+            if !from.isEmpty {
+                try connection.query(
+                    PostgresQueueSQL.insertEdges, [.intArray(from), .intArray(to)])
+            }
+            try connection.query(PostgresQueueSQL.notify)
+            return requests.compactMap { request in
+                if let record = existing[request.job] {
+                    return EnqueuedBuild(build: record, reused: true)
+                }
+                return created[request.job].map { EnqueuedBuild(build: $0, reused: false) }
+            }
+        }
+    }
+
+    public func claim(
+        tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
+    ) throws -> ClaimedBuild? {
+        let now = PostgresStore.micros(clock())
+        let claimed = try connection.query(
+            PostgresQueueSQL.claimNext,
+            [
+                .textArray(tags), .text(owner), .int(Int64(lease * 1_000_000)), .text(runner.host),
+                .int(runner.pid), .int(Int64(bitPattern: runner.processStart)), .int(now),
+            ])
+        guard claimed.rowCount > 0 else { return nil }
+        return ClaimedBuild(
+            build: PostgresStore.decodeBuild(claimed, 0),
+            previousRetval: claimed.optionalString(0, 20))
+    }
+
+    public func latestSuccessful(of jobs: [JobID]) throws -> [JobID: BuildRecord] {
+        guard !jobs.isEmpty else { return [:] }
+        let rows = try connection.query(PostgresQueueSQL.latestSuccessful, [.textArray(jobs)])
+        var result: [JobID: BuildRecord] = [:]
+        for record in PostgresStore.decodeBuilds(rows) { result[record.job] = record }
+        return result
+    }
+
+    public func recordInputs(_ inputs: [BuildInput], of build: BuildID) throws {
+        guard inputs.count > 1 else { return try insertInputs(inputs, of: build) }
+        try connection.transaction { try insertInputs(inputs, of: build) }
+    }
+
+    public func renewLeases(owner: String, builds: [BuildID], lease: TimeInterval) throws -> Set<
+        BuildID
+    > {
+        guard !builds.isEmpty else { return [] }
+        let rows = try connection.query(
+            PostgresQueueSQL.renewLeases,
+            [
+                .text(owner), .int(Int64(lease * 1_000_000)), .intArray(builds),
+            ])
+        return Set((0..<rows.rowCount).map { rows.int64($0, 0) })
+    }
+
+    public func latestAttempts(of builds: [BuildID]) throws -> [BuildID: BuildRecord] {
+        guard !builds.isEmpty else { return [:] }
+        return try connection.transaction {
+            let chains = try connection.query(PostgresQueueSQL.latestAttempts, [.intArray(builds)])
+            var latest: [BuildID: BuildID] = [:]
+            for row in 0..<chains.rowCount { latest[chains.int64(row, 0)] = chains.int64(row, 1) }
+            let records = try connection.query(
+                PostgresSQL.buildsByID, [.intArray(Array(Set(latest.values)))])
+            var byID: [BuildID: BuildRecord] = [:]
+            for record in PostgresStore.decodeBuilds(records) { byID[record.id] = record }
+            return latest.compactMapValues { byID[$0] }
+        }
+    }
+
+    public func waitForQueueChange(timeout: TimeInterval, wakeFD: Int32) throws -> Bool {
+        if !listening {
+            try connection.execute(PostgresQueueSQL.listen)
+            listening = true
+        }
+        return try !connection.waitForNotifications(timeout: timeout, wakeFD: wakeFD).isEmpty
+    }
+
+    private var listening: Bool {
+        get { connection.listening }
+        set { connection.listening = newValue }
+    }
+
+    /// What a queued build's failure means for the queue, in the caller's
+    /// transaction: when its job allows another attempt, a retry is queued
+    /// (dependents then wait for it) and workers are notified; otherwise its
+    /// queued dependents fail `dependency_failed`.
+    func afterQueuedBuild(_ record: BuildRecord, at now: Int64) throws {
+        let entry = try connection.query(PostgresQueueSQL.queueEntry, [.int(record.id)])
+        guard entry.rowCount > 0, record.status == .failed else { return }
+        let retries = Int(entry.int64(0, 0))
+        let kind = record.failureKind
+        let retried = kind.map { $0.isRetried || $0 == .runnerDied } ?? false
+        if retried && record.attempt <= retries {
+            let retry = try connection.query(
+                PostgresQueueSQL.insertRetry, [.int(record.id), .int(now)])
+            let id = retry.int64(0, 0)
+            try connection.query(PostgresQueueSQL.queueRetry, [.int(record.id), .int(id)])
+            try connection.query(PostgresQueueSQL.copyEdges, [.int(record.id), .int(id)])
+            try connection.query(PostgresQueueSQL.moveEdges, [.int(record.id), .int(id)])
+            try connection.query(PostgresQueueSQL.notify)  // a new ready build; delivered at commit
+            return
+        }
+        let failed = try connection.query(
+            PostgresQueueSQL.failDependents, [.int(record.id), .int(now), .text(record.job)])
+        let ids = (0..<failed.rowCount).map { failed.int64($0, 0) }
+        if !ids.isEmpty { try connection.query(PostgresQueueSQL.stopWaiting, [.intArray(ids)]) }
+    }
+}

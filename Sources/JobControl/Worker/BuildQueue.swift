@@ -1,0 +1,100 @@
+import Foundation
+
+/// A store that can hold a queue of builds for workers (`--queue`,
+/// `jcrun worker`): today only `PostgresStore`. The SQLite store is not one;
+/// the CLI refuses `--queue` and `worker` on it (exit 2).
+///
+/// Queued builds are `created` rows; a worker claims a ready one (every
+/// build it depends on in its plan succeeded or was skipped) and holds it
+/// under a lease it renews. `finishBuild` of a queued build queues its retry
+/// or fails its dependents; `reapDeadRunners` fails builds whose lease ended.
+public protocol BuildQueue: BuildStore {
+    /// Queues one plan in one transaction, in plan order. A job that already
+    /// has a queued build not yet finished joins it (`reused`) instead of
+    /// being queued twice, so two `--queue` runs at once build each job once.
+    func enqueue(_ requests: [QueueRequest], trigger: String) throws -> [EnqueuedBuild]
+
+    /// Claims the first ready build whose job's tags are all in `tags`, marks
+    /// it running under `runner`, and leases it to `owner` for `lease` seconds.
+    /// Also returns the return value of the job's latest successful build.
+    func claim(tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval) throws
+        -> ClaimedBuild?
+
+    /// The latest successful build of each of `jobs` that has one (what a
+    /// claimed build consumes, and its job's previous value).
+    func latestSuccessful(of jobs: [JobID]) throws -> [JobID: BuildRecord]
+
+    /// Records the dependency builds a claimed build consumes.
+    func recordInputs(_ inputs: [BuildInput], of build: BuildID) throws
+
+    /// Extends `owner`'s leases on `builds`; returns those it still holds
+    /// (a build missing was taken over after its lease ended).
+    func renewLeases(owner: String, builds: [BuildID], lease: TimeInterval) throws -> Set<BuildID>
+
+    /// For each queued build: its newest attempt (itself when never retried).
+    func latestAttempts(of builds: [BuildID]) throws -> [BuildID: BuildRecord]
+
+    /// Blocks until the queue may have changed (a notification), `wakeFD`
+    /// is readable, or `timeout` passes. True when notified.
+    func waitForQueueChange(timeout: TimeInterval, wakeFD: Int32) throws -> Bool
+}
+
+extension BuildQueue {
+    /// `claim`, without the previous value.
+    public func claimNext(
+        tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
+    ) throws -> BuildRecord? {
+        try claim(tags: tags, runner: runner, owner: owner, lease: lease)?.build
+    }
+}
+
+/// A build a worker claimed, and its job's previous value (`JCRUN_PREVIOUS_RETVAL`).
+public struct ClaimedBuild: Sendable, Hashable {
+    public var build: BuildRecord
+    /// The retval of the job's latest successful build; nil when none or no value.
+    public var previousRetval: String?
+
+    public init(build: BuildRecord, previousRetval: String?) {
+        self.build = build
+        self.previousRetval = previousRetval
+    }
+}
+
+/// One planned build to queue.
+public struct QueueRequest: Sendable, Hashable {
+    public var job: JobID
+    public var reason: String
+    public var configSnapshot: String
+    public var configHash: String
+    /// A worker must have all of them.
+    public var tags: [String]
+    public var retries: Int
+    public var retryDelay: Seconds
+    /// Jobs earlier in the same plan that this build waits for.
+    public var dependencies: [JobID]
+
+    public init(
+        job: JobID, reason: String, configSnapshot: String, configHash: String, tags: [String] = [],
+        retries: Int = 0, retryDelay: Seconds = 0, dependencies: [JobID] = []
+    ) {
+        self.job = job
+        self.reason = reason
+        self.configSnapshot = configSnapshot
+        self.configHash = configHash
+        self.tags = tags
+        self.retries = retries
+        self.retryDelay = retryDelay
+        self.dependencies = dependencies
+    }
+}
+
+/// A queued build, and whether it was already queued by another run.
+public struct EnqueuedBuild: Sendable, Hashable {
+    public var build: BuildRecord
+    public var reused: Bool
+
+    public init(build: BuildRecord, reused: Bool) {
+        self.build = build
+        self.reused = reused
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// `--queue`: turns a plan into queue requests; `--wait`: follows the
+/// queued builds (through their retries) to the end.
+public enum QueueFollower {
+    /// One request per planned build, in plan order, each waiting for its
+    /// dependencies that are in the same plan.
+    // TODO(#10): a build whose only reason is a dependency rebuilt in the plan
+    // (`PlannedBuild.condition`) is queued unconditionally; it runs even when
+    // that dependency brings no new value, where a local run skips it.
+    public static func requests(for plan: Plan, jobs: JobSet) -> [QueueRequest] {
+        let planned = Set(plan.builds.map(\.job))
+        return plan.builds.compactMap { build in
+            guard let job = jobs[build.job] else { return nil }
+            return QueueRequest(
+                job: job.id, reason: build.reason.description, configSnapshot: job.snapshotJSON(),
+                configHash: job.definitionHash, tags: job.tags, retries: job.retries,
+                retryDelay: job.retryDelay, dependencies: job.dependencies.filter(planned.contains))
+        }
+    }
+
+    /// How following ended.
+    public struct Outcome: Sendable {
+        /// The last attempt of each followed build, in the order given.
+        public var builds: [BuildRecord]
+        public var interruptedBy: Int32?
+
+        /// As a local run: a failure is 1, an interruption 128 + signal.
+        public var exitReason: ExitReason {
+            if let interruptedBy { return .interrupted(signal: interruptedBy) }
+            return builds.contains { $0.status == .failed } ? .failed : .success
+        }
+    }
+
+    /// Polls `builds` until each one's last attempt has finished, or until
+    /// `stopSignal` returns a signal. `onUpdate` gets each attempt whenever
+    /// its status is new (created, running, finished), in that order.
+    ///
+    /// - Throws: what the store throws.
+    public static func follow(
+        _ builds: [BuildID], queue: BuildQueue, poll: TimeInterval = 0.2,
+        stopSignal: () -> Int32? = { nil }, onUpdate: (BuildRecord) -> Void = { _ in }
+    ) throws -> Outcome {
+        var seen: [BuildID: BuildStatus] = [:]
+        var pending = builds
+        var last: [BuildID: BuildRecord] = [:]
+        while true {
+            let latest = try queue.latestAttempts(of: pending)
+            var still: [BuildID] = []
+            for origin in pending {
+                guard let record = latest[origin] else { continue }  // deleted meanwhile
+                last[origin] = record
+                if seen.updateValue(record.status, forKey: record.id) != record.status {
+                    onUpdate(record)
+                }
+                if !record.status.isFinished { still.append(origin) }
+            }
+            pending = still
+            if pending.isEmpty { break }
+            if let signal = stopSignal() {
+                return Outcome(builds: builds.compactMap { last[$0] }, interruptedBy: signal)
+            }
+            usleep(UInt32(poll * 1_000_000))
+        }
+        return Outcome(builds: builds.compactMap { last[$0] }, interruptedBy: nil)
+    }
+}

@@ -1,0 +1,368 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `jcrun worker`: claims ready builds from a `BuildQueue` and runs them
+/// with the same runner and run specs as a local run, in this machine's copy
+/// of the project, up to `slots` at once.
+///
+/// It wakes on the queue's notifications (with a slow fallback poll), holds
+/// each claimed build under a lease renewed every third of its length, and
+/// kills a build whose lease another process took over (it was failed and
+/// retried elsewhere), so a build never runs twice at once. `stop(signal:)`
+/// stops claiming; running builds may finish for `grace` seconds, then get
+/// the signal as a local run's builds do; a second stop kills them at once.
+public final class Worker: @unchecked Sendable {
+    public struct Options: Sendable {
+        /// `-j N`: builds run at once.
+        public var slots: Int
+        /// `--tags`: a job is claimed only when all its tags are here.
+        public var tags: [String]
+        /// `--grace`: how long running builds may go on after a stop.
+        public var grace: TimeInterval
+        /// How long a claimed build stays this worker's without renewal.
+        public var lease: TimeInterval
+        /// The fallback poll when no notification comes.
+        public var poll: TimeInterval
+        /// jcrun's own environment, the base of every build's.
+        public var environment: [String: String]
+
+        public init(
+            slots: Int = 1, tags: [String] = [], grace: TimeInterval = 60, lease: TimeInterval = 15,
+            poll: TimeInterval = 5,
+            environment: [String: String] = ProcessInfo.processInfo.environment
+        ) {
+            self.slots = max(1, slots)
+            self.tags = tags
+            self.grace = grace
+            self.lease = lease
+            self.poll = poll
+            self.environment = environment
+        }
+    }
+
+    /// What the worker does, for its log on stderr.
+    public enum Event: Sendable {
+        case claimed(BuildRecord)
+        case finished(BuildRecord, claimToStart: TimeInterval?)
+        /// The lease ended and another process failed the build; it was killed here.
+        case leaseLost(BuildID)
+        case problem(String)
+    }
+
+    let jobs: JobSet
+    let options: Options
+    let launcher: JobLauncher
+    let onEvent: @Sendable (Event) -> Void
+    let specs: RunSpecBuilder
+    /// Claims, leases, inputs, results (one connection).
+    let control: QueueGate
+    /// Logs and progress, batched (another connection).
+    let recorder: BuildRecorder
+    /// Waits for notifications (a third connection).
+    let listener: BuildQueue
+    /// `host:pid:start`, unique per worker process.
+    let owner: String
+    let identity: RunnerIdentity
+
+    let cond = NSCondition()
+    private var running: [BuildID: RunControl] = [:]
+    private var stopSignal: Int32?
+    private var stops = 0
+    private var interrupted = false
+    private var latencies: [TimeInterval] = []
+    private var finishedCount = 0
+    private let wake: (read: Int32, write: Int32)
+
+    /// Opens three connections with `open` (claims, logs, notifications).
+    ///
+    /// - Throws: what `open` throws.
+    public init(
+        jobs: JobSet, open: () throws -> BuildQueue, launcher: JobLauncher = ProcessLauncher(),
+        options: Options = Options(), onEvent: @escaping @Sendable (Event) -> Void = { _ in }
+    ) throws {
+        self.jobs = jobs
+        self.options = options
+        self.launcher = launcher
+        self.onEvent = onEvent
+        self.specs = RunSpecBuilder(jobs: jobs, environment: options.environment)
+        self.control = QueueGate(try open())
+        self.recorder = BuildRecorder(store: try open())
+        self.listener = try open()
+        identity = .current()
+        owner = "\(identity.host):\(identity.pid):\(identity.processStart)"
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else {
+            throw StoreError.engine(
+                message: "cannot make a pipe: \(String(cString: strerror(errno)))")
+        }
+        _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(ends[0], F_SETFL, O_NONBLOCK)
+        _ = fcntl(ends[1], F_SETFL, O_NONBLOCK)
+        wake = (ends[0], ends[1])
+    }
+
+    deinit {
+        close(wake.read)
+        close(wake.write)
+    }
+
+    /// How a worker's run ended.
+    public struct Summary: Sendable {
+        public var buildsRun: Int
+        /// Seconds from a claim's commit to its process running, per build.
+        public var claimToStart: [TimeInterval]
+        /// The stop signal, when builds had to be interrupted after `grace`.
+        public var interruptedBy: Int32?
+    }
+
+    /// Claims and runs builds until `stop(signal:)`; returns when every
+    /// build it started has ended.
+    public func run() -> Summary {
+        let renewer = Thread { [self] in leaseLoop() }
+        renewer.start()
+        var threads: [Thread] = []
+
+        // Claim while there are free slots, then wait for the queue to change.
+        while !isStopping {
+            let free = cond.withLock { options.slots - running.count }
+            if free > 0, let claimed = claim() {
+                let record = claimed.build
+                onEvent(.claimed(record))
+                let control = RunControl()
+                cond.withLock { running[record.id] = control }
+                let thread = Thread { [self] in execute(claimed, control: control) }
+                thread.stackSize = 1 << 20
+                threads.append(thread)
+                thread.start()
+                continue
+            }
+            do {
+                _ = try listener.waitForQueueChange(timeout: options.poll, wakeFD: wake.read)
+            } catch {
+                onEvent(.problem("cannot wait for the queue: \(error)"))
+                waitForWake(seconds: options.poll)
+            }
+            drainWake()
+        }
+
+        // Stopping: builds may finish until the grace period ends, then are interrupted.
+        let deadline = Date().addingTimeInterval(options.grace)
+        cond.lock()
+        while !running.isEmpty && Date() < deadline && !interrupted {
+            _ = cond.wait(until: deadline)
+        }
+        let leftovers = Array(running.values)
+        let signal = stopSignal ?? SIGTERM
+        if !leftovers.isEmpty { interrupted = true }
+        cond.unlock()
+        for control in leftovers { control.interrupt(signal: signal) }
+        cond.withLock { while !running.isEmpty { cond.wait() } }
+        try? recorder.close()  // every build flushed its log before finishing
+        return cond.withLock {
+            Summary(
+                buildsRun: finishedCount, claimToStart: latencies,
+                interruptedBy: interrupted ? signal : nil)
+        }
+    }
+
+    /// Asks the worker to stop (a signal handler's thread may call it): the
+    /// first call stops claiming, a second one interrupts running builds at once.
+    public func stop(signal: Int32 = SIGTERM) {
+        let toKill: [RunControl] = cond.withLock {
+            stops += 1
+            if stopSignal == nil { stopSignal = signal }
+            cond.broadcast()
+            guard stops > 1 else { return [] }
+            interrupted = true
+            return Array(running.values)
+        }
+        for control in toKill { control.interrupt(signal: signal, immediately: true) }
+        poke()
+    }
+
+    private var isStopping: Bool { cond.withLock { stopSignal != nil } }
+
+    // MARK: Claiming
+
+    private func claim() -> ClaimedBuild? {
+        do {
+            return try control.sync {
+                try $0.claim(
+                    tags: options.tags, runner: identity, owner: owner, lease: options.lease)
+            }
+        } catch {
+            onEvent(.problem("cannot claim a build: \(error)"))
+            waitForWake(seconds: options.poll)
+            return nil
+        }
+    }
+
+    private func poke() {
+        var byte: UInt8 = 1
+        _ = write(wake.write, &byte, 1)  // a full pipe already wakes the loop
+    }
+
+    private func drainWake() {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while read(wake.read, &buffer, buffer.count) > 0 {}
+    }
+
+    private func waitForWake(seconds: TimeInterval) {
+        var fd = pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)
+        _ = Glibc.poll(&fd, 1, Int32(seconds * 1_000))
+    }
+
+    // MARK: Leases
+
+    /// Renews this worker's leases every third of their length, kills builds
+    /// whose lease was taken over, and reaps builds of dead workers.
+    private func leaseLoop() {
+        let every = max(0.05, options.lease / 3)
+        while true {
+            let done: Bool = cond.withLock {
+                if stopSignal != nil && running.isEmpty { return true }
+                _ = cond.wait(until: Date().addingTimeInterval(every))
+                return stopSignal != nil && running.isEmpty
+            }
+            if done { return }
+            let mine: [BuildID: RunControl] = cond.withLock { running }
+            do {
+                let held = try control.sync {
+                    try $0.renewLeases(owner: owner, builds: Array(mine.keys), lease: options.lease)
+                }
+                for (id, runControl) in mine where !held.contains(id) {
+                    // Finished meanwhile, or taken over: only a build still running here is killed.
+                    guard cond.withLock({ running[id] != nil }) else { continue }
+                    onEvent(.leaseLost(id))
+                    runControl.interrupt(signal: SIGKILL, immediately: true)
+                }
+                _ = try control.sync { try $0.reapDeadRunners() }
+            } catch {
+                onEvent(.problem("cannot renew leases: \(error)"))
+            }
+        }
+    }
+
+    // MARK: Running one build
+
+    private func execute(_ claimed: ClaimedBuild, control runControl: RunControl) {
+        let claimedAt = Date()
+        let latency = LatencyBox()
+        let record = claimed.build
+        let result = run(claimed, runControl: runControl, claimedAt: claimedAt, latency: latency)
+        do {
+            try recorder.flush()
+            try control.sync { try $0.finishBuild(record.id, result: result) }
+        } catch {
+            onEvent(.problem("cannot finish build #\(record.id): \(error)"))
+        }
+        var finished = record
+        finished.apply(result, at: Date())
+        cond.withLock {
+            running[record.id] = nil
+            finishedCount += 1
+            if let value = latency.value { latencies.append(value) }
+            cond.broadcast()
+        }
+        onEvent(.finished(finished, claimToStart: latency.value))
+        poke()
+    }
+
+    /// Checks the definition, records the inputs, runs the process; the result to store.
+    private func run(
+        _ claimed: ClaimedBuild, runControl: RunControl, claimedAt: Date, latency: LatencyBox
+    ) -> BuildResult {
+        let record = claimed.build
+        // The job as this worker's copy of the project defines it.
+        guard let job = jobs[record.job] else {
+            return BuildResult(
+                status: .failed, failureKind: .startFailed, exitCode: 126,
+                error: "job '\(record.job)' is not defined on this worker")
+        }
+        guard job.definitionHash == record.configHash else {
+            return BuildResult(
+                status: .failed, failureKind: .startFailed, exitCode: 126,
+                error: "definition differs on this worker")
+        }
+
+        // What it consumes: each dependency's latest successful build (the
+        // claim brought the job's own previous value; no dependencies, no round trip).
+        var consumed: [JobID: BuildRecord] = [:]
+        let previous = claimed.previousRetval
+        if !job.dependencies.isEmpty {
+            do {
+                let latest = try control.sync { try $0.latestSuccessful(of: job.dependencies) }
+                var builds: [JobID: BuildRecord] = [:]
+                for dep in job.dependencies { builds[dep] = latest[dep] }
+                consumed = builds
+                let inputs = job.dependencies.compactMap { dep in
+                    builds[dep].map {
+                        BuildInput(
+                            build: record.id, dependency: dep, consumed: $0.id, retval: $0.retval)
+                    }
+                }
+                try control.sync { try $0.recordInputs(inputs, of: record.id) }
+            } catch {
+                return BuildResult(
+                    status: .failed, failureKind: .startFailed, exitCode: 126,
+                    error: "cannot read the dependencies' builds: \(error)")
+            }
+        }
+
+        // The process, its events into the store.
+        let spec: RunSpec
+        do {
+            let made = try specs.spec(
+                for: job, build: record.id, attempt: record.attempt, consumed: consumed,
+                previousRetval: previous)
+            spec = made.spec
+            for warning in made.warnings {
+                recorder.log(record.id, stream: .jcrun, level: .warning, text: warning)
+            }
+        } catch {
+            return BuildResult(
+                status: .failed, failureKind: .startFailed, exitCode: 126, error: "\(error)")
+        }
+        let outcome = launcher.run(spec, control: runControl) {
+            [recorder, identity, onEvent] event in
+            if case .started(let pid) = event {
+                latency.set(Date().timeIntervalSince(claimedAt))
+                var runner = identity
+                runner.processGroup = pid
+                do { try recorder.markStarted(record.id, runner: runner) } catch {
+                    onEvent(.problem("cannot record the start of build #\(record.id): \(error)"))
+                }
+            }
+            recorder.record(event, of: record.id)
+        }
+        return Scheduler.result(of: outcome)
+    }
+}
+
+/// The queue store, used by one thread at a time.
+final class QueueGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private let queue: BuildQueue
+
+    init(_ queue: BuildQueue) { self.queue = queue }
+
+    func sync<T>(_ body: (BuildQueue) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(queue)
+    }
+}
+
+/// One value set from the runner's event thread and read after the run.
+final class LatencyBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: TimeInterval?
+
+    func set(_ value: TimeInterval) { lock.withLock { if stored == nil { stored = value } } }
+
+    var value: TimeInterval? { lock.withLock { stored } }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import PostgresTestSupport
+import Testing
+
+@testable import JobControl
+
+/// The build queue on PostgreSQL: enqueueing, claiming in dependency order
+/// with tags, failures, retries, leases, and workers running builds.
+@Suite(
+    .enabled(
+        if: PostgresTestServer.skipReason == nil, "no PostgreSQL server (see the printed reason)"))
+struct PostgresQueueTests {
+    private func newStore() throws -> (PostgresStore, String) {
+        let url = try PostgresTestServer.shared.get().createDatabase()
+        return (try PostgresStore.open(url: url, mode: .write), url)
+    }
+
+    private func request(_ job: JobID, deps: [JobID] = [], tags: [String] = [], retries: Int = 0)
+        -> QueueRequest
+    {
+        QueueRequest(
+            job: job, reason: "never built", configSnapshot: #"{"job":"\#(job)"}"#,
+            configHash: "h-\(job)",
+            tags: tags, retries: retries, dependencies: deps)
+    }
+
+    private func claim(_ store: PostgresStore, tags: [String] = [], lease: TimeInterval = 15) throws
+        -> BuildRecord?
+    {
+        try store.claimNext(tags: tags, runner: .current(), owner: "test", lease: lease)
+    }
+
+    @Test func enqueueStoresCreatedBuildsAndASecondRunJoinsThem() throws {
+        let (store, _) = try newStore()
+        let first = try store.enqueue([request("a"), request("b", deps: ["a"])], trigger: "queue")
+        #expect(first.map(\.build.job) == ["a", "b"])
+        #expect(first.map(\.reused) == [false, false])
+        for queued in first {
+            #expect(queued.build.status == .created)
+            #expect(queued.build.reason == "never built")
+            #expect(queued.build.trigger == "queue")
+            #expect(queued.build.configHash == "h-\(queued.build.job)")
+            #expect(queued.build.configSnapshot == #"{"job":"\#(queued.build.job)"}"#)
+        }
+        let second = try store.enqueue(
+            [request("a"), request("b", deps: ["a"]), request("c", deps: ["b"])], trigger: "queue")
+        #expect(second.map(\.reused) == [true, true, false])
+        #expect(second[0].build.id == first[0].build.id)
+        #expect(try store.builds(BuildQuery()).count == 3)
+    }
+
+    @Test func buildsAreClaimedInDependencyOrderAndByTags() throws {
+        let (store, _) = try newStore()
+        let queued = try store.enqueue(
+            [
+                request("a"), request("big", tags: ["big-disk", "linux"]),
+                request("b", deps: ["a"]),
+            ], trigger: "queue")
+        let a = try #require(try claim(store))
+        #expect(a.job == "a")
+        #expect(a.status == .running)
+        #expect(a.runner?.pid == getpid())
+        #expect(try claim(store) == nil)  // b waits for a; big needs tags
+        #expect(try claim(store, tags: ["big-disk"]) == nil)
+        #expect(try claim(store, tags: ["linux", "big-disk", "gpu"])?.job == "big")
+        try store.finishBuild(a.id, result: BuildResult(status: .skipped))
+        #expect(try claim(store)?.id == queued[2].build.id)
+    }
+
+    @Test func tagsWithQuotesCommasAndAccentsSurviveTheQueue() throws {
+        let (store, _) = try newStore()
+        let tags = ["a \"quoted\" tag", "back\\slash", "comma,inside", "café"]
+        _ = try store.enqueue([request("odd", tags: tags)], trigger: "queue")
+        #expect(try claim(store, tags: Array(tags.dropLast())) == nil)
+        #expect(try claim(store, tags: tags + ["extra"])?.job == "odd")
+    }
+
+    @Test func aFailureFailsItsQueuedDependentsTransitively() throws {
+        let (store, _) = try newStore()
+        let queued = try store.enqueue(
+            [
+                request("a"), request("b", deps: ["a"]), request("c", deps: ["b"]), request("d"),
+            ], trigger: "queue")
+        let a = try #require(try claim(store))
+        try store.finishBuild(
+            a.id, result: BuildResult(status: .failed, failureKind: .exit, exitCode: 2))
+        let b = try #require(try store.build(queued[1].build.id))
+        let c = try #require(try store.build(queued[2].build.id))
+        #expect(b.status == .failed)
+        #expect(b.failureKind == .dependencyFailed)
+        #expect(b.error == "dependency 'a' failed")
+        #expect(c.failureKind == .dependencyFailed)
+        #expect(c.error == "dependency 'b' failed")
+        #expect(try claim(store)?.job == "d")
+    }
+
+    @Test func aRetriedFailureQueuesTheNextAttemptAndDependentsWaitForIt() throws {
+        let (store, _) = try newStore()
+        let queued = try store.enqueue(
+            [request("a", retries: 1), request("b", deps: ["a"])], trigger: "queue")
+        let first = try #require(try claim(store))
+        try store.finishBuild(
+            first.id, result: BuildResult(status: .failed, failureKind: .exit, exitCode: 1))
+        #expect(try store.build(queued[1].build.id)?.status == .created)
+        let second = try #require(try claim(store))
+        #expect(second.job == "a")
+        #expect(second.attempt == 2)
+        #expect(second.configHash == "h-a")
+        #expect(try store.latestAttempts(of: [first.id])[first.id]?.id == second.id)
+        try store.finishBuild(
+            second.id, result: BuildResult(status: .failed, failureKind: .exit, exitCode: 1))
+        #expect(try store.build(queued[1].build.id)?.failureKind == .dependencyFailed)
+        #expect(try store.latestAttempts(of: [first.id])[first.id]?.status == .failed)
+    }
+
+    @Test func anExpiredLeaseFailsTheBuildAsRunnerDiedAndQueuesARetry() throws {
+        let (store, url) = try newStore()
+        _ = try store.enqueue([request("a", retries: 1)], trigger: "queue")
+        let other = try PostgresStore.open(url: url, mode: .write)
+        let claimed = try #require(
+            try other.claimNext(
+                tags: [], runner: RunnerIdentity(host: "elsewhere", pid: 7, processStart: 1),
+                owner: "w2", lease: 0.2))
+        #expect(try store.reapDeadRunners() == [])
+        #expect(
+            try other.renewLeases(owner: "w2", builds: [claimed.id], lease: 0.2) == [claimed.id])
+        usleep(400_000)
+        #expect(try store.reapDeadRunners() == [claimed.id])
+        let died = try #require(try store.build(claimed.id))
+        #expect(died.status == .failed)
+        #expect(died.failureKind == .runnerDied)
+        #expect(died.error == "runner died (its lease expired)")
+        #expect(try other.renewLeases(owner: "w2", builds: [claimed.id], lease: 15).isEmpty)
+        #expect(
+            throws: StoreError.refused("cannot finish build #\(claimed.id): it is already failed")
+        ) {
+            try other.finishBuild(claimed.id, result: BuildResult(status: .successful))
+        }
+        let retry = try #require(try claim(store))
+        #expect(retry.attempt == 2)
+    }
+
+    @Test func eightClaimersAtOnceClaimEachBuildExactlyOnce() throws {
+        let (store, url) = try newStore()
+        let queued = try store.enqueue((0..<80).map { request("job\($0)") }, trigger: "queue")
+        let claimed = ClaimLog()
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            guard let mine = try? PostgresStore.open(url: url, mode: .write) else { return }
+            while let build = try? mine.claimNext(
+                tags: [], runner: .current(), owner: "w\(worker)", lease: 15)
+            {
+                claimed.add(build.id)
+            }
+        }
+        #expect(claimed.ids.sorted() == queued.map(\.build.id).sorted())
+    }
+
+    @Test func aNotificationWakesAWaitingListener() throws {
+        let (store, url) = try newStore()
+        _ = try store.waitForQueueChange(timeout: 0, wakeFD: -1)  // LISTEN
+        let other = try PostgresStore.open(url: url, mode: .write)
+        _ = try other.enqueue([request("a")], trigger: "queue")
+        #expect(try store.waitForQueueChange(timeout: 5, wakeFD: -1))
+        #expect(try !store.waitForQueueChange(timeout: 0.05, wakeFD: -1))
+    }
+}
+
+final class ClaimLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [BuildID] = []
+
+    func add(_ id: BuildID) { lock.withLock { stored.append(id) } }
+
+    var ids: [BuildID] { lock.withLock { stored } }
+}
