@@ -30,7 +30,8 @@ extension Context {
     /// (every job is then `not built`). Never creates or migrates; but a
     /// build left `running` by a dead runner is reaped (through a write
     /// connection opened just for that) so that no command shows it running
-    /// forever. When the store is not writable it stays as it is.
+    /// forever. When the store is not writable it stays as it is, with a
+    /// warning on stderr.
     func openStoreForReading(_ jobs: JobSet) throws -> BuildStore? {
         let location = try storeLocation(for: jobs)
         let store: BuildStore
@@ -39,8 +40,12 @@ extension Context {
         } catch StoreError.notInstalled {
             return nil
         }
-        if try !store.deadRunnerBuilds().isEmpty {
-            _ = try? location.reapDeadRunners()  // not writable: shown as it is
+        let dead = try store.deadRunnerBuilds()
+        if !dead.isEmpty, (try? location.reapDeadRunners()) == nil {
+            let builds = dead.map { "#\($0)" }.joined(separator: ", ")
+            console.error(
+                "jcrun: warning: the runner of running build \(builds) died; the store is not writable, so it still shows as running (runner died?)\n"
+            )
         }
         return store
     }

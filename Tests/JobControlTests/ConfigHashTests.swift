@@ -51,3 +51,13 @@ private func fnv1a(_ text: String) -> String {
     let hex = String(hash, radix: 16)
     return String(repeating: "0", count: 16 - hex.count) + hex
 }
+
+@Test(.bug(id: "fixrt-7")) func aBuildSnapshotLeavesOutTitleAndNotes() throws {
+    var job = Job(id: "j", command: .shell("echo hi"))
+    job.title = "A title"
+    job.notes = String(repeating: "n", count: 1000)
+    #expect(job.snapshotJSON().contains("\"notes\":"))
+    #expect(!job.buildSnapshotJSON().contains("\"notes\":"))
+    #expect(!job.buildSnapshotJSON().contains("\"title\":"))
+    #expect(job.buildSnapshotJSON().hasPrefix("{\"args\":[],\"cleanup\":null,\"command\":{\"shell\":\"echo hi\"}"))
+}

@@ -189,12 +189,30 @@ import Testing
         #expect(log.lines(.stdout) == ["parent-done"])
         #expect(
             log.warnings == [
-                "processes started by the job still hold its output open after it exited; their further output is not logged"
+                "processes started by the job still hold its output open after it exited; their further output is not logged",
+                "1 process started by the job still ran after it exited; jcrun sent SIGTERM to its process group (SIGKILL after 1s)",
             ])
         if let text = try? String(contentsOfFile: dir.path + "/bg.pid", encoding: .utf8),
             let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
         {
-            kill(pid, SIGKILL)  // the test's own leftover
+            #expect(becomesDead(pid))  // stopped with the job's group
+            kill(pid, SIGKILL)  // the test's own leftover, should the runner have missed it
+        }
+    }
+
+    @Test(.bug(id: "fixrt-2")) func aLeftoverThatIgnoresSIGTERMIsKilledAfterTheGrace() {
+        let script = "sh -c 'trap \"\" TERM; exec sleep 300' >/dev/null 2>&1 3>&- &\necho $! > bg.pid\n"
+        let (outcome, log, dir) = runScript(script, stopGrace: 1)
+        #expect(outcome.termination == .exited(0))
+        #expect(
+            log.warnings == [
+                "1 process started by the job still ran after it exited; jcrun sent SIGTERM to its process group (SIGKILL after 1s)"
+            ])
+        if let text = try? String(contentsOfFile: dir.path + "/bg.pid", encoding: .utf8),
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            #expect(becomesDead(pid))
+            kill(pid, SIGKILL)  // the test's own leftover, should the runner have missed it
         }
     }
 }

@@ -95,7 +95,11 @@ import Testing
         let record = try #require(try store.build(build))
         #expect(record.status == .failed)
         #expect(record.failureKind == .runnerDied)
-        #expect(record.error?.hasPrefix("runner died; last seen at ") == true, "\(record.error ?? "nil")")
+        // It ends at the last moment it was known alive, not when reaped.
+        let finished = try #require(record.finishedAt)
+        #expect(record.error == "runner died; last seen at \(JSONText.timestamp(finished))")
+        let lastLine = try #require(try store.logs(LogQuery(build: build)).last)
+        #expect(finished >= lastLine.time)
         let seqs = try store.logs(LogQuery(build: build)).map(\.seq)
         #expect(seqs.count >= 5_000)
         #expect(seqs == Array(1...Int64(seqs.count)))

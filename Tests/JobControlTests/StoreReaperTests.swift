@@ -55,6 +55,21 @@ import Testing
         #expect(sleeper.terminationStatus == SIGKILL)
     }
 
+    @Test(.bug(id: "fixrt-4")) func aReapedBuildEndsWhenItWasLastSeenAlive() throws {
+        let folder = StoreFolder()
+        let store = try folder.openStore()
+        let me = RunnerIdentity.current()
+        store.clock = { Date(timeIntervalSince1970: 1_800_000_000) }
+        let build = try runningBuild(store, runner: RunnerIdentity(host: me.host, pid: try deadPid(), processStart: 5))
+        store.clock = { Date(timeIntervalSince1970: 1_800_000_060.5) }
+        try store.markAlive([build])
+        store.clock = { Date(timeIntervalSince1970: 1_800_003_600) }
+        #expect(try store.reapDeadRunners() == [build])
+        let record = try #require(try store.build(build))
+        #expect(record.finishedAt == Date(timeIntervalSince1970: 1_800_000_060.5))
+        #expect(record.error == "runner died; last seen at 2027-01-15T08:01:00.500Z")
+    }
+
     @Test func thisProcessStartTimeComesFromProc() {
         let me = RunnerLiveness.currentRunnerIdentity()
         #expect(me.pid == getpid())

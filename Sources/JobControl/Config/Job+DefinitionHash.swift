@@ -27,6 +27,14 @@ extension Job {
         canonicalJSON(fields: snapshotFields.map(\.0).sorted())
     }
 
+    /// `snapshotJSON` without `title` and `notes`, as a build stores it:
+    /// they never outdate a job, and long notes would be copied into every
+    /// build row (a 30 MB `notes` made each build cost 60 MB).
+    public func buildSnapshotJSON() -> String {
+        canonicalJSON(
+            fields: snapshotFields.map(\.0).filter { $0 != "title" && $0 != "notes" }.sorted())
+    }
+
     /// This job with every secret value in its text replaced by `***`: what
     /// `show` and the web page display.
     public var displayed: Job {

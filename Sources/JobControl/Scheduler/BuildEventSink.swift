@@ -22,8 +22,16 @@ final class BuildEventSink: @unchecked Sendable {
         if case .started(let pid) = event {
             var runner = self.runner
             runner.processGroup = pid
-            // A failure here is the recorder's to report; the build goes on.
-            try? recorder.markStarted(record.id, runner: runner)
+            // The group must be stored for a later jcrun to stop it if this
+            // one dies; the build goes on without, but says so.
+            do {
+                try recorder.markStarted(record.id, runner: runner)
+            } catch {
+                note(
+                    .warning,
+                    "jcrun could not record the job's process group \(pid): \(error); if jcrun dies now, the job's processes are not stopped"
+                )
+            }
         } else {
             recorder.record(event, of: record.id)
         }

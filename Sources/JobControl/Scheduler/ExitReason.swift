@@ -14,7 +14,7 @@ public enum ExitReason: Sendable, Hashable {
     case usage
     /// A bug in jcrun.
     case internalError
-    /// Interrupted by this signal (SIGHUP, SIGINT, SIGTERM).
+    /// Interrupted by this signal (SIGHUP, SIGINT, SIGTERM, or SIGPIPE when jcrun's output reader went away).
     case interrupted(signal: Int32)
 
     /// The process exit code and the precedence: the one mapping of statuses to codes.

@@ -32,7 +32,7 @@ extension Scheduler {
         defer { held?.release() }
 
         // Attempts: retried kinds again after `retry_delay`, up to `retries` more.
-        let definition = (snapshot: slot.job.snapshotJSON(), hash: slot.job.definitionHash)
+        let definition = (snapshot: slot.job.buildSnapshotJSON(), hash: slot.job.definitionHash)
         var attempt = 1
         while true {
             let (end, kind) = runAttempt(slot, index: index, attempt: attempt, definition: definition)

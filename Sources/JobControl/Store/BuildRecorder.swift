@@ -13,12 +13,17 @@ import Foundation
 /// fill memory). Every store call goes through one lock, so the store itself
 /// is used from one thread at a time.
 ///
+/// While builds run, the writer also records a heartbeat for them every
+/// `heartbeatInterval` (`markAlive`), so that a build whose jcrun was
+/// killed ends, when reaped, at the last moment it was known alive.
+///
 /// A write that fails in the background drops that batch and is reported to
 /// `onFailure` and by `takeFailure()`; the scheduler shows it.
 public final class BuildRecorder: @unchecked Sendable {
     public let flushInterval: TimeInterval
     public let batchSize: Int
     public let maxPending: Int
+    public let heartbeatInterval: TimeInterval
 
     private let store: BuildStore
     private let clock: @Sendable () -> Date
@@ -34,6 +39,9 @@ public final class BuildRecorder: @unchecked Sendable {
     private var failure: StoreError?
     private var stopping = false
     private var writer: Thread?
+    /// Running builds this recorder started, and their last heartbeat.
+    private var running: Set<BuildID> = []
+    private var lastHeartbeat = Date()
 
     private struct ProgressKey: Hashable {
         let build: BuildID
@@ -42,10 +50,12 @@ public final class BuildRecorder: @unchecked Sendable {
 
     public init(
         store: BuildStore, flushInterval: TimeInterval = 0.1, batchSize: Int = 1_000,
-        maxPending: Int = 100_000, clock: @escaping @Sendable () -> Date = { Date() },
+        maxPending: Int = 100_000, heartbeatInterval: TimeInterval = 1,
+        clock: @escaping @Sendable () -> Date = { Date() },
         onFailure: (@Sendable (StoreError) -> Void)? = nil
     ) {
         self.store = store
+        self.heartbeatInterval = heartbeatInterval
         self.flushInterval = flushInterval
         self.batchSize = batchSize
         self.maxPending = max(maxPending, batchSize)
@@ -68,11 +78,14 @@ public final class BuildRecorder: @unchecked Sendable {
     // MARK: Life cycle, passed through
 
     public func createBuild(_ build: NewBuild) throws -> BuildRecord {
-        try withStore { try $0.createBuild(build) }
+        let record = try withStore { try $0.createBuild(build) }
+        if record.status == .running { state.withLock { _ = running.insert(record.id) } }
+        return record
     }
 
     public func markStarted(_ id: BuildID, runner: RunnerIdentity) throws {
         try withStore { try $0.markStarted(id, runner: runner) }
+        state.withLock { _ = running.insert(id) }
     }
 
     /// Writes what `id` still has buffered, then ends it.
@@ -80,6 +93,7 @@ public final class BuildRecorder: @unchecked Sendable {
         storeLock.lock()
         defer { storeLock.unlock() }
         try flushLocked()
+        state.withLock { _ = running.remove(id) }
         try store.finishBuild(id, result: result)
         state.withLock { _ = lastSeq.removeValue(forKey: id) }
     }
@@ -204,5 +218,15 @@ public final class BuildRecorder: @unchecked Sendable {
         }
         try store.appendLogs(logs)
         try store.saveProgress(progress)
+
+        // The heartbeat of running builds, at most every `heartbeatInterval`.
+        let now = clock()
+        let alive: [BuildID] = state.withLock {
+            guard !running.isEmpty, now.timeIntervalSince(lastHeartbeat) >= heartbeatInterval
+            else { return [] }
+            lastHeartbeat = now
+            return Array(running)
+        }
+        try store.markAlive(alive)
     }
 }

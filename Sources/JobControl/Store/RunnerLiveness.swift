@@ -45,24 +45,57 @@ public enum RunnerLiveness {
         return kill(-group, SIGKILL) == 0
     }
 
+    /// Kills what is left of a dead runner's build whose process group was
+    /// never recorded: jcrun was killed after starting the job but before
+    /// `markStarted` stored the group. The job's processes are found by the
+    /// `JCRUN_BUILD_ID` and `JCRUN_JOB_ID` in their environment, started
+    /// after the runner, in a session whose leader (the job's direct child,
+    /// killed with the runner) is gone: a live build elsewhere with the same
+    /// ids still has its leader. Returns how many processes it killed.
+    // TODO(#3): orphans of another store's dead build with the same build id
+    // and job id, started after this runner, are killed too; the environment
+    // holds nothing naming the store.
+    @discardableResult
+    public static func killUnrecordedProcesses(
+        build: BuildID, job: String, runner: RunnerIdentity
+    ) -> Int {
+        guard runner.host == hostName,
+            let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc")
+        else { return 0 }
+        let markers = [Array("JCRUN_BUILD_ID=\(build)".utf8), Array("JCRUN_JOB_ID=\(job)".utf8)]
+        var killed = 0
+        for entry in entries {
+            guard let pid = Int32(entry), pid > 1, pid != getpid(),
+                let stat = processStat(of: pid), stat.state != "Z", stat.start >= runner.processStart,
+                processStat(of: stat.session).map({ $0.state == "Z" }) ?? true,
+                let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ")
+            else { continue }
+            let variables = environment.split(separator: 0).map(Array.init)
+            guard markers.allSatisfy({ variables.contains($0) }) else { continue }
+            if kill(pid, SIGKILL) == 0 { killed += 1 }
+        }
+        return killed
+    }
+
     /// A process's start time in clock ticks since boot, nil if it is gone.
     public static func processStart(of pid: Int32) -> UInt64? {
         processStat(of: pid)?.start
     }
 
-    /// State letter and start time from /proc/PID/stat. The command name in
-    /// field 2 may hold spaces and parentheses, so fields count from the last ')'.
-    static func processStat(of pid: Int32) -> (state: Character, start: UInt64)? {
+    /// State letter, session and start time from /proc/PID/stat. The command
+    /// name in field 2 may hold spaces and parentheses, so fields count from the last ')'.
+    static func processStat(of pid: Int32) -> (state: Character, session: Int32, start: UInt64)? {
         guard pid > 0,
             let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = text.lastIndex(of: ")")
         else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
-        // fields[0] is field 3 (state); field 22 (starttime) is fields[19].
-        guard fields.count > 19, let state = fields[0].first, let start = UInt64(fields[19]) else {
-            return nil
-        }
-        return (state, start)
+        // fields[0] is field 3 (state); field 6 (session) is fields[3];
+        // field 22 (starttime) is fields[19].
+        guard fields.count > 19, let state = fields[0].first, let session = Int32(fields[3]),
+            let start = UInt64(fields[19])
+        else { return nil }
+        return (state, session, start)
     }
 }
 

@@ -11,9 +11,15 @@ enum SQLiteSQL {
 
     /// Migrations in order: `migrations[n - 1]` takes the schema from n - 1 to n.
     /// Each runs in the one transaction that also sets `user_version`.
-    static let migrations: [String] = [migration1, migration2]
+    static let migrations: [String] = [migration1, migration2, migrationAliveAt]
 
     static var schemaVersion: Int { migrations.count }
+
+    /// A running build's heartbeat: when its runner last said it was alive
+    /// (`BuildRecorder`), so that a build whose runner died ends then.
+    private static let migrationAliveAt = """
+        ALTER TABLE builds ADD COLUMN alive_at INTEGER;
+        """
 
     private static let migration1 = """
         CREATE TABLE meta (
@@ -233,13 +239,15 @@ enum SQLiteSQL {
         SELECT \(buildColumns) FROM builds WHERE status = 'running' AND runner_host = ?1
         """
     /// The last moment build ?1 was known alive: its start, its last log
-    /// line, its last progress update (µs).
+    /// line, its last progress update, its last heartbeat (µs).
     static let lastSeen = """
         SELECT max(coalesce(started_at, created_at),
                    coalesce((SELECT logged_at FROM log WHERE build = ?1 ORDER BY seq DESC LIMIT 1), 0),
-                   coalesce((SELECT max(updated_at) FROM progress WHERE build = ?1), 0))
+                   coalesce((SELECT max(updated_at) FROM progress WHERE build = ?1), 0),
+                   coalesce(alive_at, 0))
         FROM builds WHERE id = ?1
         """
+    static let markAlive = "UPDATE builds SET alive_at = ?2 WHERE id = ?1 AND status = 'running'"
 
     /// `builds(query)`: only the filters that are set appear, so that each
     /// variant uses its index (`job = ?` behind an `OR ? IS NULL` would not).

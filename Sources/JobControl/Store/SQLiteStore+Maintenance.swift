@@ -71,14 +71,18 @@ extension SQLiteStore {
     /// Fails every build left `running` on this host whose runner is dead
     /// (`RunnerLiveness`), after killing what is left of its process group.
     /// Its end time is the last moment it was known alive (its start, last
-    /// log line or last progress update), not the moment of reaping, and its
+    /// log line, progress update or heartbeat), not the moment of reaping; its
     /// error says so: `runner died; last seen at 2026-05-28T20:26:40.300Z`.
     public func reapDeadRunners() throws -> [BuildID] {
         guard mode == .write else { return [] }
         return try connection.write {
             var reaped: [BuildID] = []
             for build in try deadRunnerRecords() {
-                if let group = build.runner?.processGroup { RunnerLiveness.killGroup(group) }
+                if let group = build.runner?.processGroup {
+                    RunnerLiveness.killGroup(group)
+                } else if let runner = build.runner {
+                    RunnerLiveness.killUnrecordedProcesses(build: build.id, job: build.job, runner: runner)
+                }
                 let seen = try connection.using(SQLiteSQL.lastSeen) { statement in
                     statement.bind(1, build.id)
                     return try statement.step() ? statement.int64(0) : 0
@@ -89,6 +93,21 @@ extension SQLiteStore {
                 reaped.append(build.id)
             }
             return reaped
+        }
+    }
+
+    public func markAlive(_ ids: [BuildID]) throws {
+        guard !ids.isEmpty else { return }
+        let now = SQLiteStatement.micros(clock())
+        try connection.write {
+            try connection.using(SQLiteSQL.markAlive) { statement in
+                for id in ids {
+                    statement.rewind()
+                    statement.bind(1, id)
+                    statement.bind(2, now)
+                    try statement.run()
+                }
+            }
         }
     }
 

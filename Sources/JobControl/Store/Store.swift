@@ -37,11 +37,16 @@ public protocol BuildStore: AnyObject {
     /// The `running` builds whose runner is known dead, in any mode: a
     /// read-only command reaps them (through a writer) when there are some.
     func deadRunnerBuilds() throws -> [BuildID]
+    /// Records that the runner of these running builds is alive now (a
+    /// heartbeat); a build reaped later ends at its last heartbeat.
+    func markAlive(_ ids: [BuildID]) throws
 }
 
 extension BuildStore {
     /// A store that cannot tell finds none.
     public func deadRunnerBuilds() throws -> [BuildID] { [] }
+    /// A store without heartbeats ends a reaped build at its last log line.
+    public func markAlive(_ ids: [BuildID]) throws {}
 }
 
 /// What `createBuild` needs.
