@@ -9,19 +9,62 @@
 #include <sys/socket.h>
 #include <microhttpd.h>
 
-/// Serves on the already listening socket `listen_fd`: one internal polling
-/// thread plus a thread per connection, so a slow request never stalls the
-/// others; `handler` answers, `completed` frees each request's state.
+/// Seconds an idle or slow connection may stay open.
+#define JC_MHD_CONNECTION_TIMEOUT 10u
+/// Open connections at once, in all.
+#define JC_MHD_CONNECTION_LIMIT 512u
+/// Threads answering requests.
+#define JC_MHD_THREADS 8u
+
+static inline int jc_mhd_hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/// Decodes `%XX` in place like libmicrohttpd's own unescaper, except that
+/// `%00` stays as written: a decoded NUL would cut the C string, so
+/// `/builds/1%00` would be served as `/builds/1`.
+static inline size_t jc_mhd_unescape(void *cls, struct MHD_Connection *connection, char *s) {
+    (void)cls;
+    (void)connection;
+    char *out = s;
+    for (char *in = s; *in != '\0'; in++) {
+        if (in[0] == '%' && in[1] != '\0' && in[2] != '\0') {
+            int high = jc_mhd_hex(in[1]);
+            int low = jc_mhd_hex(in[2]);
+            if (high >= 0 && low >= 0 && (high | low) != 0) {
+                *out++ = (char)(high * 16 + low);
+                in += 2;
+                continue;
+            }
+        }
+        *out++ = *in;
+    }
+    *out = '\0';
+    return (size_t)(out - s);
+}
+
+/// Serves on the already listening socket `listen_fd` with a pool of
+/// JC_MHD_THREADS threads polling with epoll (or poll), so idle connections
+/// cost a descriptor, not a thread; connections that send nothing for
+/// JC_MHD_CONNECTION_TIMEOUT seconds are closed. `per_ip_limit` 0 means no
+/// limit per address (loopback, where every client is the same address).
+/// `handler` answers, `completed` frees each request's state.
 static inline struct MHD_Daemon *jc_mhd_start(int listen_fd, MHD_AccessHandlerCallback handler,
                                               void *handler_cls,
                                               MHD_RequestCompletedCallback completed,
-                                              void *completed_cls) {
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
+                                              void *completed_cls, unsigned int per_ip_limit) {
+    unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD;
     return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls,
                             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)JC_MHD_THREADS,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)JC_MHD_CONNECTION_TIMEOUT,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)JC_MHD_CONNECTION_LIMIT,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip_limit,
+                            MHD_OPTION_UNESCAPE_CALLBACK, jc_mhd_unescape, (void *)NULL,
                             MHD_OPTION_END);
 }
 

@@ -156,6 +156,10 @@ struct WebServerTests {
         #expect(armed.status == 303)
         let built = try Self.waitForStatuses(server) { $0["publish"] == "successful" }
         #expect(built["publish"] == "successful")
+        // The build row turns successful before the child exits: wait for its end.
+        for _ in 0..<300 where !server.stderrText.contains("--allow-protected) ended") {
+            usleep(100_000)
+        }
         let log = server.stop().stderr
         #expect(log.contains("jcrun build publish --allow-protected) ended: exit 0"))
     }

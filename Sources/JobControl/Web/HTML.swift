@@ -3,7 +3,8 @@ import Foundation
 /// Escaping and the shared page frame. Every piece of text that comes from a
 /// job, a build or a log goes through `escape`, so `<script>` stays text.
 enum HTML {
-    /// `&`, `<`, `>`, `"` and `'` as entities; safe in text and in quoted attributes.
+    /// `&`, `<`, `>`, `"` and `'` as entities, control characters (but tab and
+    /// newline) made visible; safe in text and in quoted attributes.
     static func escape(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count)
@@ -14,6 +15,13 @@ enum HTML {
             case ">": result += "&gt;"
             case "\"": result += "&quot;"
             case "'": result += "&#39;"
+            case "\t", "\n": result.unicodeScalars.append(character)
+            // C0 controls as their control pictures (U+2400...), DEL as ␡, C1 as `\x85`:
+            // a log line's `\u{1b}[1m` shows as `␛[1m`, never raw.
+            case "\u{00}"..."\u{1f}":
+                result.unicodeScalars.append(Unicode.Scalar(0x2400 + character.value)!)
+            case "\u{7f}": result += "\u{2421}"
+            case "\u{80}"..."\u{9f}": result += "\\x" + String(character.value, radix: 16)
             default: result.unicodeScalars.append(character)
             }
         }

@@ -38,13 +38,25 @@ public final class WebApp: @unchecked Sendable {
     }
 
     private func route(_ request: WebRequest) throws -> WebResponse {
-        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(
-            String.init)
+        // Strict paths: `/builds/1/` and `//builds/1` are not `/builds/1`.
+        guard request.path.hasPrefix("/") else { return notFound(request) }
+        let parts = request.path.dropFirst().split(
+            separator: "/", omittingEmptySubsequences: false
+        ).map(String.init)
+        if parts.count > 1 && parts.contains("") { return notFound(request) }
+        let postOnly =
+            (parts.count == 3 && parts[0] == "jobs" && parts[2] == "build")
+            || (parts.count == 1 && parts[0] == "build-outdated")
         switch (request.method, parts.first ?? "") {
-        case ("POST", "jobs") where parts.count == 3 && parts[2] == "build":
+        case ("POST", "jobs") where postOnly:
             return try startBuild(job: parts[1], form: request.form)
-        case ("POST", "build-outdated") where parts.count == 1: return try startOutdated()
+        case ("POST", "build-outdated") where postOnly: return try startOutdated()
         case ("POST", _): return notFound(request)
+        case (_, _) where postOnly:
+            var response = WebResponse.text(
+                "method \(request.method) not allowed: \(request.path) takes POST", status: 405)
+            response.headers.append(("Allow", "POST"))
+            return response
         case (_, "static") where parts.count == 2:
             return WebAssets.file(parts[1]) ?? notFound(request)
         case (_, "api"): return try api(Array(parts.dropFirst()), request)
@@ -71,7 +83,7 @@ public final class WebApp: @unchecked Sendable {
 
     private func jobPage(_ id: String, _ query: [String: String]) throws -> WebResponse {
         let filter = try statusFilter(query)
-        let page = max(1, Int(query["page"] ?? "") ?? 1)
+        let page = try pageNumber(query)
         return try source.read { jobs, store in
             guard let job = jobs[id.precomposedStringWithCanonicalMapping] else {
                 return unknownJob(id, jobs)
@@ -96,6 +108,13 @@ public final class WebApp: @unchecked Sendable {
         try source.read { jobs, _ in
             guard let job = jobs[id.precomposedStringWithCanonicalMapping] else {
                 return unknownJob(id, jobs)
+            }
+            guard job.protect else {
+                let body =
+                    "<h1>\(HTML.escape(job.id)) is not protected</h1><p>Build it from its page: \(HTML.jobLink(job.id))</p>"
+                return .html(
+                    HTML.page(title: "Not found", body: body, readOnly: security.readOnly),
+                    status: 404)
             }
             if security.readOnly {
                 return .text(
@@ -294,9 +313,29 @@ public final class WebApp: @unchecked Sendable {
         return level
     }
 
-    /// `42` or `#42`.
-    static func buildID(_ text: String) -> BuildID? {
-        BuildID(text.hasPrefix("#") ? String(text.dropFirst()) : text).flatMap { $0 > 0 ? $0 : nil }
+    /// `?page=N`: 1 when absent, else a canonical number from 1 to `maxPage`.
+    private func pageNumber(_ query: [String: String]) throws -> Int {
+        guard let text = query["page"], !text.isEmpty else { return 1 }
+        guard let page = Self.canonicalNumber(text), page <= Self.maxPage else {
+            throw BadParameter(
+                "parameter 'page' expects a number from 1 to \(Self.maxPage), got '\(text)'")
+        }
+        return Int(page)
+    }
+
+    /// The deepest page of a job's builds (`page * pageSize` rows are read).
+    static let maxPage = 10_000
+
+    /// `42`: digits only, no sign, no leading zero, above 0.
+    static func buildID(_ text: String) -> BuildID? { canonicalNumber(text).map { BuildID($0) } }
+
+    /// A positive decimal number written one way only (`1`, not `01`, `+1` or `1 `).
+    static func canonicalNumber(_ text: String) -> Int64? {
+        let bytes = text.utf8
+        guard let first = bytes.first, first != UInt8(ascii: "0"), bytes.count <= 18,
+            bytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else { return nil }
+        return Int64(text)
     }
 
     private func unknownJob(_ id: String, _ jobs: JobSet) -> WebResponse {
@@ -318,19 +357,14 @@ public final class WebApp: @unchecked Sendable {
     }
 }
 
-/// A query parameter with a value outside its set.
+/// A query parameter with a value outside its set or range (400).
 struct BadParameter: Error, CustomStringConvertible {
-    var name: String
-    var value: String
-    var expected: [String]
+    let description: String
 
     init(_ name: String, _ value: String, _ expected: [String]) {
-        self.name = name
-        self.value = value
-        self.expected = expected
+        description =
+            "parameter '\(name)' expects one of \(expected.joined(separator: ", ")), got '\(value)'"
     }
 
-    var description: String {
-        "parameter '\(name)' expects one of \(expected.joined(separator: ", ")), got '\(value)'"
-    }
+    init(_ description: String) { self.description = description }
 }

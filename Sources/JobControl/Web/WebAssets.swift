@@ -115,13 +115,23 @@ enum WebAssets {
           return box;
         }
 
+        // Control characters as the server draws them: C0 as control pictures, DEL as U+2421, C1 as \\x85.
+        function visible(text) {
+          return String(text).replace(/[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]/g, function (c) {
+            var code = c.charCodeAt(0);
+            if (code < 32) return String.fromCharCode(0x2400 + code);
+            if (code === 127) return '\\u2421';
+            return '\\\\x' + code.toString(16);
+          });
+        }
+
         function logRow(entry) {
           var row = el('tr', 'l-' + entry.level);
           row.appendChild(el('td', 'seq', entry.seq));
           row.appendChild(el('td', 't', entry.time.slice(11, 23)));
           row.appendChild(el('td', '', entry.stream));
           row.appendChild(el('td', '', entry.level));
-          row.appendChild(el('td', 'text', entry.text));
+          row.appendChild(el('td', 'text', visible(entry.text)));
           return row;
         }
 

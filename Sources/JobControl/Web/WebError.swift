@@ -8,6 +8,8 @@ public enum WebError: Error, Sendable, Equatable, CustomStringConvertible {
     case tokenRequired(address: String)
     /// The token file cannot be read or is empty.
     case badTokenFile(path: String, reason: String)
+    /// `JCRUN_WEB_TOKEN` fails `WebSecurity.tokenProblem`.
+    case badTokenVariable(reason: String)
     /// bind(2) said EADDRINUSE.
     case portInUse(address: String, port: Int)
     /// socket, bind or listen failed otherwise.
@@ -26,6 +28,8 @@ public enum WebError: Error, Sendable, Equatable, CustomStringConvertible {
                 "refusing to serve on \(address) without an access token; pass --token-file FILE or set JCRUN_WEB_TOKEN, or bind to 127.0.0.1"
         case .badTokenFile(let path, let reason):
             return "\(path): cannot use as token file: \(reason)"
+        case .badTokenVariable(let reason):
+            return "JCRUN_WEB_TOKEN: cannot use as access token: \(reason)"
         case .portInUse(let address, let port):
             return
                 "\(address):\(port) is already in use; choose another --port, or --port 0 for a free one"

@@ -27,14 +27,7 @@ public struct WebRequest: Sendable {
     }
 
     /// The fields of an `application/x-www-form-urlencoded` body.
-    public var form: [String: String] {
-        var components = URLComponents()
-        let text = String(decoding: body, as: UTF8.self).replacingOccurrences(of: "+", with: "%20")
-        components.percentEncodedQuery = text
-        var fields: [String: String] = [:]
-        for item in components.queryItems ?? [] { fields[item.name] = item.value ?? "" }
-        return fields
-    }
+    public var form: [String: String] { FormDecoding.fields(body) }
 }
 
 /// What a handler answers.

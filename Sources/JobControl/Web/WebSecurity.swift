@@ -36,6 +36,21 @@ public struct WebSecurity: Sendable {
         ),
     ]
 
+    /// Why `token` cannot be an access token, or nil when it can: the one check
+    /// for `--token-file` and `JCRUN_WEB_TOKEN`. At least 16 characters, and
+    /// only printable ASCII that can sit in a header and a cookie unquoted.
+    public static func tokenProblem(_ token: String) -> String? {
+        if token.unicodeScalars.count < 16 { return "the token must be at least 16 characters" }
+        let allowed = token.utf8.allSatisfy { byte in
+            byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: ";") && byte != UInt8(ascii: ",")
+                && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
+        }
+        if !allowed {
+            return "the token must be printable ASCII without spaces, quotes, commas, semicolons or backslashes"
+        }
+        return nil
+    }
+
     /// 32 random bytes as hex.
     public static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()
@@ -57,7 +72,10 @@ public struct WebSecurity: Sendable {
         switch request.method {
         case "GET", "HEAD": return nil
         case "POST": return postRefusal(request)
-        default: return .text("method \(request.method) not allowed", status: 405)
+        default:
+            var response = WebResponse.text("method \(request.method) not allowed", status: 405)
+            response.headers.append(("Allow", "GET, HEAD, POST"))
+            return response
         }
     }
 

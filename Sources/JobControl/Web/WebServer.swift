@@ -14,6 +14,9 @@ public final class WebServer: @unchecked Sendable {
     /// Bodies larger than this are refused (413); forms here are tiny.
     static let maxBody = 64 * 1024
 
+    /// Open connections from one address beyond loopback ; 0, no limit, on loopback.
+    static let perAddressLimit: UInt32 = 32
+
     private let handler: Handler
     private let log: @Sendable (String) -> Void
     private var daemon: OpaquePointer?
@@ -29,7 +32,9 @@ public final class WebServer: @unchecked Sendable {
     /// - Throws: `WebError.daemonFailed`.
     public func start(_ listener: WebListener) throws {
         let context = Unmanaged.passUnretained(self).toOpaque()
-        daemon = jc_mhd_start(listener.descriptor, accessHandler, context, completedHandler, nil)
+        let perIP: UInt32 = WebListener.isLoopback(listener.address) ? 0 : Self.perAddressLimit
+        daemon = jc_mhd_start(
+            listener.descriptor, accessHandler, context, completedHandler, nil, perIP)
         if daemon == nil { throw WebError.daemonFailed }
     }
 

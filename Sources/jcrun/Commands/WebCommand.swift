@@ -73,11 +73,16 @@ enum WebCommand {
         return 0
     }
 
-    /// `--token-file F`'s first line, else `JCRUN_WEB_TOKEN`, else nil.
+    /// `--token-file F`'s first line, else `JCRUN_WEB_TOKEN`, else nil; both
+    /// checked by `WebSecurity.tokenProblem` before anything is bound.
     private static func accessToken(_ file: String?, _ context: Context) throws -> String? {
         guard let file else {
             let variable = context.environment["JCRUN_WEB_TOKEN"] ?? ""
-            return variable.isEmpty ? nil : variable
+            if variable.isEmpty { return nil }
+            if let problem = WebSecurity.tokenProblem(variable) {
+                throw WebError.badTokenVariable(reason: problem)
+            }
+            return variable
         }
         let path = context.resolve(file).path
         let text: String
@@ -90,9 +95,8 @@ enum WebCommand {
             text.split(whereSeparator: \.isNewline).first.map {
                 $0.trimmingCharacters(in: .whitespaces)
             } ?? ""
-        if token.count < 16 {
-            throw WebError.badTokenFile(
-                path: file, reason: "the token must be at least 16 characters")
+        if let problem = WebSecurity.tokenProblem(token) {
+            throw WebError.badTokenFile(path: file, reason: problem)
         }
         return token
     }
