@@ -205,6 +205,16 @@ struct WebAppTests {
         #expect(page.contains("<a href=\"/jobs/report\">report</a>"))
     }
 
+    @Test func aSecretValueThatArrivedThroughEnvIsMaskedOnTheJobPage() {
+        var job = testJob("inline", command: .shell("echo abcdSECRETxyz"))
+        job.env = [Job.EnvEntry(name: "X", value: .text("abcdSECRETxyz"))]
+        job.secretValues = ["abcdSECRETxyz"]
+        let html = JobDefinitionView(job: job).html
+        #expect(!html.contains("abcdSECRETxyz"))
+        #expect(html.contains("echo ***"))
+        #expect(html.contains("X=&#39;***&#39;"))
+    }
+
     @Test func aProtectedJobHasADisabledButtonAndAnArmControl() throws {
         let site = try Site()
         let page = site.app().respond(Self.get("/")).text

@@ -3,6 +3,12 @@
 struct JobDefinitionView {
     let job: Job
 
+    /// Secret values that reached the job another way (`{{ env.X }}`,
+    /// `!env X`) are masked too.
+    init(job: Job) {
+        self.job = job.displayed
+    }
+
     var html: String {
         var rows: [(String, String)] = [("source", job.source.description)]
         rows.append(("command", Self.text(job.command)))
