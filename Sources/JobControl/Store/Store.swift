@@ -288,7 +288,10 @@ public struct BuildQuery: Sendable, Hashable {
     /// Newest first when true.
     public var newestFirst: Bool
 
-    public init(job: JobID? = nil, status: BuildStatus? = nil, since: Date? = nil, limit: Int? = nil, newestFirst: Bool = true) {
+    public init(
+        job: JobID? = nil, status: BuildStatus? = nil, since: Date? = nil, limit: Int? = nil,
+        newestFirst: Bool = true
+    ) {
         self.job = job
         self.status = status
         self.since = since
@@ -335,7 +338,10 @@ public struct PruneRequest: Sendable, Hashable {
     public var level: LogLevel?
     public var vacuum: Bool
 
-    public init(olderThan: Date, job: JobID? = nil, keep: Int = 0, logsOnly: Bool = false, level: LogLevel? = nil, vacuum: Bool = false) {
+    public init(
+        olderThan: Date, job: JobID? = nil, keep: Int = 0, logsOnly: Bool = false,
+        level: LogLevel? = nil, vacuum: Bool = false
+    ) {
         self.olderThan = olderThan
         self.job = job
         self.keep = keep

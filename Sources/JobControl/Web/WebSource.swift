@@ -27,7 +27,8 @@ public final class WebSource: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let jobs = try currentJobs()
-        // TODO(#9): the store is opened read-only, so a build whose runner died shows as running until a writing command reaps it.
+        // TODO(#9): the store is opened read-only, so a build whose runner died
+        // shows as running until a writing command reaps it.
         if store == nil { store = try openStore() }
         return try body(jobs, store)
     }
