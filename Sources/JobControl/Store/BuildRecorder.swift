@@ -50,7 +50,7 @@ public final class BuildRecorder: @unchecked Sendable {
 
     public init(
         store: BuildStore, flushInterval: TimeInterval = 0.1, batchSize: Int = 1_000,
-        maxPending: Int = 100_000, heartbeatInterval: TimeInterval = 1,
+        maxPending: Int = 10_000, heartbeatInterval: TimeInterval = 1,
         clock: @escaping @Sendable () -> Date = { Date() },
         onFailure: (@Sendable (StoreError) -> Void)? = nil
     ) {
