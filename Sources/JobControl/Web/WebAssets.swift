@@ -18,8 +18,10 @@ enum WebAssets {
         :root { --fg: #1d2330; --muted: #6b7280; --line: #e3e6eb; --bg: #f7f8fa; --accent: #2f5fd0;
           --ok: #1f8a4c; --bad: #c62f2f; --run: #2f5fd0; --old: #b7791f; --skip: #6b7280; }
         * { box-sizing: border-box; }
-        body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
-        header { display: flex; gap: 1.5em; align-items: center; padding: .6em 1.5em; background: #1d2330; color: #fff; }
+        body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif;
+          color: var(--fg); background: var(--bg); }
+        header { display: flex; gap: 1.5em; align-items: center; padding: .6em 1.5em;
+          background: #1d2330; color: #fff; }
         header a { color: #cfd6e4; text-decoration: none; margin-right: 1em; }
         header .brand { color: #fff; font-weight: 700; font-size: 1.1em; }
         header .ro { margin-left: auto; background: var(--old); padding: .1em .6em; border-radius: 4px; }
@@ -44,7 +46,8 @@ enum WebAssets {
         form.inline { display: inline; margin: 0; }
         button { font: inherit; padding: .2em .8em; border: 1px solid var(--accent); background: var(--accent);
           color: #fff; border-radius: 4px; cursor: pointer; }
-        button[disabled] { opacity: .45; cursor: not-allowed; } button.danger { border-color: var(--bad); background: var(--bad); }
+        button[disabled] { opacity: .45; cursor: not-allowed; }
+        button.danger { border-color: var(--bad); background: var(--bad); }
         a.arm { margin-left: .4em; font-size: .9em; } a.arm.armed { color: var(--bad); font-weight: 700; }
         .filters { margin: .4em 0; } .pager { margin: .6em 0; }
         .progress { background: #fff; border: 1px solid var(--line); padding: .6em .8em; }
@@ -54,11 +57,14 @@ enum WebAssets {
         .d4 .pname, .d5 .pname, .d6 .pname { padding-left: 4.8em; }
         .d0 .pname { font-weight: 600; }
         progress { width: 100%; height: 14px; accent-color: var(--run); }
-        .pfig { font-variant-numeric: tabular-nums; } .pstatus { color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+        .pfig { font-variant-numeric: tabular-nums; }
+        .pstatus { color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
         table.log { font: 12.5px ui-monospace, monospace; }
-        table.log td { padding: .1em .5em; border: 0; } table.log td.text { white-space: pre-wrap; word-break: break-word; width: 100%; }
+        table.log td { padding: .1em .5em; border: 0; }
+        table.log td.text { white-space: pre-wrap; word-break: break-word; width: 100%; }
         table.log td.seq { color: var(--muted); text-align: right; }
-        tr.l-warning td.text { color: var(--old); } tr.l-error td.text, tr.l-critical td.text { color: var(--bad); font-weight: 600; }
+        tr.l-warning td.text { color: var(--old); }
+        tr.l-error td.text, tr.l-critical td.text { color: var(--bad); font-weight: 600; }
         tr.l-debug td.text { color: var(--muted); }
         .lineage { margin: 0; padding-left: 1.2em; }
         .graphbox { overflow: auto; background: #fff; border: 1px solid var(--line); }
