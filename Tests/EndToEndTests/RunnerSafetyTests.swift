@@ -14,6 +14,16 @@ struct RunnerSafetyTests {
         """
 
     /// Starts jcrun without waiting; stdout to `stdout` if given, else nowhere.
+    /// Starts `jcrun slow`, waits until its job has left an orphan behind,
+    /// kills jcrun with SIGKILL, and returns the orphan's pid.
+    static func killJcrunMidBuild(in project: TestProject) throws -> Int32 {
+        let jcrun = try start(["slow", "-q"], in: project)
+        let orphan = try pid(in: "orphan.pid", of: project)
+        kill(jcrun.processIdentifier, SIGKILL)
+        jcrun.waitUntilExit()
+        return orphan
+    }
+
     static func start(
         _ arguments: [String], in project: TestProject, stdout: Pipe? = nil
     ) throws -> Process {
@@ -66,13 +76,10 @@ struct RunnerSafetyTests {
         try #require(try TestProject.jsonLines(try project.run(["builds", "--json"]).stdout).first)
     }
 
-    @Test(.bug(id: "fixrt-1")) func aReadCommandReapsABuildWhoseRunnerWasKilled() throws {
+    @Test(.bug(id: 3)) func aReadCommandReapsABuildWhoseRunnerWasKilled() throws {
         let project = try TestProject(["main.yaml": Self.orphaning])
         defer { project.remove() }
-        let jcrun = try Self.start(["slow", "-q"], in: project)
-        let orphan = try Self.pid(in: "orphan.pid", of: project)
-        kill(jcrun.processIdentifier, SIGKILL)
-        jcrun.waitUntilExit()
+        let orphan = try Self.killJcrunMidBuild(in: project)
 
         let status = try project.run(["status"])
         #expect(status.status == 0)
@@ -84,13 +91,10 @@ struct RunnerSafetyTests {
         #expect(!Self.isAlive(orphan))
     }
 
-    @Test(.bug(id: "fixrt-1")) func aReadOnlyStoreSaysTheRunnerDied() throws {
+    @Test(.bug(id: 3)) func aReadOnlyStoreSaysTheRunnerDied() throws {
         let project = try TestProject(["main.yaml": Self.orphaning])
         defer { project.remove() }
-        let jcrun = try Self.start(["slow", "-q"], in: project)
-        let orphan = try Self.pid(in: "orphan.pid", of: project)
-        kill(jcrun.processIdentifier, SIGKILL)
-        jcrun.waitUntilExit()
+        let orphan = try Self.killJcrunMidBuild(in: project)
         defer { kill(orphan, SIGKILL) }  // the test's own leftover: nothing could reap it
         let database = project.dir.appendingPathComponent(".jcrun/state.db").path
         chmod(database, 0o444)
@@ -103,7 +107,7 @@ struct RunnerSafetyTests {
         )
     }
 
-    @Test(.bug(id: "fixrt-1")) func logFollowStopsWhenTheRunnerDies() throws {
+    @Test(.bug(id: 3)) func logFollowStopsWhenTheRunnerDies() throws {
         let project = try TestProject(["main.yaml": Self.orphaning])
         defer { project.remove() }
         let jcrun = try Self.start(["slow", "-q"], in: project)
@@ -118,13 +122,10 @@ struct RunnerSafetyTests {
         #expect(!Self.isAlive(orphan))
     }
 
-    @Test(.bug(id: "fixrt-2")) func theNextBuildStopsTheOrphanBeforeStarting() throws {
+    @Test(.bug(id: 4)) func theNextBuildStopsTheOrphanBeforeStarting() throws {
         let project = try TestProject(["main.yaml": Self.orphaning])
         defer { project.remove() }
-        let jcrun = try Self.start(["slow", "-q"], in: project)
-        let orphan = try Self.pid(in: "orphan.pid", of: project)
-        kill(jcrun.processIdentifier, SIGKILL)
-        jcrun.waitUntilExit()
+        let orphan = try Self.killJcrunMidBuild(in: project)
         try FileManager.default.removeItem(at: project.dir.appendingPathComponent("orphan.pid"))
 
         let second = try Self.start(["slow", "-q"], in: project)
@@ -136,7 +137,7 @@ struct RunnerSafetyTests {
         #expect(!Self.isAlive(orphan))
     }
 
-    @Test(.bug(id: "fixrt-2")) func processesAJobLeavesBehindAreStopped() throws {
+    @Test(.bug(id: 4)) func processesAJobLeavesBehindAreStopped() throws {
         let project = try TestProject([
             "main.yaml": """
             jobs:
@@ -162,7 +163,7 @@ struct RunnerSafetyTests {
 
     /// The `sleep` the timeout kills becomes an orphaned zombie until init
     /// reaps it; counting it as alive made the runner wait all of stop_grace.
-    @Test(.bug(id: "fixrt-8")) func aTimedOutJobEndsWithoutWaitingForZombies() throws {
+    @Test(.bug(id: 4)) func aTimedOutJobEndsWithoutWaitingForZombies() throws {
         let project = try TestProject([
             "main.yaml": """
             jobs:
@@ -180,7 +181,7 @@ struct RunnerSafetyTests {
         #expect(try Self.latestBuild(project)["error"] as? String == "timed out after 1s")
     }
 
-    @Test(.bug(id: "fixrt-3")) func aClosedStdoutInterruptsTheRunWith141() throws {
+    @Test(.bug(id: 4)) func aClosedStdoutInterruptsTheRunWith141() throws {
         let project = try TestProject([
             "main.yaml": """
             jobs:
@@ -216,7 +217,7 @@ struct RunnerSafetyTests {
 
         """
 
-    @Test(.bug(id: "fixrt-5")) func deleteNamingOneBuildThriceCleansOnce() throws {
+    @Test(.bug(id: 3)) func deleteNamingOneBuildThriceCleansOnce() throws {
         let project = try TestProject(["main.yaml": Self.cleaned])
         defer { project.remove() }
         #expect(try project.run(["made", "-q"]).status == 0)
@@ -228,7 +229,7 @@ struct RunnerSafetyTests {
         #expect(cleanups == "cleaned\n")
     }
 
-    @Test(.bug(id: "fixrt-5")) func deleteRefusesBeforeAnyCleanupRuns() throws {
+    @Test(.bug(id: 3)) func deleteRefusesBeforeAnyCleanupRuns() throws {
         let project = try TestProject(["main.yaml": Self.cleaned])
         defer { project.remove() }
         #expect(try project.run(["made", "-q"]).status == 0)
@@ -239,7 +240,7 @@ struct RunnerSafetyTests {
         #expect(try project.run(["builds", "--json"]).stdout.contains("\"id\":1,"))
     }
 
-    @Test(.bug(id: "fixrt-6")) func anUnknownStorageSchemeIsAnError() throws {
+    @Test(.bug(id: 3)) func anUnknownStorageSchemeIsAnError() throws {
         let project = try TestProject(["main.yaml": Self.cleaned])
         defer { project.remove() }
         let result = try project.run(["list", "--storage", "mysql://foo"])

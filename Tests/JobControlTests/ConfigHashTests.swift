@@ -52,7 +52,7 @@ private func fnv1a(_ text: String) -> String {
     return String(repeating: "0", count: 16 - hex.count) + hex
 }
 
-@Test(.bug(id: "fixrt-7")) func aBuildSnapshotLeavesOutTitleAndNotes() throws {
+@Test(.bug(id: 3)) func aBuildSnapshotLeavesOutTitleAndNotes() throws {
     var job = Job(id: "j", command: .shell("echo hi"))
     job.title = "A title"
     job.notes = String(repeating: "n", count: 1000)

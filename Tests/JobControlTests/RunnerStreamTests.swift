@@ -200,7 +200,7 @@ import Testing
         }
     }
 
-    @Test(.bug(id: "fixrt-2")) func aLeftoverThatIgnoresSIGTERMIsKilledAfterTheGrace() {
+    @Test(.bug(id: 4)) func aLeftoverThatIgnoresSIGTERMIsKilledAfterTheGrace() {
         let script = "sh -c 'trap \"\" TERM; exec sleep 300' >/dev/null 2>&1 3>&- &\necho $! > bg.pid\n"
         let (outcome, log, dir) = runScript(script, stopGrace: 1)
         #expect(outcome.termination == .exited(0))

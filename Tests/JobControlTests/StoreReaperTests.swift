@@ -55,7 +55,7 @@ import Testing
         #expect(sleeper.terminationStatus == SIGKILL)
     }
 
-    @Test(.bug(id: "fixrt-4")) func aReapedBuildEndsWhenItWasLastSeenAlive() throws {
+    @Test(.bug(id: 3)) func aReapedBuildEndsWhenItWasLastSeenAlive() throws {
         let folder = StoreFolder()
         let store = try folder.openStore()
         let me = RunnerIdentity.current()
