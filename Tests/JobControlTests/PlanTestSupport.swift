@@ -90,6 +90,9 @@ final class MemoryStore: BuildStore, @unchecked Sendable {
         lock.withLock { startedRunners[id] = runner }
     }
 
+    /// The runners `markStarted` stored, read while a run may still write.
+    var startedRunnersNow: [BuildID: RunnerIdentity] { lock.withLock { startedRunners } }
+
     func appendLogs(_ entries: [LogEntry]) throws { lock.withLock { logRows += entries } }
     func saveProgress(_ nodes: [ProgressRecord]) throws { lock.withLock { progressRows += nodes } }
 

@@ -198,9 +198,35 @@ import Testing
             "1 stdout info hello", "2 jcrun warning careful",
         ])
         #expect(store.progressRows.map(\.group) == [["x"]])
-        #expect(store.startedRunners[build.id]?.pid == getpid())
-        #expect(store.startedRunners[build.id]?.processGroup == 4242)
         #expect(observer.lines == ["plan [\"a\"]", "started a attempt 1", "finished a successful", "run finished"])
+    }
+
+    /// The group is written with the recorder's next write, not at once: a
+    /// build that ends first never needs it (BuildStartCostTests).
+    @Test func aRunningBuildsProcessGroupReachesTheStore() throws {
+        let store = MemoryStore()
+        let gate = Gate()
+        let launcher = ScriptedLauncher(["a": [Script(gate: gate)]])
+        let jobs = testJobSet([testJob("a")])
+        let plan = try Planner().plan(PlanRequest(targets: .all), jobs: jobs, store: store, now: testNow)
+        let recorder = BuildRecorder(store: store, flushInterval: 0.02)
+        let scheduler = Scheduler(
+            jobs: jobs, recorder: recorder, launcher: launcher,
+            options: Scheduler.Options(workers: 1, environment: ["PATH": "/usr/bin"]))
+        let box = SummaryBox()
+        Thread { box.set(scheduler.run(plan)) }.start()
+        #expect(gate.waitForArrivals(1))
+        var runner: RunnerIdentity?
+        for _ in 0..<200 where runner == nil {  // up to 10 s on a loaded machine
+            usleep(50_000)
+            runner = store.startedRunnersNow.values.first
+        }
+        gate.open()
+        let summary = try #require(box.wait())
+        try recorder.close()
+        #expect(summary.exitCode == 0)
+        #expect(runner?.pid == getpid())
+        #expect(runner?.processGroup == 4242)
     }
 
     @Test func aMissingDependencyUnderNoDepsStopsTheRun() throws {

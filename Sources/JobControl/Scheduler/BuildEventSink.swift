@@ -2,8 +2,8 @@ import Foundation
 
 /// Takes one attempt's events from the runner: output, `@log` lines and
 /// progress go to the store through the `BuildRecorder` (which batches
-/// them), every event goes to the observer, and the first one marks the
-/// build started with its process group.
+/// them), every event goes to the observer, and the first one gives the
+/// recorder the build's process group (`noteStarted`).
 final class BuildEventSink: @unchecked Sendable {
     private let record: BuildRecord
     private let recorder: BuildRecorder
@@ -20,18 +20,11 @@ final class BuildEventSink: @unchecked Sendable {
     /// Records one event (the runner never calls this concurrently for one build).
     func handle(_ event: RunEvent) {
         if case .started(let pid) = event {
+            // Stored for a later jcrun to stop the group if this one dies,
+            // with the recorder's next write (a failure is a run error).
             var runner = self.runner
             runner.processGroup = pid
-            // The group must be stored for a later jcrun to stop it if this
-            // one dies; the build goes on without, but says so.
-            do {
-                try recorder.markStarted(record.id, runner: runner)
-            } catch {
-                note(
-                    .warning,
-                    "jcrun could not record the job's process group \(pid): \(error); if jcrun dies now, the job's processes are not stopped"
-                )
-            }
+            recorder.noteStarted(record.id, runner: runner)
         } else {
             recorder.record(event, of: record.id)
         }

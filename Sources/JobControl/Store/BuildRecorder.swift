@@ -13,6 +13,10 @@ import Foundation
 /// fill memory). Every store call goes through one lock, so the store itself
 /// is used from one thread at a time.
 ///
+/// The process group of a build the scheduler started (`noteStarted`) is
+/// written with the next background write, not in a transaction of its own;
+/// a build that finishes first never has it written (see `noteStarted`).
+///
 /// While builds run, the writer also records a heartbeat for them every
 /// `heartbeatInterval` (`markAlive`), so that a build whose jcrun was
 /// killed ends, when reaped, at the last moment it was known alive.
@@ -37,6 +41,10 @@ public final class BuildRecorder: @unchecked Sendable {
     private var progressOrder: [ProgressKey] = []
     private var lastSeq: [BuildID: Int64] = [:]
     private var failure: StoreError?
+    /// Runners (with process groups) of running builds, to store (`noteStarted`).
+    private var pendingRunners: [BuildID: RunnerIdentity] = [:]
+    /// Producers waiting for room below `maxPending`; a write wakes only them.
+    private var blockedProducers = 0
     private var stopping = false
     private var writer: Thread?
     /// Running builds this recorder started, and their last heartbeat.
@@ -88,12 +96,33 @@ public final class BuildRecorder: @unchecked Sendable {
         state.withLock { _ = running.insert(id) }
     }
 
+    /// Records the runner of a running build, with its process group, at
+    /// the recorder's next background write (within `flushInterval`) instead
+    /// of in a write transaction of its own, which a build lasting a
+    /// millisecond would pay for nothing: a finished build's group is never
+    /// needed, so one that ends before that write never has it written.
+    ///
+    /// The group is what a later jcrun kills when this one died during the
+    /// build (`reapDeadRunners`). If jcrun is killed in the short time before
+    /// it is written, the job's direct child dies with jcrun (parent-death
+    /// signal) and the reaper finds the rest by the `JCRUN_BUILD_ID` and
+    /// `JCRUN_JOB_ID` in their environment, as for a group never recorded.
+    public func noteStarted(_ id: BuildID, runner: RunnerIdentity) {
+        state.withLock {
+            pendingRunners[id] = runner
+            _ = running.insert(id)
+        }
+    }
+
     /// Writes what `id` still has buffered, then ends it.
     public func finishBuild(_ id: BuildID, result: BuildResult) throws {
         storeLock.lock()
         defer { storeLock.unlock() }
+        state.withLock {
+            pendingRunners[id] = nil
+            _ = running.remove(id)
+        }
         try flushLocked()
-        state.withLock { _ = running.remove(id) }
         try store.finishBuild(id, result: result)
         state.withLock { _ = lastSeq.removeValue(forKey: id) }
     }
@@ -115,7 +144,11 @@ public final class BuildRecorder: @unchecked Sendable {
     ) {
         let time = time ?? clock()
         state.lock()
-        while pendingLogs.count >= maxPending && !stopping { state.wait() }
+        while pendingLogs.count >= maxPending && !stopping {
+            blockedProducers += 1
+            state.wait()
+            blockedProducers -= 1
+        }
         let seq = (lastSeq[build] ?? 0) + 1
         lastSeq[build] = seq
         pendingLogs.append(LogEntry(
@@ -206,18 +239,26 @@ public final class BuildRecorder: @unchecked Sendable {
 
     /// Takes the buffers and writes them; the caller holds `storeLock`.
     private func flushLocked() throws {
-        let (logs, progress): ([LogEntry], [ProgressRecord]) = state.withLock {
-            let logs = pendingLogs
-            pendingLogs = []
-            pendingLogs.reserveCapacity(batchSize)
-            let progress = progressOrder.compactMap { pendingProgress[$0] }
-            pendingProgress.removeAll(keepingCapacity: true)
-            progressOrder.removeAll(keepingCapacity: true)
-            state.broadcast()  // producers waiting on maxPending may go on
-            return (logs, progress)
-        }
+        let (logs, progress, runners): ([LogEntry], [ProgressRecord], [(BuildID, RunnerIdentity)]) =
+            state.withLock {
+                let logs = pendingLogs
+                if !logs.isEmpty {
+                    pendingLogs = []
+                    pendingLogs.reserveCapacity(batchSize)
+                }
+                let progress = progressOrder.compactMap { pendingProgress[$0] }
+                pendingProgress.removeAll(keepingCapacity: true)
+                progressOrder.removeAll(keepingCapacity: true)
+                let runners = pendingRunners.sorted { $0.key < $1.key }
+                pendingRunners.removeAll(keepingCapacity: true)
+                // Producers waiting on maxPending may go on; the writer
+                // thread, waiting on the same condition, is left asleep.
+                if blockedProducers > 0 { state.broadcast() }
+                return (logs, progress, runners)
+            }
         try store.appendLogs(logs)
         try store.saveProgress(progress)
+        for (id, runner) in runners { try store.markStarted(id, runner: runner) }
 
         // The heartbeat of running builds, at most every `heartbeatInterval`.
         let now = clock()

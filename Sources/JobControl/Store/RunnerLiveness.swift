@@ -13,12 +13,32 @@ import Foundation
 /// was reused). A runner on another host is assumed alive: nothing here can
 /// tell. Start times are clock ticks since boot, field 22 of /proc/PID/stat.
 public enum RunnerLiveness {
-    /// The identity of this process as a runner.
+    /// The identity of this process as a runner. Its start time is read
+    /// from /proc once per process (a build used to read it twice); a
+    /// forked copy of jcrun, with another pid, reads its own.
     public static func currentRunnerIdentity(processGroup: Int32? = nil) -> RunnerIdentity {
         let pid = getpid()
         return RunnerIdentity(
-            host: hostName, pid: pid, processStart: processStart(of: pid) ?? 0,
+            host: hostName, pid: pid, processStart: OwnStart.shared.start(of: pid),
             processGroup: processGroup)
+    }
+
+    /// This process's start time, read once per pid.
+    private final class OwnStart: @unchecked Sendable {
+        static let shared = OwnStart()
+        private let lock = NSLock()
+        private var pid: Int32 = 0
+        private var start: UInt64 = 0
+
+        func start(of current: Int32) -> UInt64 {
+            lock.withLock {
+                if pid != current {
+                    start = RunnerLiveness.processStart(of: current) ?? 0
+                    pid = current
+                }
+                return start
+            }
+        }
     }
 
     /// This machine's name, as runners record it.

@@ -211,10 +211,12 @@ enum SQLiteSQL {
         runner_host, runner_pid, runner_start, process_group
         """
 
+    /// A build created `running` gets its runner in the same row (?10-?12).
     static let insertBuild = """
         INSERT INTO builds (job, status, attempt, reason, triggered_by, config_hash,
-                            config_snapshot, created_at, started_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                            config_snapshot, created_at, started_at,
+                            runner_host, runner_pid, runner_start)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
         RETURNING \(buildColumns)
         """
     static let insertInput = """
@@ -225,6 +227,14 @@ enum SQLiteSQL {
         UPDATE builds SET status = 'running', started_at = coalesce(started_at, ?2),
                runner_host = ?3, runner_pid = ?4, runner_start = ?5, process_group = ?6
         WHERE id = ?1 AND status IN ('created', 'running')
+        """
+    /// `markStarted` of a build already running: the same change without
+    /// naming `status`, so that SQLite leaves the two indexes holding it
+    /// alone (one page written instead of three).
+    static let updateRunner = """
+        UPDATE builds SET started_at = coalesce(started_at, ?2),
+               runner_host = ?3, runner_pid = ?4, runner_start = ?5, process_group = ?6
+        WHERE id = ?1 AND status = 'running'
         """
     static let finishBuild = """
         UPDATE builds SET status = ?2, failure_kind = ?3, exit_code = ?4, signal = ?5,

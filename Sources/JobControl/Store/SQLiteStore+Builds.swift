@@ -7,10 +7,11 @@ extension SQLiteStore {
 
     /// Stores a new build with its inputs. A build created `running` records
     /// this process as its runner, so that it is reaped if jcrun dies before
-    /// `markStarted`.
+    /// `markStarted`: one write transaction, one row written once.
     public func createBuild(_ build: NewBuild) throws -> BuildRecord {
         let now = SQLiteStatement.micros(clock())
-        let record = try connection.write {
+        let runner: RunnerIdentity? = build.status == .running ? .current() : nil
+        return try connection.write {
             let record = try connection.using(SQLiteSQL.insertBuild) { statement in
                 statement.bind(1, build.job)
                 statement.bind(2, build.status.rawValue)
@@ -20,19 +21,18 @@ extension SQLiteStore {
                 statement.bind(6, build.configHash)
                 statement.bind(7, build.configSnapshot)
                 statement.bind(8, now)
-                statement.bind(9, build.status == .running ? now : nil)
+                statement.bind(9, runner != nil ? now : nil)
+                statement.bind(10, runner?.host)
+                statement.bind(11, runner?.pid)
+                statement.bind(12, runner.map { Int64(bitPattern: $0.processStart) })
                 guard try statement.step() else {
                     throw StoreError.engine(message: "\(path): the new build row was not returned")
                 }
                 return SQLiteStore.decodeBuild(statement)
             }
             try insertInputs(build.inputs, of: record.id)
-            if build.status == .running {
-                try recordRunner(record.id, .current(), at: now)
-            }
             return record
         }
-        return build.status == .running ? try self.build(record.id) ?? record : record
     }
 
     private func insertInputs(_ inputs: [BuildInput], of build: BuildID) throws {
@@ -57,13 +57,15 @@ extension SQLiteStore {
     public func markStarted(_ id: BuildID, runner: RunnerIdentity) throws {
         let now = SQLiteStatement.micros(clock())
         try connection.write {
-            try recordRunner(id, runner, at: now)
+            try recordRunner(id, runner, at: now, sql: SQLiteSQL.updateRunner)
+            if connection.changes > 0 { return }
+            try recordRunner(id, runner, at: now, sql: SQLiteSQL.markStarted)
             if connection.changes == 0 { try refuseChange(of: id, doing: "start") }
         }
     }
 
-    private func recordRunner(_ id: BuildID, _ runner: RunnerIdentity, at now: Int64) throws {
-        try connection.using(SQLiteSQL.markStarted) { statement in
+    private func recordRunner(_ id: BuildID, _ runner: RunnerIdentity, at now: Int64, sql: String) throws {
+        try connection.using(sql) { statement in
             statement.bind(1, id)
             statement.bind(2, now)
             statement.bind(3, runner.host)
