@@ -19,7 +19,7 @@ enum jc_spawn_stage {
 /// A started child, or why it could not start.
 typedef struct jc_spawned {
     pid_t pid;        // > 0 when started; the child's session and process group id too
-    int stdout_fd;    // read ends, non-blocking and close-on-exec
+    int stdout_fd;    // read ends, close-on-exec (blocking: read them when poll says so)
     int stderr_fd;
     int directive_fd; // the child's descriptor 3
     int pidfd;        // readable once the child exits; -1 when the kernel has no pidfd_open
@@ -32,8 +32,16 @@ typedef struct jc_spawned {
 /// an empty signal mask, stdin from /dev/null, stdout, stderr and descriptor 3
 /// to pipes, every other descriptor closed. Returns 0 when started, -1 with
 /// `out->stage` and `out->error` set otherwise (the failed child is reaped).
+///
+/// Default signal handling: the child resets SIGHUP, SIGINT, SIGQUIT, SIGPIPE,
+/// SIGTERM and every signal that was caught or ignored when the first child
+/// started. A program that catches or ignores another signal after that
+/// calls `jc_spawn_reread_signals` (jcrun itself never does).
 int jc_spawn(const char *path, char *const argv[], char *const envp[], const char *workdir,
              jc_spawned *out);
+
+/// Reads the signal dispositions again for the next `jc_spawn`.
+void jc_spawn_reread_signals(void);
 
 /// The signal's abbreviation without `SIG` (`KILL`), or NULL when unknown.
 const char *jc_signal_abbrev(int sig);

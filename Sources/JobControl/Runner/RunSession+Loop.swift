@@ -17,7 +17,17 @@ extension RunSession {
         /// The job exited leaving processes in its group; they were sent
         /// SIGTERM (and get SIGKILL at `killAt`).
         var cleaningUp = false
+        /// A stream just ended while the child still ran: it is most likely
+        /// exiting, closing its other streams one by one. The next wait is
+        /// for its exit only (at most `exitWait`), so that the loop wakes
+        /// once for all of them instead of once per stream.
+        var awaitingExit = false
     }
+
+    /// The longest wait for the child's exit after one of its streams ended;
+    /// a child that closed one stream and goes on writing to another waits
+    /// at most this long for its pipe to be read.
+    static let exitWait: Int32 = 1
 
     /// Reads the child's streams until it exited and its output is done;
     /// enforces the timeout and answers interrupts. Returns how it ended.
@@ -40,7 +50,9 @@ extension RunSession {
             // What to wait for, and until when.
             fds.removeAll(keepingCapacity: true)
             owners.removeAll(keepingCapacity: true)
-            for (index, stream) in streams.enumerated() where stream.fd >= 0 {
+            let exitOnly = state.awaitingExit && state.waitStatus == nil
+            state.awaitingExit = false
+            for (index, stream) in streams.enumerated() where stream.fd >= 0 && !exitOnly {
                 fds.append(pollfd(fd: stream.fd, events: Int16(POLLIN), revents: 0))
                 owners.append(index)
             }
@@ -52,9 +64,10 @@ extension RunSession {
             owners.append(wakeOwner)
             let before = Self.now()
             let deadline = nextDeadline(state, child: child, timeoutAt: timeoutAt, now: before)
-            let wait =
+            var wait =
                 deadline == .max
                 ? -1 : Int32(clamping: max(0, (deadline - before + 999_999) / 1_000_000))
+            if exitOnly { wait = wait < 0 ? Self.exitWait : min(wait, Self.exitWait) }
             _ = poll(&fds, nfds_t(fds.count), wait)  // EINTR: go round again
 
             // Read what is there; reap the child when it exited.
@@ -62,7 +75,12 @@ extension RunSession {
                 switch owners[slot] {
                 case pidOwner: reap(child, &state)
                 case wakeOwner: wake.drain()
-                default: if readOnce(streams[owners[slot]]) { state.lastData = Self.now() }
+                default:
+                    let stream = streams[owners[slot]]
+                    if readOnce(stream) { state.lastData = Self.now() }
+                    if stream.fd < 0, state.waitStatus == nil, child.pidFD >= 0 {
+                        state.awaitingExit = true
+                    }
                 }
             }
             if state.waitStatus == nil, child.pidFD < 0 { reap(child, &state) }
