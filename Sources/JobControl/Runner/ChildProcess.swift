@@ -28,18 +28,9 @@ struct ChildProcess {
         }
 
         // argv and envp as one block of C strings.
-        var strings = spec.argv
-        let argc = strings.count
-        for (name, value) in spec.environment { strings.append("\(name)=\(value)") }
         var spawned = jc_spawned()
-        let status: Int32 = withCStrings(strings) { pointers in
-            var argv = Array(pointers[0..<argc]) + [nil]
-            var envp = Array(pointers[argc...]) + [nil]
-            return argv.withUnsafeMutableBufferPointer { a in
-                envp.withUnsafeMutableBufferPointer { e in
-                    jc_spawn(path, a.baseAddress!, e.baseAddress!, spec.workdir, &spawned)
-                }
-            }
+        let status: Int32 = withCStrings(argv: spec.argv, environment: spec.environment) { argv, envp in
+            jc_spawn(path, argv, envp, spec.workdir, &spawned)
         }
         guard status == 0 else { return .failure(error(of: spawned, program: path, spec: spec)) }
         return .success(
@@ -77,7 +68,7 @@ struct ChildProcess {
     static func resolve(_ program: String, searchPath: String?, workdir: String) -> Result<
         String, LaunchError
     > {
-        if program.contains("/") { return .success(program) }
+        if program.utf8.contains(UInt8(ascii: "/")) { return .success(program) }
         let searched = searchPath ?? defaultPath
         var notExecutable: String?
         for entry in searched.split(separator: ":", omittingEmptySubsequences: false) {
@@ -97,27 +88,54 @@ struct ChildProcess {
         return .failure(.programNotFound(program, searched: searched))
     }
 
-    /// Calls `body` with NUL-terminated copies of `strings` in one allocation.
+    /// Calls `body` with NULL-terminated `argv` and `envp` arrays of
+    /// NUL-terminated strings (`NAME=value` for the environment), all copied
+    /// into one allocation without making a `String` per variable.
     static func withCStrings<R>(
-        _ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R
+        argv: [String], environment: [String: String],
+        _ body: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> R
     ) -> R {
         var size = 0
-        for string in strings { size += string.utf8.count + 1 }
-        let block = UnsafeMutablePointer<CChar>.allocate(capacity: max(size, 1))
+        for string in argv { size += string.utf8.count + 1 }
+        for (name, value) in environment { size += name.utf8.count + value.utf8.count + 2 }
+        let block = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(size, 1))
         defer { block.deallocate() }
-        var pointers: [UnsafeMutablePointer<CChar>?] = []
-        pointers.reserveCapacity(strings.count)
+        let count = argv.count + 1 + environment.count + 1
+        let pointers = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: count)
+        defer { pointers.deallocate() }
+        let start = UnsafeMutableRawPointer(block.baseAddress!).assumingMemoryBound(to: CChar.self)
         var offset = 0
-        for string in strings {
-            let start = block + offset
-            for byte in string.utf8 {
-                block[offset] = CChar(bitPattern: byte)
-                offset += 1
-            }
+        var slot = 0
+        for string in argv {
+            pointers[slot] = start + offset
+            slot += 1
+            offset = copy(string, into: block, at: offset)
             block[offset] = 0
             offset += 1
-            pointers.append(start)
         }
-        return body(pointers)
+        pointers[slot] = nil
+        slot += 1
+        let envp = pointers + slot
+        for (name, value) in environment {
+            pointers[slot] = start + offset
+            slot += 1
+            offset = copy(name, into: block, at: offset)
+            block[offset] = UInt8(ascii: "=")
+            offset = copy(value, into: block, at: offset + 1)
+            block[offset] = 0
+            offset += 1
+        }
+        pointers[slot] = nil
+        return body(pointers, envp)
+    }
+
+    /// Copies `text`'s UTF-8 bytes into `block` at `offset`; returns the offset after them.
+    private static func copy(_ text: String, into block: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return offset }
+            (block.baseAddress! + offset).update(from: base, count: bytes.count)
+            return offset + bytes.count
+        }
     }
 }

@@ -61,10 +61,10 @@ final class RunSession {
                 role: spec.directives == .off ? .directivesOff : .directives,
                 masker: masker),
         ]
-        let wake = WakeUp()
+        let wake = WakeUp.take()
         control.onInterrupt { _, _ in wake.signal() }
         let status = watch(child, wake: wake)
-        wake.close()
+        wake.giveBack()
         if child.pidFD >= 0 { close(child.pidFD) }
         return RunOutcome(
             termination: status, retval: retval, skipped: skipped, skipReason: skipReason)
@@ -86,32 +86,49 @@ final class RunSession {
 }
 
 /// Wakes the run loop's poll from another thread (an interrupt). Safe to
-/// signal after the loop ended: the descriptor is then closed and ignored.
+/// signal after the loop ended: a late signal at most wakes the next loop
+/// that uses this eventfd once for nothing.
+///
+/// Eventfds are kept for the next attempt (`take`, `giveBack`) instead of
+/// being made and closed for every build.
 final class WakeUp: @unchecked Sendable {
     private let lock = NSLock()
     private var fd: Int32
+    /// Signalled since the last drain: the counter may be non-zero.
+    private var signalled = false
+
+    private static let poolLock = NSLock()
+    nonisolated(unsafe) private static var pool: [WakeUp] = []
 
     init() { fd = jc_wake_open() }
+
+    /// A drained `WakeUp` from the pool, or a new one.
+    static func take() -> WakeUp {
+        if let kept = poolLock.withLock({ pool.popLast() }) { return kept }
+        return WakeUp()
+    }
+
+    /// Returns this `WakeUp` to the pool, emptied (closed if it failed to open).
+    func giveBack() {
+        guard descriptor >= 0 else { return }
+        drain()
+        WakeUp.poolLock.withLock { WakeUp.pool.append(self) }
+    }
 
     var descriptor: Int32 { lock.withLock { fd } }
 
     func signal() {
         lock.withLock {
             if fd >= 0 { jc_wake_signal(fd) }
+            signalled = true
         }
     }
 
     /// Empties the counter after a wake-up.
     func drain() {
         lock.withLock {
-            if fd >= 0 { jc_wake_drain(fd) }
-        }
-    }
-
-    func close() {
-        lock.withLock {
-            if fd >= 0 { _ = Glibc.close(fd) }
-            fd = -1
+            if fd >= 0 && signalled { jc_wake_drain(fd) }
+            signalled = false
         }
     }
 }

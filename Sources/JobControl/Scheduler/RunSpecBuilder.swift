@@ -10,11 +10,15 @@ struct RunSpecBuilder {
     /// jcrun's own environment, without `JCRUN_*` (set fresh for every build).
     let baseEnvironment: [String: String]
     let secretValues: [String]
+    /// The project folder's path, and each workdir made absolute and standard.
+    private let project: String
+    private let workdirs = WorkdirCache()
 
     init(jobs: JobSet, environment: [String: String]) {
         self.jobs = jobs
         self.baseEnvironment = environment.filter { !$0.key.hasPrefix("JCRUN_") && $0.key != "JCRUN" }
         self.secretValues = jobs.settings.secrets.values.sorted()
+        self.project = jobs.projectDir.path
     }
 
     /// The spec for one attempt, and warnings for the build's log.
@@ -25,8 +29,6 @@ struct RunSpecBuilder {
         for job: Job, build: BuildID, attempt: Int, consumed: [JobID: BuildRecord],
         previousRetval: String?
     ) throws -> (spec: RunSpec, warnings: [String]) {
-        let project = jobs.projectDir.path
-
         // argv.
         var argv: [String]
         switch job.command {
@@ -34,7 +36,7 @@ struct RunSpecBuilder {
         case .shell(let text): argv = ["/bin/sh", "-c", text, "jcrun-\(job.id)"]
         }
         argv += try job.args.map { try resolve($0, consumed: consumed) }
-        if let program = argv.first, program.contains("/"), !program.hasPrefix("/") {
+        if let program = argv.first, program.utf8.contains(UInt8(ascii: "/")), !program.hasPrefix("/") {
             argv[0] = project + "/" + program
         }
 
@@ -61,9 +63,8 @@ struct RunSpecBuilder {
         }
         if let previousRetval { environment["JCRUN_PREVIOUS_RETVAL"] = previousRetval }
 
-        let workdir = job.workdir.hasPrefix("/") ? job.workdir : project + "/" + job.workdir
         let spec = RunSpec(
-            argv: argv, environment: environment, workdir: URL(fileURLWithPath: workdir).standardized.path,
+            argv: argv, environment: environment, workdir: workdirs.path(of: job.workdir, in: project),
             timeout: job.timeout, stopGrace: job.stopGrace, directives: job.directives,
             secrets: secretValues)
         return (spec, warnings)
@@ -80,5 +81,22 @@ struct RunSpecBuilder {
             guard let secret = jobs.settings.secrets[name] else { throw SchedulerError.unknownSecret(name) }
             return secret
         }
+    }
+}
+
+/// Each job's workdir as the absolute, standardized path a build runs in,
+/// worked out once per distinct text (most jobs share `.`): Foundation's
+/// `URL.standardized` cost more than the rest of a build's spec, and a
+/// `stat` of the folder.
+private final class WorkdirCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var paths: [String: String] = [:]
+
+    func path(of workdir: String, in project: String) -> String {
+        if let known = lock.withLock({ paths[workdir] }) { return known }
+        let absolute = workdir.hasPrefix("/") ? workdir : project + "/" + workdir
+        let standard = URL(fileURLWithPath: absolute).standardized.path
+        lock.withLock { paths[workdir] = standard }
+        return standard
     }
 }
