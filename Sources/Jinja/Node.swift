@@ -76,6 +76,9 @@ indirect enum Node {
     case fromImport(Expr, names: [(String, String, Int)], withContext: Bool, at: Int)
     case filterBlock([(String, Arguments, Int)], [Node], at: Int)
     case with([(AssignTarget, Expr)], [Node])
+    /// `{% call(params) macro(args) %}body{% endcall %}`: the body becomes the
+    /// macro's `caller`.
+    case callBlock(caller: MacroDefinition, call: Expr, at: Int)
 }
 
 /// A `{% for %}` statement.
@@ -85,17 +88,21 @@ final class ForLoop {
     let condition: Expr?
     let body: [Node]
     let elseBody: [Node]
+    /// `{% for ... recursive %}`: the body may call `loop(items)` to run
+    /// itself over nested items, one level deeper.
+    let isRecursive: Bool
     let offset: Int
 
     init(
         target: AssignTarget, iterable: Expr, condition: Expr?, body: [Node], elseBody: [Node],
-        offset: Int
+        isRecursive: Bool, offset: Int
     ) {
         self.target = target
         self.iterable = iterable
         self.condition = condition
         self.body = body
         self.elseBody = elseBody
+        self.isRecursive = isRecursive
         self.offset = offset
     }
 }
@@ -107,12 +114,29 @@ final class MacroDefinition {
     let body: [Node]
     /// Byte offset of the `{%` that opens the definition.
     let offset: Int
+    /// Whether the body reads `varargs`, `kwargs` or `caller`. As in Jinja,
+    /// only then does the macro take extra positional arguments, extra
+    /// keyword arguments, or a `{% call %}` body.
+    let takesVarargs: Bool
+    let takesKwargs: Bool
+    let takesCaller: Bool
+    /// The body of a `{% call %}` block, which is called as `caller`.
+    let isCallBlockBody: Bool
 
-    init(name: String, parameters: [(String, Expr?)], body: [Node], offset: Int) {
+    init(
+        name: String, parameters: [(String, Expr?)], body: [Node], offset: Int,
+        isCallBlockBody: Bool = false
+    ) {
         self.name = name
+        self.isCallBlockBody = isCallBlockBody
         self.parameters = parameters
         self.body = body
         self.offset = offset
+        var scan = SpecialNameScan(parameters.map(\.0))
+        let used = scan.scan(body)
+        takesVarargs = used.contains("varargs")
+        takesKwargs = used.contains("kwargs")
+        takesCaller = used.contains("caller")
     }
 }
 

@@ -13,11 +13,14 @@ struct Parser {
     static let knownTags: [String] = [
         "set", "endset", "if", "elif", "else", "endif", "for", "endfor", "macro", "endmacro",
         "include", "import", "from", "raw", "endraw", "filter", "endfilter", "with", "endwith",
+        "call", "endcall",
     ]
-    // TODO(#2): template inheritance, call blocks, `do`, `break`/`continue` and
-    // i18n are refused with "tag 'x' is not supported"; jobs.d files have not needed them.
+    // `do`, `break`/`continue` and `trans` belong to extensions Jinja does not
+    // load by default, so it refuses them too.
+    // TODO(#2): template inheritance (`extends`/`block`) and `autoescape` are
+    // refused with "tag 'x' is not supported"; a jobs.d file cannot use them.
     static let unsupportedTags: Set<String> = [
-        "extends", "block", "endblock", "call", "endcall", "autoescape", "endautoescape", "do",
+        "extends", "block", "endblock", "autoescape", "endautoescape", "do",
         "break", "continue", "trans", "endtrans",
     ]
 
@@ -132,6 +135,7 @@ struct Parser {
         case "from": return try parseFrom(tagOffset)
         case "filter": return try parseFilterBlock(tagOffset)
         case "with": return try parseWith(tagOffset)
+        case "call": return try parseCallBlock(tagOffset)
         default: break
         }
         if Parser.knownTags.contains(name.text) {
@@ -224,10 +228,7 @@ struct Parser {
         let iterable = try parseTuple(withCondition: false)
         var condition: Expr?
         if skipName("if") { condition = try parseExpression() }
-        // TODO(#2): recursive loops are refused; `loop(children)` is not implemented.
-        if current.isName("recursive") {
-            throw error("recursive loops are not supported", at: current.offset)
-        }
+        let isRecursive = skipName("recursive")
         try expectBlockEnd()
         let (body, end) = try parseBlock("for", offset, until: ["endfor", "else"])
         var elseBody: [Node] = []
@@ -239,12 +240,41 @@ struct Parser {
         return .forLoop(
             ForLoop(
                 target: target, iterable: iterable, condition: condition, body: body,
-                elseBody: elseBody, offset: offset))
+                elseBody: elseBody, isRecursive: isRecursive, offset: offset))
     }
 
     private mutating func parseMacro(_ offset: Int) throws -> Node {
         let name = try expectName()
         try expectOp("(")
+        let parameters = try parseParameters()
+        try expectBlockEnd()
+        let (body, _) = try parseBlock("macro", offset, until: ["endmacro"])
+        if current.kind == .name { pos += 1 }
+        try expectBlockEnd()
+        return .macro(
+            MacroDefinition(name: name.text, parameters: parameters, body: body, offset: offset))
+    }
+
+    /// `{% call(params) callee(args) %}`: the body is a macro named `caller`
+    /// handed to the callee.
+    private mutating func parseCallBlock(_ offset: Int) throws -> Node {
+        var parameters: [(String, Expr?)] = []
+        if skipOp("(") { parameters = try parseParameters() }
+        let call = try parseExpression()
+        guard case .call = call else {
+            throw error("expected a call after 'call', such as 'call macro(...)'", at: call.offset)
+        }
+        try expectBlockEnd()
+        let (body, _) = try parseBlock("call", offset, until: ["endcall"])
+        try expectBlockEnd()
+        let caller = MacroDefinition(
+            name: "caller", parameters: parameters, body: body, offset: offset,
+            isCallBlockBody: true)
+        return .callBlock(caller: caller, call: call, at: offset)
+    }
+
+    /// A parameter list after its `(`, up to and including the `)`.
+    private mutating func parseParameters() throws -> [(String, Expr?)] {
         var parameters: [(String, Expr?)] = []
         while !current.isOp(")") {
             if !parameters.isEmpty { try expectOp(",") }
@@ -261,12 +291,7 @@ struct Parser {
             parameters.append((parameter.text, defaultValue))
         }
         pos += 1
-        try expectBlockEnd()
-        let (body, _) = try parseBlock("macro", offset, until: ["endmacro"])
-        if current.kind == .name { pos += 1 }
-        try expectBlockEnd()
-        return .macro(
-            MacroDefinition(name: name.text, parameters: parameters, body: body, offset: offset))
+        return parameters
     }
 
     private mutating func parseContextModifier(default: Bool) throws -> Bool {

@@ -141,6 +141,12 @@ final class Renderer {
                         try renderMacro(macro, args, calledAt: callAt)
                         continue
                     }
+                    if case .loop(let state) = callee, let recursion = state.recursion {
+                        let args = try evaluate(arguments, in: scope, .function, "loop", at: callAt)
+                        try renderRecursion(recursion, args, depth0: state.depth0 + 1, at: callAt)
+                        if output.count > maximumBytes { throw outputTooLarge(at: at) }
+                        continue
+                    }
                     let value = try call(callee, arguments, in: scope, at: callAt)
                     try sized(at: at) { emit(try value.str(), at: at) }
                     if output.count > maximumBytes { throw outputTooLarge(at: at) }
@@ -195,6 +201,9 @@ final class Renderer {
                     try assign(target, try evaluate(expr, in: scope), in: inner, at: expr.offset)
                 }
                 try render(body, in: inner)
+            case .callBlock(let caller, let call, let at):
+                try renderCallBlock(caller, call, in: scope, at: at)
+                if output.count > maximumBytes { throw outputTooLarge(at: at) }
             }
         }
     }
@@ -260,8 +269,17 @@ final class Renderer {
 
     private func renderFor(_ loop: ForLoop, in scope: Scope) throws {
         let iterable = try evaluate(loop.iterable, in: scope)
+        let recursion = loop.isRecursive ? LoopState.Recursion(loop: loop, scope: scope) : nil
+        try renderLoop(loop, over: iterable, at: loop.iterable.offset, in: scope,
+            recursion: recursion, depth0: 0)
+    }
+
+    private func renderLoop(
+        _ loop: ForLoop, over iterable: RV, at offset: Int, in scope: Scope,
+        recursion: LoopState.Recursion?, depth0: Int
+    ) throws {
         guard var items = try iterable.iterate() else {
-            throw error("cannot loop over \(iterable.typeName)", at: loop.iterable.offset)
+            throw error("cannot loop over \(iterable.typeName)", at: offset)
         }
         let loopScope = Scope(parent: scope)
         if let condition = loop.condition {
@@ -274,7 +292,7 @@ final class Renderer {
             try render(loop.elseBody, in: scope)
             return
         }
-        let state = LoopState(items: items)
+        let state = LoopState(items: items, depth0: depth0, recursion: recursion)
         loopScope.vars["loop"] = .loop(state)
         for (index, item) in items.enumerated() {
             state.index0 = index
@@ -283,37 +301,87 @@ final class Renderer {
         }
     }
 
+    /// `loop(items)` inside a recursive for: the loop again over `items`, one level deeper.
+    func renderRecursion(
+        _ recursion: LoopState.Recursion, _ args: CallArguments, depth0: Int, at offset: Int
+    ) throws {
+        guard args.positional.count == 1, args.keyword.isEmpty else {
+            throw error(
+                "loop() takes 1 argument, the items to loop over, \(args.positional.count + args.keyword.count) given",
+                at: offset)
+        }
+        guard depth < Renderer.maximumDepth else {
+            throw error(
+                "too many nested recursive loops (more than \(Renderer.maximumDepth))", at: offset)
+        }
+        depth += 1
+        defer { depth -= 1 }
+        try renderLoop(
+            recursion.loop, over: args.positional[0], at: offset, in: recursion.scope,
+            recursion: recursion, depth0: depth0)
+    }
+
     // MARK: - Macros
+
+    /// A macro's arguments bound to its parameters, with what it takes beyond them.
+    struct BoundArguments {
+        /// One per parameter; nil where neither given nor defaulted yet.
+        var parameters: [RV?]
+        /// Positional arguments past the parameters (`varargs`).
+        var extraPositional: [RV] = []
+        /// Keyword arguments naming no parameter (`kwargs`), in call order.
+        var extraKeyword = RDict()
+        /// The `caller` given by a `{% call %}` block or as a keyword.
+        var caller: RV?
+    }
 
     /// Binds call arguments to a macro's parameters by position and keyword.
     ///
-    /// TODO(#2): `varargs`, `kwargs` and `caller` are not provided, so a macro
-    /// never accepts more arguments than it declares (Jinja would when its body
-    /// uses `varargs`/`kwargs`).
+    /// As in Jinja, extra positional arguments are accepted only by a macro
+    /// whose body reads `varargs`, unknown keywords only by one that reads
+    /// `kwargs`, and `caller` only by one that reads `caller`.
     ///
     /// - Throws: for too many arguments or an unknown or repeated keyword.
-    private func bindMacro(_ macro: Macro, _ args: CallArguments, calledAt: Int) throws -> [RV?] {
+    private func bindMacro(_ macro: Macro, _ args: CallArguments, calledAt: Int) throws
+        -> BoundArguments
+    {
         let definition = macro.definition
         let parameters = definition.parameters
         let what = "macro '\(definition.name)'"
-        guard args.positional.count <= parameters.count else {
+        guard args.positional.count <= parameters.count || definition.takesVarargs else {
             let count = parameters.count
             throw error(
                 "\(what) takes \(count) \(args.plural(count)), \(args.positional.count) given",
                 at: calledAt)
         }
-        var bound = [RV?](repeating: nil, count: parameters.count)
-        for (index, value) in args.positional.enumerated() { bound[index] = value }
+        var bound = BoundArguments(parameters: [RV?](repeating: nil, count: parameters.count))
+        for (index, value) in args.positional.enumerated() {
+            if index < parameters.count {
+                bound.parameters[index] = value
+            } else {
+                bound.extraPositional.append(value)
+            }
+        }
         for (name, value) in args.keyword {
             guard let index = parameters.firstIndex(where: { $0.0 == name }) else {
-                throw error(
-                    "\(what) has no argument '\(name)'", at: calledAt,
-                    suggestion: closestName(to: name, in: parameters.map(\.0)))
+                if name == "caller", definition.takesCaller {
+                    bound.caller = value
+                } else if definition.takesKwargs {
+                    guard bound.extraKeyword[.string(name)] == nil else {
+                        throw error("\(what) got argument '\(name)' twice", at: calledAt)
+                    }
+                    bound.extraKeyword[.string(name)] = value
+                } else {
+                    throw error(
+                        "\(what) has no argument '\(name)'", at: calledAt,
+                        suggestion: closestName(to: name, in: parameters.map(\.0)))
+                }
+                continue
             }
-            guard bound[index] == nil else {
+            guard bound.parameters[index] == nil else {
                 throw error("\(what) got argument '\(name)' twice", at: calledAt)
             }
-            bound[index] = value
+            bound.parameters[index] = value
         }
         return bound
     }
@@ -325,14 +393,14 @@ final class Renderer {
     func renderMacro(_ macro: Macro, _ args: CallArguments, calledAt: Int) throws {
         let bound = try bindMacro(macro, args, calledAt: calledAt)
         let definition = macro.definition
-        let scope = Scope(parent: macro.closure, capacity: definition.parameters.count)
+        let scope = Scope(parent: macro.closure, capacity: definition.parameters.count + 3)
         let callSource = template.source
         try withFrame(
             definition.name, template: macro.template, definedAt: definition.offset,
             calledAt: calledAt
         ) {
             for (index, (name, defaultExpr)) in definition.parameters.enumerated() {
-                if let value = bound[index] {
+                if let value = bound.parameters[index] {
                     scope.vars[name] = value
                 } else if let defaultExpr {
                     scope.vars[name] = try evaluate(defaultExpr, in: scope)
@@ -344,8 +412,49 @@ final class Renderer {
                             source: callSource, offset: calledAt))
                 }
             }
+            if definition.takesVarargs { scope.vars["varargs"] = .tuple(bound.extraPositional) }
+            if definition.takesKwargs { scope.vars["kwargs"] = .dict(bound.extraKeyword) }
+            if definition.takesCaller {
+                // A call block's own body is a macro named `caller` with no caller.
+                let hint =
+                    definition.isCallBlockBody
+                    ? "the body of a {% call %} block has no 'caller' of its own"
+                    : "macro '\(definition.name)' was not called from a {% call %} block"
+                scope.vars["caller"] =
+                    bound.caller
+                    ?? .undefined(
+                        Undefined(reason: .hint(hint), source: callSource, offset: calledAt))
+            }
             try render(definition.body, in: scope)
         }
+    }
+
+    /// Renders `{% call(params) macro(args) %}body{% endcall %}`: the macro,
+    /// with the body as its `caller`.
+    private func renderCallBlock(
+        _ caller: MacroDefinition, _ call: Expr, in scope: Scope, at offset: Int
+    ) throws {
+        guard case .call(let calleeExpr, let arguments, let callAt) = call else { return }
+        let callee = try evaluate(calleeExpr, in: scope)
+        guard case .macro(let macro) = callee else {
+            if case .undefined(let u) = callee { throw u.error }
+            throw error(
+                "a call block calls a macro, not \(callee.typeName)", at: calleeExpr.offset)
+        }
+        var args = try evaluate(arguments, in: scope, .macro, macro.definition.name, at: callAt)
+        guard macro.definition.takesCaller else {
+            throw error(
+                "macro '\(macro.definition.name)' does not use 'caller', so it takes no call block",
+                at: calleeExpr.offset)
+        }
+        if args.keyword.contains(where: { $0.0 == "caller" }) {
+            throw error(
+                "macro '\(macro.definition.name)' got 'caller' from both the call block and an argument",
+                at: callAt)
+        }
+        args.keyword.append(
+            ("caller", .macro(Macro(definition: caller, template: template, closure: scope))))
+        try renderMacro(macro, args, calledAt: callAt)
     }
 
     func callMacro(_ macro: Macro, _ args: CallArguments, calledAt: Int) throws -> RV {
