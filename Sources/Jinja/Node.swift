@@ -79,6 +79,30 @@ indirect enum Node {
     /// `{% call(params) macro(args) %}body{% endcall %}`: the body becomes the
     /// macro's `caller`.
     case callBlock(caller: MacroDefinition, call: Expr, at: Int)
+    /// `{% extends "base.j2" %}`: this template fills the blocks of another.
+    case extends(Expr, at: Int)
+    /// `{% block name %}`: a part a template that extends this one may replace.
+    case block(BlockDefinition)
+}
+
+/// A `{% block %}` as written.
+final class BlockDefinition {
+    let name: String
+    let body: [Node]
+    /// `scoped`: the body sees the variables around the block, not only the template's own.
+    let isScoped: Bool
+    /// `required`: a template extending this one must define the block.
+    let isRequired: Bool
+    /// Byte offset of the `{%` that opens the block.
+    let offset: Int
+
+    init(name: String, body: [Node], isScoped: Bool, isRequired: Bool, offset: Int) {
+        self.name = name
+        self.body = body
+        self.isScoped = isScoped
+        self.isRequired = isRequired
+        self.offset = offset
+    }
 }
 
 /// A `{% for %}` statement.
@@ -144,10 +168,13 @@ final class MacroDefinition {
 final class Template: @unchecked Sendable {
     let source: SourceText
     let nodes: [Node]
+    /// Every `{% block %}` of the template, nested ones included, by name.
+    let blocks: [String: BlockDefinition]
 
-    init(source: SourceText, nodes: [Node]) {
+    init(source: SourceText, nodes: [Node], blocks: [String: BlockDefinition] = [:]) {
         self.source = source
         self.nodes = nodes
+        self.blocks = blocks
     }
 
     var name: String { source.name }

@@ -24,6 +24,8 @@ final class Renderer {
     var moduleAliases: [String: String] = [:]
     @exclusivity(unchecked) private var depth = 0
     static let maximumDepth = 100
+    /// The template rendered from the top (the file, or an included one) and its inheritance.
+    private var root: RootState?
     /// `SizeLimit.maximumBytes`, read once.
     let maximumBytes = SizeLimit.maximumBytes
 
@@ -127,6 +129,14 @@ final class Renderer {
 
     func render(_ nodes: [Node], in scope: Scope) throws {
         for node in nodes {
+            // After `{% extends %}`, a template's own top-level output is not
+            // written: its parent's is, with this template's blocks in it.
+            if let root, root.parent != nil, root.isTopLevel(template, depth: depth) {
+                switch node {
+                case .text, .output, .block, .callBlock, .filterBlock: continue
+                default: break
+                }
+            }
             switch node {
             case .text(let start, let end):
                 emitLiteral(start: start, end: end)
@@ -204,6 +214,14 @@ final class Renderer {
             case .callBlock(let caller, let call, let at):
                 try renderCallBlock(caller, call, in: scope, at: at)
                 if output.count > maximumBytes { throw outputTooLarge(at: at) }
+            case .extends(let nameExpr, let at):
+                try extend(nameExpr, in: scope, at: at)
+            case .block(let block):
+                // As in Jinja, the block written here decides whether every
+                // definition of it sees the variables around it.
+                let around = block.isScoped ? scope : (root?.scope ?? scope)
+                try renderBlock(named: block.name, level: 0, around: around, at: block.offset)
+                if output.count > maximumBytes { throw outputTooLarge(at: block.offset) }
             }
         }
     }
@@ -461,6 +479,144 @@ final class Renderer {
         .string(try capture { try renderMacro(macro, args, calledAt: calledAt) })
     }
 
+    // MARK: - Inheritance
+
+    /// A template rendered from the top, and what `extends` and `block` need while it renders.
+    private struct RootState {
+        let template: Template
+        /// The scope its top-level statements run in; blocks see it.
+        let scope: Scope
+        let depth: Int
+        /// Set by `{% extends %}`: rendered once the template's own statements end.
+        var parent: Template?
+        var parentAt = 0
+        /// For each block name, its definitions from the most derived template down.
+        var blocks: [String: [(BlockDefinition, Template)]] = [:]
+
+        /// Whether `template` at `depth` is running the root's own top-level statements.
+        func isTopLevel(_ current: Template, depth current_depth: Int) -> Bool {
+            current === template && current_depth == depth
+        }
+
+        mutating func addBlocks(of template: Template) {
+            for (name, block) in template.blocks { blocks[name, default: []].append((block, template)) }
+        }
+    }
+
+    /// Renders `template` from its top: its statements, then, if it extends
+    /// another, that one (and so on up), with the most derived blocks filled in.
+    func renderRoot(_ template: Template, in scope: Scope) throws {
+        let saved = root
+        defer { root = saved }
+        var state = RootState(template: template, scope: scope, depth: depth)
+        state.addBlocks(of: template)
+        root = state
+        defineSelf()
+        try render(template.nodes, in: scope)
+        var chain = [template.name]
+        while let parent = root?.parent {
+            let at = root!.parentAt
+            let child = root!.template
+            root!.parent = nil
+            guard chain.count <= Renderer.maximumDepth else {
+                throw error(
+                    "too many levels of 'extends' (more than \(Renderer.maximumDepth))", at: at)
+            }
+            if chain.contains(parent.name) {
+                throw TemplateError(
+                    position: child.source.position(of: at),
+                    message:
+                        "templates extend each other in a cycle: \((chain + [parent.name]).joined(separator: " → "))"
+                )
+            }
+            chain.append(parent.name)
+            root!.addBlocks(of: parent)
+            root = RootState(
+                template: parent, scope: scope, depth: depth, parent: nil, parentAt: 0,
+                blocks: root!.blocks)
+            defineSelf()
+            try inTemplate(parent) { try render(parent.nodes, in: scope) }
+        }
+    }
+
+    /// `{% extends NAME %}` at the top level of a template.
+    private func extend(_ nameExpr: Expr, in scope: Scope, at offset: Int) throws {
+        guard let current = root, current.isTopLevel(template, depth: depth) else {
+            throw error("'extends' must be at the top level of a template, outside macros and blocks", at: offset)
+        }
+        guard current.parent == nil else {
+            throw error("a template can extend only one other template", at: offset)
+        }
+        let name = try evaluate(nameExpr, in: scope)
+        guard case .string(let parentName) = name else {
+            if case .undefined(let u) = name { throw u.error }
+            throw error("template name must be a string, not \(name.typeName)", at: offset)
+        }
+        guard let parent = try loadTemplate(parentName, at: offset) else {
+            throw error("template '\(parentName)' not found", at: offset)
+        }
+        root!.parent = parent
+        root!.parentAt = offset
+    }
+
+    /// Renders definition `level` of block `name` (0: the most derived), in
+    /// the template that wrote it, seeing the variables of `scope`; `super()`
+    /// renders the next level.
+    private func renderBlock(named name: String, level: Int, around scope: Scope, at offset: Int)
+        throws
+    {
+        guard let root, let definitions = root.blocks[name], level < definitions.count else {
+            throw error("there is no parent block called '\(name)'", at: offset)
+        }
+        let (block, owner) = definitions[level]
+        if block.isRequired {
+            throw error(
+                "block '\(name)' is required: a template extending '\(owner.name)' must define it",
+                at: offset)
+        }
+        let blockScope = Scope(parent: scope, capacity: 2)
+        blockScope.vars["super"] = .function(
+            Function(name: "super") { [unowned self] _ in
+                .string(
+                    try self.capture {
+                        try self.renderBlock(
+                            named: name, level: level + 1, around: scope, at: block.offset)
+                    })
+            })
+        guard depth < Renderer.maximumDepth else {
+            throw error("too many nested blocks (more than \(Renderer.maximumDepth))", at: offset)
+        }
+        depth += 1
+        defer { depth -= 1 }
+        try inTemplate(owner) { try render(block.body, in: blockScope) }
+    }
+
+    /// Sets `self` in the root scope: each block by name, as a function rendering it.
+    private func defineSelf() {
+        guard let root, !root.blocks.isEmpty else { return }
+        let scope = root.scope
+        var references = RDict()
+        for name in root.blocks.keys.sorted() {
+            references[.string(name)] = .function(
+                Function(name: "self.\(name)") { [unowned self] _ in
+                    .string(
+                        try self.capture {
+                            try self.renderBlock(named: name, level: 0, around: scope, at: 0)
+                        })
+                })
+        }
+        scope.vars["self"] = .dict(references)
+    }
+
+    /// Runs `body` with `inner` as the current template, for positions, in the same frame.
+    private func inTemplate(_ inner: Template, _ body: () throws -> Void) throws {
+        let saved = (template, sourceIndex)
+        template = inner
+        sourceIndex = index(of: inner.source)
+        defer { (template, sourceIndex) = saved }
+        try body()
+    }
+
     // MARK: - Include and import
 
     /// The template `name` for an include or import written at `offset`.
@@ -504,7 +660,7 @@ final class Renderer {
                 )
             }
             try withFrame(nil, template: included, definedAt: 0, calledAt: offset) {
-                try render(included.nodes, in: includeScope)
+                try renderRoot(included, in: includeScope)
             }
             return
         }
@@ -528,11 +684,13 @@ final class Renderer {
         _ = try capture {
             try withFrame(nil, importing: true, template: imported, definedAt: 0, calledAt: offset)
             {
-                try render(imported.nodes, in: moduleScope)
+                try renderRoot(imported, in: moduleScope)
             }
         }
         var exports = RDict()
-        for key in moduleScope.vars.keys.sorted() { exports[.string(key)] = moduleScope.vars[key] }
+        for key in moduleScope.vars.keys.sorted() where key != "self" {
+            exports[.string(key)] = moduleScope.vars[key]
+        }
         if !withContext { modules[templateName] = exports }
         return (templateName, exports)
     }

@@ -64,6 +64,8 @@ struct SpecialNameScan {
                 assign(target)
             }
             visit(body)
+        case .extends(let expr, _): visit(expr)
+        case .block: break  // a block is its own scope, as in Jinja
         case .callBlock(let caller, let call, _):
             visit(call)
             for case let (_, defaultValue?) in caller.parameters { visit(defaultValue) }
