@@ -165,4 +165,15 @@ import Testing
             #expect(DurationFormat.short(seconds) == String(format: "%.1fs", seconds))
         }
     }
+
+    @Test func tenthsAreRoundedAsPrintfRoundsThemNearEveryTie() {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Double] = (0..<1_200).flatMap { step -> [Double] in
+            let tie = Double(step) / 20  // x.x5: the ties and the values next to them
+            return [tie, tie.nextUp, tie.nextDown, tie + 1e-7, tie - 1e-7]
+        }
+        values += (0..<2_000).map { _ in Double.random(in: 0..<59.95, using: &generator) }
+        let wrong = values.filter { $0 >= 0 && $0 < 59.95 && DurationFormat.short($0) != String(format: "%.1fs", $0) }
+        #expect(wrong.isEmpty, "\(wrong.prefix(5))")
+    }
 }

@@ -16,8 +16,16 @@ public enum DurationFormat {
     }
 
     /// `%.1f` of C's printf (round half to even on the exact binary value).
+    /// Tenths are rounded in Swift unless the value is within a hair of a
+    /// tie, where only printf's exact arithmetic tells the side.
     private static func oneDecimal(_ value: Double) -> String {
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buffer in
+        let tenths = value * 10
+        let fraction = tenths - tenths.rounded(.down)
+        if abs(fraction - 0.5) > 1e-6 && tenths < 1e15 {
+            let whole = Int(tenths.rounded())
+            return "\(whole / 10).\(whole % 10)"
+        }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buffer in
             let count = withVaList([value]) { vsnprintf(buffer.baseAddress, 32, "%.1f", $0) }
             let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(max(0, min(count, 31))))
             return String(decoding: bytes, as: UTF8.self)

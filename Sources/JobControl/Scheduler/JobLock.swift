@@ -18,11 +18,18 @@ final class JobLock {
     /// Opens (creating) the lock file of `job` in `directory`, creating the
     /// folder when it is missing.
     /// - Throws: `SchedulerError.lockUnavailable`.
-    init(directory: URL, job: JobID) throws {
-        path = directory.path + "/" + Self.fileName(for: job)
+    convenience init(directory: URL, job: JobID) throws {
+        try self.init(directoryPath: directory.path, job: job)
+    }
+
+    /// The same from the folder's path: the scheduler takes it from the URL
+    /// once per run (`URL.path` cost more than opening the file).
+    init(directoryPath: String, job: JobID) throws {
+        path = directoryPath + "/" + Self.fileName(for: job)
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if fd < 0 && errno == ENOENT {
-            try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try? FileManager.default.createDirectory(
+                atPath: directoryPath, withIntermediateDirectories: true)
             fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         }
         if fd < 0 {

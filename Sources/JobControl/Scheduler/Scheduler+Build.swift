@@ -11,7 +11,7 @@ extension Scheduler {
 
         // The job's lock, and a second look at the job after waiting for it.
         var held: JobLock?
-        if let directory = options.lockDirectory {
+        if let directory = lockDirectoryPath {
             switch acquireLock(for: slot.job.id, in: directory) {
             case .acquired(let lock, let waited):
                 held = lock
@@ -52,9 +52,9 @@ extension Scheduler {
         case failed(String)
     }
 
-    private func acquireLock(for job: JobID, in directory: URL) -> LockAttempt {
+    private func acquireLock(for job: JobID, in directory: String) -> LockAttempt {
         let lock: JobLock
-        do { lock = try JobLock(directory: directory, job: job) } catch { return .failed("\(error)") }
+        do { lock = try JobLock(directoryPath: directory, job: job) } catch { return .failed("\(error)") }
         if lock.tryLock() { return .acquired(lock, waited: false) }
         guard case .wait(let timeout) = options.lockWait else { return .notObtained }
         observer.send { $0.waitingForLock(job) }

@@ -57,6 +57,8 @@ public final class Scheduler: @unchecked Sendable {
     let observer: ObserverGate
     let options: Options
     let specs: RunSpecBuilder
+    /// `options.lockDirectory`'s path, taken once.
+    let lockDirectoryPath: String?
 
     /// Guards everything below, and wakes workers.
     let cond = NSCondition()
@@ -131,6 +133,7 @@ public final class Scheduler: @unchecked Sendable {
         self.observer = ObserverGate(observer)
         self.options = options
         self.specs = RunSpecBuilder(jobs: jobs, environment: options.environment)
+        self.lockDirectoryPath = options.lockDirectory?.path
     }
 
     /// Runs `plan` to the end and returns how it went (also given to the

@@ -83,11 +83,13 @@ final class SQLiteConnection {
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction, committed if it returns
     /// and rolled back if it throws. Waits for other writers up to `busyDeadline`.
+    /// `BEGIN` and `COMMIT` are cached statements: `sqlite3_exec` parsed them
+    /// again for every transaction (two per build).
     func write<T>(_ body: () throws -> T) throws -> T {
-        try retryingWhileBusy { try execute("BEGIN IMMEDIATE") }
+        try retryingWhileBusy { try using("BEGIN IMMEDIATE") { try $0.run() } }
         do {
             let value = try body()
-            try retryingWhileBusy { try execute("COMMIT") }
+            try retryingWhileBusy { try using("COMMIT") { try $0.run() } }
             transactionCount += 1
             return value
         } catch {
@@ -102,8 +104,8 @@ final class SQLiteConnection {
     /// again while the database is busy (a read has no effects to undo).
     func read<T>(_ body: () throws -> T) throws -> T {
         try retryingWhileBusy {
-            try execute("BEGIN")
-            defer { _ = sqlite3_exec(handle, "COMMIT", nil, nil, nil) }  // a read commits nothing
+            try using("BEGIN") { try $0.run() }
+            defer { _ = try? using("COMMIT") { try $0.run() } }  // a read commits nothing
             return try body()
         }
     }
