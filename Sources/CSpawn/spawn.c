@@ -110,6 +110,7 @@ int jc_spawn(const char *path, char *const argv[], char *const envp[], const cha
     int fds[7] = {-1, -1, -1, -1, -1, -1, -1};
     out->pid = -1;
     out->stdout_fd = out->stderr_fd = out->directive_fd = out->pidfd = -1;
+    out->write_fds[0] = out->write_fds[1] = out->write_fds[2] = -1;
     out->stage = JC_STAGE_NONE;
     out->error = 0;
 
@@ -185,18 +186,20 @@ int jc_spawn(const char *path, char *const argv[], char *const envp[], const cha
     int fork_error = errno;
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
 
-    // The parent keeps only the read ends (and /dev/null).
-    int unused[3] = {fds[1], fds[3], fds[5]};
-    close_all(unused, 3);
+    // The parent keeps the read ends and, until the child exits, its own
+    // copies of the write ends (`jc_spawned.write_fds`).
+    int writes[3] = {fds[1], fds[3], fds[5]};
     int reads[3] = {fds[0], fds[2], fds[4]};
     if (pid < 0) {
         close_all(reads, 3);
+        close_all(writes, 3);
         out->stage = JC_STAGE_FORK;
         out->error = fork_error;
         return -1;
     }
     if (child_stage != JC_STAGE_NONE) {
         close_all(reads, 3);
+        close_all(writes, 3);
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
         out->stage = child_stage;
         out->error = child_error;
@@ -206,6 +209,7 @@ int jc_spawn(const char *path, char *const argv[], char *const envp[], const cha
     out->stdout_fd = reads[0];
     out->stderr_fd = reads[1];
     out->directive_fd = reads[2];
+    for (int i = 0; i < 3; i++) out->write_fds[i] = writes[i];
     out->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     return 0;
 

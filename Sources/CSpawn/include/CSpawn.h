@@ -22,6 +22,11 @@ typedef struct jc_spawned {
     int stdout_fd;    // read ends, close-on-exec (blocking: read them when poll says so)
     int stderr_fd;
     int directive_fd; // the child's descriptor 3
+    // The parent's copies of the three write ends, close-on-exec. While the
+    // parent holds them, the read ends never report end of file, so a job
+    // ending wakes its reader once (for the exit), not once per closed pipe;
+    // close them once the child has exited, then read the rest.
+    int write_fds[3];
     int pidfd;        // readable once the child exits; -1 when the kernel has no pidfd_open
     int stage;        // enum jc_spawn_stage; JC_STAGE_NONE when started
     int error;        // errno of the failed step

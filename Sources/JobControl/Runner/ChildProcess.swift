@@ -10,6 +10,9 @@ struct ChildProcess {
     var directiveFD: Int32
     /// Readable once the process exits; -1 without kernel support.
     var pidFD: Int32
+    /// jcrun's copies of the pipes' write ends, held until the child exits
+    /// so that its streams end in one wake-up after the exit (see `CSpawn.h`).
+    var writeFDs: [Int32]
 
     /// The shell's default search path when the job's environment has none
     /// (glibc's `execvp` uses the same).
@@ -36,7 +39,8 @@ struct ChildProcess {
         return .success(
             ChildProcess(
                 pid: spawned.pid, stdoutFD: spawned.stdout_fd, stderrFD: spawned.stderr_fd,
-                directiveFD: spawned.directive_fd, pidFD: spawned.pidfd))
+                directiveFD: spawned.directive_fd, pidFD: spawned.pidfd,
+                writeFDs: [spawned.write_fds.0, spawned.write_fds.1, spawned.write_fds.2]))
     }
 
     /// The failed step as a `LaunchError` naming the program or folder.

@@ -17,17 +17,7 @@ extension RunSession {
         /// The job exited leaving processes in its group; they were sent
         /// SIGTERM (and get SIGKILL at `killAt`).
         var cleaningUp = false
-        /// A stream just ended while the child still ran: it is most likely
-        /// exiting, closing its other streams one by one. The next wait is
-        /// for its exit only (at most `exitWait`), so that the loop wakes
-        /// once for all of them instead of once per stream.
-        var awaitingExit = false
     }
-
-    /// The longest wait for the child's exit after one of its streams ended;
-    /// a child that closed one stream and goes on writing to another waits
-    /// at most this long for its pipe to be read.
-    static let exitWait: Int32 = 1
 
     /// Reads the child's streams until it exited and its output is done;
     /// enforces the timeout and answers interrupts. Returns how it ended.
@@ -50,9 +40,7 @@ extension RunSession {
             // What to wait for, and until when.
             fds.removeAll(keepingCapacity: true)
             owners.removeAll(keepingCapacity: true)
-            let exitOnly = state.awaitingExit && state.waitStatus == nil
-            state.awaitingExit = false
-            for (index, stream) in streams.enumerated() where stream.fd >= 0 && !exitOnly {
+            for (index, stream) in streams.enumerated() where stream.fd >= 0 {
                 fds.append(pollfd(fd: stream.fd, events: Int16(POLLIN), revents: 0))
                 owners.append(index)
             }
@@ -64,10 +52,9 @@ extension RunSession {
             owners.append(wakeOwner)
             let before = Self.now()
             let deadline = nextDeadline(state, child: child, timeoutAt: timeoutAt, now: before)
-            var wait =
+            let wait =
                 deadline == .max
                 ? -1 : Int32(clamping: max(0, (deadline - before + 999_999) / 1_000_000))
-            if exitOnly { wait = wait < 0 ? Self.exitWait : min(wait, Self.exitWait) }
             _ = poll(&fds, nfds_t(fds.count), wait)  // EINTR: go round again
 
             // Read what is there; reap the child when it exited.
@@ -75,15 +62,13 @@ extension RunSession {
                 switch owners[slot] {
                 case pidOwner: reap(child, &state)
                 case wakeOwner: wake.drain()
-                default:
-                    let stream = streams[owners[slot]]
-                    if readOnce(stream) { state.lastData = Self.now() }
-                    if stream.fd < 0, state.waitStatus == nil, child.pidFD >= 0 {
-                        state.awaitingExit = true
-                    }
+                default: if readOnce(streams[owners[slot]]) { state.lastData = Self.now() }
                 }
             }
             if state.waitStatus == nil, child.pidFD < 0 { reap(child, &state) }
+            // Exited: the streams may end now (at once unless processes it
+            // started hold them), all seen by the next poll without a wait.
+            if state.waitStatus != nil { releaseWriteEnds() }
 
             // Stop requests and deadlines.
             let now = Self.now()

@@ -22,6 +22,8 @@ final class RunSession {
     var skipReason: String?
     var skipped = false
     var warnedDirectivesOff = false
+    /// jcrun's copies of the child's pipe write ends, until it exits.
+    var writeEnds: [Int32] = []
     /// Read buffer shared by the streams.
     let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 64 * 1024)
 
@@ -49,6 +51,8 @@ final class RunSession {
             let message = masker.mask(error.description)
             return RunOutcome(termination: .startFailed(code: error.exitCode, message: message))
         }
+        writeEnds = child.writeFDs
+        defer { releaseWriteEnds() }
         onEvent(.started(pid: child.pid))
         let stdoutDirectives = spec.directives == .stdout
         streams = [
@@ -78,6 +82,13 @@ final class RunSession {
     }
 
     static func seconds(_ value: Double) -> Int64 { Int64(value * 1_000_000_000) }
+
+    /// Closes jcrun's copies of the write ends (once the child exited), so
+    /// that the streams can end.
+    func releaseWriteEnds() {
+        for fd in writeEnds { close(fd) }
+        writeEnds.removeAll()
+    }
 
     /// Signals the job's whole process group.
     func signalGroup(_ child: ChildProcess, _ signal: Int32) {
