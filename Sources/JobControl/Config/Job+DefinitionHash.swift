@@ -24,15 +24,30 @@ extension Job {
     /// runner masks output. `definitionHash` hashes the unmasked text, so
     /// changing such a value still outdates the job.
     public func snapshotJSON() -> String {
-        canonicalJSON(fields: snapshotFields.map(\.0).sorted())
+        Self.canonicalObject(snapshotFields, leaving: [])
     }
 
     /// `snapshotJSON` without `title` and `notes`, as a build stores it:
     /// they never outdate a job, and long notes would be copied into every
-    /// build row (a 30 MB `notes` made each build cost 60 MB).
+    /// build row (a 30 MB `notes` made each build cost 60 MB). Made once per
+    /// build, so the fields are worked out once (it was twice, plus a
+    /// dictionary of them: 15-37 us of every build's 300).
     public func buildSnapshotJSON() -> String {
-        canonicalJSON(
-            fields: snapshotFields.map(\.0).filter { $0 != "title" && $0 != "notes" }.sorted())
+        Self.canonicalObject(snapshotFields, leaving: ["title", "notes"])
+    }
+
+    /// `{"name":value,...}` with the names sorted, leaving out `leaving`.
+    private static func canonicalObject(_ fields: [(String, String)], leaving: Set<String>) -> String {
+        var out = "{"
+        var first = true
+        for (name, value) in fields.sorted(by: { $0.0 < $1.0 }) where !leaving.contains(name) {
+            if !first { out += "," }
+            first = false
+            out += quoted(name)
+            out += ":"
+            out += value
+        }
+        return out + "}"
     }
 
     /// This job with every secret value in its text replaced by `***`: what
