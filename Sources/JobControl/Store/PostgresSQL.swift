@@ -173,9 +173,9 @@ enum PostgresSQL {
         """
 
     /// `builds(query)`: only the filters that are set appear, numbered in order.
-    static func builds(job: Bool, status: Bool, since: Bool, limit: Bool, newestFirst: Bool)
-        -> String
-    {
+    static func builds(
+        job: Bool, status: Bool, since: Bool, limit: Bool, newestFirst: Bool, offset: Bool = false
+    ) -> String {
         var conditions: [String] = []
         var next = 1
         if job {
@@ -192,7 +192,12 @@ enum PostgresSQL {
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let order = newestFirst ? "DESC" : "ASC"
-        let limitClause = limit ? " LIMIT $\(next)::bigint" : ""
+        var limitClause = ""
+        if limit {
+            limitClause = " LIMIT $\(next)::bigint"
+            next += 1
+        }
+        if offset { limitClause += " OFFSET $\(next)::bigint" }
         return "SELECT \(buildColumns) FROM builds\(filter) ORDER BY id \(order)\(limitClause)"
     }
 

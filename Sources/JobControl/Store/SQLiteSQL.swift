@@ -258,7 +258,7 @@ enum SQLiteSQL {
         if since { conditions.append("created_at >= ?3") }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let order = newestFirst ? "DESC" : "ASC"
-        return "SELECT \(buildColumns) FROM builds\(filter) ORDER BY id \(order) LIMIT ?4"
+        return "SELECT \(buildColumns) FROM builds\(filter) ORDER BY id \(order) LIMIT ?4 OFFSET ?5"
     }
 
     // MARK: Job states

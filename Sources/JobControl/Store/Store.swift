@@ -40,6 +40,10 @@ public protocol BuildStore: AnyObject {
     /// Records that the runner of these running builds is alive now (a
     /// heartbeat); a build reaped later ends at its last heartbeat.
     func markAlive(_ ids: [BuildID]) throws
+    /// A number that differs whenever the store changed since it was last
+    /// read, through any connection; nil when the store cannot tell (a
+    /// reader must then not reuse what it read before).
+    func changeCounter() throws -> Int64?
 }
 
 extension BuildStore {
@@ -47,6 +51,8 @@ extension BuildStore {
     public func deadRunnerBuilds() throws -> [BuildID] { [] }
     /// A store without heartbeats ends a reaped build at its last log line.
     public func markAlive(_ ids: [BuildID]) throws {}
+    /// A store that cannot tell says so.
+    public func changeCounter() throws -> Int64? { nil }
 }
 
 /// What `createBuild` needs.
@@ -287,16 +293,19 @@ public struct BuildQuery: Sendable, Hashable {
     public var limit: Int?
     /// Newest first when true.
     public var newestFirst: Bool
+    /// Rows skipped before the first returned (paging).
+    public var offset: Int
 
     public init(
         job: JobID? = nil, status: BuildStatus? = nil, since: Date? = nil, limit: Int? = nil,
-        newestFirst: Bool = true
+        newestFirst: Bool = true, offset: Int = 0
     ) {
         self.job = job
         self.status = status
         self.since = since
         self.limit = limit
         self.newestFirst = newestFirst
+        self.offset = offset
     }
 }
 
