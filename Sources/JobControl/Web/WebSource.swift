@@ -83,6 +83,9 @@ public final class WebSource: @unchecked Sendable {
         return try body(jobs, store, status)
     }
 
+    /// How often every job's status was computed (for tests).
+    var statusComputations: Int { lock.withLock { statusCache.computed } }
+
     /// The store, opened once it exists, after reaping dead runners' builds
     /// when it is time to look again.
     private func currentStore() throws -> BuildStore? {
