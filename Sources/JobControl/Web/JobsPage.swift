@@ -9,12 +9,14 @@ struct JobsPage {
     let now: Date
 
     var html: String {
-        var body = "<div class=\"titlebar\"><h1>Jobs</h1>\(forms.buildOutdated())</div>"
+        var body = ""
+        body.reserveCapacity(1024 + jobs.jobs.count * 640)
+        body += "<div class=\"titlebar\"><h1>Jobs</h1>\(forms.buildOutdated())</div>"
         body +=
             "<table class=\"jobs\" data-live-jobs><thead><tr><th>Job</th><th>Status</th><th>Last build</th>"
         body +=
             "<th>Age</th><th>Outdated because</th><th>Dependencies</th><th></th></tr></thead><tbody>"
-        for job in jobs.jobs { body += row(job) }
+        for job in jobs.jobs { row(job, into: &body) }
         body += "</tbody></table>"
         if jobs.jobs.isEmpty {
             body += "<p class=\"muted\">No jobs defined in \(HTML.escape(jobs.jobsDir.path)).</p>"
@@ -22,9 +24,10 @@ struct JobsPage {
         return HTML.page(title: "Jobs", body: body, readOnly: forms.security.readOnly)
     }
 
-    private func row(_ job: Job) -> String {
+    /// One job's row, appended to `row` (the page is one growing string).
+    private func row(_ job: Job, into row: inout String) {
         let latest = status.states[job.id]?.latest
-        var row = "<tr data-job=\"\(HTML.escape(job.id))\"><td>\(HTML.jobLink(job.id))"
+        row += "<tr data-job=\"\(HTML.escape(job.id))\"><td>\(HTML.jobLink(job.id))"
         if job.protect { row += " <span class=\"tag\">protected</span>" }
         if let title = job.title { row += "<div class=\"sub\">\(HTML.escape(title))</div>" }
         row += "</td><td class=\"status\">\(HTML.badge(status.label(job.id).rawValue))</td><td>"
@@ -34,7 +37,7 @@ struct JobsPage {
         row += "</td><td>\(HTML.age(latest.map(Self.lastTime), now: now))</td>"
         row += "<td class=\"reason\">\(HTML.escape(status.outdated[job.id] ?? ""))</td><td>"
         row += job.dependencies.map(HTML.jobLink).joined(separator: ", ")
-        return row + "</td><td>\(forms.build(job))</td></tr>"
+        row += "</td><td>\(forms.build(job))</td></tr>"
     }
 
     /// When a build last changed: finished, else started, else created.
