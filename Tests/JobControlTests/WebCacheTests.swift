@@ -93,6 +93,24 @@ struct WebCacheTests {
         #expect(source.statusComputations == 1)
     }
 
+    @Test func theAgesFollowTheClockWhileTheRowsAreKept() throws {
+        let site = try Site([testJob("a"), testJob("b")])
+        let build = try site.build("a", .successful)
+        let finished = try #require(build.finishedAt)
+        site.clock.advance(finished.timeIntervalSince(site.clock.read()) + 5)
+        let source = site.source()
+        let app = site.app(source)
+        let first = Self.get(app, "/")
+        #expect(first.contains(">5s ago</time>"))
+        site.clock.advance(60)
+        let second = Self.get(app, "/")
+        #expect(second.contains(">1m ago</time>"))
+        #expect(second.replacingOccurrences(of: ">1m ago<", with: ">5s ago<") == first)
+        #expect(source.statusComputations == 1)
+        try site.build("b", .failed)
+        #expect(Self.get(app, "/").contains("<a href=\"/builds/2\">#2</a> failed"))
+    }
+
     @Test func aBuildStoredByAnotherConnectionShowsAtOnce() throws {
         let site = try Site([testJob("a"), testJob("b")])
         let source = site.source()

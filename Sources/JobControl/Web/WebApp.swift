@@ -9,6 +9,11 @@ public final class WebApp: @unchecked Sendable {
     private let clock: @Sendable () -> Date
     /// How long a build button waits for the child's build row, to open its page.
     var buildRowWait: TimeInterval = 3
+    /// What was made from the newest status (`WebJobStatus.serial`): the
+    /// jobs page's rows and `/api/jobs`, neither of which changes with the clock.
+    private let madeLock = NSLock()
+    private var jobsRows: JobsPage.Rows?
+    private var jobsJSON: (serial: Int, body: String)?
 
     /// `launcher` nil: buttons answer 503 (tests of pages only).
     public init(
@@ -73,11 +78,29 @@ public final class WebApp: @unchecked Sendable {
 
     private func jobsPage() throws -> WebResponse {
         let now = clock()
+        let forms = WebForms(security: security)
         return try source.readStatus(now: now) { jobs, _, status in
-            .html(
-                JobsPage(jobs: jobs, status: status, forms: WebForms(security: security), now: now)
-                    .html)
+            let rows = kept(\.jobsRows, serial: status.serial, { $0.serial }) {
+                JobsPage.rows(jobs: jobs, status: status, forms: forms)
+            }
+            return .html(JobsPage(jobs: jobs, rows: rows, forms: forms, now: now).html)
         }
+    }
+
+    /// The value kept at `path` when it was made from the status `serial`,
+    /// else a new one from `make`, kept from now on (serial 0: never kept).
+    private func kept<T>(
+        _ path: ReferenceWritableKeyPath<WebApp, T?>, serial: Int, _ serialOf: (T) -> Int,
+        _ make: () -> T
+    ) -> T {
+        if serial != 0, let value = madeLock.withLock({ self[keyPath: path] }),
+            serialOf(value) == serial
+        {
+            return value
+        }
+        let value = make()
+        if serial != 0 { madeLock.withLock { self[keyPath: path] = value } }
+        return value
     }
 
     private func jobPage(_ id: String, _ query: [String: String]) throws -> WebResponse {
@@ -171,7 +194,12 @@ public final class WebApp: @unchecked Sendable {
             }
         case ("jobs", 1...2):
             return try source.readStatus(now: clock()) { jobs, store, status in
-                guard parts.count == 2 else { return .json(WebAPI.jobs(jobs, status: status)) }
+                guard parts.count == 2 else {
+                    let made = kept(\.jobsJSON, serial: status.serial, { $0.serial }) {
+                        (status.serial, WebAPI.jobs(jobs, status: status))
+                    }
+                    return .json(made.body)
+                }
                 guard let job = jobs[parts[1].precomposedStringWithCanonicalMapping] else {
                     return WebAPI.error("unknown job '\(parts[1])'", status: 404)
                 }

@@ -32,8 +32,9 @@ struct WebStatusCache {
         {
             return status
         }
-        let fresh = try WebJobStatus(jobs: jobs, store: store, now: now)
+        var fresh = try WebJobStatus(jobs: jobs, store: store, now: now)
         computed += 1
+        fresh.serial = computed
         status = fresh
         self.generation = generation
         self.counter = counter
