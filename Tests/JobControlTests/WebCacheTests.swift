@@ -108,7 +108,10 @@ struct WebCacheTests {
         #expect(second.replacingOccurrences(of: ">1m ago<", with: ">5s ago<") == first)
         #expect(source.statusComputations == 1)
         try site.build("b", .failed)
-        #expect(Self.get(app, "/").contains("<a href=\"/builds/2\">#2</a> failed"))
+        let third = Self.get(app, "/")
+        #expect(third.contains("<a href=\"/builds/2\">#2</a> failed"))
+        // Rows kept from before the build make the same page as a new server would.
+        #expect(third == Self.get(site.app(site.source()), "/"))
     }
 
     @Test func aBuildStoredByAnotherConnectionShowsAtOnce() throws {

@@ -6,6 +6,10 @@ usage:
       GET URL+PATH three times to warm the server, then RUNS times over one
       kept-alive connection; writes hyperfine-shaped JSON (times in seconds)
       with p95 and the server's CPU time per request (from /proc/PID/stat).
+  web_load.py page-changed URL PATH RUNS SERVER_PID OUT.json STORE.db
+      the same, but before each request the newest build row of STORE.db
+      gets a new reason (one committed write, as a running build makes): the
+      page then cannot reuse what it computed for the request before.
   web_load.py follow URL CLIENTS STOP_FILE OUT.json
       CLIENTS threads, each acting as one open build page: it waits for a
       running build (GET /api/builds?status=running every 500 ms), loads its
@@ -54,8 +58,12 @@ def percentile(values, fraction):
     return ordered[index]
 
 
-def page(url, path, runs, pid, out):
+def page(url, path, runs, pid, out, store=None):
     conn = connection(url)
+    writer = None
+    if store:
+        import sqlite3
+        writer = sqlite3.connect(store, isolation_level=None, timeout=30)
     size = 0
     for _ in range(3):
         status, body = get(conn, path)
@@ -65,6 +73,14 @@ def page(url, path, runs, pid, out):
     times = []
     cpu_before = cpu_seconds(pid)
     for _ in range(runs):
+        if writer:
+            cpu_before -= cpu_seconds(pid)
+            # A real change (SQLite writes nothing for an unchanged row): the
+            # newest build's reason gains or loses a trailing dot.
+            writer.execute("UPDATE builds SET reason = CASE WHEN reason LIKE '%.'"
+                           " THEN substr(reason, 1, length(reason) - 1) ELSE reason || '.' END"
+                           " WHERE id = (SELECT max(id) FROM builds)")
+            cpu_before += cpu_seconds(pid)
         start = time.perf_counter()
         status, body = get(conn, path)
         times.append(time.perf_counter() - start)
@@ -162,6 +178,8 @@ def follow(url, clients, stop_file, out):
 def main():
     if len(sys.argv) == 7 and sys.argv[1] == "page":
         page(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
+    elif len(sys.argv) == 8 and sys.argv[1] == "page-changed":
+        page(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7])
     elif len(sys.argv) == 6 and sys.argv[1] == "follow":
         follow(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5])
     else:

@@ -80,8 +80,9 @@ public final class WebApp: @unchecked Sendable {
         let now = clock()
         let forms = WebForms(security: security)
         return try source.readStatus(now: now) { jobs, _, status in
+            let previous = madeLock.withLock { jobsRows }
             let rows = kept(\.jobsRows, serial: status.serial, { $0.serial }) {
-                JobsPage.rows(jobs: jobs, status: status, forms: forms)
+                JobsPage.rows(jobs: jobs, status: status, forms: forms, previous: previous)
             }
             return .html(JobsPage(jobs: jobs, rows: rows, forms: forms, now: now).html)
         }
