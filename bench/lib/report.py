@@ -158,17 +158,19 @@ class Goals:
                 figure += f"; server CPU {fmt_time(cpu)} per request"
             met = page["median"] < 0.1 and extra.get("p95", 1) < 0.1
             self.add("W10", "jobs page < 100 ms (median and p95)", figure, met)
-        quiet = next((r for r in self.rows if r["workload"] == "W10"
-                      and r["variant"].endswith("no page open")), None)
-        followed = next((r for r in self.rows if r["workload"] == "W10"
-                         and r["variant"].endswith("pages following")), None)
-        goal = "builds followed by open pages ≤ 1.1× their time without"
-        if not quiet or not followed or "median" not in quiet or "median" not in followed:
-            self.add("W10", goal, "not measured", None)
-            return
-        ratio = followed["median"] / quiet["median"]
-        figure = f"{ratio:.2f}× ({fmt_time(followed['median'])} vs {fmt_time(quiet['median'])})"
-        self.add("W10", goal, figure, ratio <= 1.1)
+        for kind in ("builds", "CPU-bound builds"):
+            quiet = next((r for r in self.rows if r["workload"] == "W10"
+                          and r["variant"].endswith(f" {kind}, no page open")), None)
+            followed = next((r for r in self.rows if r["workload"] == "W10"
+                             and r["variant"].split(", ")[0].endswith(f" {kind}")
+                             and r["variant"].endswith("pages following")), None)
+            goal = f"{kind} followed by open pages ≤ 1.1× their time without"
+            if not quiet or not followed or "median" not in quiet or "median" not in followed:
+                self.add("W10", goal, "not measured", None)
+                continue
+            ratio = followed["median"] / quiet["median"]
+            figure = f"{ratio:.2f}× ({fmt_time(followed['median'])} vs {fmt_time(quiet['median'])})"
+            self.add("W10", goal, figure, ratio <= 1.1)
 
 
 def web_notes(results):
@@ -180,26 +182,31 @@ def web_notes(results):
         with open(path, encoding="utf-8") as f:
             return json.load(f)["results"][0]["median"]
     notes = []
-    quiet, followed = median_of("W10-quiet-cpu.json"), median_of("W10-followed-cpu.json")
-    server = median_of("W10-server-cpu.json")
-    if quiet and followed:
-        notes.append(f"CPU of the builds (jcrun and its jobs, user + sys): {quiet:.2f} s with no page"
-                     f" open, {followed:.2f} s while followed ({followed / quiet:.2f}×).")
-    if server is not None:
-        notes.append(f"CPU of `jcrun web` while the pages followed the builds: {server:.2f} s.")
-    follows = []
-    for name in sorted(os.listdir(os.path.join(results, "json"))):
-        if name.startswith("W10-follow-"):
-            with open(os.path.join(results, "json", name), encoding="utf-8") as f:
-                follows.append(json.load(f))
-    if follows:
-        requests = sum(f["requests"] for f in follows)
-        seconds = sum(f["seconds"] for f in follows)
-        errors = sum(f["errors"] for f in follows)
-        cpu = sum(f["client_cpu_s"] for f in follows)
-        notes.append(f"The {follows[0]['clients']} clients (`bench/lib/web_load.py follow`) made"
-                     f" {requests / seconds:.0f} requests a second ({errors} failed) and used"
-                     f" {cpu / len(follows):.2f} s of CPU per round themselves, on the same 2 cores.")
+    for kind, title in (("paced", "builds"), ("cpu", "CPU-bound builds")):
+        quiet = median_of(f"W10-{kind}-quiet-cpu.json")
+        followed = median_of(f"W10-{kind}-followed-cpu.json")
+        server = median_of(f"W10-{kind}-server-cpu.json")
+        parts = []
+        if quiet and followed:
+            parts.append(f"CPU of jcrun and its jobs (user + sys): {quiet:.2f} s with"
+                         f" no page open, {followed:.2f} s while followed ({followed / quiet:.2f}×)")
+        if server is not None:
+            parts.append(f"CPU of `jcrun web` meanwhile: {server:.2f} s")
+        follows = []
+        for name in sorted(os.listdir(os.path.join(results, "json"))):
+            if name.startswith(f"W10-{kind}-follow-"):
+                with open(os.path.join(results, "json", name), encoding="utf-8") as f:
+                    follows.append(json.load(f))
+        if follows:
+            requests = sum(f["requests"] for f in follows)
+            seconds = sum(f["seconds"] for f in follows)
+            errors = sum(f["errors"] for f in follows)
+            cpu = sum(f["client_cpu_s"] for f in follows)
+            parts.append(f"the {follows[0]['clients']} clients (`bench/lib/web_load.py follow`,"
+                         f" on the same 2 cores) made {requests / seconds:.0f} requests a second"
+                         f" ({errors} failed) with {cpu / len(follows):.2f} s of CPU per round")
+        if parts:
+            notes.append(title[0].upper() + title[1:] + ": " + "; ".join(parts) + ".")
     return notes
 
 

@@ -8,6 +8,9 @@ import Foundation
 /// check costs one pragma.
 ///
 /// Not thread-safe: `WebSource` calls it under its lock.
+///
+/// TODO(#9): `PostgresStore` has no change counter, so on PostgreSQL the
+/// status is computed again for every request (correct, but tens of ms).
 struct WebStatusCache {
     private var status: WebJobStatus?
     private var generation = -1
