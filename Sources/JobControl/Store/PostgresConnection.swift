@@ -23,6 +23,8 @@ final class PostgresConnection {
     private var inTransaction = false
     /// `LISTEN` was run on this connection.
     var listening = false
+    /// `PostgresQueueSQL.claimSettings` were set on this connection.
+    var claiming = false
 
     /// Connects to `url` (`postgresql://user:password@host:port/db?...`).
     ///
@@ -183,6 +185,7 @@ final class PostgresConnection {
         PQreset(handle)
         prepared.removeAll()
         listening = false
+        claiming = false
         guard PQstatus(handle) == CONNECTION_OK else {
             throw StoreError.unreachable(path: display, reason: lastError())
         }

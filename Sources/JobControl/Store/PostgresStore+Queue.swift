@@ -67,19 +67,42 @@ extension PostgresStore: BuildQueue {
     }
 
     public func claim(
-        tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
-    ) throws -> ClaimedBuild? {
+        limit: Int, tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
+    ) throws -> [ClaimedBuild] {
+        guard limit > 0 else { return [] }
+        if !connection.claiming {
+            try connection.execute(PostgresQueueSQL.claimSettings)
+            connection.claiming = true
+        }
         let now = PostgresStore.micros(clock())
         let claimed = try connection.query(
             PostgresQueueSQL.claimNext,
             [
                 .textArray(tags), .text(owner), .int(Int64(lease * 1_000_000)), .text(runner.host),
                 .int(runner.pid), .int(Int64(bitPattern: runner.processStart)), .int(now),
+                .int(limit),
             ])
-        guard claimed.rowCount > 0 else { return nil }
-        return ClaimedBuild(
-            build: PostgresStore.decodeBuild(claimed, 0),
-            previousRetval: claimed.optionalString(0, 20))
+        var builds: [ClaimedBuild] = []
+        builds.reserveCapacity(claimed.rowCount)
+        for row in 0..<claimed.rowCount {
+            builds.append(
+                ClaimedBuild(
+                    build: PostgresStore.decodeBuild(claimed, row),
+                    previousRetval: claimed.optionalString(row, 20)))
+        }
+        return builds.sorted { $0.build.id < $1.build.id }
+    }
+
+    public func startClaimed(
+        _ build: BuildID, at: Date, processGroup: Int32?, inputs: [BuildInput]
+    ) throws {
+        try connection.query(
+            PostgresQueueSQL.startClaimed,
+            [
+                .int(build), .int(PostgresStore.micros(at)), .int(processGroup),
+                .textArray(inputs.map(\.dependency)), .intArray(inputs.map(\.consumed)),
+                .optionalTextArray(inputs.map(\.retval)),
+            ])
     }
 
     public func latestSuccessful(of jobs: [JobID]) throws -> [JobID: BuildRecord] {
@@ -119,6 +142,28 @@ extension PostgresStore: BuildQueue {
             for record in PostgresStore.decodeBuilds(records) { byID[record.id] = record }
             return latest.compactMapValues { byID[$0] }
         }
+    }
+
+    public func latestAttemptStatuses(of builds: [BuildID]) throws -> [BuildID: AttemptStatus] {
+        guard !builds.isEmpty else { return [:] }
+        let rows = try connection.query(
+            PostgresQueueSQL.latestAttemptStatuses, [.intArray(builds)])
+        var result: [BuildID: AttemptStatus] = [:]
+        result.reserveCapacity(rows.rowCount)
+        for row in 0..<rows.rowCount {
+            result[rows.int64(row, 0)] = AttemptStatus(
+                build: rows.int64(row, 1),
+                status: BuildStatus(rawValue: rows.string(row, 2)) ?? .failed)
+        }
+        return result
+    }
+
+    public func records(of builds: [BuildID]) throws -> [BuildID: BuildRecord] {
+        guard !builds.isEmpty else { return [:] }
+        let rows = try connection.query(PostgresSQL.buildsByID, [.intArray(builds)])
+        var byID: [BuildID: BuildRecord] = [:]
+        for record in PostgresStore.decodeBuilds(rows) { byID[record.id] = record }
+        return byID
     }
 
     public func waitForQueueChange(timeout: TimeInterval, wakeFD: Int32) throws -> Bool {

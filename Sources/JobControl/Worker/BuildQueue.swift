@@ -14,11 +14,21 @@ public protocol BuildQueue: BuildStore {
     /// being queued twice, so two `--queue` runs at once build each job once.
     func enqueue(_ requests: [QueueRequest], trigger: String) throws -> [EnqueuedBuild]
 
-    /// Claims the first ready build whose job's tags are all in `tags`, marks
-    /// it running under `runner`, and leases it to `owner` for `lease` seconds.
-    /// Also returns the return value of the job's latest successful build.
-    func claim(tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval) throws
-        -> ClaimedBuild?
+    /// Claims up to `limit` ready builds (oldest first) whose job's tags are
+    /// all in `tags`, in one round trip: marks them running under `runner`
+    /// and leases them to `owner` for `lease` seconds. Each comes with the
+    /// return value of its job's latest successful build.
+    func claim(
+        limit: Int, tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
+    ) throws -> [ClaimedBuild]
+
+    /// Records that a claimed build's process runs since `at` in process
+    /// group `processGroup`, with the dependency builds it consumes, in one
+    /// round trip. Nothing changes for a build no longer running (its lease
+    /// was taken over).
+    func startClaimed(
+        _ build: BuildID, at: Date, processGroup: Int32?, inputs: [BuildInput]
+    ) throws
 
     /// The latest successful build of each of `jobs` that has one (what a
     /// claimed build consumes, and its job's previous value).
@@ -34,12 +44,26 @@ public protocol BuildQueue: BuildStore {
     /// For each queued build: its newest attempt (itself when never retried).
     func latestAttempts(of builds: [BuildID]) throws -> [BuildID: BuildRecord]
 
+    /// For each queued build: the id and status of its newest attempt (what
+    /// `--wait` polls; `records(of:)` then reads only the builds that changed).
+    func latestAttemptStatuses(of builds: [BuildID]) throws -> [BuildID: AttemptStatus]
+
+    /// The builds with these ids that exist.
+    func records(of builds: [BuildID]) throws -> [BuildID: BuildRecord]
+
     /// Blocks until the queue may have changed (a notification), `wakeFD`
     /// is readable, or `timeout` passes. True when notified.
     func waitForQueueChange(timeout: TimeInterval, wakeFD: Int32) throws -> Bool
 }
 
 extension BuildQueue {
+    /// Claims the first ready build (see `claim(limit:...)`).
+    public func claim(
+        tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
+    ) throws -> ClaimedBuild? {
+        try claim(limit: 1, tags: tags, runner: runner, owner: owner, lease: lease).first
+    }
+
     /// `claim`, without the previous value.
     public func claimNext(
         tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
@@ -57,6 +81,17 @@ public struct ClaimedBuild: Sendable, Hashable {
     public init(build: BuildRecord, previousRetval: String?) {
         self.build = build
         self.previousRetval = previousRetval
+    }
+}
+
+/// The newest attempt of a queued build, and its status.
+public struct AttemptStatus: Sendable, Hashable {
+    public var build: BuildID
+    public var status: BuildStatus
+
+    public init(build: BuildID, status: BuildStatus) {
+        self.build = build
+        self.status = status
     }
 }
 

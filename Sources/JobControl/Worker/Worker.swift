@@ -124,22 +124,22 @@ public final class Worker: @unchecked Sendable {
     public func run() -> Summary {
         let renewer = Thread { [self] in leaseLoop() }
         renewer.start()
-        var threads: [Thread] = []
 
         // Claim while there are free slots, then wait for the queue to change.
         while !isStopping {
+            // As many builds as there are free slots, in one round trip.
             let free = cond.withLock { options.slots - running.count }
-            if free > 0, let claimed = claim() {
-                let record = claimed.build
+            let claimed = free > 0 ? claim(free) : []
+            for build in claimed {
+                let record = build.build
                 onEvent(.claimed(record))
                 let control = RunControl()
                 cond.withLock { running[record.id] = control }
-                let thread = Thread { [self] in execute(claimed, control: control) }
+                let thread = Thread { [self] in execute(build, control: control) }
                 thread.stackSize = 1 << 20
-                threads.append(thread)
                 thread.start()
-                continue
             }
+            if !claimed.isEmpty { continue }
             do {
                 _ = try listener.waitForQueueChange(timeout: options.poll, wakeFD: wake.read)
             } catch {
@@ -188,16 +188,17 @@ public final class Worker: @unchecked Sendable {
 
     // MARK: Claiming
 
-    private func claim() -> ClaimedBuild? {
+    private func claim(_ limit: Int) -> [ClaimedBuild] {
         do {
             return try control.sync {
                 try $0.claim(
-                    tags: options.tags, runner: identity, owner: owner, lease: options.lease)
+                    limit: limit, tags: options.tags, runner: identity, owner: owner,
+                    lease: options.lease)
             }
         } catch {
             onEvent(.problem("cannot claim a build: \(error)"))
             waitForWake(seconds: options.poll)
-            return nil
+            return []
         }
     }
 
@@ -223,9 +224,13 @@ public final class Worker: @unchecked Sendable {
     private func leaseLoop() {
         let every = max(0.05, options.lease / 3)
         while true {
+            // The condition is broadcast at every claim and finish: wait out the
+            // whole interval (one renewal round per interval, not one per build).
+            let deadline = Date().addingTimeInterval(every)
             let done: Bool = cond.withLock {
-                if stopSignal != nil && running.isEmpty { return true }
-                _ = cond.wait(until: Date().addingTimeInterval(every))
+                while !(stopSignal != nil && running.isEmpty) && Date() < deadline {
+                    _ = cond.wait(until: deadline)
+                }
                 return stopSignal != nil && running.isEmpty
             }
             if done { return }
@@ -290,22 +295,22 @@ public final class Worker: @unchecked Sendable {
         }
 
         // What it consumes: each dependency's latest successful build (the
-        // claim brought the job's own previous value; no dependencies, no round trip).
+        // claim brought the job's own previous value; no dependencies, no
+        // round trip). The inputs are stored with the start, in one round trip.
         var consumed: [JobID: BuildRecord] = [:]
+        var inputs: [BuildInput] = []
         let previous = claimed.previousRetval
         if !job.dependencies.isEmpty {
             do {
                 let latest = try control.sync { try $0.latestSuccessful(of: job.dependencies) }
-                var builds: [JobID: BuildRecord] = [:]
-                for dep in job.dependencies { builds[dep] = latest[dep] }
-                consumed = builds
-                let inputs = job.dependencies.compactMap { dep in
-                    builds[dep].map {
+                for dep in job.dependencies {
+                    guard let build = latest[dep] else { continue }
+                    consumed[dep] = build
+                    inputs.append(
                         BuildInput(
-                            build: record.id, dependency: dep, consumed: $0.id, retval: $0.retval)
-                    }
+                            build: record.id, dependency: dep, consumed: build.id,
+                            retval: build.retval))
                 }
-                try control.sync { try $0.recordInputs(inputs, of: record.id) }
             } catch {
                 return BuildResult(
                     status: .failed, failureKind: .startFailed, exitCode: 126,
@@ -328,12 +333,16 @@ public final class Worker: @unchecked Sendable {
                 status: .failed, failureKind: .startFailed, exitCode: 126, error: "\(error)")
         }
         let outcome = launcher.run(spec, control: runControl) {
-            [recorder, identity, onEvent] event in
+            [recorder, onEvent, inputs] event in
             if case .started(let pid) = event {
-                latency.set(Date().timeIntervalSince(claimedAt))
-                var runner = identity
-                runner.processGroup = pid
-                do { try recorder.markStarted(record.id, runner: runner) } catch {
+                let now = Date()
+                latency.set(now.timeIntervalSince(claimedAt))
+                do {
+                    try recorder.withStore { store in
+                        try (store as? BuildQueue)?.startClaimed(
+                            record.id, at: now, processGroup: pid, inputs: inputs)
+                    }
+                } catch {
                     onEvent(.problem("cannot record the start of build #\(record.id): \(error)"))
                 }
             }
