@@ -82,7 +82,7 @@ import Testing
     /// Each change is made after a first load; the next load must see it.
     @Test(arguments: [
         "a job file's content", "a job file's content, mtime kept", "an included file",
-        "a new job file", "a removed job file", "jcrun.yaml", "a removed jcrun.yaml",
+        "an extended file", "a new job file", "a removed job file", "jcrun.yaml", "a removed jcrun.yaml",
         "an env var a template reads", "an env var !env reads", "an env var a loop reads",
     ])
     func everyChangeToAnInputIsAMiss(_ change: String) throws {
@@ -113,6 +113,15 @@ import Testing
             let path = project.jobsDir.appendingPathComponent("_macros.j2").path
             let text = try String(contentsOfFile: path, encoding: .utf8)
             try project.write("jobs.d/_macros.j2", text.replacingOccurrences(of: "- id:", with: "- title: t\n  id:"))
+        case "an extended file":
+            try project.write(
+                "jobs.d/_base.j2", "jobs:\n{% block jobs %}{% endblock %}\n- id: base\n  command: [/bin/true]\n")
+            try project.write(
+                "jobs.d/e.yaml",
+                "{% extends '_base.j2' %}\n{% block jobs %}- id: e\n  command: [/bin/true]{% endblock %}\n")
+            _ = try project.load()
+            try project.write(
+                "jobs.d/_base.j2", "jobs:\n{% block jobs %}{% endblock %}\n- id: base2\n  command: [/bin/true]\n")
         case "a new job file":
             try project.write("jobs.d/b.yml", "jobs:\n- id: b\n  command: [/bin/true]\n")
         case "a removed job file":
