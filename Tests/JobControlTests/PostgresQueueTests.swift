@@ -226,6 +226,44 @@ struct PostgresQueueTests {
         #expect(records[retry.build]?.attempt == 2)
     }
 
+    @Test func finishAndClaimEndsABuildAndClaimsTheDependentItMadeReadyInOneRoundTrip() throws {
+        let (store, url) = try newStore()
+        let queued = try store.enqueue(
+            [request("a"), request("b", deps: ["a"]), request("c", deps: ["b"])], trigger: "queue")
+        let listener = try PostgresStore.open(url: url, mode: .write)
+        _ = try listener.waitForQueueChange(timeout: 0, wakeFD: -1)  // LISTEN
+        let a = try #require(try claim(store))
+        let outcome = try store.finishAndClaim(
+            a.id, result: BuildResult(status: .successful, retval: "1"), limit: 3, tags: [],
+            runner: .current(), owner: "test", lease: 15)
+        #expect(outcome.finishError == nil)
+        #expect(outcome.claimed.map(\.build.id) == [queued[1].build.id])
+        #expect(outcome.claimed.first?.build.status == .running)
+        #expect(try store.build(a.id)?.status == .successful)
+        #expect(try store.build(a.id)?.retval == "1")
+        #expect(try listener.waitForQueueChange(timeout: 5, wakeFD: -1))  // b waited for a
+
+        // A failed build retries through finishBuild; the retry is claimed at once.
+        let failed = try store.finishAndClaim(
+            queued[1].build.id, result: BuildResult(status: .failed, failureKind: .exit, exitCode: 2),
+            limit: 1, tags: [], runner: .current(), owner: "test", lease: 15)
+        #expect(failed.claimed.isEmpty)  // no retries: c failed with it
+        #expect(try store.build(queued[2].build.id)?.failureKind == .dependencyFailed)
+    }
+
+    @Test func finishAndClaimOfABuildTakenOverSaysSoAndKeepsWhatItClaimed() throws {
+        let (store, _) = try newStore()
+        let queued = try store.enqueue([request("a"), request("b")], trigger: "queue")
+        let a = try #require(try claim(store))
+        try store.finishBuild(a.id, result: BuildResult(status: .failed, failureKind: .runnerDied))
+        let outcome = try store.finishAndClaim(
+            a.id, result: BuildResult(status: .successful), limit: 1, tags: [],
+            runner: .current(), owner: "test", lease: 15)
+        #expect(outcome.finishError == .refused("cannot finish build #\(a.id): it is already failed"))
+        #expect(outcome.claimed.map(\.build.id) == [queued[1].build.id])
+        #expect(try store.build(a.id)?.status == .failed)
+    }
+
     @Test func aNotificationWakesAWaitingListener() throws {
         let (store, url) = try newStore()
         _ = try store.waitForQueueChange(timeout: 0, wakeFD: -1)  // LISTEN

@@ -75,13 +75,61 @@ extension PostgresStore: BuildQueue {
             connection.claiming = true
         }
         let now = PostgresStore.micros(clock())
-        let claimed = try connection.query(
-            PostgresQueueSQL.claimNext,
-            [
-                .textArray(tags), .text(owner), .int(Int64(lease * 1_000_000)), .text(runner.host),
-                .int(runner.pid), .int(Int64(bitPattern: runner.processStart)), .int(now),
-                .int(limit),
-            ])
+        return PostgresStore.decodeClaims(
+            try connection.query(
+                PostgresQueueSQL.claimNext, claimParameters(limit, tags, runner, owner, lease, now)))
+    }
+
+    public func finishAndClaim(
+        _ build: BuildID, result: BuildResult, limit: Int, tags: [String], runner: RunnerIdentity,
+        owner: String, lease: TimeInterval
+    ) throws -> FinishedAndClaimed {
+        guard result.status == .successful || result.status == .skipped, limit > 0 else {
+            try finishBuild(build, result: result)
+            return FinishedAndClaimed(
+                claimed: try claim(
+                    limit: limit, tags: tags, runner: runner, owner: owner, lease: lease))
+        }
+        if !connection.claiming {
+            try connection.execute(PostgresQueueSQL.claimSettings)
+            connection.claiming = true
+        }
+        let now = PostgresStore.micros(clock())
+        let results = try connection.pipeline([
+            (
+                PostgresQueueSQL.finishClaimed,
+                [
+                    .int(build), .text(result.status.rawValue),
+                    .string(result.failureKind?.rawValue), .int(result.exitCode),
+                    .string(result.signal), .string(result.error),
+                    .string(result.status == .successful ? result.retval : nil), .int(now),
+                ]
+            ),
+            (PostgresQueueSQL.claimNext, claimParameters(limit, tags, runner, owner, lease, now)),
+        ])
+        var outcome = FinishedAndClaimed(claimed: PostgresStore.decodeClaims(results[1]))
+        if results[0].rowCount == 0 {
+            // Not running any more (its lease was taken over): why, as finishBuild says it.
+            let status = try connection.query(PostgresSQL.buildStatus, [.int(build)])
+            outcome.finishError =
+                status.rowCount == 0
+                ? .noSuchBuild(build)
+                : .refused("cannot finish build #\(build): it is already \(status.string(0, 0))")
+        }
+        return outcome
+    }
+
+    private func claimParameters(
+        _ limit: Int, _ tags: [String], _ runner: RunnerIdentity, _ owner: String,
+        _ lease: TimeInterval, _ now: Int64
+    ) -> [PostgresValue] {
+        [
+            .textArray(tags), .text(owner), .int(Int64(lease * 1_000_000)), .text(runner.host),
+            .int(runner.pid), .int(Int64(bitPattern: runner.processStart)), .int(now), .int(limit),
+        ]
+    }
+
+    static func decodeClaims(_ claimed: PostgresResult) -> [ClaimedBuild] {
         var builds: [ClaimedBuild] = []
         builds.reserveCapacity(claimed.rowCount)
         for row in 0..<claimed.rowCount {

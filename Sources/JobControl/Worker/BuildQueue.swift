@@ -22,6 +22,21 @@ public protocol BuildQueue: BuildStore {
         limit: Int, tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
     ) throws -> [ClaimedBuild]
 
+    /// Ends `build` and claims up to `limit` ready builds as `claim` does, in
+    /// one round trip when the build succeeded or was skipped (a pipeline:
+    /// the claim sees the end, so dependents it made ready can be claimed).
+    /// A failed build goes through `finishBuild` (retries, failed
+    /// dependents) before the claim.
+    ///
+    /// The builds claimed are returned even when the end was refused (the
+    /// build was taken over after its lease ended): `finishError` says so.
+    ///
+    /// - Throws: what `finishBuild` and `claim` throw; then nothing was claimed.
+    func finishAndClaim(
+        _ build: BuildID, result: BuildResult, limit: Int, tags: [String], runner: RunnerIdentity,
+        owner: String, lease: TimeInterval
+    ) throws -> FinishedAndClaimed
+
     /// Records that a claimed build's process runs since `at` in process
     /// group `processGroup`, with the dependency builds it consumes, in one
     /// round trip. Nothing changes for a build no longer running (its lease
@@ -81,6 +96,18 @@ public struct ClaimedBuild: Sendable, Hashable {
     public init(build: BuildRecord, previousRetval: String?) {
         self.build = build
         self.previousRetval = previousRetval
+    }
+}
+
+/// What `finishAndClaim` did: the builds it claimed, and why the end was
+/// refused when it was.
+public struct FinishedAndClaimed: Sendable {
+    public var claimed: [ClaimedBuild]
+    public var finishError: StoreError?
+
+    public init(claimed: [ClaimedBuild], finishError: StoreError? = nil) {
+        self.claimed = claimed
+        self.finishError = finishError
     }
 }
 

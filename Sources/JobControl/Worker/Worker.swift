@@ -67,6 +67,8 @@ public final class Worker: @unchecked Sendable {
     let owner: String
     let identity: RunnerIdentity
 
+    /// Writes the starts of builds (`startClaimed`), one at a time.
+    let starts = DispatchQueue(label: "jcrun.worker.starts")
     let cond = NSCondition()
     private var running: [BuildID: RunControl] = [:]
     private var stopSignal: Int32?
@@ -128,18 +130,7 @@ public final class Worker: @unchecked Sendable {
         // Claim while there are free slots, then wait for the queue to change.
         while !isStopping {
             // As many builds as there are free slots, in one round trip.
-            let free = cond.withLock { options.slots - running.count }
-            let claimed = free > 0 ? claim(free) : []
-            for build in claimed {
-                let record = build.build
-                onEvent(.claimed(record))
-                let control = RunControl()
-                cond.withLock { running[record.id] = control }
-                let thread = Thread { [self] in execute(build, control: control) }
-                thread.stackSize = 1 << 20
-                thread.start()
-            }
-            if !claimed.isEmpty { continue }
+            if claimFreeSlots() > 0 { continue }
             do {
                 _ = try listener.waitForQueueChange(timeout: options.poll, wakeFD: wake.read)
             } catch {
@@ -188,18 +179,47 @@ public final class Worker: @unchecked Sendable {
 
     // MARK: Claiming
 
-    private func claim(_ limit: Int) -> [ClaimedBuild] {
+    /// Claims a build for each free slot and starts them; how many. Slots
+    /// are counted and the claims registered under the queue gate, so that
+    /// the main loop and finishing builds (`finishAndClaim`) never claim one
+    /// slot twice.
+    private func claimFreeSlots() -> Int {
         do {
-            return try control.sync {
-                try $0.claim(
-                    limit: limit, tags: options.tags, runner: identity, owner: owner,
+            let started: [(ClaimedBuild, RunControl)] = try control.sync { queue in
+                let free = cond.withLock { stopSignal == nil ? options.slots - running.count : 0 }
+                guard free > 0 else { return [] }
+                let claimed = try queue.claim(
+                    limit: free, tags: options.tags, runner: identity, owner: owner,
                     lease: options.lease)
+                return register(claimed, replacing: nil)
             }
+            for (build, runControl) in started { launch(build, control: runControl) }
+            return started.count
         } catch {
             onEvent(.problem("cannot claim a build: \(error)"))
             waitForWake(seconds: options.poll)
-            return []
+            return 0
         }
+    }
+
+    /// Marks `claimed` running here (and `finished` no longer); the caller holds the gate.
+    private func register(_ claimed: [ClaimedBuild], replacing finished: BuildID?)
+        -> [(ClaimedBuild, RunControl)]
+    {
+        let started = claimed.map { ($0, RunControl()) }
+        cond.withLock {
+            if let finished { running[finished] = nil }
+            for (build, runControl) in started { running[build.build.id] = runControl }
+        }
+        return started
+    }
+
+    /// Runs a registered build on a thread of its own.
+    private func launch(_ build: ClaimedBuild, control runControl: RunControl) {
+        onEvent(.claimed(build.build))
+        let thread = Thread { [self] in execute(build, control: runControl) }
+        thread.stackSize = 1 << 20
+        thread.start()
     }
 
     private func poke() {
@@ -259,9 +279,23 @@ public final class Worker: @unchecked Sendable {
         let latency = LatencyBox()
         let record = claimed.build
         let result = run(claimed, runControl: runControl, claimedAt: claimedAt, latency: latency)
+
+        // The end and the next claims for the slots free then, in one round trip.
+        var next: [(ClaimedBuild, RunControl)] = []
         do {
             try recorder.flush()
-            try control.sync { try $0.finishBuild(record.id, result: result) }
+            next = try control.sync { queue in
+                let free = cond.withLock {
+                    stopSignal == nil ? options.slots - running.count + 1 : 0
+                }
+                let outcome = try queue.finishAndClaim(
+                    record.id, result: result, limit: free, tags: options.tags, runner: identity,
+                    owner: owner, lease: options.lease)
+                if let error = outcome.finishError {
+                    onEvent(.problem("cannot finish build #\(record.id): \(error)"))
+                }
+                return register(outcome.claimed, replacing: record.id)
+            }
         } catch {
             onEvent(.problem("cannot finish build #\(record.id): \(error)"))
         }
@@ -274,7 +308,8 @@ public final class Worker: @unchecked Sendable {
             cond.broadcast()
         }
         onEvent(.finished(finished, claimToStart: latency.value))
-        poke()
+        for (build, nextControl) in next { launch(build, control: nextControl) }
+        if next.isEmpty { poke() }
     }
 
     /// Checks the definition, records the inputs, runs the process; the result to store.
@@ -332,22 +367,31 @@ public final class Worker: @unchecked Sendable {
             return BuildResult(
                 status: .failed, failureKind: .startFailed, exitCode: 126, error: "\(error)")
         }
+        // The start is written while the process runs (off the runner's event
+        // thread, which reads its output); the end waits for it.
+        let startWritten = DispatchGroup()
         let outcome = launcher.run(spec, control: runControl) {
-            [recorder, onEvent, inputs] event in
+            [recorder, onEvent, inputs, starts] event in
             if case .started(let pid) = event {
                 let now = Date()
                 latency.set(now.timeIntervalSince(claimedAt))
-                do {
-                    try recorder.withStore { store in
-                        try (store as? BuildQueue)?.startClaimed(
-                            record.id, at: now, processGroup: pid, inputs: inputs)
+                startWritten.enter()
+                starts.async {
+                    defer { startWritten.leave() }
+                    do {
+                        try recorder.withStore { store in
+                            try (store as? BuildQueue)?.startClaimed(
+                                record.id, at: now, processGroup: pid, inputs: inputs)
+                        }
+                    } catch {
+                        onEvent(
+                            .problem("cannot record the start of build #\(record.id): \(error)"))
                     }
-                } catch {
-                    onEvent(.problem("cannot record the start of build #\(record.id): \(error)"))
                 }
             }
             recorder.record(event, of: record.id)
         }
+        startWritten.wait()
         return Scheduler.result(of: outcome)
     }
 }
