@@ -155,6 +155,30 @@ import Testing
         }
     }
 
+    /// A template that writes a secret's value into a job leaves no cache
+    /// entry: no secret reaches the disk (a tester found one there).
+    @Test func jobsHoldingASecretAreNotCached() throws {
+        let project = try Project()
+        project.environment["DEPLOY_KEY"] = "hush-value"
+        try project.write("jcrun.yaml", "vars:\n  count: 1\nsecrets:\n  key: {env: DEPLOY_KEY}\n")
+        try project.write(
+            "jobs.d/s.yaml",
+            "jobs:\n- id: s\n  env: {E: \"{{ env.DEPLOY_KEY }}\"}\n  command: [/bin/true]\n")
+        let jobs = try project.load().jobs
+        #expect(jobs.map(\.id).contains("s"))
+        #expect(project.cached() == nil)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: project.cacheFolder.path)) ?? []
+        for entry in entries {
+            let data = try Data(contentsOf: project.cacheFolder.appendingPathComponent(entry))
+            #expect(!String(decoding: data, as: UTF8.self).contains("hush-value"))
+        }
+        // Without the secret in any job, the same project is cached again.
+        try project.write("jobs.d/s.yaml", "jobs:\n- id: s\n  command: [/bin/true]\n")
+        let clean = try project.load().jobs
+        // The cache holds the jobs before they are told the secrets to mask.
+        #expect(project.cached()?.map(\.id) == clean.map(\.id))
+    }
+
     @Test func anEnvVarNoTemplateReadsIsStillAHit() throws {
         let project = try Project()
         let jobs = try project.load().jobs
