@@ -209,6 +209,16 @@ struct PostgresQueueTests {
         #expect(try store.inputs(of: b.id).isEmpty)
     }
 
+    @Test func pinsTravelWithTheQueuedBuildToItsClaim() throws {
+        let (store, _) = try newStore()
+        var pinned = request("report", deps: [])
+        pinned.pins = ["setup": 41, "other \"quoted\"": 7]
+        _ = try store.enqueue([pinned, request("plain")], trigger: "queue")
+        let claimed = try store.claim(
+            limit: 2, tags: [], runner: .current(), owner: "w", lease: 15)
+        #expect(claimed.map(\.pins) == [["setup": 41, "other \"quoted\"": 7], [:]])
+    }
+
     @Test func followingReadsTheNewestAttemptsStatusThroughRetries() throws {
         let (store, _) = try newStore()
         let queued = try store.enqueue([request("a", retries: 1), request("b")], trigger: "queue")

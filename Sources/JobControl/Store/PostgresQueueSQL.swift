@@ -41,11 +41,13 @@ enum PostgresQueueSQL {
 
     /// When a worker claimed each queued build (its clock, µs): with
     /// `builds.started_at`, set when the build's process runs, the
-    /// claim-to-start latency of every build (bench W11). And the heartbeat
+    /// claim-to-start latency of every build (bench W11). The `--pin`
+    /// choices of each queued build (`{"dep": build}`). And the heartbeat
     /// of builds run outside the queue (`markAlive`, as SQLite's `alive_at`):
     /// a reaped local run ends when it was last known alive.
     static let migration3 = """
         ALTER TABLE queue ADD COLUMN claimed_at bigint;
+        ALTER TABLE queue ADD COLUMN pins jsonb NOT NULL DEFAULT '{}';
         ALTER TABLE builds ADD COLUMN alive_at bigint;
         """
 
@@ -71,11 +73,14 @@ enum PostgresQueueSQL {
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t (job, reason, hash, snapshot)
         RETURNING \(PostgresSQL.buildColumns)
         """
-    /// Queue rows; each build's tags are a JSON array of strings.
+    /// Queue rows; each build's tags are a JSON array of strings, its pins
+    /// a JSON object (dependency to build id).
     static let insertQueueRows = """
-        INSERT INTO queue (build, tags, retries, retry_delay)
-        SELECT t.build, ARRAY(SELECT jsonb_array_elements_text(t.tags::jsonb)), t.retries, t.delay
-        FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[]) AS t (build, tags, retries, delay)
+        INSERT INTO queue (build, tags, retries, retry_delay, pins)
+        SELECT t.build, ARRAY(SELECT jsonb_array_elements_text(t.tags::jsonb)), t.retries, t.delay,
+               t.pins::jsonb
+        FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[], $5::text[])
+             AS t (build, tags, retries, delay, pins)
         """
     static let insertEdges = """
         INSERT INTO queue_edges (build, depends_on)
@@ -123,7 +128,8 @@ enum PostgresQueueSQL {
           AND (builds.status = 'created') IS TRUE
         RETURNING \(PostgresSQL.buildColumns), (
             SELECT p.retval FROM builds AS p
-            WHERE p.job = builds.job AND p.status = 'successful' ORDER BY p.id DESC LIMIT 1)
+            WHERE p.job = builds.job AND p.status = 'successful' ORDER BY p.id DESC LIMIT 1), (
+            SELECT q.pins::text FROM queue AS q WHERE q.build = builds.id)
         """
     /// Set on a connection before its first claim. The planner estimates
     /// that one waiting build or none passes the tags and readiness tests,
@@ -137,7 +143,7 @@ enum PostgresQueueSQL {
     /// A claimed build's process is running since `$2` in process group
     /// `$3` (the start time replaces the claim's, so that `started_at -
     /// queue.claimed_at` is the claim-to-start latency); with the dependency
-    /// builds it consumes (`$4` jobs, `$5` builds, `$6` values), in one statement.
+    /// builds it consumes (`$4` jobs, `$5` builds, `$6` values, `$7` pinned), in one statement.
     static let startClaimed = """
         WITH started AS (
             UPDATE builds SET started_at = $2::bigint, process_group = $3::integer
@@ -145,8 +151,9 @@ enum PostgresQueueSQL {
             RETURNING id
         )
         INSERT INTO build_inputs (build, dependency, consumed, retval, pinned)
-        SELECT started.id, t.dependency, t.consumed, t.retval, false
-        FROM started, unnest($4::text[], $5::bigint[], $6::text[]) AS t (dependency, consumed, retval)
+        SELECT started.id, t.dependency, t.consumed, t.retval, t.pinned
+        FROM started, unnest($4::text[], $5::bigint[], $6::text[], $7::boolean[])
+             AS t (dependency, consumed, retval, pinned)
         ON CONFLICT (build, dependency) DO NOTHING
         """
     /// Ends the running queued build `$1` that did not fail (`$2`..`$8` as

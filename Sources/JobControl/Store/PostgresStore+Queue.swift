@@ -36,6 +36,7 @@ extension PostgresStore: BuildQueue {
                         .intArray(ids), .textArray(fresh.map { ProgressPath.encode($0.tags) }),
                         .intArray(fresh.map { Int64($0.retries) }),
                         .intArray(fresh.map { Int64($0.retryDelay) }),
+                        .textArray(fresh.map { PostgresStore.encodePins($0.pins) }),
                     ])
             }
 
@@ -136,9 +137,29 @@ extension PostgresStore: BuildQueue {
             builds.append(
                 ClaimedBuild(
                     build: PostgresStore.decodeBuild(claimed, row),
-                    previousRetval: claimed.optionalString(row, 20)))
+                    previousRetval: claimed.optionalString(row, 20),
+                    pins: decodePins(claimed.optionalString(row, 21))))
         }
         return builds.sorted { $0.build.id < $1.build.id }
+    }
+
+    /// `--pin` choices as stored: `{"dep":42}`.
+    static func encodePins(_ pins: [JobID: BuildID]) -> String {
+        guard !pins.isEmpty,
+            let data = try? JSONSerialization.data(withJSONObject: pins, options: [.sortedKeys])
+        else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decodePins(_ text: String?) -> [JobID: BuildID] {
+        guard let text, text != "{}",
+            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        else { return [:] }
+        var pins: [JobID: BuildID] = [:]
+        for (dep, value) in object {
+            if let number = value as? NSNumber { pins[dep] = number.int64Value }
+        }
+        return pins
     }
 
     public func startClaimed(
@@ -150,6 +171,7 @@ extension PostgresStore: BuildQueue {
                 .int(build), .int(PostgresStore.micros(at)), .int(processGroup),
                 .textArray(inputs.map(\.dependency)), .intArray(inputs.map(\.consumed)),
                 .optionalTextArray(inputs.map(\.retval)),
+                .text("{" + inputs.map { $0.pinned ? "t" : "f" }.joined(separator: ",") + "}"),
             ])
     }
 

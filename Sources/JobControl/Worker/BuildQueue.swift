@@ -87,15 +87,19 @@ extension BuildQueue {
     }
 }
 
-/// A build a worker claimed, and its job's previous value (`JCRUN_PREVIOUS_RETVAL`).
+/// A build a worker claimed, its job's previous value (`JCRUN_PREVIOUS_RETVAL`)
+/// and the dependency builds it was queued to consume (`--pin`).
 public struct ClaimedBuild: Sendable, Hashable {
     public var build: BuildRecord
     /// The retval of the job's latest successful build; nil when none or no value.
     public var previousRetval: String?
+    /// `--pin DEP=BUILD` choices: these dependencies' builds, not their latest.
+    public var pins: [JobID: BuildID]
 
-    public init(build: BuildRecord, previousRetval: String?) {
+    public init(build: BuildRecord, previousRetval: String?, pins: [JobID: BuildID] = [:]) {
         self.build = build
         self.previousRetval = previousRetval
+        self.pins = pins
     }
 }
 
@@ -134,10 +138,13 @@ public struct QueueRequest: Sendable, Hashable {
     public var retryDelay: Seconds
     /// Jobs earlier in the same plan that this build waits for.
     public var dependencies: [JobID]
+    /// `--pin DEP=BUILD`: the worker consumes these builds of these dependencies.
+    public var pins: [JobID: BuildID]
 
     public init(
         job: JobID, reason: String, configSnapshot: String, configHash: String, tags: [String] = [],
-        retries: Int = 0, retryDelay: Seconds = 0, dependencies: [JobID] = []
+        retries: Int = 0, retryDelay: Seconds = 0, dependencies: [JobID] = [],
+        pins: [JobID: BuildID] = [:]
     ) {
         self.job = job
         self.reason = reason
@@ -147,6 +154,7 @@ public struct QueueRequest: Sendable, Hashable {
         self.retries = retries
         self.retryDelay = retryDelay
         self.dependencies = dependencies
+        self.pins = pins
     }
 }
 

@@ -5,6 +5,7 @@ import Foundation
 public enum QueueFollower {
     /// One request per planned build, in plan order, each waiting for its
     /// dependencies that are in the same plan.
+    /// Pins (`--pin`) travel with the build; the worker consumes them.
     // TODO(#10): a build whose only reason is a dependency rebuilt in the plan
     // (`PlannedBuild.condition`) is queued unconditionally; it runs even when
     // that dependency brings no new value, where a local run skips it.
@@ -15,7 +16,8 @@ public enum QueueFollower {
             return QueueRequest(
                 job: job.id, reason: build.reason.description, configSnapshot: job.snapshotJSON(),
                 configHash: job.definitionHash, tags: job.tags, retries: job.retries,
-                retryDelay: job.retryDelay, dependencies: job.dependencies.filter(planned.contains))
+                retryDelay: job.retryDelay, dependencies: job.dependencies.filter(planned.contains),
+                pins: build.pins)
         }
     }
 

@@ -337,14 +337,33 @@ public final class Worker: @unchecked Sendable {
         let previous = claimed.previousRetval
         if !job.dependencies.isEmpty {
             do {
-                let latest = try control.sync { try $0.latestSuccessful(of: job.dependencies) }
+                // Pinned dependencies (`--pin`) consume the build queued with them.
+                let pins = claimed.pins.filter { job.dependencies.contains($0.key) }
+                let latestOf = job.dependencies.filter { pins[$0] == nil }
+                let (latest, pinned) = try control.sync { queue in
+                    (
+                        latestOf.isEmpty ? [:] : try queue.latestSuccessful(of: latestOf),
+                        pins.isEmpty ? [:] : try queue.records(of: Array(pins.values))
+                    )
+                }
                 for dep in job.dependencies {
-                    guard let build = latest[dep] else { continue }
+                    let build: BuildRecord
+                    if let id = pins[dep] {
+                        guard let pin = pinned[id], pin.job == dep, pin.status == .successful else {
+                            return BuildResult(
+                                status: .failed, failureKind: .startFailed, exitCode: 126,
+                                error: "pinned build #\(id) of '\(dep)' is no longer a successful build")
+                        }
+                        build = pin
+                    } else {
+                        guard let found = latest[dep] else { continue }
+                        build = found
+                    }
                     consumed[dep] = build
                     inputs.append(
                         BuildInput(
                             build: record.id, dependency: dep, consumed: build.id,
-                            retval: build.retval))
+                            retval: build.retval, pinned: pins[dep] != nil))
                 }
             } catch {
                 return BuildResult(
