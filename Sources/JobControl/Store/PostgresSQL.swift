@@ -301,7 +301,14 @@ enum PostgresSQL {
         DELETE FROM prune_set WHERE id IN (
             SELECT id FROM builds WHERE job IN (SELECT jsonb_array_elements_text($1::jsonb)))
         """
-    static let prunedIDs = "SELECT id FROM prune_set ORDER BY id"
+    static let prunedJobs = """
+        SELECT DISTINCT job FROM builds WHERE id IN (SELECT id FROM prune_set)
+        """
+    /// The prune set's builds of the jobs in JSON array $1.
+    static let prunedIDsOf = """
+        SELECT p.id FROM prune_set AS p JOIN builds AS b ON b.id = p.id
+        WHERE b.job IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY p.id
+        """
     static let deletePruned = "DELETE FROM builds WHERE id IN (SELECT id FROM prune_set)"
     static let deletePrunedLogs = """
         DELETE FROM log WHERE build IN (SELECT id FROM prune_set)

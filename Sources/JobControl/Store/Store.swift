@@ -340,8 +340,10 @@ public struct PruneRequest: Sendable, Hashable {
     /// Builds of these jobs are left alone (jobs whose cleanup must run
     /// first, which `jcrun prune` deletes one by one).
     public var exceptJobs: Set<JobID> = []
-    /// Delete nothing; `PruneResult.buildIDs` lists what would go.
+    /// Delete nothing; `PruneResult.jobs` names the jobs whose builds would
+    /// go, and `PruneResult.buildIDs` lists those of the jobs in `listBuildsOf`.
     public var dryRun = false
+    public var listBuildsOf: Set<JobID> = []
 
     public init(
         olderThan: Date, job: JobID? = nil, keep: Int = 0, logsOnly: Bool = false,
@@ -359,12 +361,17 @@ public struct PruneRequest: Sendable, Hashable {
 public struct PruneResult: Sendable, Hashable {
     public var buildsDeleted: Int
     public var logLinesDeleted: Int
-    /// With `PruneRequest.dryRun`: the builds that would be deleted, oldest first.
+    /// With `PruneRequest.dryRun`: the jobs with builds that would be
+    /// deleted, and those builds of `listBuildsOf`'s jobs, oldest first.
+    public var jobs: Set<JobID>
     public var buildIDs: [BuildID]
 
-    public init(buildsDeleted: Int, logLinesDeleted: Int, buildIDs: [BuildID] = []) {
+    public init(
+        buildsDeleted: Int, logLinesDeleted: Int, jobs: Set<JobID> = [], buildIDs: [BuildID] = []
+    ) {
         self.buildsDeleted = buildsDeleted
         self.logLinesDeleted = logLinesDeleted
+        self.jobs = jobs
         self.buildIDs = buildIDs
     }
 }
