@@ -96,7 +96,34 @@ extension PostgresStore: BuildQueue {
             connection.claiming = true
         }
         let now = PostgresStore.micros(clock())
-        let results = try connection.pipeline([
+        let results: [PostgresResult]
+        do {
+            results = try pipelined(build, result, limit, tags, runner, owner, lease, now)
+        } catch is PostgresRetry {
+            // A deadlock or serialization failure rolled both back: one at a time.
+            try finishBuild(build, result: result)
+            return FinishedAndClaimed(
+                claimed: try claim(
+                    limit: limit, tags: tags, runner: runner, owner: owner, lease: lease))
+        }
+        var outcome = FinishedAndClaimed(claimed: PostgresStore.decodeClaims(results[1]))
+        if results[0].rowCount == 0 {
+            // Not running any more (its lease was taken over): why, as finishBuild says it.
+            let status = try connection.query(PostgresSQL.buildStatus, [.int(build)])
+            outcome.finishError =
+                status.rowCount == 0
+                ? .noSuchBuild(build)
+                : .refused("cannot finish build #\(build): it is already \(status.string(0, 0))")
+        }
+        return outcome
+    }
+
+    /// The end of `build` and the next claim, as one pipeline.
+    private func pipelined(
+        _ build: BuildID, _ result: BuildResult, _ limit: Int, _ tags: [String],
+        _ runner: RunnerIdentity, _ owner: String, _ lease: TimeInterval, _ now: Int64
+    ) throws -> [PostgresResult] {
+        try connection.pipeline([
             (
                 PostgresQueueSQL.finishClaimed,
                 [
@@ -108,16 +135,6 @@ extension PostgresStore: BuildQueue {
             ),
             (PostgresQueueSQL.claimNext, claimParameters(limit, tags, runner, owner, lease, now)),
         ])
-        var outcome = FinishedAndClaimed(claimed: PostgresStore.decodeClaims(results[1]))
-        if results[0].rowCount == 0 {
-            // Not running any more (its lease was taken over): why, as finishBuild says it.
-            let status = try connection.query(PostgresSQL.buildStatus, [.int(build)])
-            outcome.finishError =
-                status.rowCount == 0
-                ? .noSuchBuild(build)
-                : .refused("cannot finish build #\(build): it is already \(status.string(0, 0))")
-        }
-        return outcome
     }
 
     private func claimParameters(
