@@ -10,7 +10,9 @@ enum PostgresSQL {
     static let migrationLock: Int64 = 0x6A63_726E
 
     /// Migrations in order: `migrations[n - 1]` takes the schema from n - 1 to n.
-    static let migrations: [String] = [migration1, PostgresQueueSQL.migration2]
+    static let migrations: [String] = [
+        migration1, PostgresQueueSQL.migration2, PostgresQueueSQL.migration3,
+    ]
 
     static var schemaVersion: Int { migrations.count }
 
@@ -163,10 +165,15 @@ enum PostgresSQL {
         FOR UPDATE SKIP LOCKED
         """
 
-    /// The last moment build $1 was known alive: its start, its last log
-    /// line, its last progress update (µs), as `SQLiteSQL.lastSeen`.
+    /// The heartbeat of running builds `$1` at `$2` (`markAlive`).
+    static let markAlive = """
+        UPDATE builds SET alive_at = $2::bigint WHERE id = ANY($1::bigint[]) AND status = 'running'
+        """
+
+    /// The last moment build $1 was known alive: its start, its heartbeat,
+    /// its last log line, its last progress update (µs), as `SQLiteSQL.lastSeen`.
     static let lastSeen = """
-        SELECT greatest(coalesce(started_at, created_at),
+        SELECT greatest(coalesce(started_at, created_at), coalesce(alive_at, 0),
                    coalesce((SELECT logged_at FROM log WHERE build = $1::bigint ORDER BY seq DESC LIMIT 1), 0),
                    coalesce((SELECT max(updated_at) FROM progress WHERE build = $1::bigint), 0))
         FROM builds WHERE id = $1::bigint
