@@ -260,7 +260,9 @@ public struct ProjectLoader {
                 collector.add(.missingKey("command", in: place, at: reader.at(item)))
             }
             let idNode = item.mappingValue(for: "id") ?? item
-            if let job = assembler.job(from: fields, at: reader.at(idNode)) { jobs.append(job) }
+            if let job = assembler.job(from: fields, at: reader.deferredAt(idNode)) {
+                jobs.append(job)
+            }
         }
         return jobs
     }
@@ -347,12 +349,15 @@ extension Node {
 /// A memo of template name to display path for one load: splitting and
 /// joining paths for every location cost 10% of loading 10,000 jobs.
 ///
-/// `@unchecked Sendable`: a load runs on one thread, and the locator that
-/// captures it lives only as long as the load.
+/// `@unchecked Sendable`: `paths` is only touched under `lock` (a job's
+/// deferred location may be worked out on any thread, after the load).
 final class DisplayNames: @unchecked Sendable {
+    private let lock = NSLock()
     private var paths: [String: String] = [:]
 
     func display(_ name: String, orCompute compute: () -> String) -> String {
+        lock.lock()
+        defer { lock.unlock() }
         if let path = paths[name] { return path }
         let path = compute()
         paths[name] = path
