@@ -115,6 +115,78 @@ struct UserFindingsTests {
         #expect(delete.status == 2)
     }
 
+    /// `prune` runs each job's cleanup before deleting its build and keeps
+    /// the build when cleanup fails; `prune` and `delete` never create a
+    /// store (issue #3, a tester's findings).
+    @Test func pruneRunsCleanupAndNeverCreatesAStore() throws {
+        let project = try TestProject([
+            "d.yaml": """
+            jobs:
+              - id: a
+                command: 'echo "@retval x"; touch "f$JCRUN_BUILD_ID"'
+                cleanup: 'rm "f$JCRUN_BUILD_ID"'
+              - id: b
+                command: "true"
+              - id: c
+                command: "true"
+                cleanup: "exit 3"
+
+            """
+        ])
+        defer { project.remove() }
+        let empty = try project.run(["prune", "--yes"])
+        #expect(empty.stderr == "jcrun: deleted 0 builds and 0 log lines (there is no store yet)\n")
+        #expect(empty.status == 0)
+        let missing = try project.run(["delete", "1", "--yes"])
+        #expect(missing.status == 2)
+        #expect(!project.exists(".jcrun"))
+        for _ in 0..<3 { #expect(try project.run(["a", "b", "c", "-q", "-j", "1"]).status == 0) }
+        #expect(project.exists("f1") && project.exists("f4") && project.exists("f7"))
+        let pruned = try project.run(["prune", "--older-than", "0", "--yes"])
+        #expect(
+            pruned.stderr == """
+                jcrun: error: cleanup of build #3 failed (exit 3); the build is kept (--force deletes it anyway)
+                jcrun: error: cleanup of build #6 failed (exit 3); the build is kept (--force deletes it anyway)
+                jcrun: deleted 4 builds and 0 log lines
+
+                """)
+        #expect(pruned.status == 1)
+        #expect(!project.exists("f1") && !project.exists("f4") && project.exists("f7"))
+        let forced = try project.run(["prune", "--older-than", "0", "--yes", "--force"])
+        #expect(forced.status == 0)
+        let left = try project.run(["builds", "--json"]).stdout
+        let ids = try TestProject.jsonLines(left).compactMap { $0["id"] as? Int }
+        #expect(ids == [9, 8, 7])
+    }
+
+    /// Refused before anything runs: `--json` where a command has no JSON,
+    /// and a `--junit` path whose folder does not exist.
+    @Test func jsonWithoutJSONAndAnUnwritableReportAreRefusedFirst() throws {
+        let project = try TestProject(["main.yaml": Self.jobs])
+        defer { project.remove() }
+        let why = try project.run(["why", "c", "--json"])
+        #expect(why.stderr == "jcrun: error: 'why' has no JSON output; leave out '--json'\n")
+        #expect(why.status == 2)
+        let junit = try project.run(["c", "--junit", "/nonexistent/x.xml"])
+        #expect(
+            junit.stderr
+                == "jcrun: error: /nonexistent/x.xml: cannot write the JUnit report: folder '/nonexistent' does not exist\n"
+        )
+        #expect(junit.status == 2)
+        #expect(try project.run(["builds"]).stdout == "")
+    }
+
+    /// A FIFO in jobs.d is named for what it is (reading it would block).
+    @Test func aFifoInJobsDirIsNotAJobFile() throws {
+        let project = try TestProject(["main.yaml": Self.jobs])
+        defer { project.remove() }
+        #expect(mkfifo(project.dir.appendingPathComponent("jobs.d/pipe.yaml").path, 0o644) == 0)
+        let result = try project.run(["list"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("jobs.d/pipe.yaml"))
+        #expect(result.stderr.contains("is not a regular file"))
+    }
+
     @Test func aProtectedOutdatedJobIsMarkedAndCheckAgreesWithBuildOutdated() throws {
         let project = try TestProject([
             "main.yaml": """

@@ -289,6 +289,12 @@ enum PostgresSQL {
     static let countPrunedLogLines = """
         SELECT count(*) FROM log WHERE build IN (SELECT id FROM prune_set)
         """
+    /// Drops from the prune set the builds of the jobs in JSON array $1.
+    static let spareJobs = """
+        DELETE FROM prune_set WHERE id IN (
+            SELECT id FROM builds WHERE job IN (SELECT jsonb_array_elements_text($1::jsonb)))
+        """
+    static let prunedIDs = "SELECT id FROM prune_set ORDER BY id"
     static let deletePruned = "DELETE FROM builds WHERE id IN (SELECT id FROM prune_set)"
     static let deletePrunedLogs = """
         DELETE FROM log WHERE build IN (SELECT id FROM prune_set)
