@@ -159,6 +159,43 @@ struct UserFindingsTests {
         #expect(ids == [9, 8, 7])
     }
 
+    /// One prune deletes a consumer and what it consumed (the cleanup runs
+    /// after the consumer is gone), and keeps a removed job's builds unless
+    /// `--force`, as `delete` does (a second tester's findings).
+    @Test func onePruneIsEnoughAndRemovedJobsNeedForce() throws {
+        let project = try TestProject([
+            "p.yaml": """
+            jobs:
+              - id: good
+                command: 'echo "@retval g$JCRUN_BUILD_ID"'
+                cleanup: 'echo "$JCRUN_BUILD_ID" >> cleaned'
+              - id: dep
+                dependencies: [good]
+                command: 'echo "@retval d"'
+
+            """,
+            "r.yaml": "jobs:\n  - id: gone\n    command: 'echo x'\n    cleanup: 'exit 1'\n",
+        ])
+        defer { project.remove() }
+        for _ in 0..<4 { #expect(try project.run(["good", "dep", "-q", "-j", "1"]).status == 0) }
+        for _ in 0..<2 { #expect(try project.run(["gone", "-q"]).status == 0) }
+        try FileManager.default.removeItem(at: project.dir.appendingPathComponent("jobs.d/r.yaml"))
+        let pruned = try project.run(["prune", "--older-than", "0", "--yes"])
+        #expect(
+            pruned.stderr == """
+                jcrun: kept the builds of job 'gone', no longer defined: their cleanup cannot run; --force deletes them
+                jcrun: deleted 6 builds and 0 log lines
+
+                """)
+        #expect(pruned.status == 1)
+        let cleaned = try String(contentsOf: project.dir.appendingPathComponent("cleaned"), encoding: .utf8)
+        #expect(cleaned == "1\n3\n5\n")
+        let forced = try project.run(["prune", "--older-than", "0", "--yes", "--force"])
+        #expect(forced.stderr == "jcrun: deleted 1 build and 1 log line\n")
+        let left = try TestProject.jsonLines(try project.run(["builds", "--json"]).stdout)
+        #expect(left.compactMap { $0["id"] as? Int } == [10, 8, 7])
+    }
+
     /// Refused before anything runs: `--json` where a command has no JSON,
     /// and a `--junit` path whose folder does not exist.
     @Test func jsonWithoutJSONAndAnUnwritableReportAreRefusedFirst() throws {

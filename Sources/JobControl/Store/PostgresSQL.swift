@@ -10,7 +10,9 @@ enum PostgresSQL {
     static let migrationLock: Int64 = 0x6A63_726E
 
     /// Migrations in order: `migrations[n - 1]` takes the schema from n - 1 to n.
-    static let migrations: [String] = [migration1, PostgresQueueSQL.migration2]
+    static let migrations: [String] = [
+        migration1, PostgresQueueSQL.migration2, PostgresQueueSQL.migration3,
+    ]
 
     static var schemaVersion: Int { migrations.count }
 
@@ -163,19 +165,24 @@ enum PostgresSQL {
         FOR UPDATE SKIP LOCKED
         """
 
-    /// The last moment build $1 was known alive: its start, its last log
-    /// line, its last progress update (µs), as `SQLiteSQL.lastSeen`.
+    /// The heartbeat of running builds `$1` at `$2` (`markAlive`).
+    static let markAlive = """
+        UPDATE builds SET alive_at = $2::bigint WHERE id = ANY($1::bigint[]) AND status = 'running'
+        """
+
+    /// The last moment build $1 was known alive: its start, its heartbeat,
+    /// its last log line, its last progress update (µs), as `SQLiteSQL.lastSeen`.
     static let lastSeen = """
-        SELECT greatest(coalesce(started_at, created_at),
+        SELECT greatest(coalesce(started_at, created_at), coalesce(alive_at, 0),
                    coalesce((SELECT logged_at FROM log WHERE build = $1::bigint ORDER BY seq DESC LIMIT 1), 0),
                    coalesce((SELECT max(updated_at) FROM progress WHERE build = $1::bigint), 0))
         FROM builds WHERE id = $1::bigint
         """
 
     /// `builds(query)`: only the filters that are set appear, numbered in order.
-    static func builds(job: Bool, status: Bool, since: Bool, limit: Bool, newestFirst: Bool)
-        -> String
-    {
+    static func builds(
+        job: Bool, status: Bool, since: Bool, limit: Bool, newestFirst: Bool, offset: Bool = false
+    ) -> String {
         var conditions: [String] = []
         var next = 1
         if job {
@@ -192,7 +199,12 @@ enum PostgresSQL {
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let order = newestFirst ? "DESC" : "ASC"
-        let limitClause = limit ? " LIMIT $\(next)::bigint" : ""
+        var limitClause = ""
+        if limit {
+            limitClause = " LIMIT $\(next)::bigint"
+            next += 1
+        }
+        if offset { limitClause += " OFFSET $\(next)::bigint" }
         return "SELECT \(buildColumns) FROM builds\(filter) ORDER BY id \(order)\(limitClause)"
     }
 
@@ -294,7 +306,14 @@ enum PostgresSQL {
         DELETE FROM prune_set WHERE id IN (
             SELECT id FROM builds WHERE job IN (SELECT jsonb_array_elements_text($1::jsonb)))
         """
-    static let prunedIDs = "SELECT id FROM prune_set ORDER BY id"
+    static let prunedJobs = """
+        SELECT DISTINCT job FROM builds WHERE id IN (SELECT id FROM prune_set)
+        """
+    /// The prune set's builds of the jobs in JSON array $1.
+    static let prunedIDsOf = """
+        SELECT p.id FROM prune_set AS p JOIN builds AS b ON b.id = p.id
+        WHERE b.job IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY p.id
+        """
     static let deletePruned = "DELETE FROM builds WHERE id IN (SELECT id FROM prune_set)"
     static let deletePrunedLogs = """
         DELETE FROM log WHERE build IN (SELECT id FROM prune_set)

@@ -158,12 +158,13 @@ extension PostgresStore {
     public func builds(_ query: BuildQuery) throws -> [BuildRecord] {
         let sql = PostgresSQL.builds(
             job: query.job != nil, status: query.status != nil, since: query.since != nil,
-            limit: query.limit != nil, newestFirst: query.newestFirst)
+            limit: query.limit != nil, newestFirst: query.newestFirst, offset: query.offset > 0)
         var parameters: [PostgresValue] = []
         if let job = query.job { parameters.append(.text(job)) }
         if let status = query.status { parameters.append(.text(status.rawValue)) }
         if let since = query.since { parameters.append(.int(PostgresStore.micros(since))) }
         if let limit = query.limit { parameters.append(.int(limit)) }
+        if query.offset > 0 { parameters.append(.int(query.offset)) }
         return PostgresStore.decodeBuilds(try connection.query(sql, parameters))
     }
 
@@ -189,13 +190,15 @@ extension PostgresStore {
                 guard let latestID = ids.optionalInt64(row, 1), let latest = byID[latestID] else {
                     continue
                 }
-                var state = JobState(latest: latest, isRunning: ids.bool(row, 4))
+                var successful: BuildRecord?, check: BuildRecord?
                 if let successfulID = ids.optionalInt64(row, 2) {
-                    state.latestSuccessful = byID[successfulID]
-                    state.lastCheck = byID[ids.optionalInt64(row, 3) ?? successfulID]
-                    if let check = state.lastCheck { checks.append(check.id) }
+                    successful = byID[successfulID]
+                    check = byID[ids.optionalInt64(row, 3) ?? successfulID]
+                    if let check { checks.append(check.id) }
                 }
-                states[ids.string(row, 0)] = state
+                states[ids.string(row, 0)] = JobState(
+                    latest: latest, latestSuccessful: successful, lastCheck: check,
+                    isRunning: ids.bool(row, 4))
             }
             guard !checks.isEmpty else { return states }
             let inputs = try connection.query(PostgresSQL.inputsOfMany, [.intArray(checks)])

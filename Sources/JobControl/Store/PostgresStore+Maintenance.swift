@@ -42,9 +42,12 @@ extension PostgresStore {
             }
             while try connection.query(PostgresSQL.keepConsumed).changes > 0 {}
             if request.dryRun {
-                let rows = try connection.query(PostgresSQL.prunedIDs)
+                let jobRows = try connection.query(PostgresSQL.prunedJobs)
+                let jobs = Set((0..<jobRows.rowCount).map { jobRows.string($0, 0) })
+                let rows = try connection.query(
+                    PostgresSQL.prunedIDsOf, [.string(JSONText.array(request.listBuildsOf.sorted()))])
                 let ids = (0..<rows.rowCount).map { rows.int64($0, 0) }
-                return PruneResult(buildsDeleted: 0, logLinesDeleted: 0, buildIDs: ids)
+                return PruneResult(buildsDeleted: 0, logLinesDeleted: 0, jobs: jobs, buildIDs: ids)
             }
             let lines = Int(try connection.query(PostgresSQL.countPrunedLogLines).int64(0, 0))
             let builds = try connection.query(PostgresSQL.deletePruned).changes
@@ -54,6 +57,14 @@ extension PostgresStore {
             try connection.execute("VACUUM log, progress, build_inputs, builds")
         }
         return result
+    }
+
+    /// Records that the running builds `ids` are alive now (the recorder's
+    /// heartbeat, about once a second): one statement.
+    public func markAlive(_ ids: [BuildID]) throws {
+        guard !ids.isEmpty else { return }
+        try connection.query(
+            PostgresSQL.markAlive, [.intArray(ids), .int(PostgresStore.micros(clock()))])
     }
 
     /// Fails (`runner_died`) every queued build whose worker's lease ended,

@@ -268,7 +268,7 @@ enum SQLiteSQL {
         if since { conditions.append("created_at >= ?3") }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let order = newestFirst ? "DESC" : "ASC"
-        return "SELECT \(buildColumns) FROM builds\(filter) ORDER BY id \(order) LIMIT ?4"
+        return "SELECT \(buildColumns) FROM builds\(filter) ORDER BY id \(order) LIMIT ?4 OFFSET ?5"
     }
 
     // MARK: Job states
@@ -279,15 +279,28 @@ enum SQLiteSQL {
         SELECT latest, latest_successful, last_check, active > 0
         FROM job_summary WHERE job = ?1
         """
-    /// Every job's builds that `job_summary` names, each row followed by the
-    /// job's summary: one walk of the summary and a rowid probe per build,
-    /// for `jobStates` of many jobs.
+    /// Every job's summary with the builds it names, one row per job in id
+    /// order: `job`, running, latest successful id, last check id, then the
+    /// latest build's `buildColumns`, the latest successful's and the last
+    /// check's (NULL where the build is one already on the row). One walk
+    /// of the summary and a rowid probe per distinct build, for `jobStates`
+    /// of many jobs.
     static let everyJobState = """
-        SELECT \(buildColumns.split(separator: ",").map { "b." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
-               s.latest, s.latest_successful, s.last_check, s.active > 0
+        SELECT s.job, s.active > 0, s.latest_successful, s.last_check,
+               \(buildColumns(of: "l")), \(buildColumns(of: "ls")), \(buildColumns(of: "lc"))
         FROM job_summary AS s
-        JOIN builds AS b ON b.id IN (s.latest, s.latest_successful, s.last_check)
+        JOIN builds AS l ON l.id = s.latest
+        LEFT JOIN builds AS ls ON ls.id = s.latest_successful AND ls.id <> s.latest
+        LEFT JOIN builds AS lc ON lc.id = s.last_check
+            AND lc.id <> s.latest AND lc.id <> s.latest_successful
+        ORDER BY s.job
         """
+    /// `buildColumns`, each prefixed with `table.`.
+    static func buildColumns(of table: String) -> String {
+        buildColumns.split(separator: ",")
+            .map { table + "." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .joined(separator: ", ")
+    }
     /// The inputs of every job's last check, for `everyJobState`.
     static let everyLastCheckInputs = """
         SELECT i.build, i.dependency, i.consumed, i.retval, i.pinned
@@ -385,7 +398,14 @@ enum SQLiteSQL {
         DELETE FROM temp.prune_set
         WHERE id IN (SELECT id FROM builds WHERE job IN (SELECT value FROM json_each(?1)))
         """
-    static let prunedIDs = "SELECT id FROM temp.prune_set ORDER BY id"
+    static let prunedJobs = """
+        SELECT DISTINCT job FROM builds WHERE id IN temp.prune_set
+        """
+    /// The prune set's builds of the jobs in JSON array ?1.
+    static let prunedIDsOf = """
+        SELECT p.id FROM temp.prune_set AS p JOIN builds AS b ON b.id = p.id
+        WHERE b.job IN (SELECT value FROM json_each(?1)) ORDER BY p.id
+        """
     static let deletePruned = "DELETE FROM builds WHERE id IN temp.prune_set"
     static let deletePrunedBuildsLogs = "DELETE FROM log WHERE build IN temp.prune_set"
     static let deletePrunedLogs = """

@@ -40,6 +40,10 @@ public protocol BuildStore: AnyObject {
     /// Records that the runner of these running builds is alive now (a
     /// heartbeat); a build reaped later ends at its last heartbeat.
     func markAlive(_ ids: [BuildID]) throws
+    /// A number that differs whenever the store changed since it was last
+    /// read, through any connection; nil when the store cannot tell (a
+    /// reader must then not reuse what it read before).
+    func changeCounter() throws -> Int64?
 }
 
 extension BuildStore {
@@ -47,6 +51,8 @@ extension BuildStore {
     public func deadRunnerBuilds() throws -> [BuildID] { [] }
     /// A store without heartbeats ends a reaped build at its last log line.
     public func markAlive(_ ids: [BuildID]) throws {}
+    /// A store that cannot tell says so.
+    public func changeCounter() throws -> Int64? { nil }
 }
 
 /// What `createBuild` needs.
@@ -193,25 +199,114 @@ public struct BuildInput: Sendable, Hashable {
 }
 
 /// What the planner needs to know of one job.
+///
+/// The fields live in one shared, immutable box (a change makes a new one),
+/// which keeps each record once: the planner and `list` hold a state per
+/// job, and three inline `BuildRecord`s made each state 760 bytes (10,000
+/// jobs: a 12 MB dictionary, copied on every lookup).
 public struct JobState: Sendable, Hashable {
-    public var latest: BuildRecord?
-    public var latestSuccessful: BuildRecord?
+    public var latest: BuildRecord? {
+        get { box.latest }
+        set { self = JobState(newValue, latestSuccessful, lastCheck, lastCheckInputs, isRunning) }
+    }
+    public var latestSuccessful: BuildRecord? {
+        get { box.record(box.successful) }
+        set { self = JobState(latest, newValue, lastCheck, lastCheckInputs, isRunning) }
+    }
     /// The newest successful build, or a newer skipped build after it.
-    public var lastCheck: BuildRecord?
+    public var lastCheck: BuildRecord? {
+        get { box.record(box.check) }
+        set { self = JobState(latest, latestSuccessful, newValue, lastCheckInputs, isRunning) }
+    }
     /// What the last check consumed (for a skip: what the skip consumed).
-    public var lastCheckInputs: [BuildInput]
+    public var lastCheckInputs: [BuildInput] {
+        get { box.inputs }
+        set { self = JobState(latest, latestSuccessful, lastCheck, newValue, isRunning) }
+    }
     /// A build of this job is `created` or `running` now.
-    public var isRunning: Bool
+    public var isRunning: Bool {
+        get { box.isRunning }
+        set { self = JobState(latest, latestSuccessful, lastCheck, lastCheckInputs, newValue) }
+    }
+
+    private let box: Box
 
     public init(
         latest: BuildRecord? = nil, latestSuccessful: BuildRecord? = nil,
         lastCheck: BuildRecord? = nil, lastCheckInputs: [BuildInput] = [], isRunning: Bool = false
     ) {
-        self.latest = latest
-        self.latestSuccessful = latestSuccessful
-        self.lastCheck = lastCheck
-        self.lastCheckInputs = lastCheckInputs
-        self.isRunning = isRunning
+        self.init(latest, latestSuccessful, lastCheck, lastCheckInputs, isRunning)
+    }
+
+    private init(
+        _ latest: BuildRecord?, _ successful: BuildRecord?, _ check: BuildRecord?,
+        _ inputs: [BuildInput], _ isRunning: Bool
+    ) {
+        func same(_ a: BuildRecord?, _ b: BuildRecord) -> Bool {
+            guard let a, a.id == b.id else { return false }
+            return a == b
+        }
+        var successfulSlot = Slot.none, checkSlot = Slot.none
+        if let successful {
+            successfulSlot = same(latest, successful) ? .latest : .record(successful)
+        }
+        if let check {
+            checkSlot = same(latest, check) ? .latest
+                : same(successful, check) ? .successful : .record(check)
+        }
+        box = Box(
+            latest: latest, successful: successfulSlot, check: checkSlot, inputs: inputs,
+            isRunning: isRunning)
+    }
+
+    public static func == (a: JobState, b: JobState) -> Bool {
+        a.box === b.box
+            || (a.latest == b.latest && a.latestSuccessful == b.latestSuccessful
+                && a.lastCheck == b.lastCheck && a.lastCheckInputs == b.lastCheckInputs
+                && a.isRunning == b.isRunning)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(latest)
+        hasher.combine(latestSuccessful)
+        hasher.combine(lastCheck)
+        hasher.combine(lastCheckInputs)
+        hasher.combine(isRunning)
+    }
+
+    /// Where the latest successful build or the last check is kept.
+    private indirect enum Slot: Sendable {
+        case none
+        /// The same build as `latest`.
+        case latest
+        /// The same build as the latest successful one.
+        case successful
+        case record(BuildRecord)
+    }
+
+    private final class Box: Sendable {
+        let latest: BuildRecord?
+        let successful: Slot
+        let check: Slot
+        let inputs: [BuildInput]
+        let isRunning: Bool
+
+        init(latest: BuildRecord?, successful: Slot, check: Slot, inputs: [BuildInput], isRunning: Bool) {
+            self.latest = latest
+            self.successful = successful
+            self.check = check
+            self.inputs = inputs
+            self.isRunning = isRunning
+        }
+
+        func record(_ slot: Slot) -> BuildRecord? {
+            switch slot {
+            case .none: return nil
+            case .latest: return latest
+            case .successful: return record(successful)
+            case .record(let record): return record
+            }
+        }
     }
 }
 
@@ -287,16 +382,19 @@ public struct BuildQuery: Sendable, Hashable {
     public var limit: Int?
     /// Newest first when true.
     public var newestFirst: Bool
+    /// Rows skipped before the first returned (paging).
+    public var offset: Int
 
     public init(
         job: JobID? = nil, status: BuildStatus? = nil, since: Date? = nil, limit: Int? = nil,
-        newestFirst: Bool = true
+        newestFirst: Bool = true, offset: Int = 0
     ) {
         self.job = job
         self.status = status
         self.since = since
         self.limit = limit
         self.newestFirst = newestFirst
+        self.offset = offset
     }
 }
 
@@ -340,8 +438,10 @@ public struct PruneRequest: Sendable, Hashable {
     /// Builds of these jobs are left alone (jobs whose cleanup must run
     /// first, which `jcrun prune` deletes one by one).
     public var exceptJobs: Set<JobID> = []
-    /// Delete nothing; `PruneResult.buildIDs` lists what would go.
+    /// Delete nothing; `PruneResult.jobs` names the jobs whose builds would
+    /// go, and `PruneResult.buildIDs` lists those of the jobs in `listBuildsOf`.
     public var dryRun = false
+    public var listBuildsOf: Set<JobID> = []
 
     public init(
         olderThan: Date, job: JobID? = nil, keep: Int = 0, logsOnly: Bool = false,
@@ -359,12 +459,17 @@ public struct PruneRequest: Sendable, Hashable {
 public struct PruneResult: Sendable, Hashable {
     public var buildsDeleted: Int
     public var logLinesDeleted: Int
-    /// With `PruneRequest.dryRun`: the builds that would be deleted, oldest first.
+    /// With `PruneRequest.dryRun`: the jobs with builds that would be
+    /// deleted, and those builds of `listBuildsOf`'s jobs, oldest first.
+    public var jobs: Set<JobID>
     public var buildIDs: [BuildID]
 
-    public init(buildsDeleted: Int, logLinesDeleted: Int, buildIDs: [BuildID] = []) {
+    public init(
+        buildsDeleted: Int, logLinesDeleted: Int, jobs: Set<JobID> = [], buildIDs: [BuildID] = []
+    ) {
         self.buildsDeleted = buildsDeleted
         self.logLinesDeleted = logLinesDeleted
+        self.jobs = jobs
         self.buildIDs = buildIDs
     }
 }
