@@ -22,7 +22,7 @@ extension SQLiteStore {
             startedAt: row.optionalDate(14), finishedAt: row.optionalDate(15), runner: runner)
     }
 
-    /// A `LogEntry` from a row of `SQLiteSQL.logs`.
+    /// A `LogEntry` from a per-line row of schema 3 (`SQLiteLogMigration`).
     static func decodeLog(_ row: SQLiteStatement) -> LogEntry {
         LogEntry(
             build: row.int64(0), seq: row.int64(1), time: row.date(2),
