@@ -93,9 +93,14 @@ extension RunSession {
     }
 
     /// One output event: the text, plus the exact bytes when not UTF-8.
+    /// ASCII lines (nearly all) skip `String(validating:)`, which is generic
+    /// and costs a metadata lookup per call.
     private func emitOne(_ stream: LogStream, _ bytes: UnsafeBufferPointer<UInt8>, continued: Bool)
     {
-        if let text = String(validating: bytes, as: UTF8.self) {
+        if Byte.isASCII(bytes) {
+            let text = String(decoding: bytes, as: UTF8.self)
+            onEvent(.output(stream: stream, text: text, raw: nil, continued: continued))
+        } else if let text = String(validating: bytes, as: UTF8.self) {
             onEvent(.output(stream: stream, text: text, raw: nil, continued: continued))
         } else {
             let text = String(decoding: bytes, as: UTF8.self)

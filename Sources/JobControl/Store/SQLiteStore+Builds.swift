@@ -140,6 +140,12 @@ extension SQLiteStore {
                 }
             }
         }
+        // The written pages would stay in the page cache (up to 16 MB): a
+        // build printing megabytes would grow jcrun by as much. Full chunks
+        // are not read again soon; the next statement reloads what it needs.
+        if chunks.count > 1 || chunks[0].data.count >= LogChunkEncoder.targetSize / 2 {
+            sqlite3_db_release_memory(connection.handle)
+        }
     }
 
     /// Inserts one chunk with `SQLiteSQL.insertLogChunk`.
