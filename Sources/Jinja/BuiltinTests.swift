@@ -69,6 +69,7 @@ enum BuiltinTests {
             try none(a)
             switch v {
             case .macro, .function: return true
+            case .loop(let state): return state.recursion != nil
             default: return false
             }
         },

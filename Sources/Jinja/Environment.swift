@@ -55,7 +55,7 @@ public struct Environment: Sendable {
         let renderer = Renderer(
             loader: loader, cache: cache, globals: globalScope, template: template)
         renderer.missingKeyNouns = missingKeyNouns
-        try renderer.render(template.nodes, in: Scope(parent: globalScope))
+        try renderer.renderRoot(template, in: Scope(parent: globalScope))
         return Rendered(bytes: renderer.output, map: renderer.map, file: template.name)
     }
 }

@@ -76,6 +76,33 @@ indirect enum Node {
     case fromImport(Expr, names: [(String, String, Int)], withContext: Bool, at: Int)
     case filterBlock([(String, Arguments, Int)], [Node], at: Int)
     case with([(AssignTarget, Expr)], [Node])
+    /// `{% call(params) macro(args) %}body{% endcall %}`: the body becomes the
+    /// macro's `caller`.
+    case callBlock(caller: MacroDefinition, call: Expr, at: Int)
+    /// `{% extends "base.j2" %}`: this template fills the blocks of another.
+    case extends(Expr, at: Int)
+    /// `{% block name %}`: a part a template that extends this one may replace.
+    case block(BlockDefinition)
+}
+
+/// A `{% block %}` as written.
+final class BlockDefinition {
+    let name: String
+    let body: [Node]
+    /// `scoped`: the body sees the variables around the block, not only the template's own.
+    let isScoped: Bool
+    /// `required`: a template extending this one must define the block.
+    let isRequired: Bool
+    /// Byte offset of the `{%` that opens the block.
+    let offset: Int
+
+    init(name: String, body: [Node], isScoped: Bool, isRequired: Bool, offset: Int) {
+        self.name = name
+        self.body = body
+        self.isScoped = isScoped
+        self.isRequired = isRequired
+        self.offset = offset
+    }
 }
 
 /// A `{% for %}` statement.
@@ -85,17 +112,21 @@ final class ForLoop {
     let condition: Expr?
     let body: [Node]
     let elseBody: [Node]
+    /// `{% for ... recursive %}`: the body may call `loop(items)` to run
+    /// itself over nested items, one level deeper.
+    let isRecursive: Bool
     let offset: Int
 
     init(
         target: AssignTarget, iterable: Expr, condition: Expr?, body: [Node], elseBody: [Node],
-        offset: Int
+        isRecursive: Bool, offset: Int
     ) {
         self.target = target
         self.iterable = iterable
         self.condition = condition
         self.body = body
         self.elseBody = elseBody
+        self.isRecursive = isRecursive
         self.offset = offset
     }
 }
@@ -107,12 +138,29 @@ final class MacroDefinition {
     let body: [Node]
     /// Byte offset of the `{%` that opens the definition.
     let offset: Int
+    /// Whether the body reads `varargs`, `kwargs` or `caller`. As in Jinja,
+    /// only then does the macro take extra positional arguments, extra
+    /// keyword arguments, or a `{% call %}` body.
+    let takesVarargs: Bool
+    let takesKwargs: Bool
+    let takesCaller: Bool
+    /// The body of a `{% call %}` block, which is called as `caller`.
+    let isCallBlockBody: Bool
 
-    init(name: String, parameters: [(String, Expr?)], body: [Node], offset: Int) {
+    init(
+        name: String, parameters: [(String, Expr?)], body: [Node], offset: Int,
+        isCallBlockBody: Bool = false
+    ) {
         self.name = name
+        self.isCallBlockBody = isCallBlockBody
         self.parameters = parameters
         self.body = body
         self.offset = offset
+        var scan = SpecialNameScan(parameters.map(\.0))
+        let used = scan.scan(body)
+        takesVarargs = used.contains("varargs")
+        takesKwargs = used.contains("kwargs")
+        takesCaller = used.contains("caller")
     }
 }
 
@@ -120,10 +168,13 @@ final class MacroDefinition {
 final class Template: @unchecked Sendable {
     let source: SourceText
     let nodes: [Node]
+    /// Every `{% block %}` of the template, nested ones included, by name.
+    let blocks: [String: BlockDefinition]
 
-    init(source: SourceText, nodes: [Node]) {
+    init(source: SourceText, nodes: [Node], blocks: [String: BlockDefinition] = [:]) {
         self.source = source
         self.nodes = nodes
+        self.blocks = blocks
     }
 
     var name: String { source.name }

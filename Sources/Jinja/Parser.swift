@@ -9,16 +9,20 @@ struct Parser {
     /// Inside `{% if %}` bodies an unknown filter or test is an error only
     /// when evaluated, as in Jinja 3.
     private var conditionalDepth = 0
+    /// The blocks defined so far, for `Template.blocks`.
+    private var blocks: [String: BlockDefinition] = [:]
 
     static let knownTags: [String] = [
         "set", "endset", "if", "elif", "else", "endif", "for", "endfor", "macro", "endmacro",
         "include", "import", "from", "raw", "endraw", "filter", "endfilter", "with", "endwith",
+        "call", "endcall", "extends", "block", "endblock",
     ]
-    // TODO(#2): template inheritance, call blocks, `do`, `break`/`continue` and
-    // i18n are refused with "tag 'x' is not supported"; jobs.d files have not needed them.
+    // `do`, `break`/`continue` and `trans` belong to extensions Jinja does not
+    // load by default, so it refuses them too.
+    // TODO(#2): `autoescape` is refused with "tag 'autoescape' is not
+    // supported"; a jobs.d file cannot switch HTML escaping on.
     static let unsupportedTags: Set<String> = [
-        "extends", "block", "endblock", "call", "endcall", "autoescape", "endautoescape", "do",
-        "break", "continue", "trans", "endtrans",
+        "autoescape", "endautoescape", "do", "break", "continue", "trans", "endtrans",
     ]
 
     init(source: SourceText, tokens: [Token]) {
@@ -30,7 +34,7 @@ struct Parser {
     static func parse(_ source: SourceText) throws -> Template {
         var parser = Parser(source: source, tokens: try Lexer.tokenize(source))
         let (nodes, _) = try parser.parseBody(until: [])
-        return Template(source: source, nodes: nodes)
+        return Template(source: source, nodes: nodes, blocks: parser.blocks)
     }
 
     // MARK: - Tokens
@@ -132,6 +136,12 @@ struct Parser {
         case "from": return try parseFrom(tagOffset)
         case "filter": return try parseFilterBlock(tagOffset)
         case "with": return try parseWith(tagOffset)
+        case "call": return try parseCallBlock(tagOffset)
+        case "extends":
+            let parent = try parseExpression()
+            try expectBlockEnd()
+            return .extends(parent, at: tagOffset)
+        case "block": return try parseBlockTag(tagOffset, nameOffset: name.offset)
         default: break
         }
         if Parser.knownTags.contains(name.text) {
@@ -224,10 +234,7 @@ struct Parser {
         let iterable = try parseTuple(withCondition: false)
         var condition: Expr?
         if skipName("if") { condition = try parseExpression() }
-        // TODO(#2): recursive loops are refused; `loop(children)` is not implemented.
-        if current.isName("recursive") {
-            throw error("recursive loops are not supported", at: current.offset)
-        }
+        let isRecursive = skipName("recursive")
         try expectBlockEnd()
         let (body, end) = try parseBlock("for", offset, until: ["endfor", "else"])
         var elseBody: [Node] = []
@@ -239,12 +246,90 @@ struct Parser {
         return .forLoop(
             ForLoop(
                 target: target, iterable: iterable, condition: condition, body: body,
-                elseBody: elseBody, offset: offset))
+                elseBody: elseBody, isRecursive: isRecursive, offset: offset))
     }
 
     private mutating func parseMacro(_ offset: Int) throws -> Node {
         let name = try expectName()
         try expectOp("(")
+        let parameters = try parseParameters()
+        try expectBlockEnd()
+        let (body, _) = try parseBlock("macro", offset, until: ["endmacro"])
+        if current.kind == .name { pos += 1 }
+        try expectBlockEnd()
+        return .macro(
+            MacroDefinition(name: name.text, parameters: parameters, body: body, offset: offset))
+    }
+
+    /// `{% call(params) callee(args) %}`: the body is a macro named `caller`
+    /// handed to the callee.
+    private mutating func parseCallBlock(_ offset: Int) throws -> Node {
+        var parameters: [(String, Expr?)] = []
+        if skipOp("(") { parameters = try parseParameters() }
+        let call = try parseExpression()
+        guard case .call = call else {
+            throw error("expected a call after 'call', such as 'call macro(...)'", at: call.offset)
+        }
+        try expectBlockEnd()
+        let (body, _) = try parseBlock("call", offset, until: ["endcall"])
+        try expectBlockEnd()
+        let caller = MacroDefinition(
+            name: "caller", parameters: parameters, body: body, offset: offset,
+            isCallBlockBody: true)
+        return .callBlock(caller: caller, call: call, at: offset)
+    }
+
+    /// `{% block name [scoped] [required] %}...{% endblock [name] %}`.
+    private mutating func parseBlockTag(_ offset: Int, nameOffset: Int) throws -> Node {
+        let name = try expectName()
+        var isScoped = false
+        var isRequired = false
+        while current.kind == .name {
+            if skipName("scoped") {
+                isScoped = true
+            } else if skipName("required") {
+                isRequired = true
+            } else {
+                break
+            }
+        }
+        try expectBlockEnd()
+        let (body, _) = try parseBlock("block", offset, until: ["endblock"])
+        if current.kind == .name {
+            let closing = advance()
+            guard closing.text == name.text else {
+                throw error(
+                    "'endblock \(closing.text)' closes block '\(name.text)'", at: closing.offset)
+            }
+        }
+        try expectBlockEnd()
+        if isRequired, !isBlank(body) {
+            throw error(
+                "required block '\(name.text)' may hold only white space and comments",
+                at: name.offset)
+        }
+        guard blocks[name.text] == nil else {
+            throw error("block '\(name.text)' is defined twice", at: name.offset)
+        }
+        let block = BlockDefinition(
+            name: name.text, body: body, isScoped: isScoped, isRequired: isRequired,
+            offset: offset)
+        blocks[name.text] = block
+        return .block(block)
+    }
+
+    /// Whether `body` is only white space (comments leave no nodes).
+    private func isBlank(_ body: [Node]) -> Bool {
+        body.allSatisfy { node in
+            guard case .text(let start, let end) = node else { return false }
+            return source.bytes[start..<end].allSatisfy {
+                $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D
+            }
+        }
+    }
+
+    /// A parameter list after its `(`, up to and including the `)`.
+    private mutating func parseParameters() throws -> [(String, Expr?)] {
         var parameters: [(String, Expr?)] = []
         while !current.isOp(")") {
             if !parameters.isEmpty { try expectOp(",") }
@@ -261,12 +346,7 @@ struct Parser {
             parameters.append((parameter.text, defaultValue))
         }
         pos += 1
-        try expectBlockEnd()
-        let (body, _) = try parseBlock("macro", offset, until: ["endmacro"])
-        if current.kind == .name { pos += 1 }
-        try expectBlockEnd()
-        return .macro(
-            MacroDefinition(name: name.text, parameters: parameters, body: body, offset: offset))
+        return parameters
     }
 
     private mutating func parseContextModifier(default: Bool) throws -> Bool {

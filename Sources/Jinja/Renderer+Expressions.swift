@@ -135,8 +135,19 @@ extension Renderer {
             } catch let exceeded as SizeLimit.Exceeded {
                 throw error(exceeded.message, at: offset)
             }
+        case .loop(let state) where state.recursion != nil:
+            let args = try evaluate(arguments, in: scope, .function, "loop", at: offset)
+            return .string(
+                try capture {
+                    try renderRecursion(
+                        state.recursion!, args, depth0: state.depth0 + 1, at: offset)
+                })
         case .undefined(let u):
             throw u.error
+        case .loop:
+            throw error(
+                "loop is not callable: only a loop written 'for ... recursive' calls loop(items)",
+                at: offset)
         default:
             throw error("\(callee.typeName) is not callable", at: offset)
         }
@@ -196,8 +207,8 @@ extension Renderer {
         case "first": return .bool(index0 == 0)
         case "last": return .bool(index0 == count - 1)
         case "length": return .int(count)
-        case "depth": return .int(1)
-        case "depth0": return .int(0)
+        case "depth": return .int(state.depth0 + 1)
+        case "depth0": return .int(state.depth0)
         case "previtem":
             if index0 > 0 { return state.items[index0 - 1] }
             return .undefined(

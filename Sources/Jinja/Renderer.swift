@@ -24,6 +24,8 @@ final class Renderer {
     var moduleAliases: [String: String] = [:]
     @exclusivity(unchecked) private var depth = 0
     static let maximumDepth = 100
+    /// The template rendered from the top (the file, or an included one) and its inheritance.
+    private var root: RootState?
     /// `SizeLimit.maximumBytes`, read once.
     let maximumBytes = SizeLimit.maximumBytes
 
@@ -127,6 +129,14 @@ final class Renderer {
 
     func render(_ nodes: [Node], in scope: Scope) throws {
         for node in nodes {
+            // After `{% extends %}`, a template's own top-level output is not
+            // written: its parent's is, with this template's blocks in it.
+            if let root, root.parent != nil, root.isTopLevel(template, depth: depth) {
+                switch node {
+                case .text, .output, .block, .callBlock, .filterBlock: continue
+                default: break
+                }
+            }
             switch node {
             case .text(let start, let end):
                 emitLiteral(start: start, end: end)
@@ -139,6 +149,12 @@ final class Renderer {
                             arguments, in: scope, .macro, macro.definition.name,
                             at: callAt)
                         try renderMacro(macro, args, calledAt: callAt)
+                        continue
+                    }
+                    if case .loop(let state) = callee, let recursion = state.recursion {
+                        let args = try evaluate(arguments, in: scope, .function, "loop", at: callAt)
+                        try renderRecursion(recursion, args, depth0: state.depth0 + 1, at: callAt)
+                        if output.count > maximumBytes { throw outputTooLarge(at: at) }
                         continue
                     }
                     let value = try call(callee, arguments, in: scope, at: callAt)
@@ -195,6 +211,17 @@ final class Renderer {
                     try assign(target, try evaluate(expr, in: scope), in: inner, at: expr.offset)
                 }
                 try render(body, in: inner)
+            case .callBlock(let caller, let call, let at):
+                try renderCallBlock(caller, call, in: scope, at: at)
+                if output.count > maximumBytes { throw outputTooLarge(at: at) }
+            case .extends(let nameExpr, let at):
+                try extend(nameExpr, in: scope, at: at)
+            case .block(let block):
+                // As in Jinja, the block written here decides whether every
+                // definition of it sees the variables around it.
+                let around = block.isScoped ? scope : (root?.scope ?? scope)
+                try renderBlock(named: block.name, level: 0, around: around, at: block.offset)
+                if output.count > maximumBytes { throw outputTooLarge(at: block.offset) }
             }
         }
     }
@@ -260,8 +287,17 @@ final class Renderer {
 
     private func renderFor(_ loop: ForLoop, in scope: Scope) throws {
         let iterable = try evaluate(loop.iterable, in: scope)
+        let recursion = loop.isRecursive ? LoopState.Recursion(loop: loop, scope: scope) : nil
+        try renderLoop(loop, over: iterable, at: loop.iterable.offset, in: scope,
+            recursion: recursion, depth0: 0)
+    }
+
+    private func renderLoop(
+        _ loop: ForLoop, over iterable: RV, at offset: Int, in scope: Scope,
+        recursion: LoopState.Recursion?, depth0: Int
+    ) throws {
         guard var items = try iterable.iterate() else {
-            throw error("cannot loop over \(iterable.typeName)", at: loop.iterable.offset)
+            throw error("cannot loop over \(iterable.typeName)", at: offset)
         }
         let loopScope = Scope(parent: scope)
         if let condition = loop.condition {
@@ -274,7 +310,7 @@ final class Renderer {
             try render(loop.elseBody, in: scope)
             return
         }
-        let state = LoopState(items: items)
+        let state = LoopState(items: items, depth0: depth0, recursion: recursion)
         loopScope.vars["loop"] = .loop(state)
         for (index, item) in items.enumerated() {
             state.index0 = index
@@ -283,37 +319,87 @@ final class Renderer {
         }
     }
 
+    /// `loop(items)` inside a recursive for: the loop again over `items`, one level deeper.
+    func renderRecursion(
+        _ recursion: LoopState.Recursion, _ args: CallArguments, depth0: Int, at offset: Int
+    ) throws {
+        guard args.positional.count == 1, args.keyword.isEmpty else {
+            throw error(
+                "loop() takes 1 argument, the items to loop over, \(args.positional.count + args.keyword.count) given",
+                at: offset)
+        }
+        guard depth < Renderer.maximumDepth else {
+            throw error(
+                "too many nested recursive loops (more than \(Renderer.maximumDepth))", at: offset)
+        }
+        depth += 1
+        defer { depth -= 1 }
+        try renderLoop(
+            recursion.loop, over: args.positional[0], at: offset, in: recursion.scope,
+            recursion: recursion, depth0: depth0)
+    }
+
     // MARK: - Macros
+
+    /// A macro's arguments bound to its parameters, with what it takes beyond them.
+    struct BoundArguments {
+        /// One per parameter; nil where neither given nor defaulted yet.
+        var parameters: [RV?]
+        /// Positional arguments past the parameters (`varargs`).
+        var extraPositional: [RV] = []
+        /// Keyword arguments naming no parameter (`kwargs`), in call order.
+        var extraKeyword = RDict()
+        /// The `caller` given by a `{% call %}` block or as a keyword.
+        var caller: RV?
+    }
 
     /// Binds call arguments to a macro's parameters by position and keyword.
     ///
-    /// TODO(#2): `varargs`, `kwargs` and `caller` are not provided, so a macro
-    /// never accepts more arguments than it declares (Jinja would when its body
-    /// uses `varargs`/`kwargs`).
+    /// As in Jinja, extra positional arguments are accepted only by a macro
+    /// whose body reads `varargs`, unknown keywords only by one that reads
+    /// `kwargs`, and `caller` only by one that reads `caller`.
     ///
     /// - Throws: for too many arguments or an unknown or repeated keyword.
-    private func bindMacro(_ macro: Macro, _ args: CallArguments, calledAt: Int) throws -> [RV?] {
+    private func bindMacro(_ macro: Macro, _ args: CallArguments, calledAt: Int) throws
+        -> BoundArguments
+    {
         let definition = macro.definition
         let parameters = definition.parameters
         let what = "macro '\(definition.name)'"
-        guard args.positional.count <= parameters.count else {
+        guard args.positional.count <= parameters.count || definition.takesVarargs else {
             let count = parameters.count
             throw error(
                 "\(what) takes \(count) \(args.plural(count)), \(args.positional.count) given",
                 at: calledAt)
         }
-        var bound = [RV?](repeating: nil, count: parameters.count)
-        for (index, value) in args.positional.enumerated() { bound[index] = value }
+        var bound = BoundArguments(parameters: [RV?](repeating: nil, count: parameters.count))
+        for (index, value) in args.positional.enumerated() {
+            if index < parameters.count {
+                bound.parameters[index] = value
+            } else {
+                bound.extraPositional.append(value)
+            }
+        }
         for (name, value) in args.keyword {
             guard let index = parameters.firstIndex(where: { $0.0 == name }) else {
-                throw error(
-                    "\(what) has no argument '\(name)'", at: calledAt,
-                    suggestion: closestName(to: name, in: parameters.map(\.0)))
+                if name == "caller", definition.takesCaller {
+                    bound.caller = value
+                } else if definition.takesKwargs {
+                    guard bound.extraKeyword[.string(name)] == nil else {
+                        throw error("\(what) got argument '\(name)' twice", at: calledAt)
+                    }
+                    bound.extraKeyword[.string(name)] = value
+                } else {
+                    throw error(
+                        "\(what) has no argument '\(name)'", at: calledAt,
+                        suggestion: closestName(to: name, in: parameters.map(\.0)))
+                }
+                continue
             }
-            guard bound[index] == nil else {
+            guard bound.parameters[index] == nil else {
                 throw error("\(what) got argument '\(name)' twice", at: calledAt)
             }
-            bound[index] = value
+            bound.parameters[index] = value
         }
         return bound
     }
@@ -325,14 +411,14 @@ final class Renderer {
     func renderMacro(_ macro: Macro, _ args: CallArguments, calledAt: Int) throws {
         let bound = try bindMacro(macro, args, calledAt: calledAt)
         let definition = macro.definition
-        let scope = Scope(parent: macro.closure, capacity: definition.parameters.count)
+        let scope = Scope(parent: macro.closure, capacity: definition.parameters.count + 3)
         let callSource = template.source
         try withFrame(
             definition.name, template: macro.template, definedAt: definition.offset,
             calledAt: calledAt
         ) {
             for (index, (name, defaultExpr)) in definition.parameters.enumerated() {
-                if let value = bound[index] {
+                if let value = bound.parameters[index] {
                     scope.vars[name] = value
                 } else if let defaultExpr {
                     scope.vars[name] = try evaluate(defaultExpr, in: scope)
@@ -344,12 +430,191 @@ final class Renderer {
                             source: callSource, offset: calledAt))
                 }
             }
+            if definition.takesVarargs { scope.vars["varargs"] = .tuple(bound.extraPositional) }
+            if definition.takesKwargs { scope.vars["kwargs"] = .dict(bound.extraKeyword) }
+            if definition.takesCaller {
+                // A call block's own body is a macro named `caller` with no caller.
+                let hint =
+                    definition.isCallBlockBody
+                    ? "the body of a {% call %} block has no 'caller' of its own"
+                    : "macro '\(definition.name)' was not called from a {% call %} block"
+                scope.vars["caller"] =
+                    bound.caller
+                    ?? .undefined(
+                        Undefined(reason: .hint(hint), source: callSource, offset: calledAt))
+            }
             try render(definition.body, in: scope)
         }
     }
 
+    /// Renders `{% call(params) macro(args) %}body{% endcall %}`: the macro,
+    /// with the body as its `caller`.
+    private func renderCallBlock(
+        _ caller: MacroDefinition, _ call: Expr, in scope: Scope, at offset: Int
+    ) throws {
+        guard case .call(let calleeExpr, let arguments, let callAt) = call else { return }
+        let callee = try evaluate(calleeExpr, in: scope)
+        guard case .macro(let macro) = callee else {
+            if case .undefined(let u) = callee { throw u.error }
+            throw error(
+                "a call block calls a macro, not \(callee.typeName)", at: calleeExpr.offset)
+        }
+        var args = try evaluate(arguments, in: scope, .macro, macro.definition.name, at: callAt)
+        guard macro.definition.takesCaller else {
+            throw error(
+                "macro '\(macro.definition.name)' does not use 'caller', so it takes no call block",
+                at: calleeExpr.offset)
+        }
+        if args.keyword.contains(where: { $0.0 == "caller" }) {
+            throw error(
+                "macro '\(macro.definition.name)' got 'caller' from both the call block and an argument",
+                at: callAt)
+        }
+        args.keyword.append(
+            ("caller", .macro(Macro(definition: caller, template: template, closure: scope))))
+        try renderMacro(macro, args, calledAt: callAt)
+    }
+
     func callMacro(_ macro: Macro, _ args: CallArguments, calledAt: Int) throws -> RV {
         .string(try capture { try renderMacro(macro, args, calledAt: calledAt) })
+    }
+
+    // MARK: - Inheritance
+
+    /// A template rendered from the top, and what `extends` and `block` need while it renders.
+    private struct RootState {
+        let template: Template
+        /// The scope its top-level statements run in; blocks see it.
+        let scope: Scope
+        let depth: Int
+        /// Set by `{% extends %}`: rendered once the template's own statements end.
+        var parent: Template?
+        var parentAt = 0
+        /// For each block name, its definitions from the most derived template down.
+        var blocks: [String: [(BlockDefinition, Template)]] = [:]
+
+        /// Whether `template` at `depth` is running the root's own top-level statements.
+        func isTopLevel(_ current: Template, depth current_depth: Int) -> Bool {
+            current === template && current_depth == depth
+        }
+
+        mutating func addBlocks(of template: Template) {
+            for (name, block) in template.blocks { blocks[name, default: []].append((block, template)) }
+        }
+    }
+
+    /// Renders `template` from its top: its statements, then, if it extends
+    /// another, that one (and so on up), with the most derived blocks filled in.
+    func renderRoot(_ template: Template, in scope: Scope) throws {
+        let saved = root
+        defer { root = saved }
+        var state = RootState(template: template, scope: scope, depth: depth)
+        state.addBlocks(of: template)
+        root = state
+        defineSelf()
+        try render(template.nodes, in: scope)
+        var chain = [template.name]
+        while let parent = root?.parent {
+            let at = root!.parentAt
+            let child = root!.template
+            root!.parent = nil
+            guard chain.count <= Renderer.maximumDepth else {
+                throw error(
+                    "too many levels of 'extends' (more than \(Renderer.maximumDepth))", at: at)
+            }
+            if chain.contains(parent.name) {
+                throw TemplateError(
+                    position: child.source.position(of: at),
+                    message:
+                        "templates extend each other in a cycle: \((chain + [parent.name]).joined(separator: " → "))"
+                )
+            }
+            chain.append(parent.name)
+            root!.addBlocks(of: parent)
+            root = RootState(
+                template: parent, scope: scope, depth: depth, parent: nil, parentAt: 0,
+                blocks: root!.blocks)
+            defineSelf()
+            try inTemplate(parent) { try render(parent.nodes, in: scope) }
+        }
+    }
+
+    /// `{% extends NAME %}` at the top level of a template.
+    private func extend(_ nameExpr: Expr, in scope: Scope, at offset: Int) throws {
+        guard let current = root, current.isTopLevel(template, depth: depth) else {
+            throw error("'extends' must be at the top level of a template, outside macros and blocks", at: offset)
+        }
+        guard current.parent == nil else {
+            throw error("a template can extend only one other template", at: offset)
+        }
+        let name = try evaluate(nameExpr, in: scope)
+        guard case .string(let parentName) = name else {
+            if case .undefined(let u) = name { throw u.error }
+            throw error("template name must be a string, not \(name.typeName)", at: offset)
+        }
+        guard let parent = try loadTemplate(parentName, at: offset) else {
+            throw error("template '\(parentName)' not found", at: offset)
+        }
+        root!.parent = parent
+        root!.parentAt = offset
+    }
+
+    /// Renders definition `level` of block `name` (0: the most derived), in
+    /// the template that wrote it, seeing the variables of `scope`; `super()`
+    /// renders the next level.
+    private func renderBlock(named name: String, level: Int, around scope: Scope, at offset: Int)
+        throws
+    {
+        guard let root, let definitions = root.blocks[name], level < definitions.count else {
+            throw error("there is no parent block called '\(name)'", at: offset)
+        }
+        let (block, owner) = definitions[level]
+        if block.isRequired {
+            throw error(
+                "block '\(name)' is required: a template extending '\(owner.name)' must define it",
+                at: offset)
+        }
+        let blockScope = Scope(parent: scope, capacity: 2)
+        blockScope.vars["super"] = .function(
+            Function(name: "super") { [unowned self] _ in
+                .string(
+                    try self.capture {
+                        try self.renderBlock(
+                            named: name, level: level + 1, around: scope, at: block.offset)
+                    })
+            })
+        guard depth < Renderer.maximumDepth else {
+            throw error("too many nested blocks (more than \(Renderer.maximumDepth))", at: offset)
+        }
+        depth += 1
+        defer { depth -= 1 }
+        try inTemplate(owner) { try render(block.body, in: blockScope) }
+    }
+
+    /// Sets `self` in the root scope: each block by name, as a function rendering it.
+    private func defineSelf() {
+        guard let root, !root.blocks.isEmpty else { return }
+        let scope = root.scope
+        var references = RDict()
+        for name in root.blocks.keys.sorted() {
+            references[.string(name)] = .function(
+                Function(name: "self.\(name)") { [unowned self] _ in
+                    .string(
+                        try self.capture {
+                            try self.renderBlock(named: name, level: 0, around: scope, at: 0)
+                        })
+                })
+        }
+        scope.vars["self"] = .dict(references)
+    }
+
+    /// Runs `body` with `inner` as the current template, for positions, in the same frame.
+    private func inTemplate(_ inner: Template, _ body: () throws -> Void) throws {
+        let saved = (template, sourceIndex)
+        template = inner
+        sourceIndex = index(of: inner.source)
+        defer { (template, sourceIndex) = saved }
+        try body()
     }
 
     // MARK: - Include and import
@@ -395,7 +660,7 @@ final class Renderer {
                 )
             }
             try withFrame(nil, template: included, definedAt: 0, calledAt: offset) {
-                try render(included.nodes, in: includeScope)
+                try renderRoot(included, in: includeScope)
             }
             return
         }
@@ -419,11 +684,13 @@ final class Renderer {
         _ = try capture {
             try withFrame(nil, importing: true, template: imported, definedAt: 0, calledAt: offset)
             {
-                try render(imported.nodes, in: moduleScope)
+                try renderRoot(imported, in: moduleScope)
             }
         }
         var exports = RDict()
-        for key in moduleScope.vars.keys.sorted() { exports[.string(key)] = moduleScope.vars[key] }
+        for key in moduleScope.vars.keys.sorted() where key != "self" {
+            exports[.string(key)] = moduleScope.vars[key]
+        }
         if !withContext { modules[templateName] = exports }
         return (templateName, exports)
     }

@@ -35,10 +35,25 @@ final class Namespace {
 
 /// The `loop` variable of a `{% for %}`.
 final class LoopState {
+    /// What `loop(items)` needs to run a recursive loop again.
+    struct Recursion {
+        let loop: ForLoop
+        /// The scope the `for` statement itself ran in.
+        let scope: Scope
+    }
+
     let items: [RV]
+    /// How deep in a recursive loop: 0 for the outermost.
+    let depth0: Int
+    /// Set for a `recursive` loop, whose `loop` variable is callable.
+    let recursion: Recursion?
     /// The arguments of the last `loop.changed(...)` call.
     var lastChanged: [RV]?
     @exclusivity(unchecked) var index0 = 0
 
-    init(items: [RV]) { self.items = items }
+    init(items: [RV], depth0: Int = 0, recursion: Recursion? = nil) {
+        self.items = items
+        self.depth0 = depth0
+        self.recursion = recursion
+    }
 }

@@ -52,6 +52,17 @@ extension Context {
 
     /// The store for a command that writes: created or migrated if needed,
     /// and builds left running by dead runners marked failed first.
+    /// The store for a command that only changes what is there (`delete`,
+    /// `prune`): nil when there is none, which such a command never creates.
+    func openExistingStoreForWriting(_ jobs: JobSet) throws -> BuildStore? {
+        do {
+            _ = try storeLocation(for: jobs).open(mode: .readOnly)
+        } catch StoreError.notInstalled {
+            return nil
+        }
+        return try openStoreForWriting(jobs)
+    }
+
     func openStoreForWriting(_ jobs: JobSet) throws -> BuildStore {
         let store = try storeLocation(for: jobs).open(mode: .write)
         _ = try store.reapDeadRunners()

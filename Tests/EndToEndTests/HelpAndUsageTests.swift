@@ -63,6 +63,39 @@ struct HelpAndUsageTests {
         #expect(bash.terminationStatus == 0)
     }
 
+    /// Completing in a cloned project must not run code written into a job
+    /// id: bash's `compgen -W` expands `$(...)` in its word list (a tester's
+    /// finding).
+    @Test func bashCompletionNeverExpandsAJobId() throws {
+        let project = try TestProject([
+            "c.yaml": "jobs:\n  - id: \"$(touch${IFS}PWNED)\"\n    command: \"true\"\n  - id: plain\n    command: \"true\"\n"
+        ])
+        defer { project.remove() }
+        let script = try Jcrun.run(["completion", "bash"]).stdout
+        let scriptPath = project.dir.appendingPathComponent("completion.bash").path
+        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+        let bin = Jcrun.binary.deletingLastPathComponent().path
+        let bash = Process()
+        bash.executableURL = URL(fileURLWithPath: "/bin/bash")
+        bash.currentDirectoryURL = project.dir
+        bash.environment = ["PATH": bin + ":/usr/bin:/bin", "HOME": project.dir.path]
+        bash.arguments = [
+            "-c",
+            "source completion.bash; for cur in '' p '$'; do COMP_WORDS=(jcrun \"$cur\"); COMP_CWORD=1; _jcrun; printf '%s\\n' \"${COMPREPLY[@]}\"; done",
+        ]
+        let pipe = Pipe()
+        bash.standardOutput = pipe
+        try bash.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        bash.waitUntilExit()
+        #expect(bash.terminationStatus == 0)
+        #expect(!project.exists("PWNED"))
+        let words = output.split(separator: "\n").map(String.init)
+        #expect(words.contains("plain"))
+        #expect(words.contains("build-outdated"))
+        #expect(words.filter { $0 == "$(touch${IFS}PWNED)" }.count == 2)
+    }
+
     @Test func anUnknownShellIsAUsageError() throws {
         let result = try Jcrun.run(["completion", "bsh"])
         #expect(result.status == 2)

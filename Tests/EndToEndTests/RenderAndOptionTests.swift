@@ -41,6 +41,38 @@ struct RenderAndOptionTests {
         #expect(try env.run(["render", "e.yaml"], environment: ["WHO": "ann"]).stdout == "user: ann\n")
     }
 
+    /// A job written by a `{% call %}` block into a macro that passes its
+    /// `kwargs` on as the job's environment (issue #2).
+    @Test func aCallBlockAndKwargsWriteARunnableJob() throws {
+        let macros = """
+            {% macro job(id) -%}
+            - id: {{ id }}
+              command: |
+                {{ caller()|trim|indent(4) }}
+            {%- if kwargs %}
+              env:
+            {%- for key, value in kwargs|dictsort %}
+                {{ key }}: {{ value|tojson }}
+            {%- endfor %}
+            {%- endif %}
+            {% endmacro %}
+            """
+        let jobs = """
+            {% import "_macros.j2" as m %}
+            jobs:
+            {% call m.job("greet", WHO="ann", TIMES=2) -%}
+            echo "@retval hello $WHO x$TIMES"
+            {%- endcall %}
+            """
+        let project = try TestProject(["jobs.yaml": jobs, "_macros.j2": macros])
+        defer { project.remove() }
+        let run = try project.run(["greet", "--quiet"])
+        #expect(run.stderr == "")
+        #expect(run.status == 0)
+        let retval = try project.run(["show-build", "greet", "--retval"])
+        #expect(retval.stdout == "hello ann x2\n")
+    }
+
     @Test func renderReportsAnUndefinedVariableAtItsPlace() throws {
         let project = try TestProject(
             ["sites.yaml": "jobs:\n  - id: {{ nmae }}\n"], settings: "vars:\n  name: x\n")

@@ -115,6 +115,50 @@ struct UserFindingsTests {
         #expect(delete.status == 2)
     }
 
+    /// `prune` runs each job's cleanup before deleting its build and keeps
+    /// the build when cleanup fails; `prune` and `delete` never create a
+    /// store (issue #3, a tester's findings).
+    @Test func pruneRunsCleanupAndNeverCreatesAStore() throws {
+        let project = try TestProject([
+            "d.yaml": """
+            jobs:
+              - id: a
+                command: 'echo "@retval x"; touch "f$JCRUN_BUILD_ID"'
+                cleanup: 'rm "f$JCRUN_BUILD_ID"'
+              - id: b
+                command: "true"
+              - id: c
+                command: "true"
+                cleanup: "exit 3"
+
+            """
+        ])
+        defer { project.remove() }
+        let empty = try project.run(["prune", "--yes"])
+        #expect(empty.stderr == "jcrun: deleted 0 builds and 0 log lines (there is no store yet)\n")
+        #expect(empty.status == 0)
+        let missing = try project.run(["delete", "1", "--yes"])
+        #expect(missing.status == 2)
+        #expect(!project.exists(".jcrun"))
+        for _ in 0..<3 { #expect(try project.run(["a", "b", "c", "-q"]).status == 0) }
+        #expect(project.exists("f1") && project.exists("f4") && project.exists("f7"))
+        let pruned = try project.run(["prune", "--older-than", "0", "--yes"])
+        #expect(
+            pruned.stderr == """
+                jcrun: error: cleanup of build #3 failed (exit 3); the build is kept (--force deletes it anyway)
+                jcrun: error: cleanup of build #6 failed (exit 3); the build is kept (--force deletes it anyway)
+                jcrun: deleted 4 builds and 0 log lines
+
+                """)
+        #expect(pruned.status == 1)
+        #expect(!project.exists("f1") && !project.exists("f4") && project.exists("f7"))
+        let forced = try project.run(["prune", "--older-than", "0", "--yes", "--force"])
+        #expect(forced.status == 0)
+        let left = try project.run(["builds", "--json"]).stdout
+        let ids = try TestProject.jsonLines(left).compactMap { $0["id"] as? Int }
+        #expect(ids == [9, 8, 7])
+    }
+
     @Test func aProtectedOutdatedJobIsMarkedAndCheckAgreesWithBuildOutdated() throws {
         let project = try TestProject([
             "main.yaml": """

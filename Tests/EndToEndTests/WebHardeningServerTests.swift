@@ -130,7 +130,11 @@ struct WebHardeningServerTests {
         #expect(result.status != 0)
         #expect(result.stderr.contains("\\x01\\x1b[1mbold"))
         #expect(!result.stderr.unicodeScalars.contains { $0.value == 1 || $0.value == 0x1b })
+        // `jcrun log` shows them too; `--raw` gives the job's bytes back.
         let log = try Jcrun.run(["log", "1"], in: project.dir)
-        #expect(log.stdout.contains("\u{1}\u{1b}[1mbold"))
+        #expect(log.stdout.contains("\\x01\\x1b[1mbold"))
+        #expect(!log.stdout.unicodeScalars.contains { $0.value == 1 || $0.value == 0x1b })
+        let raw = try Jcrun.run(["log", "1", "--raw"], in: project.dir)
+        #expect(raw.stdout.contains("\u{1}\u{1b}[1mbold"))
     }
 }

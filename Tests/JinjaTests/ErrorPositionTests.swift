@@ -20,7 +20,7 @@ import Testing
             "unknown tag", "\n\n  {% iff x %}",
             "main.yaml:3:6: unknown tag 'iff'; did you mean 'if'?"
         ),
-        ("unsupported tag", "{% extends 'x' %}", "main.yaml:1:4: tag 'extends' is not supported"),
+        ("unsupported tag", "{% autoescape true %}", "main.yaml:1:4: tag 'autoescape' is not supported"),
         ("unterminated block", "x {% if", "main.yaml:1:3: unterminated tag: expected '%}'"),
         ("unterminated output", "x\n {{ a ", "main.yaml:2:2: unterminated tag: expected '}}'"),
         ("unterminated comment", "{# x", "main.yaml:1:1: unterminated comment: expected '#}'"),

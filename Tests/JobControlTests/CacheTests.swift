@@ -82,7 +82,7 @@ import Testing
     /// Each change is made after a first load; the next load must see it.
     @Test(arguments: [
         "a job file's content", "a job file's content, mtime kept", "an included file",
-        "a new job file", "a removed job file", "jcrun.yaml", "a removed jcrun.yaml",
+        "an extended file", "a new job file", "a removed job file", "jcrun.yaml", "a removed jcrun.yaml",
         "an env var a template reads", "an env var !env reads", "an env var a loop reads",
     ])
     func everyChangeToAnInputIsAMiss(_ change: String) throws {
@@ -113,6 +113,15 @@ import Testing
             let path = project.jobsDir.appendingPathComponent("_macros.j2").path
             let text = try String(contentsOfFile: path, encoding: .utf8)
             try project.write("jobs.d/_macros.j2", text.replacingOccurrences(of: "- id:", with: "- title: t\n  id:"))
+        case "an extended file":
+            try project.write(
+                "jobs.d/_base.j2", "jobs:\n{% block jobs %}{% endblock %}\n- id: base\n  command: [/bin/true]\n")
+            try project.write(
+                "jobs.d/e.yaml",
+                "{% extends '_base.j2' %}\n{% block jobs %}- id: e\n  command: [/bin/true]{% endblock %}\n")
+            _ = try project.load()
+            try project.write(
+                "jobs.d/_base.j2", "jobs:\n{% block jobs %}{% endblock %}\n- id: base2\n  command: [/bin/true]\n")
         case "a new job file":
             try project.write("jobs.d/b.yml", "jobs:\n- id: b\n  command: [/bin/true]\n")
         case "a removed job file":
@@ -144,6 +153,30 @@ import Testing
             _ = try project.load()
             project.environment["ZZ"] = "1"
         }
+    }
+
+    /// A template that writes a secret's value into a job leaves no cache
+    /// entry: no secret reaches the disk (a tester found one there).
+    @Test func jobsHoldingASecretAreNotCached() throws {
+        let project = try Project()
+        project.environment["DEPLOY_KEY"] = "hush-value"
+        try project.write("jcrun.yaml", "vars:\n  count: 1\nsecrets:\n  key: {env: DEPLOY_KEY}\n")
+        try project.write(
+            "jobs.d/s.yaml",
+            "jobs:\n- id: s\n  env: {E: \"{{ env.DEPLOY_KEY }}\"}\n  command: [/bin/true]\n")
+        let jobs = try project.load().jobs
+        #expect(jobs.map(\.id).contains("s"))
+        #expect(project.cached() == nil)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: project.cacheFolder.path)) ?? []
+        for entry in entries {
+            let data = try Data(contentsOf: project.cacheFolder.appendingPathComponent(entry))
+            #expect(!String(decoding: data, as: UTF8.self).contains("hush-value"))
+        }
+        // Without the secret in any job, the same project is cached again.
+        try project.write("jobs.d/s.yaml", "jobs:\n- id: s\n  command: [/bin/true]\n")
+        let clean = try project.load().jobs
+        // The cache holds the jobs before they are told the secrets to mask.
+        #expect(project.cached()?.map(\.id) == clean.map(\.id))
     }
 
     @Test func anEnvVarNoTemplateReadsIsStillAHit() throws {

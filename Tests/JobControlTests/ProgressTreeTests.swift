@@ -65,4 +65,18 @@ import Testing
     @Test func anUnknownTotalHasNoFraction() {
         #expect(ProgressTree.fraction(current: 7, total: nil) == nil)
     }
+
+    /// The largest figures the protocol accepts neither trap nor wrap (found
+    /// by a tester: a terminal view crashed on `@progress MAX/MAX`).
+    @Test func figuresNearIntMaxNeitherTrapNorWrap() {
+        var tree = ProgressTree()
+        tree.apply(ProgressUpdate(group: ["a"], current: Int.max, total: Int.max))
+        tree.apply(ProgressUpdate(group: ["b"], current: Int.max, total: Int.max))
+        #expect(tree.figures(at: [])! == (Int.max, Int.max))
+        #expect(ProgressText.percent(current: Int.max, total: Int.max) == 100)
+        #expect(ProgressText.percent(current: Int.max / 2, total: Int.max) == 50)
+        #expect(ProgressText.percent(current: 3, total: 4) == 75)
+        let bars = ProgressBars.lines(tree, barWidth: 20, palette: Palette(enabled: false))
+        #expect(bars.first?.contains("100%") == true)
+    }
 }

@@ -264,6 +264,27 @@ import Testing
         #expect(try store.build(newA.id) != nil)
     }
 
+    /// A dry run lists what would go and deletes nothing; `exceptJobs`
+    /// spares those jobs' builds (what `jcrun prune` uses to run cleanups first).
+    @Test(arguments: StoreBackend.available)
+    func pruneDryRunListsAndExceptJobsSpares(backend: StoreBackend) throws {
+        let store = try TestStore.make(backend).store
+        let a1 = try store.finishedBuild("a", .failed)
+        let b1 = try store.finishedBuild("b", .failed)
+        let a2 = try store.finishedBuild("a", .failed)
+        let b2 = try store.finishedBuild("b", .failed)
+        var request = PruneRequest(olderThan: Date().addingTimeInterval(3600))
+        request.dryRun = true
+        #expect(try store.prune(request).buildIDs == [a1.id, b1.id])
+        #expect(try store.build(a1.id) != nil && store.build(b1.id) != nil)
+        request.dryRun = false
+        request.exceptJobs = ["a"]
+        #expect(try store.prune(request).buildsDeleted == 1)
+        #expect(try store.build(a1.id) != nil)
+        #expect(try store.build(b1.id) == nil)
+        #expect(try store.build(a2.id) != nil && store.build(b2.id) != nil)
+    }
+
     @Test(arguments: StoreBackend.available)
     func pruneLogsOnlyDeletesLinesAtTheLevelAndBelow(backend: StoreBackend) throws {
         let store = try TestStore.make(backend).store

@@ -119,10 +119,12 @@ struct JobSetCache {
 
     /// Writes the entry for `jobs` (atomically: a reader sees the old file
     /// or the new one), then drops the oldest entries beyond `maxEntries`.
-    /// Best effort: an unwritable folder leaves no entry and no error.
+    /// Best effort: an unwritable folder leaves no entry and no error. Jobs
+    /// holding a secret's value (a template that wrote `{{ env.TOKEN }}`
+    /// into a job) are not cached at all, so no secret reaches the disk.
     func save(
         _ jobs: [Job], inputs: [CacheInputs.Input], jobFileNames: [String],
-        environmentRead: [String]?, now: Date = Date()
+        environmentRead: [String]?, secretValues: [String] = [], now: Date = Date()
     ) {
         if !mayCreateFolder {
             var info = stat()
@@ -152,6 +154,10 @@ struct JobSetCache {
         writer.int(Int(Int64(bitPattern: environmentHash.low)))
         writer.list(jobs) { $0.job($1) }
         let bytes = Self.magic + writer.bytes()
+        if secretValues.contains(where: { Self.bytes(bytes, contain: $0) }) {
+            unlink(entryPath)  // an older entry for these inputs would be stale anyway
+            return
+        }
 
         guard (try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)) != nil
         else { return }  // no cache where the project folder is read-only
@@ -164,6 +170,21 @@ struct JobSetCache {
             return
         }
         removeOldEntries()
+    }
+
+    private static func bytes(_ bytes: [UInt8], contain text: String) -> Bool {
+        let needle = Array(text.utf8)
+        guard let first = needle.first, bytes.count >= needle.count else { return false }
+        return bytes.withUnsafeBufferPointer { haystack in
+            var start = 0
+            let last = haystack.count - needle.count
+            while start <= last {
+                guard let hit = haystack[start...last].firstIndex(of: first) else { return false }
+                if needle.indices.allSatisfy({ haystack[hit + $0] == needle[$0] }) { return true }
+                start = hit + 1
+            }
+            return false
+        }
     }
 
     private func removeOldEntries() {

@@ -97,7 +97,8 @@ public struct ProjectLoader {
         if let cache, let inputs {
             cache.save(
                 jobs, inputs: inputs.all, jobFileNames: fileNames,
-                environmentRead: inputs.environmentRead)
+                environmentRead: inputs.environmentRead,
+                secretValues: Array(settings.secrets.values))
         }
         return JobSet(
             projectDir: projectDir, jobsDir: jobsDir, settings: settings,

@@ -130,6 +130,11 @@ public struct JSONText {
         return text
     }
 
+    /// `["a","b"]`: strings as a JSON array.
+    public static func array(_ values: [String]) -> String {
+        "[" + values.map(quoted).joined(separator: ",") + "]"
+    }
+
     public static func appendString(_ value: String, to text: inout String) {
         text += "\""
         // Most values need no escaping: append them whole.

@@ -39,28 +39,6 @@ final class LogTail {
     /// Oldest first, controls made visible.
     var contents: [String] {
         let ring = self.ring
-        return (ring.lines[ring.next...] + ring.lines[..<ring.next]).map(Self.visible)
-    }
-}
-
-extension LogTail {
-    /// `line` with C0 controls but tab, DEL and C1 controls written as `\x1b`,
-    /// so a job's output cannot drive the terminal that shows its tail.
-    /// Lines without them (nearly all) come back unchanged, without copying.
-    static func visible(_ line: String) -> String {
-        guard line.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F || $0 == 0xC2 })
-        else { return line }
-        var result = ""
-        result.reserveCapacity(line.utf8.count + 8)
-        for scalar in line.unicodeScalars {
-            let value = scalar.value
-            if (value < 0x20 && value != 0x09) || (0x7F...0x9F).contains(value) {
-                let hex = String(value, radix: 16)
-                result += value < 0x10 ? "\\x0" + hex : "\\x" + hex
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
+        return (ring.lines[ring.next...] + ring.lines[..<ring.next]).map(VisibleText.escaped)
     }
 }

@@ -53,7 +53,9 @@ public final class PlainRenderer: BuildObserver, @unchecked Sendable {
             case .log(let level, let message):
                 let line = "[\(level.rawValue)] \(message)"
                 tails[build.id]?.append(line)
-                if verbosity == .verbose { output.write("\(build.job) | \(line)\n") }
+                if verbosity == .verbose {
+                    output.write("\(build.job) | \(VisibleText.escaped(line))\n")
+                }
             case .progress(let update):
                 guard verbosity != .quiet else { return }
                 let now = clock()
@@ -62,9 +64,14 @@ public final class PlainRenderer: BuildObserver, @unchecked Sendable {
                     return
                 }
                 lastProgress[build.id] = now
-                output.write("\(prefix(build.job)) \(build.job) \(ProgressText.figures(update))\n")
+                let figures = VisibleText.escaped(ProgressText.figures(update))
+                output.write("\(prefix(build.job)) \(build.job) \(figures)\n")
             case .retval(let value):
-                if verbosity == .verbose { output.write("\(build.job) | @retval \(value)\n") }
+                // Not `job | ...`: that form is the job's own output, which
+                // may itself read `@retval x` inside `@stop-directives`.
+                if verbosity == .verbose {
+                    output.write("\(build.job) returns \(VisibleText.escaped(value))\n")
+                }
             case .skip, .started:
                 break
             }

@@ -20,8 +20,9 @@ enum ProgressBars {
     ) {
         guard result.count < maxLines, let (current, total) = tree.figures(at: path) else { return }
         var line = prefix + bar(current: current, total: total, width: barWidth, palette: palette)
-        line += " \(current)/\(total.map(String.init) ?? "?") \(name)"
-        if let status = tree.status(at: path) { line += " -- " + status }
+        // Group names and status lines are the job's text: shown, never obeyed.
+        line += " \(current)/\(total.map(String.init) ?? "?") \(VisibleText.escaped(name))"
+        if let status = tree.status(at: path) { line += " -- " + VisibleText.escaped(status) }
         result.append(line)
         let children = tree.children(at: path)
         for (position, child) in children.enumerated() {

@@ -11,6 +11,9 @@ public enum ProgressText {
     public static func percent(current: Int, total: Int?) -> Int? {
         guard let total else { return nil }
         guard total > 0 else { return 100 }
-        return min(100, current * 100 / total)
+        // Figures near Int.max are valid protocol input: compute without overflow.
+        let (scaled, overflow) = current.multipliedReportingOverflow(by: 100)
+        if !overflow { return max(0, min(100, scaled / total)) }
+        return max(0, min(100, Int(Double(current) / Double(total) * 100)))
     }
 }

@@ -54,9 +54,9 @@ public enum BuildOutcomeText {
             case .timeout?, .startFailed?: return build.error ?? build.failureKind!.rawValue
             case .interrupted?: return "interrupted" + (build.signal.map { " by \($0)" } ?? "")
             case .dependencyFailed?: return "a dependency failed"
-            case .runnerDied?, nil: return build.error ?? ""
+            case .runnerDied?, nil: return VisibleText.escaped(build.error ?? "")
             }
-        case .skipped: return build.error ?? ""
+        case .skipped: return VisibleText.escaped(build.error ?? "")
         default: return ""
         }
     }

@@ -129,14 +129,14 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
             case .output(_, let text, _, _):
                 state?.tail.append(text)
                 if verbosity == .verbose {
-                    pendingLines.append("\(build.job) | \(text)")
+                    pendingLines.append("\(build.job) | \(VisibleText.escaped(text))")
                     dirty = true
                 }
             case .log(let level, let message):
                 let line = "[\(level.rawValue)] \(message)"
                 state?.tail.append(line)
                 if verbosity == .verbose {
-                    pendingLines.append("\(build.job) | \(line)")
+                    pendingLines.append("\(build.job) | \(VisibleText.escaped(line))")
                     dirty = true
                 }
             case .retval, .skip, .started:

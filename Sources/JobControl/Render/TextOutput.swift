@@ -23,20 +23,26 @@ public final class FileDescriptorOutput: TextOutput, @unchecked Sendable {
 
     public func write(_ text: String) {
         var text = text
+        text.withUTF8 { write($0) }
+    }
+
+    /// Writes bytes as they are, for output that need not be UTF-8 (`jcrun log --raw`).
+    public func write(bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { write($0) }
+    }
+
+    private func write(_ buffer: UnsafeBufferPointer<UInt8>) {
         lock.lock()
         defer { lock.unlock() }
-        text.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Foundation.write(
-                    fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    if errno == EPIPE { FileDescriptorOutput.onBrokenPipe?() }
-                    return  // a closed pipe (`jcrun list | head`): nothing left to tell
-                }
-                offset += written
+        var offset = 0
+        while offset < buffer.count {
+            let written = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE { FileDescriptorOutput.onBrokenPipe?() }
+                return  // a closed pipe (`jcrun list | head`): nothing left to tell
             }
+            offset += written
         }
     }
 }

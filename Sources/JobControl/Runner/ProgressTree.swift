@@ -55,6 +55,13 @@ public struct ProgressTree: Sendable, Hashable {
         return nodes[id].children.map { nodes[$0].name }
     }
 
+    /// `a + b`, held at `Int.max` instead of wrapping: children near the
+    /// largest figure the protocol takes must not sum to a negative parent.
+    static func saturatingSum(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int.max : sum
+    }
+
     /// How far along `current` of `total` is, from 0 to 1: CURRENT above
     /// TOTAL shows as 1 (100%), a TOTAL of 0 as done, an unknown one as nil.
     public static func fraction(current: Int, total: Int?) -> Double? {
@@ -100,8 +107,8 @@ public struct ProgressTree: Sendable, Hashable {
         var total: Int? = 0
         for child in node.children {
             let (c, t) = figures(of: child)
-            current = current &+ c
-            total = total.flatMap { sum in t.map { sum &+ $0 } }
+            current = ProgressTree.saturatingSum(current, c)
+            total = total.flatMap { sum in t.map { ProgressTree.saturatingSum(sum, $0) } }
         }
         return (current, total)
     }

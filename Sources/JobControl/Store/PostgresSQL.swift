@@ -335,6 +335,12 @@ enum PostgresSQL {
     static let countPrunedBuildsLogLines = """
         SELECT coalesce(sum(lines), 0) FROM log WHERE build IN (SELECT id FROM prune_set)
         """
+    /// Drops from the prune set the builds of the jobs in JSON array $1.
+    static let spareJobs = """
+        DELETE FROM prune_set WHERE id IN (
+            SELECT id FROM builds WHERE job IN (SELECT jsonb_array_elements_text($1::jsonb)))
+        """
+    static let prunedIDs = "SELECT id FROM prune_set ORDER BY id"
     static let deletePruned = "DELETE FROM builds WHERE id IN (SELECT id FROM prune_set)"
     /// Chunks of pruned builds whose every line is at level $1 or below
     /// (any level when NULL), deleted whole; returns their line counts.

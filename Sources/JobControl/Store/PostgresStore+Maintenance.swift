@@ -32,7 +32,16 @@ extension PostgresStore {
                 let lines = try deletePrunedLogLines(atOrBelow: request.level)
                 return PruneResult(buildsDeleted: 0, logLinesDeleted: lines)
             }
+            if !request.exceptJobs.isEmpty {
+                try connection.query(
+                    PostgresSQL.spareJobs, [.string(JSONText.array(request.exceptJobs.sorted()))])
+            }
             while try connection.query(PostgresSQL.keepConsumed).changes > 0 {}
+            if request.dryRun {
+                let rows = try connection.query(PostgresSQL.prunedIDs)
+                let ids = (0..<rows.rowCount).map { rows.int64($0, 0) }
+                return PruneResult(buildsDeleted: 0, logLinesDeleted: 0, buildIDs: ids)
+            }
             let lines = Int(try connection.query(PostgresSQL.countPrunedBuildsLogLines).int64(0, 0))
             let builds = try connection.query(PostgresSQL.deletePruned).changes
             return PruneResult(buildsDeleted: builds, logLinesDeleted: lines)

@@ -405,6 +405,12 @@ enum SQLiteSQL {
             SELECT i.consumed FROM build_inputs AS i
             WHERE i.consumed IN temp.prune_set AND i.build NOT IN temp.prune_set)
         """
+    /// Drops from the prune set the builds of the jobs in JSON array ?1.
+    static let spareJobs = """
+        DELETE FROM temp.prune_set
+        WHERE id IN (SELECT id FROM builds WHERE job IN (SELECT value FROM json_each(?1)))
+        """
+    static let prunedIDs = "SELECT id FROM temp.prune_set ORDER BY id"
     static let deletePruned = "DELETE FROM builds WHERE id IN temp.prune_set"
     static let countPrunedBuildsLogLines = """
         SELECT coalesce(sum(lines), 0) FROM log WHERE build IN temp.prune_set

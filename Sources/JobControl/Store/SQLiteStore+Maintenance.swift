@@ -44,9 +44,23 @@ extension SQLiteStore {
                 let lines = try deletePrunedLogLines(atOrBelow: request.level)
                 return PruneResult(buildsDeleted: 0, logLinesDeleted: lines)
             }
+            if !request.exceptJobs.isEmpty {
+                try connection.using(SQLiteSQL.spareJobs) { statement in
+                    statement.bind(1, JSONText.array(request.exceptJobs.sorted()))
+                    try statement.run()
+                }
+            }
             repeat {
                 try connection.using(SQLiteSQL.keepConsumed) { try $0.run() }
             } while connection.changes > 0
+            if request.dryRun {
+                let ids = try connection.using(SQLiteSQL.prunedIDs) { statement in
+                    var ids: [BuildID] = []
+                    while try statement.step() { ids.append(statement.int64(0)) }
+                    return ids
+                }
+                return PruneResult(buildsDeleted: 0, logLinesDeleted: 0, buildIDs: ids)
+            }
             let lines = try connection.using(SQLiteSQL.countPrunedBuildsLogLines) { statement in
                 try statement.step() ? statement.int(0) : 0
             }

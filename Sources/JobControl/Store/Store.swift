@@ -346,6 +346,11 @@ public struct PruneRequest: Sendable, Hashable {
     /// With `logsOnly`: delete entries at this level and below.
     public var level: LogLevel?
     public var vacuum: Bool
+    /// Builds of these jobs are left alone (jobs whose cleanup must run
+    /// first, which `jcrun prune` deletes one by one).
+    public var exceptJobs: Set<JobID> = []
+    /// Delete nothing; `PruneResult.buildIDs` lists what would go.
+    public var dryRun = false
 
     public init(
         olderThan: Date, job: JobID? = nil, keep: Int = 0, logsOnly: Bool = false,
@@ -363,10 +368,13 @@ public struct PruneRequest: Sendable, Hashable {
 public struct PruneResult: Sendable, Hashable {
     public var buildsDeleted: Int
     public var logLinesDeleted: Int
+    /// With `PruneRequest.dryRun`: the builds that would be deleted, oldest first.
+    public var buildIDs: [BuildID]
 
-    public init(buildsDeleted: Int, logLinesDeleted: Int) {
+    public init(buildsDeleted: Int, logLinesDeleted: Int, buildIDs: [BuildID] = []) {
         self.buildsDeleted = buildsDeleted
         self.logLinesDeleted = logLinesDeleted
+        self.buildIDs = buildIDs
     }
 }
 

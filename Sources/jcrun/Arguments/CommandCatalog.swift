@@ -143,9 +143,17 @@ enum CommandCatalog {
                     long: "stream", valueName: "STREAM", help: "only stdout, stderr or jcrun"),
                 OptionSpec(
                     long: "since", valueName: "DURATION", help: "only entries of the last DURATION"),
+                OptionSpec(
+                    long: "raw",
+                    help:
+                        "only the lines, byte for byte as the job wrote them (control characters and bytes that are not UTF-8 included)"
+                ),
             ],
             minPositionals: 1, maxPositionals: 1,
-            examples: ["jcrun log '#42'", "jcrun log report --follow --level warning"]),
+            examples: [
+                "jcrun log '#42'", "jcrun log report --follow --level warning",
+                "jcrun log report --raw > report.out",
+            ]),
         CommandSpec(
             name: "delete", arguments: "BUILD...",
             summary: "Delete builds, after running each job's cleanup command for them.",
@@ -159,7 +167,8 @@ enum CommandCatalog {
             examples: ["jcrun delete 41 42 --yes"]),
         CommandSpec(
             name: "prune", arguments: "",
-            summary: "Delete old builds or log lines, keeping every build still in use.",
+            summary:
+                "Delete old builds (after each job's cleanup) or log lines, keeping every build still in use.",
             options: [
                 OptionSpec(
                     long: "older-than", valueName: "DURATION",
@@ -173,6 +182,7 @@ enum CommandCatalog {
                     long: "level", valueName: "LEVEL",
                     help: "with --logs-only: delete lines at LEVEL and below"),
                 OptionSpec(long: "vacuum", help: "give the freed space back to the file system"),
+                OptionSpec(long: "force", help: "delete a build even when its job's cleanup fails"),
                 OptionSpec(long: "yes", help: "do not ask for confirmation"),
             ],
             examples: [

@@ -125,7 +125,7 @@ enum BuildHistoryCommands {
         }
         if !tail.isEmpty {
             text += "  log (last \(tail.count) lines; all: jcrun log #\(build.id))\n"
-            for entry in tail { text += "    " + entry.text + "\n" }
+            for entry in tail { text += "    " + VisibleText.escaped(entry.text) + "\n" }
         }
         context.console.out(text)
         return 0
@@ -148,12 +148,23 @@ enum BuildHistoryCommands {
             query.since = Date().addingTimeInterval(-Double(since))
         }
         let follow = invocation.has("follow")
+        let raw = invocation.has("raw")
+        if raw && context.json {
+            throw CLIError.usage("options '--raw' and '--json' cannot be used together")
+        }
+        let print = { (entries: [LogEntry]) in
+            if raw {
+                context.console.stdout.write(bytes: rawBytes(entries))
+            } else {
+                context.console.out(entries.map { line($0, json: context.json) }.joined())
+            }
+        }
 
         // Print what is there; with --follow, poll until the build has ended.
         while true {
             let entries = try store.logs(query)
             if !entries.isEmpty {
-                context.console.out(entries.map { line($0, json: context.json) }.joined())
+                print(entries)
                 query.afterSeq = entries.last!.seq
             }
             guard follow, !build.status.isFinished else { return 0 }
@@ -172,18 +183,30 @@ enum BuildHistoryCommands {
             }
             if build.status.isFinished {
                 // One last read for lines flushed with the build's end.
-                let rest = try store.logs(query)
-                context.console.out(rest.map { line($0, json: context.json) }.joined())
+                print(try store.logs(query))
                 return 0
             }
         }
     }
 
-    /// `2026-05-28T20:26:40.300Z stdout info  text`, or a JSON object.
+    /// The lines as the job wrote them: its exact bytes, a newline after each
+    /// but a piece of a longer line.
+    private static func rawBytes(_ entries: [LogEntry]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for entry in entries {
+            if let raw = entry.raw { bytes += raw } else { bytes += entry.text.utf8 }
+            if !entry.continued { bytes.append(0x0A) }
+        }
+        return bytes
+    }
+
+    /// `2026-05-28T20:26:40.300Z stdout info  text` (control characters
+    /// shown as `\x1b`), or a JSON object.
     private static func line(_ entry: LogEntry, json: Bool) -> String {
         if json { return BuildJSON.logEntry(entry, withBuild: true).string + "\n" }
         let level = entry.level.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
         let stream = entry.stream.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
-        return "\(JSONText.timestamp(entry.time)) \(stream) \(level) \(entry.text)\n"
+        let text = VisibleText.escaped(entry.text)
+        return "\(JSONText.timestamp(entry.time)) \(stream) \(level) \(text)\n"
     }
 }

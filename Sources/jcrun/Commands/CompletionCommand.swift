@@ -82,7 +82,14 @@ enum CompletionCommand {
                     render) COMPREPLY=($(compgen -f -- "$cur")) ;;
                     completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) ;;
                     help) COMPREPLY=($(compgen -W "\(commands)" -- "$cur")) ;;
-                    *) COMPREPLY=($(compgen -W "\(commands) $(jcrun list --ids 2>/dev/null)" -- "$cur")) ;;
+                    *)
+                        # Job ids are matched here, not by compgen -W, which would
+                        # expand a '$(...)' in an id of a cloned project's jobs.d.
+                        COMPREPLY=($(compgen -W "\(commands)" -- "$cur"))
+                        local id
+                        while IFS= read -r id; do
+                            [[ "$id" == "$cur"* ]] && COMPREPLY+=("$id")
+                        done < <(jcrun list --ids 2>/dev/null) ;;
                 esac
             }
             complete -F _jcrun jcrun

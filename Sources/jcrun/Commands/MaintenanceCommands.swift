@@ -46,6 +46,9 @@ enum MaintenanceCommands {
         return 0
     }
 
+    /// `prune`: builds of jobs with a `cleanup` are deleted one by one, each
+    /// after its cleanup succeeded (a failure keeps the build; `--force`
+    /// deletes it anyway); the rest go in one transaction.
     static func prune(_ context: Context) throws -> Int32 {
         let invocation = context.invocation
         let jobs = try context.loadJobs()
@@ -61,12 +64,56 @@ enum MaintenanceCommands {
         }
         let what = request.logsOnly ? "log lines" : "builds"
         try confirm(context, "delete \(what) older than \(DurationText.format(olderThan))?")
-        let store = try context.openStoreForWriting(jobs)
-        let result = try store.prune(request)
+        guard let store = try context.openExistingStoreForWriting(jobs) else {
+            context.console.error("jcrun: deleted 0 builds and 0 log lines (there is no store yet)\n")
+            return 0
+        }
+        var deleted = 0
+        var failed = false
+        if !request.logsOnly {
+            let withCleanup = jobs.jobs.filter { job in
+                job.cleanup != nil && (request.job == nil || request.job == job.id)
+            }
+            for job in withCleanup {
+                var dryRun = request
+                dryRun.job = job.id
+                dryRun.dryRun = true
+                dryRun.vacuum = false
+                for id in try store.prune(dryRun).buildIDs {
+                    guard let record = try store.build(id) else { continue }
+                    switch try cleanUp(record, of: job, jobs: jobs, store: store, context: context) {
+                    case true: deleted += 1
+                    case false: failed = true
+                    }
+                }
+            }
+            request.exceptJobs = Set(withCleanup.map(\.id))
+        }
+        var result = try store.prune(request)
+        result.buildsDeleted += deleted
         context.console.error(
             "jcrun: deleted \(counted(result.buildsDeleted, "build")) and "
                 + "\(counted(result.logLinesDeleted, "log line"))\n")
-        return 0
+        return failed ? 1 : 0
+    }
+
+    /// Runs `job`'s cleanup for `record`, then deletes the build if it
+    /// succeeded or `--force` is given; says what happened on stderr.
+    private static func cleanUp(
+        _ record: BuildRecord, of job: Job?, jobs: JobSet, store: BuildStore, context: Context
+    ) throws -> Bool {
+        if let job, let cleanup = job.cleanup {
+            let status = try runCleanup(
+                cleanup, of: job, build: record, jobs: jobs, store: store, context: context)
+            if status != 0 && !context.invocation.has("force") {
+                context.console.error(
+                    "jcrun: error: cleanup of build #\(record.id) failed (exit \(status)); the build is kept (--force deletes it anyway)\n"
+                )
+                return false
+            }
+        }
+        try store.deleteBuild(record.id)
+        return true
     }
 
     /// `delete ID...`: every id is checked (it exists, it is finished, its
@@ -86,10 +133,10 @@ enum MaintenanceCommands {
             if seen.insert(id).inserted { ids.append(id) }
         }
         let jobs = try context.loadJobs()
-        let store = try context.openStoreForWriting(jobs)
+        let store = try context.openExistingStoreForWriting(jobs)
         let force = context.invocation.has("force")
         let records = try ids.map { id -> BuildRecord in
-            guard let record = try store.build(id) else { throw CLIError.noSuchBuild("#\(id)") }
+            guard let record = try store?.build(id) else { throw CLIError.noSuchBuild("#\(id)") }
             if record.status == .created || record.status == .running {
                 throw CLIError.usage(
                     "build #\(id) is \(record.status.rawValue); only a finished build can be deleted"
@@ -105,22 +152,15 @@ enum MaintenanceCommands {
         try confirm(
             context,
             "delete " + records.map { "#\($0.id) (\($0.job))" }.joined(separator: ", ") + "?")
+        guard let store else { return 0 }  // no ids: nothing to delete
         var failed = false
         for record in records {
             // Cleanup first; the rows go only when it succeeded (or --force).
-            if let job = jobs[record.job], let cleanup = job.cleanup {
-                let status = try runCleanup(
-                    cleanup, of: job, build: record, jobs: jobs, store: store, context: context)
-                if status != 0 && !force {
-                    context.console.error(
-                        "jcrun: error: cleanup of build #\(record.id) failed (exit \(status)); the build is kept (--force deletes it anyway)\n"
-                    )
-                    failed = true
-                    continue
-                }
+            if try cleanUp(record, of: jobs[record.job], jobs: jobs, store: store, context: context) {
+                context.console.error("jcrun: deleted build #\(record.id) of '\(record.job)'\n")
+            } else {
+                failed = true
             }
-            try store.deleteBuild(record.id)
-            context.console.error("jcrun: deleted build #\(record.id) of '\(record.job)'\n")
         }
         return failed ? 1 : 0
     }
