@@ -32,7 +32,9 @@ public final class BuildRecorder: @unchecked Sendable {
     public let heartbeatInterval: TimeInterval
 
     private let store: BuildStore
-    private let clock: @Sendable () -> Date
+    /// The time of lines and heartbeats; nil reads the system clock (a
+    /// fixed clock is for tests).
+    private let fixedClock: (@Sendable () -> Date)?
     private let onFailure: (@Sendable (StoreError) -> Void)?
     /// Serialises store calls; taken before `state` when both are needed.
     private let storeLock = NSLock()
@@ -63,11 +65,10 @@ public final class BuildRecorder: @unchecked Sendable {
         let group: [String]
     }
 
-    /// One build's chunk being filled.
+    /// One build's chunk being filled (its encoder numbers the lines).
     private final class OpenLog {
         let build: BuildID
         var encoder: LogChunkEncoder
-        var lastSeq: Int64 = 0
 
         init(build: BuildID) {
             self.build = build
@@ -78,7 +79,7 @@ public final class BuildRecorder: @unchecked Sendable {
     public init(
         store: BuildStore, flushInterval: TimeInterval = 0.1, batchBytes: Int = 256 * 1024,
         maxPendingBytes: Int = 2 * 1024 * 1024, heartbeatInterval: TimeInterval = 1,
-        clock: @escaping @Sendable () -> Date = { Date() },
+        clock: (@Sendable () -> Date)? = nil,
         onFailure: (@Sendable (StoreError) -> Void)? = nil
     ) {
         self.store = store
@@ -86,7 +87,7 @@ public final class BuildRecorder: @unchecked Sendable {
         self.flushInterval = flushInterval
         self.batchBytes = batchBytes
         self.maxPendingBytes = max(maxPendingBytes, 2 * LogChunkEncoder.targetSize)
-        self.clock = clock
+        self.fixedClock = clock
         self.onFailure = onFailure
         nextTick = Date(timeIntervalSinceNow: flushInterval)
         let thread = Thread { [weak self] in
@@ -162,7 +163,7 @@ public final class BuildRecorder: @unchecked Sendable {
         _ build: BuildID, stream: LogStream, level: LogLevel, bytes: UnsafeBufferPointer<UInt8>,
         isUTF8: Bool, continued: Bool = false, time: Date? = nil
     ) {
-        let micros = SQLiteStatement.micros(time ?? clock())
+        let micros = time.map(SQLiteStatement.micros) ?? nowMicros()
         let streamCode = LogChunkEncoder.streamCode(stream), levelCode = LogChunkEncoder.levelCode(level)
         state.lock()
         while pendingBytes >= maxPendingBytes && !stopping {
@@ -170,17 +171,24 @@ public final class BuildRecorder: @unchecked Sendable {
             state.broadcast()
             state.wait()
         }
-        let log = openLog(of: build)
-        if !log.encoder.hasRoom(for: bytes.count) { seal(log) }
-        let before = log.encoder.byteCount
-        if before == 0 { log.encoder.reserveFullSize() }
-        log.lastSeq += 1
-        log.encoder.append(
-            seq: log.lastSeq, time: micros, stream: streamCode, level: levelCode, bytes: bytes,
-            isRaw: !isUTF8, continued: continued)
-        pendingBytes += log.encoder.byteCount - before
+        let (sealed, grown) = openLog(of: build).encoder.appendNext(
+            time: micros, stream: streamCode, level: levelCode, bytes: bytes, isRaw: !isUTF8,
+            continued: continued)
+        pendingBytes += grown
+        if let sealed { keep(sealed) }
         state.unlock()
     }
+
+    /// Now, in µs since 1970: `clock_gettime` without a `Date` on the
+    /// path of every line, or the fixed clock.
+    private func nowMicros() -> Int64 {
+        if let fixedClock { return SQLiteStatement.micros(fixedClock()) }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1_000
+    }
+
+    private func clock() -> Date { fixedClock?() ?? Date() }
 
     /// The open chunk of `build`; the caller holds `state`.
     private func openLog(of build: BuildID) -> OpenLog {
@@ -199,7 +207,11 @@ public final class BuildRecorder: @unchecked Sendable {
     /// Moves `log`'s lines to the sealed chunks; the caller holds `state`.
     private func seal(_ log: OpenLog) {
         guard log.encoder.lineCount > 0 else { return }
-        let chunk = log.encoder.seal()
+        keep(log.encoder.seal())
+    }
+
+    /// Queues a sealed chunk for the writer; the caller holds `state`.
+    private func keep(_ chunk: LogChunk) {
         sealedBytes += chunk.data.count
         sealed.append(chunk)
         if sealedBytes >= batchBytes { state.broadcast() }

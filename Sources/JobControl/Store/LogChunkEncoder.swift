@@ -28,6 +28,8 @@ struct LogChunkEncoder {
     private(set) var firstSeq: Int64 = 0
     /// The seq of the last line, nil before the first.
     private(set) var lastSeq: Int64?
+    /// The seq `appendNext` gives the next line; it goes on across `seal`.
+    private(set) var nextSeq: Int64 = 1
     private var lastTime: Int64 = 0
     private var minTime: Int64 = 0
     private var maxTime: Int64 = 0
@@ -71,6 +73,24 @@ struct LogChunkEncoder {
         lineCount += 1
         levels |= 1 << level
         streams |= 1 << stream
+    }
+
+    /// Adds the next line of a build being recorded, numbered `nextSeq`;
+    /// when it does not fit, first seals the lines before it and returns
+    /// them. Also returns how many bytes the data grew by (one call, so a
+    /// caller holding the encoder in a class accesses it once per line).
+    mutating func appendNext(
+        time: Int64, stream: Int, level: Int, bytes: UnsafeBufferPointer<UInt8>, isRaw: Bool,
+        continued: Bool
+    ) -> (sealed: LogChunk?, grown: Int) {
+        let sealed: LogChunk? = hasRoom(for: bytes.count) ? nil : seal()
+        if lineCount == 0 { reserveFullSize() }
+        let before = data.count
+        append(
+            seq: nextSeq, time: time, stream: stream, level: level, bytes: bytes, isRaw: isRaw,
+            continued: continued)
+        nextSeq += 1
+        return (sealed, data.count - before)
     }
 
     /// Adds a stored entry.
