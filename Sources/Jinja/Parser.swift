@@ -343,6 +343,9 @@ struct Parser {
                     "non-default argument '\(parameter.text)' follows default argument",
                     at: parameter.offset)
             }
+            if parameters.contains(where: { $0.0 == parameter.text }) {
+                throw error("argument '\(parameter.text)' is named twice", at: parameter.offset)
+            }
             parameters.append((parameter.text, defaultValue))
         }
         pos += 1

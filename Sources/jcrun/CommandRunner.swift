@@ -3,7 +3,16 @@ import JobControl
 
 /// Dispatches a parsed invocation to its command.
 enum CommandRunner {
+    /// The commands with a JSON output; `--json` elsewhere is refused
+    /// rather than silently printing text a script would then misread.
+    static let jsonCommands: Set<String> = [
+        "build", "build-outdated", "list", "status", "show", "builds", "show-build", "log", "worker",
+    ]
+
     static func run(_ invocation: Invocation, context: Context) throws -> Int32 {
+        if invocation.has("json") && !jsonCommands.contains(invocation.command) {
+            throw CLIError.usage("'\(invocation.command)' has no JSON output; leave out '--json'")
+        }
         switch invocation.command {
         case "build": return try BuildCommand.run(context, outdatedOnly: false)
         case "build-outdated": return try BuildCommand.run(context, outdatedOnly: true)

@@ -24,7 +24,9 @@ enum Jcrun {
             }
         } catch {
             let (text, status) = ErrorReport.describe(error)
-            console.error(text)
+            // A message may quote a job file's value or a name from the
+            // command line: its control characters are shown, not obeyed.
+            console.error(VisibleText.escapedLines(text))
             return status
         }
     }

@@ -82,7 +82,11 @@ struct ArgumentParserTests {
         (["show", "a", "b"], "unexpected argument 'b'; usage: jcrun show JOB"),
         (["build"], "'jcrun build' needs JOB...; see 'jcrun build --help'"),
         (["help", "biuld"], "unknown command 'biuld'; did you mean 'build'?"),
-        (["list", "--check"], "unknown option '--check'"),
+        (["list", "--check"], "option '--check' is not an option of 'list'; it belongs to 'build-outdated'"),
+        (
+            ["--with-revdeps", "build-outdated"],
+            "option '--with-revdeps' is not an option of 'build-outdated'; it belongs to 'build'"
+        ),
         (["lsit", "--colr=never"], "unknown option '--colr'; did you mean '--color'?"),
         (["build-outdated", "--chek"], "unknown option '--chek'; did you mean '--check'?"),
     ]

@@ -47,7 +47,7 @@ struct HelpAndUsageTests {
         let result = try Jcrun.run(["completion", shell])
         #expect(result.status == 0)
         #expect(result.stdout.contains("build-outdated"))
-        #expect(result.stdout.contains("jcrun list --ids"))
+        #expect(result.stdout.contains("list --ids"))
     }
 
     @Test func theBashCompletionIsValidBash() throws {
@@ -64,11 +64,18 @@ struct HelpAndUsageTests {
     }
 
     /// Completing in a cloned project must not run code written into a job
-    /// id: bash's `compgen -W` expands `$(...)` in its word list (a tester's
-    /// finding).
+    /// id: bash's `compgen -W` expands `$(...)` in its word list, and an id
+    /// inserted unquoted runs when Enter is pressed (testers' findings).
     @Test func bashCompletionNeverExpandsAJobId() throws {
         let project = try TestProject([
-            "c.yaml": "jobs:\n  - id: \"$(touch${IFS}PWNED)\"\n    command: \"true\"\n  - id: plain\n    command: \"true\"\n"
+            "c.yaml": """
+            jobs:
+              - {id: "$(touch${IFS}PWNED)", command: "true"}
+              - {id: plain, command: "true"}
+              - {id: "semi;touch_X", command: "true"}
+              - {id: "col:on", command: "true"}
+
+            """
         ])
         defer { project.remove() }
         let script = try Jcrun.run(["completion", "bash"]).stdout
@@ -81,7 +88,7 @@ struct HelpAndUsageTests {
         bash.environment = ["PATH": bin + ":/usr/bin:/bin", "HOME": project.dir.path]
         bash.arguments = [
             "-c",
-            "source completion.bash; for cur in '' p '$'; do COMP_WORDS=(jcrun \"$cur\"); COMP_CWORD=1; _jcrun; printf '%s\\n' \"${COMPREPLY[@]}\"; done",
+            "source completion.bash; for cur in '' p '$' 'semi' 'col:'; do COMP_WORDS=(jcrun \"$cur\"); COMP_CWORD=1; COMP_LINE=\"jcrun $cur\"; COMP_POINT=${#COMP_LINE}; _jcrun; printf '%s\\n' \"${COMPREPLY[@]}\"; done",
         ]
         let pipe = Pipe()
         bash.standardOutput = pipe
@@ -93,7 +100,11 @@ struct HelpAndUsageTests {
         let words = output.split(separator: "\n").map(String.init)
         #expect(words.contains("plain"))
         #expect(words.contains("build-outdated"))
-        #expect(words.filter { $0 == "$(touch${IFS}PWNED)" }.count == 2)
+        // Inserted quoted, so that Enter runs jcrun with that id and nothing else;
+        // after a ':' (a word break in bash) only the rest is inserted.
+        #expect(words.filter { $0 == "\\$\\(touch\\$\\{IFS\\}PWNED\\)" }.count == 2)
+        #expect(words.contains("semi\\;touch_X"))
+        #expect(words.contains("on"))
     }
 
     @Test func anUnknownShellIsAUsageError() throws {

@@ -140,7 +140,7 @@ struct UserFindingsTests {
         let missing = try project.run(["delete", "1", "--yes"])
         #expect(missing.status == 2)
         #expect(!project.exists(".jcrun"))
-        for _ in 0..<3 { #expect(try project.run(["a", "b", "c", "-q"]).status == 0) }
+        for _ in 0..<3 { #expect(try project.run(["a", "b", "c", "-q", "-j", "1"]).status == 0) }
         #expect(project.exists("f1") && project.exists("f4") && project.exists("f7"))
         let pruned = try project.run(["prune", "--older-than", "0", "--yes"])
         #expect(
@@ -157,6 +157,71 @@ struct UserFindingsTests {
         let left = try project.run(["builds", "--json"]).stdout
         let ids = try TestProject.jsonLines(left).compactMap { $0["id"] as? Int }
         #expect(ids == [9, 8, 7])
+    }
+
+    /// One prune deletes a consumer and what it consumed (the cleanup runs
+    /// after the consumer is gone), and keeps a removed job's builds unless
+    /// `--force`, as `delete` does (a second tester's findings).
+    @Test func onePruneIsEnoughAndRemovedJobsNeedForce() throws {
+        let project = try TestProject([
+            "p.yaml": """
+            jobs:
+              - id: good
+                command: 'echo "@retval g$JCRUN_BUILD_ID"'
+                cleanup: 'echo "$JCRUN_BUILD_ID" >> cleaned'
+              - id: dep
+                dependencies: [good]
+                command: 'echo "@retval d"'
+
+            """,
+            "r.yaml": "jobs:\n  - id: gone\n    command: 'echo x'\n    cleanup: 'exit 1'\n",
+        ])
+        defer { project.remove() }
+        for _ in 0..<4 { #expect(try project.run(["good", "dep", "-q", "-j", "1"]).status == 0) }
+        for _ in 0..<2 { #expect(try project.run(["gone", "-q"]).status == 0) }
+        try FileManager.default.removeItem(at: project.dir.appendingPathComponent("jobs.d/r.yaml"))
+        let pruned = try project.run(["prune", "--older-than", "0", "--yes"])
+        #expect(
+            pruned.stderr == """
+                jcrun: kept the builds of job 'gone', no longer defined: their cleanup cannot run; --force deletes them
+                jcrun: deleted 6 builds and 0 log lines
+
+                """)
+        #expect(pruned.status == 1)
+        let cleaned = try String(contentsOf: project.dir.appendingPathComponent("cleaned"), encoding: .utf8)
+        #expect(cleaned == "1\n3\n5\n")
+        let forced = try project.run(["prune", "--older-than", "0", "--yes", "--force"])
+        #expect(forced.stderr == "jcrun: deleted 1 build and 1 log line\n")
+        let left = try TestProject.jsonLines(try project.run(["builds", "--json"]).stdout)
+        #expect(left.compactMap { $0["id"] as? Int } == [10, 8, 7])
+    }
+
+    /// Refused before anything runs: `--json` where a command has no JSON,
+    /// and a `--junit` path whose folder does not exist.
+    @Test func jsonWithoutJSONAndAnUnwritableReportAreRefusedFirst() throws {
+        let project = try TestProject(["main.yaml": Self.jobs])
+        defer { project.remove() }
+        let why = try project.run(["why", "c", "--json"])
+        #expect(why.stderr == "jcrun: error: 'why' has no JSON output; leave out '--json'\n")
+        #expect(why.status == 2)
+        let junit = try project.run(["c", "--junit", "/nonexistent/x.xml"])
+        #expect(
+            junit.stderr
+                == "jcrun: error: /nonexistent/x.xml: cannot write the JUnit report: folder '/nonexistent' does not exist\n"
+        )
+        #expect(junit.status == 2)
+        #expect(try project.run(["builds"]).stdout == "")
+    }
+
+    /// A FIFO in jobs.d is named for what it is (reading it would block).
+    @Test func aFifoInJobsDirIsNotAJobFile() throws {
+        let project = try TestProject(["main.yaml": Self.jobs])
+        defer { project.remove() }
+        #expect(mkfifo(project.dir.appendingPathComponent("jobs.d/pipe.yaml").path, 0o644) == 0)
+        let result = try project.run(["list"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("jobs.d/pipe.yaml"))
+        #expect(result.stderr.contains("is not a regular file"))
     }
 
     @Test func aProtectedOutdatedJobIsMarkedAndCheckAgreesWithBuildOutdated() throws {

@@ -132,6 +132,39 @@ struct WebServerTests {
         return statuses
     }
 
+    static func statusList(_ server: WebServerProcess) throws -> [String] {
+        let jobs = try server.get("/api/jobs").json["jobs"] as? [[String: Any]] ?? []
+        return jobs.map { $0["status"] as? String ?? "?" }
+    }
+
+    @Test(.bug(id: 9)) func aBuildOfTheCommandLineShowsOnThePageAlreadyOpen() throws {
+        let project = try WebProject()
+        defer { project.remove() }
+        let server = try WebServerProcess(project: project.dir)
+        #expect(try Self.statusList(server) == ["not built", "not built", "not built"])
+        #expect(try server.get("/").body.contains("<span class=\"badge s-not-built\">"))
+        let run = try project.jcrun(["report", "-q"])
+        #expect(run.status == 0)
+        #expect(try Self.statusList(server) == ["successful", "successful", "not built"])
+        #expect(try server.get("/").body.contains("<span class=\"badge s-successful\">"))
+    }
+
+    @Test(.bug(id: 9)) func aBuildWhoseRunnerWasKilledShowsFailedNotRunning() throws {
+        let project = try TestProject(["main.yaml": RunnerSafetyTests.orphaning])
+        defer { project.remove() }
+        let orphan = try RunnerSafetyTests.killJcrunMidBuild(in: project)
+        defer { kill(orphan, SIGKILL) }
+        let server = try WebServerProcess(project: project.dir)
+        #expect(try Self.statusList(server) == ["failed"])
+        let build = try server.get("/api/builds/1").json
+        #expect(build["status"] as? String == "failed")
+        #expect(build["failure_kind"] as? String == "runner_died")
+        // Its process group was killed; the kill lands a moment later.
+        for _ in 0..<100 where RunnerSafetyTests.isAlive(orphan) { usleep(50_000) }
+        #expect(!RunnerSafetyTests.isAlive(orphan))
+        #expect(!server.stop().stderr.contains("warning"))
+    }
+
     @Test func buildOutdatedLeavesTheProtectedJobAndArmingBuildsIt() throws {
         let project = try WebProject()
         defer { project.remove() }

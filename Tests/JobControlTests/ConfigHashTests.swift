@@ -61,3 +61,13 @@ private func fnv1a(_ text: String) -> String {
     #expect(!job.buildSnapshotJSON().contains("\"title\":"))
     #expect(job.buildSnapshotJSON().hasPrefix("{\"args\":[],\"cleanup\":null,\"command\":{\"shell\":\"echo hi\"}"))
 }
+
+/// Spellings of the same folder are one `workdir`, so rewriting `.` as `./`
+/// is not a definition change (a tester's finding).
+@Test(arguments: [
+    (".", "."), ("./", "."), ("", "."), ("sub/", "sub"), ("./sub//x/./", "sub/x"),
+    ("/proj", "."), ("/proj/", "."), ("/proj/sub", "/proj/sub"), ("/", "/"), ("../up", "../up"),
+])
+func workdirSpellingsOfOneFolderAreOne(written: String, normalized: String) {
+    #expect(JobAssembler.normalized(workdir: written, projectDir: "/proj") == normalized)
+}

@@ -271,6 +271,8 @@ func aBadJobKeyGivesItsExactError(body: String, expected: String) throws {
 
 @Test(arguments: [
     ("x y", "an id must not contain white space or control characters"),
+    ("a\u{200B}b", "an id must not contain invisible formatting characters (U+200B)"),
+    ("\u{202E}evil", "an id must not contain invisible formatting characters (U+202E)"),
     ("a/b", "an id must not contain '/'"),
     ("a=b", "an id must not contain '='"),
     ("a#b", "an id must not contain '#'"),

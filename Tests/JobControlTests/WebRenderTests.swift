@@ -17,6 +17,26 @@ struct WebRenderTests {
         #expect(HTML.escape(input) == expected)
     }
 
+    @Test(arguments: [
+        ("tab\there", "tab\there"), ("line\nbreak", "line\nbreak"), ("esc\u{1b}[1m", "esc␛[1m"),
+        ("del\u{7f}", "del\u{2421}"), ("c1\u{85}", "c1\\x85"), ("", ""),
+    ])
+    func escapingDrawsControlCharactersVisibly(_ input: String, _ expected: String) {
+        #expect(HTML.escape(input) == expected)
+    }
+
+    /// `segment` encodes by hand (issue #9: the jobs page made 2,000 calls
+    /// through Foundation): the same text as Foundation's encoder.
+    @Test(arguments: [
+        "plain", "a b", "100%", "a/b", "q?x#y", "ünï ✓", "x<y>&\"'", "~-._!$&'()*+,;=:@",
+        "tab\t", "[a]{b}|c^d`e\\f", "",
+    ])
+    func aPathSegmentIsEncodedAsFoundationDoes(_ text: String) {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "/?#%")
+        #expect(HTML.segment(text) == text.addingPercentEncoding(withAllowedCharacters: allowed))
+    }
+
     @Test func theGraphPutsEachJobOneColumnRightOfItsDeepestDependency() {
         let jobs = testJobSet([
             testJob("a"), testJob("b"), testJob("c", deps: ["a"]), testJob("d", deps: ["b", "c"]),

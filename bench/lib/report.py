@@ -18,6 +18,7 @@ TITLES = {
     "W7": "`sleep 0.05` jobs, one worker against two",
     "W8": "`@progress` lines: terminal view against `--quiet`",
     "W9": "the repository's own jobs.d (the package audit), on this machine's data",
+    "W10": "`jcrun web`: the jobs page over W6's store, and builds followed by open pages",
 }
 
 
@@ -37,6 +38,7 @@ def load_rows(results):
                 row["min"] = result["min"]
                 row["max"] = result["max"]
                 row["runs"] = len(result.get("times") or [])
+                row["extra"] = result
             rows.append(row)
     return rows
 
@@ -151,6 +153,70 @@ class Goals:
                      "not measured", None)
         self.absolute("W9", "first run -j 2", 10, "first run with -j 2 < 10 s")
         self.absolute("W9", "no-op", 1, "no-op run < 1 s")
+        self.web()
+
+    def web(self):
+        page = self.find("W10", "GET /", "jcrun")
+        if page is None or "median" not in page:
+            self.add("W10", "jobs page < 100 ms", "not measured", None)
+        else:
+            extra = page["extra"]
+            cpu = extra.get("server_cpu_per_request")
+            figure = f"median {fmt_time(page['median'])}, p95 {fmt_time(extra.get('p95'))}"
+            if cpu is not None:
+                figure += f"; server CPU {fmt_time(cpu)} per request"
+            met = page["median"] < 0.1 and extra.get("p95", 1) < 0.1
+            self.add("W10", "jobs page < 100 ms (median and p95)", figure, met)
+        for kind in ("builds", "CPU-bound builds"):
+            quiet = next((r for r in self.rows if r["workload"] == "W10"
+                          and r["variant"].endswith(f" {kind}, no page open")), None)
+            followed = next((r for r in self.rows if r["workload"] == "W10"
+                             and r["variant"].split(", ")[0].endswith(f" {kind}")
+                             and r["variant"].endswith("pages following")), None)
+            goal = f"{kind} followed by open pages ≤ 1.1× their time without"
+            if not quiet or not followed or "median" not in quiet or "median" not in followed:
+                self.add("W10", goal, "not measured", None)
+                continue
+            ratio = followed["median"] / quiet["median"]
+            figure = f"{ratio:.2f}× ({fmt_time(followed['median'])} vs {fmt_time(quiet['median'])})"
+            self.add("W10", goal, figure, ratio <= 1.1)
+
+
+def web_notes(results):
+    """W10's CPU figures: the builds' (jcrun and its jobs), the server's, the clients'."""
+    def median_of(name):
+        path = os.path.join(results, "json", name)
+        if not os.path.exists(path):
+            return None
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)["results"][0]["median"]
+    notes = []
+    for kind, title in (("paced", "builds"), ("cpu", "CPU-bound builds")):
+        quiet = median_of(f"W10-{kind}-quiet-cpu.json")
+        followed = median_of(f"W10-{kind}-followed-cpu.json")
+        server = median_of(f"W10-{kind}-server-cpu.json")
+        parts = []
+        if quiet and followed:
+            parts.append(f"CPU of jcrun and its jobs (user + sys): {quiet:.2f} s with"
+                         f" no page open, {followed:.2f} s while followed ({followed / quiet:.2f}×)")
+        if server is not None:
+            parts.append(f"CPU of `jcrun web` meanwhile: {server:.2f} s")
+        follows = []
+        for name in sorted(os.listdir(os.path.join(results, "json"))):
+            if name.startswith(f"W10-{kind}-follow-"):
+                with open(os.path.join(results, "json", name), encoding="utf-8") as f:
+                    follows.append(json.load(f))
+        if follows:
+            requests = sum(f["requests"] for f in follows)
+            seconds = sum(f["seconds"] for f in follows)
+            errors = sum(f["errors"] for f in follows)
+            cpu = sum(f["client_cpu_s"] for f in follows)
+            parts.append(f"the {follows[0]['clients']} clients (`bench/lib/web_load.py follow`,"
+                         f" on the same 2 cores) made {requests / seconds:.0f} requests a second"
+                         f" ({errors} failed) with {cpu / len(follows):.2f} s of CPU per round")
+        if parts:
+            notes.append(title[0].upper() + title[1:] + ": " + "; ".join(parts) + ".")
+    return notes
 
 
 def parse_sizes(text):
@@ -242,6 +308,10 @@ def main():
             name = f"**{r['tool']}**" if r["tool"] == "jcrun" else r["tool"]
             w(f"| {r['variant']} | {name} | {fmt_time(r['median'])} | {fmt_time(r['min'])}–{fmt_time(r['max'])}"
               f" | {ratio:.2f} | {fmt_rss(r['rss_kb'])} | {r['load']} | {r['runs']} |")
+        if workload == "W10":
+            for line in web_notes(results):
+                w("")
+                w(line)
         if workload == "W7":
             for tool in ("make", "ninja", "jcrun"):
                 a, b = goals.median("W7", "-j 1", tool), goals.median("W7", "-j 2", tool)

@@ -239,3 +239,31 @@ gen_main() {
   mkdir -p "$dir/jcrun"
   cp -R "$repo/jobs.d" "$repo/scripts" "$repo/jcrun.yaml" "$dir/jcrun/"
 }
+
+# gen_live DIR JOBS STEPS PACE: JOBS independent jobs, each reporting progress
+# and five log lines per step for STEPS steps (W10's builds, followed by open
+# web pages). PACE `sleep`: each step then sleeps 50 ms; a number: each step
+# counts to it in the shell instead, using the CPU.
+gen_live() {
+  local dir=$1 n=$2 steps=$3 pace=$4 i wait
+  mkdir -p "$dir/jcrun/jobs.d"
+  # shellcheck disable=SC2016 # the script's own variables, expanded when it runs
+  if [[ $pace == sleep ]]; then wait='  sleep 0.05'
+  else wait='  j=0; while [ "$j" -lt '"$pace"' ]; do j=$((j + 1)); done'; fi
+  # shellcheck disable=SC2016 # the script's own variables, expanded when it runs
+  printf '%s\n' 'i=0' \
+    'while [ "$i" -lt "$1" ]; do' \
+    '  i=$((i + 1))' \
+    '  echo "@progress $i/$1 Pages -- https://example.org/page/$i"' \
+    '  echo "fetched page $i of $1"' \
+    '  echo "parsed page $i: 42 links"' \
+    '  echo "@log warning page $i: slow answer"' \
+    '  echo "stored page $i"' \
+    '  echo "queued links of page $i"' \
+    "$wait" \
+    'done' >"$dir/jcrun/live.sh"
+  w_jobs_header "$dir/jcrun/jobs.d/live.yaml"
+  for ((i = 1; i <= n; i++)); do
+    printf -- '- id: live%d\n  command: ["/bin/sh", "%s", "%d"]\n' "$i" "$dir/jcrun/live.sh" "$steps"
+  done >>"$dir/jcrun/jobs.d/live.yaml"
+}

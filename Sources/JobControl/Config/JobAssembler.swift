@@ -6,6 +6,8 @@ import Foundation
 struct JobAssembler {
     let defaults: JobFields
     let collector: ErrorCollector
+    /// The absolute project folder, which a `workdir` may name.
+    var projectDir: String?
 
     func job(from fields: JobFields, at source: SourceLocation) -> Job? {
         guard let id = fields.id, let command = fields.command else { return nil }
@@ -13,7 +15,8 @@ struct JobAssembler {
         var job = Job(
             id: id, title: fields.title, notes: fields.notes, command: command,
             args: fields.args ?? [], env: env.entries, dependencies: fields.dependencies ?? [],
-            workdir: fields.workdir ?? defaults.workdir ?? ".",
+            workdir: Self.normalized(
+                workdir: fields.workdir ?? defaults.workdir ?? ".", projectDir: projectDir),
             timeout: fields.timeout ?? defaults.timeout,
             retries: fields.retries ?? defaults.retries ?? 0,
             retryDelay: fields.retryDelay ?? defaults.retryDelay ?? 0,
@@ -27,6 +30,18 @@ struct JobAssembler {
         checkRetvals(env.retvalUses + fields.retvalUses.filter { $0.envName == nil }, of: job)
         checkRetvalNames(of: job)
         return job
+    }
+
+    /// `workdir` written without what does not change the folder (`./`,
+    /// `a//b/`, `a/./b`, the project folder itself), so that rewriting
+    /// `.` as `./` is not a definition change that rebuilds the job.
+    static func normalized(workdir: String, projectDir: String?) -> String {
+        let absolute = workdir.hasPrefix("/")
+        let parts = workdir.split(separator: "/").filter { $0 != "." }
+        var path = (absolute ? "/" : "") + parts.joined(separator: "/")
+        if path.isEmpty { path = "." }
+        if absolute, let projectDir, path == projectDir { return "." }
+        return path
     }
 
     /// `defaults.env` entries the job does not set, then the job's own.

@@ -220,6 +220,13 @@ public func jobIDProblem(_ id: String) -> String? {
         if scalar.properties.isWhitespace || scalar.properties.generalCategory == .control {
             return "an id must not contain white space or control characters"
         }
+        // Invisible: a zero-width space makes two ids look alike, a
+        // right-to-left override reorders the terminal line showing it.
+        if scalar.properties.generalCategory == .format {
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            return "an id must not contain invisible formatting characters (\(code))"
+        }
         if "/=#,".unicodeScalars.contains(scalar) {
             return "an id must not contain '\(scalar)'"
         }

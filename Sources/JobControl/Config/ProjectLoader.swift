@@ -248,7 +248,8 @@ public struct ProjectLoader {
                     field: "jobs", expected: "a list of jobs", found: found, at: reader.at(list)))
             return []
         }
-        let assembler = JobAssembler(defaults: defaults, collector: collector)
+        let assembler = JobAssembler(
+            defaults: defaults, collector: collector, projectDir: projectDir.path)
         var jobs: [Job] = []
         for item in items {
             guard let fields = decoder.fields(of: item, known: JobFields.jobKeys, place: "a job")
@@ -326,6 +327,10 @@ public struct ProjectLoader {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) {
             if isFolder.boolValue { return .notAJobFile(path: path, reason: "is a directory") }
+            var info = stat()
+            if stat(url.path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+                return .notAJobFile(path: path, reason: "is not a regular file")
+            }
             return .unreadable(path: path, reason: "permission denied")
         }
         let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) != nil

@@ -34,8 +34,11 @@ extension PlannedBuild {
     func describe() -> String {
         guard let condition else { return "\(job): \(reason)" }
         let names = condition.dependencies.map { "'\($0)'" }.joined(separator: ", ")
-        let verb = condition.dependencies.count == 1 ? "brings" : "bring"
-        return "\(job): \(reason) (up to date if \(names) \(verb) no new value)"
+        let one = condition.dependencies.count == 1
+        // Skipped, or (early_cutoff) the value last consumed again: either
+        // way the scheduler finds the job up to date then.
+        return
+            "\(job): \(reason) (up to date if \(names) \(one ? "ends" : "end") skipped, or \(one ? "keeps its" : "keep their") value under early_cutoff)"
     }
 }
 

@@ -123,7 +123,9 @@ public struct JSONText {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// `value` as a JSON string literal: only `"`, `\` and control characters are escaped.
+    /// `value` as a JSON string literal: only `"`, `\` and control characters
+    /// (C0, DEL and C1, so that JSON printed on a terminal cannot drive it)
+    /// are escaped.
     public static func quoted(_ value: String) -> String {
         var text = ""
         appendString(value, to: &text)
@@ -138,7 +140,9 @@ public struct JSONText {
     public static func appendString(_ value: String, to text: inout String) {
         text += "\""
         // Most values need no escaping: append them whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+        if !value.utf8.contains(where: {
+            $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xC2
+        }) {
             text += value
             text += "\""
             return
@@ -155,7 +159,8 @@ public struct JSONText {
             case "\n": escape = "\\n"
             case "\r": escape = "\\r"
             case "\t": escape = "\\t"
-            case _ where scalar.value < 0x20: escape = String(format: "\\u%04x", scalar.value)
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
+                escape = String(format: "\\u%04x", scalar.value)
             default: escape = nil
             }
             if let escape {

@@ -2,6 +2,14 @@
 /// able to move the cursor, clear the screen or retitle the window of
 /// whoever reads its log.
 public enum VisibleText {
+    /// `text` with every line escaped and its newlines kept.
+    public static func escapedLines(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A || $0 == 0x7F || $0 == 0xC2 })
+        else { return text }
+        return text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { escaped(String($0)) }.joined(separator: "\n")
+    }
+
     /// `line` with C0 controls but tab, DEL and C1 controls written as `\x1b`.
     /// Lines without them (nearly all) come back unchanged, without copying.
     public static func escaped(_ line: String) -> String {

@@ -203,9 +203,9 @@ enum PostgresSQL {
         """
 
     /// `builds(query)`: only the filters that are set appear, numbered in order.
-    static func builds(job: Bool, status: Bool, since: Bool, limit: Bool, newestFirst: Bool)
-        -> String
-    {
+    static func builds(
+        job: Bool, status: Bool, since: Bool, limit: Bool, newestFirst: Bool, offset: Bool = false
+    ) -> String {
         var conditions: [String] = []
         var next = 1
         if job {
@@ -222,7 +222,12 @@ enum PostgresSQL {
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let order = newestFirst ? "DESC" : "ASC"
-        let limitClause = limit ? " LIMIT $\(next)::bigint" : ""
+        var limitClause = ""
+        if limit {
+            limitClause = " LIMIT $\(next)::bigint"
+            next += 1
+        }
+        if offset { limitClause += " OFFSET $\(next)::bigint" }
         return "SELECT \(buildColumns) FROM builds\(filter) ORDER BY id \(order)\(limitClause)"
     }
 
@@ -340,7 +345,14 @@ enum PostgresSQL {
         DELETE FROM prune_set WHERE id IN (
             SELECT id FROM builds WHERE job IN (SELECT jsonb_array_elements_text($1::jsonb)))
         """
-    static let prunedIDs = "SELECT id FROM prune_set ORDER BY id"
+    static let prunedJobs = """
+        SELECT DISTINCT job FROM builds WHERE id IN (SELECT id FROM prune_set)
+        """
+    /// The prune set's builds of the jobs in JSON array $1.
+    static let prunedIDsOf = """
+        SELECT p.id FROM prune_set AS p JOIN builds AS b ON b.id = p.id
+        WHERE b.job IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY p.id
+        """
     static let deletePruned = "DELETE FROM builds WHERE id IN (SELECT id FROM prune_set)"
     /// Chunks of pruned builds whose every line is at level $1 or below
     /// (any level when NULL), deleted whole; returns their line counts.

@@ -167,12 +167,13 @@ extension PostgresStore {
     public func builds(_ query: BuildQuery) throws -> [BuildRecord] {
         let sql = PostgresSQL.builds(
             job: query.job != nil, status: query.status != nil, since: query.since != nil,
-            limit: query.limit != nil, newestFirst: query.newestFirst)
+            limit: query.limit != nil, newestFirst: query.newestFirst, offset: query.offset > 0)
         var parameters: [PostgresValue] = []
         if let job = query.job { parameters.append(.text(job)) }
         if let status = query.status { parameters.append(.text(status.rawValue)) }
         if let since = query.since { parameters.append(.int(PostgresStore.micros(since))) }
         if let limit = query.limit { parameters.append(.int(limit)) }
+        if query.offset > 0 { parameters.append(.int(query.offset)) }
         return PostgresStore.decodeBuilds(try connection.query(sql, parameters))
     }
 

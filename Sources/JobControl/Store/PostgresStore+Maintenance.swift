@@ -38,9 +38,12 @@ extension PostgresStore {
             }
             while try connection.query(PostgresSQL.keepConsumed).changes > 0 {}
             if request.dryRun {
-                let rows = try connection.query(PostgresSQL.prunedIDs)
+                let jobRows = try connection.query(PostgresSQL.prunedJobs)
+                let jobs = Set((0..<jobRows.rowCount).map { jobRows.string($0, 0) })
+                let rows = try connection.query(
+                    PostgresSQL.prunedIDsOf, [.string(JSONText.array(request.listBuildsOf.sorted()))])
                 let ids = (0..<rows.rowCount).map { rows.int64($0, 0) }
-                return PruneResult(buildsDeleted: 0, logLinesDeleted: 0, buildIDs: ids)
+                return PruneResult(buildsDeleted: 0, logLinesDeleted: 0, jobs: jobs, buildIDs: ids)
             }
             let lines = Int(try connection.query(PostgresSQL.countPrunedBuildsLogLines).int64(0, 0))
             let builds = try connection.query(PostgresSQL.deletePruned).changes

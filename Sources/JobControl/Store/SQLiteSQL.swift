@@ -286,7 +286,7 @@ enum SQLiteSQL {
         if since { conditions.append("created_at >= ?3") }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let order = newestFirst ? "DESC" : "ASC"
-        return "SELECT \(buildColumns) FROM builds\(filter) ORDER BY id \(order) LIMIT ?4"
+        return "SELECT \(buildColumns) FROM builds\(filter) ORDER BY id \(order) LIMIT ?4 OFFSET ?5"
     }
 
     // MARK: Job states
@@ -410,7 +410,14 @@ enum SQLiteSQL {
         DELETE FROM temp.prune_set
         WHERE id IN (SELECT id FROM builds WHERE job IN (SELECT value FROM json_each(?1)))
         """
-    static let prunedIDs = "SELECT id FROM temp.prune_set ORDER BY id"
+    static let prunedJobs = """
+        SELECT DISTINCT job FROM builds WHERE id IN temp.prune_set
+        """
+    /// The prune set's builds of the jobs in JSON array ?1.
+    static let prunedIDsOf = """
+        SELECT p.id FROM temp.prune_set AS p JOIN builds AS b ON b.id = p.id
+        WHERE b.job IN (SELECT value FROM json_each(?1)) ORDER BY p.id
+        """
     static let deletePruned = "DELETE FROM builds WHERE id IN temp.prune_set"
     static let countPrunedBuildsLogLines = """
         SELECT coalesce(sum(lines), 0) FROM log WHERE build IN temp.prune_set

@@ -200,6 +200,7 @@ extension SQLiteStore {
             if let status = query.status { statement.bind(2, status.rawValue) }
             if let since = query.since { statement.bind(3, since) }
             statement.bind(4, query.limit ?? -1)
+            statement.bind(5, max(0, query.offset))
             var records: [BuildRecord] = []
             while try statement.step() { records.append(SQLiteStore.decodeBuild(statement)) }
             return records

@@ -54,12 +54,18 @@ extension SQLiteStore {
                 try connection.using(SQLiteSQL.keepConsumed) { try $0.run() }
             } while connection.changes > 0
             if request.dryRun {
-                let ids = try connection.using(SQLiteSQL.prunedIDs) { statement in
+                let jobs = try connection.using(SQLiteSQL.prunedJobs) { statement in
+                    var jobs: Set<JobID> = []
+                    while try statement.step() { jobs.insert(statement.string(0)) }
+                    return jobs
+                }
+                let ids = try connection.using(SQLiteSQL.prunedIDsOf) { statement in
+                    statement.bind(1, JSONText.array(request.listBuildsOf.sorted()))
                     var ids: [BuildID] = []
                     while try statement.step() { ids.append(statement.int64(0)) }
                     return ids
                 }
-                return PruneResult(buildsDeleted: 0, logLinesDeleted: 0, buildIDs: ids)
+                return PruneResult(buildsDeleted: 0, logLinesDeleted: 0, jobs: jobs, buildIDs: ids)
             }
             let lines = try connection.using(SQLiteSQL.countPrunedBuildsLogLines) { statement in
                 try statement.step() ? statement.int(0) : 0

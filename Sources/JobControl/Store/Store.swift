@@ -43,6 +43,10 @@ public protocol BuildStore: AnyObject {
     /// Records that the runner of these running builds is alive now (a
     /// heartbeat); a build reaped later ends at its last heartbeat.
     func markAlive(_ ids: [BuildID]) throws
+    /// A number that differs whenever the store changed since it was last
+    /// read, through any connection; nil when the store cannot tell (a
+    /// reader must then not reuse what it read before).
+    func changeCounter() throws -> Int64?
 }
 
 extension BuildStore {
@@ -56,6 +60,8 @@ extension BuildStore {
     public func deadRunnerBuilds() throws -> [BuildID] { [] }
     /// A store without heartbeats ends a reaped build at its last log line.
     public func markAlive(_ ids: [BuildID]) throws {}
+    /// A store that cannot tell says so.
+    public func changeCounter() throws -> Int64? { nil }
 }
 
 /// What `createBuild` needs.
@@ -296,16 +302,19 @@ public struct BuildQuery: Sendable, Hashable {
     public var limit: Int?
     /// Newest first when true.
     public var newestFirst: Bool
+    /// Rows skipped before the first returned (paging).
+    public var offset: Int
 
     public init(
         job: JobID? = nil, status: BuildStatus? = nil, since: Date? = nil, limit: Int? = nil,
-        newestFirst: Bool = true
+        newestFirst: Bool = true, offset: Int = 0
     ) {
         self.job = job
         self.status = status
         self.since = since
         self.limit = limit
         self.newestFirst = newestFirst
+        self.offset = offset
     }
 }
 
@@ -349,8 +358,10 @@ public struct PruneRequest: Sendable, Hashable {
     /// Builds of these jobs are left alone (jobs whose cleanup must run
     /// first, which `jcrun prune` deletes one by one).
     public var exceptJobs: Set<JobID> = []
-    /// Delete nothing; `PruneResult.buildIDs` lists what would go.
+    /// Delete nothing; `PruneResult.jobs` names the jobs whose builds would
+    /// go, and `PruneResult.buildIDs` lists those of the jobs in `listBuildsOf`.
     public var dryRun = false
+    public var listBuildsOf: Set<JobID> = []
 
     public init(
         olderThan: Date, job: JobID? = nil, keep: Int = 0, logsOnly: Bool = false,
@@ -368,12 +379,17 @@ public struct PruneRequest: Sendable, Hashable {
 public struct PruneResult: Sendable, Hashable {
     public var buildsDeleted: Int
     public var logLinesDeleted: Int
-    /// With `PruneRequest.dryRun`: the builds that would be deleted, oldest first.
+    /// With `PruneRequest.dryRun`: the jobs with builds that would be
+    /// deleted, and those builds of `listBuildsOf`'s jobs, oldest first.
+    public var jobs: Set<JobID>
     public var buildIDs: [BuildID]
 
-    public init(buildsDeleted: Int, logLinesDeleted: Int, buildIDs: [BuildID] = []) {
+    public init(
+        buildsDeleted: Int, logLinesDeleted: Int, jobs: Set<JobID> = [], buildIDs: [BuildID] = []
+    ) {
         self.buildsDeleted = buildsDeleted
         self.logLinesDeleted = logLinesDeleted
+        self.jobs = jobs
         self.buildIDs = buildIDs
     }
 }

@@ -6,6 +6,8 @@ enum HTML {
     /// `&`, `<`, `>`, `"` and `'` as entities, control characters (but tab and
     /// newline) made visible; safe in text and in quoted attributes.
     static func escape(_ text: String) -> String {
+        // Most text (ids, titles, reasons) needs nothing: no copy then.
+        if text.utf8.allSatisfy({ plainText[Int($0)] }) { return text }
         var result = ""
         result.reserveCapacity(text.utf8.count)
         for character in text.unicodeScalars {
@@ -28,11 +30,39 @@ enum HTML {
         return result
     }
 
-    /// A path segment percent-encoded for an href (`a b` → `a%20b`).
+    /// The bytes `escape` leaves as they are: printable ASCII but `&<>"'`,
+    /// tab and newline. (Bytes from 0x80 on are looked at one by one.)
+    private static let plainText: [Bool] = (0..<256).map { byte in
+        if byte == 0x09 || byte == 0x0a { return true }
+        guard byte >= 0x20 && byte < 0x7f else { return false }
+        return !"&<>\"'".utf8.contains(UInt8(byte))
+    }
+
+    /// A path segment percent-encoded for an href (`a b` → `a%20b`): every
+    /// UTF-8 byte outside RFC 3986's unreserved characters, sub-delimiters but `;`,
+    /// `:` and `@` as `%XX`, as `addingPercentEncoding` with `urlPathAllowed`
+    /// less `/?#%` does.
     static func segment(_ text: String) -> String {
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: "/?#%")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        if text.utf8.allSatisfy({ segmentAllowed[Int($0)] }) { return text }
+        let hex = Array("0123456789ABCDEF".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count * 3)
+        for byte in text.utf8 {
+            if segmentAllowed[Int(byte)] {
+                bytes.append(byte)
+            } else {
+                bytes += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]]
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The bytes a path segment keeps as they are.
+    private static let segmentAllowed: [Bool] = (0..<256).map { byte in
+        let scalar = Unicode.Scalar(UInt8(byte))
+        if ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) { return true }
+        if ("0"..."9").contains(scalar) { return true }
+        return "-._~!$&'()*+,=:@".unicodeScalars.contains(scalar)
     }
 
     static func jobLink(_ job: JobID) -> String {
@@ -42,7 +72,8 @@ enum HTML {
     static func buildLink(_ id: BuildID) -> String { "<a href=\"/builds/\(id)\">#\(id)</a>" }
 
     static func badge(_ label: String) -> String {
-        "<span class=\"badge s-\(label.replacingOccurrences(of: " ", with: "-"))\">\(escape(label))</span>"
+        let name = String(label.map { $0 == " " ? "-" : $0 })
+        return "<span class=\"badge s-\(name)\">\(escape(label))</span>"
     }
 
     /// The whole document: head, navigation, `body`. `live` adds the script

@@ -9,6 +9,11 @@ public final class WebApp: @unchecked Sendable {
     private let clock: @Sendable () -> Date
     /// How long a build button waits for the child's build row, to open its page.
     var buildRowWait: TimeInterval = 3
+    /// What was made from the newest status (`WebJobStatus.serial`): the
+    /// jobs page's rows and `/api/jobs`, neither of which changes with the clock.
+    private let madeLock = NSLock()
+    private var jobsRows: JobsPage.Rows?
+    private var jobsJSON: (serial: Int, body: String)?
 
     /// `launcher` nil: buttons answer 503 (tests of pages only).
     public init(
@@ -72,29 +77,46 @@ public final class WebApp: @unchecked Sendable {
     // MARK: Pages
 
     private func jobsPage() throws -> WebResponse {
-        try source.read { jobs, store in
-            let now = clock()
-            let status = try WebJobStatus(jobs: jobs, store: store, now: now)
-            return .html(
-                JobsPage(jobs: jobs, status: status, forms: WebForms(security: security), now: now)
-                    .html)
+        let now = clock()
+        let forms = WebForms(security: security)
+        return try source.readStatus(now: now) { jobs, _, status in
+            let previous = madeLock.withLock { jobsRows }
+            let rows = kept(\.jobsRows, serial: status.serial, { $0.serial }) {
+                JobsPage.rows(jobs: jobs, status: status, forms: forms, previous: previous)
+            }
+            return .html(JobsPage(jobs: jobs, rows: rows, forms: forms, now: now).html)
         }
+    }
+
+    /// The value kept at `path` when it was made from the status `serial`,
+    /// else a new one from `make`, kept from now on (serial 0: never kept).
+    private func kept<T>(
+        _ path: ReferenceWritableKeyPath<WebApp, T?>, serial: Int, _ serialOf: (T) -> Int,
+        _ make: () -> T
+    ) -> T {
+        if serial != 0, let value = madeLock.withLock({ self[keyPath: path] }),
+            serialOf(value) == serial
+        {
+            return value
+        }
+        let value = make()
+        if serial != 0 { madeLock.withLock { self[keyPath: path] = value } }
+        return value
     }
 
     private func jobPage(_ id: String, _ query: [String: String]) throws -> WebResponse {
         let filter = try statusFilter(query)
         let page = try pageNumber(query)
-        return try source.read { jobs, store in
+        let now = clock()
+        return try source.readStatus(now: now) { jobs, store, status in
             guard let job = jobs[id.precomposedStringWithCanonicalMapping] else {
                 return unknownJob(id, jobs)
             }
-            let now = clock()
-            let status = try WebJobStatus(jobs: jobs, store: store, now: now)
-            // TODO(#9): BuildQuery has no offset, so page N reads N pages of rows; deep pages cost more.
-            let limit = page * JobPage.pageSize + 1
-            let builds =
-                try store?.builds(BuildQuery(job: job.id, status: filter, limit: limit)) ?? []
-            let shown = Array(builds.dropFirst((page - 1) * JobPage.pageSize))
+            // One row more than a page tells whether there is a next page.
+            let query = BuildQuery(
+                job: job.id, status: filter, limit: JobPage.pageSize + 1,
+                offset: (page - 1) * JobPage.pageSize)
+            let shown = try store?.builds(query) ?? []
             let view = JobPage(
                 job: job, graph: JobGraph(jobs), label: status.label(job.id),
                 outdatedReason: status.outdated[job.id],
@@ -127,7 +149,7 @@ public final class WebApp: @unchecked Sendable {
 
     private func buildPage(_ reference: String, _ query: [String: String]) throws -> WebResponse {
         let level = try levelFilter(query)
-        return try source.read { _, store in
+        return try source.readStore { store in
             guard let id = Self.buildID(reference), let store, let build = try store.build(id)
             else {
                 return .html(
@@ -147,8 +169,7 @@ public final class WebApp: @unchecked Sendable {
     }
 
     private func graphPage() throws -> WebResponse {
-        try source.read { jobs, store in
-            let status = try WebJobStatus(jobs: jobs, store: store, now: clock())
+        try source.readStatus(now: clock()) { jobs, _, status in
             let labels = Dictionary(
                 uniqueKeysWithValues: jobs.jobs.map { ($0.id, status.label($0.id)) })
             let svg = GraphSVG(jobs: jobs, labels: labels).svg
@@ -161,20 +182,36 @@ public final class WebApp: @unchecked Sendable {
 
     private func api(_ parts: [String], _ request: WebRequest) throws -> WebResponse {
         let query = request.query
-        return try source.read { jobs, store in
-            let now = clock()
-            switch (parts.first ?? "", parts.count) {
-            case ("jobs", 1):
-                return .json(
-                    WebAPI.jobs(jobs, status: try WebJobStatus(jobs: jobs, store: store, now: now)))
-            case ("jobs", 2):
+        switch (parts.first ?? "", parts.count) {
+        case ("builds", 2...3):
+            // The live endpoints: the store only, the job files are not looked at.
+            return try source.readStore { store in
+                guard let id = Self.buildID(parts[1]), let store, let build = try store.build(id)
+                else {
+                    return WebAPI.error("no build \(parts[1])", status: 404)
+                }
+                return try buildAPI(
+                    build, part: parts.count == 3 ? parts[2] : nil, query: query, store: store)
+            }
+        case ("jobs", 1...2):
+            return try source.readStatus(now: clock()) { jobs, store, status in
+                guard parts.count == 2 else {
+                    let made = kept(\.jobsJSON, serial: status.serial, { $0.serial }) {
+                        (status.serial, WebAPI.jobs(jobs, status: status))
+                    }
+                    return .json(made.body)
+                }
                 guard let job = jobs[parts[1].precomposedStringWithCanonicalMapping] else {
                     return WebAPI.error("unknown job '\(parts[1])'", status: 404)
                 }
-                let status = try WebJobStatus(jobs: jobs, store: store, now: now)
                 let builds = try store?.builds(BuildQuery(job: job.id, limit: 20)) ?? []
                 return .json(
                     WebAPI.jobDetail(job, status: status, graph: JobGraph(jobs), builds: builds))
+            }
+        default: break
+        }
+        return try source.read { jobs, store in
+            switch (parts.first ?? "", parts.count) {
             case ("builds", 1):
                 let filter = try statusFilter(query)
                 guard let limit = Int(query["limit"] ?? "50"), (1...1000).contains(limit) else {
@@ -187,13 +224,6 @@ public final class WebApp: @unchecked Sendable {
                 let builds =
                     try store?.builds(BuildQuery(job: job, status: filter, limit: limit)) ?? []
                 return .json(WebAPI.builds(builds))
-            case ("builds", 2...3):
-                guard let id = Self.buildID(parts[1]), let store, let build = try store.build(id)
-                else {
-                    return WebAPI.error("no build \(parts[1])", status: 404)
-                }
-                return try buildAPI(
-                    build, part: parts.count == 3 ? parts[2] : nil, query: query, store: store)
             default:
                 return WebAPI.error("no such endpoint: \(request.path)", status: 404)
             }
@@ -275,7 +305,7 @@ public final class WebApp: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(buildRowWait)
         while Date() < deadline {
             let ended = child.ended != nil
-            let found = try? source.read { _, store in
+            let found = try? source.readStore { store in
                 try store?.builds(BuildQuery(job: job, limit: 1)).first?.id
             }
             if let found = found ?? nil, found > after { return found }
@@ -323,7 +353,7 @@ public final class WebApp: @unchecked Sendable {
         return Int(page)
     }
 
-    /// The deepest page of a job's builds (`page * pageSize` rows are read).
+    /// The deepest page of a job's builds (the store steps over `(page - 1) * pageSize` rows).
     static let maxPage = 10_000
 
     /// `42`: digits only, no sign, no leading zero, above 0.

@@ -8,7 +8,7 @@ import Foundation
 /// JOB` (or `build-outdated`) for the same project and store, so the CLI's
 /// planner and locks apply. The child gets its own process group (an
 /// interrupt of the server does not stop it), stdin and stdout from/to
-/// /dev/null, stderr to a temporary file, and is reaped by a thread that
+/// /dev/null, stderr to an unnamed temporary file, and is reaped by a thread that
 /// logs how it ended and keeps the end of what it said.
 public struct WebBuildLauncher: Sendable {
     /// The jcrun executable (`/proc/self/exe`).
@@ -40,12 +40,14 @@ public struct WebBuildLauncher: Sendable {
             posix_spawn_file_actions_destroy(&actions)
             posix_spawnattr_destroy(&attributes)
         }
-        let stderrPath =
-            NSTemporaryDirectory() + "jcrun-web-\(getpid())-\(UUID().uuidString.prefix(8)).err"
+        // The child's stderr goes to a file that has no name from the start:
+        // it is gone when both ends close it, even if the server stops first.
+        let stderrFile = try Self.anonymousFile()
+        var handedOver = false
+        defer { if !handedOver { close(stderrFile) } }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(
-            &actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, stderrFile, 2)
         // Own process group, default signal handling, nothing blocked.
         var empty = sigset_t()
         sigemptyset(&empty)
@@ -65,20 +67,47 @@ public struct WebBuildLauncher: Sendable {
         guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
         let child = WebChild(pid: pid, command: "jcrun " + arguments.joined(separator: " "))
         log("started pid \(pid): \(child.command)")
-        reap(child, stderrPath: stderrPath)
+        handedOver = true
+        reap(child, stderr: stderrFile)
         return child
     }
 
-    /// Waits for the child on a thread of its own, logs its exit and keeps its last words.
+    /// A new file open for reading and writing (close-on-exec) in the
+    /// temporary folder, unlinked as soon as it is made.
     ///
-    /// TODO(#9): when the server stops before a child ends, the child's stderr file stays in /tmp.
-    private func reap(_ child: WebChild, stderrPath: String) {
+    /// - Throws: `POSIXError` when no file can be made.
+    static func anonymousFile() throws -> Int32 {
+        let path =
+            NSTemporaryDirectory() + "/jcrun-web-\(getpid())-\(UUID().uuidString.prefix(8)).err"
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        unlink(path)
+        return fd
+    }
+
+    /// Everything written to `fd` from its start, as text.
+    static func contents(of fd: Int32) -> String {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        var offset: off_t = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            bytes += buffer.prefix(count)
+            offset += off_t(count)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Waits for the child on a thread of its own, logs its exit and keeps its last words.
+    private func reap(_ child: WebChild, stderr: Int32) {
         let log = self.log
         Thread.detachNewThread {
             var status: Int32 = 0
             while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
-            let said = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
-            unlink(stderrPath)
+            let said = Self.contents(of: stderr)
+            close(stderr)
             let code =
                 (status & 0x7f) == 0 ? "exit \((status >> 8) & 0xff)" : "signal \(status & 0x7f)"
             child.finish(code: code, stderr: String(said.suffix(2000)))

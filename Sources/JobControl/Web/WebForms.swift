@@ -6,8 +6,9 @@ struct WebForms {
 
     func build(_ job: Job) -> String {
         if security.readOnly { return "<button disabled title=\"read-only server\">build</button>" }
-        let path = "/jobs/\(HTML.segment(job.id))"
-        let id = "f-" + HTML.escape(HTML.segment(job.id))
+        let segment = HTML.segment(job.id)
+        let path = "/jobs/\(segment)"
+        let id = "f-" + HTML.escape(segment)
         var form = "<form class=\"inline\" method=\"post\" action=\"\(path)/build\" id=\"\(id)\">"
         form += "<input type=\"hidden\" name=\"csrf\" value=\"\(security.csrfToken)\">"
         guard job.protect else { return form + "<button>build</button></form>" }

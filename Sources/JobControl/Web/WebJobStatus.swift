@@ -5,6 +5,10 @@ struct WebJobStatus {
     var states: [JobID: JobState] = [:]
     /// Why `build-outdated` would build each job now.
     var outdated: [JobID: String] = [:]
+    /// Which computation this is (`WebStatusCache` numbers them from 1; 0
+    /// for one made outside it): what was made from a status can be kept
+    /// while the serial is the same.
+    var serial = 0
 
     /// Reads the states from `store` and asks the planner what is outdated.
     init(jobs: JobSet, store: BuildStore?, now: Date) throws {

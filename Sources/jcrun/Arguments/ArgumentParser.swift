@@ -21,7 +21,9 @@ struct ArgumentParser {
         }
 
         var invocation = Invocation(command: spec.name, isImplicit: isImplicit)
-        try readOptions(rest, options: CommandCatalog.global + spec.options, into: &invocation)
+        try readOptions(
+            rest, options: CommandCatalog.global + spec.options, command: spec.name,
+            into: &invocation)
 
         // Help and version win over everything else.
         if invocation.has("help") { return .help(command: isImplicit ? nil : spec.name) }
@@ -69,7 +71,8 @@ struct ArgumentParser {
     }
 
     private static func readOptions(
-        _ arguments: [String], options: [OptionSpec], into invocation: inout Invocation
+        _ arguments: [String], options: [OptionSpec], command: String,
+        into invocation: inout Invocation
     ) throws {
         var index = 0
         func nextValue(for name: String, _ option: OptionSpec) throws -> String {
@@ -100,6 +103,14 @@ struct ArgumentParser {
                 let inline: String? =
                     body.contains("=") ? String(body.drop { $0 != "=" }.dropFirst()) : nil
                 guard let option = options.first(where: { $0.long == name }) else {
+                    let owners = CommandCatalog.commands.filter { spec in
+                        spec.options.contains { $0.long == name && !$0.hidden }
+                    }
+                    if !owners.isEmpty {
+                        let names = owners.map { "'\($0.name)'" }.joined(separator: ", ")
+                        throw CLIError.usage(
+                            "option '--\(name)' is not an option of '\(command)'; it belongs to \(names)")
+                    }
                     let known = options.filter { !$0.hidden }.map { "--\($0.long)" }
                     throw CLIError.usage(
                         "unknown option '--\(name)'"

@@ -108,6 +108,26 @@ enum BuildCommand {
         return plan.builds.isEmpty ? 0 : 1
     }
 
+    /// Refuses, before anything runs, a report path that cannot be written:
+    /// a folder that does not exist or is not writable, or a path that is a folder.
+    private static func checkWritable(_ path: URL, as written: String) throws {
+        let folder = path.deletingLastPathComponent().path
+        var info = stat()
+        let problem: String?
+        if stat(folder, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR {
+            problem = "folder '\(folder)' does not exist"
+        } else if access(folder, W_OK) != 0 {
+            problem = "folder '\(folder)' is not writable"
+        } else if stat(path.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+            problem = "it is a folder"
+        } else {
+            problem = nil
+        }
+        if let problem {
+            throw CLIError.usage("\(written): cannot write the JUnit report: \(problem)")
+        }
+    }
+
     private static func execute(
         _ plan: Plan, states: [JobID: JobState], jobs: JobSet, store: BuildStore, context: Context,
         workers: Int, trigger: String
@@ -129,6 +149,9 @@ enum BuildCommand {
             environment: context.environment)
 
         let junit = invocation.value("junit").map { JUnitReport(path: context.resolve($0)) }
+        if junit != nil, let written = invocation.value("junit") {
+            try checkWritable(context.resolve(written), as: written)
+        }
         let observer = RendererChoice.observer(for: context, plan: plan, store: store, junit: junit)
         let scheduler = Scheduler(
             jobs: jobs, store: store, launcher: ProcessLauncher(), observer: observer,

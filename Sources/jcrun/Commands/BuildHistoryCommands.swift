@@ -105,10 +105,12 @@ enum BuildHistoryCommands {
         if let code = build.exitCode { text += "  exit code   \(code)\n" }
         if let signal = build.signal { text += "  signal      \(signal)\n" }
         // A skip's reason is stored as the build's error; an empty one is not shown.
-        if let error = build.error, !error.isEmpty {
+        if let error = build.error.map(VisibleText.escaped), !error.isEmpty {
             text += build.status == .skipped ? "  skipped     \(error)\n" : "  error       \(error)\n"
         }
-        if let retval = build.retval { text += "  retval      \(retval.isEmpty ? "\"\"" : retval)\n" }
+        if let retval = build.retval.map(VisibleText.escaped) {
+            text += "  retval      \(retval.isEmpty ? "\"\"" : retval)\n"
+        }
         for input in inputs {
             text +=
                 "  consumed    \(input.dependency) #\(input.consumed)\(input.pinned ? " (pinned)" : "")\n"
@@ -121,7 +123,8 @@ enum BuildHistoryCommands {
                 tree.apply(ProgressUpdate(
                     group: node.group, current: node.current, total: node.total, status: node.status))
             }
-            text += "  progress\n" + tree.render().map { "    " + $0 + "\n" }.joined()
+            text += "  progress\n"
+            text += tree.render().map { "    " + VisibleText.escaped($0) + "\n" }.joined()
         }
         if !tail.isEmpty {
             text += "  log (last \(tail.count) lines; all: jcrun log #\(build.id))\n"

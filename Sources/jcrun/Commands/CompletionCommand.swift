@@ -58,11 +58,12 @@ enum CompletionCommand {
         return """
             # bash completion for jcrun: source <(jcrun completion bash)
             _jcrun() {
-                local cur prev cmd i opts
+                local cur prev cmd i opts dir=.
                 cur="${COMP_WORDS[COMP_CWORD]}"
                 prev="${COMP_WORDS[COMP_CWORD-1]}"
                 cmd=build
                 for ((i = 1; i < COMP_CWORD; i++)); do
+                    [[ "${COMP_WORDS[i]}" == -C ]] && dir="${COMP_WORDS[i+1]}"
                     case "${COMP_WORDS[i]}" in
                         \(takingValue.sorted().joined(separator: "|"))) ((i++)) ;;
                         -*) ;;
@@ -83,13 +84,20 @@ enum CompletionCommand {
                     completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) ;;
                     help) COMPREPLY=($(compgen -W "\(commands)" -- "$cur")) ;;
                     *)
-                        # Job ids are matched here, not by compgen -W, which would
-                        # expand a '$(...)' in an id of a cloned project's jobs.d.
+                        # Job ids come from a project that may be someone else's:
+                        # matched here (compgen -W would expand a '$(...)' in one)
+                        # and inserted quoted (';' or '$(' must stay part of the id).
+                        # A ':' splits words in bash, so the current word is read
+                        # from the line and only the part after its last ':' replaced.
                         COMPREPLY=($(compgen -W "\(commands)" -- "$cur"))
-                        local id
+                        local id quoted word="${COMP_LINE:0:COMP_POINT}" colon=""
+                        word="${word##*[[:space:]]}"
+                        [[ "$word" == *:* && "$COMP_WORDBREAKS" == *:* ]] && colon="${word%"${word##*:}"}"
                         while IFS= read -r id; do
-                            [[ "$id" == "$cur"* ]] && COMPREPLY+=("$id")
-                        done < <(jcrun list --ids 2>/dev/null) ;;
+                            [[ "$id" == "$word"* ]] || continue
+                            printf -v quoted '%q' "$id"
+                            COMPREPLY+=("${quoted#"$colon"}")
+                        done < <(jcrun -C "$dir" list --ids 2>/dev/null) ;;
                 esac
             }
             complete -F _jcrun jcrun

@@ -29,7 +29,7 @@ enum JobCommands {
         var columns = Columns()
         for job in jobs.jobs {
             let label = status.text(job, palette: palette)
-            var title = job.title ?? ""
+            var title = VisibleText.escaped(job.title ?? "")
             if !job.dependencies.isEmpty {
                 title +=
                     (title.isEmpty ? "" : " ")
@@ -121,7 +121,8 @@ enum JobCommands {
         if job.directives != .stdout { text += "  directives    \(job.directives.rawValue)\n" }
         if let cleanup = job.cleanup { text += "  cleanup       \(describe(cleanup))\n" }
         text += "  hash          \(job.definitionHash)\n"
-        context.console.out(text)
+        // Titles, notes, tags and commands are the project's text: shown, never obeyed.
+        context.console.out(VisibleText.escapedLines(text))
         return 0
     }
 

@@ -46,9 +46,12 @@ enum MaintenanceCommands {
         return 0
     }
 
-    /// `prune`: builds of jobs with a `cleanup` are deleted one by one, each
+    /// `prune`: what one pass would delete is found first (a dry run), so
+    /// that builds of jobs with a `cleanup` can be deleted one by one, each
     /// after its cleanup succeeded (a failure keeps the build; `--force`
-    /// deletes it anyway); the rest go in one transaction.
+    /// deletes it anyway), and the rest in one transaction. Builds of jobs no
+    /// longer defined are kept, since their cleanup cannot be known, unless
+    /// `--force`, as `delete` does.
     static func prune(_ context: Context) throws -> Int32 {
         let invocation = context.invocation
         let jobs = try context.loadJobs()
@@ -68,33 +71,52 @@ enum MaintenanceCommands {
             context.console.error("jcrun: deleted 0 builds and 0 log lines (there is no store yet)\n")
             return 0
         }
-        var deleted = 0
-        var failed = false
+        var cleanedUp: [(BuildID, Job)] = []
+        var undefined: [JobID] = []
         if !request.logsOnly {
-            let withCleanup = jobs.jobs.filter { job in
-                job.cleanup != nil && (request.job == nil || request.job == job.id)
-            }
-            for job in withCleanup {
-                var dryRun = request
-                dryRun.job = job.id
-                dryRun.dryRun = true
-                dryRun.vacuum = false
-                for id in try store.prune(dryRun).buildIDs {
-                    guard let record = try store.build(id) else { continue }
-                    switch try cleanUp(record, of: job, jobs: jobs, store: store, context: context) {
-                    case true: deleted += 1
-                    case false: failed = true
-                    }
+            let withCleanup = jobs.jobs.filter { $0.cleanup != nil }
+            var dryRun = request
+            dryRun.dryRun = true
+            dryRun.vacuum = false
+            dryRun.listBuildsOf = Set(withCleanup.map(\.id))
+            var found = try store.prune(dryRun)
+            if !invocation.has("force") {
+                undefined = found.jobs.filter { jobs[$0] == nil }.sorted()
+                if !undefined.isEmpty {
+                    // Kept builds protect what they consumed: find again without them.
+                    dryRun.exceptJobs = Set(undefined)
+                    found = try store.prune(dryRun)
                 }
             }
-            request.exceptJobs = Set(withCleanup.map(\.id))
+            for id in found.buildIDs {
+                if let record = try store.build(id), let job = jobs[record.job] {
+                    cleanedUp.append((id, job))
+                }
+            }
+            request.exceptJobs = dryRun.listBuildsOf.union(undefined)
         }
+        // The others first: a deleted build that consumed one of these no
+        // longer holds it when its cleanup has run and it goes.
         var result = try store.prune(request)
-        result.buildsDeleted += deleted
+        var failed = false
+        for (id, job) in cleanedUp {
+            guard let record = try store.build(id) else { continue }
+            if try cleanUp(record, of: job, jobs: jobs, store: store, context: context) {
+                result.buildsDeleted += 1
+            } else {
+                failed = true
+            }
+        }
+        if !undefined.isEmpty {
+            let names = undefined.map { "'\($0)'" }.joined(separator: ", ")
+            context.console.error(
+                "jcrun: kept the builds of \(undefined.count == 1 ? "job" : "jobs") \(names), no longer defined: their cleanup cannot run; --force deletes them\n"
+            )
+        }
         context.console.error(
             "jcrun: deleted \(counted(result.buildsDeleted, "build")) and "
                 + "\(counted(result.logLinesDeleted, "log line"))\n")
-        return failed ? 1 : 0
+        return failed || !undefined.isEmpty ? 1 : 0
     }
 
     /// Runs `job`'s cleanup for `record`, then deletes the build if it

@@ -34,15 +34,17 @@ enum WebCommand {
         // The project and its store, as every other command finds them.
         let jobs = try context.loadJobs()
         let location = try context.storeLocation(for: jobs)
-        let source = WebSource(loadJobs: { try context.loadJobs() }) {
-            do { return try location.open(mode: .readOnly) } catch StoreError.notInstalled {
-                return nil
-            }
-        }
-
         // Builds go through a child jcrun, for the same planner and locks.
         let console = context.console
         let log: @Sendable (String) -> Void = { console.error("web: \($0)\n") }
+        let source = WebSource(
+            loadJobs: { try context.loadJobs() },
+            openStore: {
+                do { return try location.open(mode: .readOnly) } catch StoreError.notInstalled {
+                    return nil
+                }
+            },
+            reapDeadRunners: { try location.reapDeadRunners() }, log: log)
         var base = ["-C", jobs.projectDir.path, "--jobs-dir", jobs.jobsDir.path]
         switch location {
         case .sqlite(let path): base += ["--storage", path]

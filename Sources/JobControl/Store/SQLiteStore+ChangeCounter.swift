@@ -1,0 +1,13 @@
+import CSQLite
+
+extension SQLiteStore {
+    /// `PRAGMA data_version` (bumped by every commit of another connection or
+    /// process) in the high bits and this connection's own row changes in the
+    /// low 32 bits: different whenever the store changed, at the cost of one
+    /// pragma and no read transaction.
+    public func changeCounter() throws -> Int64? {
+        let others = try connection.integer("PRAGMA data_version") ?? 0
+        let own = sqlite3_total_changes64(connection.handle) & 0xffff_ffff
+        return others << 32 | own
+    }
+}
