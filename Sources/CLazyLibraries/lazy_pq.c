@@ -26,6 +26,14 @@ PQ(PGresult *, PQexecPrepared,
    (PGconn *conn, const char *stmtName, int nParams, const char *const *paramValues,
     const int *paramLengths, const int *paramFormats, int resultFormat),
    (conn, stmtName, nParams, paramValues, paramLengths, paramFormats, resultFormat))
+PQ(int, PQsendQueryPrepared,
+   (PGconn *conn, const char *stmtName, int nParams, const char *const *paramValues,
+    const int *paramLengths, const int *paramFormats, int resultFormat),
+   (conn, stmtName, nParams, paramValues, paramLengths, paramFormats, resultFormat))
+PQ(PGresult *, PQgetResult, (PGconn *conn), (conn))
+PQ(int, PQenterPipelineMode, (PGconn *conn), (conn))
+PQ(int, PQexitPipelineMode, (PGconn *conn), (conn))
+PQ(int, PQpipelineSync, (PGconn *conn), (conn))
 PQ(int, PQconsumeInput, (PGconn *conn), (conn))
 PQ(PGnotify *, PQnotifies, (PGconn *conn), (conn))
 PQ(ExecStatusType, PQresultStatus, (const PGresult *res), (res))

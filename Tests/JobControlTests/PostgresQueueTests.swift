@@ -155,6 +155,125 @@ struct PostgresQueueTests {
         #expect(claimed.ids.sorted() == queued.map(\.build.id).sorted())
     }
 
+    @Test func oneClaimTakesSeveralReadyBuildsInOrderAndLeavesWaitingOnes() throws {
+        let (store, _) = try newStore()
+        let queued = try store.enqueue(
+            [request("a"), request("b", deps: ["a"]), request("c"), request("d")],
+            trigger: "queue")
+        let runner = RunnerIdentity(host: "w1", pid: 42, processStart: 7)
+        let claimed = try store.claim(
+            limit: 10, tags: [], runner: runner, owner: "w1", lease: 15)
+        #expect(claimed.map(\.build.job) == ["a", "c", "d"])
+        for build in claimed {
+            #expect(build.build.status == .running)
+            #expect(build.build.runner?.host == "w1")
+            #expect(build.build.runner?.pid == 42)
+        }
+        #expect(try store.claim(limit: 10, tags: [], runner: runner, owner: "w1", lease: 15).isEmpty)
+        try store.finishBuild(claimed[0].build.id, result: BuildResult(status: .successful))
+        let next = try store.claim(limit: 2, tags: [], runner: runner, owner: "w1", lease: 15)
+        #expect(next.map(\.build.id) == [queued[1].build.id])
+        #expect(try store.claim(limit: 0, tags: [], runner: runner, owner: "w1", lease: 15).isEmpty)
+    }
+
+    @Test func startingAClaimedBuildStoresItsStartGroupAndInputsInOneStatement() throws {
+        let (store, url) = try newStore()
+        _ = try store.enqueue([request("a"), request("b")], trigger: "queue")
+        store.clock = { Date(timeIntervalSince1970: 1_000) }
+        let a = try #require(try claim(store))
+        let b = try #require(try claim(store))
+        let inputs = [
+            BuildInput(build: a.id, dependency: "x", consumed: 11, retval: "v1"),
+            BuildInput(build: a.id, dependency: "y", consumed: 12, retval: nil),
+        ]
+        try store.startClaimed(
+            a.id, at: Date(timeIntervalSince1970: 1_000.004), processGroup: 4242, inputs: inputs)
+        let started = try #require(try store.build(a.id))
+        #expect(started.status == .running)
+        #expect(started.startedAt == Date(timeIntervalSince1970: 1_000.004))
+        #expect(started.runner?.processGroup == 4242)
+        #expect(try store.inputs(of: a.id) == inputs)
+
+        // Claim to start, from the stored times (bench W11 reads the same).
+        let server = try PostgresTestServer.shared.get()
+        let rows = try server.rows(
+            "SELECT b.started_at - q.claimed_at FROM builds AS b JOIN queue AS q ON q.build = b.id"
+                + " WHERE b.id = \(a.id)", url: url)
+        #expect(rows == [["4000"]])
+
+        // A build that ended meanwhile (its lease taken over) keeps its row as it was.
+        try store.finishBuild(b.id, result: BuildResult(status: .failed, failureKind: .runnerDied))
+        try store.startClaimed(
+            b.id, at: Date(timeIntervalSince1970: 1_000.5), processGroup: 99, inputs: inputs)
+        #expect(try store.build(b.id)?.runner?.processGroup == nil)
+        #expect(try store.inputs(of: b.id).isEmpty)
+    }
+
+    @Test func pinsTravelWithTheQueuedBuildToItsClaim() throws {
+        let (store, _) = try newStore()
+        var pinned = request("report", deps: [])
+        pinned.pins = ["setup": 41, "other \"quoted\"": 7]
+        _ = try store.enqueue([pinned, request("plain")], trigger: "queue")
+        let claimed = try store.claim(
+            limit: 2, tags: [], runner: .current(), owner: "w", lease: 15)
+        #expect(claimed.map(\.pins) == [["setup": 41, "other \"quoted\"": 7], [:]])
+    }
+
+    @Test func followingReadsTheNewestAttemptsStatusThroughRetries() throws {
+        let (store, _) = try newStore()
+        let queued = try store.enqueue([request("a", retries: 1), request("b")], trigger: "queue")
+        let origin = queued[0].build.id
+        let first = try #require(try claim(store))
+        try store.finishBuild(
+            first.id, result: BuildResult(status: .failed, failureKind: .exit, exitCode: 1))
+        let statuses = try store.latestAttemptStatuses(of: [origin, queued[1].build.id])
+        let retry = try #require(statuses[origin])
+        #expect(retry.build != origin)
+        #expect(retry.status == .created)
+        #expect(statuses[queued[1].build.id] == AttemptStatus(build: queued[1].build.id, status: .created))
+        let records = try store.records(of: [retry.build, 999_999])
+        #expect(records.keys.sorted() == [retry.build])
+        #expect(records[retry.build]?.attempt == 2)
+    }
+
+    @Test func finishAndClaimEndsABuildAndClaimsTheDependentItMadeReadyInOneRoundTrip() throws {
+        let (store, url) = try newStore()
+        let queued = try store.enqueue(
+            [request("a"), request("b", deps: ["a"]), request("c", deps: ["b"])], trigger: "queue")
+        let listener = try PostgresStore.open(url: url, mode: .write)
+        _ = try listener.waitForQueueChange(timeout: 0, wakeFD: -1)  // LISTEN
+        let a = try #require(try claim(store))
+        let outcome = try store.finishAndClaim(
+            a.id, result: BuildResult(status: .successful, retval: "1"), limit: 3, tags: [],
+            runner: .current(), owner: "test", lease: 15)
+        #expect(outcome.finishError == nil)
+        #expect(outcome.claimed.map(\.build.id) == [queued[1].build.id])
+        #expect(outcome.claimed.first?.build.status == .running)
+        #expect(try store.build(a.id)?.status == .successful)
+        #expect(try store.build(a.id)?.retval == "1")
+        #expect(try listener.waitForQueueChange(timeout: 5, wakeFD: -1))  // b waited for a
+
+        // A failed build retries through finishBuild; the retry is claimed at once.
+        let failed = try store.finishAndClaim(
+            queued[1].build.id, result: BuildResult(status: .failed, failureKind: .exit, exitCode: 2),
+            limit: 1, tags: [], runner: .current(), owner: "test", lease: 15)
+        #expect(failed.claimed.isEmpty)  // no retries: c failed with it
+        #expect(try store.build(queued[2].build.id)?.failureKind == .dependencyFailed)
+    }
+
+    @Test func finishAndClaimOfABuildTakenOverSaysSoAndKeepsWhatItClaimed() throws {
+        let (store, _) = try newStore()
+        let queued = try store.enqueue([request("a"), request("b")], trigger: "queue")
+        let a = try #require(try claim(store))
+        try store.finishBuild(a.id, result: BuildResult(status: .failed, failureKind: .runnerDied))
+        let outcome = try store.finishAndClaim(
+            a.id, result: BuildResult(status: .successful), limit: 1, tags: [],
+            runner: .current(), owner: "test", lease: 15)
+        #expect(outcome.finishError == .refused("cannot finish build #\(a.id): it is already failed"))
+        #expect(outcome.claimed.map(\.build.id) == [queued[1].build.id])
+        #expect(try store.build(a.id)?.status == .failed)
+    }
+
     @Test func aNotificationWakesAWaitingListener() throws {
         let (store, url) = try newStore()
         _ = try store.waitForQueueChange(timeout: 0, wakeFD: -1)  // LISTEN

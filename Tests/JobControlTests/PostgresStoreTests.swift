@@ -47,6 +47,50 @@ struct PostgresStoreTests {
         #expect(try raw.query(PostgresSQL.tableExists, [.text("queue")]).bool(0, 0))
     }
 
+    @Test func aSchema2StoreWithQueuedBuildsMigratesAndItsBuildsStillShow() throws {
+        let url = try server.createDatabase()
+        let raw = try PostgresConnection(url: url)
+        try raw.transaction {
+            try raw.execute(PostgresSQL.migrations[0])
+            try raw.execute(PostgresSQL.migrations[1])
+            try raw.query(PostgresSQL.setVersion, [.int(2)])
+            try raw.execute(
+                """
+                INSERT INTO builds (id, job, status, created_at, started_at, finished_at)
+                VALUES (1, 'a', 'successful', 10, 20, 30), (2, 'b', 'created', 40, NULL, NULL);
+                INSERT INTO queue (build) VALUES (1), (2);
+                UPDATE queue SET waiting = false WHERE build = 1;
+                """)
+        }
+        #expect(try PostgresStore.install(url: url) == .migrated(from: 2, to: PostgresStore.schemaVersion))
+        let store = try PostgresStore.open(url: url, mode: .readOnly)
+        #expect(try store.builds(BuildQuery()).map(\.job) == ["b", "a"])
+        #expect(try store.build(1)?.finishedAt == Date(timeIntervalSince1970: 0.00003))
+        #expect(try server.rows("SELECT build, claimed_at FROM queue ORDER BY build", url: url)
+            == [["1", nil], ["2", nil]])
+        let writer = try PostgresStore.open(url: url, mode: .write)
+        #expect(try writer.claimNext(tags: [], runner: .current(), owner: "w", lease: 15)?.id == 2)
+    }
+
+    @Test(.bug(id: 10)) func aReapedLocalBuildEndsAtItsLastHeartbeat() throws {
+        let store = try PostgresStore.open(url: try server.createDatabase(), mode: .write)
+        let me = RunnerIdentity.current()
+        store.clock = { Date(timeIntervalSince1970: 1_800_000_000) }
+        let build = try store.createBuild(
+            NewBuild(
+                job: "j", status: .created, trigger: "", reason: "", configSnapshot: "{}",
+                configHash: ""))
+        try store.markStarted(
+            build.id, runner: RunnerIdentity(host: me.host, pid: try deadPid(), processStart: 5))
+        store.clock = { Date(timeIntervalSince1970: 1_800_000_060.5) }
+        try store.markAlive([build.id])
+        store.clock = { Date(timeIntervalSince1970: 1_800_003_600) }
+        #expect(try store.reapDeadRunners() == [build.id])
+        let record = try #require(try store.build(build.id))
+        #expect(record.finishedAt == Date(timeIntervalSince1970: 1_800_000_060.5))
+        #expect(record.error == "runner died; last seen at 2027-01-15T08:01:00.500Z")
+    }
+
     @Test func aNewerSchemaAndForeignTablesAreRefused() throws {
         let newer = try server.createDatabase()
         _ = try PostgresStore.install(url: newer)

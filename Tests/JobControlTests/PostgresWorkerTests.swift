@@ -91,6 +91,44 @@ struct PostgresWorkerTests {
         #expect(values == ["1", "2", "3"])
     }
 
+    @Test(.bug(id: 10)) func aQueuedBuildConsumesItsPinnedDependencyBuild() throws {
+        let url = try PostgresTestServer.shared.get().createDatabase()
+        let store = try PostgresStore.open(url: url, mode: .write)
+        let jobs = jobSet([
+            shell("setup", "echo '@retval new'"),
+            shell("report", #"echo "@retval got $JCRUN_RETVAL_SETUP""#, deps: ["setup"]),
+        ])
+        let (worker, group, _) = try startWorker(jobs, url: url, options: Worker.Options(poll: 0.2))
+        var setups: [BuildRecord] = []
+        for _ in 0..<2 {
+            let queued = try store.enqueue(
+                QueueFollower.requests(
+                    for: Plan(builds: [PlannedBuild(job: "setup", reason: .neverBuilt)]), jobs: jobs),
+                trigger: "queue")
+            setups += try QueueFollower.follow(queued.map(\.build.id), queue: store).builds
+        }
+        // The first build's value is "new" too; mark it apart to see which one is consumed.
+        _ = try PostgresTestServer.shared.get().rows(
+            "UPDATE builds SET retval = 'old' WHERE id = \(setups[0].id) RETURNING id", url: url)
+        let pinned = Plan(builds: [
+            PlannedBuild(job: "report", reason: .neverBuilt, pins: ["setup": setups[0].id])
+        ])
+        let queued = try store.enqueue(
+            QueueFollower.requests(for: pinned, jobs: jobs), trigger: "queue")
+        let outcome = try QueueFollower.follow(queued.map(\.build.id), queue: store)
+        worker.stop()
+        group.wait()
+        let report = try #require(outcome.builds.first)
+        #expect(report.retval == "got old")
+        #expect(
+            try store.inputs(of: report.id)
+                == [
+                    BuildInput(
+                        build: report.id, dependency: "setup", consumed: setups[0].id,
+                        retval: "old", pinned: true)
+                ])
+    }
+
     @Test func aDefinitionThatDiffersOnTheWorkerFailsTheBuild() throws {
         let url = try PostgresTestServer.shared.get().createDatabase()
         let store = try PostgresStore.open(url: url, mode: .write)

@@ -5,7 +5,7 @@ import Testing
 @testable import JobControl
 
 /// A store written before logs were chunked (SQLite schema 3, PostgreSQL
-/// schema 2, one row per line) opens, migrates, and shows every line as it
+/// schema 3, one row per line) opens, migrates, and shows every line as it
 /// was; new lines follow on.
 @Suite struct StoreLogMigrationTests {
     static let t0 = Date(timeIntervalSince1970: 1_700_000_000)
@@ -44,7 +44,7 @@ import Testing
     @Test func anSQLiteStoreOfSchema3KeepsItsLogs() throws {
         let folder = StoreFolder()
         let raw = try SQLiteConnection(path: folder.databasePath, readOnly: false)
-        for step in 0..<3 { try raw.execute(SQLiteSQL.migrations[step]) }
+        for step in 0..<SQLiteSQL.logChunksStep { try raw.execute(SQLiteSQL.migrations[step]) }
         try raw.execute("PRAGMA user_version = 3")
         try raw.execute("PRAGMA application_id = \(SQLiteSQL.applicationID)")
         for job in ["long", "short"] {
@@ -97,7 +97,7 @@ import Testing
 
     // MARK: PostgreSQL
 
-    /// Schema 2's insert of one line (a line with NUL keeps its text in text_bytes).
+    /// Schema 3's insert of one line (a line with NUL keeps its text in text_bytes).
     static let postgresInsertLine = """
         INSERT INTO log (build, seq, logged_at, stream, level, text, raw, continued, text_bytes)
         VALUES ($1::bigint, $2::bigint, $3::bigint, $4::smallint, $5::smallint, $6::text,
@@ -105,12 +105,12 @@ import Testing
         """
 
     @Test(.enabled(if: PostgresTestServer.skipReason == nil))
-    func aPostgresStoreOfSchema2KeepsItsLogs() throws {
+    func aPostgresStoreOfSchema3KeepsItsLogs() throws {
         let url = try PostgresTestServer.shared.get().createDatabase()
         let raw = try PostgresConnection(url: url)
         try raw.transaction {
-            for step in 0..<2 { try raw.execute(PostgresSQL.migrations[step]) }
-            try raw.query(PostgresSQL.setVersion, [.int(2)])
+            for step in 0..<PostgresSQL.logChunksStep { try raw.execute(PostgresSQL.migrations[step]) }
+            try raw.query(PostgresSQL.setVersion, [.int(PostgresSQL.logChunksStep)])
             for job in ["long", "short"] {
                 try raw.execute(
                     "INSERT INTO builds (job, status, created_at) VALUES ('\(job)', 'successful', 0)")
@@ -133,9 +133,9 @@ import Testing
             }
         }
         let store = try PostgresStore.open(url: url, mode: .write)
-        #expect(store.installOutcome == .migrated(from: 2, to: PostgresStore.schemaVersion))
+        #expect(store.installOutcome == .migrated(from: 3, to: PostgresStore.schemaVersion))
         try Self.expectKept(lines, in: store)
-        #expect(try !raw.query(PostgresSQL.tableExists, [.text("log_v2")]).bool(0, 0))
+        #expect(try !raw.query(PostgresSQL.tableExists, [.text("log_v3")]).bool(0, 0))
         #expect(try raw.query("SELECT sum(lines) FROM log").int64(0, 0) == Int64(lines.count + 1))
     }
 }

@@ -29,12 +29,17 @@ struct WebRenderTests {
     /// through Foundation): the same text as Foundation's encoder.
     @Test(arguments: [
         "plain", "a b", "100%", "a/b", "q?x#y", "ünï ✓", "x<y>&\"'", "~-._!$&'()*+,;=:@",
-        "tab\t", "[a]{b}|c^d`e\\f", "",
+        "tab\t", "[a]{b}|c^d`e\\f", "", "R&D&copy",
     ])
     func aPathSegmentIsEncodedAsFoundationDoes(_ text: String) {
         var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: "/?#%")
+        allowed.remove(charactersIn: "/?#%&")
         #expect(HTML.segment(text) == text.addingPercentEncoding(withAllowedCharacters: allowed))
+    }
+
+    /// An id with `&name` links to itself, not to `R&D©` (a tester's finding).
+    @Test func aJobLinkStandsInAnAttributeAsItIs() {
+        #expect(HTML.jobLink("R&D&copy") == "<a href=\"/jobs/R%26D%26copy\">R&amp;D&amp;copy</a>")
     }
 
     @Test func theGraphPutsEachJobOneColumnRightOfItsDeepestDependency() {

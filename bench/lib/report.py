@@ -19,6 +19,8 @@ TITLES = {
     "W8": "`@progress` lines: terminal view against `--quiet`",
     "W9": "the repository's own jobs.d (the package audit), on this machine's data",
     "W10": "`jcrun web`: the jobs page over W6's store, and builds followed by open pages",
+    "W11": "independent `/bin/true` jobs through the PostgreSQL queue: 3 `jcrun worker` processes"
+           " against one local `-j 3` run",
 }
 
 
@@ -154,6 +156,7 @@ class Goals:
         self.absolute("W9", "first run -j 2", 10, "first run with -j 2 < 10 s")
         self.absolute("W9", "no-op", 1, "no-op run < 1 s")
         self.web()
+        self.queue()
 
     def web(self):
         page = self.find("W10", "GET /", "jcrun")
@@ -180,6 +183,28 @@ class Goals:
             ratio = followed["median"] / quiet["median"]
             figure = f"{ratio:.2f}× ({fmt_time(followed['median'])} vs {fmt_time(quiet['median'])})"
             self.add("W10", goal, figure, ratio <= 1.1)
+
+
+    def queue(self):
+        """W11 (issue #10): the queue against a local run, and claim-to-start latency."""
+        workers = self.median("W11", "3 workers (PostgreSQL)", "jcrun")
+        for store in ("PostgreSQL", "SQLite"):
+            local = self.median("W11", f"-j 3 ({store})", "jcrun")
+            goal = f"3 workers: ≤ 1× local `-j 3` on {store}"
+            if workers is None or local is None:
+                self.add("W11", goal, "not measured", None)
+                continue
+            self.add("W11", goal, f"{workers / local:.2f}× ({fmt_time(workers)} vs {fmt_time(local)})",
+                     workers <= local)
+        # "n|median|p95|max" in milliseconds, from the stored times of the last queued run.
+        parts = self.facts.get("claim_to_start_ms", "").split("|")
+        goal = "claim to start < 20 ms (p95 per build)"
+        if len(parts) != 4 or not parts[0].isdigit() or int(parts[0]) == 0 or not parts[2]:
+            self.add("W11", goal, "not measured", None)
+            return
+        n, median, p95, top = int(parts[0]), float(parts[1]), float(parts[2]), float(parts[3])
+        self.add("W11", goal, f"p95 {p95:.1f} ms (median {median:.1f} ms, max {top:.1f} ms,"
+                 f" {n} builds)", p95 < 20)
 
 
 def web_notes(results):

@@ -10,6 +10,8 @@
 // A library that cannot be loaded ends jcrun with a message and status 2.
 //
 // Nothing here is called by name: the CPostgres and CMicroHTTPD modules
-// declare the functions, and they link to these definitions.
+// declare the functions, and they link to these definitions. A function
+// jcrun starts to call needs its line in lazy_pq.c or lazy_mhd.c: until it
+// has one, linking fails with "undefined reference" (never at run time).
 
 #endif

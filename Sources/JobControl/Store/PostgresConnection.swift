@@ -23,6 +23,8 @@ final class PostgresConnection {
     private var inTransaction = false
     /// `LISTEN` was run on this connection.
     var listening = false
+    /// `PostgresQueueSQL.claimSettings` were set on this connection.
+    var claiming = false
 
     /// Connects to `url` (`postgresql://user:password@host:port/db?...`).
     ///
@@ -67,6 +69,65 @@ final class PostgresConnection {
     func query(_ sql: String, _ parameters: [PostgresValue] = []) throws -> PostgresResult {
         try reconnectIfBroken()
         let name = try statementName(for: sql)
+        let result = withParameters(parameters) { count, values, lengths, formats in
+            PostgresResult(PQexecPrepared(handle, name, count, values, lengths, formats, 0))
+        }
+        try check(result, sql: sql)
+        return result
+    }
+
+    /// Runs `statements` in one libpq pipeline: sent together and answered
+    /// together, one round trip for all, as one implicit transaction (each
+    /// statement sees the ones before it; an error rolls every one back).
+    ///
+    /// - Throws: the first statement's error; `StoreError.unreachable` when
+    ///   the pipeline cannot be used.
+    func pipeline(_ statements: [(sql: String, parameters: [PostgresValue])]) throws
+        -> [PostgresResult]
+    {
+        try reconnectIfBroken()
+        guard !inTransaction else {
+            return try statements.map { try query($0.sql, $0.parameters) }
+        }
+        let names = try statements.map { try statementName(for: $0.sql) }
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw StoreError.unreachable(path: display, reason: lastError())
+        }
+        var sent = 0
+        for (index, statement) in statements.enumerated() {
+            let ok = withParameters(statement.parameters) { count, values, lengths, formats in
+                PQsendQueryPrepared(handle, names[index], count, values, lengths, formats, 0) == 1
+            }
+            if !ok { break }
+            sent += 1
+        }
+        _ = PQpipelineSync(handle)
+        // Each statement's result, then the NULL that ends it; then the sync.
+        var results: [PostgresResult] = []
+        for _ in 0..<sent {
+            results.append(PostgresResult(PQgetResult(handle)))
+            while let extra = PQgetResult(handle) { PQclear(extra) }
+        }
+        while let tail = PQgetResult(handle) {
+            let status = PQresultStatus(tail)
+            PQclear(tail)
+            if status == PGRES_PIPELINE_SYNC { break }
+        }
+        _ = PQexitPipelineMode(handle)
+        guard sent == statements.count else {
+            throw StoreError.unreachable(path: display, reason: lastError())
+        }
+        for (index, result) in results.enumerated() {
+            try check(result, sql: statements[index].sql)
+        }
+        return results
+    }
+
+    /// Calls `body` with `parameters` as libpq's arrays (text, or binary for bytes).
+    private func withParameters<T>(
+        _ parameters: [PostgresValue],
+        _ body: (Int32, [UnsafePointer<CChar>?], [Int32], [Int32]) -> T
+    ) -> T {
         let count = Int32(parameters.count)
         var buffers: [UnsafeMutablePointer<CChar>?] = []
         var lengths: [Int32] = []
@@ -94,10 +155,7 @@ final class PostgresConnection {
             }
         }
         let values = buffers.map { UnsafePointer<CChar>($0) }
-        let result = PostgresResult(
-            PQexecPrepared(handle, name, count, values, lengths, formats, 0))
-        try check(result, sql: sql)
-        return result
+        return body(count, values, lengths, formats)
     }
 
     private func statementName(for sql: String) throws -> String {
@@ -183,6 +241,7 @@ final class PostgresConnection {
         PQreset(handle)
         prepared.removeAll()
         listening = false
+        claiming = false
         guard PQstatus(handle) == CONNECTION_OK else {
             throw StoreError.unreachable(path: display, reason: lastError())
         }

@@ -1,14 +1,14 @@
 import Foundation
 
 /// The Swift half of the migration to chunked logs (`PostgresSQL.logChunksStep`):
-/// the per-line rows that migration moved to `log_v2` are encoded into
-/// chunks in `log`, build by build in seq order, and `log_v2` is dropped.
+/// the per-line rows that migration moved to `log_v3` are encoded into
+/// chunks in `log`, build by build in seq order, and `log_v3` is dropped.
 /// Runs inside the migration's transaction, reading the old rows through a
 /// cursor a batch at a time.
 enum PostgresLogMigration {
     static let declareCursor = """
         DECLARE jcrun_old_log NO SCROLL CURSOR FOR
-        SELECT build, seq, logged_at, stream, level, text, raw, continued, text_bytes FROM log_v2
+        SELECT build, seq, logged_at, stream, level, text, raw, continued, text_bytes FROM log_v3
         ORDER BY build, seq
         """
     static let fetch = "FETCH FORWARD 5000 FROM jcrun_old_log"
@@ -36,10 +36,10 @@ enum PostgresLogMigration {
             }
         }
         try write()
-        try connection.execute("CLOSE jcrun_old_log; DROP TABLE log_v2")
+        try connection.execute("CLOSE jcrun_old_log; DROP TABLE log_v3")
     }
 
-    /// A row of schema 2's `log`: a line with NUL kept its text in `text_bytes`.
+    /// A row of schema 3's `log`: a line with NUL kept its text in `text_bytes`.
     private static func oldEntry(_ rows: PostgresResult, _ row: Int) -> LogEntry {
         let text = rows.bytes(row, 8).map { String(decoding: $0, as: UTF8.self) } ?? rows.string(row, 5)
         return LogEntry(

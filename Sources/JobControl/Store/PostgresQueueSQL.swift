@@ -39,6 +39,18 @@ enum PostgresQueueSQL {
         CREATE INDEX queue_edges_by_dependency ON queue_edges (depends_on);
         """
 
+    /// When a worker claimed each queued build (its clock, µs): with
+    /// `builds.started_at`, set when the build's process runs, the
+    /// claim-to-start latency of every build (bench W11). The `--pin`
+    /// choices of each queued build (`{"dep": build}`). And the heartbeat
+    /// of builds run outside the queue (`markAlive`, as SQLite's `alive_at`):
+    /// a reaped local run ends when it was last known alive.
+    static let migration3 = """
+        ALTER TABLE queue ADD COLUMN claimed_at bigint;
+        ALTER TABLE queue ADD COLUMN pins jsonb NOT NULL DEFAULT '{}';
+        ALTER TABLE builds ADD COLUMN alive_at bigint;
+        """
+
     static let takeEnqueueLock = "SELECT pg_advisory_xact_lock(\(enqueueLock))"
     static let notify = "SELECT pg_notify('\(channel)', '')"
     static let listen = "LISTEN \(channel)"
@@ -61,11 +73,14 @@ enum PostgresQueueSQL {
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t (job, reason, hash, snapshot)
         RETURNING \(PostgresSQL.buildColumns)
         """
-    /// Queue rows; each build's tags are a JSON array of strings.
+    /// Queue rows; each build's tags are a JSON array of strings, its pins
+    /// a JSON object (dependency to build id).
     static let insertQueueRows = """
-        INSERT INTO queue (build, tags, retries, retry_delay)
-        SELECT t.build, ARRAY(SELECT jsonb_array_elements_text(t.tags::jsonb)), t.retries, t.delay
-        FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[]) AS t (build, tags, retries, delay)
+        INSERT INTO queue (build, tags, retries, retry_delay, pins)
+        SELECT t.build, ARRAY(SELECT jsonb_array_elements_text(t.tags::jsonb)), t.retries, t.delay,
+               t.pins::jsonb
+        FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[], $5::text[])
+             AS t (build, tags, retries, delay, pins)
         """
     static let insertEdges = """
         INSERT INTO queue_edges (build, depends_on)
@@ -75,34 +90,86 @@ enum PostgresQueueSQL {
 
     // MARK: Claiming
 
-    /// Claims the first ready build whose tags are all in `$1` in one
-    /// statement (one round trip): locks it, skipping builds another worker
-    /// is claiming right now, leases it to `$2` for `$3` µs, and marks it
-    /// running under the runner `$4`..`$6` at `$7`; with the build, the
-    /// value of its job's latest successful build. A row that changed after
-    /// the snapshot is re-checked under its lock, so no build is claimed twice.
+    /// Claims up to `$8` ready builds whose tags are all in `$1`, oldest
+    /// first, in one statement (one round trip): locks them, skipping builds
+    /// another worker is claiming right now, leases them to `$2` for `$3` µs,
+    /// and marks them running under the runner `$4`..`$6`, claimed and
+    /// started at `$7`; with each build, the value of its job's latest
+    /// successful build. The server's clock is read once (an InitPlan), not
+    /// per row, and the waiting builds are walked in id order through the
+    /// partial index `queue_waiting` (the claiming connection turns sequential
+    /// scans off, see `claimSettings`), so a claim reads the few rows before
+    /// the first ready one instead of sorting every waiting build. The claimed
+    /// ids travel as arrays (`= ANY (ARRAY(...))`) and the status check is
+    /// kept out of index conditions (`IS TRUE`), so that both updates find
+    /// their rows by primary key, not by scanning every created build. A row that
+    /// changed after the snapshot is re-checked under its lock, and the
+    /// builds update keeps only builds still created, so no build is claimed twice.
     static let claimNext = """
         WITH next AS (
             SELECT q.build FROM queue AS q JOIN builds AS b ON b.id = q.build
-            WHERE q.waiting AND b.status = 'created' AND q.not_before <= \(PostgresSQL.serverNow)
+            WHERE q.waiting AND b.status = 'created'
+              AND q.not_before <= (SELECT \(PostgresSQL.serverNow))
               AND q.tags <@ $1::text[]
               AND NOT EXISTS (
                   SELECT 1 FROM queue_edges AS e JOIN builds AS d ON d.id = e.depends_on
                   WHERE e.build = q.build AND d.status NOT IN ('successful', 'skipped'))
-            ORDER BY q.build LIMIT 1
-            FOR UPDATE OF q, b SKIP LOCKED
+            ORDER BY q.build LIMIT $8::integer
+            FOR UPDATE OF q SKIP LOCKED
         ), leased AS (
-            UPDATE queue SET waiting = false, lease_owner = $2::text,
-                   lease_expires = \(PostgresSQL.serverNow) + $3::bigint
-            FROM next WHERE queue.build = next.build
+            UPDATE queue SET waiting = false, lease_owner = $2::text, claimed_at = $7::bigint,
+                   lease_expires = (SELECT \(PostgresSQL.serverNow)) + $3::bigint
+            WHERE queue.build = ANY (ARRAY(SELECT build FROM next))
             RETURNING queue.build
         )
         UPDATE builds SET status = 'running', started_at = $7::bigint, runner_host = $4::text,
                runner_pid = $5::integer, runner_start = $6::bigint, process_group = NULL
-        FROM leased WHERE builds.id = leased.build AND builds.status = 'created'
+        WHERE builds.id = ANY (ARRAY(SELECT build FROM leased))
+          AND (builds.status = 'created') IS TRUE
         RETURNING \(PostgresSQL.buildColumns), (
             SELECT p.retval FROM builds AS p
-            WHERE p.job = builds.job AND p.status = 'successful' ORDER BY p.id DESC LIMIT 1)
+            WHERE p.job = builds.job AND p.status = 'successful' ORDER BY p.id DESC LIMIT 1), (
+            SELECT q.pins::text FROM queue AS q WHERE q.build = builds.id)
+        """
+    /// Set on a connection before its first claim. The planner estimates
+    /// that one waiting build or none passes the tags and readiness tests,
+    /// so a `LIMIT` gains nothing in its eyes, and it reads every waiting
+    /// build (by a sequential or a bitmap scan) and sorts them for each
+    /// claim: 2 ms per claim at 1,000 waiting builds, O(n²) per plan. With
+    /// both scans off it walks `queue_waiting` in id order and stops at the
+    /// first ready builds. Every query a worker's claiming connection runs
+    /// has an index to use.
+    static let claimSettings = "SET enable_seqscan = off; SET enable_bitmapscan = off"
+    /// A claimed build's process is running since `$2` in process group
+    /// `$3` (the start time replaces the claim's, so that `started_at -
+    /// queue.claimed_at` is the claim-to-start latency); with the dependency
+    /// builds it consumes (`$4` jobs, `$5` builds, `$6` values, `$7` pinned), in one statement.
+    static let startClaimed = """
+        WITH started AS (
+            UPDATE builds SET started_at = $2::bigint, process_group = $3::integer
+            WHERE id = $1::bigint AND status = 'running'
+            RETURNING id
+        )
+        INSERT INTO build_inputs (build, dependency, consumed, retval, pinned)
+        SELECT started.id, t.dependency, t.consumed, t.retval, t.pinned
+        FROM started, unnest($4::text[], $5::bigint[], $6::text[], $7::boolean[])
+             AS t (dependency, consumed, retval, pinned)
+        ON CONFLICT (build, dependency) DO NOTHING
+        """
+    /// Ends the running queued build `$1` that did not fail (`$2`..`$8` as
+    /// `PostgresSQL.finishBuild`), notifying `jcrun_queue` in the same
+    /// statement when queued builds wait for it (one notification per
+    /// transaction however many wait). No row when it was not running.
+    static let finishClaimed = """
+        WITH done AS (
+            UPDATE builds SET status = $2::text, failure_kind = $3::text, exit_code = $4::integer,
+                   signal = $5::text, error = $6::text, retval = $7::text, finished_at = $8::bigint
+            WHERE id = $1::bigint AND status = 'running' AND $2::text IN ('successful', 'skipped')
+            RETURNING id
+        )
+        SELECT id, (SELECT pg_notify('\(channel)', '')
+                    WHERE EXISTS (SELECT 1 FROM queue_edges WHERE depends_on = $1::bigint)) IS NULL
+        FROM done
         """
     /// The latest successful build of each job of `$1` (one round trip).
     static let latestSuccessful = """
@@ -184,5 +251,17 @@ enum PostgresQueueSQL {
             SELECT c.origin, q.build FROM chain AS c JOIN queue AS q ON q.retry_of = c.id
         )
         SELECT DISTINCT ON (origin) origin, id FROM chain ORDER BY origin, id DESC
+        """
+    /// `latestAttempts` with each newest attempt's status: what `--wait`
+    /// polls, without reading whole rows that did not change.
+    static let latestAttemptStatuses = """
+        WITH RECURSIVE chain (origin, id) AS (
+            SELECT t.id, t.id FROM unnest($1::bigint[]) AS t (id)
+            UNION ALL
+            SELECT c.origin, q.build FROM chain AS c JOIN queue AS q ON q.retry_of = c.id
+        )
+        SELECT l.origin, l.id, b.status
+        FROM (SELECT DISTINCT ON (origin) origin, id FROM chain ORDER BY origin, id DESC) AS l
+        JOIN builds AS b ON b.id = l.id
         """
 }

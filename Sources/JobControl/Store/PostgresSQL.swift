@@ -11,20 +11,20 @@ enum PostgresSQL {
 
     /// Migrations in order: `migrations[n - 1]` takes the schema from n - 1 to n.
     static let migrations: [String] = [
-        migration1, PostgresQueueSQL.migration2, migrationLogChunks,
+        migration1, PostgresQueueSQL.migration2, PostgresQueueSQL.migration3, migrationLogChunks,
     ]
 
     /// The migration after which `PostgresLogMigration` converts the old
     /// per-line rows into chunks (its index in `migrations`).
-    static let logChunksStep = 2
+    static let logChunksStep = 3
 
-    /// The log as chunks of lines (`LogChunk`), as `SQLiteSQL`'s migration 4:
-    /// one row per up to 64 KiB of a build's lines, one INSERT per chunk
-    /// (issue #4). The old rows move to `log_v2`; `PostgresLogMigration`
-    /// encodes them into `log` and drops `log_v2` in the same transaction.
+    /// The log as chunks of lines (`LogChunk`), as `SQLiteSQL`'s migration 4
+    /// (here also the fourth): one row per up to 64 KiB of a build's lines,
+    /// one INSERT per chunk (issue #4). The old rows move to `log_v3`; `PostgresLogMigration`
+    /// encodes them into `log` and drops `log_v3` in the same transaction.
     private static let migrationLogChunks = """
-        ALTER TABLE log RENAME TO log_v2;
-        ALTER INDEX log_pkey RENAME TO log_v2_pkey;
+        ALTER TABLE log RENAME TO log_v3;
+        ALTER INDEX log_pkey RENAME TO log_v3_pkey;
 
         CREATE TABLE log (
             build     bigint NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
@@ -131,7 +131,7 @@ enum PostgresSQL {
     static let takeSessionLock = "SELECT pg_advisory_lock(\(migrationLock))"
     static let releaseSessionLock = "SELECT pg_advisory_unlock(\(migrationLock))"
     static let dropEverything = """
-        DROP TABLE IF EXISTS queue_edges, queue, log, log_v2, progress, build_inputs, builds, meta
+        DROP TABLE IF EXISTS queue_edges, queue, log, log_v3, progress, build_inputs, builds, meta
             CASCADE;
         """
 
@@ -192,10 +192,15 @@ enum PostgresSQL {
         FOR UPDATE SKIP LOCKED
         """
 
-    /// The last moment build $1 was known alive: its start, its last log
-    /// line, its last progress update (µs), as `SQLiteSQL.lastSeen`.
+    /// The heartbeat of running builds `$1` at `$2` (`markAlive`).
+    static let markAlive = """
+        UPDATE builds SET alive_at = $2::bigint WHERE id = ANY($1::bigint[]) AND status = 'running'
+        """
+
+    /// The last moment build $1 was known alive: its start, its heartbeat,
+    /// its last log line, its last progress update (µs), as `SQLiteSQL.lastSeen`.
     static let lastSeen = """
-        SELECT greatest(coalesce(started_at, created_at),
+        SELECT greatest(coalesce(started_at, created_at), coalesce(alive_at, 0),
                    coalesce((SELECT max_at FROM log WHERE build = $1::bigint
                              ORDER BY first_seq DESC LIMIT 1), 0),
                    coalesce((SELECT max(updated_at) FROM progress WHERE build = $1::bigint), 0))

@@ -78,6 +78,14 @@ extension PostgresStore {
         return lines
     }
 
+    /// Records that the running builds `ids` are alive now (the recorder's
+    /// heartbeat, about once a second): one statement.
+    public func markAlive(_ ids: [BuildID]) throws {
+        guard !ids.isEmpty else { return }
+        try connection.query(
+            PostgresSQL.markAlive, [.intArray(ids), .int(PostgresStore.micros(clock()))])
+    }
+
     /// Fails (`runner_died`) every queued build whose worker's lease ended,
     /// queueing a retry when its job allows one, and every build run outside
     /// the queue on this host whose runner is gone (`RunnerLiveness`),

@@ -36,6 +36,7 @@ extension PostgresStore: BuildQueue {
                         .intArray(ids), .textArray(fresh.map { ProgressPath.encode($0.tags) }),
                         .intArray(fresh.map { Int64($0.retries) }),
                         .intArray(fresh.map { Int64($0.retryDelay) }),
+                        .textArray(fresh.map { PostgresStore.encodePins($0.pins) }),
                     ])
             }
 
@@ -67,19 +68,128 @@ extension PostgresStore: BuildQueue {
     }
 
     public func claim(
-        tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
-    ) throws -> ClaimedBuild? {
+        limit: Int, tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
+    ) throws -> [ClaimedBuild] {
+        guard limit > 0 else { return [] }
+        if !connection.claiming {
+            try connection.execute(PostgresQueueSQL.claimSettings)
+            connection.claiming = true
+        }
         let now = PostgresStore.micros(clock())
-        let claimed = try connection.query(
-            PostgresQueueSQL.claimNext,
+        return PostgresStore.decodeClaims(
+            try connection.query(
+                PostgresQueueSQL.claimNext, claimParameters(limit, tags, runner, owner, lease, now)))
+    }
+
+    public func finishAndClaim(
+        _ build: BuildID, result: BuildResult, limit: Int, tags: [String], runner: RunnerIdentity,
+        owner: String, lease: TimeInterval
+    ) throws -> FinishedAndClaimed {
+        guard result.status == .successful || result.status == .skipped, limit > 0 else {
+            try finishBuild(build, result: result)
+            return FinishedAndClaimed(
+                claimed: try claim(
+                    limit: limit, tags: tags, runner: runner, owner: owner, lease: lease))
+        }
+        if !connection.claiming {
+            try connection.execute(PostgresQueueSQL.claimSettings)
+            connection.claiming = true
+        }
+        let now = PostgresStore.micros(clock())
+        let results: [PostgresResult]
+        do {
+            results = try pipelined(build, result, limit, tags, runner, owner, lease, now)
+        } catch is PostgresRetry {
+            // A deadlock or serialization failure rolled both back: one at a time.
+            try finishBuild(build, result: result)
+            return FinishedAndClaimed(
+                claimed: try claim(
+                    limit: limit, tags: tags, runner: runner, owner: owner, lease: lease))
+        }
+        var outcome = FinishedAndClaimed(claimed: PostgresStore.decodeClaims(results[1]))
+        if results[0].rowCount == 0 {
+            // Not running any more (its lease was taken over): why, as finishBuild says it.
+            let status = try connection.query(PostgresSQL.buildStatus, [.int(build)])
+            outcome.finishError =
+                status.rowCount == 0
+                ? .noSuchBuild(build)
+                : .refused("cannot finish build #\(build): it is already \(status.string(0, 0))")
+        }
+        return outcome
+    }
+
+    /// The end of `build` and the next claim, as one pipeline.
+    private func pipelined(
+        _ build: BuildID, _ result: BuildResult, _ limit: Int, _ tags: [String],
+        _ runner: RunnerIdentity, _ owner: String, _ lease: TimeInterval, _ now: Int64
+    ) throws -> [PostgresResult] {
+        try connection.pipeline([
+            (
+                PostgresQueueSQL.finishClaimed,
+                [
+                    .int(build), .text(result.status.rawValue),
+                    .string(result.failureKind?.rawValue), .int(result.exitCode),
+                    .string(result.signal), .string(result.error),
+                    .string(result.status == .successful ? result.retval : nil), .int(now),
+                ]
+            ),
+            (PostgresQueueSQL.claimNext, claimParameters(limit, tags, runner, owner, lease, now)),
+        ])
+    }
+
+    private func claimParameters(
+        _ limit: Int, _ tags: [String], _ runner: RunnerIdentity, _ owner: String,
+        _ lease: TimeInterval, _ now: Int64
+    ) -> [PostgresValue] {
+        [
+            .textArray(tags), .text(owner), .int(Int64(lease * 1_000_000)), .text(runner.host),
+            .int(runner.pid), .int(Int64(bitPattern: runner.processStart)), .int(now), .int(limit),
+        ]
+    }
+
+    static func decodeClaims(_ claimed: PostgresResult) -> [ClaimedBuild] {
+        var builds: [ClaimedBuild] = []
+        builds.reserveCapacity(claimed.rowCount)
+        for row in 0..<claimed.rowCount {
+            builds.append(
+                ClaimedBuild(
+                    build: PostgresStore.decodeBuild(claimed, row),
+                    previousRetval: claimed.optionalString(row, 20),
+                    pins: decodePins(claimed.optionalString(row, 21))))
+        }
+        return builds.sorted { $0.build.id < $1.build.id }
+    }
+
+    /// `--pin` choices as stored: `{"dep":42}`.
+    static func encodePins(_ pins: [JobID: BuildID]) -> String {
+        guard !pins.isEmpty,
+            let data = try? JSONSerialization.data(withJSONObject: pins, options: [.sortedKeys])
+        else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decodePins(_ text: String?) -> [JobID: BuildID] {
+        guard let text, text != "{}",
+            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        else { return [:] }
+        var pins: [JobID: BuildID] = [:]
+        for (dep, value) in object {
+            if let number = value as? NSNumber { pins[dep] = number.int64Value }
+        }
+        return pins
+    }
+
+    public func startClaimed(
+        _ build: BuildID, at: Date, processGroup: Int32?, inputs: [BuildInput]
+    ) throws {
+        try connection.query(
+            PostgresQueueSQL.startClaimed,
             [
-                .textArray(tags), .text(owner), .int(Int64(lease * 1_000_000)), .text(runner.host),
-                .int(runner.pid), .int(Int64(bitPattern: runner.processStart)), .int(now),
+                .int(build), .int(PostgresStore.micros(at)), .int(processGroup),
+                .textArray(inputs.map(\.dependency)), .intArray(inputs.map(\.consumed)),
+                .optionalTextArray(inputs.map(\.retval)),
+                .text("{" + inputs.map { $0.pinned ? "t" : "f" }.joined(separator: ",") + "}"),
             ])
-        guard claimed.rowCount > 0 else { return nil }
-        return ClaimedBuild(
-            build: PostgresStore.decodeBuild(claimed, 0),
-            previousRetval: claimed.optionalString(0, 20))
     }
 
     public func latestSuccessful(of jobs: [JobID]) throws -> [JobID: BuildRecord] {
@@ -119,6 +229,28 @@ extension PostgresStore: BuildQueue {
             for record in PostgresStore.decodeBuilds(records) { byID[record.id] = record }
             return latest.compactMapValues { byID[$0] }
         }
+    }
+
+    public func latestAttemptStatuses(of builds: [BuildID]) throws -> [BuildID: AttemptStatus] {
+        guard !builds.isEmpty else { return [:] }
+        let rows = try connection.query(
+            PostgresQueueSQL.latestAttemptStatuses, [.intArray(builds)])
+        var result: [BuildID: AttemptStatus] = [:]
+        result.reserveCapacity(rows.rowCount)
+        for row in 0..<rows.rowCount {
+            result[rows.int64(row, 0)] = AttemptStatus(
+                build: rows.int64(row, 1),
+                status: BuildStatus(rawValue: rows.string(row, 2)) ?? .failed)
+        }
+        return result
+    }
+
+    public func records(of builds: [BuildID]) throws -> [BuildID: BuildRecord] {
+        guard !builds.isEmpty else { return [:] }
+        let rows = try connection.query(PostgresSQL.buildsByID, [.intArray(builds)])
+        var byID: [BuildID: BuildRecord] = [:]
+        for record in PostgresStore.decodeBuilds(rows) { byID[record.id] = record }
+        return byID
     }
 
     public func waitForQueueChange(timeout: TimeInterval, wakeFD: Int32) throws -> Bool {

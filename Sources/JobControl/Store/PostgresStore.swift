@@ -199,9 +199,18 @@ public final class PostgresStore: BuildStore {
 extension PostgresValue {
     /// A `text[]` literal: `{"a","b\"c"}`.
     static func textArray(_ values: [String]) -> PostgresValue {
+        optionalTextArray(values.map { Optional($0) })
+    }
+
+    /// A `text[]` literal whose nil elements are NULL: `{"a",NULL}`.
+    static func optionalTextArray(_ values: [String?]) -> PostgresValue {
         var literal = "{"
         for (index, value) in values.enumerated() {
             if index > 0 { literal += "," }
+            guard let value else {
+                literal += "NULL"
+                continue
+            }
             literal += "\""
             for character in value.unicodeScalars {
                 if character == "\"" || character == "\\" { literal += "\\" }

@@ -39,9 +39,10 @@ enum HTML {
     }
 
     /// A path segment percent-encoded for an href (`a b` → `a%20b`): every
-    /// UTF-8 byte outside RFC 3986's unreserved characters, sub-delimiters but `;`,
-    /// `:` and `@` as `%XX`, as `addingPercentEncoding` with `urlPathAllowed`
-    /// less `/?#%` does.
+    /// UTF-8 byte outside RFC 3986's unreserved characters, sub-delimiters but
+    /// `;` and `&`, `:` and `@` as `%XX`, as `addingPercentEncoding` with
+    /// `urlPathAllowed` less `/?#%&` does. `&` is encoded so that the result
+    /// can stand in an attribute as it is: `R&D&copy` must not read as `R&D©`.
     static func segment(_ text: String) -> String {
         if text.utf8.allSatisfy({ segmentAllowed[Int($0)] }) { return text }
         let hex = Array("0123456789ABCDEF".utf8)
@@ -62,7 +63,7 @@ enum HTML {
         let scalar = Unicode.Scalar(UInt8(byte))
         if ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) { return true }
         if ("0"..."9").contains(scalar) { return true }
-        return "-._~!$&'()*+,=:@".unicodeScalars.contains(scalar)
+        return "-._~!$'()*+,=:@".unicodeScalars.contains(scalar)
     }
 
     static func jobLink(_ job: JobID) -> String {

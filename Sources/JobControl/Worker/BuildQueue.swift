@@ -14,11 +14,36 @@ public protocol BuildQueue: BuildStore {
     /// being queued twice, so two `--queue` runs at once build each job once.
     func enqueue(_ requests: [QueueRequest], trigger: String) throws -> [EnqueuedBuild]
 
-    /// Claims the first ready build whose job's tags are all in `tags`, marks
-    /// it running under `runner`, and leases it to `owner` for `lease` seconds.
-    /// Also returns the return value of the job's latest successful build.
-    func claim(tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval) throws
-        -> ClaimedBuild?
+    /// Claims up to `limit` ready builds (oldest first) whose job's tags are
+    /// all in `tags`, in one round trip: marks them running under `runner`
+    /// and leases them to `owner` for `lease` seconds. Each comes with the
+    /// return value of its job's latest successful build.
+    func claim(
+        limit: Int, tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
+    ) throws -> [ClaimedBuild]
+
+    /// Ends `build` and claims up to `limit` ready builds as `claim` does, in
+    /// one round trip when the build succeeded or was skipped (a pipeline:
+    /// the claim sees the end, so dependents it made ready can be claimed).
+    /// A failed build goes through `finishBuild` (retries, failed
+    /// dependents) before the claim.
+    ///
+    /// The builds claimed are returned even when the end was refused (the
+    /// build was taken over after its lease ended): `finishError` says so.
+    ///
+    /// - Throws: what `finishBuild` and `claim` throw; then nothing was claimed.
+    func finishAndClaim(
+        _ build: BuildID, result: BuildResult, limit: Int, tags: [String], runner: RunnerIdentity,
+        owner: String, lease: TimeInterval
+    ) throws -> FinishedAndClaimed
+
+    /// Records that a claimed build's process runs since `at` in process
+    /// group `processGroup`, with the dependency builds it consumes, in one
+    /// round trip. Nothing changes for a build no longer running (its lease
+    /// was taken over).
+    func startClaimed(
+        _ build: BuildID, at: Date, processGroup: Int32?, inputs: [BuildInput]
+    ) throws
 
     /// The latest successful build of each of `jobs` that has one (what a
     /// claimed build consumes, and its job's previous value).
@@ -34,12 +59,26 @@ public protocol BuildQueue: BuildStore {
     /// For each queued build: its newest attempt (itself when never retried).
     func latestAttempts(of builds: [BuildID]) throws -> [BuildID: BuildRecord]
 
+    /// For each queued build: the id and status of its newest attempt (what
+    /// `--wait` polls; `records(of:)` then reads only the builds that changed).
+    func latestAttemptStatuses(of builds: [BuildID]) throws -> [BuildID: AttemptStatus]
+
+    /// The builds with these ids that exist.
+    func records(of builds: [BuildID]) throws -> [BuildID: BuildRecord]
+
     /// Blocks until the queue may have changed (a notification), `wakeFD`
     /// is readable, or `timeout` passes. True when notified.
     func waitForQueueChange(timeout: TimeInterval, wakeFD: Int32) throws -> Bool
 }
 
 extension BuildQueue {
+    /// Claims the first ready build (see `claim(limit:...)`).
+    public func claim(
+        tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
+    ) throws -> ClaimedBuild? {
+        try claim(limit: 1, tags: tags, runner: runner, owner: owner, lease: lease).first
+    }
+
     /// `claim`, without the previous value.
     public func claimNext(
         tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
@@ -48,15 +87,42 @@ extension BuildQueue {
     }
 }
 
-/// A build a worker claimed, and its job's previous value (`JCRUN_PREVIOUS_RETVAL`).
+/// A build a worker claimed, its job's previous value (`JCRUN_PREVIOUS_RETVAL`)
+/// and the dependency builds it was queued to consume (`--pin`).
 public struct ClaimedBuild: Sendable, Hashable {
     public var build: BuildRecord
     /// The retval of the job's latest successful build; nil when none or no value.
     public var previousRetval: String?
+    /// `--pin DEP=BUILD` choices: these dependencies' builds, not their latest.
+    public var pins: [JobID: BuildID]
 
-    public init(build: BuildRecord, previousRetval: String?) {
+    public init(build: BuildRecord, previousRetval: String?, pins: [JobID: BuildID] = [:]) {
         self.build = build
         self.previousRetval = previousRetval
+        self.pins = pins
+    }
+}
+
+/// What `finishAndClaim` did: the builds it claimed, and why the end was
+/// refused when it was.
+public struct FinishedAndClaimed: Sendable {
+    public var claimed: [ClaimedBuild]
+    public var finishError: StoreError?
+
+    public init(claimed: [ClaimedBuild], finishError: StoreError? = nil) {
+        self.claimed = claimed
+        self.finishError = finishError
+    }
+}
+
+/// The newest attempt of a queued build, and its status.
+public struct AttemptStatus: Sendable, Hashable {
+    public var build: BuildID
+    public var status: BuildStatus
+
+    public init(build: BuildID, status: BuildStatus) {
+        self.build = build
+        self.status = status
     }
 }
 
@@ -72,10 +138,13 @@ public struct QueueRequest: Sendable, Hashable {
     public var retryDelay: Seconds
     /// Jobs earlier in the same plan that this build waits for.
     public var dependencies: [JobID]
+    /// `--pin DEP=BUILD`: the worker consumes these builds of these dependencies.
+    public var pins: [JobID: BuildID]
 
     public init(
         job: JobID, reason: String, configSnapshot: String, configHash: String, tags: [String] = [],
-        retries: Int = 0, retryDelay: Seconds = 0, dependencies: [JobID] = []
+        retries: Int = 0, retryDelay: Seconds = 0, dependencies: [JobID] = [],
+        pins: [JobID: BuildID] = [:]
     ) {
         self.job = job
         self.reason = reason
@@ -85,6 +154,7 @@ public struct QueueRequest: Sendable, Hashable {
         self.retries = retries
         self.retryDelay = retryDelay
         self.dependencies = dependencies
+        self.pins = pins
     }
 }
 

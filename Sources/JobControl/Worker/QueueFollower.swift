@@ -5,6 +5,7 @@ import Foundation
 public enum QueueFollower {
     /// One request per planned build, in plan order, each waiting for its
     /// dependencies that are in the same plan.
+    /// Pins (`--pin`) travel with the build; the worker consumes them.
     // TODO(#10): a build whose only reason is a dependency rebuilt in the plan
     // (`PlannedBuild.condition`) is queued unconditionally; it runs even when
     // that dependency brings no new value, where a local run skips it.
@@ -15,7 +16,8 @@ public enum QueueFollower {
             return QueueRequest(
                 job: job.id, reason: build.reason.description, configSnapshot: job.snapshotJSON(),
                 configHash: job.definitionHash, tags: job.tags, retries: job.retries,
-                retryDelay: job.retryDelay, dependencies: job.dependencies.filter(planned.contains))
+                retryDelay: job.retryDelay, dependencies: job.dependencies.filter(planned.contains),
+                pins: build.pins)
         }
     }
 
@@ -34,26 +36,38 @@ public enum QueueFollower {
 
     /// Polls `builds` until each one's last attempt has finished, or until
     /// `stopSignal` returns a signal. `onUpdate` gets each attempt whenever
-    /// its status is new (created, running, finished), in that order.
+    /// its status is new (created, running, finished), in that order. Each
+    /// poll reads the statuses of the builds not yet finished, then the rows
+    /// of those whose status changed.
     ///
     /// - Throws: what the store throws.
     public static func follow(
-        _ builds: [BuildID], queue: BuildQueue, poll: TimeInterval = 0.2,
+        _ builds: [BuildID], queue: BuildQueue, poll: TimeInterval = 0.05,
         stopSignal: () -> Int32? = { nil }, onUpdate: (BuildRecord) -> Void = { _ in }
     ) throws -> Outcome {
         var seen: [BuildID: BuildStatus] = [:]
         var pending = builds
         var last: [BuildID: BuildRecord] = [:]
         while true {
-            let latest = try queue.latestAttempts(of: pending)
+            let statuses = try queue.latestAttemptStatuses(of: pending)
+            var changed: [BuildID] = []
+            for origin in pending {
+                guard let state = statuses[origin] else { continue }  // deleted meanwhile
+                if seen[state.build] != state.status { changed.append(state.build) }
+            }
+            let records = try queue.records(of: changed)
             var still: [BuildID] = []
             for origin in pending {
-                guard let record = latest[origin] else { continue }  // deleted meanwhile
-                last[origin] = record
-                if seen.updateValue(record.status, forKey: record.id) != record.status {
-                    onUpdate(record)
+                guard let state = statuses[origin] else { continue }
+                if let record = records[state.build] {
+                    last[origin] = record
+                    if seen.updateValue(record.status, forKey: record.id) != record.status {
+                        onUpdate(record)
+                    }
+                    if !record.status.isFinished { still.append(origin) }
+                } else if !state.status.isFinished {
+                    still.append(origin)
                 }
-                if !record.status.isFinished { still.append(origin) }
             }
             pending = still
             if pending.isEmpty { break }

@@ -67,6 +67,8 @@ public final class Worker: @unchecked Sendable {
     let owner: String
     let identity: RunnerIdentity
 
+    /// Writes the starts of builds (`startClaimed`), one at a time.
+    let starts = DispatchQueue(label: "jcrun.worker.starts")
     let cond = NSCondition()
     private var running: [BuildID: RunControl] = [:]
     private var stopSignal: Int32?
@@ -124,22 +126,11 @@ public final class Worker: @unchecked Sendable {
     public func run() -> Summary {
         let renewer = Thread { [self] in leaseLoop() }
         renewer.start()
-        var threads: [Thread] = []
 
         // Claim while there are free slots, then wait for the queue to change.
         while !isStopping {
-            let free = cond.withLock { options.slots - running.count }
-            if free > 0, let claimed = claim() {
-                let record = claimed.build
-                onEvent(.claimed(record))
-                let control = RunControl()
-                cond.withLock { running[record.id] = control }
-                let thread = Thread { [self] in execute(claimed, control: control) }
-                thread.stackSize = 1 << 20
-                threads.append(thread)
-                thread.start()
-                continue
-            }
+            // As many builds as there are free slots, in one round trip.
+            if claimFreeSlots() > 0 { continue }
             do {
                 _ = try listener.waitForQueueChange(timeout: options.poll, wakeFD: wake.read)
             } catch {
@@ -188,17 +179,47 @@ public final class Worker: @unchecked Sendable {
 
     // MARK: Claiming
 
-    private func claim() -> ClaimedBuild? {
+    /// Claims a build for each free slot and starts them; how many. Slots
+    /// are counted and the claims registered under the queue gate, so that
+    /// the main loop and finishing builds (`finishAndClaim`) never claim one
+    /// slot twice.
+    private func claimFreeSlots() -> Int {
         do {
-            return try control.sync {
-                try $0.claim(
-                    tags: options.tags, runner: identity, owner: owner, lease: options.lease)
+            let started: [(ClaimedBuild, RunControl)] = try control.sync { queue in
+                let free = cond.withLock { stopSignal == nil ? options.slots - running.count : 0 }
+                guard free > 0 else { return [] }
+                let claimed = try queue.claim(
+                    limit: free, tags: options.tags, runner: identity, owner: owner,
+                    lease: options.lease)
+                return register(claimed, replacing: nil)
             }
+            for (build, runControl) in started { launch(build, control: runControl) }
+            return started.count
         } catch {
             onEvent(.problem("cannot claim a build: \(error)"))
             waitForWake(seconds: options.poll)
-            return nil
+            return 0
         }
+    }
+
+    /// Marks `claimed` running here (and `finished` no longer); the caller holds the gate.
+    private func register(_ claimed: [ClaimedBuild], replacing finished: BuildID?)
+        -> [(ClaimedBuild, RunControl)]
+    {
+        let started = claimed.map { ($0, RunControl()) }
+        cond.withLock {
+            if let finished { running[finished] = nil }
+            for (build, runControl) in started { running[build.build.id] = runControl }
+        }
+        return started
+    }
+
+    /// Runs a registered build on a thread of its own.
+    private func launch(_ build: ClaimedBuild, control runControl: RunControl) {
+        onEvent(.claimed(build.build))
+        let thread = Thread { [self] in execute(build, control: runControl) }
+        thread.stackSize = 1 << 20
+        thread.start()
     }
 
     private func poke() {
@@ -223,9 +244,13 @@ public final class Worker: @unchecked Sendable {
     private func leaseLoop() {
         let every = max(0.05, options.lease / 3)
         while true {
+            // The condition is broadcast at every claim and finish: wait out the
+            // whole interval (one renewal round per interval, not one per build).
+            let deadline = Date().addingTimeInterval(every)
             let done: Bool = cond.withLock {
-                if stopSignal != nil && running.isEmpty { return true }
-                _ = cond.wait(until: Date().addingTimeInterval(every))
+                while !(stopSignal != nil && running.isEmpty) && Date() < deadline {
+                    _ = cond.wait(until: deadline)
+                }
                 return stopSignal != nil && running.isEmpty
             }
             if done { return }
@@ -254,9 +279,23 @@ public final class Worker: @unchecked Sendable {
         let latency = LatencyBox()
         let record = claimed.build
         let result = run(claimed, runControl: runControl, claimedAt: claimedAt, latency: latency)
+
+        // The end and the next claims for the slots free then, in one round trip.
+        var next: [(ClaimedBuild, RunControl)] = []
         do {
             try recorder.flush()
-            try control.sync { try $0.finishBuild(record.id, result: result) }
+            next = try control.sync { queue in
+                let free = cond.withLock {
+                    stopSignal == nil ? options.slots - running.count + 1 : 0
+                }
+                let outcome = try queue.finishAndClaim(
+                    record.id, result: result, limit: free, tags: options.tags, runner: identity,
+                    owner: owner, lease: options.lease)
+                if let error = outcome.finishError {
+                    onEvent(.problem("cannot finish build #\(record.id): \(error)"))
+                }
+                return register(outcome.claimed, replacing: record.id)
+            }
         } catch {
             onEvent(.problem("cannot finish build #\(record.id): \(error)"))
         }
@@ -269,7 +308,8 @@ public final class Worker: @unchecked Sendable {
             cond.broadcast()
         }
         onEvent(.finished(finished, claimToStart: latency.value))
-        poke()
+        for (build, nextControl) in next { launch(build, control: nextControl) }
+        if next.isEmpty { poke() }
     }
 
     /// Checks the definition, records the inputs, runs the process; the result to store.
@@ -290,22 +330,41 @@ public final class Worker: @unchecked Sendable {
         }
 
         // What it consumes: each dependency's latest successful build (the
-        // claim brought the job's own previous value; no dependencies, no round trip).
+        // claim brought the job's own previous value; no dependencies, no
+        // round trip). The inputs are stored with the start, in one round trip.
         var consumed: [JobID: BuildRecord] = [:]
+        var inputs: [BuildInput] = []
         let previous = claimed.previousRetval
         if !job.dependencies.isEmpty {
             do {
-                let latest = try control.sync { try $0.latestSuccessful(of: job.dependencies) }
-                var builds: [JobID: BuildRecord] = [:]
-                for dep in job.dependencies { builds[dep] = latest[dep] }
-                consumed = builds
-                let inputs = job.dependencies.compactMap { dep in
-                    builds[dep].map {
-                        BuildInput(
-                            build: record.id, dependency: dep, consumed: $0.id, retval: $0.retval)
-                    }
+                // Pinned dependencies (`--pin`) consume the build queued with them.
+                let pins = claimed.pins.filter { job.dependencies.contains($0.key) }
+                let latestOf = job.dependencies.filter { pins[$0] == nil }
+                let (latest, pinned) = try control.sync { queue in
+                    (
+                        latestOf.isEmpty ? [:] : try queue.latestSuccessful(of: latestOf),
+                        pins.isEmpty ? [:] : try queue.records(of: Array(pins.values))
+                    )
                 }
-                try control.sync { try $0.recordInputs(inputs, of: record.id) }
+                for dep in job.dependencies {
+                    let build: BuildRecord
+                    if let id = pins[dep] {
+                        guard let pin = pinned[id], pin.job == dep, pin.status == .successful else {
+                            return BuildResult(
+                                status: .failed, failureKind: .startFailed, exitCode: 126,
+                                error: "pinned build #\(id) of '\(dep)' is no longer a successful build")
+                        }
+                        build = pin
+                    } else {
+                        guard let found = latest[dep] else { continue }
+                        build = found
+                    }
+                    consumed[dep] = build
+                    inputs.append(
+                        BuildInput(
+                            build: record.id, dependency: dep, consumed: build.id,
+                            retval: build.retval, pinned: pins[dep] != nil))
+                }
             } catch {
                 return BuildResult(
                     status: .failed, failureKind: .startFailed, exitCode: 126,
@@ -327,18 +386,31 @@ public final class Worker: @unchecked Sendable {
             return BuildResult(
                 status: .failed, failureKind: .startFailed, exitCode: 126, error: "\(error)")
         }
+        // The start is written while the process runs (off the runner's event
+        // thread, which reads its output); the end waits for it.
+        let startWritten = DispatchGroup()
         let outcome = launcher.run(spec, control: runControl) {
-            [recorder, identity, onEvent] event in
+            [recorder, onEvent, inputs, starts] event in
             if case .started(let pid) = event {
-                latency.set(Date().timeIntervalSince(claimedAt))
-                var runner = identity
-                runner.processGroup = pid
-                do { try recorder.markStarted(record.id, runner: runner) } catch {
-                    onEvent(.problem("cannot record the start of build #\(record.id): \(error)"))
+                let now = Date()
+                latency.set(now.timeIntervalSince(claimedAt))
+                startWritten.enter()
+                starts.async {
+                    defer { startWritten.leave() }
+                    do {
+                        try recorder.withStore { store in
+                            try (store as? BuildQueue)?.startClaimed(
+                                record.id, at: now, processGroup: pid, inputs: inputs)
+                        }
+                    } catch {
+                        onEvent(
+                            .problem("cannot record the start of build #\(record.id): \(error)"))
+                    }
                 }
             }
             recorder.record(event, of: record.id)
         }
+        startWritten.wait()
         return Scheduler.result(of: outcome)
     }
 }

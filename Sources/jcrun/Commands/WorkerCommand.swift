@@ -47,17 +47,13 @@ enum WorkerCommand {
         return summary.interruptedBy.map { 128 + $0 } ?? 0
     }
 
-    /// Refuses `--wait` without `--queue`, `--queue` on an SQLite store and
-    /// `--queue` with `--pin`, before the store is opened.
+    /// Refuses `--wait` without `--queue` and `--queue` on an SQLite store,
+    /// before the store is opened.
     static func checkQueueOptions(_ context: Context, jobs: JobSet) throws {
         let invocation = context.invocation
         guard invocation.has("queue") || invocation.has("wait") else { return }
         guard invocation.has("queue") else { throw CLIError.usage("option '--wait' needs '--queue'") }
         _ = try postgresURL(context, jobs: jobs, feature: "--queue")
-        // TODO(#10): workers consume each dependency's latest successful build; pins are not queued.
-        if !invocation.allValues("pin").isEmpty {
-            throw CLIError.usage("option '--pin' cannot be used with '--queue' yet (issue #10)")
-        }
     }
 
     /// `--queue`: queues `plan` for workers and prints each build's id on
