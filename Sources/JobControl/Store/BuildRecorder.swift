@@ -147,12 +147,16 @@ public final class BuildRecorder: @unchecked Sendable {
     ) {
         if let raw {
             raw.withUnsafeBufferPointer {
-                log(build, stream: stream, level: level, bytes: $0, isUTF8: false, continued: continued, time: time)
+                log(
+                    build, stream: stream, level: level, bytes: $0, isUTF8: false,
+                    continued: continued, time: time)
             }
         } else {
             var text = text
             text.withUTF8 {
-                log(build, stream: stream, level: level, bytes: $0, isUTF8: true, continued: continued, time: time)
+                log(
+                    build, stream: stream, level: level, bytes: $0, isUTF8: true,
+                    continued: continued, time: time)
             }
         }
     }
