@@ -307,6 +307,30 @@ import Testing
         #expect(reader.isAtEnd)
     }
 
+    /// A cached job carries its definition hash; changing any hashed field
+    /// (as `masked(by:)` does) works it out again, any other field keeps it.
+    @Test(arguments: ["command", "args", "env", "dependencies", "workdir", "title"])
+    func aCachedHashHoldsUntilAHashedFieldChanges(_ field: String) throws {
+        let project = try Project()
+        let loaded = try project.load().jobs
+        let cached = try #require(project.cached())
+        #expect(cached.map(\.definitionHash) == loaded.map(\.definitionHash))
+        var job = cached[1]
+        switch field {
+        case "command": job.command = .argv([.text("/bin/false")])
+        case "args": job.args.append(.text("more"))
+        case "env": job.env = []
+        case "dependencies": job.dependencies = []
+        case "workdir": job.workdir = "elsewhere"
+        default: job.title = "a title outdates nothing"
+        }
+        var rehashed = FNV1a64()
+        rehashed.write(job.hashedJSON())
+        let hex = String(rehashed.value, radix: 16)
+        #expect(job.definitionHash == String(repeating: "0", count: 16 - hex.count) + hex)
+        #expect((job.definitionHash == cached[1].definitionHash) == (field == "title"))
+    }
+
     /// The planner's fast hash writes the same text as the snapshot's canonical form.
     @Test(arguments: [
         Job(id: "a", command: .argv([.text("x\"y\\z\n\u{1}é")]), env: [.init(name: "Z", value: .secret("s")), .init(name: "A", value: .retval("d"))], dependencies: ["d", "b", "d"]),

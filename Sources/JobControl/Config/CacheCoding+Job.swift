@@ -2,6 +2,7 @@
 ///
 /// A new field of `Job` must be added here and `JobSetCache.formatVersion`
 /// raised; the round-trip test compares whole jobs, so a field left out fails it.
+/// Each job ends with its `definitionHash`, so a cached load never works it out.
 extension CacheWriter {
     mutating func job(_ job: Job) {
         text(job.id)
@@ -31,6 +32,7 @@ extension CacheWriter {
             writer.text(pair.key)
             writer.location(pair.value)
         }
+        text(job.definitionHash)
     }
 
     private mutating func command(_ command: Command) {
@@ -98,6 +100,7 @@ extension CacheReader {
         if !sources.isEmpty {
             job.dependencySources = Dictionary(sources, uniquingKeysWith: { first, _ in first })
         }
+        job.hashMemo.value = try text()
         return job
     }
 

@@ -120,6 +120,16 @@ struct ContentHash: Hashable {
 
     init(raw: UInt128) { value = raw }
 
+    /// The hash of a file's content, read through its buffer: `Data`'s
+    /// iterator made checking a 400 KB job file cost 3 ms.
+    init(_ data: Data?) {
+        guard let data else {
+            value = 0
+            return
+        }
+        data.withUnsafeBytes { add($0) }
+    }
+
     mutating func add<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         let prime: UInt128 = (1 << 88) + 0x13B
         for byte in bytes {

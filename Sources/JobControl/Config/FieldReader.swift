@@ -22,6 +22,13 @@ struct FieldReader {
 
     func at(_ node: Node) -> SourceLocation { locator.location(node.mark) }
 
+    /// `at(node)`, worked out only if a message shows it: for the places
+    /// every job keeps (its id, each dependency).
+    func deferredAt(_ node: Node) -> SourceLocation {
+        let locator = locator, mark = node.mark
+        return SourceLocation(deferred: { locator.location(mark) })
+    }
+
     func fail(_ error: ConfigError) { collector.add(error) }
 
     /// The pairs of a mapping, each key as text; reports keys that are not

@@ -11,6 +11,7 @@ extension Job {
     /// on every run and machine. `!retval X` is hashed as the tag and `X`,
     /// `!secret N` as the tag and `N`, never their values.
     public var definitionHash: String {
+        if let known = hashMemo.value { return known }
         var hash = FNV1a64()
         writeHashedJSON(to: &hash)
         let hex = String(hash.value, radix: 16)

@@ -186,7 +186,7 @@ struct JobDecoder {
             item -> JobID? in
             guard let id = reader.text(item, field: "dependencies") else { return nil }
             let normalised = id.nfc
-            if sources[normalised] == nil { sources[normalised] = reader.at(item) }
+            if sources[normalised] == nil { sources[normalised] = reader.deferredAt(item) }
             return normalised
         }
         guard let ids else { return nil }

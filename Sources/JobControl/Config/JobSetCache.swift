@@ -15,7 +15,7 @@ import Foundation
 /// costs a normal load.
 struct JobSetCache {
     /// Raised whenever the file layout or `Job`'s fields change.
-    static let formatVersion = 1
+    static let formatVersion = 2
     static let magic: [UInt8] = Array("jcrun-jobs".utf8)
     /// Entries kept per project folder (one per environment seen lately).
     static let maxEntries = 8

@@ -16,11 +16,18 @@ public struct JobSet: Sendable {
         self.jobsDir = jobsDir
         self.settings = settings
         self.jobs = jobs
-        self.index = Dictionary(
-            jobs.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        var index: [JobID: Int] = [:]
+        index.reserveCapacity(jobs.count)
+        for (position, job) in jobs.enumerated() where index[job.id] == nil {
+            index[job.id] = position
+        }
+        self.index = index
     }
 
-    public subscript(id: JobID) -> Job? { index[id].map { jobs[$0] } }
+    public subscript(id: JobID) -> Job? {
+        guard let position = index[id] else { return nil }
+        return jobs[position]
+    }
 }
 
 /// `jcrun.yaml`, validated.

@@ -32,8 +32,10 @@ struct PlanScope {
         // Dependents, not passing through protected ones.
         if request.withRevdeps { addRevdeps(jobs: jobs) }
 
-        // Dependencies, not past a pinned build.
-        if !request.noDeps {
+        // Dependencies, not past a pinned build (with every job in scope
+        // already, none to add).
+        let everyJob = all.count == jobs.jobs.count
+        if !request.noDeps && !everyJob {
             var stack: [JobID] = Array(all)
             while let id = stack.popLast() {
                 for dep in jobs[id]?.dependencies ?? [] where pins[dep] == nil && !all.contains(dep) {
@@ -42,7 +44,9 @@ struct PlanScope {
                 }
             }
         }
-        for id in all { needed.formUnion(jobs[id]?.dependencies ?? []) }
+        for job in jobs.jobs where everyJob || all.contains(job.id) {
+            needed.formUnion(job.dependencies)
+        }
         for pin in pins.keys.sorted() where !needed.contains(pin) {
             throw PlanError.pinNotADependency(pin)
         }
@@ -71,7 +75,10 @@ struct PlanScope {
     /// - Throws: `PlanError.cycle` when jobs in scope are on a cycle (a
     ///   loaded `JobSet` has none).
     func order(graph: JobGraph) throws -> [JobID] {
-        let order = graph.order.filter { all.contains($0) }
+        // With every job in scope and no cycle, that is the whole order.
+        let every = graph.order
+        if every.count == graph.jobIDs.count && all.count == every.count { return every }
+        let order = every.filter { all.contains($0) }
         if order.count < all.count {
             let ordered = Set(order)
             throw PlanError.cycle(graph.findCycle() ?? all.filter { !ordered.contains($0) }.sorted())

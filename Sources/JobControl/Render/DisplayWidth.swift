@@ -3,6 +3,9 @@
 /// other character one, and ANSI escape sequences (`ESC [ ... letter`) none.
 public enum DisplayWidth {
     public static func of(_ text: String) -> Int {
+        // Printable ASCII (most ids, titles and labels): a column per byte,
+        // without splitting the text into characters.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
         var width = 0
         var inEscape = false
         for character in text {

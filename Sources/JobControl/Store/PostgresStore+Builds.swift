@@ -199,13 +199,15 @@ extension PostgresStore {
                 guard let latestID = ids.optionalInt64(row, 1), let latest = byID[latestID] else {
                     continue
                 }
-                var state = JobState(latest: latest, isRunning: ids.bool(row, 4))
+                var successful: BuildRecord?, check: BuildRecord?
                 if let successfulID = ids.optionalInt64(row, 2) {
-                    state.latestSuccessful = byID[successfulID]
-                    state.lastCheck = byID[ids.optionalInt64(row, 3) ?? successfulID]
-                    if let check = state.lastCheck { checks.append(check.id) }
+                    successful = byID[successfulID]
+                    check = byID[ids.optionalInt64(row, 3) ?? successfulID]
+                    if let check { checks.append(check.id) }
                 }
-                states[ids.string(row, 0)] = state
+                states[ids.string(row, 0)] = JobState(
+                    latest: latest, latestSuccessful: successful, lastCheck: check,
+                    isRunning: ids.bool(row, 4))
             }
             guard !checks.isEmpty else { return states }
             let inputs = try connection.query(PostgresSQL.inputsOfMany, [.intArray(checks)])

@@ -297,15 +297,28 @@ enum SQLiteSQL {
         SELECT latest, latest_successful, last_check, active > 0
         FROM job_summary WHERE job = ?1
         """
-    /// Every job's builds that `job_summary` names, each row followed by the
-    /// job's summary: one walk of the summary and a rowid probe per build,
-    /// for `jobStates` of many jobs.
+    /// Every job's summary with the builds it names, one row per job in id
+    /// order: `job`, running, latest successful id, last check id, then the
+    /// latest build's `buildColumns`, the latest successful's and the last
+    /// check's (NULL where the build is one already on the row). One walk
+    /// of the summary and a rowid probe per distinct build, for `jobStates`
+    /// of many jobs.
     static let everyJobState = """
-        SELECT \(buildColumns.split(separator: ",").map { "b." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
-               s.latest, s.latest_successful, s.last_check, s.active > 0
+        SELECT s.job, s.active > 0, s.latest_successful, s.last_check,
+               \(buildColumns(of: "l")), \(buildColumns(of: "ls")), \(buildColumns(of: "lc"))
         FROM job_summary AS s
-        JOIN builds AS b ON b.id IN (s.latest, s.latest_successful, s.last_check)
+        JOIN builds AS l ON l.id = s.latest
+        LEFT JOIN builds AS ls ON ls.id = s.latest_successful AND ls.id <> s.latest
+        LEFT JOIN builds AS lc ON lc.id = s.last_check
+            AND lc.id <> s.latest AND lc.id <> s.latest_successful
+        ORDER BY s.job
         """
+    /// `buildColumns`, each prefixed with `table.`.
+    static func buildColumns(of table: String) -> String {
+        buildColumns.split(separator: ",")
+            .map { table + "." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .joined(separator: ", ")
+    }
     /// The inputs of every job's last check, for `everyJobState`.
     static let everyLastCheckInputs = """
         SELECT i.build, i.dependency, i.consumed, i.retval, i.pinned

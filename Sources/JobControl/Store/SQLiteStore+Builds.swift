@@ -234,22 +234,9 @@ extension SQLiteStore {
     /// From this many jobs on, `jobStates` walks every summary.
     static let jobCountForOneWalk = 256
 
+    /// Every wanted job's state from one row per job (`SQLiteSQL.everyJobState`),
+    /// each build decoded once, and the last checks' inputs from one more walk.
     private func everyJobState(of wanted: Set<JobID>) throws -> [JobID: JobState] {
-        // Each row is a build the summary names, with the summary's ids.
-        var records: [BuildID: BuildRecord] = [:]
-        var summaries: [JobID: (ids: [BuildID?], running: Bool)] = [:]
-        try connection.using(SQLiteSQL.everyJobState) { statement in
-            while try statement.step() {
-                let job = statement.string(1)
-                guard wanted.contains(job) else { continue }
-                let record = SQLiteStore.decodeBuild(statement)
-                records[record.id] = record
-                if summaries[job] == nil {
-                    let ids = (20...22).map { statement.optionalInt64(Int32($0)) }
-                    summaries[job] = (ids, statement.int64(23) != 0)
-                }
-            }
-        }
         var inputs: [BuildID: [BuildInput]] = [:]
         try connection.using(SQLiteSQL.everyLastCheckInputs) { statement in
             while try statement.step() {
@@ -260,20 +247,30 @@ extension SQLiteStore {
                 inputs[input.build, default: []].append(input)
             }
         }
-
-        // The same states as `JobStateReader` gives, from what was read.
         var states: [JobID: JobState] = [:]
-        states.reserveCapacity(summaries.count)
-        for (job, summary) in summaries {
-            guard let latestID = summary.ids[0], let latest = records[latestID] else { continue }
-            var state = JobState(latest: latest, isRunning: summary.running)
-            if let successfulID = summary.ids[1] {
-                state.latestSuccessful = records[successfulID]
-                let checkID = summary.ids[2] ?? successfulID
-                state.lastCheck = records[checkID]
-                state.lastCheckInputs = inputs[checkID] ?? []
+        states.reserveCapacity(wanted.count)
+        try connection.using(SQLiteSQL.everyJobState) { row in
+            let width = Int32(20)
+            while try row.step() {
+                let job = row.string(0)
+                guard wanted.contains(job) else { continue }
+                let latest = SQLiteStore.decodeBuild(row, at: 4)
+                guard let successfulID = row.optionalInt64(2) else {
+                    states[job] = JobState(latest: latest, isRunning: row.int64(1) != 0)
+                    continue
+                }
+                // The newest successful-or-skipped build is at least as new as the success.
+                let checkID = row.optionalInt64(3) ?? successfulID
+                func build(_ id: BuildID, at first: Int32) -> BuildRecord? {
+                    row.isNull(first) ? nil : SQLiteStore.decodeBuild(row, at: first)
+                }
+                let successful = successfulID == latest.id ? latest : build(successfulID, at: 4 + width)
+                let check = checkID == latest.id ? latest
+                    : checkID == successfulID ? successful : build(checkID, at: 4 + 2 * width)
+                states[job] = JobState(
+                    latest: latest, latestSuccessful: successful, lastCheck: check,
+                    lastCheckInputs: inputs[checkID] ?? [], isRunning: row.int64(1) != 0)
             }
-            states[job] = state
         }
         return states
     }
@@ -358,15 +355,15 @@ private struct JobStateReader {
         let checkID = ids.optionalInt64(2), running = ids.int64(3) != 0
         ids.rewind()
         guard let latestID, let latest = try record(latestID) else { return nil }
-        var state = JobState(latest: latest, isRunning: running)
-        guard let successfulID else { return state }
-        state.latestSuccessful = successfulID == latestID ? latest : try record(successfulID)
+        guard let successfulID else { return JobState(latest: latest, isRunning: running) }
+        let successful = successfulID == latestID ? latest : try record(successfulID)
         // The newest successful-or-skipped build is at least as new as the success.
         let lastCheckID = checkID ?? successfulID
-        state.lastCheck = lastCheckID == latestID
-            ? latest : lastCheckID == successfulID ? state.latestSuccessful : try record(lastCheckID)
-        state.lastCheckInputs = try SQLiteStore.readInputs(inputs, of: lastCheckID)
-        return state
+        let lastCheck = lastCheckID == latestID
+            ? latest : lastCheckID == successfulID ? successful : try record(lastCheckID)
+        return JobState(
+            latest: latest, latestSuccessful: successful, lastCheck: lastCheck,
+            lastCheckInputs: try SQLiteStore.readInputs(inputs, of: lastCheckID), isRunning: running)
     }
 
     private func record(_ id: BuildID) throws -> BuildRecord? {

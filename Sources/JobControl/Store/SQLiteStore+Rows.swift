@@ -3,23 +3,25 @@ import Foundation
 /// Rows to records and records' enums to the codes stored.
 extension SQLiteStore {
     /// A `BuildRecord` from a row of `SQLiteSQL.buildColumns`.
-    static func decodeBuild(_ row: SQLiteStatement) -> BuildRecord {
+    static func decodeBuild(_ row: SQLiteStatement, at first: Int32 = 0) -> BuildRecord {
         var runner: RunnerIdentity?
-        if let host = row.optionalString(16) {
+        if let host = row.optionalString(first + 16) {
             runner = RunnerIdentity(
-                host: host, pid: row.optionalInt32(17) ?? 0,
-                processStart: UInt64(bitPattern: row.optionalInt64(18) ?? 0),
-                processGroup: row.optionalInt32(19))
+                host: host, pid: row.optionalInt32(first + 17) ?? 0,
+                processStart: UInt64(bitPattern: row.optionalInt64(first + 18) ?? 0),
+                processGroup: row.optionalInt32(first + 19))
         }
         return BuildRecord(
-            id: row.int64(0), job: row.string(1),
-            status: BuildStatus(rawValue: row.string(2)) ?? .failed,
-            failureKind: row.optionalString(3).flatMap(FailureKind.init(rawValue:)),
-            exitCode: row.optionalInt32(4), signal: row.optionalString(5),
-            error: row.optionalString(6), retval: row.optionalString(7), attempt: row.int(8),
-            reason: row.string(9), trigger: row.string(10), configHash: row.string(11),
-            configSnapshot: row.string(12), createdAt: row.date(13),
-            startedAt: row.optionalDate(14), finishedAt: row.optionalDate(15), runner: runner)
+            id: row.int64(first), job: row.string(first + 1),
+            status: BuildStatus(rawValue: row.string(first + 2)) ?? .failed,
+            failureKind: row.optionalString(first + 3).flatMap(FailureKind.init(rawValue:)),
+            exitCode: row.optionalInt32(first + 4), signal: row.optionalString(first + 5),
+            error: row.optionalString(first + 6), retval: row.optionalString(first + 7),
+            attempt: row.int(first + 8), reason: row.string(first + 9),
+            trigger: row.string(first + 10), configHash: row.string(first + 11),
+            configSnapshot: row.string(first + 12), createdAt: row.date(first + 13),
+            startedAt: row.optionalDate(first + 14), finishedAt: row.optionalDate(first + 15),
+            runner: runner)
     }
 
     /// A `LogEntry` from a per-line row of schema 3 (`SQLiteLogMigration`).
