@@ -36,7 +36,7 @@ func write(path: String, worker: String, builds: Int, lines: Int) throws {
 
 func hang(path: String) throws -> Never {
     let store = try SQLiteStore.open(path: path, mode: .write)
-    let recorder = BuildRecorder(store: store, flushInterval: 0.005, batchSize: 200)
+    let recorder = BuildRecorder(store: store, flushInterval: 0.005, batchBytes: 4_096)
     let build = try recorder.createBuild(NewBuild(
         job: "hang", trigger: "test", reason: "killed mid-batch", configSnapshot: "{}", configHash: "h"))
     // A child in its own process group (Foundation's Process makes one), as

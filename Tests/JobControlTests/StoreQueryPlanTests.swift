@@ -20,8 +20,8 @@ import Testing
         ("builds JOB", SQLiteSQL.builds(job: true, status: false, since: false, newestFirst: true), "USING INDEX builds_by_job (job=?)"),
         ("builds --status", SQLiteSQL.builds(job: false, status: true, since: false, newestFirst: true), "USING INDEX builds_by_status (status=?)"),
         ("builds JOB --status", SQLiteSQL.builds(job: true, status: true, since: false, newestFirst: true), "USING INDEX builds_by_job_status (job=? AND status=?)"),
-        ("log", SQLiteSQL.logs(descending: false), "SEARCH log USING PRIMARY KEY (build=? AND seq>?)"),
-        ("log tail", SQLiteSQL.logs(descending: true), "SEARCH log USING PRIMARY KEY (build=? AND seq>?)"),
+        ("log", SQLiteSQL.logs(descending: false), "SEARCH log USING INDEX sqlite_autoindex_log_1 (build=? AND first_seq>?)"),
+        ("log tail", SQLiteSQL.logs(descending: true), "SEARCH log USING INDEX sqlite_autoindex_log_1 (build=? AND first_seq>?)"),
         ("consumers", SQLiteSQL.consumersOf, "USING INDEX build_inputs_by_consumed (consumed=?)"),
         ("reaping", SQLiteSQL.runningBuilds, "USING INDEX builds_by_status (status=?)"),
     ])

@@ -33,7 +33,7 @@ import Testing
     @Test func progressIsCoalescedToTheLatestFiguresPerNode() throws {
         let folder = StoreFolder()
         let store = try folder.openStore()
-        let recorder = BuildRecorder(store: store, flushInterval: 3_600, batchSize: 1_000_000)
+        let recorder = BuildRecorder(store: store, flushInterval: 3_600, batchBytes: 1 << 30)
         let build = try newBuild(recorder)
         let before = store.transactionCount
         for step in 1...1_000 {

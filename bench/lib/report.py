@@ -5,6 +5,7 @@ usage: report.py RESULTS_DIR OUTPUT.md
 """
 import json
 import os
+import re
 import sys
 
 TITLES = {
@@ -144,6 +145,14 @@ class Goals:
                      f"{tty / quiet:.2f}× ({fmt_time(tty)} vs {fmt_time(quiet)})", tty / quiet <= 1.1)
         else:
             self.add("W8", "terminal view ≤ 1.1× `--quiet`", "not measured", None)
+        lines = sizes.get("progress")
+        if quiet and lines:
+            rate = lines / quiet
+            self.add("W8", "≥ 100,000 `@progress` lines per second parsed and coalesced (`--quiet`)",
+                     f"{rate:,.0f} lines/s ({lines:,} lines in {fmt_time(quiet)})", rate >= 100_000)
+        else:
+            self.add("W8", "≥ 100,000 `@progress` lines per second parsed and coalesced (`--quiet`)",
+                     "not measured", None)
         self.absolute("W9", "first run -j 2", 10, "first run with -j 2 < 10 s")
         self.absolute("W9", "no-op", 1, "no-op run < 1 s")
         self.web()
@@ -236,9 +245,14 @@ def web_notes(results):
 
 
 def parse_sizes(text):
-    # "W1/W2 1000 jobs, W3 ..." -> the W1 job count is all the goals need.
+    # "W1/W2 1000 jobs, W3 ..., W8 100000 lines" -> the W1 job count and the
+    # W8 line count are what the goals need.
     words = text.split()
-    return {"runs": int(words[1]) if len(words) > 1 and words[1].isdigit() else 1000}
+    sizes = {"runs": int(words[1]) if len(words) > 1 and words[1].isdigit() else 1000}
+    progress = re.search(r"W8 (\d+) lines", text)
+    if progress:
+        sizes["progress"] = int(progress.group(1))
+    return sizes
 
 
 def main():

@@ -1,17 +1,21 @@
 import Foundation
 
 /// The scheduler's way into a `BuildStore`: thread-safe, and batching what
-/// running builds produce so that a build printing a million lines costs about
-/// a thousand transactions, not a million.
+/// running builds produce so that a build printing a million lines costs a
+/// few hundred rows and transactions, not a million.
 ///
-/// Log lines and progress updates are buffered and written by a background
-/// thread at most `flushInterval` after they arrive, at once when `batchSize`
-/// lines wait, and before `finishBuild` (so a finished build's log is whole).
-/// Progress is coalesced per (build, group): only the latest figures are
-/// written. Lines get `seq` 1, 2, 3... per build in the order `log` is called.
-/// Producers wait when `maxPending` lines are waiting (a slow disk must not
-/// fill memory). Every store call goes through one lock, so the store itself
-/// is used from one thread at a time.
+/// Log lines are encoded as they arrive into a chunk per build
+/// (`LogChunkEncoder`, no allocation per line); a chunk is sealed at about
+/// 64 KiB. A background thread writes sealed chunks once `batchBytes` of
+/// them wait, and on every tick of `flushInterval` also seals and writes the
+/// partial chunks, so a line is readable (`jcrun log --follow`) at most
+/// about `flushInterval` after it arrived; `finishBuild` writes the build's
+/// rest first, so a finished build's log is whole. Progress is coalesced
+/// per (build, group): only the latest figures are written. Lines get `seq`
+/// 1, 2, 3... per build in the order `log` is called. Producers wait while
+/// `maxPendingBytes` of lines are not yet written (a slow disk must not fill
+/// memory, whatever the line count). Every store call goes through one
+/// lock, so the store itself is used from one thread at a time.
 ///
 /// The process group of a build the scheduler started (`noteStarted`) is
 /// written with the next background write, not in a transaction of its own;
@@ -25,26 +29,37 @@ import Foundation
 /// `onFailure` and by `takeFailure()`; the scheduler shows it.
 public final class BuildRecorder: @unchecked Sendable {
     public let flushInterval: TimeInterval
-    public let batchSize: Int
-    public let maxPending: Int
+    /// Sealed chunks of this many bytes wake the writer before its tick.
+    public let batchBytes: Int
+    /// Encoded lines not yet written, in bytes, before producers wait.
+    public let maxPendingBytes: Int
     public let heartbeatInterval: TimeInterval
 
     private let store: BuildStore
-    private let clock: @Sendable () -> Date
+    /// The time of lines and heartbeats; nil reads the system clock (a
+    /// fixed clock is for tests).
+    private let fixedClock: (@Sendable () -> Date)?
     private let onFailure: (@Sendable (StoreError) -> Void)?
     /// Serialises store calls; taken before `state` when both are needed.
     private let storeLock = NSLock()
     /// Guards everything below; the writer waits on it.
     private let state = NSCondition()
-    private var pendingLogs: [LogEntry] = []
+    /// Each build's chunk being filled, and its last seq.
+    private var open: [BuildID: OpenLog] = [:]
+    /// The `open` entry used last (most lines come from one build in a row).
+    private var lastOpen: OpenLog?
+    private var sealed: [LogChunk] = []
+    private var sealedBytes = 0
+    /// Bytes of open and sealed chunks not yet written (or being written).
+    private var pendingBytes = 0
+    /// A producer waits for `pendingBytes` to drop.
+    private var producerWaiting = false
+    private var nextTick: Date
     private var pendingProgress: [ProgressKey: ProgressRecord] = [:]
     private var progressOrder: [ProgressKey] = []
-    private var lastSeq: [BuildID: Int64] = [:]
     private var failure: StoreError?
     /// Runners (with process groups) of running builds, to store (`noteStarted`).
     private var pendingRunners: [BuildID: RunnerIdentity] = [:]
-    /// Producers waiting for room below `maxPending`; a write wakes only them.
-    private var blockedProducers = 0
     private var stopping = false
     private var writer: Thread?
     /// Running builds this recorder started, and their last heartbeat.
@@ -56,20 +71,31 @@ public final class BuildRecorder: @unchecked Sendable {
         let group: [String]
     }
 
+    /// One build's chunk being filled (its encoder numbers the lines).
+    private final class OpenLog {
+        let build: BuildID
+        var encoder: LogChunkEncoder
+
+        init(build: BuildID) {
+            self.build = build
+            encoder = LogChunkEncoder(build: build)
+        }
+    }
+
     public init(
-        store: BuildStore, flushInterval: TimeInterval = 0.1, batchSize: Int = 1_000,
-        maxPending: Int = 10_000, heartbeatInterval: TimeInterval = 1,
-        clock: @escaping @Sendable () -> Date = { Date() },
+        store: BuildStore, flushInterval: TimeInterval = 0.1, batchBytes: Int = 256 * 1024,
+        maxPendingBytes: Int = 2 * 1024 * 1024, heartbeatInterval: TimeInterval = 1,
+        clock: (@Sendable () -> Date)? = nil,
         onFailure: (@Sendable (StoreError) -> Void)? = nil
     ) {
         self.store = store
         self.heartbeatInterval = heartbeatInterval
         self.flushInterval = flushInterval
-        self.batchSize = batchSize
-        self.maxPending = max(maxPending, batchSize)
-        self.clock = clock
+        self.batchBytes = batchBytes
+        self.maxPendingBytes = max(maxPendingBytes, 2 * LogChunkEncoder.targetSize)
+        self.fixedClock = clock
         self.onFailure = onFailure
-        pendingLogs.reserveCapacity(batchSize)
+        nextTick = Date(timeIntervalSinceNow: flushInterval)
         let thread = Thread { [weak self] in
             while let recorder = self, recorder.waitAndFlush() {}
         }
@@ -80,7 +106,7 @@ public final class BuildRecorder: @unchecked Sendable {
 
     deinit {
         state.withLock { stopping = true }
-        flushReportingFailure()
+        flushReportingFailure(sealingAll: true)
     }
 
     // MARK: Life cycle, passed through
@@ -118,13 +144,15 @@ public final class BuildRecorder: @unchecked Sendable {
     public func finishBuild(_ id: BuildID, result: BuildResult) throws {
         storeLock.lock()
         defer { storeLock.unlock() }
+        state.withLock { pendingRunners[id] = nil }  // ends before its runner is written
+        try flushLocked(sealingAll: true)
         state.withLock {
-            pendingRunners[id] = nil
             _ = running.remove(id)
+            guard let log = open.removeValue(forKey: id) else { return }
+            seal(log)  // a line logged meanwhile is written with the next batch
+            if log === lastOpen { lastOpen = nil }
         }
-        try flushLocked()
         try store.finishBuild(id, result: result)
-        state.withLock { _ = lastSeq.removeValue(forKey: id) }
     }
 
     /// Runs `body` with the store, serialised with the recorder's own writes
@@ -142,20 +170,80 @@ public final class BuildRecorder: @unchecked Sendable {
         _ build: BuildID, stream: LogStream, level: LogLevel, text: String, raw: [UInt8]? = nil,
         continued: Bool = false, time: Date? = nil
     ) {
-        let time = time ?? clock()
-        state.lock()
-        while pendingLogs.count >= maxPending && !stopping {
-            blockedProducers += 1
-            state.wait()
-            blockedProducers -= 1
+        if let raw {
+            raw.withUnsafeBufferPointer {
+                log(
+                    build, stream: stream, level: level, bytes: $0, isUTF8: false,
+                    continued: continued, time: time)
+            }
+        } else {
+            var text = text
+            text.withUTF8 {
+                log(
+                    build, stream: stream, level: level, bytes: $0, isUTF8: true,
+                    continued: continued, time: time)
+            }
         }
-        let seq = (lastSeq[build] ?? 0) + 1
-        lastSeq[build] = seq
-        pendingLogs.append(LogEntry(
-            build: build, seq: seq, time: time, stream: stream, level: level, text: text, raw: raw,
-            continued: continued))
-        if pendingLogs.count == batchSize { state.broadcast() }
+    }
+
+    /// Buffers one log line given as bytes: UTF-8 text, or when not
+    /// `isUTF8` the exact bytes (stored as the entry's `raw`).
+    public func log(
+        _ build: BuildID, stream: LogStream, level: LogLevel, bytes: UnsafeBufferPointer<UInt8>,
+        isUTF8: Bool, continued: Bool = false, time: Date? = nil
+    ) {
+        let micros = time.map(SQLiteStatement.micros) ?? nowMicros()
+        let streamCode = LogChunkEncoder.streamCode(stream), levelCode = LogChunkEncoder.levelCode(level)
+        state.lock()
+        while pendingBytes >= maxPendingBytes && !stopping {
+            producerWaiting = true
+            state.broadcast()
+            state.wait()
+        }
+        let (sealed, grown) = openLog(of: build).encoder.appendNext(
+            time: micros, stream: streamCode, level: levelCode, bytes: bytes, isRaw: !isUTF8,
+            continued: continued)
+        pendingBytes += grown
+        if let sealed { keep(sealed) }
         state.unlock()
+    }
+
+    /// Now, in µs since 1970: `clock_gettime` without a `Date` on the
+    /// path of every line, or the fixed clock.
+    private func nowMicros() -> Int64 {
+        if let fixedClock { return SQLiteStatement.micros(fixedClock()) }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1_000
+    }
+
+    private func clock() -> Date { fixedClock?() ?? Date() }
+
+    /// The open chunk of `build`; the caller holds `state`.
+    private func openLog(of build: BuildID) -> OpenLog {
+        if let last = lastOpen, last.build == build { return last }
+        let log: OpenLog
+        if let found = open[build] {
+            log = found
+        } else {
+            log = OpenLog(build: build)
+            open[build] = log
+        }
+        lastOpen = log
+        return log
+    }
+
+    /// Moves `log`'s lines to the sealed chunks; the caller holds `state`.
+    private func seal(_ log: OpenLog) {
+        guard log.encoder.lineCount > 0 else { return }
+        keep(log.encoder.seal())
+    }
+
+    /// Queues a sealed chunk for the writer; the caller holds `state`.
+    private func keep(_ chunk: LogChunk) {
+        sealedBytes += chunk.data.count
+        sealed.append(chunk)
+        if sealedBytes >= batchBytes { state.broadcast() }
     }
 
     /// Buffers a progress update; an older one for the same node is replaced.
@@ -190,7 +278,7 @@ public final class BuildRecorder: @unchecked Sendable {
     public func flush() throws {
         storeLock.lock()
         defer { storeLock.unlock() }
-        try flushLocked()
+        try flushLocked(sealingAll: true)
     }
 
     /// Stops the background writer after writing what is buffered.
@@ -210,26 +298,29 @@ public final class BuildRecorder: @unchecked Sendable {
         }
     }
 
-    /// The writer thread's step: waits for a full batch or the interval,
-    /// then writes. False once the recorder is stopping.
+    /// The writer thread's step: waits for a batch of sealed chunks, a
+    /// waiting producer or the tick, then writes (on the tick, partial
+    /// chunks too). False once the recorder is stopping.
     private func waitAndFlush() -> Bool {
         state.lock()
-        let deadline = Date(timeIntervalSinceNow: flushInterval)
-        while !stopping && pendingLogs.count < batchSize && Date() < deadline {
-            _ = state.wait(until: deadline)  // woken early by a full batch or close()
+        while !stopping && sealedBytes < batchBytes && !producerWaiting && Date() < nextTick {
+            _ = state.wait(until: nextTick)  // woken early by a batch, a producer or close()
         }
         let stop = stopping
+        let now = Date()
+        let tick = now >= nextTick || producerWaiting
+        if now >= nextTick { nextTick = now.addingTimeInterval(flushInterval) }
         state.unlock()
         if stop { return false }
-        flushReportingFailure()
+        flushReportingFailure(sealingAll: tick)
         return true
     }
 
-    private func flushReportingFailure() {
+    private func flushReportingFailure(sealingAll: Bool) {
         storeLock.lock()
         defer { storeLock.unlock() }
         do {
-            try flushLocked()
+            try flushLocked(sealingAll: sealingAll)
         } catch {
             let storeError = error as? StoreError ?? .engine(message: "\(error)")
             state.withLock { if failure == nil { failure = storeError } }
@@ -237,26 +328,39 @@ public final class BuildRecorder: @unchecked Sendable {
         }
     }
 
-    /// Takes the buffers and writes them; the caller holds `storeLock`.
-    private func flushLocked() throws {
-        let (logs, progress, runners): ([LogEntry], [ProgressRecord], [(BuildID, RunnerIdentity)]) =
-            state.withLock {
-                let logs = pendingLogs
-                if !logs.isEmpty {
-                    pendingLogs = []
-                    pendingLogs.reserveCapacity(batchSize)
+    /// Takes the sealed chunks (with `sealingAll`, the partial ones too),
+    /// the progress and the runners to record, and writes them; the caller
+    /// holds `storeLock`.
+    private func flushLocked(sealingAll: Bool) throws {
+        let (chunks, progress, runners):
+            ([LogChunk], [ProgressRecord], [(BuildID, RunnerIdentity)]) = state.withLock {
+                if sealingAll {
+                    for log in open.values { seal(log) }
                 }
+                let chunks = sealed
+                sealed = []
+                sealedBytes = 0
                 let progress = progressOrder.compactMap { pendingProgress[$0] }
                 pendingProgress.removeAll(keepingCapacity: true)
                 progressOrder.removeAll(keepingCapacity: true)
                 let runners = pendingRunners.sorted { $0.key < $1.key }
                 pendingRunners.removeAll(keepingCapacity: true)
-                // Producers waiting on maxPending may go on; the writer
-                // thread, waiting on the same condition, is left asleep.
-                if blockedProducers > 0 { state.broadcast() }
-                return (logs, progress, runners)
+                return (chunks, progress, runners)
             }
-        try store.appendLogs(logs)
+        defer {
+            // Written or dropped: a producer waiting on `maxPendingBytes` may
+            // go on. Only then is anyone woken (not the writer thread at every
+            // finishBuild).
+            let written = chunks.reduce(0) { $0 + $1.data.count }
+            state.withLock {
+                pendingBytes -= written
+                if producerWaiting {
+                    producerWaiting = false
+                    state.broadcast()
+                }
+            }
+        }
+        try store.appendLogChunks(chunks)
         try store.saveProgress(progress)
         for (id, runner) in runners { try store.markStarted(id, runner: runner) }
 

@@ -11,8 +11,34 @@ enum PostgresSQL {
 
     /// Migrations in order: `migrations[n - 1]` takes the schema from n - 1 to n.
     static let migrations: [String] = [
-        migration1, PostgresQueueSQL.migration2, PostgresQueueSQL.migration3,
+        migration1, PostgresQueueSQL.migration2, PostgresQueueSQL.migration3, migrationLogChunks,
     ]
+
+    /// The migration after which `PostgresLogMigration` converts the old
+    /// per-line rows into chunks (its index in `migrations`).
+    static let logChunksStep = 3
+
+    /// The log as chunks of lines (`LogChunk`), as `SQLiteSQL`'s migration 4
+    /// (here also the fourth): one row per up to 64 KiB of a build's lines,
+    /// one INSERT per chunk (issue #4). The old rows move to `log_v3`; `PostgresLogMigration`
+    /// encodes them into `log` and drops `log_v3` in the same transaction.
+    private static let migrationLogChunks = """
+        ALTER TABLE log RENAME TO log_v3;
+        ALTER INDEX log_pkey RENAME TO log_v3_pkey;
+
+        CREATE TABLE log (
+            build     bigint NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+            first_seq bigint NOT NULL,
+            last_seq  bigint NOT NULL,
+            lines     integer NOT NULL,
+            min_at    bigint NOT NULL,
+            max_at    bigint NOT NULL,
+            levels    integer NOT NULL,
+            streams   integer NOT NULL,
+            data      bytea NOT NULL,
+            PRIMARY KEY (build, first_seq)
+        );
+        """
 
     static var schemaVersion: Int { migrations.count }
 
@@ -105,7 +131,8 @@ enum PostgresSQL {
     static let takeSessionLock = "SELECT pg_advisory_lock(\(migrationLock))"
     static let releaseSessionLock = "SELECT pg_advisory_unlock(\(migrationLock))"
     static let dropEverything = """
-        DROP TABLE IF EXISTS queue_edges, queue, log, progress, build_inputs, builds, meta CASCADE;
+        DROP TABLE IF EXISTS queue_edges, queue, log, log_v3, progress, build_inputs, builds, meta
+            CASCADE;
         """
 
     // MARK: Builds
@@ -174,7 +201,8 @@ enum PostgresSQL {
     /// its last log line, its last progress update (µs), as `SQLiteSQL.lastSeen`.
     static let lastSeen = """
         SELECT greatest(coalesce(started_at, created_at), coalesce(alive_at, 0),
-                   coalesce((SELECT logged_at FROM log WHERE build = $1::bigint ORDER BY seq DESC LIMIT 1), 0),
+                   coalesce((SELECT max_at FROM log WHERE build = $1::bigint
+                             ORDER BY first_seq DESC LIMIT 1), 0),
                    coalesce((SELECT max(updated_at) FROM progress WHERE build = $1::bigint), 0))
         FROM builds WHERE id = $1::bigint
         """
@@ -238,22 +266,38 @@ enum PostgresSQL {
 
     // MARK: Logs and progress
 
-    static let insertLog = """
-        INSERT INTO log (build, seq, logged_at, stream, level, text, raw, continued, text_bytes)
-        VALUES ($1::bigint, $2::bigint, $3::bigint, $4::smallint, $5::smallint, $6::text,
-                $7::bytea, $8::boolean, $9::bytea)
+    /// Inserts a chunk unless a line at or after its first seq is stored
+    /// already (then nothing changes, and `appendLogChunks` refuses).
+    static let insertLogChunk = """
+        INSERT INTO log (build, first_seq, last_seq, lines, min_at, max_at, levels, streams, data)
+        SELECT $1::bigint, $2::bigint, $3::bigint, $4::integer, $5::bigint, $6::bigint,
+               $7::integer, $8::integer, $9::bytea
+        WHERE coalesce((SELECT last_seq FROM log WHERE build = $1::bigint
+                        ORDER BY first_seq DESC LIMIT 1), 0) < $2::bigint
+        """
+    /// A chunk written again by `prune` (no order check: it keeps its place).
+    static let reinsertLogChunk = """
+        INSERT INTO log (build, first_seq, last_seq, lines, min_at, max_at, levels, streams, data)
+        VALUES ($1::bigint, $2::bigint, $3::bigint, $4::integer, $5::bigint, $6::bigint,
+                $7::integer, $8::integer, $9::bytea)
         """
 
-    /// `logs(query)`: unset filters are NULL and drop out.
+    /// `logs(query)`: up to $7 chunks that may hold a wanted line, in seq
+    /// order, after (ascending) or before (descending) the chunk starting
+    /// at $8; unset filters are NULL and drop out. As `SQLiteSQL.logs`.
     static func logs(descending: Bool) -> String {
         """
-        SELECT build, seq, logged_at, stream, level, text, raw, continued, text_bytes FROM log
-        WHERE build = $1::bigint AND seq > $2::bigint
-          AND ($3::smallint IS NULL OR level >= $3::smallint)
-          AND ($4::smallint IS NULL OR stream = $4::smallint)
-          AND ($5::bigint IS NULL OR logged_at >= $5::bigint)
-          AND ($6::bigint IS NULL OR logged_at < $6::bigint)
-        ORDER BY seq \(descending ? "DESC" : "ASC") LIMIT $7::bigint
+        SELECT data, first_seq FROM log
+        WHERE build = $1::bigint
+          AND first_seq >= coalesce(
+              (SELECT max(first_seq) FROM log WHERE build = $1::bigint AND first_seq <= $2::bigint), 0)
+          AND last_seq > $2::bigint
+          AND ($3::integer IS NULL OR levels >= (1 << $3::integer))
+          AND ($4::integer IS NULL OR streams & (1 << $4::integer) <> 0)
+          AND ($5::bigint IS NULL OR max_at >= $5::bigint)
+          AND ($6::bigint IS NULL OR min_at < $6::bigint)
+          AND ($8::bigint IS NULL OR first_seq \(descending ? "<" : ">") $8::bigint)
+        ORDER BY first_seq \(descending ? "DESC" : "ASC") LIMIT $7::bigint
         """
     }
 
@@ -298,8 +342,8 @@ enum PostgresSQL {
             WHERE i.consumed IN (SELECT id FROM prune_set)
               AND i.build NOT IN (SELECT id FROM prune_set))
         """
-    static let countPrunedLogLines = """
-        SELECT count(*) FROM log WHERE build IN (SELECT id FROM prune_set)
+    static let countPrunedBuildsLogLines = """
+        SELECT coalesce(sum(lines), 0) FROM log WHERE build IN (SELECT id FROM prune_set)
         """
     /// Drops from the prune set the builds of the jobs in JSON array $1.
     static let spareJobs = """
@@ -315,8 +359,18 @@ enum PostgresSQL {
         WHERE b.job IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY p.id
         """
     static let deletePruned = "DELETE FROM builds WHERE id IN (SELECT id FROM prune_set)"
+    /// Chunks of pruned builds whose every line is at level $1 or below
+    /// (any level when NULL), deleted whole; returns their line counts.
     static let deletePrunedLogs = """
         DELETE FROM log WHERE build IN (SELECT id FROM prune_set)
-          AND ($1::smallint IS NULL OR level <= $1::smallint)
+          AND ($1::integer IS NULL OR levels < (2 << $1::integer))
+        RETURNING lines
+        """
+    /// Chunks of pruned builds with some lines at level $1 or below among
+    /// others, removed here and written again by `prune` without those lines.
+    static let takeMixedPrunedLogChunks = """
+        DELETE FROM log WHERE build IN (SELECT id FROM prune_set)
+          AND levels & ((2 << $1::integer) - 1) <> 0
+        RETURNING build, first_seq, levels, data
         """
 }

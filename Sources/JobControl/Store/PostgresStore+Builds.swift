@@ -107,28 +107,37 @@ extension PostgresStore {
             "cannot \(action) build #\(id): it is already \(rows.string(0, 0))")
     }
 
-    /// Stores log entries in one transaction; `seq` must be new for its build.
-    // TODO(#10): one INSERT round trip per line; a job printing millions of
-    // lines is several times slower than on SQLite (COPY or pipelining would fix it).
+    /// Stores log entries in one transaction, as chunks; `seq` must be new
+    /// for its build.
     public func appendLogs(_ entries: [LogEntry]) throws {
-        guard !entries.isEmpty else { return }
+        try appendLogChunks(LogChunk.encode(entries))
+    }
+
+    /// Stores chunks in one transaction: one INSERT (one round trip) each.
+    ///
+    /// - Throws: `.refused` when a chunk does not start above the last line
+    ///   stored for its build (nothing is stored then).
+    public func appendLogChunks(_ chunks: [LogChunk]) throws {
+        guard !chunks.isEmpty else { return }
         try connection.transaction {
-            for entry in entries {
-                let hasNul = entry.text.utf8.contains(0)
-                let text =
-                    hasNul
-                    ? entry.text.replacingOccurrences(of: "\0", with: "\u{FFFD}") : entry.text
-                try connection.query(
-                    PostgresSQL.insertLog,
-                    [
-                        .int(entry.build), .int(entry.seq), .int(PostgresStore.micros(entry.time)),
-                        .int(PostgresStore.streamCode(entry.stream)),
-                        .int(PostgresStore.levelCode(entry.level)),
-                        .text(text), .blob(entry.raw), .bool(entry.continued),
-                        hasNul ? .bytes(Array(entry.text.utf8)) : .null,
-                    ])
+            for chunk in chunks {
+                let inserted = try connection.query(
+                    PostgresSQL.insertLogChunk, PostgresStore.parameters(of: chunk))
+                if inserted.changes == 0 {
+                    throw StoreError.refused(
+                        "build #\(chunk.build): log line \(chunk.firstSeq) is stored already")
+                }
             }
         }
+    }
+
+    /// The parameters of `PostgresSQL.insertLogChunk` and `reinsertLogChunk`.
+    static func parameters(of chunk: LogChunk) -> [PostgresValue] {
+        [
+            .int(chunk.build), .int(chunk.firstSeq), .int(chunk.lastSeq), .int(chunk.lineCount),
+            .int(chunk.minTime), .int(chunk.maxTime), .int(chunk.levels), .int(chunk.streams),
+            .bytes(chunk.data),
+        ]
     }
 
     /// Upserts progress nodes in one transaction: one row per (build, group).
@@ -214,33 +223,31 @@ extension PostgresStore {
         }
     }
 
+    /// The chunks are fetched a few at a time, so a tail of a long log
+    /// reads only its last chunks.
     public func logs(_ query: LogQuery) throws -> [LogEntry] {
-        let descending = query.tail && query.limit != nil
-        let rows = try connection.query(
-            PostgresSQL.logs(descending: descending),
-            [
-                .int(query.build), .int(query.afterSeq ?? 0),
-                .int(query.minimumLevel.map(PostgresStore.levelCode)),
-                .int(query.stream.map(PostgresStore.streamCode)),
-                .int(query.since.map(PostgresStore.micros)),
-                .int(query.until.map(PostgresStore.micros)),
-                .int(query.limit),
-            ])
-        var entries: [LogEntry] = []
-        entries.reserveCapacity(rows.rowCount)
-        for row in 0..<rows.rowCount {
-            let text =
-                rows.bytes(row, 8).map { String(decoding: $0, as: UTF8.self) }
-                ?? rows.string(row, 5)
-            entries.append(
-                LogEntry(
-                    build: rows.int64(row, 0), seq: rows.int64(row, 1),
-                    time: PostgresStore.date(rows.int64(row, 2)),
-                    stream: PostgresStore.streams[Int(rows.int64(row, 3))] ?? .stdout,
-                    level: PostgresStore.levels[Int(rows.int64(row, 4))] ?? .info,
-                    text: text, raw: rows.bytes(row, 6), continued: rows.bool(row, 7)))
+        var selection = LogSelection(query)
+        let sql = PostgresSQL.logs(descending: selection.fromEnd)
+        var boundary: Int64?
+        var page = 4
+        while !selection.isComplete {
+            let rows = try connection.query(
+                sql,
+                [
+                    .int(query.build), .int(query.afterSeq ?? 0),
+                    .int(query.minimumLevel.map(PostgresStore.levelCode)),
+                    .int(query.stream.map(PostgresStore.streamCode)),
+                    .int(query.since.map(PostgresStore.micros)),
+                    .int(query.until.map(PostgresStore.micros)), .int(page), .int(boundary),
+                ])
+            for row in 0..<rows.rowCount where !selection.isComplete {
+                try (rows.bytes(row, 0) ?? []).withUnsafeBufferPointer { try selection.add($0) }
+            }
+            guard rows.rowCount == page else { break }
+            boundary = rows.int64(page - 1, 1)
+            page = min(page * 4, 256)
         }
-        return descending ? entries.reversed() : entries
+        return selection.result
     }
 
     public func progress(of build: BuildID) throws -> [ProgressRecord] {

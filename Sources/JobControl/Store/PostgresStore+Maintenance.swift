@@ -29,12 +29,8 @@ extension PostgresStore {
                     .int(request.keep),
                 ])
             if request.logsOnly {
-                let deleted = try connection.query(
-                    PostgresSQL.deletePrunedLogs,
-                    [
-                        .int(request.level.map(PostgresStore.levelCode))
-                    ])
-                return PruneResult(buildsDeleted: 0, logLinesDeleted: deleted.changes)
+                let lines = try deletePrunedLogLines(atOrBelow: request.level)
+                return PruneResult(buildsDeleted: 0, logLinesDeleted: lines)
             }
             if !request.exceptJobs.isEmpty {
                 try connection.query(
@@ -49,7 +45,7 @@ extension PostgresStore {
                 let ids = (0..<rows.rowCount).map { rows.int64($0, 0) }
                 return PruneResult(buildsDeleted: 0, logLinesDeleted: 0, jobs: jobs, buildIDs: ids)
             }
-            let lines = Int(try connection.query(PostgresSQL.countPrunedLogLines).int64(0, 0))
+            let lines = Int(try connection.query(PostgresSQL.countPrunedBuildsLogLines).int64(0, 0))
             let builds = try connection.query(PostgresSQL.deletePruned).changes
             return PruneResult(buildsDeleted: builds, logLinesDeleted: lines)
         }
@@ -57,6 +53,29 @@ extension PostgresStore {
             try connection.execute("VACUUM log, progress, build_inputs, builds")
         }
         return result
+    }
+
+    /// Deletes the log lines of the builds in `prune_set` at `level` and
+    /// below (all when nil): chunks with only such lines go whole, the
+    /// others are written again without them. Returns how many lines went.
+    private func deletePrunedLogLines(atOrBelow level: LogLevel?) throws -> Int {
+        let code = level.map(PostgresStore.levelCode)
+        let deleted = try connection.query(PostgresSQL.deletePrunedLogs, [.int(code)])
+        var lines = (0..<deleted.rowCount).reduce(0) { $0 + Int(deleted.int64($1, 0)) }
+        guard let level else { return lines }
+        let mixed = try connection.query(PostgresSQL.takeMixedPrunedLogChunks, [.int(code)])
+        for row in 0..<mixed.rowCount {
+            let chunk = LogChunk(
+                build: mixed.int64(row, 0), firstSeq: mixed.int64(row, 1), lastSeq: 0, lineCount: 0,
+                minTime: 0, maxTime: 0, levels: Int(mixed.int64(row, 2)), streams: 0,
+                data: mixed.bytes(row, 3) ?? [])
+            let (kept, removed) = try chunk.removingLines(atOrBelow: level)
+            lines += removed
+            if let kept {
+                try connection.query(PostgresSQL.reinsertLogChunk, PostgresStore.parameters(of: kept))
+            }
+        }
+        return lines
     }
 
     /// Records that the running builds `ids` are alive now (the recorder's

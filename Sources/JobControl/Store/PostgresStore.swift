@@ -139,6 +139,7 @@ public final class PostgresStore: BuildStore {
                 if first == nil { first = found }
                 guard found < PostgresSQL.schemaVersion else { return true }
                 try connection.execute(PostgresSQL.migrations[found])
+                if found == PostgresSQL.logChunksStep { try PostgresLogMigration.convert(connection) }
                 try connection.query(PostgresSQL.setVersion, [.int(found + 1)])
                 return false
             }

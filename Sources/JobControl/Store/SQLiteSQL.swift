@@ -11,7 +11,11 @@ enum SQLiteSQL {
 
     /// Migrations in order: `migrations[n - 1]` takes the schema from n - 1 to n.
     /// Each runs in the one transaction that also sets `user_version`.
-    static let migrations: [String] = [migration1, migration2, migrationAliveAt]
+    static let migrations: [String] = [migration1, migration2, migrationAliveAt, migrationLogChunks]
+
+    /// The migration after which `SQLiteLogMigration` converts the old
+    /// per-line rows into chunks (its index in `migrations`).
+    static let logChunksStep = 3
 
     static var schemaVersion: Int { migrations.count }
 
@@ -19,6 +23,29 @@ enum SQLiteSQL {
     /// (`BuildRecorder`), so that a build whose runner died ends then.
     private static let migrationAliveAt = """
         ALTER TABLE builds ADD COLUMN alive_at INTEGER;
+        """
+
+    /// The log as chunks of lines (`LogChunk`), one row per up to 64 KiB of
+    /// a build's consecutive lines instead of one row per line (issue #4).
+    /// The old rows move to `log_v3`; `SQLiteLogMigration` encodes them into
+    /// `log` and drops `log_v3` in the same transaction.
+    private static let migrationLogChunks = """
+        ALTER TABLE log RENAME TO log_v3;
+
+        -- No foreign key (see migration 1). A rowid table, since the chunks
+        -- are large; the primary key's index finds a build's chunks in order.
+        CREATE TABLE log (
+            build     INTEGER NOT NULL,
+            first_seq INTEGER NOT NULL,
+            last_seq  INTEGER NOT NULL,
+            lines     INTEGER NOT NULL,
+            min_at    INTEGER NOT NULL,
+            max_at    INTEGER NOT NULL,
+            levels    INTEGER NOT NULL,
+            streams   INTEGER NOT NULL,
+            data      BLOB NOT NULL,
+            PRIMARY KEY (build, first_seq)
+        );
         """
 
     private static let migration1 = """
@@ -193,6 +220,7 @@ enum SQLiteSQL {
     static let dropEverything = """
         DROP TABLE IF EXISTS job_summary;
         DROP TABLE IF EXISTS log;
+        DROP TABLE IF EXISTS log_v3;
         DROP TABLE IF EXISTS progress;
         DROP TABLE IF EXISTS build_inputs;
         DROP TABLE IF EXISTS builds;
@@ -252,7 +280,7 @@ enum SQLiteSQL {
     /// line, its last progress update, its last heartbeat (µs).
     static let lastSeen = """
         SELECT max(coalesce(started_at, created_at),
-                   coalesce((SELECT logged_at FROM log WHERE build = ?1 ORDER BY seq DESC LIMIT 1), 0),
+                   coalesce((SELECT max_at FROM log WHERE build = ?1 ORDER BY first_seq DESC LIMIT 1), 0),
                    coalesce((SELECT max(updated_at) FROM progress WHERE build = ?1), 0),
                    coalesce(alive_at, 0))
         FROM builds WHERE id = ?1
@@ -332,20 +360,27 @@ enum SQLiteSQL {
 
     // MARK: Logs and progress
 
-    static let insertLog = """
-        INSERT INTO log (build, seq, logged_at, stream, level, text, raw, continued)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+    static let insertLogChunk = """
+        INSERT INTO log (build, first_seq, last_seq, lines, min_at, max_at, levels, streams, data)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
         """
+    /// The last seq stored for build ?1 (new chunks must start above it).
+    static let lastLogSeq = "SELECT last_seq FROM log WHERE build = ?1 ORDER BY first_seq DESC LIMIT 1"
 
-    /// `logs(query)`: unset filters are NULL and drop out; the range on
-    /// (build, seq) is always the primary key's.
+    /// `logs(query)`: the chunks that may hold a wanted line, in seq order;
+    /// unset filters are NULL and drop out. The chunk holding seq ?2 + 1 is
+    /// the last one starting at or before ?2, so the range stays on the
+    /// primary key. `LogSelection` checks each line.
     static func logs(descending: Bool) -> String {
         """
-        SELECT build, seq, logged_at, stream, level, text, raw, continued FROM log
-        WHERE build = ?1 AND seq > ?2
-          AND (?3 IS NULL OR level >= ?3) AND (?4 IS NULL OR stream = ?4)
-          AND (?5 IS NULL OR logged_at >= ?5) AND (?6 IS NULL OR logged_at < ?6)
-        ORDER BY seq \(descending ? "DESC" : "ASC") LIMIT ?7
+        SELECT data FROM log
+        WHERE build = ?1
+          AND first_seq >= coalesce(
+              (SELECT max(first_seq) FROM log WHERE build = ?1 AND first_seq <= ?2), 0)
+          AND last_seq > ?2
+          AND (?3 IS NULL OR levels >= (1 << ?3)) AND (?4 IS NULL OR streams & (1 << ?4) != 0)
+          AND (?5 IS NULL OR max_at >= ?5) AND (?6 IS NULL OR min_at < ?6)
+        ORDER BY first_seq \(descending ? "DESC" : "ASC")
         """
     }
 
@@ -407,8 +442,25 @@ enum SQLiteSQL {
         WHERE b.job IN (SELECT value FROM json_each(?1)) ORDER BY p.id
         """
     static let deletePruned = "DELETE FROM builds WHERE id IN temp.prune_set"
-    static let deletePrunedBuildsLogs = "DELETE FROM log WHERE build IN temp.prune_set"
-    static let deletePrunedLogs = """
-        DELETE FROM log WHERE build IN temp.prune_set AND (?1 IS NULL OR level <= ?1)
+    static let countPrunedBuildsLogLines = """
+        SELECT coalesce(sum(lines), 0) FROM log WHERE build IN temp.prune_set
         """
+    static let deletePrunedBuildsLogs = "DELETE FROM log WHERE build IN temp.prune_set"
+    /// Chunks of pruned builds whose every line is at level ?1 or below
+    /// (any level when NULL): counted, then deleted whole.
+    static let countPrunedLogLines = """
+        SELECT coalesce(sum(lines), 0) FROM log
+        WHERE build IN temp.prune_set AND (?1 IS NULL OR levels < (2 << ?1))
+        """
+    static let deletePrunedLogs = """
+        DELETE FROM log WHERE build IN temp.prune_set AND (?1 IS NULL OR levels < (2 << ?1))
+        """
+    /// Chunks of pruned builds with some lines at level ?1 or below among
+    /// others: `prune` rewrites them without those lines.
+    static let mixedPrunedLogChunks = """
+        SELECT build, first_seq, levels, data FROM log
+        WHERE build IN temp.prune_set AND levels & ((2 << ?1) - 1) != 0
+        ORDER BY build, first_seq
+        """
+    static let deleteLogChunk = "DELETE FROM log WHERE build = ?1 AND first_seq = ?2"
 }

@@ -40,6 +40,21 @@ final class SQLiteStatement {
         }
     }
 
+    /// Binds `blob` at `index` without copying it and steps once (the
+    /// chunks of `appendLogChunks`).
+    @discardableResult
+    func step(bindingBlob blob: [UInt8], at index: Int32) throws -> Bool {
+        try blob.withUnsafeBytes { bytes in
+            if let base = bytes.baseAddress, bytes.count > 0 {
+                sqlite3_bind_blob(raw, index, base, Int32(bytes.count), nil)
+            } else {
+                sqlite3_bind_zeroblob(raw, index, 0)
+            }
+            defer { sqlite3_bind_null(raw, index) }
+            return try step()
+        }
+    }
+
     // MARK: Binding
 
     func bind(_ index: Int32, _ value: Int64?) {
@@ -124,6 +139,15 @@ final class SQLiteStatement {
         let count = Int(sqlite3_column_bytes(raw, column))
         guard count > 0, let bytes = sqlite3_column_blob(raw, column) else { return [] }
         return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
+
+    /// Calls `body` with a blob column's bytes where SQLite keeps them (valid
+    /// until the next step); an empty buffer for NULL.
+    func withBlob<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        let bytes = sqlite3_column_blob(raw, column)  // before the size, as SQLite asks
+        let count = Int(sqlite3_column_bytes(raw, column))
+        guard count > 0, let bytes else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeBufferPointer(start: bytes.assumingMemoryBound(to: UInt8.self), count: count))
     }
 
     func date(_ column: Int32) -> Date { SQLiteStatement.date(micros: int64(column)) }

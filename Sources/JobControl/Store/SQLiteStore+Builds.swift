@@ -114,24 +114,53 @@ extension SQLiteStore {
         throw StoreError.refused("cannot \(action) build #\(id): it is already \(status)")
     }
 
-    /// Stores log entries in one transaction; `seq` must be new for its build.
+    /// Stores log entries in one transaction, as chunks; `seq` must be new
+    /// for its build.
     public func appendLogs(_ entries: [LogEntry]) throws {
-        guard !entries.isEmpty else { return }
+        try appendLogChunks(LogChunk.encode(entries))
+    }
+
+    /// Stores chunks in one transaction, one row each.
+    ///
+    /// - Throws: `.refused` when a chunk does not start above the last line
+    ///   stored for its build (nothing is stored then).
+    public func appendLogChunks(_ chunks: [LogChunk]) throws {
+        guard !chunks.isEmpty else { return }
         try connection.write {
-            try connection.using(SQLiteSQL.insertLog) { statement in
-                for entry in entries {
+            let last = try connection.statement(SQLiteSQL.lastLogSeq)
+            defer { last.rewind() }
+            try connection.using(SQLiteSQL.insertLogChunk) { statement in
+                for chunk in chunks {
+                    last.rewind()
+                    last.bind(1, chunk.build)
+                    if try last.step(), last.int64(0) >= chunk.firstSeq {
+                        throw StoreError.refused(
+                            "build #\(chunk.build): log line \(chunk.firstSeq) is stored already")
+                    }
                     statement.rewind()
-                    statement.bind(1, entry.build)
-                    statement.bind(2, entry.seq)
-                    statement.bind(3, entry.time)
-                    statement.bind(4, SQLiteStore.streamCode(entry.stream))
-                    statement.bind(5, SQLiteStore.levelCode(entry.level))
-                    statement.bind(7, blob: entry.raw)
-                    statement.bind(8, entry.continued)
-                    try statement.step(bindingText: entry.text, at: 6)
+                    try SQLiteStore.insert(chunk, with: statement)
                 }
             }
         }
+        // The written pages would stay in the page cache (up to 16 MB): a
+        // build printing megabytes would grow jcrun by as much. Full chunks
+        // are not read again soon; the next statement reloads what it needs.
+        if chunks.count > 1 || chunks[0].data.count >= LogChunkEncoder.targetSize / 2 {
+            sqlite3_db_release_memory(connection.handle)
+        }
+    }
+
+    /// Inserts one chunk with `SQLiteSQL.insertLogChunk`.
+    static func insert(_ chunk: LogChunk, with statement: SQLiteStatement) throws {
+        statement.bind(1, chunk.build)
+        statement.bind(2, chunk.firstSeq)
+        statement.bind(3, chunk.lastSeq)
+        statement.bind(4, chunk.lineCount)
+        statement.bind(5, chunk.minTime)
+        statement.bind(6, chunk.maxTime)
+        statement.bind(7, chunk.levels)
+        statement.bind(8, chunk.streams)
+        try statement.step(bindingBlob: chunk.data, at: 9)
     }
 
     /// Upserts progress nodes in one transaction: one row per (build, group).
@@ -249,21 +278,21 @@ extension SQLiteStore {
     }
 
     public func logs(_ query: LogQuery) throws -> [LogEntry] {
-        let descending = query.tail && query.limit != nil
-        let sql = SQLiteSQL.logs(descending: descending)
-        let entries = try connection.read { try connection.using(sql) { statement in
+        var selection = LogSelection(query)
+        guard !selection.isComplete else { return [] }
+        let sql = SQLiteSQL.logs(descending: selection.fromEnd)
+        try connection.read { try connection.using(sql) { statement in
             statement.bind(1, query.build)
             statement.bind(2, query.afterSeq ?? 0)
             statement.bind(3, query.minimumLevel.map(SQLiteStore.levelCode))
             statement.bind(4, query.stream.map(SQLiteStore.streamCode))
             statement.bind(5, query.since)
             statement.bind(6, query.until)
-            statement.bind(7, query.limit ?? -1)
-            var entries: [LogEntry] = []
-            while try statement.step() { entries.append(SQLiteStore.decodeLog(statement)) }
-            return entries
+            while !selection.isComplete, try statement.step() {
+                try statement.withBlob(0) { try selection.add($0) }
+            }
         } }
-        return descending ? entries.reversed() : entries
+        return selection.result
     }
 
     public func progress(of build: BuildID) throws -> [ProgressRecord] {

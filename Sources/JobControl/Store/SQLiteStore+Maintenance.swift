@@ -41,11 +41,7 @@ extension SQLiteStore {
                 try statement.run()
             }
             if request.logsOnly {
-                let lines = try connection.using(SQLiteSQL.deletePrunedLogs) { statement in
-                    statement.bind(1, request.level.map(SQLiteStore.levelCode))
-                    try statement.run()
-                    return connection.changes
-                }
+                let lines = try deletePrunedLogLines(atOrBelow: request.level)
                 return PruneResult(buildsDeleted: 0, logLinesDeleted: lines)
             }
             if !request.exceptJobs.isEmpty {
@@ -71,10 +67,10 @@ extension SQLiteStore {
                 }
                 return PruneResult(buildsDeleted: 0, logLinesDeleted: 0, jobs: jobs, buildIDs: ids)
             }
-            let lines = try connection.using(SQLiteSQL.deletePrunedBuildsLogs) { statement in
-                try statement.run()
-                return connection.changes
+            let lines = try connection.using(SQLiteSQL.countPrunedBuildsLogLines) { statement in
+                try statement.step() ? statement.int(0) : 0
             }
+            try connection.using(SQLiteSQL.deletePrunedBuildsLogs) { try $0.run() }
             let builds = try connection.using(SQLiteSQL.deletePruned) { statement in
                 try statement.run()
                 return connection.changes
@@ -86,6 +82,44 @@ extension SQLiteStore {
             try connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         }
         return result
+    }
+
+    /// Deletes the log lines of the builds in `temp.prune_set` at `level`
+    /// and below (all when nil): chunks with only such lines go whole, the
+    /// others are written again without them. Returns how many lines went.
+    private func deletePrunedLogLines(atOrBelow level: LogLevel?) throws -> Int {
+        let code = level.map(SQLiteStore.levelCode)
+        var lines = try connection.using(SQLiteSQL.countPrunedLogLines) { statement in
+            statement.bind(1, code)
+            return try statement.step() ? statement.int(0) : 0
+        }
+        try connection.using(SQLiteSQL.deletePrunedLogs) { statement in
+            statement.bind(1, code)
+            try statement.run()
+        }
+        guard let level else { return lines }
+        var mixed: [LogChunk] = []
+        try connection.using(SQLiteSQL.mixedPrunedLogChunks) { statement in
+            statement.bind(1, code)
+            while try statement.step() {
+                mixed.append(LogChunk(
+                    build: statement.int64(0), firstSeq: statement.int64(1), lastSeq: 0, lineCount: 0,
+                    minTime: 0, maxTime: 0, levels: statement.int(2), streams: 0, data: statement.blob(3) ?? []))
+            }
+        }
+        for chunk in mixed {
+            try connection.using(SQLiteSQL.deleteLogChunk) { statement in
+                statement.bind(1, chunk.build)
+                statement.bind(2, chunk.firstSeq)
+                try statement.run()
+            }
+            let (kept, removed) = try chunk.removingLines(atOrBelow: level)
+            lines += removed
+            if let kept {
+                try connection.using(SQLiteSQL.insertLogChunk) { try SQLiteStore.insert(kept, with: $0) }
+            }
+        }
+        return lines
     }
 
     /// Fails every build left `running` on this host whose runner is dead

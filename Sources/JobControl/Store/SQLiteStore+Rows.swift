@@ -24,7 +24,7 @@ extension SQLiteStore {
             runner: runner)
     }
 
-    /// A `LogEntry` from a row of `SQLiteSQL.logs`.
+    /// A `LogEntry` from a per-line row of schema 3 (`SQLiteLogMigration`).
     static func decodeLog(_ row: SQLiteStatement) -> LogEntry {
         LogEntry(
             build: row.int64(0), seq: row.int64(1), time: row.date(2),

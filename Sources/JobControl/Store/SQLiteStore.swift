@@ -195,6 +195,7 @@ public final class SQLiteStore: BuildStore {
         guard found < SQLiteSQL.schemaVersion else { return .upToDate }
         for step in found..<SQLiteSQL.schemaVersion {
             try connection.execute(SQLiteSQL.migrations[step])
+            if step == SQLiteSQL.logChunksStep { try SQLiteLogMigration.convert(connection) }
         }
         try connection.execute("PRAGMA user_version = \(SQLiteSQL.schemaVersion)")
         try connection.execute("PRAGMA application_id = \(SQLiteSQL.applicationID)")

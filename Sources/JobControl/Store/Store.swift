@@ -12,6 +12,9 @@ public protocol BuildStore: AnyObject {
     func createBuild(_ build: NewBuild) throws -> BuildRecord
     func markStarted(_ id: BuildID, runner: RunnerIdentity) throws
     func appendLogs(_ entries: [LogEntry]) throws
+    /// Stores chunks of lines (the `BuildRecorder`'s path): each must start
+    /// above the last seq stored for its build.
+    func appendLogChunks(_ chunks: [LogChunk]) throws
     func saveProgress(_ nodes: [ProgressRecord]) throws
     func finishBuild(_ id: BuildID, result: BuildResult) throws
 
@@ -47,6 +50,12 @@ public protocol BuildStore: AnyObject {
 }
 
 extension BuildStore {
+    /// A store that keeps lines one by one stores a chunk's lines.
+    public func appendLogChunks(_ chunks: [LogChunk]) throws {
+        var entries: [LogEntry] = []
+        for chunk in chunks { entries += try chunk.entries() }
+        try appendLogs(entries)
+    }
     /// A store that cannot tell finds none.
     public func deadRunnerBuilds() throws -> [BuildID] { [] }
     /// A store without heartbeats ends a reaped build at its last log line.

@@ -1,0 +1,188 @@
+import Foundation
+
+/// Builds the `data` of a `LogChunk` line by line, with no allocation per
+/// line: the bytes are copied into one growing buffer.
+///
+/// The format (version 1), integers as LEB128 varints, signed ones zigzagged:
+///
+///     data   = 0x01 varint(first seq) zigzag(first time) line*
+///     line   = varint(flags) [varint(gap)] [zigzag(time delta)] varint(length) bytes
+///     flags  = bits 0-1 stream code, 2-4 level rank, 5 continued,
+///              6 the time differs from the line before (delta follows),
+///              7 the bytes are not UTF-8 (kept exactly: the entry's `raw`),
+///              8 the seq is not the one before plus 1 (gap - 1 follows)
+///
+/// So a stdout line at `info` whose time repeats costs two bytes beside its
+/// text; a new time adds one to three more.
+struct LogChunkEncoder {
+    /// A chunk holds lines until about this many bytes; one longer line
+    /// (up to 64 KiB, `LineSplitter.pieceLimit`) gets a chunk of its own.
+    static let targetSize = 64 * 1024
+    static let formatVersion: UInt8 = 1
+    /// Room kept for a line's flags, gap, time and length.
+    static let lineOverhead = 24
+
+    let build: BuildID
+    private(set) var data: [UInt8] = []
+    private(set) var lineCount = 0
+    private(set) var firstSeq: Int64 = 0
+    /// The seq of the last line, nil before the first.
+    private(set) var lastSeq: Int64?
+    /// The seq `appendNext` gives the next line; it goes on across `seal`.
+    private(set) var nextSeq: Int64 = 1
+    private var lastTime: Int64 = 0
+    private var minTime: Int64 = 0
+    private var maxTime: Int64 = 0
+    private var levels = 0
+    private var streams = 0
+
+    init(build: BuildID) {
+        self.build = build
+    }
+
+    var byteCount: Int { data.count }
+
+    /// Whether a line of `count` bytes still fits (an empty chunk takes any).
+    func hasRoom(for count: Int) -> Bool {
+        lineCount == 0 || data.count + count + Self.lineOverhead <= Self.targetSize
+    }
+
+    /// Adds one line; `seq` must be above the last one's.
+    mutating func append(
+        seq: Int64, time: Int64, stream: Int, level: Int, bytes: UnsafeBufferPointer<UInt8>,
+        isRaw: Bool, continued: Bool
+    ) {
+        if lineCount == 0 { start(seq: seq, time: time) }
+        var flags = UInt64(stream) | UInt64(level) << 2
+        if continued { flags |= 1 << 5 }
+        if time != lastTime { flags |= 1 << 6 }
+        if isRaw { flags |= 1 << 7 }
+        let gap = seq - (lastSeq ?? (seq - 1)) - 1
+        if gap != 0 { flags |= 1 << 8 }
+        writeVarint(flags)
+        if gap != 0 { writeVarint(UInt64(gap)) }
+        if time != lastTime {
+            writeZigzag(time &- lastTime)
+            lastTime = time
+            if time < minTime { minTime = time }
+            if time > maxTime { maxTime = time }
+        }
+        writeVarint(UInt64(bytes.count))
+        data.append(contentsOf: bytes)
+        lastSeq = seq
+        lineCount += 1
+        levels |= 1 << level
+        streams |= 1 << stream
+    }
+
+    /// Adds the next line of a build being recorded, numbered `nextSeq`;
+    /// when it does not fit, first seals the lines before it and returns
+    /// them. Also returns how many bytes the data grew by (one call, so a
+    /// caller holding the encoder in a class accesses it once per line).
+    mutating func appendNext(
+        time: Int64, stream: Int, level: Int, bytes: UnsafeBufferPointer<UInt8>, isRaw: Bool,
+        continued: Bool
+    ) -> (sealed: LogChunk?, grown: Int) {
+        let sealed: LogChunk? = hasRoom(for: bytes.count) ? nil : seal()
+        if lineCount == 0 { reserveFullSize() }
+        let before = data.count
+        append(
+            seq: nextSeq, time: time, stream: stream, level: level, bytes: bytes, isRaw: isRaw,
+            continued: continued)
+        nextSeq += 1
+        return (sealed, data.count - before)
+    }
+
+    /// Adds a stored entry.
+    mutating func append(_ entry: LogEntry) {
+        let time = SQLiteStatement.micros(entry.time)
+        let stream = Self.streamCode(entry.stream), level = Self.levelCode(entry.level)
+        if let raw = entry.raw {
+            raw.withUnsafeBufferPointer {
+                append(
+                    seq: entry.seq, time: time, stream: stream, level: level, bytes: $0,
+                    isRaw: true, continued: entry.continued)
+            }
+        } else {
+            var text = entry.text
+            text.withUTF8 {
+                append(
+                    seq: entry.seq, time: time, stream: stream, level: level, bytes: $0,
+                    isRaw: false, continued: entry.continued)
+            }
+        }
+    }
+
+    /// Adds a line decoded from another chunk, unchanged.
+    mutating func append(_ line: LogChunkLine) {
+        append(
+            seq: line.seq, time: line.time, stream: line.stream, level: line.level,
+            bytes: line.bytes, isRaw: line.isRaw, continued: line.continued)
+    }
+
+    /// The chunk of the lines added so far; the encoder starts empty again.
+    mutating func seal() -> LogChunk {
+        let chunk = LogChunk(
+            build: build, firstSeq: firstSeq, lastSeq: lastSeq ?? firstSeq, lineCount: lineCount,
+            minTime: minTime, maxTime: maxTime, levels: levels, streams: streams, data: data)
+        data = []
+        lineCount = 0
+        lastSeq = nil
+        levels = 0
+        streams = 0
+        return chunk
+    }
+
+    /// Makes room for a whole chunk, so appending lines that fit
+    /// (`hasRoom`) never reallocates.
+    mutating func reserveFullSize() {
+        data.reserveCapacity(Self.targetSize + 32)
+    }
+
+    private mutating func start(seq: Int64, time: Int64) {
+        data.append(Self.formatVersion)
+        writeVarint(UInt64(bitPattern: seq))
+        writeZigzag(time)
+        firstSeq = seq
+        lastTime = time
+        minTime = time
+        maxTime = time
+    }
+
+    @inline(__always)
+    private mutating func writeVarint(_ value: UInt64) {
+        var rest = value
+        while rest >= 0x80 {
+            data.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        data.append(UInt8(truncatingIfNeeded: rest))
+    }
+
+    @inline(__always)
+    private mutating func writeZigzag(_ value: Int64) {
+        writeVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    // MARK: Codes
+
+    /// The stored rank of a level: 0 debug ... 4 critical.
+    static func levelCode(_ level: LogLevel) -> Int {
+        switch level {
+        case .debug: 0
+        case .info: 1
+        case .warning: 2
+        case .error: 3
+        case .critical: 4
+        }
+    }
+
+    /// The stored code of a stream: 0 stdout, 1 stderr, 2 jcrun.
+    static func streamCode(_ stream: LogStream) -> Int {
+        switch stream {
+        case .stdout: 0
+        case .stderr: 1
+        case .jcrun: 2
+        }
+    }
+}
