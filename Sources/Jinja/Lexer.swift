@@ -280,6 +280,8 @@ struct Lexer {
     }
 
     /// Decodes one backslash escape as Python's `unicode-escape` codec does.
+    /// TODO(#2): `\N{NAME}` (a character by its Unicode name) is kept as
+    /// written, where Python gives the character.
     private mutating func appendEscape(to result: inout [UInt8], stringStart: Int) throws {
         let escape = bytes[i + 1]
         i += 2

@@ -162,6 +162,8 @@ extension Renderer {
 
     // MARK: - Members
 
+    /// TODO(#2): a macro has no `name`, `arguments` or `caller` attributes;
+    /// reading one is an undefined attribute.
     func attribute(_ name: String, of object: RV, at offset: Int) throws -> RV {
         switch object {
         case .undefined(let u):

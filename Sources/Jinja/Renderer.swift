@@ -449,6 +449,8 @@ final class Renderer {
 
     /// Renders `{% call(params) macro(args) %}body{% endcall %}`: the macro,
     /// with the body as its `caller`.
+    /// TODO(#2): an error inside the body of a call block names the call
+    /// site's frame, not always the exact position inside the body.
     private func renderCallBlock(
         _ caller: MacroDefinition, _ call: Expr, in scope: Scope, at offset: Int
     ) throws {
@@ -668,6 +670,8 @@ final class Renderer {
         throw error("template '\(names.joined(separator: "', '"))' not found", at: offset)
     }
 
+    /// TODO(#2): `with context` binds the importing scope itself, so a macro
+    /// sees variables as they are when it runs; Jinja takes them at the import.
     private func importModule(
         _ nameExpr: Expr, withContext: Bool, in scope: Scope, at offset: Int
     ) throws -> (name: String, exports: RDict) {

@@ -263,6 +263,8 @@ public final class BuildRecorder: @unchecked Sendable {
         switch event {
         case .output(let stream, let text, let raw, let continued):
             log(build, stream: stream, level: .info, text: text, raw: raw, continued: continued)
+        // TODO(#4): `@log` entries share the stream `jcrun` with jcrun's own
+        // warnings, so `log --stream jcrun` cannot tell them apart.
         case .log(let level, let message):
             log(build, stream: .jcrun, level: level, text: message)
         case .progress(let update):

@@ -170,6 +170,8 @@ enum BuildHistoryCommands {
                 print(entries)
                 query.afterSeq = entries.last!.seq
             }
+            // TODO(#3): exits 0 whatever the build's outcome; a script waiting on
+            // a build reads it from `show-build --json`.
             guard follow, !build.status.isFinished else { return 0 }
             Thread.sleep(forTimeInterval: 0.25)
             build = try store.build(build.id) ?? build

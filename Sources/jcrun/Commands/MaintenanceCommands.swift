@@ -199,6 +199,8 @@ enum MaintenanceCommands {
 
     /// Runs a job's cleanup for one build: the job's env and workdir, that
     /// build's `JCRUN_*` variables and `JCRUN_RETVAL`, output to stderr.
+    // TODO(#3): a cleanup has no timeout, so a hanging one holds `delete` or
+    // `prune`; its output reaches jcrun's stderr with its control characters.
     private static func runCleanup(
         _ command: Command, of job: Job, build: BuildRecord, jobs: JobSet, store: BuildStore,
         context: Context
