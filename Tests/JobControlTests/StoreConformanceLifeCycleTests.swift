@@ -8,7 +8,7 @@ import Testing
     @Test(arguments: StoreBackend.available)
     func aBuildRoundTripsThroughItsLifeCycle(backend: StoreBackend) throws {
         let test = try TestStore.make(backend)
-        var store = test.store
+        let store = test.store
         let clock = TestClock()
         store.clock = clock.read
         let created = try store.createBuild(
@@ -105,7 +105,7 @@ import Testing
 
     @Test(arguments: StoreBackend.available)
     func buildsAreListedNewestFirstWithFilters(backend: StoreBackend) throws {
-        var store = try TestStore.make(backend).store
+        let store = try TestStore.make(backend).store
         let clock = TestClock()
         store.clock = clock.read
         let a1 = try store.finishedBuild("a", .successful)

@@ -248,7 +248,7 @@ import Testing
 
     @Test(arguments: StoreBackend.available)
     func pruneTakesOnlyBuildsOlderThanTheCutoffOfTheNamedJob(backend: StoreBackend) throws {
-        var store = try TestStore.make(backend).store
+        let store = try TestStore.make(backend).store
         let clock = TestClock()
         store.clock = clock.read
         let oldA = try store.finishedBuild("a", .failed)

@@ -124,7 +124,7 @@ import Testing
     @Test(arguments: StoreBackend.available)
     func pruningByLevelRewritesChunksAndCountsLines(backend: StoreBackend) throws {
         let test = try TestStore.make(backend)
-        var store = test.store
+        let store = test.store
         store.clock = { Self.t0 }
         let old = try store.newBuild("j", status: .running)
         let entries = Self.longLog(old.id)
