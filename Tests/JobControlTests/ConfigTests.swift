@@ -566,3 +566,32 @@ private let websiteMacro = """
     #expect(!set.jobs.isEmpty)
     #expect(JobGraph(set).order.count == set.jobs.count)
 }
+
+/// Files load in parallel; the jobs and errors still come out in file-name
+/// order, the same on every load, and the first 20 errors are the first 20
+/// in that order.
+@Test func filesLoadedInParallelGiveJobsAndErrorsInNameOrder() throws {
+    var files: [String: String] = [:]
+    for n in 0..<12 {
+        let name = String(format: "jobs.d/f%02d.yaml", n)
+        files[name] = "jobs:\n  - id: ok_\(n)\n    command: run\n  - id: bad_\(n)\n    comand: run\n"
+            + "  - id: worse_\(n)\n    command: run\n    timeout: forever\n"
+    }
+    var first: [String]?
+    for _ in 0..<5 {
+        let lines = try TempProject(files).errorLines()
+        if let first { #expect(lines == first) } else { first = lines }
+    }
+    let lines = first ?? []
+    #expect(lines.count == 21)
+    #expect(lines.last == "jcrun: error: 16 more errors")  // 3 errors in each of 12 files
+    let named = lines.prefix(20).map { String($0.dropFirst("jcrun: error: ".count).prefix(14)) }
+    #expect(named == named.sorted())
+    #expect(named.last == "jobs.d/f06.yam")
+    #expect(lines[0].hasPrefix("jcrun: error: jobs.d/f00.yaml:5:5:"))
+
+    var good: [String: String] = [:]
+    for n in 0..<12 { good[String(format: "jobs.d/f%02d.yaml", n)] = "jobs:\n  - id: j_\(n)\n    command: run\n" }
+    let ids = try TempProject(good).load().jobs.map(\.id)
+    #expect(ids == (0..<12).map { "j_\($0)" })
+}

@@ -247,6 +247,12 @@ public struct ConfigErrors: Error, Sendable {
         if errors.count < Self.shownLimit { errors.append(error) } else { moreCount += 1 }
     }
 
+    /// `other`'s errors after these, as if each had been appended in turn.
+    public mutating func append(contentsOf other: ConfigErrors) {
+        for error in other.errors { append(error) }
+        moreCount += other.moreCount
+    }
+
     /// What `jcrun` prints on stderr, one string per line, each error's lines
     /// in order, then `jcrun: error: N more errors` when some were left out.
     public func formatted() -> [String] {

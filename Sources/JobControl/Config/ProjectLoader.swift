@@ -75,12 +75,26 @@ public struct ProjectLoader {
             secretNames: (settings.secrets.keys + collector.brokenSecrets).sorted(),
             environment: self.environment,
             inputs: inputs)
+        // Files are rendered, parsed and decoded in parallel (each with its
+        // own error list), then taken in name order, so the jobs and the
+        // errors come out exactly as from one file after another.
+        let perFile = PerFileResults(count: fileNames.count)
+        let shared = FileLoad(
+            loader: self, environment: environment, decoder: decoder, defaults: defaults,
+            brokenSecrets: collector.brokenSecrets)
+        DispatchQueue.concurrentPerform(iterations: fileNames.count) { index in
+            let fileCollector = ErrorCollector()
+            fileCollector.brokenSecrets = shared.brokenSecrets
+            let jobs = shared.loader.loadJobs(
+                file: fileNames[index], environment: shared.environment, decoder: shared.decoder,
+                defaults: shared.defaults, collector: fileCollector)
+            perFile.set(index, jobs: jobs, errors: fileCollector.errors)
+        }
         var jobs: [Job] = []
         var firstPlace: [JobID: SourceLocation] = [:]
-        for name in fileNames {
-            for job in loadJobs(
-                file: name, environment: environment, decoder: decoder, defaults: defaults)
-            {
+        for (fileJobs, errors) in perFile.results {
+            collector.errors.append(contentsOf: errors)
+            for job in fileJobs {
                 if let first = firstPlace[job.id] {
                     collector.add(.duplicateID(job.id, at: job.source, first: first))
                     continue
@@ -177,9 +191,10 @@ public struct ProjectLoader {
         return (Settings(), JobFields())
     }
 
-    /// Renders, parses and decodes one job file; errors go to the collector.
+    /// Renders, parses and decodes one job file; errors go to `collector`.
     private func loadJobs(
-        file name: String, environment: Jinja.Environment, decoder: JobDecoder, defaults: JobFields
+        file name: String, environment: Jinja.Environment, decoder: JobDecoder,
+        defaults: JobFields, collector: ErrorCollector
     ) -> [Job] {
         let path = display(jobsDir.appendingPathComponent(name).path)
         let fileStart = SourceLocation(file: path, line: 1, column: 1)
@@ -221,11 +236,13 @@ public struct ProjectLoader {
         let fileDecoder = JobDecoder(
             reader: reader, secretNames: decoder.secretNames, environment: decoder.environment,
             inputs: inputs)
-        return decodeJobs(root, reader: reader, decoder: fileDecoder, defaults: defaults)
+        return decodeJobs(
+            root, reader: reader, decoder: fileDecoder, defaults: defaults, collector: collector)
     }
 
     private func decodeJobs(
-        _ root: Node, reader: FieldReader, decoder: JobDecoder, defaults: JobFields
+        _ root: Node, reader: FieldReader, decoder: JobDecoder, defaults: JobFields,
+        collector: ErrorCollector
     ) -> [Job] {
         guard case .mapping = root.kind, let pairs = reader.mapping(root, field: "jobs") else {
             collector.add(.noJobsList(at: reader.at(root)))
@@ -352,6 +369,31 @@ extension Node {
             return false
         }?.value
     }
+}
+
+/// What every job file's load reads. Unchecked: nothing in it is written
+/// while files load, and what loading writes is behind locks (the template
+/// cache, the display names, the cache inputs, deferred locations).
+private struct FileLoad: @unchecked Sendable {
+    let loader: ProjectLoader
+    let environment: Jinja.Environment
+    let decoder: JobDecoder
+    let defaults: JobFields
+    let brokenSecrets: [String]
+}
+
+/// What each job file of a load gave, filled from several threads.
+private final class PerFileResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [([Job], ConfigErrors)]
+
+    init(count: Int) { slots = Array(repeating: ([], ConfigErrors()), count: count) }
+
+    func set(_ index: Int, jobs: [Job], errors: ConfigErrors) {
+        lock.withLock { slots[index] = (jobs, errors) }
+    }
+
+    var results: [([Job], ConfigErrors)] { lock.withLock { slots } }
 }
 
 /// A memo of template name to display path for one load: splitting and
