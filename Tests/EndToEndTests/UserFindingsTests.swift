@@ -224,6 +224,24 @@ struct UserFindingsTests {
         #expect(result.stderr.contains("is not a regular file"))
     }
 
+    /// `log --raw` is what the job wrote: `@log` messages only with
+    /// `--stream jcrun`; long logs are read in pages (a tester's findings).
+    @Test func rawLogIsTheJobsOwnOutput() throws {
+        let project = try TestProject([
+            "r.yaml": "jobs:\n  - id: r\n    command: 'seq 1 12000; echo \"@log warning careful\"; echo end >&2'\n"
+        ])
+        defer { project.remove() }
+        #expect(try project.run(["r", "-q"]).status == 0)
+        let stdout = try project.run(["log", "r", "--raw", "--stream", "stdout"]).stdout
+        #expect(stdout == (1...12000).map { "\($0)\n" }.joined())
+        let raw = try project.run(["log", "r", "--raw"]).stdout
+        #expect(raw.split(separator: "\n").count == 12001)
+        #expect(raw.contains("end\n") && !raw.contains("careful"))
+        #expect(try project.run(["log", "r", "--raw", "--stream", "jcrun"]).stdout == "careful\n")
+        let lines = try project.run(["log", "r"]).stdout.split(separator: "\n")
+        #expect(lines.count == 12002)
+    }
+
     @Test func aProtectedOutdatedJobIsMarkedAndCheckAgreesWithBuildOutdated() throws {
         let project = try TestProject([
             "main.yaml": """

@@ -595,3 +595,15 @@ private let websiteMacro = """
     let ids = try TempProject(good).load().jobs.map(\.id)
     #expect(ids == (0..<12).map { "j_\($0)" })
 }
+
+/// A cycle is reported beside an undefined dependency, not only once the
+/// other errors are fixed (a tester's finding).
+@Test func aCycleIsReportedBesideOtherErrors() throws {
+    let lines = try TempProject([
+        "jobs.d/a.yaml": "jobs:\n  - id: bad\n    command: x\n    dependencies: [nope]\n",
+        "jobs.d/b.yaml": "jobs:\n  - id: z\n    command: x\n    dependencies: [z2]\n  - id: z2\n    command: x\n    dependencies: [z]\n",
+    ]).errorLines()
+    #expect(lines.first?.hasPrefix("jcrun: error: jobs.d/a.yaml:4:20: job 'bad' needs 'nope'") == true)
+    #expect(lines.filter { $0.hasPrefix("jcrun: error: ") }.count == 2)
+    #expect(lines.contains { $0.contains("jobs depend on each other in a circle: z → z2 → z") })
+}

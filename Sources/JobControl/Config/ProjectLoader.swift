@@ -106,7 +106,9 @@ public struct ProjectLoader {
 
         // Last, what needs every job: dependencies that exist, no cycles.
         checkDependencies(of: jobs)
-        if collector.errors.isEmpty, let cycle = JobGraph(jobs: jobs).cycleError() {
+        // The graph leaves out dependencies that do not exist, so a cycle among
+        // the jobs that did load is reported with the other errors.
+        if let cycle = JobGraph(jobs: jobs).cycleError() {
             collector.add(cycle)
         }
         guard collector.errors.isEmpty else { throw collector.errors }

@@ -146,7 +146,7 @@ enum CommandCatalog {
                 OptionSpec(
                     long: "raw",
                     help:
-                        "only the lines, byte for byte as the job wrote them (control characters and bytes that are not UTF-8 included)"
+                        "only the lines, byte for byte as the job wrote them on stdout and stderr (control characters and bytes that are not UTF-8 included)"
                 ),
             ],
             minPositionals: 1, maxPositionals: 1,

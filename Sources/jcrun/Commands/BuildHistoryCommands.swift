@@ -138,6 +138,9 @@ enum BuildHistoryCommands {
         (try? store.build(build))?.job
     }
 
+    /// Log entries read at a time by `jcrun log`.
+    static let logPage = 5_000
+
     static func log(_ context: Context) throws -> Int32 {
         let invocation = context.invocation
         let jobs = try context.loadJobs()
@@ -155,21 +158,32 @@ enum BuildHistoryCommands {
         if raw && context.json {
             throw CLIError.usage("options '--raw' and '--json' cannot be used together")
         }
+        // `--raw` is what the job wrote: its `@log` messages are jcrun's
+        // entries, left out unless `--stream jcrun` asks for them.
+        let rawStreams: Set<LogStream> = query.stream.map { [$0] } ?? [.stdout, .stderr]
         let print = { (entries: [LogEntry]) in
             if raw {
-                context.console.stdout.write(bytes: rawBytes(entries))
+                context.console.stdout.write(
+                    bytes: rawBytes(entries.filter { rawStreams.contains($0.stream) }))
             } else {
                 context.console.out(entries.map { line($0, json: context.json) }.joined())
+            }
+        }
+        // Read in pages, so that memory does not grow with the log.
+        query.limit = Self.logPage
+        func printAll() throws {
+            while true {
+                let entries = try store.logs(query)
+                guard let last = entries.last else { return }
+                print(entries)
+                query.afterSeq = last.seq
+                if entries.count < Self.logPage { return }
             }
         }
 
         // Print what is there; with --follow, poll until the build has ended.
         while true {
-            let entries = try store.logs(query)
-            if !entries.isEmpty {
-                print(entries)
-                query.afterSeq = entries.last!.seq
-            }
+            try printAll()
             // TODO(#3): exits 0 whatever the build's outcome; a script waiting on
             // a build reads it from `show-build --json`.
             guard follow, !build.status.isFinished else { return 0 }
@@ -188,7 +202,7 @@ enum BuildHistoryCommands {
             }
             if build.status.isFinished {
                 // One last read for lines flushed with the build's end.
-                print(try store.logs(query))
+                try printAll()
                 return 0
             }
         }
