@@ -105,6 +105,7 @@ public struct ProjectLoader {
         }
 
         // Last, what needs every job: dependencies that exist, no cycles.
+        // TODO(#2): these errors come after every file's own, not in file order.
         checkDependencies(of: jobs)
         // The graph leaves out dependencies that do not exist, so a cycle among
         // the jobs that did load is reported with the other errors.

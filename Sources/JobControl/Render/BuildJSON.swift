@@ -34,6 +34,8 @@ public enum BuildJSON {
     }
 
     /// A log line; `build_id` first when it is not implied (`jcrun log --json`).
+    /// TODO(#4): bytes that are not UTF-8 appear as U+FFFD, with nothing
+    /// marking the entry as changed; only `jcrun log --raw` gives them back.
     public static func logEntry(_ entry: LogEntry, withBuild: Bool = false) -> JSONText {
         var object = JSONText.versioned()
         if withBuild { object.field("build_id", entry.build) }

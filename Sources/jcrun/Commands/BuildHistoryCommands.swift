@@ -52,6 +52,7 @@ enum BuildHistoryCommands {
         let inputs = try store.inputs(of: build.id)
         let consumers = try store.consumers(of: build.id)
         let progress = try store.progress(of: build.id)
+        // TODO(#4): the tail counts the 64 KiB pieces of a long line as lines.
         let tail = try store.logs(LogQuery(build: build.id, limit: 20, tail: true))
         if context.json {
             var object = BuildJSON.build(build)
