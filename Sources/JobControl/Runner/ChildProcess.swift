@@ -95,9 +95,11 @@ struct ChildProcess {
     /// Calls `body` with NULL-terminated `argv` and `envp` arrays of
     /// NUL-terminated strings (`NAME=value` for the environment), all copied
     /// into one allocation without making a `String` per variable.
+    typealias CStringArray = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+
     static func withCStrings<R>(
         argv: [String], environment: [String: String],
-        _ body: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> R
+        _ body: (_ argv: CStringArray, _ environment: CStringArray) -> R
     ) -> R {
         var size = 0
         for string in argv { size += string.utf8.count + 1 }
