@@ -47,6 +47,33 @@ public final class FileDescriptorOutput: TextOutput, @unchecked Sendable {
     }
 }
 
+/// jcrun's stdout and stderr when they are pipes or sockets. A run loop
+/// polls them for POLLERR/POLLHUP, so a reader going away (`jcrun --json -B
+/// slow | head -1`) interrupts the run at once rather than at jcrun's next
+/// write, which in `--json` mode may come only when the build ends.
+public enum OutputReaders {
+    /// The descriptors worth watching; fixed at start.
+    static let candidates: [Int32] = [1, 2].filter { fd in
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return false }
+        let kind = info.st_mode & S_IFMT
+        return kind == S_IFIFO || kind == S_IFSOCK
+    }
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var gone = false
+
+    /// What to poll now: nothing once a reader was found gone.
+    static var watched: [Int32] {
+        candidates.isEmpty ? [] : lock.withLock { gone ? [] : candidates }
+    }
+
+    /// A poll found a reader gone: the same as a write failing with EPIPE.
+    static func readerGone() {
+        lock.withLock { gone = true }
+        FileDescriptorOutput.onBrokenPipe?()
+    }
+}
+
 /// Collects everything written, for tests.
 public final class RecordingOutput: TextOutput, @unchecked Sendable {
     private let lock = NSLock()

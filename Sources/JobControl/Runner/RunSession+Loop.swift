@@ -36,6 +36,7 @@ extension RunSession {
         var owners: [Int] = []  // index in `streams`, or pidOwner / wakeOwner
         let pidOwner = -1
         let wakeOwner = -2
+        let readerOwner = -3
         while true {
             // What to wait for, and until when.
             fds.removeAll(keepingCapacity: true)
@@ -50,6 +51,10 @@ extension RunSession {
             }
             fds.append(pollfd(fd: wake.descriptor, events: Int16(POLLIN), revents: 0))
             owners.append(wakeOwner)
+            for fd in OutputReaders.watched {
+                fds.append(pollfd(fd: fd, events: 0, revents: 0))  // POLLERR/POLLHUP only
+                owners.append(readerOwner)
+            }
             let before = Self.now()
             let deadline = nextDeadline(state, child: child, timeoutAt: timeoutAt, now: before)
             let wait =
@@ -62,6 +67,7 @@ extension RunSession {
                 switch owners[slot] {
                 case pidOwner: reap(child, &state)
                 case wakeOwner: wake.drain()
+                case readerOwner: OutputReaders.readerGone()
                 default: if readOnce(streams[owners[slot]]) { state.lastData = Self.now() }
                 }
             }
