@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+/// What the fourth new user found wrong in the built jcrun (cron runs around
+/// protected jobs, secrets in titles and tags, control characters with
+/// `-v`, `why` after a secret changed), each checked with its exact output.
+struct FreshUserFindingsTests {
+    @Test func buildOutdatedBuildsEverythingThatDoesNotNeedANeverBuiltProtectedJob() throws {
+        let project = try TestProject([
+            "main.yaml": """
+            jobs:
+              - id: pdep
+                protect: true
+                command: 'echo "@retval p"'
+              - id: usesp
+                dependencies: [pdep]
+                command: 'echo uses'
+              - id: ind
+                command: 'echo independent'
+
+            """
+        ])
+        defer { project.remove() }
+        let cron = try project.run(["build-outdated", "--color", "never"])
+        #expect(cron.status == 3)
+        #expect(TestProject.maskTimes(cron.stderr) == """
+            [1/2] ind started
+            [1/2] ind successful in T
+            1 built, 2 not run in T
+              ind    #1  successful in T
+              usesp  not run: dependency 'pdep' has no successful build
+              pdep   not run: protected and never built successfully
+
+            """)
+        #expect(try project.run(["status", "--json"]).stdout.contains(#""job":"ind","status":"successful""#))
+        // Named, the job that needs it still stops the run.
+        let named = try project.run(["usesp", "ind", "--color", "never"])
+        #expect(named.status == 3)
+        #expect(named.stderr.contains("ind    not run: stopped: dependency 'pdep' has no successful build"))
+    }
+}
