@@ -38,4 +38,32 @@ struct FreshUserFindingsTests {
         #expect(named.status == 3)
         #expect(named.stderr.contains("ind    not run: stopped: dependency 'pdep' has no successful build"))
     }
+
+    @Test func aSecretInATitleOrTagIsMaskedWhereverTheJobIsShown() throws {
+        let project = try TestProject([
+            "main.yaml": """
+            jobs:
+              - id: titled
+                title: "token {{ env.MY_TOKEN }}"
+                notes: "notes {{ env.MY_TOKEN }}"
+                tags: ["{{ env.MY_TOKEN }}", plain]
+                command: "true"
+
+            """
+        ])
+        defer { project.remove() }
+        try "secrets:\n  tok: {env: MY_TOKEN}\n".write(
+            to: project.dir.appendingPathComponent("jcrun.yaml"), atomically: true, encoding: .utf8)
+        let env = ["MY_TOKEN": "supersecrettoken"]
+        #expect(try project.run(["list"], environment: env).stdout == "titled  not built  token ***\n")
+        let json = try project.run(["show", "titled", "--json"], environment: env).stdout
+        #expect(json.contains(#""tags":["***","plain"]"#))
+        #expect(json.contains(#""title":"token ***""#))
+        #expect(json.contains(#""notes":"notes ***""#))
+        #expect(try project.run(["titled", "-q"], environment: env).status == 0)
+        for listing in [["list", "--json"], ["show", "titled"], ["status", "--json"]] {
+            let output = try project.run(listing, environment: env).stdout
+            #expect(!output.contains("supersecrettoken"), "\(listing)")
+        }
+    }
 }
