@@ -66,4 +66,22 @@ struct FreshUserFindingsTests {
             #expect(!output.contains("supersecrettoken"), "\(listing)")
         }
     }
+
+    /// The plain view's `-v` lines are the job's output, which can hold any
+    /// byte: a title-setting sequence must show, not act.
+    @Test func verboseOutputShowsControlCharactersInsteadOfSendingThem() throws {
+        let project = try TestProject([
+            "main.yaml": """
+            jobs:
+              - id: esc
+                command: 'printf "\\033]0;pwned\\007 \\033[31mred\\033[0m\\r\\n"'
+
+            """
+        ])
+        defer { project.remove() }
+        let result = try project.run(["-v", "esc"])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains(#"esc | \x1b]0;pwned\x07 \x1b[31mred\x1b[0m"# + "\n"))
+        #expect(!result.stderr.contains("\u{1B}"))
+    }
 }
