@@ -84,4 +84,29 @@ struct FreshUserFindingsTests {
         #expect(result.stderr.contains(#"esc | \x1b]0;pwned\x07 \x1b[31mred\x1b[0m"# + "\n"))
         #expect(!result.stderr.contains("\u{1B}"))
     }
+
+    @Test func whyNamesAChangedSecretAndShowPrintsTheHashThePlannerCompares() throws {
+        let project = try TestProject([
+            "main.yaml": """
+            jobs:
+              - id: s
+                command: "echo {{ env.MY_TOKEN }} > /dev/null"
+
+            """
+        ])
+        defer { project.remove() }
+        try "secrets:\n  tok: {env: MY_TOKEN}\n".write(
+            to: project.dir.appendingPathComponent("jcrun.yaml"), atomically: true, encoding: .utf8)
+        #expect(try project.run(["s", "-q"], environment: ["MY_TOKEN": "firstsecret"]).status == 0)
+        let changed = ["MY_TOKEN": "secondsecret"]
+        #expect(try project.run(["why", "s"], environment: changed).stdout
+            == "s: definition changed (a secret's value)\n")
+        let text = try project.run(["show", "s"], environment: changed).stdout
+        let json = try project.run(["show", "s", "--json"], environment: changed).stdout
+        let hash = try #require(text.split(separator: "\n").first { $0.contains("  hash ") })
+            .split(separator: " ").last.map(String.init)
+        #expect(json.contains(#""definition_hash":"\#(hash ?? "-")""#))
+        let before = try project.run(["show", "s"], environment: ["MY_TOKEN": "firstsecret"]).stdout
+        #expect(before != text)
+    }
 }
