@@ -209,9 +209,7 @@ extension RunSession {
     func readOnce(_ stream: StreamState) -> Bool {
         let count = read(stream.fd, buffer.baseAddress, buffer.count)
         if count > 0 {
-            stream.splitter.feed(UnsafeBufferPointer(rebasing: buffer[..<count])) { bytes, part in
-                handle(stream, bytes, part)
-            }
+            consume(stream, UnsafeBufferPointer(rebasing: buffer[..<count]))
             return true
         }
         if count < 0, errno == EAGAIN || errno == EINTR { return false }
@@ -221,7 +219,7 @@ extension RunSession {
 
     /// End of file (or a read error): the last line counts, the pipe closes.
     func endStream(_ stream: StreamState) {
-        stream.splitter.finish { bytes, part in handle(stream, bytes, part) }
+        finishLines(stream)
         close(stream.fd)
         stream.fd = -1
     }

@@ -208,6 +208,38 @@ public final class BuildRecorder: @unchecked Sendable {
         state.unlock()
     }
 
+    /// Buffers whole lines read at once (`RunEvent.outputLines`), at
+    /// `info`, numbering them: one lock and one time for all of them (they
+    /// arrived together).
+    public func log(_ build: BuildID, lines: OutputLines, time: Date? = nil) {
+        guard !lines.isEmpty else { return }
+        let micros = time.map(SQLiteStatement.micros) ?? nowMicros()
+        let streamCode = LogChunkEncoder.streamCode(lines.stream)
+        let levelCode = LogChunkEncoder.levelCode(.info)
+        state.lock()
+        while pendingBytes >= maxPendingBytes && !stopping {
+            producerWaiting = true
+            state.broadcast()
+            state.wait()
+        }
+        let log = openLog(of: build)
+        var encoder = log.encoder
+        log.encoder = LogChunkEncoder(build: build)  // `encoder` is the only copy while appending
+        var grown = 0
+        var full: [LogChunk] = []
+        lines.forEachLine { _, bytes, isUTF8 in
+            let (sealed, added) = encoder.appendNext(
+                time: micros, stream: streamCode, level: levelCode, bytes: bytes, isRaw: !isUTF8,
+                continued: false)
+            grown += added
+            if let sealed { full.append(sealed) }
+        }
+        log.encoder = encoder
+        pendingBytes += grown
+        for chunk in full { keep(chunk) }
+        state.unlock()
+    }
+
     /// Now, in µs since 1970: `clock_gettime` without a `Date` on the
     /// path of every line, or the fixed clock.
     private func nowMicros() -> Int64 {
@@ -263,6 +295,8 @@ public final class BuildRecorder: @unchecked Sendable {
         switch event {
         case .output(let stream, let text, let raw, let continued):
             log(build, stream: stream, level: .info, text: text, raw: raw, continued: continued)
+        case .outputLines(let lines):
+            log(build, lines: lines)
         // TODO(#4): `@log` entries share the stream `jcrun` with jcrun's own
         // warnings, so `log --stream jcrun` cannot tell them apart.
         case .log(let level, let message):
