@@ -94,7 +94,7 @@ import Testing
     @Test func outputLinesStandForTheirOutputEvents() {
         var lines = OutputLines(stream: .stderr)
         for line in [[0x61], [], [0xFF, 0x62], [0xC3, 0xA9]] as [[UInt8]] {
-            line.withUnsafeBufferPointer { lines.append($0) }
+            line.withUnsafeBufferPointer { lines.appendCopy($0) }
         }
         lines.seal()
         #expect(lines.notUTF8 == [2])
@@ -120,8 +120,8 @@ import Testing
         let build = try recorder.createBuild(
             NewBuild(job: "j", trigger: "cli", reason: "r", configSnapshot: "{}", configHash: "h"))
         var bad = OutputLines(stream: .stdout)
-        [UInt8]([0x6F, 0x6B]).withUnsafeBufferPointer { bad.append($0) }
-        [UInt8]([0xFE, 0x78]).withUnsafeBufferPointer { bad.append($0) }
+        [UInt8]([0x6F, 0x6B]).withUnsafeBufferPointer { bad.appendCopy($0) }
+        [UInt8]([0xFE, 0x78]).withUnsafeBufferPointer { bad.appendCopy($0) }
         bad.seal()
         recorder.record(.outputLines(OutputLines(stream: .stdout, texts: ["a", "b"])), of: build.id)
         recorder.record(.log(level: .warning, message: "careful"), of: build.id)
@@ -155,6 +155,37 @@ import Testing
         #expect(lines.map(\.seq) == Array(1...30_000))
         #expect(lines.map(\.text) == texts)
         try recorder.close()
+    }
+
+    @Test func encodingLinesAtOnceWritesTheSameChunksAsOneByOne() {
+        var lines = OutputLines(stream: .stderr)
+        let texts: [[UInt8]] = (0..<5_000).map { index in
+            index % 97 == 0 ? [0xFF, UInt8(index % 50)] : Array("line \(index) \(String(repeating: "x", count: index % 300))".utf8)
+        }
+        for text in texts { text.withUnsafeBufferPointer { lines.appendCopy($0) } }
+        lines.seal()
+        var one = LogChunkEncoder(build: 7)
+        var oneChunks: [LogChunk] = []
+        for text in texts {
+            let isRaw = String(validating: text, as: UTF8.self) == nil
+            let (sealed, _) = text.withUnsafeBufferPointer {
+                one.appendNext(time: 1_000, stream: 1, level: 1, bytes: $0, isRaw: isRaw, continued: false)
+            }
+            if let sealed { oneChunks.append(sealed) }
+        }
+        oneChunks.append(one.seal())
+        var batch = LogChunkEncoder(build: 7)
+        var batchChunks: [LogChunk] = []
+        var next = 0
+        while next < lines.count {
+            if batch.lineCount > 0, !batch.hasRoom(for: lines.count(at: next)) {
+                batchChunks.append(batch.seal())
+            }
+            next = batch.appendLines(lines, from: next, time: 1_000, level: 1)
+        }
+        batchChunks.append(batch.seal())
+        #expect(batchChunks.count > 3)
+        #expect(batchChunks == oneChunks)
     }
 
     @Test(arguments: [(nil, 30), (20, 20), (0, 0)] as [(Int?, Int)])

@@ -9,10 +9,11 @@
 /// (`isUTF8` is false for such a line, and its text is decoded with U+FFFD).
 public struct OutputLines: Sendable, Hashable {
     public let stream: LogStream
-    /// The lines' bytes back to back.
+    /// The lines' bytes (with whatever lay between them in the read).
     public private(set) var bytes: [UInt8] = []
-    /// Where each line ends in `bytes`; it starts where the one before ended.
-    public private(set) var ends: [UInt32] = []
+    /// Each line's place in `bytes`: its start in the high 32 bits, its end
+    /// in the low ones.
+    private(set) var spans: [UInt64] = []
     /// Indexes of the lines that are not valid UTF-8, ascending (set by `seal`).
     public private(set) var notUTF8: [Int] = []
 
@@ -25,19 +26,31 @@ public struct OutputLines: Sendable, Hashable {
         self.stream = stream
         for text in texts {
             var text = text
-            text.withUTF8 { append($0) }
+            text.withUTF8 { appendCopy($0) }
         }
         seal()
     }
 
-    public var count: Int { ends.count }
-    public var isEmpty: Bool { ends.isEmpty }
+    public var count: Int { spans.count }
 
-    /// Adds one line (already masked, without newline).
-    @inline(__always)
-    mutating func append(_ line: UnsafeBufferPointer<UInt8>) {
+    /// The length of line `index` (0 past the last).
+    func count(at index: Int) -> Int {
+        guard index < spans.count else { return 0 }
+        let span = spans[index]
+        return Int(span & 0xFFFF_FFFF) - Int(span >> 32)
+    }
+    public var isEmpty: Bool { spans.isEmpty }
+
+    /// Adds one line (already masked, without newline), copying it.
+    mutating func appendCopy(_ line: UnsafeBufferPointer<UInt8>) {
+        let start = bytes.count
         if !line.isEmpty { bytes.append(contentsOf: line) }
-        ends.append(UInt32(truncatingIfNeeded: bytes.count))
+        spans.append(Self.span(start, bytes.count))
+    }
+
+    @inline(__always)
+    static func span(_ start: Int, _ end: Int) -> UInt64 {
+        UInt64(truncatingIfNeeded: start) << 32 | UInt64(truncatingIfNeeded: end)
     }
 
     /// Finds the lines that are not UTF-8; one pass over the bytes when all
@@ -55,31 +68,23 @@ public struct OutputLines: Sendable, Hashable {
         notUTF8 = invalid
     }
 
-    /// Empties the lines, keeping the storage.
-    mutating func removeAll() {
-        bytes.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
-        notUTF8.removeAll()
-    }
-
     /// Calls `body` with each line from index `first` on: its index, its
     /// bytes, and whether they are UTF-8.
     public func forEachLine(
         from first: Int = 0, _ body: (Int, UnsafeBufferPointer<UInt8>, Bool) -> Void
     ) {
         bytes.withUnsafeBufferPointer { all in
-            ends.withUnsafeBufferPointer { ends in
-                var start = first == 0 ? 0 : Int(ends[first - 1])
+            spans.withUnsafeBufferPointer { spans in
                 var invalid = notUTF8.firstIndex { $0 >= first } ?? notUTF8.count
-                for index in first..<ends.count {
-                    let end = Int(ends[index])
+                for index in first..<spans.count {
+                    let span = spans[index]
+                    let start = Int(span >> 32), end = Int(span & 0xFFFF_FFFF)
                     var isUTF8 = true
                     if invalid < notUTF8.count, notUTF8[invalid] == index {
                         isUTF8 = false
                         invalid += 1
                     }
                     body(index, UnsafeBufferPointer(rebasing: all[start..<end]), isUTF8)
-                    start = end
                 }
             }
         }
@@ -97,5 +102,63 @@ public struct OutputLines: Sendable, Hashable {
                 .output(stream: stream, text: text, raw: isUTF8 ? nil : Array(line), continued: false))
         }
         return events
+    }
+
+    /// Gathers the lines of one read: a line lying in the read is noted by
+    /// its place, and each run of such lines is copied at once, so a line
+    /// costs no copy of its own.
+    struct Builder {
+        private(set) var lines: OutputLines
+        /// The run of lines not copied yet: where it starts and ends in the
+        /// read, and the index of its first line.
+        private var runStart = 0
+        private var runEnd = 0
+        private var runFirst = 0
+        private var inRun = false
+
+        init(stream: LogStream) {
+            lines = OutputLines(stream: stream)
+        }
+
+        var isEmpty: Bool { lines.isEmpty }
+
+        /// A line at `start..<end` of the read.
+        @inline(__always)
+        mutating func add(from start: Int, to end: Int) {
+            if !inRun {
+                inRun = true
+                runStart = start
+                runFirst = lines.spans.count
+            }
+            runEnd = end
+            lines.spans.append(OutputLines.span(start, end))
+        }
+
+        /// A line from elsewhere (held across reads, or masked), copied.
+        mutating func addCopy(_ line: UnsafeBufferPointer<UInt8>, read: UnsafeBufferPointer<UInt8>) {
+            copyRun(read)
+            lines.appendCopy(line)
+        }
+
+        /// Copies the pending run out of `read` and moves its spans to the copy.
+        private mutating func copyRun(_ read: UnsafeBufferPointer<UInt8>) {
+            guard inRun else { return }
+            inRun = false
+            let shift = lines.bytes.count - runStart
+            lines.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: read[runStart..<runEnd]))
+            for index in runFirst..<lines.spans.count {
+                let span = lines.spans[index]
+                lines.spans[index] = OutputLines.span(
+                    Int(span >> 32) + shift, Int(span & 0xFFFF_FFFF) + shift)
+            }
+        }
+
+        /// The lines gathered so far; the builder starts empty again.
+        mutating func take(_ read: UnsafeBufferPointer<UInt8>) -> OutputLines {
+            copyRun(read)
+            lines.seal()
+            defer { lines = OutputLines(stream: lines.stream) }
+            return lines
+        }
     }
 }

@@ -1,50 +1,44 @@
 extension RunSession {
-    /// Splits one read of `stream` into lines and hands them on: the
-    /// ordinary whole lines as one `.outputLines` event at the end (or
-    /// before any other event they must precede), the rest one by one.
-    func consume(_ stream: StreamState, _ chunk: UnsafeBufferPointer<UInt8>) {
-        stream.splitter.feed(chunk) { bytes, part in handle(stream, bytes, part) }
-        flushLines(stream)
-    }
-
-    /// End of `stream`: its last line without a newline still counts.
-    func finishLines(_ stream: StreamState) {
-        stream.splitter.finish { bytes, part in handle(stream, bytes, part) }
-        flushLines(stream)
-    }
-
-    /// Sends the ordinary lines of `stream` gathered so far.
-    func flushLines(_ stream: StreamState) {
-        guard !stream.lines.isEmpty else { return }
-        stream.lines.seal()
-        onEvent(.outputLines(stream.lines))
-        stream.lines.removeAll()
+    /// Splits one read of `stream` into lines and hands them on: the whole
+    /// lines that are not directives (nearly all) as one `.outputLines`
+    /// event, the rest one by one, each after the lines before it.
+    func consume(_ stream: StreamState, _ read: UnsafeBufferPointer<UInt8>) {
+        let role = stream.role
+        guard role != .directivesOff, let base = read.baseAddress else {
+            stream.splitter.feed(read) { bytes, part in handle(stream, bytes, part) }
+            return
+        }
+        var lines = OutputLines.Builder(stream: stream.stream)
+        let plain = role == .output
+        let masking = !masker.isEmpty
+        let end = base + read.count
+        stream.splitter.feed(read) { bytes, part in
+            if case .line = part, plain || bytes.count < 2 || bytes[0] != Byte.at {
+                if masking, let masked = masker.mask(bytes) {
+                    if masked.count <= LineSplitter.pieceLimit {
+                        masked.withUnsafeBufferPointer { lines.addCopy($0, read: read) }
+                        return
+                    }
+                    // Longer once masked: in pieces, below.
+                } else if let start = bytes.baseAddress, start >= base, start <= end {
+                    let offset = base.distance(to: start)
+                    lines.add(from: offset, to: offset + bytes.count)
+                    return
+                } else {
+                    lines.addCopy(bytes, read: read)  // held across reads by the splitter
+                    return
+                }
+            }
+            if !lines.isEmpty { onEvent(.outputLines(lines.take(read))) }
+            handle(stream, bytes, part)
+        }
+        if !lines.isEmpty { onEvent(.outputLines(lines.take(read))) }
     }
 
     /// One line or part of a line from `stream`, turned into events.
     func handle(
         _ stream: StreamState, _ bytes: UnsafeBufferPointer<UInt8>, _ part: LineSplitter.Part
     ) {
-        // The common case: a whole line that is not a directive is gathered
-        // (masked) for the read's `.outputLines` event.
-        if case .line = part, stream.role != .directivesOff,
-            stream.role == .output || bytes.count < 2 || bytes[0] != Byte.at
-        {
-            if masker.isEmpty {
-                stream.lines.append(bytes)
-                return
-            }
-            guard let masked = masker.mask(bytes) else {
-                stream.lines.append(bytes)
-                return
-            }
-            if masked.count <= LineSplitter.pieceLimit {
-                masked.withUnsafeBufferPointer { stream.lines.append($0) }
-                return
-            }
-        }
-        // Anything else is an event of its own, after the lines before it.
-        flushLines(stream)
         switch (part, stream.role) {
         case (.line, .directives):
             apply(stream.parser.parseLine(bytes), line: bytes, stream: stream.stream)

@@ -219,7 +219,7 @@ extension RunSession {
 
     /// End of file (or a read error): the last line counts, the pipe closes.
     func endStream(_ stream: StreamState) {
-        finishLines(stream)
+        stream.splitter.finish { bytes, part in handle(stream, bytes, part) }
         close(stream.fd)
         stream.fd = -1
     }

@@ -18,14 +18,11 @@ final class StreamState {
     let role: Role
     var splitter: LineSplitter
     var parser = ProtocolParser()
-    /// Whole ordinary lines of the current read, not yet handed on.
-    var lines: OutputLines
 
     init(fd: Int32, stream: LogStream, role: Role, masker: SecretMasker) {
         self.fd = fd
         self.stream = stream
         self.role = role
-        self.lines = OutputLines(stream: stream)
         self.splitter = LineSplitter(readsDirectives: role == .directives, masker: masker)
     }
 }

@@ -84,7 +84,7 @@ public final class BuildRecorder: @unchecked Sendable {
 
     public init(
         store: BuildStore, flushInterval: TimeInterval = 0.1, batchBytes: Int = 256 * 1024,
-        maxPendingBytes: Int = 2 * 1024 * 1024, heartbeatInterval: TimeInterval = 1,
+        maxPendingBytes: Int = 1024 * 1024, heartbeatInterval: TimeInterval = 1,
         clock: (@Sendable () -> Date)? = nil,
         onFailure: (@Sendable (StoreError) -> Void)? = nil
     ) {
@@ -214,7 +214,6 @@ public final class BuildRecorder: @unchecked Sendable {
     public func log(_ build: BuildID, lines: OutputLines, time: Date? = nil) {
         guard !lines.isEmpty else { return }
         let micros = time.map(SQLiteStatement.micros) ?? nowMicros()
-        let streamCode = LogChunkEncoder.streamCode(lines.stream)
         let levelCode = LogChunkEncoder.levelCode(.info)
         state.lock()
         while pendingBytes >= maxPendingBytes && !stopping {
@@ -227,12 +226,15 @@ public final class BuildRecorder: @unchecked Sendable {
         log.encoder = LogChunkEncoder(build: build)  // `encoder` is the only copy while appending
         var grown = 0
         var full: [LogChunk] = []
-        lines.forEachLine { _, bytes, isUTF8 in
-            let (sealed, added) = encoder.appendNext(
-                time: micros, stream: streamCode, level: levelCode, bytes: bytes, isRaw: !isUTF8,
-                continued: false)
-            grown += added
-            if let sealed { full.append(sealed) }
+        var next = 0
+        while next < lines.count {
+            if encoder.lineCount > 0, !encoder.hasRoom(for: lines.count(at: next)) {
+                full.append(encoder.seal())
+            }
+            if encoder.lineCount == 0 { encoder.reserveFullSize() }
+            let before = encoder.byteCount
+            next = encoder.appendLines(lines, from: next, time: micros, level: levelCode)
+            grown += encoder.byteCount - before
         }
         log.encoder = encoder
         pendingBytes += grown
