@@ -18,7 +18,14 @@ import Testing
     }
 
     @Test func aSecretSplitAcrossTwoReadsIsMasked() {
-        let script = "printf 'one\\ntoken=s3cr'\nsleep 0.3\nprintf '3t-value end\\n' >&1\nprintf 'x s3cr'>&2\nsleep 0.3\nprintf '3t-value\\n' >&2\n"
+        let script = """
+            printf 'one\\ntoken=s3cr'
+            sleep 0.3
+            printf '3t-value end\\n'
+            printf 'x s3cr' >&2
+            sleep 0.3
+            printf '3t-value\\n' >&2
+            """
         let (_, log, _) = runScript(script, secrets: ["s3cr3t-value"])
         #expect(log.lines(.stdout) == ["one", "token=*** end"])
         #expect(log.lines(.stderr) == ["x ***"])
@@ -160,7 +167,8 @@ import Testing
     @Test func encodingLinesAtOnceWritesTheSameChunksAsOneByOne() {
         var lines = OutputLines(stream: .stderr)
         let texts: [[UInt8]] = (0..<5_000).map { index in
-            index % 97 == 0 ? [0xFF, UInt8(index % 50)] : Array("line \(index) \(String(repeating: "x", count: index % 300))".utf8)
+            if index % 97 == 0 { return [0xFF, UInt8(index % 50)] }
+            return Array("line \(index) \(String(repeating: "x", count: index % 300))".utf8)
         }
         for text in texts { text.withUnsafeBufferPointer { lines.appendCopy($0) } }
         lines.seal()

@@ -98,8 +98,8 @@ public struct OutputLines: Sendable, Hashable {
         events.reserveCapacity(count - first)
         forEachLine(from: first) { _, line, isUTF8 in
             let text = String(decoding: line, as: UTF8.self)
-            events.append(
-                .output(stream: stream, text: text, raw: isUTF8 ? nil : Array(line), continued: false))
+            let raw: [UInt8]? = isUTF8 ? nil : Array(line)
+            events.append(.output(stream: stream, text: text, raw: raw, continued: false))
         }
         return events
     }
@@ -135,7 +135,9 @@ public struct OutputLines: Sendable, Hashable {
         }
 
         /// A line from elsewhere (held across reads, or masked), copied.
-        mutating func addCopy(_ line: UnsafeBufferPointer<UInt8>, read: UnsafeBufferPointer<UInt8>) {
+        mutating func addCopy(
+            _ line: UnsafeBufferPointer<UInt8>, read: UnsafeBufferPointer<UInt8>
+        ) {
             copyRun(read)
             lines.appendCopy(line)
         }
