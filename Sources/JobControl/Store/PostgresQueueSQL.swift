@@ -51,6 +51,20 @@ enum PostgresQueueSQL {
         ALTER TABLE builds ADD COLUMN alive_at bigint;
         """
 
+    /// The condition of a queued build whose only reasons are dependencies
+    /// rebuilt in its plan (`PlannedBuild.condition`): NULL for a build
+    /// that runs in any case; else a JSON object naming, for each
+    /// dependency with `early_cutoff`, the value the job last consumed
+    /// (`null` for none). When the build is ready, it runs only when one
+    /// of the builds it waits for ended successful with another value (a
+    /// dependency not named: any successful build); otherwise it is up to
+    /// date and the claim deletes it, as a local run never creates it.
+    /// The partial index holds only conditional builds not yet claimed.
+    static let migration5 = """
+        ALTER TABLE queue ADD COLUMN condition jsonb;
+        CREATE INDEX queue_conditional ON queue (build) WHERE waiting AND condition IS NOT NULL;
+        """
+
     static let takeEnqueueLock = "SELECT pg_advisory_xact_lock(\(enqueueLock))"
     static let notify = "SELECT pg_notify('\(channel)', '')"
     static let listen = "LISTEN \(channel)"
@@ -76,12 +90,15 @@ enum PostgresQueueSQL {
     /// Queue rows; each build's tags are a JSON array of strings, its pins
     /// a JSON object (dependency to build id).
     static let insertQueueRows = """
-        INSERT INTO queue (build, tags, retries, retry_delay, pins)
+        INSERT INTO queue (build, tags, retries, retry_delay, pins, condition)
         SELECT t.build, ARRAY(SELECT jsonb_array_elements_text(t.tags::jsonb)), t.retries, t.delay,
-               t.pins::jsonb
-        FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[], $5::text[])
-             AS t (build, tags, retries, delay, pins)
+               t.pins::jsonb, t.condition::jsonb
+        FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[], $5::text[], $6::text[])
+             AS t (build, tags, retries, delay, pins, condition)
         """
+    /// A run that needs the joined builds `$1` in any case makes them unconditional.
+    static let dropConditions =
+        "UPDATE queue SET condition = NULL WHERE build = ANY($1::bigint[]) AND condition IS NOT NULL"
     static let insertEdges = """
         INSERT INTO queue_edges (build, depends_on)
         SELECT * FROM unnest($1::bigint[], $2::bigint[])
@@ -105,10 +122,34 @@ enum PostgresQueueSQL {
     /// their rows by primary key, not by scanning every created build. A row that
     /// changed after the snapshot is re-checked under its lock, and the
     /// builds update keeps only builds still created, so no build is claimed twice.
+    ///
+    /// First, ready conditional builds (see `migration5`) whose dependencies
+    /// brought no new value are up to date: they are deleted with their
+    /// edges (their dependents then wait for them no longer, and count them
+    /// as unchanged), and workers are notified, since dependents may now be
+    /// ready. With no conditional build waiting, that is one probe of the
+    /// empty partial index `queue_conditional`.
     static let claimNext = """
-        WITH next AS (
+        WITH settled AS (
+            SELECT q.build FROM queue AS q JOIN builds AS b ON b.id = q.build
+            WHERE q.waiting AND q.condition IS NOT NULL AND b.status = 'created'
+              AND NOT EXISTS (
+                  SELECT 1 FROM queue_edges AS e JOIN builds AS d ON d.id = e.depends_on
+                  WHERE e.build = q.build
+                    AND (d.status NOT IN ('successful', 'skipped')
+                         OR d.status = 'successful' AND NOT (q.condition ? d.job
+                             AND (q.condition ->> d.job) IS NOT DISTINCT FROM d.retval)))
+            FOR UPDATE OF q SKIP LOCKED
+        ), dropped AS (
+            DELETE FROM builds WHERE id = ANY (ARRAY(SELECT build FROM settled))
+            RETURNING id
+        ), unlinked AS (
+            DELETE FROM queue_edges WHERE depends_on = ANY (ARRAY(SELECT id FROM dropped))
+            RETURNING pg_notify('\(channel)', '')
+        ), next AS (
             SELECT q.build FROM queue AS q JOIN builds AS b ON b.id = q.build
             WHERE q.waiting AND b.status = 'created'
+              AND q.build <> ALL (ARRAY(SELECT build FROM settled))
               AND q.not_before <= (SELECT \(PostgresSQL.serverNow))
               AND q.tags <@ $1::text[]
               AND NOT EXISTS (

@@ -37,7 +37,16 @@ extension PostgresStore: BuildQueue {
                         .intArray(fresh.map { Int64($0.retries) }),
                         .intArray(fresh.map { Int64($0.retryDelay) }),
                         .textArray(fresh.map { PostgresStore.encodePins($0.pins) }),
+                        .optionalTextArray(fresh.map { PostgresStore.encodeCondition($0) }),
                     ])
+            }
+            // A joined build that this run needs in any case runs in any case.
+            let mustRun = requests.compactMap { request -> Int64? in
+                guard request.unchangedValues == nil else { return nil }
+                return existing[request.job]?.id
+            }
+            if !mustRun.isEmpty {
+                try connection.query(PostgresQueueSQL.dropConditions, [.intArray(mustRun)])
             }
 
             // Edges from each new build to the builds of its dependencies in this plan.
@@ -158,6 +167,17 @@ extension PostgresStore: BuildQueue {
                     pins: decodePins(claimed.optionalString(row, 21))))
         }
         return builds.sorted { $0.build.id < $1.build.id }
+    }
+
+    /// A build's condition as stored (`PostgresQueueSQL.migration5`): nil
+    /// for none, else `{"dep":"value","other":null}`.
+    static func encodeCondition(_ request: QueueRequest) -> String? {
+        guard let values = request.unchangedValues else { return nil }
+        var object: [String: Any] = [:]
+        for (dep, value) in values { object[dep] = value.map { $0 as Any } ?? NSNull() }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// `--pin` choices as stored: `{"dep":42}`.

@@ -140,12 +140,21 @@ public struct QueueRequest: Sendable, Hashable {
     public var dependencies: [JobID]
     /// `--pin DEP=BUILD`: the worker consumes these builds of these dependencies.
     public var pins: [JobID: BuildID]
+    /// nil: the build runs in any case. Otherwise its only reasons are its
+    /// `dependencies` (`PlannedBuild.condition`): it runs only when the
+    /// build of one of them ends successful with a new value, that is, for a
+    /// dependency named here (one with `early_cutoff`), a value other than
+    /// the one given (nil: none); for one not named, any successful build.
+    /// Otherwise it is up to date and leaves the queue unbuilt, as a local
+    /// run leaves it out.
+    public var unchangedValues: [JobID: String?]?
 
     public init(
         job: JobID, reason: String, configSnapshot: String, configHash: String, tags: [String] = [],
         retries: Int = 0, retryDelay: Seconds = 0, dependencies: [JobID] = [],
-        pins: [JobID: BuildID] = [:]
+        pins: [JobID: BuildID] = [:], unchangedValues: [JobID: String?]? = nil
     ) {
+        self.unchangedValues = unchangedValues
         self.job = job
         self.reason = reason
         self.configSnapshot = configSnapshot
