@@ -179,17 +179,78 @@ struct PostgresPlanAndLockTests {
         #expect(builds.map { $0[0] ?? "" } == ["failed", "successful"], "\(builds)")
     }
 
-    private static func startWorker(_ project: TestProject, url: String) throws -> Process {
+    @Test func aWorkerWaitsForTheJobsLockThatALocalRunHolds() throws {
+        let url = try server.createDatabase()
+        let folder = NSTemporaryDirectory() + "jcrun-lock-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let yaml = """
+            jobs:
+              - id: slow
+                command: ["sh", "-c", "echo start >> \(folder)/log; touch \(folder)/mark; while [ ! -e \(folder)/release ]; do sleep 0.05; done; echo end >> \(folder)/log"]
+
+            """
+        let copies = try (0..<3).map { _ in try TestProject(["jobs.yaml": yaml]) }
+        defer { for copy in copies { copy.remove() } }
+        let env = ["JCRUN_STORAGE": url]
+        #expect(try copies[0].run(["install"], environment: env).status == 0)
+
+        let local = Process()
+        local.executableURL = Jcrun.binary
+        local.arguments = ["slow", "-q"]
+        local.currentDirectoryURL = copies[0].dir
+        local.environment = ProcessInfo.processInfo.environment.merging(env) { _, new in new }
+        local.standardOutput = FileHandle.nullDevice
+        local.standardError = FileHandle.nullDevice
+        try local.run()
+        defer {
+            FileManager.default.createFile(atPath: folder + "/release", contents: nil)
+            local.waitUntilExit()
+        }
+        for _ in 0..<600 where !FileManager.default.fileExists(atPath: folder + "/mark") {
+            usleep(50_000)
+        }
+
+        let log = folder + "/worker.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let worker = try Self.startWorker(copies[1], url: url, stderr: log, quiet: false)
+        defer { Self.stop(worker) }
+        #expect(try copies[2].run(["slow", "--queue"], environment: env).stdout == "#2 slow\n")
+        // The worker claimed #2 and waits for the local run's lock: no second start.
+        var said = ""
+        for _ in 0..<600 where !said.contains("waits") {
+            usleep(50_000)
+            said = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        }
+        #expect(said.contains("jcrun worker: #2 slow waits: another jcrun is building the job\n"), "\(said)")
+        #expect(try String(contentsOfFile: folder + "/log", encoding: .utf8) == "start\n")
+
+        FileManager.default.createFile(atPath: folder + "/release", contents: nil)
+        local.waitUntilExit()
+        #expect(local.terminationStatus == 0)
+        for _ in 0..<600 {
+            let statuses = try server.rows("SELECT status FROM builds ORDER BY id", url: url)
+            if statuses == [["successful"], ["successful"]] { break }
+            usleep(50_000)
+        }
+        #expect(try String(contentsOfFile: folder + "/log", encoding: .utf8) == "start\nend\nstart\nend\n")
+    }
+
+    private static func startWorker(
+        _ project: TestProject, url: String, stderr: String? = nil, quiet: Bool = true
+    ) throws -> Process {
         let process = Process()
         process.executableURL = Jcrun.binary
-        process.arguments = ["worker", "-q", "--lease", "2"]
+        process.arguments = ["worker", "--lease", "2"] + (quiet ? ["-q"] : [])
         process.currentDirectoryURL = project.dir
         var environment = ProcessInfo.processInfo.environment
         environment["JCRUN_STORAGE"] = url
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError =
+            try stderr.map { try FileHandle(forWritingTo: URL(fileURLWithPath: $0)) }
+            ?? FileHandle.nullDevice
         try process.run()
         return process
     }

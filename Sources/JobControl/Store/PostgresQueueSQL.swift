@@ -170,8 +170,23 @@ enum PostgresQueueSQL {
         RETURNING \(PostgresSQL.buildColumns), (
             SELECT p.retval FROM builds AS p
             WHERE p.job = builds.job AND p.status = 'successful' ORDER BY p.id DESC LIMIT 1), (
-            SELECT q.pins::text FROM queue AS q WHERE q.build = builds.id)
+            SELECT q.pins::text FROM queue AS q WHERE q.build = builds.id),
+            pg_try_advisory_lock(\(jobLockKey("builds.job")))
         """
+    /// The advisory lock key of the job named by the SQL expression `job`:
+    /// the key a local run's `PostgresJobLocks` takes. A worker holds the
+    /// lock of each job it runs on its claiming connection, from the claim
+    /// (the last column of `claimNext`) to the end (`finishClaimed`,
+    /// `unlockJobOfBuild`), so a local run on any machine never builds the
+    /// job at the same time.
+    static func jobLockKey(_ job: String) -> String {
+        "hashtextextended(\(job), \(PostgresJobLocks.seed))"
+    }
+    /// Takes the lock of job `$1` on this session if no one holds it.
+    static let tryLockJob = "SELECT pg_try_advisory_lock(\(jobLockKey("$1::text")))"
+    /// Releases this session's lock of the job of build `$1` (none held: nothing).
+    static let unlockJobOfBuild =
+        "SELECT pg_advisory_unlock(\(jobLockKey("job"))) FROM builds WHERE id = $1::bigint"
     /// Set on a connection before its first claim. The planner estimates
     /// that one waiting build or none passes the tags and readiness tests,
     /// so a `LIMIT` gains nothing in its eyes, and it reads every waiting
@@ -200,17 +215,21 @@ enum PostgresQueueSQL {
     /// Ends the running queued build `$1` that did not fail (`$2`..`$8` as
     /// `PostgresSQL.finishBuild`), notifying `jcrun_queue` in the same
     /// statement when queued builds wait for it (one notification per
-    /// transaction however many wait). No row when it was not running.
+    /// transaction however many wait), and releases this session's lock of
+    /// its job, even when the build was no longer running. One row; its id
+    /// is NULL when the build was not running.
     static let finishClaimed = """
         WITH done AS (
             UPDATE builds SET status = $2::text, failure_kind = $3::text, exit_code = $4::integer,
                    signal = $5::text, error = $6::text, retval = $7::text, finished_at = $8::bigint
             WHERE id = $1::bigint AND status = 'running' AND $2::text IN ('successful', 'skipped')
             RETURNING id
+        ), released AS (
+            SELECT pg_advisory_unlock(\(jobLockKey("job"))) FROM builds WHERE id = $1::bigint
         )
-        SELECT id, (SELECT pg_notify('\(channel)', '')
+        SELECT done.id, (SELECT pg_notify('\(channel)', '')
                     WHERE EXISTS (SELECT 1 FROM queue_edges WHERE depends_on = $1::bigint)) IS NULL
-        FROM done
+        FROM (SELECT count(*) FROM released) AS r LEFT JOIN done ON true
         """
     /// The latest successful build of each job of `$1` (one round trip).
     static let latestSuccessful = """

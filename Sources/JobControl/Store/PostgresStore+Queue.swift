@@ -96,6 +96,7 @@ extension PostgresStore: BuildQueue {
     ) throws -> FinishedAndClaimed {
         guard result.status == .successful || result.status == .skipped, limit > 0 else {
             try finishBuild(build, result: result)
+            try connection.query(PostgresQueueSQL.unlockJobOfBuild, [.int(build)])
             return FinishedAndClaimed(
                 claimed: try claim(
                     limit: limit, tags: tags, runner: runner, owner: owner, lease: lease))
@@ -111,12 +112,13 @@ extension PostgresStore: BuildQueue {
         } catch is PostgresRetry {
             // A deadlock or serialization failure rolled both back: one at a time.
             try finishBuild(build, result: result)
+            try connection.query(PostgresQueueSQL.unlockJobOfBuild, [.int(build)])
             return FinishedAndClaimed(
                 claimed: try claim(
                     limit: limit, tags: tags, runner: runner, owner: owner, lease: lease))
         }
         var outcome = FinishedAndClaimed(claimed: PostgresStore.decodeClaims(results[1]))
-        if results[0].rowCount == 0 {
+        if results[0].rowCount == 0 || results[0].isNull(0, 0) {
             // Not running any more (its lease was taken over): why, as finishBuild says it.
             let status = try connection.query(PostgresSQL.buildStatus, [.int(build)])
             outcome.finishError =
@@ -164,7 +166,8 @@ extension PostgresStore: BuildQueue {
                 ClaimedBuild(
                     build: PostgresStore.decodeBuild(claimed, row),
                     previousRetval: claimed.optionalString(row, 20),
-                    pins: decodePins(claimed.optionalString(row, 21))))
+                    pins: decodePins(claimed.optionalString(row, 21)),
+                    jobLocked: claimed.bool(row, 22)))
         }
         return builds.sorted { $0.build.id < $1.build.id }
     }
@@ -210,6 +213,10 @@ extension PostgresStore: BuildQueue {
                 .optionalTextArray(inputs.map(\.retval)),
                 .text("{" + inputs.map { $0.pinned ? "t" : "f" }.joined(separator: ",") + "}"),
             ])
+    }
+
+    public func tryLockJob(_ job: JobID) throws -> Bool {
+        try connection.query(PostgresQueueSQL.tryLockJob, [.text(job)]).bool(0, 0)
     }
 
     public func latestSuccessful(of jobs: [JobID]) throws -> [JobID: BuildRecord] {

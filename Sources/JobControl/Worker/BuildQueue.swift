@@ -45,6 +45,11 @@ public protocol BuildQueue: BuildStore {
         _ build: BuildID, at: Date, processGroup: Int32?, inputs: [BuildInput]
     ) throws
 
+    /// Takes `job`'s lock (the one local runs take, `SharedJobLocks`) for
+    /// this worker if no one holds it; never blocks. The claim tries it
+    /// first (`ClaimedBuild.jobLocked`); the build's end releases it.
+    func tryLockJob(_ job: JobID) throws -> Bool
+
     /// The latest successful build of each of `jobs` that has one (what a
     /// claimed build consumes, and its job's previous value).
     func latestSuccessful(of jobs: [JobID]) throws -> [JobID: BuildRecord]
@@ -95,8 +100,14 @@ public struct ClaimedBuild: Sendable, Hashable {
     public var previousRetval: String?
     /// `--pin DEP=BUILD` choices: these dependencies' builds, not their latest.
     public var pins: [JobID: BuildID]
+    /// The claim took the job's lock; false while a local run holds it.
+    public var jobLocked: Bool
 
-    public init(build: BuildRecord, previousRetval: String?, pins: [JobID: BuildID] = [:]) {
+    public init(
+        build: BuildRecord, previousRetval: String?, pins: [JobID: BuildID] = [:],
+        jobLocked: Bool = true
+    ) {
+        self.jobLocked = jobLocked
         self.build = build
         self.previousRetval = previousRetval
         self.pins = pins

@@ -47,6 +47,8 @@ public final class Worker: @unchecked Sendable {
     public enum Event: Sendable {
         case claimed(BuildRecord)
         case finished(BuildRecord, claimToStart: TimeInterval?)
+        /// The build waits for its job's lock: another jcrun (a local run) builds the job.
+        case waitingForLock(BuildRecord)
         /// The lease ended and another process failed the build; it was killed here.
         case leaseLost(BuildID)
         case problem(String)
@@ -329,6 +331,12 @@ public final class Worker: @unchecked Sendable {
                 error: "definition differs on this worker")
         }
 
+        // The job's lock, held from the claim to the end: a local run of the
+        // job on any machine holds it until its build ends.
+        if !claimed.jobLocked, let refused = waitForJobLock(record, runControl: runControl) {
+            return refused
+        }
+
         // What it consumes: each dependency's latest successful build (the
         // claim brought the job's own previous value; no dependencies, no
         // round trip). The inputs are stored with the start, in one round trip.
@@ -412,6 +420,34 @@ public final class Worker: @unchecked Sendable {
         }
         startWritten.wait()
         return Scheduler.result(of: outcome)
+    }
+}
+
+extension Worker {
+    /// Waits until this worker holds `job`'s lock (another process builds
+    /// the job); nil then, or the result when the build is interrupted meanwhile.
+    func waitForJobLock(_ record: BuildRecord, runControl: RunControl) -> BuildResult? {
+        let job = record.job
+        var reported = false
+        while true {
+            do {
+                if try control.sync({ try $0.tryLockJob(job) }) { return nil }
+            } catch {
+                return BuildResult(
+                    status: .failed, failureKind: .startFailed, exitCode: 126,
+                    error: "cannot take the lock of job '\(job)': \(error)")
+            }
+            if runControl.requestedSignal != nil {
+                return BuildResult(
+                    status: .failed, failureKind: .interrupted,
+                    error: "interrupted while another jcrun was building job '\(job)'")
+            }
+            if !reported {
+                onEvent(.waitingForLock(record))
+                reported = true
+            }
+            usleep(50_000)
+        }
     }
 }
 

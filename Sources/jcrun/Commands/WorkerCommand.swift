@@ -173,6 +173,8 @@ enum WorkerCommand {
             let detail = BuildOutcomeText.detail(build)
             let outcome = BuildOutcomeText.outcome(build) + (detail.isEmpty ? "" : " (\(detail))")
             return "#\(build.id) \(build.job) \(outcome)\(took)"
+        case .waitingForLock(let build):
+            return "#\(build.id) \(build.job) waits: another jcrun is building the job"
         case .leaseLost(let id):
             return "#\(id) was taken over after its lease ended; killed here"
         case .problem(let message):
