@@ -127,12 +127,15 @@ enum PostgresQueueSQL {
     /// brought no new value are up to date: they are deleted with their
     /// edges (their dependents then wait for them no longer, and count them
     /// as unchanged), and workers are notified, since dependents may now be
-    /// ready. With no conditional build waiting, that is one probe of the
-    /// empty partial index `queue_conditional`.
+    /// ready. `settled` reads only `queue` (a waiting row is a created
+    /// build; the delete checks it again): with no conditional build
+    /// waiting, that is one probe of the empty partial index
+    /// `queue_conditional` (joined to `builds`, the planner walked every
+    /// created build instead: 1.7 ms per claim at 1,000 queued builds).
     static let claimNext = """
         WITH settled AS (
-            SELECT q.build FROM queue AS q JOIN builds AS b ON b.id = q.build
-            WHERE q.waiting AND q.condition IS NOT NULL AND b.status = 'created'
+            SELECT q.build FROM queue AS q
+            WHERE q.waiting AND q.condition IS NOT NULL
               AND NOT EXISTS (
                   SELECT 1 FROM queue_edges AS e JOIN builds AS d ON d.id = e.depends_on
                   WHERE e.build = q.build
@@ -142,6 +145,7 @@ enum PostgresQueueSQL {
             FOR UPDATE OF q SKIP LOCKED
         ), dropped AS (
             DELETE FROM builds WHERE id = ANY (ARRAY(SELECT build FROM settled))
+              AND status = 'created'
             RETURNING id
         ), unlinked AS (
             DELETE FROM queue_edges WHERE depends_on = ANY (ARRAY(SELECT id FROM dropped))
