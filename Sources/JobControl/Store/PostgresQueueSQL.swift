@@ -122,6 +122,10 @@ enum PostgresQueueSQL {
     /// their rows by primary key, not by scanning every created build. A row that
     /// changed after the snapshot is re-checked under its lock, and the
     /// builds update keeps only builds still created, so no build is claimed twice.
+    /// The previous value is ordered as `builds_by_job_status` is (job,
+    /// status, id), so that it is read there: ordered by id alone, the
+    /// cached generic plan walked `builds_by_status` back through every
+    /// successful build (0.2 ms of a 0.3 ms claim at 1,000 builds).
     ///
     /// First, ready conditional builds (see `migration5`) whose dependencies
     /// brought no new value are up to date: they are deleted with their
@@ -145,7 +149,7 @@ enum PostgresQueueSQL {
             FOR UPDATE OF q SKIP LOCKED
         ), dropped AS (
             DELETE FROM builds WHERE id = ANY (ARRAY(SELECT build FROM settled))
-              AND status = 'created'
+              AND (status = 'created') IS TRUE
             RETURNING id
         ), unlinked AS (
             DELETE FROM queue_edges WHERE depends_on = ANY (ARRAY(SELECT id FROM dropped))
@@ -173,7 +177,8 @@ enum PostgresQueueSQL {
           AND (builds.status = 'created') IS TRUE
         RETURNING \(PostgresSQL.buildColumns), (
             SELECT p.retval FROM builds AS p
-            WHERE p.job = builds.job AND p.status = 'successful' ORDER BY p.id DESC LIMIT 1), (
+            WHERE p.job = builds.job AND p.status = 'successful'
+            ORDER BY p.job DESC, p.status DESC, p.id DESC LIMIT 1), (
             SELECT q.pins::text FROM queue AS q WHERE q.build = builds.id),
             pg_try_advisory_lock(\(jobLockKey("builds.job")))
         """
@@ -221,11 +226,15 @@ enum PostgresQueueSQL {
     /// statement when queued builds wait for it (one notification per
     /// transaction however many wait), and releases this session's lock of
     /// its job, even when the build was no longer running. One row; its id
-    /// is NULL when the build was not running.
+    /// is NULL when the build was not running. `$9` and `$10`, when not
+    /// NULL, are the start (`startClaimed`) of a build that ended before it
+    /// was written.
     static let finishClaimed = """
         WITH done AS (
             UPDATE builds SET status = $2::text, failure_kind = $3::text, exit_code = $4::integer,
-                   signal = $5::text, error = $6::text, retval = $7::text, finished_at = $8::bigint
+                   signal = $5::text, error = $6::text, retval = $7::text, finished_at = $8::bigint,
+                   started_at = COALESCE($9::bigint, started_at),
+                   process_group = COALESCE($10::integer, process_group)
             WHERE id = $1::bigint AND status = 'running' AND $2::text IN ('successful', 'skipped')
             RETURNING id
         ), released AS (

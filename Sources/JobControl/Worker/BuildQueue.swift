@@ -31,10 +31,14 @@ public protocol BuildQueue: BuildStore {
     /// The builds claimed are returned even when the end was refused (the
     /// build was taken over after its lease ended): `finishError` says so.
     ///
+    /// `start`, when given, is the build's start not yet recorded (a build
+    /// that ended before its start was written, see `Worker`): it is
+    /// written in the same round trip, before the end.
+    ///
     /// - Throws: what `finishBuild` and `claim` throw; then nothing was claimed.
     func finishAndClaim(
-        _ build: BuildID, result: BuildResult, limit: Int, tags: [String], runner: RunnerIdentity,
-        owner: String, lease: TimeInterval
+        _ build: BuildID, result: BuildResult, start: BuildStart?, limit: Int, tags: [String],
+        runner: RunnerIdentity, owner: String, lease: TimeInterval
     ) throws -> FinishedAndClaimed
 
     /// Records that a claimed build's process runs since `at` in process
@@ -77,6 +81,16 @@ public protocol BuildQueue: BuildStore {
 }
 
 extension BuildQueue {
+    /// `finishAndClaim` of a build whose start is recorded.
+    public func finishAndClaim(
+        _ build: BuildID, result: BuildResult, limit: Int, tags: [String], runner: RunnerIdentity,
+        owner: String, lease: TimeInterval
+    ) throws -> FinishedAndClaimed {
+        try finishAndClaim(
+            build, result: result, start: nil, limit: limit, tags: tags, runner: runner,
+            owner: owner, lease: lease)
+    }
+
     /// Claims the first ready build (see `claim(limit:...)`).
     public func claim(
         tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
@@ -111,6 +125,20 @@ public struct ClaimedBuild: Sendable, Hashable {
         self.build = build
         self.previousRetval = previousRetval
         self.pins = pins
+    }
+}
+
+/// A claimed build's start as `startClaimed` records it: when its process
+/// ran, its process group, and the dependency builds it consumes.
+public struct BuildStart: Sendable, Hashable {
+    public var at: Date
+    public var processGroup: Int32?
+    public var inputs: [BuildInput]
+
+    public init(at: Date, processGroup: Int32?, inputs: [BuildInput] = []) {
+        self.at = at
+        self.processGroup = processGroup
+        self.inputs = inputs
     }
 }
 

@@ -69,6 +69,12 @@ public final class Worker: @unchecked Sendable {
     let owner: String
     let identity: RunnerIdentity
 
+    /// How long after its process runs a build's start is written, unless
+    /// the build ended first (then the start goes with the end). A
+    /// worker killed within it leaves a build without a recorded process
+    /// group; the reaper then finds its processes by their environment.
+    static let startDelay: TimeInterval = 0.05
+
     /// Writes the starts of builds (`startClaimed`), one at a time.
     let starts = DispatchQueue(label: "jcrun.worker.starts")
     let cond = NSCondition()
@@ -280,7 +286,11 @@ public final class Worker: @unchecked Sendable {
         let claimedAt = Date()
         let latency = LatencyBox()
         let record = claimed.build
-        let result = run(claimed, runControl: runControl, claimedAt: claimedAt, latency: latency)
+        let start = StartRecord()
+        let result = run(
+            claimed, runControl: runControl, claimedAt: claimedAt, latency: latency, start: start)
+        // A build that ended before its start was written: the start goes with the end.
+        let unwritten = start.takeForEnd()
 
         // The end and the next claims for the slots free then, in one round trip.
         var next: [(ClaimedBuild, RunControl)] = []
@@ -291,8 +301,8 @@ public final class Worker: @unchecked Sendable {
                     stopSignal == nil ? options.slots - running.count + 1 : 0
                 }
                 let outcome = try queue.finishAndClaim(
-                    record.id, result: result, limit: free, tags: options.tags, runner: identity,
-                    owner: owner, lease: options.lease)
+                    record.id, result: result, start: unwritten, limit: free, tags: options.tags,
+                    runner: identity, owner: owner, lease: options.lease)
                 if let error = outcome.finishError {
                     onEvent(.problem("cannot finish build #\(record.id): \(error)"))
                 }
@@ -316,7 +326,8 @@ public final class Worker: @unchecked Sendable {
 
     /// Checks the definition, records the inputs, runs the process; the result to store.
     private func run(
-        _ claimed: ClaimedBuild, runControl: RunControl, claimedAt: Date, latency: LatencyBox
+        _ claimed: ClaimedBuild, runControl: RunControl, claimedAt: Date, latency: LatencyBox,
+        start: StartRecord
     ) -> BuildResult {
         let record = claimed.build
         // The job as this worker's copy of the project defines it.
@@ -394,21 +405,24 @@ public final class Worker: @unchecked Sendable {
             return BuildResult(
                 status: .failed, failureKind: .startFailed, exitCode: 126, error: "\(error)")
         }
-        // The start is written while the process runs (off the runner's event
-        // thread, which reads its output); the end waits for it.
-        let startWritten = DispatchGroup()
+        // The start is written `Worker.startDelay` after the process runs (off
+        // the runner's event thread, which reads its output), unless the build
+        // ends first: then it goes with the end, in the same round trip, and
+        // a short build costs two round trips (end-and-claim, and nothing else).
         let outcome = launcher.run(spec, control: runControl) {
             [recorder, onEvent, inputs, starts] event in
             if case .started(let pid) = event {
                 let now = Date()
                 latency.set(now.timeIntervalSince(claimedAt))
-                startWritten.enter()
-                starts.async {
-                    defer { startWritten.leave() }
+                start.set(BuildStart(at: now, processGroup: pid, inputs: inputs))
+                starts.asyncAfter(deadline: .now() + Worker.startDelay) {
+                    guard let pending = start.takeForWrite() else { return }
+                    defer { start.written() }
                     do {
                         try recorder.withStore { store in
                             try (store as? BuildQueue)?.startClaimed(
-                                record.id, at: now, processGroup: pid, inputs: inputs)
+                                record.id, at: pending.at, processGroup: pending.processGroup,
+                                inputs: pending.inputs)
                         }
                     } catch {
                         onEvent(
@@ -418,7 +432,6 @@ public final class Worker: @unchecked Sendable {
             }
             recorder.record(event, of: record.id)
         }
-        startWritten.wait()
         return Scheduler.result(of: outcome)
     }
 }
@@ -447,6 +460,54 @@ extension Worker {
                 reported = true
             }
             usleep(50_000)
+        }
+    }
+}
+
+/// A claimed build's start, written either `Worker.startDelay` after the
+/// process runs or with the build's end, whichever comes first, never both.
+final class StartRecord: @unchecked Sendable {
+    private enum State {
+        case none
+        case pending(BuildStart)
+        case writing
+        case done
+    }
+
+    private let cond = NSCondition()
+    private var state = State.none
+
+    /// The process runs.
+    func set(_ start: BuildStart) { cond.withLock { state = .pending(start) } }
+
+    /// The delayed write takes the start, unless the end took it.
+    func takeForWrite() -> BuildStart? {
+        cond.withLock {
+            guard case .pending(let start) = state else { return nil }
+            state = .writing
+            return start
+        }
+    }
+
+    func written() {
+        cond.withLock {
+            state = .done
+            cond.broadcast()
+        }
+    }
+
+    /// At the end: the start when it was not written (it goes with the
+    /// end), nil when it was; waits for a write under way, so that the end
+    /// is never stored before the start.
+    func takeForEnd() -> BuildStart? {
+        cond.withLock {
+            while case .writing = state { cond.wait() }
+            guard case .pending(let start) = state else {
+                state = .done
+                return nil
+            }
+            state = .done
+            return start
         }
     }
 }
