@@ -31,10 +31,12 @@ public final class PostgresJobLocks: SharedJobLocks, @unchecked Sendable {
         }
     }
 
+    /// Sent without waiting for the answer (the server releases the lock
+    /// as soon as it reads it): a build's end does not wait a round trip.
     public func unlock(_ job: JobID) {
         lock.withLock {
             // A connection that failed meanwhile holds nothing any more.
-            _ = try? connection?.query(Self.unlockSQL, [.text(job)])
+            try? connection?.send(Self.unlockSQL, [.text(job)])
         }
     }
 
