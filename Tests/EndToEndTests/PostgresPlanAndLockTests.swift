@@ -235,6 +235,24 @@ struct PostgresPlanAndLockTests {
         #expect(try String(contentsOfFile: folder + "/log", encoding: .utf8) == "start\nend\nstart\nend\n")
     }
 
+    /// A worker reads its job files again when a claimed build's job is
+    /// not defined as it was queued: a job added after it started runs.
+    @Test func aWorkerRunsAJobAddedAfterItStarted() throws {
+        let url = try server.createDatabase()
+        let project = try TestProject(["first.yaml": "jobs:\n  - id: old\n    command: \"true\"\n"])
+        defer { project.remove() }
+        let env = ["JCRUN_STORAGE": url]
+        #expect(try project.run(["install"], environment: env).status == 0)
+        let worker = try Self.startWorker(project, url: url)
+        defer { Self.stop(worker) }
+        try "jobs:\n  - id: added\n    command: \"echo '@retval new'\"\n".write(
+            to: project.dir.appendingPathComponent("jobs.d/second.yaml"), atomically: true,
+            encoding: .utf8)
+        let queued = try project.run(["added", "--queue", "--wait", "-q"], environment: env)
+        #expect(queued.status == 0, "\(queued.stderr)")
+        #expect(try project.run(["show-build", "added", "--retval"], environment: env).stdout == "new\n")
+    }
+
     private static func startWorker(
         _ project: TestProject, url: String, stderr: String? = nil, quiet: Bool = true
     ) throws -> Process {

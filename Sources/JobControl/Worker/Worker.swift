@@ -59,11 +59,15 @@ public final class Worker: @unchecked Sendable {
         case problem(String)
     }
 
-    let jobs: JobSet
+    /// This machine's job definitions and the run specs made from them;
+    /// read again (under `cond`) when a claimed build's job is not defined
+    /// as it was queued: the files may have changed since the worker started.
+    private var jobs: JobSet
+    private var specs: RunSpecBuilder
+    let reloadJobs: (@Sendable () throws -> JobSet)?
     let options: Options
     let launcher: JobLauncher
     let onEvent: @Sendable (Event) -> Void
-    let specs: RunSpecBuilder
     /// Claims, leases, inputs, results (one connection).
     let control: QueueGate
     /// Logs and progress, batched (another connection).
@@ -92,13 +96,16 @@ public final class Worker: @unchecked Sendable {
     private let wake: (read: Int32, write: Int32)
 
     /// Opens three connections with `open` (claims, logs, notifications).
+    /// `reloadJobs` reads the job files again (nil: never).
     ///
     /// - Throws: what `open` throws.
     public init(
-        jobs: JobSet, open: () throws -> BuildQueue, launcher: JobLauncher = ProcessLauncher(),
+        jobs: JobSet, reloadJobs: (@Sendable () throws -> JobSet)? = nil,
+        open: () throws -> BuildQueue, launcher: JobLauncher = ProcessLauncher(),
         options: Options = Options(), onEvent: @escaping @Sendable (Event) -> Void = { _ in }
     ) throws {
         self.jobs = jobs
+        self.reloadJobs = reloadJobs
         self.options = options
         self.launcher = launcher
         self.onEvent = onEvent
@@ -329,6 +336,43 @@ public final class Worker: @unchecked Sendable {
         if next.isEmpty { poke() }
     }
 
+    /// Why a claimed build's job cannot run here.
+    struct DefinitionProblem: Error {
+        let message: String
+    }
+
+    /// The job `record` builds and the specs to run it, as this machine's
+    /// files define it; when they do not define it as it was queued, the
+    /// files are read again first (a job added or changed since the start).
+    private func definition(of record: BuildRecord)
+        -> Result<(Job, RunSpecBuilder), DefinitionProblem>
+    {
+        var (known, builder) = cond.withLock { (jobs, specs) }
+        var unreadable = ""
+        if known[record.job]?.definitionHash != record.configHash, let reloadJobs {
+            do {
+                known = try reloadJobs()
+                builder = RunSpecBuilder(jobs: known, environment: options.environment)
+                cond.withLock { (jobs, specs) = (known, builder) }
+            } catch let errors as ConfigErrors {
+                let first = errors.errors.first?.message ?? "\(errors)"
+                unreadable = " (its job files do not load: \(first))"
+            } catch {
+                unreadable = " (its job files do not load: \(error))"
+            }
+        }
+        guard let job = known[record.job] else {
+            return .failure(
+                DefinitionProblem(
+                    message: "job '\(record.job)' is not defined on this worker\(unreadable)"))
+        }
+        guard job.definitionHash == record.configHash else {
+            return .failure(
+                DefinitionProblem(message: "definition differs on this worker\(unreadable)"))
+        }
+        return .success((job, builder))
+    }
+
     /// Checks the definition, records the inputs, runs the process; the result to store.
     private func run(
         _ claimed: ClaimedBuild, runControl: RunControl, claimedAt: Date, latency: LatencyBox,
@@ -336,15 +380,14 @@ public final class Worker: @unchecked Sendable {
     ) -> BuildResult {
         let record = claimed.build
         // The job as this worker's copy of the project defines it.
-        guard let job = jobs[record.job] else {
+        let job: Job
+        let specs: RunSpecBuilder
+        switch definition(of: record) {
+        case .success(let found): (job, specs) = found
+        case .failure(let problem):
             return BuildResult(
                 status: .failed, failureKind: .startFailed, exitCode: 126,
-                error: "job '\(record.job)' is not defined on this worker")
-        }
-        guard job.definitionHash == record.configHash else {
-            return BuildResult(
-                status: .failed, failureKind: .startFailed, exitCode: 126,
-                error: "definition differs on this worker")
+                error: problem.message)
         }
 
         // The job's lock, held from the claim to the end: a local run of the

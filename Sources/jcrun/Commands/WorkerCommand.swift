@@ -26,8 +26,18 @@ enum WorkerCommand {
 
         let console = context.console
         let quiet = context.verbosity == .quiet
+        // Read again when a claimed build's job is not defined as it was queued.
+        let (environment, base) = (context.environment, context.workingDirectory)
+        let reload: @Sendable () throws -> JobSet = {
+            try ProjectLoader.load(
+                projectDir: jobs.projectDir, jobsDir: jobs.jobsDir, environment: environment,
+                displayBase: base,
+                cacheFolder: jobs.projectDir.appendingPathComponent(".jcrun/cache", isDirectory: true),
+                mayCreateCacheFolder: true)
+        }
         let worker = try Worker(
-            jobs: jobs, open: { try PostgresStore.open(url: url, mode: .write) }, options: options,
+            jobs: jobs, reloadJobs: reload,
+            open: { try PostgresStore.open(url: url, mode: .write) }, options: options,
             onEvent: { event in
                 guard let line = describe(event, quiet: quiet) else { return }
                 console.error("jcrun worker: " + line + "\n")
