@@ -12,6 +12,10 @@ final class Context {
     let colorChoice: ColorChoice
     let verbosity: RenderVerbosity
     let json: Bool
+    /// Set by `loadJobsOrStoreOnly` when the job files did not load.
+    var definitionsBroken = false
+    /// Every store a command opened, closed by `closeStores` when it ends.
+    private(set) var openedStores: [BuildStore] = []
 
     init(
         invocation: Invocation, console: Console,
@@ -63,6 +67,27 @@ final class Context {
                 && ColorPolicy.useColor(
                     colorChoice, isTerminal: console.stdout.isTerminal, environment: environment)
         )
+    }
+
+    /// Remembers `store` so that `closeStores` closes it; returns it.
+    func keep(_ store: any BuildStore) -> any BuildStore {
+        openedStores.append(store)
+        return store
+    }
+
+    /// Closes every store the command opened, whatever way it ended (a
+    /// failed build, an interrupt, an error): closing SQLite's last
+    /// connection checkpoints the WAL into the database file and removes
+    /// it, so that `.jcrun/state.db` alone holds every build.
+    func closeStores() {
+        for store in openedStores {
+            if let store = store as? SQLiteStore {
+                store.close()
+            } else if let store = store as? PostgresStore {
+                store.close()
+            }
+        }
+        openedStores.removeAll()
     }
 
     /// A path given on the command line, resolved against the working directory.

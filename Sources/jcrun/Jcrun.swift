@@ -20,6 +20,7 @@ enum Jcrun {
                 return 0
             case .run(let invocation):
                 let context = try Context(invocation: invocation, console: console)
+                defer { context.closeStores() }
                 return try CommandRunner.run(invocation, context: context)
             }
         } catch {

@@ -5,9 +5,9 @@ import JobControl
 enum BuildHistoryCommands {
     static func builds(_ context: Context) throws -> Int32 {
         let invocation = context.invocation
-        let jobs = try context.loadJobs()
+        let jobs = try context.loadJobsOrStoreOnly(missing: "showing the stored builds")
         var query = BuildQuery(limit: try invocation.integer("limit", minimum: 1) ?? 50)
-        if let id = invocation.positionals.first { query.job = try context.job(id, in: jobs).id }
+        if let id = invocation.positionals.first { query.job = try context.storedJobID(id, in: jobs) }
         query.status = try invocation.choice("status", as: BuildStatus.self)
         if let since = try invocation.duration("since") {
             query.since = Date().addingTimeInterval(-Double(since))
@@ -38,7 +38,7 @@ enum BuildHistoryCommands {
     }
 
     static func showBuild(_ context: Context) throws -> Int32 {
-        let jobs = try context.loadJobs()
+        let jobs = try context.loadJobsOrStoreOnly(missing: "showing the stored build")
         let store = try context.openStoreForReading(jobs)
         let build = try context.build(context.invocation.positionals[0], jobs: jobs, store: store)
         guard let store else { throw CLIError.internalBug("a build was found without a store") }
@@ -144,7 +144,7 @@ enum BuildHistoryCommands {
 
     static func log(_ context: Context) throws -> Int32 {
         let invocation = context.invocation
-        let jobs = try context.loadJobs()
+        let jobs = try context.loadJobsOrStoreOnly(missing: "showing the stored log")
         let store = try context.openStoreForReading(jobs)
         var build = try context.build(invocation.positionals[0], jobs: jobs, store: store)
         guard let store else { throw CLIError.internalBug("a build was found without a store") }
