@@ -179,6 +179,8 @@ enum BuildHistoryCommands {
                 print(entries)
                 query.afterSeq = last.seq
                 if entries.count < Self.logPage { return }
+                // Output lost (`>/dev/full`): reading on is pointless.
+                if context.console.stdout.writeError != nil { return }
             }
         }
 
@@ -187,7 +189,8 @@ enum BuildHistoryCommands {
             try printAll()
             // TODO(#3): exits 0 whatever the build's outcome; a script waiting on
             // a build reads it from `show-build --json`.
-            guard follow, !build.status.isFinished else { return 0 }
+            guard follow, !build.status.isFinished, context.console.stdout.writeError == nil
+            else { return 0 }
             Thread.sleep(forTimeInterval: 0.25)
             build = try store.build(build.id) ?? build
             if !build.status.isFinished, let runner = build.runner, !RunnerLiveness.isAlive(runner) {
