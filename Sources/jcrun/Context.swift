@@ -37,20 +37,27 @@ final class Context {
         } else {
             workingDirectory = cwd
         }
-        let color = invocation.value("color") ?? "auto"
-        guard let choice = ColorChoice(rawValue: color) else {
-            let names = ColorChoice.allCases.map(\.rawValue)
-            throw CLIError.usage(
-                "option '--color' expects auto, always or never, got '\(color)'"
-                    + Suggestion.clause(for: color, in: names))
-        }
-        colorChoice = choice
+        colorChoice = try Self.colorChoice(invocation.value("color"))
         if invocation.has("quiet") && invocation.has("verbose") {
             throw CLIError.usage("options '--quiet' and '--verbose' cannot be used together")
         }
         verbosity =
             invocation.has("quiet") ? .quiet : invocation.has("verbose") ? .verbose : .normal
         json = invocation.has("json")
+    }
+
+    /// `--color`'s value (`auto` when not given).
+    ///
+    /// - Throws: `CLIError.usage` for another word, with a near one.
+    static func colorChoice(_ value: String?) throws -> ColorChoice {
+        let color = value ?? "auto"
+        guard let choice = ColorChoice(rawValue: color) else {
+            let names = ColorChoice.allCases.map(\.rawValue)
+            throw CLIError.usage(
+                "option '--color' expects auto, always or never, got '\(color)'"
+                    + Suggestion.clause(for: color, in: names))
+        }
+        return choice
     }
 
     /// Colour for what goes to stderr (the build view, messages).
