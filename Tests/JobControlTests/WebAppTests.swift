@@ -73,6 +73,28 @@ struct WebAppTests {
             body: Array(body.utf8))
     }
 
+    /// A broken job file shows as the command line's one-line error, not a
+    /// Swift dump of the error value.
+    @Test(arguments: ["/", "/api/jobs"]) func brokenDefinitionsShowTheirErrorLines(path: String) throws {
+        let site = try Site()
+        let broken = ConfigErrors([
+            .missingDependency(
+                job: "report", dependency: "crwal", suggestion: "crawl",
+                at: SourceLocation(file: "jobs.d/site.yaml", line: 8, column: 39))
+        ])
+        let source = WebSource(loadJobs: { throw broken }, openStore: { site.store })
+        let security = WebSecurity(
+            csrfToken: "csrf", accessToken: nil, loopbackOnly: true, readOnly: false)
+        let response = WebApp(security: security, source: source, launcher: nil)
+            .respond(Self.get(path))
+        let body = String(decoding: response.body, as: UTF8.self)
+        #expect(response.status == 500)
+        let expected = "the job definitions do not load:\n\(broken.errors[0].lines[0].dropFirst(14))"
+        let shown = path.hasPrefix("/api/") ? JSONText.quoted(expected) : HTML.escape(expected)
+        #expect(body.contains(shown), "\(body)")
+        #expect(!body.contains("ConfigErrors("))
+    }
+
     struct StatusCase: CustomTestStringConvertible, Sendable {
         var path: String
         var query: [String: String] = [:]
