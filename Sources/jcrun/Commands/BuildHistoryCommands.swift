@@ -128,7 +128,8 @@ enum BuildHistoryCommands {
             text += tree.render().map { "    " + VisibleText.escaped($0) + "\n" }.joined()
         }
         if !tail.isEmpty {
-            text += "  log (last \(tail.count) lines; all: jcrun log #\(build.id))\n"
+            let lines = tail.count == 1 ? "line" : "lines"
+            text += "  log (last \(tail.count) \(lines); all: jcrun log #\(build.id))\n"
             for entry in tail { text += "    " + VisibleText.escaped(entry.text) + "\n" }
         }
         context.console.out(text)
