@@ -289,6 +289,10 @@ struct WebAppTests {
             request: get("/api/jobs", headers: ["host": "evil.example:5050"]), status: 403,
             message: "unexpected Host 'evil.example:5050'; open the page at 127.0.0.1\n"),
         RefusalCase(
+            name: "a request without a Host header",
+            request: WebRequest(method: "GET", path: "/api/jobs"), status: 400,
+            message: "a request needs a Host header\n"),
+        RefusalCase(
             name: "POST on a read-only server",
             request: post("/jobs/crawl/build", body: "csrf=csrf-token-for-tests"),
             readOnly: true, status: 403,
@@ -332,6 +336,9 @@ struct WebAppTests {
         let header = app.respond(
             Self.get("/api/jobs", headers: ["authorization": "Bearer 0123456789abcdef"]))
         #expect(header.status == 200)
+        let lowerCase = app.respond(
+            Self.get("/api/jobs", headers: ["authorization": "bearer 0123456789abcdef"]))
+        #expect(lowerCase.status == 200)
         var cookie = Self.get("/api/jobs")
         cookie.cookies = ["jcrun_token": "0123456789abcdef"]
         #expect(app.respond(cookie).status == 200)
