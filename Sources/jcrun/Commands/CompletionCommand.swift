@@ -124,6 +124,12 @@ enum CompletionCommand {
     }
 
     private static func zsh() -> String {
+        let all = CommandCatalog.global + CommandCatalog.commands.flatMap(\.options)
+        let takingValue = Set(
+            all.filter { !$0.isFlag }.flatMap { o in
+                (o.short.map { ["-\($0)"] } ?? []) + ["--\(o.long)"]
+            }
+        ).sorted().joined(separator: "|")
         var commandLines = ""
         for command in CommandCatalog.commands {
             commandLines +=
@@ -134,14 +140,23 @@ enum CompletionCommand {
             # zsh completion for jcrun: jcrun completion zsh > "${fpath[1]}/_jcrun"
             _jcrun() {
                 local -a commands jobs
+                local i first=1
                 commands=(
             \(commandLines)    )
                 if [[ "$PREFIX" == -* ]]; then
                     compadd -- \(spellings(CommandCatalog.global + CommandCatalog.commands.flatMap(\.options)).split(separator: " ").uniqued().joined(separator: " "))
                     return
                 fi
+                # Command names only where one may stand: the first word.
+                for (( i = 2; i < CURRENT; i++ )); do
+                    case "${words[i]}" in
+                        \(takingValue)) (( i++ )) ;;
+                        -*) ;;
+                        *) first=0; break ;;
+                    esac
+                done
                 jobs=(${(f)"$(jcrun list --ids 2>/dev/null)"})
-                _describe 'command' commands
+                (( first )) && _describe 'command' commands
                 compadd -a jobs
             }
             compdef _jcrun jcrun
