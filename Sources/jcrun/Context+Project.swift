@@ -18,6 +18,52 @@ extension Context {
             mayCreateCacheFolder: writing)
     }
 
+    /// The project's jobs for a command that reads or deletes stored builds
+    /// and can go on without the definitions (`builds`, `show-build`, `log`,
+    /// `prune --logs-only`, `prune --force`, `delete --force`): when the job
+    /// files do not load, one warning line on stderr names the first error
+    /// and what is missing (`missing`), and the jobs are empty (the store
+    /// still found through `jcrun.yaml`, `--storage`, `JCRUN_STORAGE`).
+    /// `definitionsBroken` then tells the command so.
+    ///
+    /// - Throws: `ConfigError.noProject`; `ConfigErrors` when `jcrun.yaml`
+    ///   itself does not load and the storage is not given another way.
+    func loadJobsOrStoreOnly(missing: String) throws -> JobSet {
+        let (projectDir, jobsDir) = try findProject(
+            from: workingDirectory, jobsDir: invocation.value("jobs-dir").map(resolve))
+        do {
+            return try loadJobs()
+        } catch let errors as ConfigErrors {
+            let settings: Settings
+            do {
+                settings = try ProjectLoader.settings(
+                    projectDir: projectDir, jobsDir: jobsDir, environment: environment,
+                    displayBase: workingDirectory)
+            } catch {
+                let given = invocation.value("storage") != nil
+                    || !(environment["JCRUN_STORAGE"] ?? "").isEmpty
+                guard given else { throw errors }
+                settings = Settings()
+            }
+            let first = errors.errors.first?.message ?? "unknown error"
+            console.error(
+                "jcrun: warning: the job definitions do not load; \(missing); first error: "
+                    + VisibleText.escapedLines(first).trimmingCharacters(in: .newlines) + "\n")
+            definitionsBroken = true
+            return JobSet(projectDir: projectDir, jobsDir: jobsDir, settings: settings, jobs: [])
+        }
+    }
+
+    /// A job id given to a command that reads stored builds: the defined
+    /// job's id, or (when the definitions do not load) the id as given.
+    func storedJobID(_ id: String, in jobs: JobSet) throws -> JobID {
+        if definitionsBroken {
+            if BuildIDText.looksLikeBuildID(id) { throw CLIError.buildIDAsJob(id, building: false) }
+            return id.precomposedStringWithCanonicalMapping
+        }
+        return try job(id, in: jobs).id
+    }
+
     /// Where the store is: `--storage`, `JCRUN_STORAGE`, `jcrun.yaml`, the default.
     func storeLocation(for jobs: JobSet) throws -> StoreLocation {
         try StoreLocation.resolve(
@@ -36,7 +82,7 @@ extension Context {
         let location = try storeLocation(for: jobs)
         let store: BuildStore
         do {
-            store = try location.open(mode: .readOnly)
+            store = keep(try location.open(mode: .readOnly))
         } catch StoreError.notInstalled {
             return nil
         }
@@ -56,7 +102,8 @@ extension Context {
     /// `prune`): nil when there is none, which such a command never creates.
     func openExistingStoreForWriting(_ jobs: JobSet) throws -> BuildStore? {
         do {
-            _ = try storeLocation(for: jobs).open(mode: .readOnly)
+            let probe = try storeLocation(for: jobs).open(mode: .readOnly)
+            (probe as? SQLiteStore)?.close()
         } catch StoreError.notInstalled {
             return nil
         }
@@ -64,7 +111,7 @@ extension Context {
     }
 
     func openStoreForWriting(_ jobs: JobSet) throws -> BuildStore {
-        let store = try storeLocation(for: jobs).open(mode: .write)
+        let store = keep(try storeLocation(for: jobs).open(mode: .write))
         _ = try store.reapDeadRunners()
         return store
     }

@@ -12,6 +12,10 @@ final class Context {
     let colorChoice: ColorChoice
     let verbosity: RenderVerbosity
     let json: Bool
+    /// Set by `loadJobsOrStoreOnly` when the job files did not load.
+    var definitionsBroken = false
+    /// Every store a command opened, closed by `closeStores` when it ends.
+    private(set) var openedStores: [BuildStore] = []
 
     init(
         invocation: Invocation, console: Console,
@@ -33,20 +37,27 @@ final class Context {
         } else {
             workingDirectory = cwd
         }
-        let color = invocation.value("color") ?? "auto"
-        guard let choice = ColorChoice(rawValue: color) else {
-            let names = ColorChoice.allCases.map(\.rawValue)
-            throw CLIError.usage(
-                "option '--color' expects auto, always or never, got '\(color)'"
-                    + Suggestion.clause(for: color, in: names))
-        }
-        colorChoice = choice
+        colorChoice = try Self.colorChoice(invocation.value("color"))
         if invocation.has("quiet") && invocation.has("verbose") {
             throw CLIError.usage("options '--quiet' and '--verbose' cannot be used together")
         }
         verbosity =
             invocation.has("quiet") ? .quiet : invocation.has("verbose") ? .verbose : .normal
         json = invocation.has("json")
+    }
+
+    /// `--color`'s value (`auto` when not given).
+    ///
+    /// - Throws: `CLIError.usage` for another word, with a near one.
+    static func colorChoice(_ value: String?) throws -> ColorChoice {
+        let color = value ?? "auto"
+        guard let choice = ColorChoice(rawValue: color) else {
+            let names = ColorChoice.allCases.map(\.rawValue)
+            throw CLIError.usage(
+                "option '--color' expects auto, always or never, got '\(color)'"
+                    + Suggestion.clause(for: color, in: names))
+        }
+        return choice
     }
 
     /// Colour for what goes to stderr (the build view, messages).
@@ -63,6 +74,27 @@ final class Context {
                 && ColorPolicy.useColor(
                     colorChoice, isTerminal: console.stdout.isTerminal, environment: environment)
         )
+    }
+
+    /// Remembers `store` so that `closeStores` closes it; returns it.
+    func keep(_ store: any BuildStore) -> any BuildStore {
+        openedStores.append(store)
+        return store
+    }
+
+    /// Closes every store the command opened, whatever way it ended (a
+    /// failed build, an interrupt, an error): closing SQLite's last
+    /// connection checkpoints the WAL into the database file and removes
+    /// it, so that `.jcrun/state.db` alone holds every build.
+    func closeStores() {
+        for store in openedStores {
+            if let store = store as? SQLiteStore {
+                store.close()
+            } else if let store = store as? PostgresStore {
+                store.close()
+            }
+        }
+        openedStores.removeAll()
     }
 
     /// A path given on the command line, resolved against the working directory.

@@ -3,8 +3,29 @@ import JobControl
 
 /// The command line: parses argv, runs one command, returns the exit status.
 enum Jcrun {
+    /// Exit status when what jcrun wrote to stdout was lost (EX_IOERR).
+    static let outputLostStatus: Int32 = 74
+
     static func main(_ arguments: [String]) -> Int32 {
         let console = Console()
+        if let refusal = StandardStreams.check() {
+            console.error(refusal)
+            return outputLostStatus
+        }
+        let status = run(arguments, console: console)
+        return finish(status, console: console)
+    }
+
+    /// A write to stdout that failed (`>/dev/full`) is said on stderr and
+    /// turns the exit status into 74; a signal's status or a bug's 70 stays.
+    static func finish(_ status: Int32, console: Console) -> Int32 {
+        guard let code = console.stdout.writeError else { return status }
+        let reason = lowercasedFirst(String(cString: strerror(code)))
+        console.error("jcrun: error: cannot write to standard output: \(reason)\n")
+        return status > 128 || status == 70 ? status : outputLostStatus
+    }
+
+    private static func run(_ arguments: [String], console: Console) -> Int32 {
         do {
             switch try ArgumentParser.parse(arguments) {
             case .usage:
@@ -20,6 +41,7 @@ enum Jcrun {
                 return 0
             case .run(let invocation):
                 let context = try Context(invocation: invocation, console: console)
+                defer { context.closeStores() }
                 return try CommandRunner.run(invocation, context: context)
             }
         } catch {
@@ -30,4 +52,9 @@ enum Jcrun {
             return status
         }
     }
+}
+
+private func lowercasedFirst(_ text: String) -> String {
+    guard let first = text.first else { return text }
+    return first.lowercased() + text.dropFirst()
 }

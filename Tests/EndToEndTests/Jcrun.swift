@@ -23,14 +23,18 @@ struct Jcrun {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], in dir: URL? = nil, environment: [String: String] = [:])
-        throws -> Result
-    {
+    /// `executable` (with `prefix` before the arguments) runs something else
+    /// instead, a shell or `setpriv`; `$JCRUN` then names the binary.
+    static func run(
+        _ arguments: [String], in dir: URL? = nil, environment: [String: String] = [:],
+        executable: String? = nil, prefix: [String] = []
+    ) throws -> Result {
         let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
+        process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? binary
+        process.arguments = prefix + arguments
         if let dir { process.currentDirectoryURL = dir }
         var env = ProcessInfo.processInfo.environment
+        env["JCRUN"] = binary.path
         env.merge(environment) { _, new in new }
         process.environment = env
         let out = Pipe()

@@ -469,7 +469,7 @@ private struct MacroText: RenderedText {
         ])
     #expect(
         try errors("jobs:\n  - just text\n") == [
-            "jcrun: error: jobs.d/a.yaml:2:5: 'jobs' must be a mapping, not text"
+            "jcrun: error: jobs.d/a.yaml:2:5: each entry of 'jobs' must be a mapping (a job), not text"
         ])
 }
 

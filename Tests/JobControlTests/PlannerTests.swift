@@ -186,7 +186,14 @@ import Testing
         let confirmed = try plan(PlanRequest(targets: .jobs(["p"]), allowProtected: true), jobs, MemoryStore())
         #expect(confirmed.describe() == ["p: requested"])
         let outdated = try plan(PlanRequest(targets: .all, mode: .buildOutdated), jobs, MemoryStore())
-        #expect(outdated.describe() == ["p: protected and outdated; not built unless named"])
+        // Never built: not "outdated" (a tester's finding).
+        #expect(
+            outdated.describe() == ["p: protected and never built successfully; not built unless named"])
+        // Built once, then changed: outdated.
+        let store = MemoryStore()
+        store.seed(testJob("p", command: .argv([.text("/bin/old")]), protect: true))
+        let changed = try plan(PlanRequest(targets: .all, mode: .buildOutdated), jobs, store)
+        #expect(changed.describe() == ["p: protected and outdated; not built unless named"])
     }
 
     @Test func noDepsLeavesDependenciesWithoutASuccessfulBuildMissing() throws {
@@ -206,7 +213,7 @@ import Testing
         #expect(
             result.describe() == [
                 "a: requested", "b: depends on 'a', which is rebuilt", "c: depends on 'b', which is rebuilt",
-                "p: protected and outdated; not built unless named",
+                "p: protected and never built successfully; not built unless named",
             ])
     }
 

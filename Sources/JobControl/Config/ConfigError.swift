@@ -10,6 +10,8 @@ public enum ConfigError: Error, Sendable, Hashable {
     case unreadable(path: String, reason: String)
     /// `--jobs-dir` (or the found project's `jobs.d/`) does not exist.
     case noJobsFolder(path: String)
+    /// `--jobs-dir` names a file.
+    case jobsFolderNotAFolder(path: String)
     /// A name in `jobs.d/` ending in `.yaml` that is not a file.
     case notAJobFile(path: String, reason: String)
     /// Bytes that are not UTF-8.
@@ -34,6 +36,9 @@ public enum ConfigError: Error, Sendable, Hashable {
     /// `place` is what holds the key: `job 'x'`, `jcrun.yaml`, `defaults`.
     case unknownKey(String, in: String, suggestion: String?, at: SourceLocation)
     case missingKey(String, in: String, at: SourceLocation)
+    /// An entry of a job file's `jobs:` list that is not a job's mapping
+    /// (`- hello`, or a bare `-`); `found` is `text`, `a list`, `nothing`.
+    case jobEntryNotAMapping(found: String, at: SourceLocation)
     /// `expected` reads after "must be": `text`, `a list of text`.
     case wrongType(field: String, expected: String, found: String, at: SourceLocation)
     /// A value of the right type that breaks a rule; `problem` says which.
@@ -88,6 +93,8 @@ extension ConfigError {
             return ("\(path): \(reason), not a job file", [], nil)
         case .noJobsFolder(let path):
             return ("jobs folder '\(path)' does not exist", [], nil)
+        case .jobsFolderNotAFolder(let path):
+            return ("jobs folder '\(path)' is a file, not a folder", [], nil)
         case .invalidText(let problem, let at):
             return ("\(at): \(problem)", [], nil)
         case .template(let message, let suggestion, let at):
@@ -134,6 +141,8 @@ extension ConfigError {
             return ("\(at): unknown key '\(key)' in \(place)\(didYouMean(suggestion))", [], hint)
         case .missingKey(let key, let place, let at):
             return ("\(at): \(place) has no '\(key)'", [], nil)
+        case .jobEntryNotAMapping(let found, let at):
+            return ("\(at): each entry of 'jobs' must be a mapping (a job), not \(found)", [], nil)
         case .wrongType(let field, let expected, let found, let at):
             return ("\(at): '\(field)' must be \(expected), not \(found)", [], nil)
         case .invalidValue(let field, let value, let problem, let at):

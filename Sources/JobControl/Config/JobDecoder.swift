@@ -12,13 +12,20 @@ struct JobDecoder {
 
     /// The fields of one mapping; `known` limits the keys (jobs or defaults).
     func fields(of node: Node, known: [String], place: String) -> JobFields? {
+        if place != "defaults", !node.kind.isMapping {
+            let found = isNull(node) ? "nothing" : reader.describe(node)
+            reader.fail(.jobEntryNotAMapping(found: found, at: reader.at(node)))
+            return nil
+        }
         guard let pairs = reader.mapping(node, field: place == "defaults" ? "defaults" : "jobs")
         else { return nil }
         let id = pairs.first { $0.key == "id" }.flatMap { pair -> String? in
             if case .scalar(let text, _) = pair.value.kind { return text }
             return nil
         }
-        reader.checkKeys(pairs, known: known, place: id.map { "job '\($0)'" } ?? place)
+        // `defaults` is named as such even when it (wrongly) holds an `id`.
+        let holder = place == "defaults" ? place : id.map { "job '\($0)'" } ?? place
+        reader.checkKeys(pairs, known: known, place: holder)
         var fields = JobFields()
         for (key, _, value) in pairs where known.contains(key) {
             if !read(key, value, into: &fields) { fields.failedKeys.insert(key) }
@@ -249,5 +256,12 @@ extension String {
     /// The text normalised to NFC; ASCII text (most ids) is returned as is.
     var nfc: String {
         utf8.allSatisfy { $0 < 0x80 } ? self : precomposedStringWithCanonicalMapping
+    }
+}
+
+extension Node.Kind {
+    fileprivate var isMapping: Bool {
+        if case .mapping = self { return true }
+        return false
     }
 }

@@ -164,6 +164,8 @@ public struct ProjectLoader {
             var isFolder: ObjCBool = false
             if !FileManager.default.fileExists(atPath: jobsDir.path, isDirectory: &isFolder) {
                 collector.add(.noJobsFolder(path: display(jobsDir.path)))
+            } else if !isFolder.boolValue {
+                collector.add(.jobsFolderNotAFolder(path: display(jobsDir.path)))
             } else {
                 collector.add(.unreadable(path: display(jobsDir.path), reason: reason(error)))
             }

@@ -114,15 +114,14 @@ struct SettingsDecoder {
         let url =
             argument.hasPrefix("/")
             ? URL(fileURLWithPath: argument) : projectDir.appendingPathComponent(argument)
-        do {
-            var secret = try String(contentsOf: url, encoding: .utf8)
+        switch readSecretFile(url.path) {
+        case .success(var secret):
             while secret.hasSuffix("\n") || secret.hasSuffix("\r") { secret.removeLast() }
             return secret
-        } catch {
-            let reason = fileErrorReason(error)
+        case .failure(let reason):
             reader.fail(
                 .unreadableSecretFile(
-                    secret: name, path: argument, reason: reason, at: reader.at(value)))
+                    secret: name, path: argument, reason: reason.text, at: reader.at(value)))
             return nil
         }
     }

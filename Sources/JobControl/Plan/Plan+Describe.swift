@@ -53,6 +53,7 @@ extension LeftOut.Why: CustomStringConvertible {
         case .protectedWithoutBuild: return "protected and never built successfully; name it to build it"
         case .missingDependency: return "no successful build, and --no-deps does not build it"
         case .protectedLeftOut: return "protected and outdated; not built unless named"
+        case .protectedNeverBuilt: return "protected and never built successfully; not built unless named"
         }
     }
 }

@@ -104,6 +104,9 @@ public struct LeftOut: Sendable, Hashable {
         /// Protected and outdated, and nothing in the plan needs it: not built
         /// as a side effect (name it to build it).
         case protectedLeftOut
+        /// As `protectedLeftOut`, for a job with no successful build yet:
+        /// not "outdated" but never built (JSON: `protected_left_out` too).
+        case protectedNeverBuilt
     }
 
     public var job: JobID

@@ -76,7 +76,9 @@ struct PlanWalk {
     /// A protected job that is outdated and not named: used as it is when
     /// something needs it (or the run cannot go on), else just left out.
     private func protectedWhy(_ id: JobID) -> LeftOut.Why {
-        guard scope.needed.contains(id) else { return .protectedLeftOut }
+        guard scope.needed.contains(id) else {
+            return states[id]?.latestSuccessful == nil ? .protectedNeverBuilt : .protectedLeftOut
+        }
         if let build = states[id]?.latestSuccessful { return .protectedUsedAsIs(build.id) }
         return .protectedWithoutBuild
     }

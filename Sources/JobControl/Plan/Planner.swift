@@ -26,7 +26,11 @@ public struct Planner: Sendable {
             throw PlanError.protectedNeedsConfirmation(walk.protectedToConfirm.sorted())
         }
         let passedOver = scope.protectedRevdeps.subtracting(scope.all).sorted()
-        let protected = passedOver.map { LeftOut(job: $0, why: .protectedLeftOut) }
+        let protected = passedOver.map { id in
+            LeftOut(
+                job: id,
+                why: states[id]?.latestSuccessful == nil ? .protectedNeverBuilt : .protectedLeftOut)
+        }
         var namedTargets = true
         if case .all = request.targets { namedTargets = false }
         return Plan(

@@ -23,7 +23,7 @@ public enum SummaryText {
             }
             for item in summary.leftOut {
                 switch item.why {
-                case .protectedUsedAsIs, .protectedLeftOut:
+                case .protectedUsedAsIs, .protectedLeftOut, .protectedNeverBuilt:
                     text += palette.yellow("warning:") + " '\(item.job)': \(item.why)\n"
                 default: break
                 }

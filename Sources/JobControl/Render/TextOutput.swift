@@ -17,6 +17,12 @@ public final class FileDescriptorOutput: TextOutput, @unchecked Sendable {
 
     public var isTerminal: Bool { isatty(fd) == 1 }
 
+    /// The first error a write met, other than a closed pipe (EPIPE goes
+    /// to `onBrokenPipe`): `ENOSPC` for `>/dev/full`, `EBADF`, `EIO`. Once
+    /// set, later writes are dropped; jcrun reports it when the command ends.
+    public var writeError: Int32? { lock.withLock { failure } }
+    private var failure: Int32?
+
     /// Called (on the writing thread) when a write finds the reader gone
     /// (EPIPE); jcrun ignores SIGPIPE and treats this as an interrupt.
     nonisolated(unsafe) public static var onBrokenPipe: (@Sendable () -> Void)?
@@ -34,13 +40,18 @@ public final class FileDescriptorOutput: TextOutput, @unchecked Sendable {
     private func write(_ buffer: UnsafeBufferPointer<UInt8>) {
         lock.lock()
         defer { lock.unlock() }
+        guard failure == nil else { return }
         var offset = 0
         while offset < buffer.count {
             let written = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
-                if errno == EPIPE { FileDescriptorOutput.onBrokenPipe?() }
-                return  // a closed pipe (`jcrun list | head`): nothing left to tell
+                if errno == EPIPE {
+                    FileDescriptorOutput.onBrokenPipe?()
+                    return  // a closed pipe (`jcrun list | head`): nothing left to tell
+                }
+                failure = errno
+                return
             }
             offset += written
         }

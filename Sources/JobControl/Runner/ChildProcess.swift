@@ -49,11 +49,16 @@ struct ChildProcess {
         switch Int(spawned.stage) {
         case Int(JC_STAGE_CHDIR.rawValue):
             return code == ENOENT || code == ENOTDIR
-                ? .workdirMissing(spec.workdir)
+                ? missingWorkdir(spec.workdir)
                 : .workdirUnusable(spec.workdir, reason: LaunchError.reason(code))
         case Int(JC_STAGE_EXEC.rawValue):
             switch code {
-            case ENOENT: return .programNotFound(program, searched: nil)
+            case ENOENT:
+                let absolute = program.hasPrefix("/") ? program : spec.workdir + "/" + program
+                if let interpreter = missingInterpreter(of: absolute) {
+                    return .interpreterNotFound(interpreter, program: program)
+                }
+                return .programNotFound(program, searched: nil)
             case EACCES: return .notExecutable(program)
             default: return .execFailed(program, reason: LaunchError.reason(code))
             }
@@ -64,6 +69,35 @@ struct ChildProcess {
         default:
             return .systemError(step: "setting up the child", reason: LaunchError.reason(code))
         }
+    }
+
+    /// `.workdirNotAFolder` when `workdir` exists but is no folder, else `.workdirMissing`.
+    static func missingWorkdir(_ workdir: String) -> LaunchError {
+        var info = stat()
+        guard stat(workdir, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else {
+            return .workdirMissing(workdir)
+        }
+        return .workdirNotAFolder(workdir)
+    }
+
+    /// The interpreter a `#!` line in the regular file at `path` names,
+    /// when execve said ENOENT for a file that exists: its interpreter
+    /// is what is missing.
+    static func missingInterpreter(of path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let count = read(fd, &buffer, buffer.count)
+        guard count > 2, buffer[0] == UInt8(ascii: "#"), buffer[1] == UInt8(ascii: "!") else {
+            return nil
+        }
+        let line = buffer[2..<count].prefix { $0 != 0x0A }
+        let word = line.drop { $0 == 0x20 || $0 == 0x09 }.prefix { $0 != 0x20 && $0 != 0x09 }
+        guard !word.isEmpty else { return nil }
+        return String(decoding: word, as: UTF8.self)
     }
 
     /// `program` itself when it holds a `/`, else the first executable
@@ -86,7 +120,7 @@ struct ChildProcess {
         }
         var info = stat()
         if stat(workdir, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR {
-            return .failure(.workdirMissing(workdir))
+            return .failure(missingWorkdir(workdir))
         }
         if let notExecutable { return .failure(.notExecutable(notExecutable)) }
         return .failure(.programNotFound(program, searched: searched))

@@ -5,8 +5,12 @@ import Foundation
 public enum LaunchError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Looked up in PATH (`searched`) or given as a path that does not exist.
     case programNotFound(String, searched: String?)
+    /// The program exists, but its `#!` interpreter does not.
+    case interpreterNotFound(String, program: String)
     case notExecutable(String)
     case workdirMissing(String)
+    /// The workdir names something that is not a folder (a regular file).
+    case workdirNotAFolder(String)
     /// The workdir exists but cannot be entered.
     case workdirUnusable(String, reason: String)
     /// execve failed for another reason (`exec format error`, ...).
@@ -16,8 +20,10 @@ public enum LaunchError: Error, Sendable, Hashable, CustomStringConvertible {
     case emptyCommand
 
     public var exitCode: Int32 {
-        if case .programNotFound = self { return 127 }
-        return 126
+        switch self {
+        case .programNotFound, .interpreterNotFound: return 127
+        default: return 126
+        }
     }
 
     public var description: String {
@@ -26,10 +32,14 @@ public enum LaunchError: Error, Sendable, Hashable, CustomStringConvertible {
             "program '\(program)' not found in PATH (\(path))"
         case .programNotFound(let program, searched: nil):
             "program '\(program)' not found"
+        case .interpreterNotFound(let interpreter, let program):
+            "interpreter '\(interpreter)' of '\(program)' not found"
         case .notExecutable(let program):
             "program '\(program)' is not executable"
         case .workdirMissing(let folder):
             "workdir '\(folder)' does not exist"
+        case .workdirNotAFolder(let folder):
+            "workdir '\(folder)' is not a folder"
         case .workdirUnusable(let folder, let reason):
             "cannot enter workdir '\(folder)': \(reason)"
         case .execFailed(let program, let reason):

@@ -14,16 +14,24 @@ final class SQLiteConnection {
     /// How long a write waits for another writer before giving up.
     var busyDeadline: TimeInterval = 60
 
-    /// Opens `path`; `readOnly` never creates the file.
+    /// Opens `path`; `readOnly` never creates the file. `immutable` (read-only
+    /// only) opens it as SQLite's `immutable=1` URI: no locks, no `-shm`,
+    /// no `-wal` read; for a file whose folder the user cannot write, where
+    /// a WAL-mode database cannot otherwise be read.
     ///
     /// - Throws: `StoreError.unreachable` when SQLite cannot open it.
-    init(path: String, readOnly: Bool) throws {
+    init(path: String, readOnly: Bool, immutable: Bool = false) throws {
         self.path = path
         var db: OpaquePointer?
-        let flags: Int32 = readOnly
+        var flags: Int32 = readOnly
             ? SQLITE_OPEN_READONLY
             : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-        let code = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+        var name = path
+        if immutable {
+            flags |= SQLITE_OPEN_URI
+            name = "file:" + Self.uriPath(path) + "?immutable=1"
+        }
+        let code = sqlite3_open_v2(name, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard code == SQLITE_OK, let db else {
             let reason = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close_v2(db)
@@ -35,6 +43,21 @@ final class SQLiteConnection {
     }
 
     deinit { close() }
+
+    /// `path` as a `file:` URI's path: every byte but unreserved ones and
+    /// `/` percent-encoded (a `?` or `#` in a folder name stays a name).
+    static func uriPath(_ path: String) -> String {
+        var text = ""
+        for byte in path.utf8 {
+            let char = Character(Unicode.Scalar(byte))
+            if byte < 0x80 && (char.isLetter || char.isNumber || "/-._~".contains(char)) {
+                text.append(char)
+            } else {
+                text += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return text
+    }
 
     func close() {
         for statement in cache.values { statement.finalize() }
@@ -156,4 +179,10 @@ final class SQLiteConnection {
 /// throws when waiting runs out is `storeError`.
 struct SQLiteBusy: Error {
     let storeError: StoreError
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
 }

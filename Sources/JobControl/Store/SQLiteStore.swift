@@ -40,8 +40,19 @@ public final class SQLiteStore: BuildStore {
         if !inMemory {
             try checkFile(at: path, mode: mode)
         }
-        let connection = try SQLiteConnection(path: path, readOnly: mode == .readOnly)
-        let found = try inspect(connection)
+        var connection = try SQLiteConnection(path: path, readOnly: mode == .readOnly)
+        let found: Int?
+        do {
+            found = try inspect(connection)
+        } catch StoreError.unreachable where mode == .readOnly && !inMemory && canOpenImmutable(path) {
+            // A WAL-mode file in a folder this user cannot write: SQLite can
+            // make no `-shm` to read it through. With no `-wal` left (the
+            // last writer checkpointed on close), the file alone is the
+            // whole store and is read as SQLite's `immutable=1`.
+            connection.close()
+            connection = try SQLiteConnection(path: path, readOnly: true, immutable: true)
+            found = try inspect(connection)
+        }
         let outcome: InstallOutcome
         switch mode {
         case .readOnly:
@@ -137,6 +148,15 @@ public final class SQLiteStore: BuildStore {
         if header != Data("SQLite format 3\0".utf8) {
             throw StoreError.notADatabase(path: path)
         }
+    }
+
+    /// Whether `path` may be read as immutable: no `-wal` with content
+    /// (its commits would be missed) and no `-shm` (a writer may be at
+    /// work; SQLite reads through a `-shm` it can only read).
+    private static func canOpenImmutable(_ path: String) -> Bool {
+        var info = stat()
+        if stat(path + "-wal", &info) == 0 && info.st_size > 0 { return false }
+        return stat(path + "-shm", &info) != 0
     }
 
     /// `mkdir -p` of the file's folder, with the system's reason on failure.

@@ -29,7 +29,11 @@ struct ArgumentParser {
         if invocation.has("help") { return .help(command: isImplicit ? nil : spec.name) }
         if invocation.has("version") { return .version }
         if spec.name == "help" { return .help(command: try helpTopic(invocation.positionals)) }
-        if isImplicit && invocation.positionals.isEmpty { return .usage }
+        if isImplicit && invocation.positionals.isEmpty {
+            // A wrong value (`--color=`, `--color list`) is said before the usage.
+            _ = try Context.colorChoice(invocation.value("color"))
+            return .usage
+        }
         try checkArgumentCount(invocation.positionals, for: spec)
         return .run(invocation)
     }

@@ -128,7 +128,11 @@ enum CommandCatalog {
             name: "show-build", arguments: "ID|JOB",
             summary:
                 "Show one build: times, exit, reason, return value, lineage, progress and log tail.",
-            options: [OptionSpec(long: "retval", help: "print only the return value")],
+            options: [
+                OptionSpec(
+                    long: "retval",
+                    help: "print only the return value (exit 1 when the build has none)")
+            ],
             minPositionals: 1, maxPositionals: 1,
             examples: ["jcrun show-build '#42'", "jcrun show-build crawl_example_com --retval"]),
         CommandSpec(
@@ -160,7 +164,9 @@ enum CommandCatalog {
             options: [
                 OptionSpec(
                     long: "force",
-                    help: "delete even when cleanup fails or the job is no longer defined"),
+                    help:
+                        "delete even when cleanup fails, the job is no longer defined, or the job files do not load (no cleanup runs then)"
+                ),
                 OptionSpec(long: "yes", help: "do not ask for confirmation"),
             ],
             minPositionals: 1, maxPositionals: nil,
@@ -182,7 +188,11 @@ enum CommandCatalog {
                     long: "level", valueName: "LEVEL",
                     help: "with --logs-only: delete lines at LEVEL and below"),
                 OptionSpec(long: "vacuum", help: "give the freed space back to the file system"),
-                OptionSpec(long: "force", help: "delete a build even when its job's cleanup fails"),
+                OptionSpec(
+                    long: "force",
+                    help:
+                        "delete a build even when its job's cleanup fails or the job files do not load (no cleanup runs then)"
+                ),
                 OptionSpec(long: "yes", help: "do not ask for confirmation"),
             ],
             examples: [

@@ -5,9 +5,9 @@ import JobControl
 enum BuildHistoryCommands {
     static func builds(_ context: Context) throws -> Int32 {
         let invocation = context.invocation
-        let jobs = try context.loadJobs()
+        let jobs = try context.loadJobsOrStoreOnly(missing: "showing the stored builds")
         var query = BuildQuery(limit: try invocation.integer("limit", minimum: 1) ?? 50)
-        if let id = invocation.positionals.first { query.job = try context.job(id, in: jobs).id }
+        if let id = invocation.positionals.first { query.job = try context.storedJobID(id, in: jobs) }
         query.status = try invocation.choice("status", as: BuildStatus.self)
         if let since = try invocation.duration("since") {
             query.since = Date().addingTimeInterval(-Double(since))
@@ -38,7 +38,7 @@ enum BuildHistoryCommands {
     }
 
     static func showBuild(_ context: Context) throws -> Int32 {
-        let jobs = try context.loadJobs()
+        let jobs = try context.loadJobsOrStoreOnly(missing: "showing the stored build")
         let store = try context.openStoreForReading(jobs)
         let build = try context.build(context.invocation.positionals[0], jobs: jobs, store: store)
         guard let store else { throw CLIError.internalBug("a build was found without a store") }
@@ -128,7 +128,8 @@ enum BuildHistoryCommands {
             text += tree.render().map { "    " + VisibleText.escaped($0) + "\n" }.joined()
         }
         if !tail.isEmpty {
-            text += "  log (last \(tail.count) lines; all: jcrun log #\(build.id))\n"
+            let lines = tail.count == 1 ? "line" : "lines"
+            text += "  log (last \(tail.count) \(lines); all: jcrun log #\(build.id))\n"
             for entry in tail { text += "    " + VisibleText.escaped(entry.text) + "\n" }
         }
         context.console.out(text)
@@ -144,7 +145,7 @@ enum BuildHistoryCommands {
 
     static func log(_ context: Context) throws -> Int32 {
         let invocation = context.invocation
-        let jobs = try context.loadJobs()
+        let jobs = try context.loadJobsOrStoreOnly(missing: "showing the stored log")
         let store = try context.openStoreForReading(jobs)
         var build = try context.build(invocation.positionals[0], jobs: jobs, store: store)
         guard let store else { throw CLIError.internalBug("a build was found without a store") }
@@ -179,6 +180,8 @@ enum BuildHistoryCommands {
                 print(entries)
                 query.afterSeq = last.seq
                 if entries.count < Self.logPage { return }
+                // Output lost (`>/dev/full`): reading on is pointless.
+                if context.console.stdout.writeError != nil { return }
             }
         }
 
@@ -187,7 +190,8 @@ enum BuildHistoryCommands {
             try printAll()
             // TODO(#3): exits 0 whatever the build's outcome; a script waiting on
             // a build reads it from `show-build --json`.
-            guard follow, !build.status.isFinished else { return 0 }
+            guard follow, !build.status.isFinished, context.console.stdout.writeError == nil
+            else { return 0 }
             Thread.sleep(forTimeInterval: 0.25)
             build = try store.build(build.id) ?? build
             if !build.status.isFinished, let runner = build.runner, !RunnerLiveness.isAlive(runner) {

@@ -31,6 +31,12 @@ enum CompletionCommand {
         "level": "debug info warning error critical", "stream": "stdout stderr jcrun",
         "status": "created running successful skipped failed",
     ]
+    /// Commands that take a build (or a job's latest build): build ids are offered too.
+    private static let buildCommands = ["show-build", "log", "delete"]
+    /// Commands whose arguments are neither jobs nor builds.
+    private static let noJobCommands = [
+        "list", "install", "uninstall", "prune", "web", "worker",
+    ]
     private static let pathOptions: Set<String> = ["directory", "jobs-dir", "storage", "junit"]
 
     private static func spellings(_ options: [OptionSpec]) -> String {
@@ -58,7 +64,7 @@ enum CompletionCommand {
         return """
             # bash completion for jcrun: source <(jcrun completion bash)
             _jcrun() {
-                local cur prev cmd i opts dir=.
+                local cur prev cmd i opts dir=. first=1
                 cur="${COMP_WORDS[COMP_CWORD]}"
                 prev="${COMP_WORDS[COMP_CWORD-1]}"
                 cmd=build
@@ -67,7 +73,7 @@ enum CompletionCommand {
                     case "${COMP_WORDS[i]}" in
                         \(takingValue.sorted().joined(separator: "|"))) ((i++)) ;;
                         -*) ;;
-                        *) case " \(commands) " in *" ${COMP_WORDS[i]} "*) cmd="${COMP_WORDS[i]}" ;; esac; break ;;
+                        *) first=0; case " \(commands) " in *" ${COMP_WORDS[i]} "*) cmd="${COMP_WORDS[i]}" ;; esac; break ;;
                     esac
                 done
                 case "$prev" in
@@ -83,21 +89,33 @@ enum CompletionCommand {
                     render) COMPREPLY=($(compgen -f -- "$cur")) ;;
                     completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) ;;
                     help) COMPREPLY=($(compgen -W "\(commands)" -- "$cur")) ;;
+                    \(noJobCommands.joined(separator: "|"))) ;;
                     *)
                         # Job ids come from a project that may be someone else's:
                         # matched here (compgen -W would expand a '$(...)' in one)
                         # and inserted quoted (';' or '$(' must stay part of the id).
                         # A ':' splits words in bash, so the current word is read
                         # from the line and only the part after its last ':' replaced.
-                        COMPREPLY=($(compgen -W "\(commands)" -- "$cur"))
+                        # Command names only where one may stand: the first word.
+                        COMPREPLY=()
+                        [[ $first == 1 ]] && COMPREPLY=($(compgen -W "\(commands)" -- "$cur"))
                         local id quoted word="${COMP_LINE:0:COMP_POINT}" colon=""
                         word="${word##*[[:space:]]}"
                         [[ "$word" == *:* && "$COMP_WORDBREAKS" == *:* ]] && colon="${word%"${word##*:}"}"
-                        while IFS= read -r id; do
+                        [[ $cmd == delete ]] || while IFS= read -r id; do
                             [[ "$id" == "$word"* ]] || continue
                             printf -v quoted '%q' "$id"
                             COMPREPLY+=("${quoted#"$colon"}")
-                        done < <(jcrun -C "$dir" list --ids 2>/dev/null) ;;
+                        done < <(jcrun -C "$dir" list --ids 2>/dev/null)
+                        # Build ids (the latest 50) where a build fits.
+                        case "$cmd" in
+                            \(buildCommands.joined(separator: "|")))
+                                local n
+                                while read -r n _; do
+                                    n="${n#\\#}"
+                                    [[ "$n" == [0-9]* && "$n" == "${cur#\\#}"* ]] && COMPREPLY+=("$n")
+                                done < <(jcrun -C "$dir" builds --limit 50 2>/dev/null) ;;
+                        esac ;;
                 esac
             }
             complete -F _jcrun jcrun
@@ -106,6 +124,12 @@ enum CompletionCommand {
     }
 
     private static func zsh() -> String {
+        let all = CommandCatalog.global + CommandCatalog.commands.flatMap(\.options)
+        let takingValue = Set(
+            all.filter { !$0.isFlag }.flatMap { o in
+                (o.short.map { ["-\($0)"] } ?? []) + ["--\(o.long)"]
+            }
+        ).sorted().joined(separator: "|")
         var commandLines = ""
         for command in CommandCatalog.commands {
             commandLines +=
@@ -116,14 +140,23 @@ enum CompletionCommand {
             # zsh completion for jcrun: jcrun completion zsh > "${fpath[1]}/_jcrun"
             _jcrun() {
                 local -a commands jobs
+                local i first=1
                 commands=(
             \(commandLines)    )
                 if [[ "$PREFIX" == -* ]]; then
                     compadd -- \(spellings(CommandCatalog.global + CommandCatalog.commands.flatMap(\.options)).split(separator: " ").uniqued().joined(separator: " "))
                     return
                 fi
+                # Command names only where one may stand: the first word.
+                for (( i = 2; i < CURRENT; i++ )); do
+                    case "${words[i]}" in
+                        \(takingValue)) (( i++ )) ;;
+                        -*) ;;
+                        *) first=0; break ;;
+                    esac
+                done
                 jobs=(${(f)"$(jcrun list --ids 2>/dev/null)"})
-                _describe 'command' commands
+                (( first )) && _describe 'command' commands
                 compadd -a jobs
             }
             compdef _jcrun jcrun

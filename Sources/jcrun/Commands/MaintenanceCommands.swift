@@ -54,10 +54,17 @@ enum MaintenanceCommands {
     /// `--force`, as `delete` does.
     static func prune(_ context: Context) throws -> Int32 {
         let invocation = context.invocation
-        let jobs = try context.loadJobs()
+        // Thinning logs, or deleting with --force, needs only the store;
+        // otherwise each job's cleanup must be known.
+        let jobs =
+            invocation.has("logs-only")
+            ? try context.loadJobsOrStoreOnly(missing: "thinning the stored logs")
+            : invocation.has("force")
+                ? try context.loadJobsOrStoreOnly(missing: "deleting builds without their cleanup")
+                : try context.loadJobs()
         let olderThan = try invocation.duration("older-than") ?? 30 * 86400
         var request = PruneRequest(olderThan: Date().addingTimeInterval(-Double(olderThan)))
-        if let job = invocation.value("job") { request.job = try context.job(job, in: jobs).id }
+        if let job = invocation.value("job") { request.job = try context.storedJobID(job, in: jobs) }
         request.keep = try invocation.integer("keep", minimum: 0) ?? 0
         request.logsOnly = invocation.has("logs-only")
         request.level = try invocation.choice("level", as: LogLevel.self)
@@ -154,9 +161,12 @@ enum MaintenanceCommands {
             }
             if seen.insert(id).inserted { ids.append(id) }
         }
-        let jobs = try context.loadJobs()
-        let store = try context.openExistingStoreForWriting(jobs)
         let force = context.invocation.has("force")
+        let jobs =
+            force
+            ? try context.loadJobsOrStoreOnly(missing: "deleting builds without their cleanup")
+            : try context.loadJobs()
+        let store = try context.openExistingStoreForWriting(jobs)
         let records = try ids.map { id -> BuildRecord in
             guard let record = try store?.build(id) else { throw CLIError.noSuchBuild("#\(id)") }
             if record.status == .created || record.status == .running {

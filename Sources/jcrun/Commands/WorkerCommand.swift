@@ -45,7 +45,7 @@ enum WorkerCommand {
         if !quiet {
             let tagText = tags.isEmpty ? "" : " with tags \(tags.joined(separator: ","))"
             console.error(
-                "jcrun worker: \(RunnerLiveness.hostName) pid \(getpid()) runs up to \(options.slots) builds\(tagText) from \(PostgresURL.redacted(url))\n"
+                "jcrun worker: \(RunnerLiveness.hostName) pid \(getpid()) runs up to \(options.slots) build\(options.slots == 1 ? "" : "s")\(tagText) from \(PostgresURL.redacted(url))\n"
             )
         }
         let forwarder = try SignalForwarder { signal in worker.stop(signal: signal) }
