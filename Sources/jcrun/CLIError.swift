@@ -16,6 +16,8 @@ enum CLIError: Error, Equatable {
     case notConfirmed
     /// A command that ran and failed (exit 1), already explained on stderr.
     case failed(String)
+    /// Stopped by this signal (Ctrl-C, SIGTERM, SIGHUP), already explained on stderr.
+    case interrupted(Int32)
     /// An invariant jcrun itself broke (exit 70).
     case internalBug(String)
     /// The system refused what jcrun needs to run safely (exit 70, not a bug).

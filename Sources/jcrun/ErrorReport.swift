@@ -67,6 +67,8 @@ enum ErrorReport {
             )
         case .notConfirmed: return ("not confirmed; nothing done", 2)
         case .failed(let message): return (message, 1)
+        case .interrupted(let signal):
+            return ("interrupted by \(SignalName.of(signal))", SignalForwarder.exitStatus(for: signal))
         case .internalBug(let message): return ("\(message); \(bugNote)", 70)
         case .system(let message): return (message, 70)
         }

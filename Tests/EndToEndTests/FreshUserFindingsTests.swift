@@ -109,4 +109,30 @@ struct FreshUserFindingsTests {
         let before = try project.run(["show", "s"], environment: ["MY_TOKEN": "firstsecret"]).stdout
         #expect(before != text)
     }
+
+    /// A cleanup runs through the same runner as a build: the job's
+    /// `timeout` stops a hanging one, and its output is shown, not obeyed.
+    @Test func aHangingCleanupTimesOutAndItsBuildIsKept() throws {
+        let project = try TestProject([
+            "main.yaml": """
+            jobs:
+              - id: made
+                command: "echo made"
+                timeout: 1s
+                stop_grace: 1s
+                cleanup: 'printf "\\033[31mred\\n"; sleep 30'
+
+            """
+        ])
+        defer { project.remove() }
+        #expect(try project.run(["made", "-q"]).status == 0)
+        let deleted = try project.run(["delete", "1", "--yes"])
+        #expect(deleted.status == 1)
+        #expect(deleted.stderr == #"\x1b[31mred"# + """
+
+            jcrun: error: cleanup of build #1 failed (timed out after 1s); the build is kept (--force deletes it anyway)
+
+            """)
+        #expect(try project.run(["show-build", "1", "--json"]).status == 0)
+    }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Turns a job into the `RunSpec` of one attempt: tags resolved, paths made
 /// absolute, the environment in PROTOCOL.md's order.
-struct RunSpecBuilder {
+public struct RunSpecBuilder: Sendable {
     /// The longest `NAME=value` string the kernel takes in an environment.
     static let environmentStringLimit = 131_071
 
@@ -14,7 +14,7 @@ struct RunSpecBuilder {
     private let project: String
     private let workdirs = WorkdirCache()
 
-    init(jobs: JobSet, environment: [String: String]) {
+    public init(jobs: JobSet, environment: [String: String]) {
         self.jobs = jobs
         self.baseEnvironment = environment.filter { !$0.key.hasPrefix("JCRUN_") && $0.key != "JCRUN" }
         self.secretValues = jobs.settings.secrets.values.sorted()
@@ -29,27 +29,16 @@ struct RunSpecBuilder {
         for job: Job, build: BuildID, attempt: Int, consumed: [JobID: BuildRecord],
         previousRetval: String?
     ) throws -> (spec: RunSpec, warnings: [String]) {
-        // argv.
-        var argv: [String]
-        switch job.command {
-        case .argv(let values): argv = try values.map { try resolve($0, consumed: consumed) }
-        case .shell(let text): argv = ["/bin/sh", "-c", text, "jcrun-\(job.id)"]
+        let value: (JobID) throws -> String = { dep in
+            guard let build = consumed[dep] else { throw SchedulerError.noConsumedBuild(dependency: dep) }
+            guard let retval = build.retval else { throw SchedulerError.noValue(dependency: dep) }
+            return retval
         }
-        argv += try job.args.map { try resolve($0, consumed: consumed) }
-        if let program = argv.first, program.utf8.contains(UInt8(ascii: "/")), !program.hasPrefix("/") {
-            argv[0] = project + "/" + program
-        }
-
-        // Environment: jcrun's, the job's, then JCRUN_*.
-        var environment = baseEnvironment
-        for entry in job.env { environment[entry.name] = try resolve(entry.value, consumed: consumed) }
-        environment["JCRUN"] = "1"
-        environment["JCRUN_PROTOCOL"] = "1"
-        environment["JCRUN_JOB_ID"] = job.id
-        environment["JCRUN_BUILD_ID"] = String(build)
-        environment["JCRUN_ATTEMPT"] = String(attempt)
-        environment["JCRUN_PROJECT_DIR"] = project
-        if job.directives != .off { environment["JCRUN_DIRECTIVE_FD"] = "3" }
+        var argv = try arguments(job.command, of: job, value: value)
+        argv += try job.args.map { try resolve($0, value: value) }
+        var environment = try environment(
+            of: job, build: build, attempt: attempt, value: value,
+            directives: job.directives != .off)
         var warnings: [String] = []
         for dep in job.dependencies {
             guard let value = consumed[dep]?.retval else { continue }
@@ -70,13 +59,71 @@ struct RunSpecBuilder {
         return (spec, warnings)
     }
 
-    private func resolve(_ value: ArgValue, consumed: [JobID: BuildRecord]) throws -> String {
-        switch value {
-        case .text(let text): return text
-        case .retval(let dep):
-            guard let build = consumed[dep] else { throw SchedulerError.noConsumedBuild(dependency: dep) }
-            guard let retval = build.retval else { throw SchedulerError.noValue(dependency: dep) }
+    /// The spec of `job`'s `cleanup` for `build` (nil when it has none): in
+    /// the job's environment and workdir, under its `timeout` and
+    /// `stop_grace`, with that build's `JCRUN_*` variables, the values it
+    /// consumed (`inputs`) and its own as `JCRUN_RETVAL`; no directives.
+    ///
+    /// - Throws: `SchedulerError.noValue`, `.unknownSecret`.
+    public func cleanupSpec(for job: Job, build: BuildRecord, inputs: [BuildInput]) throws
+        -> RunSpec?
+    {
+        guard let cleanup = job.cleanup else { return nil }
+        var consumed: [JobID: String] = [:]
+        for input in inputs { if let retval = input.retval { consumed[input.dependency] = retval } }
+        let value: (JobID) throws -> String = { dep in
+            guard let retval = consumed[dep] else { throw SchedulerError.noValue(dependency: dep) }
             return retval
+        }
+        let argv = try arguments(cleanup, of: job, value: value)
+        var environment = try environment(
+            of: job, build: build.id, attempt: build.attempt, value: value, directives: false)
+        for (dep, retval) in consumed where retval.utf8.count < Self.environmentStringLimit {
+            environment[RunSpec.retvalVariableName(for: dep)] = retval
+        }
+        if let retval = build.retval { environment["JCRUN_RETVAL"] = retval }
+        return RunSpec(
+            argv: argv, environment: environment,
+            workdir: workdirs.path(of: job.workdir, in: project), timeout: job.timeout,
+            stopGrace: job.stopGrace, directives: .off, secrets: secretValues)
+    }
+
+    /// A command's argv, a relative program path made absolute in the project.
+    private func arguments(
+        _ command: Command, of job: Job, value: (JobID) throws -> String
+    ) throws -> [String] {
+        var argv: [String]
+        switch command {
+        case .argv(let values): argv = try values.map { try resolve($0, value: value) }
+        case .shell(let text): argv = ["/bin/sh", "-c", text, "jcrun-\(job.id)"]
+        }
+        if let program = argv.first, program.utf8.contains(UInt8(ascii: "/")), !program.hasPrefix("/") {
+            argv[0] = project + "/" + program
+        }
+        return argv
+    }
+
+    /// jcrun's environment, the job's, then `JCRUN_*` (PROTOCOL.md's order).
+    private func environment(
+        of job: Job, build: BuildID, attempt: Int, value: (JobID) throws -> String,
+        directives: Bool
+    ) throws -> [String: String] {
+        var environment = baseEnvironment
+        for entry in job.env { environment[entry.name] = try resolve(entry.value, value: value) }
+        environment["JCRUN"] = "1"
+        environment["JCRUN_PROTOCOL"] = "1"
+        environment["JCRUN_JOB_ID"] = job.id
+        environment["JCRUN_BUILD_ID"] = String(build)
+        environment["JCRUN_ATTEMPT"] = String(attempt)
+        environment["JCRUN_PROJECT_DIR"] = project
+        if directives { environment["JCRUN_DIRECTIVE_FD"] = "3" }
+        return environment
+    }
+
+    private func resolve(_ argument: ArgValue, value: (JobID) throws -> String) throws -> String {
+        switch argument {
+        case .text(let text): return text
+        case .retval(let dep): return try value(dep)
         case .secret(let name):
             guard let secret = jobs.settings.secrets[name] else { throw SchedulerError.unknownSecret(name) }
             return secret

@@ -131,15 +131,14 @@ enum MaintenanceCommands {
     private static func cleanUp(
         _ record: BuildRecord, of job: Job?, jobs: JobSet, store: BuildStore, context: Context
     ) throws -> Bool {
-        if let job, let cleanup = job.cleanup {
-            let status = try runCleanup(
-                cleanup, of: job, build: record, jobs: jobs, store: store, context: context)
-            if status != 0 && !context.invocation.has("force") {
-                context.console.error(
-                    "jcrun: error: cleanup of build #\(record.id) failed (exit \(status)); the build is kept (--force deletes it anyway)\n"
-                )
-                return false
-            }
+        if let job, let problem = try runCleanup(
+            of: job, build: record, jobs: jobs, store: store, context: context),
+            !context.invocation.has("force")
+        {
+            context.console.error(
+                "jcrun: error: cleanup of build #\(record.id) failed (\(problem)); the build is kept (--force deletes it anyway)\n"
+            )
+            return false
         }
         try store.deleteBuild(record.id)
         return true
@@ -207,76 +206,55 @@ enum MaintenanceCommands {
         guard answer == "y" || answer == "yes" else { throw CLIError.notConfirmed }
     }
 
-    /// Runs a job's cleanup for one build: the job's env and workdir, that
-    /// build's `JCRUN_*` variables and `JCRUN_RETVAL`, output to stderr.
-    // TODO(#3): a cleanup has no timeout, so a hanging one holds `delete` or
-    // `prune`; its output reaches jcrun's stderr with its control characters.
+    /// Runs a job's cleanup for one build, through the same runner as a
+    /// build: its own process group, the job's env, workdir, `timeout` and
+    /// `stop_grace`, that build's `JCRUN_*` variables and `JCRUN_RETVAL`,
+    /// secrets masked. Its output goes to stderr, control characters shown.
+    /// Returns nil when it succeeded, else why not (`exit 3`).
+    ///
+    /// - Throws: `CLIError.interrupted` on Ctrl-C, SIGTERM or SIGHUP (the
+    ///   cleanup is stopped and its build kept).
     private static func runCleanup(
-        _ command: Command, of job: Job, build: BuildRecord, jobs: JobSet, store: BuildStore,
-        context: Context
-    ) throws -> Int32 {
-        let inputs = try store.inputs(of: build.id)
-        var retvals: [JobID: String] = [:]
-        for input in inputs { if let value = input.retval { retvals[input.dependency] = value } }
-        func resolve(_ value: ArgValue) throws -> String {
-            switch value {
-            case .text(let text): return text
-            case .retval(let dep):
-                guard let value = retvals[dep] else {
-                    throw CLIError.failed("cleanup of build #\(build.id): \(dep) returned no value")
+        of job: Job, build: BuildRecord, jobs: JobSet, store: BuildStore, context: Context
+    ) throws -> String? {
+        let builder = RunSpecBuilder(jobs: jobs, environment: context.environment)
+        let spec: RunSpec
+        do {
+            guard let made = try builder.cleanupSpec(
+                for: job, build: build, inputs: try store.inputs(of: build.id))
+            else { return nil }
+            spec = made
+        } catch let error as SchedulerError {
+            return error.description
+        }
+        let console = context.console
+        let show: @Sendable (RunEvent) -> Void = { event in
+            switch event {
+            case .output(_, let text, _, let continued):
+                console.error(VisibleText.escaped(text) + (continued ? "" : "\n"))
+            case .outputLines(let lines):
+                for case .output(_, let text, _, _) in lines.events() {
+                    console.error(VisibleText.escaped(text) + "\n")
                 }
-                return value
-            case .secret(let name):
-                guard let value = jobs.settings.secrets[name] else {
-                    throw CLIError.failed("secret '\(name)' is not defined in jcrun.yaml")
-                }
-                return value
+            case .log(_, let message):
+                console.error("jcrun: warning: cleanup of build #\(build.id): \(message)\n")
+            case .started, .progress, .retval, .skip:
+                break
             }
         }
-        let project = jobs.projectDir.path
-        var argv: [String]
-        switch command {
-        case .argv(let values): argv = try values.map(resolve)
-        case .shell(let text): argv = ["/bin/sh", "-c", text, "jcrun-\(job.id)"]
+        let control = RunControl()
+        let forwarder = try SignalForwarder { signal in control.interrupt(signal: signal) }
+        let outcome = ProcessLauncher().run(spec, control: control, onEvent: show)
+        forwarder.restore()
+        switch outcome.termination {
+        case .exited(0): return nil
+        case .exited(let code): return "exit \(code)"
+        case .signaled(_, let name): return "killed by \(name)"
+        case .timedOut(let after): return "timed out after \(after)s"
+        case .startFailed(_, let message): return "could not start: \(message)"
+        case .interrupted(let signal):
+            console.error("jcrun: cleanup of build #\(build.id) interrupted; the build is kept\n")
+            throw CLIError.interrupted(signal)
         }
-        if let program = argv.first, program.contains("/"), !program.hasPrefix("/") {
-            argv[0] = project + "/" + program
-        }
-
-        var environment = context.environment.filter { !$0.key.hasPrefix("JCRUN") }
-        for entry in job.env { environment[entry.name] = try resolve(entry.value) }
-        environment["JCRUN"] = "1"
-        environment["JCRUN_PROTOCOL"] = "1"
-        environment["JCRUN_JOB_ID"] = job.id
-        environment["JCRUN_BUILD_ID"] = String(build.id)
-        environment["JCRUN_ATTEMPT"] = String(build.attempt)
-        environment["JCRUN_PROJECT_DIR"] = project
-        for (dep, value) in retvals { environment[RunSpec.retvalVariableName(for: dep)] = value }
-        if let retval = build.retval { environment["JCRUN_RETVAL"] = retval }
-
-        let process = Process()
-        if argv[0].contains("/") {
-            process.executableURL = URL(fileURLWithPath: argv[0])
-            process.arguments = Array(argv.dropFirst())
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = argv
-        }
-        process.environment = environment
-        let workdir = job.workdir.hasPrefix("/") ? job.workdir : project + "/" + job.workdir
-        process.currentDirectoryURL = URL(fileURLWithPath: workdir)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.standardError
-        process.standardError = FileHandle.standardError
-        do {
-            try process.run()
-        } catch {
-            context.console.error(
-                "jcrun: error: cleanup of build #\(build.id) could not start: \(ErrorReport.reason(error))\n"
-            )
-            return 127
-        }
-        process.waitUntilExit()
-        return process.terminationStatus
     }
 }
