@@ -40,4 +40,7 @@ struct RDict {
     }
 
     var items: [(DictKey, RV)] { keys.map { ($0, storage[$0]!) } }
+
+    /// The values, in no particular order, without copying them out.
+    var valuesInAnyOrder: Dictionary<DictKey, RV>.Values { storage.values }
 }
