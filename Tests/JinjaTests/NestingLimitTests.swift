@@ -74,6 +74,11 @@ import Testing
             "main.yaml:1:79: lists and dicts nested too deeply (more than 100 levels)"
         ),
         (
+            "{% set ns = namespace(l=[1]) %}{% for i in range(200) %}"
+                + "{% set ns.l = [ns.l, ns.l] %}{% endfor %}",
+            "main.yaml:1:75: lists and dicts nested too deeply (more than 100 levels)"
+        ),
+        (
             "{% set a = namespace() %}{% set a.v = a %}{{ a }}",
             "main.yaml:1:46: lists and dicts nested too deeply (more than 100 levels)"
         ),
@@ -94,6 +99,12 @@ import Testing
             "{% set a = namespace(v=[]) %}{% for i in range(99) %}{% set a.v = [a.v] %}"
                 + "{% endfor %}{{ a.v|tojson|length }} {{ a.v|string|length }}",
             "200 200"
+        ),
+        // Shared items are walked once per level, not once per path (2^45 here).
+        (
+            "{% set ns = namespace(l=[1]) %}{% for i in range(45) %}"
+                + "{% set ns.l = [ns.l, {'k': ns.l}] %}{% endfor %}{{ ns.l|length }}",
+            "2"
         ),
     ]
 
