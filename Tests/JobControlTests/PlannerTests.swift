@@ -62,8 +62,13 @@ import Testing
         #expect(
             result.describe() == [
                 "inventory: definition changed (command, env)",
-                "report: dependency 'inventory' is rebuilt first (up to date if 'inventory' ends skipped, or keeps its value under early_cutoff)",
+                "report: dependency 'inventory' is rebuilt first (up to date if 'inventory' ends skipped)",
             ])
+        var cutting = inventory
+        cutting.earlyCutoff = true
+        let withCutoff = try plan(
+            PlanRequest(targets: .all, mode: .buildOutdated), testJobSet([cutting, report]), store)
+        #expect(withCutoff.describe().last == "report: dependency 'inventory' is rebuilt first (up to date if 'inventory' ends skipped, or keeps its value under early_cutoff)")
         let why = try planner.why("report", jobs: jobs, states: store.states(jobs), now: testNow)
         #expect(why == ["report: dependency 'inventory' is rebuilt first", "inventory: definition changed (command, env)"])
     }

@@ -274,6 +274,35 @@ struct PostgresQueueTests {
         #expect(try store.build(a.id)?.status == .failed)
     }
 
+    /// A build that ended before its start was written: the start (time,
+    /// group, inputs) goes with the end, for a success (one pipeline) and a failure.
+    @Test(arguments: [BuildStatus.successful, .failed])
+    func finishAndClaimWritesAStartNotYetWrittenWithTheEnd(_ status: BuildStatus) throws {
+        let (store, _) = try newStore()
+        store.clock = { Date(timeIntervalSince1970: 1_800_000_000) }
+        let queued = try store.enqueue([request("a"), request("b", deps: ["a"])], trigger: "queue")
+        let a = try #require(try claim(store))
+        let next = try store.finishAndClaim(
+            a.id, result: BuildResult(status: .successful, retval: "v"), limit: 1, tags: [],
+            runner: .current(), owner: "test", lease: 15)
+        let b = try #require(next.claimed.first?.build)
+        #expect(b.id == queued[1].build.id)
+        let startedAt = Date(timeIntervalSince1970: 1_800_000_000.25)
+        let input = BuildInput(build: b.id, dependency: "a", consumed: a.id, retval: "v")
+        let result =
+            status == .successful
+            ? BuildResult(status: .successful) : BuildResult(status: .failed, failureKind: .exit, exitCode: 1)
+        let outcome = try store.finishAndClaim(
+            b.id, result: result, start: BuildStart(at: startedAt, processGroup: 4242, inputs: [input]),
+            limit: 1, tags: [], runner: .current(), owner: "test", lease: 15)
+        #expect(outcome.finishError == nil)
+        let ended = try #require(try store.build(b.id))
+        #expect(ended.status == status)
+        #expect(ended.startedAt == startedAt)
+        #expect(ended.runner?.processGroup == 4242)
+        #expect(try store.inputs(of: b.id) == [input])
+    }
+
     @Test func aNotificationWakesAWaitingListener() throws {
         let (store, url) = try newStore()
         _ = try store.waitForQueueChange(timeout: 0, wakeFD: -1)  // LISTEN

@@ -68,6 +68,8 @@ struct PostgresStoreTests {
         #expect(try store.build(1)?.finishedAt == Date(timeIntervalSince1970: 0.00003))
         #expect(try server.rows("SELECT build, claimed_at FROM queue ORDER BY build", url: url)
             == [["1", nil], ["2", nil]])
+        // Schema 5: builds queued before it run in any case (no condition).
+        #expect(try server.rows("SELECT count(*) FROM queue WHERE condition IS NULL", url: url) == [["2"]])
         let writer = try PostgresStore.open(url: url, mode: .write)
         #expect(try writer.claimNext(tags: [], runner: .current(), owner: "w", lease: 15)?.id == 2)
     }

@@ -98,7 +98,8 @@ import Testing
         }
         let outcome = ProcessLauncher().run(spec, control: control) { event in
             log.append(event)
-            if event == .output(stream: .stdout, text: "ready", raw: nil, continued: false) {
+            let ready1 = RunEvent.output(stream: .stdout, text: "ready", raw: nil, continued: false)
+            if case .outputLines(let lines) = event, lines.events().contains(ready1) {
                 ready.signal()
             }
         }

@@ -3,12 +3,28 @@ import Testing
 
 @testable import JobControl
 
-/// Collects a launcher's events from whatever thread sends them.
+/// Collects a launcher's events from whatever thread sends them; lines
+/// read at once (`.outputLines`) are kept as the `.output` events they stand
+/// for, so a test sees every line alike however the reads fell.
 final class EventLog: @unchecked Sendable {
     private let lock = NSLock()
     private var events: [RunEvent] = []
+    /// How many `.outputLines` events came, and how many lines in them.
+    private(set) var batches = 0
+    private(set) var batchedLines = 0
 
-    func append(_ event: RunEvent) { lock.withLock { events.append(event) } }
+    func append(_ event: RunEvent) {
+        lock.withLock {
+            if case .outputLines(let lines) = event {
+                #expect(!lines.isEmpty)
+                batches += 1
+                batchedLines += lines.count
+                events.append(contentsOf: lines.events())
+            } else {
+                events.append(event)
+            }
+        }
+    }
 
     var all: [RunEvent] { lock.withLock { events } }
 

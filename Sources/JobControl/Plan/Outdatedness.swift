@@ -74,7 +74,8 @@ enum Outdatedness: Equatable {
         if let first = planned.first {
             if own != nil { return .outdated(.dependencyInPlan(first)) }
             let condition = RebuildCondition(
-                dependencies: planned, consumed: consumed.filter { planned.contains($0.key) })
+                dependencies: planned, consumed: consumed.filter { planned.contains($0.key) },
+                anyEarlyCutoff: planned.contains { jobs[$0]?.earlyCutoff == true })
             return .onlyDependencies(.dependencyInPlan(first), condition)
         }
         return own.map { .outdated($0) } ?? .upToDate

@@ -37,8 +37,11 @@ extension PlannedBuild {
         let one = condition.dependencies.count == 1
         // Skipped, or (early_cutoff) the value last consumed again: either
         // way the scheduler finds the job up to date then.
-        return
-            "\(job): \(reason) (up to date if \(names) \(one ? "ends" : "end") skipped, or \(one ? "keeps its" : "keep their") value under early_cutoff)"
+        var unless = "up to date if \(names) \(one ? "ends" : "end") skipped"
+        if condition.anyEarlyCutoff {
+            unless += ", or \(one ? "keeps its" : "keep their") value under early_cutoff"
+        }
+        return "\(job): \(reason) (\(unless))"
     }
 }
 

@@ -78,10 +78,15 @@ public struct RebuildCondition: Sendable, Hashable {
     public var dependencies: [JobID]
     /// The inputs of the job's last check, by dependency.
     public var consumed: [JobID: BuildInput]
+    /// Whether any of `dependencies` has `early_cutoff` (for `--dry-run`'s words).
+    public var anyEarlyCutoff: Bool
 
-    public init(dependencies: [JobID], consumed: [JobID: BuildInput] = [:]) {
+    public init(
+        dependencies: [JobID], consumed: [JobID: BuildInput] = [:], anyEarlyCutoff: Bool = false
+    ) {
         self.dependencies = dependencies
         self.consumed = consumed
+        self.anyEarlyCutoff = anyEarlyCutoff
     }
 }
 

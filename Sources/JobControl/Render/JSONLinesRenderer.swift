@@ -57,11 +57,14 @@ public final class JSONLinesRenderer: BuildObserver, @unchecked Sendable {
         case .skip(let reason):
             object = header("skipped", build)
             object.field("reason", reason)
-        case .started:
+        case .started, .outputLines:
             return
         }
         emit(object)
     }
+
+    /// Every line with `--logs`, none otherwise.
+    public var outputLineLimit: Int? { includeLogs ? nil : 0 }
 
     public func buildFinished(_ build: BuildRecord) {
         if build.status == .successful, let value = build.retval {

@@ -31,6 +31,9 @@ public final class JUnitReport: BuildObserver, @unchecked Sendable {
         }
     }
 
+    /// A failure shows the tail only.
+    public var outputLineLimit: Int? { LogTail.defaultLimit }
+
     public func buildFinished(_ build: BuildRecord) {
         lock.withLock {
             finishedTails[build.id] = tails.removeValue(forKey: build.id)?.contents ?? []

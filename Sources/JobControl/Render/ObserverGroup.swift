@@ -16,4 +16,13 @@ public final class ObserverGroup: BuildObserver, @unchecked Sendable {
     }
     public func runFinished(_ summary: RunSummary) { observers.forEach { $0.runFinished(summary) } }
     public func waitingForLock(_ job: JobID) { observers.forEach { $0.waitingForLock(job) } }
+    /// The most any member needs.
+    public var outputLineLimit: Int? {
+        var most = 0
+        for observer in observers {
+            guard let limit = observer.outputLineLimit else { return nil }
+            most = max(most, limit)
+        }
+        return most
+    }
 }

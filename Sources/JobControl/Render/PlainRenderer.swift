@@ -74,11 +74,14 @@ public final class PlainRenderer: BuildObserver, @unchecked Sendable {
                 if verbosity == .verbose {
                     output.write("\(build.job) returns \(VisibleText.escaped(value))\n")
                 }
-            case .skip, .started:
+            case .skip, .started, .outputLines:
                 break
             }
         }
     }
+
+    /// Lines are written in verbose mode only; otherwise a tail is kept.
+    public var outputLineLimit: Int? { verbosity == .verbose ? nil : LogTail.defaultLimit }
 
     public func buildFinished(_ build: BuildRecord) {
         lock.withLock {

@@ -139,11 +139,14 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
                     pendingLines.append("\(build.job) | \(VisibleText.escaped(line))")
                     dirty = true
                 }
-            case .retval, .skip, .started:
+            case .retval, .skip, .started, .outputLines:
                 break
             }
         }
     }
+
+    /// Lines are drawn in verbose mode only; otherwise a tail is kept.
+    public var outputLineLimit: Int? { verbosity == .verbose ? nil : LogTail.defaultLimit }
 
     public func buildFinished(_ build: BuildRecord) {
         lock.withLock {

@@ -47,7 +47,15 @@ struct LineSplitter {
                 return
             }
             let length = rest.baseAddress!.distance(to: newline.assumingMemoryBound(to: UInt8.self))
-            take(UnsafeBufferPointer(rebasing: rest[..<length]), ends: true, emit)
+            let line = UnsafeBufferPointer(rebasing: rest[..<length])
+            // The common case, here rather than in `take` so that `emit` is
+            // called without a call (and retains) in between: a whole line
+            // inside one read.
+            if pending.isEmpty, !inLongLine, length <= limit(startingWith: line.first) {
+                emit(Self.withoutCR(line), .line)
+            } else {
+                take(line, ends: true, emit)
+            }
             from += length + 1
         }
     }

@@ -1,4 +1,40 @@
 extension RunSession {
+    /// Splits one read of `stream` into lines and hands them on: the whole
+    /// lines that are not directives (nearly all) as one `.outputLines`
+    /// event, the rest one by one, each after the lines before it.
+    func consume(_ stream: StreamState, _ read: UnsafeBufferPointer<UInt8>) {
+        let role = stream.role
+        guard role != .directivesOff, let base = read.baseAddress else {
+            stream.splitter.feed(read) { bytes, part in handle(stream, bytes, part) }
+            return
+        }
+        var lines = OutputLines.Builder(stream: stream.stream)
+        let plain = role == .output
+        let masking = !masker.isEmpty
+        let end = base + read.count
+        stream.splitter.feed(read) { bytes, part in
+            if case .line = part, plain || bytes.count < 2 || bytes[0] != Byte.at {
+                if masking, let masked = masker.mask(bytes) {
+                    if masked.count <= LineSplitter.pieceLimit {
+                        masked.withUnsafeBufferPointer { lines.addCopy($0, read: read) }
+                        return
+                    }
+                    // Longer once masked: in pieces, below.
+                } else if let start = bytes.baseAddress, start >= base, start <= end {
+                    let offset = base.distance(to: start)
+                    lines.add(from: offset, to: offset + bytes.count)
+                    return
+                } else {
+                    lines.addCopy(bytes, read: read)  // held across reads by the splitter
+                    return
+                }
+            }
+            if !lines.isEmpty { onEvent(.outputLines(lines.take(read))) }
+            handle(stream, bytes, part)
+        }
+        if !lines.isEmpty { onEvent(.outputLines(lines.take(read))) }
+    }
+
     /// One line or part of a line from `stream`, turned into events.
     func handle(
         _ stream: StreamState, _ bytes: UnsafeBufferPointer<UInt8>, _ part: LineSplitter.Part
@@ -95,10 +131,6 @@ extension RunSession {
     /// One output event: the text, plus the exact bytes when not UTF-8.
     /// ASCII lines (nearly all) skip `String(validating:)`, which is generic
     /// and costs a metadata lookup per call.
-    // TODO(#4): every line is one event through the sink, the recorder and
-    // the renderer's tail (about 240 ns a line): a job printing a million
-    // lines still costs about 18x `cat`; handing over the lines of one read
-    // at once would remove most of it.
     private func emitOne(_ stream: LogStream, _ bytes: UnsafeBufferPointer<UInt8>, continued: Bool)
     {
         if Byte.isASCII(bytes) {

@@ -209,9 +209,7 @@ extension RunSession {
     func readOnce(_ stream: StreamState) -> Bool {
         let count = read(stream.fd, buffer.baseAddress, buffer.count)
         if count > 0 {
-            stream.splitter.feed(UnsafeBufferPointer(rebasing: buffer[..<count])) { bytes, part in
-                handle(stream, bytes, part)
-            }
+            consume(stream, UnsafeBufferPointer(rebasing: buffer[..<count]))
             return true
         }
         if count < 0, errno == EAGAIN || errno == EINTR { return false }

@@ -57,6 +57,9 @@ public enum RunEvent: Sendable, Hashable {
     case started(pid: Int32)
     /// An ordinary line (or piece of one) for the log, secrets already masked.
     case output(stream: LogStream, text: String, raw: [UInt8]?, continued: Bool)
+    /// Whole ordinary lines read at once, each as `.output` would carry it
+    /// (`lines.events()`): the runner's way to hand on a busy stream.
+    case outputLines(OutputLines)
     case progress(ProgressUpdate)
     case retval(String)
     case skip(reason: String?)

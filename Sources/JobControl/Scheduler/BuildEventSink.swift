@@ -2,8 +2,10 @@ import Foundation
 
 /// Takes one attempt's events from the runner: output, `@log` lines and
 /// progress go to the store through the `BuildRecorder` (which batches
-/// them), every event goes to the observer, and the first one gives the
-/// recorder the build's process group (`noteStarted`).
+/// them), every event goes to the observer (lines read at once as `.output`
+/// events, only the last `outputLineLimit` of them when the observer keeps
+/// no more), and the first one gives the recorder the build's process
+/// group (`noteStarted`).
 final class BuildEventSink: @unchecked Sendable {
     private let record: BuildRecord
     private let recorder: BuildRecorder
@@ -27,6 +29,15 @@ final class BuildEventSink: @unchecked Sendable {
             recorder.noteStarted(record.id, runner: runner)
         } else {
             recorder.record(event, of: record.id)
+        }
+        if case .outputLines(let lines) = event {
+            // Observers get `.output` events: every line, or the tail they keep.
+            let events = lines.events(last: observer.outputLineLimit)
+            guard !events.isEmpty else { return }
+            observer.send { observer in
+                for line in events { observer.buildEvent(record, line) }
+            }
+            return
         }
         observer.send { $0.buildEvent(record, event) }
     }

@@ -7,17 +7,23 @@ public protocol BuildObserver: AnyObject, Sendable {
     func planned(_ plan: Plan)
     /// A build row exists and its process is about to start.
     func buildStarted(_ build: BuildRecord, job: Job)
-    /// Something the running build produced (secrets already masked).
+    /// Something the running build produced (secrets already masked); never
+    /// `.outputLines`: the scheduler hands those on as `.output` events.
     func buildEvent(_ build: BuildRecord, _ event: RunEvent)
     func buildFinished(_ build: BuildRecord)
     func runFinished(_ summary: RunSummary)
     /// Another process holds `job`'s lock; the scheduler waits for it
     /// (`--lock-timeout`). Optional: does nothing unless implemented.
     func waitingForLock(_ job: JobID)
+    /// nil (the default): every output line comes as an `.output` event. A
+    /// number n: of the lines a job printed at once, only the last n come,
+    /// for an observer that keeps no more than an n-line tail of them.
+    var outputLineLimit: Int? { get }
 }
 
 extension BuildObserver {
     public func waitingForLock(_ job: JobID) {}
+    public var outputLineLimit: Int? { nil }
 }
 
 /// How a run went, for the summary and the exit code.

@@ -11,9 +11,22 @@ import Foundation
 /// closes, so a jcrun that dies (even by SIGKILL) never leaves a job locked.
 /// The descriptor is close-on-exec, so builds never inherit it. Two locks
 /// opened separately conflict even within one process.
+///
+/// On a PostgreSQL store there are no lock files: the lock is the store's
+/// (`SharedJobLocks`), which every machine sharing the store sees.
 final class JobLock {
     let path: String
     private var fd: Int32
+    /// The store's lock of `job` instead of a file, and whether it is held.
+    private let shared: (locks: SharedJobLocks, job: JobID)?
+    private var sharedHeld = false
+
+    /// `job`'s lock in the store shared by several machines.
+    init(shared locks: SharedJobLocks, job: JobID) {
+        path = "the store's lock of job '\(job)'"
+        fd = -1
+        shared = (locks, job)
+    }
 
     /// Opens (creating) the lock file of `job` in `directory`, creating the
     /// folder when it is missing.
@@ -26,6 +39,7 @@ final class JobLock {
     /// once per run (`URL.path` cost more than opening the file).
     init(directoryPath: String, job: JobID) throws {
         path = directoryPath + "/" + Self.fileName(for: job)
+        shared = nil
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if fd < 0 && errno == ENOENT {
             try? FileManager.default.createDirectory(
@@ -39,8 +53,18 @@ final class JobLock {
 
     deinit { release() }
 
-    /// Takes the lock if no one holds it; never blocks.
+    /// Takes the lock if no one holds it; never blocks. A store that
+    /// cannot be reached counts as the lock not obtained (see `tryLockOrThrow`).
     func tryLock() -> Bool {
+        (try? tryLockOrThrow()) ?? false
+    }
+
+    /// `tryLock`, with the store's error when its shared lock cannot be asked for.
+    func tryLockOrThrow() throws -> Bool {
+        if let shared {
+            if !sharedHeld { sharedHeld = try shared.locks.tryLock(shared.job) }
+            return sharedHeld
+        }
         while true {
             if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
             if errno != EINTR { return false }
@@ -49,6 +73,10 @@ final class JobLock {
 
     /// Releases the lock (closing the file).
     func release() {
+        if let shared, sharedHeld {
+            shared.locks.unlock(shared.job)
+            sharedHeld = false
+        }
         guard fd >= 0 else { return }
         close(fd)
         fd = -1

@@ -11,8 +11,8 @@ extension Scheduler {
 
         // The job's lock, and a second look at the job after waiting for it.
         var held: JobLock?
-        if let directory = lockDirectoryPath {
-            switch acquireLock(for: slot.job.id, in: directory) {
+        if lockDirectoryPath != nil || options.sharedLocks != nil {
+            switch acquireLock(for: slot.job.id, in: lockDirectoryPath) {
             case .acquired(let lock, let waited):
                 held = lock
                 if waited && isUpToDateNow(slot) { return .upToDate }
@@ -52,10 +52,21 @@ extension Scheduler {
         case failed(String)
     }
 
-    private func acquireLock(for job: JobID, in directory: String) -> LockAttempt {
+    /// The lock file in `directory`, or else the store's shared lock.
+    private func acquireLock(for job: JobID, in directory: String?) -> LockAttempt {
         let lock: JobLock
-        do { lock = try JobLock(directoryPath: directory, job: job) } catch { return .failed("\(error)") }
-        if lock.tryLock() { return .acquired(lock, waited: false) }
+        do {
+            if let directory {
+                lock = try JobLock(directoryPath: directory, job: job)
+            } else if let shared = options.sharedLocks {
+                lock = JobLock(shared: shared, job: job)
+            } else {
+                return .failed("no lock for job '\(job)'")
+            }
+            if try lock.tryLockOrThrow() { return .acquired(lock, waited: false) }
+        } catch {
+            return .failed("\(error)")
+        }
         guard case .wait(let timeout) = options.lockWait else { return .notObtained }
         observer.send { $0.waitingForLock(job) }
         let deadline = Date().addingTimeInterval(timeout)

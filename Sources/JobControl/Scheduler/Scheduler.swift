@@ -28,13 +28,18 @@ public final class Scheduler: @unchecked Sendable {
         public var lockWait: LockWait
         /// jcrun's own environment, the base of every build's.
         public var environment: [String: String]
+        /// The store's job locks, which other machines see (PostgreSQL);
+        /// used when `lockDirectory` is nil.
+        public var sharedLocks: SharedJobLocks?
 
         public init(
             workers: Int = ProcessInfo.processInfo.activeProcessorCount, keepGoing: Bool = false,
             trigger: String = "cli", lockDirectory: URL? = nil,
             lockWait: LockWait = .wait(timeout: 3600),
-            environment: [String: String] = ProcessInfo.processInfo.environment
+            environment: [String: String] = ProcessInfo.processInfo.environment,
+            sharedLocks: SharedJobLocks? = nil
         ) {
+            self.sharedLocks = sharedLocks
             self.workers = workers
             self.keepGoing = keepGoing
             self.trigger = trigger

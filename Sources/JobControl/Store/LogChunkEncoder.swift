@@ -93,6 +93,87 @@ struct LogChunkEncoder {
         return (sealed, data.count - before)
     }
 
+    /// Adds whole lines of `lines` at `level` and `time`, from index `first`
+    /// on, numbered from `nextSeq`, while they fit (an empty chunk takes at
+    /// least one); returns the index of the first line not added. Writes
+    /// straight into the data, without an append per field.
+    mutating func appendLines(
+        _ lines: OutputLines, from first: Int, time: Int64, level: Int
+    ) -> Int {
+        let stream = Self.streamCode(lines.stream)
+        if lineCount == 0 { start(seq: nextSeq, time: time) }
+        let oldCount = data.count
+        // Room for about every line that may fit (a few bytes each beside its
+        // text), and for the first one whatever its size; the loop never
+        // writes past it, and the caller calls again when it stopped short.
+        let firstCount = lines.count(at: first)
+        let estimate = lines.bytes.count + (lines.count - first) * 3 + 16
+        let room = max(Self.targetSize - oldCount, 0) + Self.lineOverhead
+        data.append(contentsOf: repeatElement(0, count: max(min(estimate, room), firstCount + 32)))
+        var added = 0
+        var full = false
+        var written = oldCount
+        var lastTime = self.lastTime
+        let empty = lineCount == 0
+        let baseFlags = UInt64(stream) | UInt64(level) << 2
+        data.withUnsafeMutableBufferPointer { out in
+            let limit = out.count
+            lines.forEachLine(from: first) { _, bytes, isUTF8 in
+                if full { return }
+                let need = bytes.count + Self.lineOverhead
+                if !empty || added > 0, written + need > Self.targetSize || written + need > limit {
+                    full = true
+                    return
+                }
+                var flags = baseFlags
+                if time != lastTime { flags |= 1 << 6 }
+                if !isUTF8 { flags |= 1 << 7 }
+                Self.putVarint(flags, out, &written)
+                if time != lastTime {
+                    Self.putVarint(Self.zigzag(time &- lastTime), out, &written)
+                    lastTime = time
+                }
+                Self.putVarint(UInt64(bytes.count), out, &written)
+                if let source = bytes.baseAddress, !bytes.isEmpty {
+                    (out.baseAddress! + written).update(from: source, count: bytes.count)
+                    written += bytes.count
+                }
+                added += 1
+            }
+        }
+        data.removeLast(data.count - written)
+        self.lastTime = lastTime
+        if added > 0 {
+            if time < minTime { minTime = time }
+            if time > maxTime { maxTime = time }
+            lastSeq = nextSeq + Int64(added) - 1
+            nextSeq += Int64(added)
+            lineCount += added
+            levels |= 1 << level
+            streams |= 1 << stream
+        }
+        return first + added
+    }
+
+    @inline(__always)
+    private static func putVarint(
+        _ value: UInt64, _ out: UnsafeMutableBufferPointer<UInt8>, _ at: inout Int
+    ) {
+        var rest = value
+        while rest >= 0x80 {
+            out[at] = UInt8(truncatingIfNeeded: rest) | 0x80
+            at += 1
+            rest >>= 7
+        }
+        out[at] = UInt8(truncatingIfNeeded: rest)
+        at += 1
+    }
+
+    @inline(__always)
+    private static func zigzag(_ value: Int64) -> UInt64 {
+        UInt64(bitPattern: (value << 1) ^ (value >> 63))
+    }
+
     /// Adds a stored entry.
     mutating func append(_ entry: LogEntry) {
         let time = SQLiteStatement.micros(entry.time)

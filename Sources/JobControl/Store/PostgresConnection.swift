@@ -25,6 +25,8 @@ final class PostgresConnection {
     var listening = false
     /// `PostgresQueueSQL.claimSettings` were set on this connection.
     var claiming = false
+    /// `send` sent a statement whose answer is not read yet.
+    private var answerPending = false
 
     /// Connects to `url` (`postgresql://user:password@host:port/db?...`).
     ///
@@ -47,6 +49,7 @@ final class PostgresConnection {
     deinit { close() }
 
     func close() {
+        answerPending = false
         if let handle { PQfinish(handle) }
         handle = nil
         prepared.removeAll()
@@ -62,6 +65,27 @@ final class PostgresConnection {
         try reconnectIfBroken()
         let result = PostgresResult(PQexec(handle, sql))
         try check(result, sql: sql)
+    }
+
+    /// Sends `sql` (a prepared statement) without waiting for its answer,
+    /// which the next call on this connection reads and drops: one round
+    /// trip the caller does not wait for (`PostgresJobLocks.unlock`). An
+    /// error it meets is not reported.
+    func send(_ sql: String, _ parameters: [PostgresValue] = []) throws {
+        try reconnectIfBroken()
+        let name = try statementName(for: sql)
+        let sent = withParameters(parameters) { count, values, lengths, formats in
+            PQsendQueryPrepared(handle, name, count, values, lengths, formats, 0) == 1
+        }
+        guard sent else { throw StoreError.unreachable(path: display, reason: lastError()) }
+        answerPending = true
+    }
+
+    /// Reads and drops the answer of a statement `send` sent.
+    private func dropPendingAnswer() {
+        guard answerPending, let handle else { return }
+        answerPending = false
+        while let result = PQgetResult(handle) { PQclear(result) }
     }
 
     /// Runs `sql` with `parameters` ($1, $2, ...) as a cached prepared statement.
@@ -234,6 +258,7 @@ final class PostgresConnection {
 
     /// A dropped connection (server restart) is reset once, outside transactions.
     private func reconnectIfBroken() throws {
+        dropPendingAnswer()
         guard let handle else {
             throw StoreError.unreachable(path: display, reason: "the connection is closed")
         }

@@ -12,6 +12,7 @@ enum PostgresSQL {
     /// Migrations in order: `migrations[n - 1]` takes the schema from n - 1 to n.
     static let migrations: [String] = [
         migration1, PostgresQueueSQL.migration2, PostgresQueueSQL.migration3, migrationLogChunks,
+        PostgresQueueSQL.migration5,
     ]
 
     /// The migration after which `PostgresLogMigration` converts the old

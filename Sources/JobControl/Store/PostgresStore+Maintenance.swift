@@ -99,9 +99,15 @@ extension PostgresStore {
                 try connection.query(PostgresQueueSQL.expiredLeases))
             for build in expired {
                 if let runner = build.runner, runner.host == RunnerLiveness.hostName,
-                    !RunnerLiveness.isAlive(runner), let group = runner.processGroup
+                    !RunnerLiveness.isAlive(runner)
                 {
-                    RunnerLiveness.killGroup(group)
+                    if let group = runner.processGroup {
+                        RunnerLiveness.killGroup(group)
+                    } else {
+                        // Killed before its start was written (see `Worker`).
+                        RunnerLiveness.killUnrecordedProcesses(
+                            build: build.id, job: build.job, runner: runner)
+                    }
                 }
                 let result = BuildResult(
                     status: .failed, failureKind: .runnerDied,

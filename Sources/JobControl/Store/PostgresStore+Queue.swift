@@ -37,7 +37,16 @@ extension PostgresStore: BuildQueue {
                         .intArray(fresh.map { Int64($0.retries) }),
                         .intArray(fresh.map { Int64($0.retryDelay) }),
                         .textArray(fresh.map { PostgresStore.encodePins($0.pins) }),
+                        .optionalTextArray(fresh.map { PostgresStore.encodeCondition($0) }),
                     ])
+            }
+            // A joined build that this run needs in any case runs in any case.
+            let mustRun = requests.compactMap { request -> Int64? in
+                guard request.unchangedValues == nil else { return nil }
+                return existing[request.job]?.id
+            }
+            if !mustRun.isEmpty {
+                try connection.query(PostgresQueueSQL.dropConditions, [.intArray(mustRun)])
             }
 
             // Edges from each new build to the builds of its dependencies in this plan.
@@ -82,11 +91,13 @@ extension PostgresStore: BuildQueue {
     }
 
     public func finishAndClaim(
-        _ build: BuildID, result: BuildResult, limit: Int, tags: [String], runner: RunnerIdentity,
-        owner: String, lease: TimeInterval
+        _ build: BuildID, result: BuildResult, start: BuildStart?, limit: Int, tags: [String],
+        runner: RunnerIdentity, owner: String, lease: TimeInterval
     ) throws -> FinishedAndClaimed {
         guard result.status == .successful || result.status == .skipped, limit > 0 else {
+            if let start { try recordStart(build, start) }
             try finishBuild(build, result: result)
+            try connection.query(PostgresQueueSQL.unlockJobOfBuild, [.int(build)])
             return FinishedAndClaimed(
                 claimed: try claim(
                     limit: limit, tags: tags, runner: runner, owner: owner, lease: lease))
@@ -98,16 +109,19 @@ extension PostgresStore: BuildQueue {
         let now = PostgresStore.micros(clock())
         let results: [PostgresResult]
         do {
-            results = try pipelined(build, result, limit, tags, runner, owner, lease, now)
+            results = try pipelined(build, result, start, limit, tags, runner, owner, lease, now)
         } catch is PostgresRetry {
             // A deadlock or serialization failure rolled both back: one at a time.
+            if let start { try recordStart(build, start) }
             try finishBuild(build, result: result)
+            try connection.query(PostgresQueueSQL.unlockJobOfBuild, [.int(build)])
             return FinishedAndClaimed(
                 claimed: try claim(
                     limit: limit, tags: tags, runner: runner, owner: owner, lease: lease))
         }
-        var outcome = FinishedAndClaimed(claimed: PostgresStore.decodeClaims(results[1]))
-        if results[0].rowCount == 0 {
+        let ended = results[results.count - 2]
+        var outcome = FinishedAndClaimed(claimed: PostgresStore.decodeClaims(results[results.count - 1]))
+        if ended.rowCount == 0 || ended.isNull(0, 0) {
             // Not running any more (its lease was taken over): why, as finishBuild says it.
             let status = try connection.query(PostgresSQL.buildStatus, [.int(build)])
             outcome.finishError =
@@ -118,12 +132,19 @@ extension PostgresStore: BuildQueue {
         return outcome
     }
 
-    /// The end of `build` and the next claim, as one pipeline.
+    /// The end of `build` (with its start when it was not recorded: the
+    /// inputs, if any, as `startClaimed`, the time and group with the end)
+    /// and the next claim, as one pipeline: one round trip, one transaction.
     private func pipelined(
-        _ build: BuildID, _ result: BuildResult, _ limit: Int, _ tags: [String],
-        _ runner: RunnerIdentity, _ owner: String, _ lease: TimeInterval, _ now: Int64
+        _ build: BuildID, _ result: BuildResult, _ start: BuildStart?, _ limit: Int,
+        _ tags: [String], _ runner: RunnerIdentity, _ owner: String, _ lease: TimeInterval,
+        _ now: Int64
     ) throws -> [PostgresResult] {
-        try connection.pipeline([
+        var statements: [(sql: String, parameters: [PostgresValue])] = []
+        if let start, !start.inputs.isEmpty {
+            statements.append((PostgresQueueSQL.startClaimed, startParameters(build, start)))
+        }
+        statements.append(
             (
                 PostgresQueueSQL.finishClaimed,
                 [
@@ -131,10 +152,27 @@ extension PostgresStore: BuildQueue {
                     .string(result.failureKind?.rawValue), .int(result.exitCode),
                     .string(result.signal), .string(result.error),
                     .string(result.status == .successful ? result.retval : nil), .int(now),
+                    .int(start.map { PostgresStore.micros($0.at) }), .int(start?.processGroup),
                 ]
-            ),
-            (PostgresQueueSQL.claimNext, claimParameters(limit, tags, runner, owner, lease, now)),
-        ])
+            ))
+        statements.append(
+            (PostgresQueueSQL.claimNext, claimParameters(limit, tags, runner, owner, lease, now)))
+        return try connection.pipeline(statements)
+    }
+
+    private func recordStart(_ build: BuildID, _ start: BuildStart) throws {
+        try startClaimed(
+            build, at: start.at, processGroup: start.processGroup, inputs: start.inputs)
+    }
+
+    private func startParameters(_ build: BuildID, _ start: BuildStart) -> [PostgresValue] {
+        let inputs = start.inputs
+        return [
+            .int(build), .int(PostgresStore.micros(start.at)), .int(start.processGroup),
+            .textArray(inputs.map(\.dependency)), .intArray(inputs.map(\.consumed)),
+            .optionalTextArray(inputs.map(\.retval)),
+            .text("{" + inputs.map { $0.pinned ? "t" : "f" }.joined(separator: ",") + "}"),
+        ]
     }
 
     private func claimParameters(
@@ -155,9 +193,21 @@ extension PostgresStore: BuildQueue {
                 ClaimedBuild(
                     build: PostgresStore.decodeBuild(claimed, row),
                     previousRetval: claimed.optionalString(row, 20),
-                    pins: decodePins(claimed.optionalString(row, 21))))
+                    pins: decodePins(claimed.optionalString(row, 21)),
+                    jobLocked: claimed.bool(row, 22)))
         }
         return builds.sorted { $0.build.id < $1.build.id }
+    }
+
+    /// A build's condition as stored (`PostgresQueueSQL.migration5`): nil
+    /// for none, else `{"dep":"value","other":null}`.
+    static func encodeCondition(_ request: QueueRequest) -> String? {
+        guard let values = request.unchangedValues else { return nil }
+        var object: [String: Any] = [:]
+        for (dep, value) in values { object[dep] = value.map { $0 as Any } ?? NSNull() }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// `--pin` choices as stored: `{"dep":42}`.
@@ -184,12 +234,11 @@ extension PostgresStore: BuildQueue {
     ) throws {
         try connection.query(
             PostgresQueueSQL.startClaimed,
-            [
-                .int(build), .int(PostgresStore.micros(at)), .int(processGroup),
-                .textArray(inputs.map(\.dependency)), .intArray(inputs.map(\.consumed)),
-                .optionalTextArray(inputs.map(\.retval)),
-                .text("{" + inputs.map { $0.pinned ? "t" : "f" }.joined(separator: ",") + "}"),
-            ])
+            startParameters(build, BuildStart(at: at, processGroup: processGroup, inputs: inputs)))
+    }
+
+    public func tryLockJob(_ job: JobID) throws -> Bool {
+        try connection.query(PostgresQueueSQL.tryLockJob, [.text(job)]).bool(0, 0)
     }
 
     public func latestSuccessful(of jobs: [JobID]) throws -> [JobID: BuildRecord] {

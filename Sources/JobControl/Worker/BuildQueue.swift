@@ -31,10 +31,14 @@ public protocol BuildQueue: BuildStore {
     /// The builds claimed are returned even when the end was refused (the
     /// build was taken over after its lease ended): `finishError` says so.
     ///
+    /// `start`, when given, is the build's start not yet recorded (a build
+    /// that ended before its start was written, see `Worker`): it is
+    /// written in the same round trip, before the end.
+    ///
     /// - Throws: what `finishBuild` and `claim` throw; then nothing was claimed.
     func finishAndClaim(
-        _ build: BuildID, result: BuildResult, limit: Int, tags: [String], runner: RunnerIdentity,
-        owner: String, lease: TimeInterval
+        _ build: BuildID, result: BuildResult, start: BuildStart?, limit: Int, tags: [String],
+        runner: RunnerIdentity, owner: String, lease: TimeInterval
     ) throws -> FinishedAndClaimed
 
     /// Records that a claimed build's process runs since `at` in process
@@ -44,6 +48,11 @@ public protocol BuildQueue: BuildStore {
     func startClaimed(
         _ build: BuildID, at: Date, processGroup: Int32?, inputs: [BuildInput]
     ) throws
+
+    /// Takes `job`'s lock (the one local runs take, `SharedJobLocks`) for
+    /// this worker if no one holds it; never blocks. The claim tries it
+    /// first (`ClaimedBuild.jobLocked`); the build's end releases it.
+    func tryLockJob(_ job: JobID) throws -> Bool
 
     /// The latest successful build of each of `jobs` that has one (what a
     /// claimed build consumes, and its job's previous value).
@@ -72,6 +81,16 @@ public protocol BuildQueue: BuildStore {
 }
 
 extension BuildQueue {
+    /// `finishAndClaim` of a build whose start is recorded.
+    public func finishAndClaim(
+        _ build: BuildID, result: BuildResult, limit: Int, tags: [String], runner: RunnerIdentity,
+        owner: String, lease: TimeInterval
+    ) throws -> FinishedAndClaimed {
+        try finishAndClaim(
+            build, result: result, start: nil, limit: limit, tags: tags, runner: runner,
+            owner: owner, lease: lease)
+    }
+
     /// Claims the first ready build (see `claim(limit:...)`).
     public func claim(
         tags: [String], runner: RunnerIdentity, owner: String, lease: TimeInterval
@@ -95,11 +114,31 @@ public struct ClaimedBuild: Sendable, Hashable {
     public var previousRetval: String?
     /// `--pin DEP=BUILD` choices: these dependencies' builds, not their latest.
     public var pins: [JobID: BuildID]
+    /// The claim took the job's lock; false while a local run holds it.
+    public var jobLocked: Bool
 
-    public init(build: BuildRecord, previousRetval: String?, pins: [JobID: BuildID] = [:]) {
+    public init(
+        build: BuildRecord, previousRetval: String?, pins: [JobID: BuildID] = [:],
+        jobLocked: Bool = true
+    ) {
+        self.jobLocked = jobLocked
         self.build = build
         self.previousRetval = previousRetval
         self.pins = pins
+    }
+}
+
+/// A claimed build's start as `startClaimed` records it: when its process
+/// ran, its process group, and the dependency builds it consumes.
+public struct BuildStart: Sendable, Hashable {
+    public var at: Date
+    public var processGroup: Int32?
+    public var inputs: [BuildInput]
+
+    public init(at: Date, processGroup: Int32?, inputs: [BuildInput] = []) {
+        self.at = at
+        self.processGroup = processGroup
+        self.inputs = inputs
     }
 }
 
@@ -140,12 +179,21 @@ public struct QueueRequest: Sendable, Hashable {
     public var dependencies: [JobID]
     /// `--pin DEP=BUILD`: the worker consumes these builds of these dependencies.
     public var pins: [JobID: BuildID]
+    /// nil: the build runs in any case. Otherwise its only reasons are its
+    /// `dependencies` (`PlannedBuild.condition`): it runs only when the
+    /// build of one of them ends successful with a new value, that is, for a
+    /// dependency named here (one with `early_cutoff`), a value other than
+    /// the one given (nil: none); for one not named, any successful build.
+    /// Otherwise it is up to date and leaves the queue unbuilt, as a local
+    /// run leaves it out.
+    public var unchangedValues: [JobID: String?]?
 
     public init(
         job: JobID, reason: String, configSnapshot: String, configHash: String, tags: [String] = [],
         retries: Int = 0, retryDelay: Seconds = 0, dependencies: [JobID] = [],
-        pins: [JobID: BuildID] = [:]
+        pins: [JobID: BuildID] = [:], unchangedValues: [JobID: String?]? = nil
     ) {
+        self.unchangedValues = unchangedValues
         self.job = job
         self.reason = reason
         self.configSnapshot = configSnapshot

@@ -6,9 +6,10 @@ public enum QueueFollower {
     /// One request per planned build, in plan order, each waiting for its
     /// dependencies that are in the same plan.
     /// Pins (`--pin`) travel with the build; the worker consumes them.
-    // TODO(#10): a build whose only reason is a dependency rebuilt in the plan
-    // (`PlannedBuild.condition`) is queued unconditionally; it runs even when
-    // that dependency brings no new value, where a local run skips it.
+    /// A build whose only reasons are dependencies rebuilt in the plan
+    /// (`PlannedBuild.condition`) is queued with the values that leave it up
+    /// to date, so that it is built only when one of them brings a new
+    /// value, as in a local run.
     public static func requests(for plan: Plan, jobs: JobSet) -> [QueueRequest] {
         let planned = Set(plan.builds.map(\.job))
         return plan.builds.compactMap { build in
@@ -17,8 +18,20 @@ public enum QueueFollower {
                 job: job.id, reason: build.reason.description, configSnapshot: job.snapshotJSON(),
                 configHash: job.definitionHash, tags: job.tags, retries: job.retries,
                 retryDelay: job.retryDelay, dependencies: job.dependencies.filter(planned.contains),
-                pins: build.pins)
+                pins: build.pins, unchangedValues: build.condition.map { unchangedValues($0, jobs) })
         }
+    }
+
+    /// For each dependency of `condition` with `early_cutoff` whose last
+    /// consumed build is known: that build's value. (A dependency left out
+    /// changes the job with any successful build, as `Scheduler` decides.)
+    static func unchangedValues(_ condition: RebuildCondition, _ jobs: JobSet) -> [JobID: String?] {
+        var values: [JobID: String?] = [:]
+        for dep in condition.dependencies where jobs[dep]?.earlyCutoff == true {
+            guard let consumed = condition.consumed[dep] else { continue }
+            values[dep] = .some(consumed.retval)
+        }
+        return values
     }
 
     /// How following ended.
@@ -26,6 +39,9 @@ public enum QueueFollower {
         /// The last attempt of each followed build, in the order given.
         public var builds: [BuildRecord]
         public var interruptedBy: Int32?
+        /// The followed builds that left the queue unbuilt: up to date, since
+        /// their dependencies brought no new value (or deleted meanwhile).
+        public var upToDate: [BuildID] = []
 
         /// As a local run: a failure is 1, an interruption 128 + signal.
         public var exitReason: ExitReason {
@@ -48,6 +64,7 @@ public enum QueueFollower {
         var seen: [BuildID: BuildStatus] = [:]
         var pending = builds
         var last: [BuildID: BuildRecord] = [:]
+        var gone: [BuildID] = []
         while true {
             let statuses = try queue.latestAttemptStatuses(of: pending)
             var changed: [BuildID] = []
@@ -58,7 +75,11 @@ public enum QueueFollower {
             let records = try queue.records(of: changed)
             var still: [BuildID] = []
             for origin in pending {
-                guard let state = statuses[origin] else { continue }
+                guard let state = statuses[origin] else {
+                    last[origin] = nil
+                    gone.append(origin)
+                    continue
+                }
                 if let record = records[state.build] {
                     last[origin] = record
                     if seen.updateValue(record.status, forKey: record.id) != record.status {
@@ -72,10 +93,11 @@ public enum QueueFollower {
             pending = still
             if pending.isEmpty { break }
             if let signal = stopSignal() {
-                return Outcome(builds: builds.compactMap { last[$0] }, interruptedBy: signal)
+                return Outcome(
+                    builds: builds.compactMap { last[$0] }, interruptedBy: signal, upToDate: gone)
             }
             usleep(UInt32(poll * 1_000_000))
         }
-        return Outcome(builds: builds.compactMap { last[$0] }, interruptedBy: nil)
+        return Outcome(builds: builds.compactMap { last[$0] }, interruptedBy: nil, upToDate: gone)
     }
 }

@@ -14,6 +14,11 @@ import Foundation
 /// retried elsewhere), so a build never runs twice at once. `stop(signal:)`
 /// stops claiming; running builds may finish for `grace` seconds, then get
 /// the signal as a local run's builds do; a second stop kills them at once.
+// TODO(#10): per build the server spends 0.39-0.51 ms of CPU on a worker's
+// end and next claim and the workers 0.30-0.34 ms (bench/lib/w11_profile.sh),
+// more than a local run on SQLite spends besides its jobs (about 0.35 ms): on
+// one 2-core machine, 1,000 no-op jobs through three workers take 1.2-1.45x
+// as long as one local `-j 3` run on SQLite.
 public final class Worker: @unchecked Sendable {
     public struct Options: Sendable {
         /// `-j N`: builds run at once.
@@ -47,6 +52,8 @@ public final class Worker: @unchecked Sendable {
     public enum Event: Sendable {
         case claimed(BuildRecord)
         case finished(BuildRecord, claimToStart: TimeInterval?)
+        /// The build waits for its job's lock: another jcrun (a local run) builds the job.
+        case waitingForLock(BuildRecord)
         /// The lease ended and another process failed the build; it was killed here.
         case leaseLost(BuildID)
         case problem(String)
@@ -66,6 +73,12 @@ public final class Worker: @unchecked Sendable {
     /// `host:pid:start`, unique per worker process.
     let owner: String
     let identity: RunnerIdentity
+
+    /// How long after its process runs a build's start is written, unless
+    /// the build ended first (then the start goes with the end). A
+    /// worker killed within it leaves a build without a recorded process
+    /// group; the reaper then finds its processes by their environment.
+    static let startDelay: TimeInterval = 0.05
 
     /// Writes the starts of builds (`startClaimed`), one at a time.
     let starts = DispatchQueue(label: "jcrun.worker.starts")
@@ -278,7 +291,11 @@ public final class Worker: @unchecked Sendable {
         let claimedAt = Date()
         let latency = LatencyBox()
         let record = claimed.build
-        let result = run(claimed, runControl: runControl, claimedAt: claimedAt, latency: latency)
+        let start = StartRecord()
+        let result = run(
+            claimed, runControl: runControl, claimedAt: claimedAt, latency: latency, start: start)
+        // A build that ended before its start was written: the start goes with the end.
+        let unwritten = start.takeForEnd()
 
         // The end and the next claims for the slots free then, in one round trip.
         var next: [(ClaimedBuild, RunControl)] = []
@@ -289,8 +306,8 @@ public final class Worker: @unchecked Sendable {
                     stopSignal == nil ? options.slots - running.count + 1 : 0
                 }
                 let outcome = try queue.finishAndClaim(
-                    record.id, result: result, limit: free, tags: options.tags, runner: identity,
-                    owner: owner, lease: options.lease)
+                    record.id, result: result, start: unwritten, limit: free, tags: options.tags,
+                    runner: identity, owner: owner, lease: options.lease)
                 if let error = outcome.finishError {
                     onEvent(.problem("cannot finish build #\(record.id): \(error)"))
                 }
@@ -314,7 +331,8 @@ public final class Worker: @unchecked Sendable {
 
     /// Checks the definition, records the inputs, runs the process; the result to store.
     private func run(
-        _ claimed: ClaimedBuild, runControl: RunControl, claimedAt: Date, latency: LatencyBox
+        _ claimed: ClaimedBuild, runControl: RunControl, claimedAt: Date, latency: LatencyBox,
+        start: StartRecord
     ) -> BuildResult {
         let record = claimed.build
         // The job as this worker's copy of the project defines it.
@@ -327,6 +345,12 @@ public final class Worker: @unchecked Sendable {
             return BuildResult(
                 status: .failed, failureKind: .startFailed, exitCode: 126,
                 error: "definition differs on this worker")
+        }
+
+        // The job's lock, held from the claim to the end: a local run of the
+        // job on any machine holds it until its build ends.
+        if !claimed.jobLocked, let refused = waitForJobLock(record, runControl: runControl) {
+            return refused
         }
 
         // What it consumes: each dependency's latest successful build (the
@@ -386,21 +410,24 @@ public final class Worker: @unchecked Sendable {
             return BuildResult(
                 status: .failed, failureKind: .startFailed, exitCode: 126, error: "\(error)")
         }
-        // The start is written while the process runs (off the runner's event
-        // thread, which reads its output); the end waits for it.
-        let startWritten = DispatchGroup()
+        // The start is written `Worker.startDelay` after the process runs (off
+        // the runner's event thread, which reads its output), unless the build
+        // ends first: then it goes with the end, in the same round trip, and
+        // a short build costs two round trips (end-and-claim, and nothing else).
         let outcome = launcher.run(spec, control: runControl) {
             [recorder, onEvent, inputs, starts] event in
             if case .started(let pid) = event {
                 let now = Date()
                 latency.set(now.timeIntervalSince(claimedAt))
-                startWritten.enter()
-                starts.async {
-                    defer { startWritten.leave() }
+                start.set(BuildStart(at: now, processGroup: pid, inputs: inputs))
+                starts.asyncAfter(deadline: .now() + Worker.startDelay) {
+                    guard let pending = start.takeForWrite() else { return }
+                    defer { start.written() }
                     do {
                         try recorder.withStore { store in
                             try (store as? BuildQueue)?.startClaimed(
-                                record.id, at: now, processGroup: pid, inputs: inputs)
+                                record.id, at: pending.at, processGroup: pending.processGroup,
+                                inputs: pending.inputs)
                         }
                     } catch {
                         onEvent(
@@ -410,8 +437,83 @@ public final class Worker: @unchecked Sendable {
             }
             recorder.record(event, of: record.id)
         }
-        startWritten.wait()
         return Scheduler.result(of: outcome)
+    }
+}
+
+extension Worker {
+    /// Waits until this worker holds `job`'s lock (another process builds
+    /// the job); nil then, or the result when the build is interrupted meanwhile.
+    func waitForJobLock(_ record: BuildRecord, runControl: RunControl) -> BuildResult? {
+        let job = record.job
+        var reported = false
+        while true {
+            do {
+                if try control.sync({ try $0.tryLockJob(job) }) { return nil }
+            } catch {
+                return BuildResult(
+                    status: .failed, failureKind: .startFailed, exitCode: 126,
+                    error: "cannot take the lock of job '\(job)': \(error)")
+            }
+            if runControl.requestedSignal != nil {
+                return BuildResult(
+                    status: .failed, failureKind: .interrupted,
+                    error: "interrupted while another jcrun was building job '\(job)'")
+            }
+            if !reported {
+                onEvent(.waitingForLock(record))
+                reported = true
+            }
+            usleep(50_000)
+        }
+    }
+}
+
+/// A claimed build's start, written either `Worker.startDelay` after the
+/// process runs or with the build's end, whichever comes first, never both.
+final class StartRecord: @unchecked Sendable {
+    private enum State {
+        case none
+        case pending(BuildStart)
+        case writing
+        case done
+    }
+
+    private let cond = NSCondition()
+    private var state = State.none
+
+    /// The process runs.
+    func set(_ start: BuildStart) { cond.withLock { state = .pending(start) } }
+
+    /// The delayed write takes the start, unless the end took it.
+    func takeForWrite() -> BuildStart? {
+        cond.withLock {
+            guard case .pending(let start) = state else { return nil }
+            state = .writing
+            return start
+        }
+    }
+
+    func written() {
+        cond.withLock {
+            state = .done
+            cond.broadcast()
+        }
+    }
+
+    /// At the end: the start when it was not written (it goes with the
+    /// end), nil when it was; waits for a write under way, so that the end
+    /// is never stored before the start.
+    func takeForEnd() -> BuildStart? {
+        cond.withLock {
+            while case .writing = state { cond.wait() }
+            guard case .pending(let start) = state else {
+                state = .done
+                return nil
+            }
+            state = .done
+            return start
+        }
     }
 }
 

@@ -139,14 +139,19 @@ enum BuildCommand {
         }
         if invocation.has("no-wait") { lockWait = .noWait }
         var lockDirectory: URL?
-        if case .sqlite(let path) = try context.storeLocation(for: jobs) {
+        var sharedLocks: PostgresJobLocks?
+        switch try context.storeLocation(for: jobs) {
+        case .sqlite(let path):
             lockDirectory = Scheduler.lockDirectory(besideDatabase: URL(fileURLWithPath: path))
+        case .postgresql(let url):
+            sharedLocks = PostgresJobLocks(url: url)  // other machines see these
         }
+        defer { sharedLocks?.close() }
         let options = Scheduler.Options(
             workers: workers,
             keepGoing: invocation.has("keep-going"),
             trigger: trigger, lockDirectory: lockDirectory, lockWait: lockWait,
-            environment: context.environment)
+            environment: context.environment, sharedLocks: sharedLocks)
 
         let junit = invocation.value("junit").map { JUnitReport(path: context.resolve($0)) }
         if junit != nil, let written = invocation.value("junit") {

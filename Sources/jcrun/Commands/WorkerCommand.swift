@@ -128,8 +128,14 @@ enum WorkerCommand {
             observer.buildFinished(record)
             finished.append(record)
         }
+        // Builds that left the queue unbuilt were up to date, as a local run leaves them out.
+        let jobOf = Dictionary(queued.map { ($0.build.id, $0.build.job) }) { first, _ in first }
+        let upToDate = outcome.upToDate.compactMap { id in
+            jobOf[id].map { LeftOut(job: $0, why: .upToDate) }
+        }
         let summary = RunSummary(
-            builds: finished, leftOut: plan.leftOut, interruptedBy: outcome.interruptedBy,
+            builds: finished, leftOut: plan.leftOut + upToDate,
+            interruptedBy: outcome.interruptedBy,
             startedAt: startedAt, finishedAt: Date())
         observer.runFinished(summary)
         if let error = junit?.writeError {
@@ -167,6 +173,8 @@ enum WorkerCommand {
             let detail = BuildOutcomeText.detail(build)
             let outcome = BuildOutcomeText.outcome(build) + (detail.isEmpty ? "" : " (\(detail))")
             return "#\(build.id) \(build.job) \(outcome)\(took)"
+        case .waitingForLock(let build):
+            return "#\(build.id) \(build.job) waits: another jcrun is building the job"
         case .leaseLost(let id):
             return "#\(id) was taken over after its lease ended; killed here"
         case .problem(let message):
