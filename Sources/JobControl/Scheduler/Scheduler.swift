@@ -363,7 +363,8 @@ public final class Scheduler: @unchecked Sendable {
     private func block(_ index: Int, why: String) {
         var stack: [(index: Int, why: String)] = [(index, why)]
         while let (blocked, why) = stack.popLast() {
-            guard slots[blocked].phase == .waiting || slots[blocked].phase == .ready else { continue }
+            let phase = slots[blocked].phase
+            guard phase == .waiting || phase == .ready else { continue }
             slots[blocked].phase = .notRun(why)
             let reason = "dependency '\(slots[blocked].job.id)' was not run"
             for dependent in dependents[blocked].reversed() { stack.append((dependent, reason)) }
