@@ -84,11 +84,18 @@ enum BuiltinFilters {
             throw u.error
         }
         do {
-            return try filter(value, args)
+            let result = try filter(value, args)
+            if addsNesting.contains(name) { try SizeLimit.checkNesting(of: result) }
+            return result
         } catch let exceeded as SizeLimit.Exceeded {
             throw args.error(exceeded.message)
         }
     }
+
+    /// The filters whose result nests a level deeper than their input
+    /// (`batch` makes lists of items): their result is checked against
+    /// `SizeLimit.maximumNesting`. The others keep or reduce the nesting.
+    static let addsNesting: Set<String> = ["batch", "slice", "groupby", "dictsort", "items"]
 
     private static func noArguments(_ args: CallArguments) throws {
         _ = try args.bind([])

@@ -34,6 +34,9 @@ enum JSON {
                 .tuple(group.items), to: &out, indent: indent, level: level, limit: limit,
                 error: error)
         case .list(let items), .tuple(let items):
+            guard level < SizeLimit.maximumNesting else {
+                throw error(SizeLimit.nestedTooDeeply.message)
+            }
             guard !items.isEmpty else {
                 out += "[]"
                 return
@@ -47,6 +50,9 @@ enum JSON {
             }
             out += closing(indent: indent, level: level) + "]"
         case .dict(let dict):
+            guard level < SizeLimit.maximumNesting else {
+                throw error(SizeLimit.nestedTooDeeply.message)
+            }
             guard dict.count > 0 else {
                 out += "{}"
                 return

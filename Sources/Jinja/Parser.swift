@@ -11,6 +11,16 @@ struct Parser {
     private var conditionalDepth = 0
     /// The blocks defined so far, for `Template.blocks`.
     private var blocks: [String: BlockDefinition] = [:]
+    /// How deep the expression being parsed is nested so far: brackets,
+    /// unary operators, and each operator, filter or attribute wrapped
+    /// around a left operand. See `maximumNesting`.
+    private var nesting = 0
+
+    /// The most levels an expression, or blocks inside blocks, may nest.
+    /// Parsing, rendering and freeing a template walk its tree recursively,
+    /// so without a limit `{{ ((((...` or `[[[[...` a few thousand deep
+    /// would overflow the stack. Real templates nest a handful of levels.
+    static let maximumNesting = 100
 
     static let knownTags: [String] = [
         "set", "endset", "if", "elif", "else", "endif", "for", "endfor", "macro", "endmacro",
@@ -160,6 +170,10 @@ struct Parser {
     private mutating func parseBlock(
         _ tag: String, _ offset: Int, until endTags: [String]
     ) throws -> ([Node], String) {
+        guard openTags.count < Self.maximumNesting else {
+            throw error(
+                "too many nested blocks (more than \(Self.maximumNesting))", at: offset)
+        }
         openTags.append((tag, offset))
         defer { openTags.removeLast() }
         return try parseBody(until: endTags)
@@ -449,29 +463,55 @@ struct Parser {
         return .tuple(items)
     }
 
+    /// One more level of nesting; throws past `maximumNesting`. Callers
+    /// restore `nesting` when they return.
+    private mutating func nest() throws {
+        nesting += 1
+        guard nesting <= Self.maximumNesting else {
+            throw error(
+                "expression nested too deeply (more than \(Self.maximumNesting) levels)",
+                at: current.offset)
+        }
+    }
+
     mutating func parseExpression() throws -> Expr {
         let offset = current.offset
         let value = try parseOr()
         guard skipName("if") else { return value }
+        let saved = nesting
+        defer { nesting = saved }
+        try nest()
         let condition = try parseOr()
         let otherwise = skipName("else") ? try parseExpression() : nil
         return .condition(condition, then: value, else: otherwise, at: offset)
     }
 
     private mutating func parseOr() throws -> Expr {
+        let saved = nesting
+        defer { nesting = saved }
         var left = try parseAnd()
-        while skipName("or") { left = .or(left, try parseAnd()) }
+        while skipName("or") {
+            try nest()
+            left = .or(left, try parseAnd())
+        }
         return left
     }
 
     private mutating func parseAnd() throws -> Expr {
+        let saved = nesting
+        defer { nesting = saved }
         var left = try parseNot()
-        while skipName("and") { left = .and(left, try parseNot()) }
+        while skipName("and") {
+            try nest()
+            left = .and(left, try parseNot())
+        }
         return left
     }
 
     private mutating func parseNot() throws -> Expr {
         if current.isName("not") {
+            try nest()
+            defer { nesting -= 1 }
             let offset = advance().offset
             return .not(try parseNot(), at: offset)
         }
@@ -499,8 +539,11 @@ struct Parser {
     }
 
     private mutating func parseMath1() throws -> Expr {
+        let saved = nesting
+        defer { nesting = saved }
         var left = try parseConcat()
         while current.isOp("+") || current.isOp("-") {
+            try nest()
             let op = advance()
             left = .binary(op.text, left, try parseConcat(), at: op.offset)
         }
@@ -515,8 +558,11 @@ struct Parser {
     }
 
     private mutating func parseMath2() throws -> Expr {
+        let saved = nesting
+        defer { nesting = saved }
         var left = try parsePow()
         while current.kind == .op, ["*", "/", "//", "%"].contains(current.text) {
+            try nest()
             let op = advance()
             left = .binary(op.text, left, try parsePow(), at: op.offset)
         }
@@ -524,8 +570,11 @@ struct Parser {
     }
 
     private mutating func parsePow() throws -> Expr {
+        let saved = nesting
+        defer { nesting = saved }
         var left = try parseUnary()
         while current.isOp("**") {
+            try nest()
             let op = advance()
             left = .binary("**", left, try parseUnary(), at: op.offset)
         }
@@ -533,6 +582,9 @@ struct Parser {
     }
 
     private mutating func parseUnary(withFilters: Bool = true) throws -> Expr {
+        let saved = nesting
+        defer { nesting = saved }
+        try nest()
         var node: Expr
         if current.isOp("-") || current.isOp("+") {
             let op = advance()
@@ -606,8 +658,11 @@ struct Parser {
     }
 
     private mutating func parsePostfix(_ node: Expr) throws -> Expr {
+        let saved = nesting
+        defer { nesting = saved }
         var node = node
         while true {
+            if current.isOp(".") || current.isOp("[") || current.isOp("(") { try nest() }
             if current.isOp(".") {
                 let dot = advance()
                 if current.kind == .int {
@@ -693,8 +748,11 @@ struct Parser {
     }
 
     private mutating func parseFilters(_ node: Expr) throws -> Expr {
+        let saved = nesting
+        defer { nesting = saved }
         var node = node
         while true {
+            if current.isOp("|") || current.isName("is") || current.isOp("(") { try nest() }
             if skipOp("|") {
                 let (name, offset) = try parseFilterName()
                 let arguments = current.isOp("(") ? try parseArguments() : Arguments()

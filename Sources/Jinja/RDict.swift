@@ -40,4 +40,14 @@ struct RDict {
     }
 
     var items: [(DictKey, RV)] { keys.map { ($0, storage[$0]!) } }
+
+    /// The values, in no particular order, without copying them out.
+    var valuesInAnyOrder: Dictionary<DictKey, RV>.Values { storage.values }
+
+    /// The address of the values' storage, shared by the dict's copies;
+    /// valid while the dict is alive. For walks that must not visit a shared
+    /// value once per path to it.
+    var storageIdentity: UnsafeRawPointer {
+        unsafeBitCast(storage, to: UnsafeRawPointer.self)
+    }
 }

@@ -35,11 +35,15 @@ extension RV {
     ///   (nested lists can share items, so a small value can have a huge repr).
     func repr() throws -> String {
         var text = ""
-        try appendRepr(to: &text, limit: SizeLimit.maximumBytes)
+        try appendRepr(to: &text, limit: SizeLimit.maximumBytes, level: 0)
         return text
     }
 
-    private func appendRepr(to text: inout String, limit: Int) throws {
+    /// `level`: how many lists, dicts and namespaces `self` is inside; past
+    /// `SizeLimit.maximumNesting` it throws instead of recursing further
+    /// (a namespace can even hold itself).
+    private func appendRepr(to text: inout String, limit: Int, level: Int) throws {
+        guard level <= SizeLimit.maximumNesting else { throw SizeLimit.nestedTooDeeply }
         switch self {
         case .undefined(let u): throw u.error
         case .none: text += "None"
@@ -49,13 +53,13 @@ extension RV {
         case .string(let s): text += pythonRepr(s)
         case .list(let items):
             text += "["
-            try RV.appendItems(items, to: &text, limit: limit)
+            try RV.appendItems(items, to: &text, limit: limit, level: level + 1)
             text += "]"
         case .group(let group):
-            try RV.tuple(group.items).appendRepr(to: &text, limit: limit)
+            try RV.tuple(group.items).appendRepr(to: &text, limit: limit, level: level)
         case .tuple(let items):
             text += "("
-            try RV.appendItems(items, to: &text, limit: limit)
+            try RV.appendItems(items, to: &text, limit: limit, level: level + 1)
             text += items.count == 1 ? ",)" : ")"
         case .dict(let d):
             text += "{"
@@ -63,9 +67,9 @@ extension RV {
             for (key, value) in d.items {
                 if !first { text += ", " }
                 first = false
-                try key.value.appendRepr(to: &text, limit: limit)
+                try key.value.appendRepr(to: &text, limit: limit, level: level + 1)
                 text += ": "
-                try value.appendRepr(to: &text, limit: limit)
+                try value.appendRepr(to: &text, limit: limit, level: level + 1)
                 try SizeLimit.check(bytes: text.utf8.count, what: "text", limit: limit)
             }
             text += "}"
@@ -79,17 +83,19 @@ extension RV {
                 if !first { text += ", " }
                 first = false
                 text += try key.value.str() + "="
-                try value.appendRepr(to: &text, limit: limit)
+                try value.appendRepr(to: &text, limit: limit, level: level + 1)
                 try SizeLimit.check(bytes: text.utf8.count, what: "text", limit: limit)
             }
             text += ">"
         }
     }
 
-    private static func appendItems(_ items: [RV], to text: inout String, limit: Int) throws {
+    private static func appendItems(
+        _ items: [RV], to text: inout String, limit: Int, level: Int
+    ) throws {
         for (index, item) in items.enumerated() {
             if index > 0 { text += ", " }
-            try item.appendRepr(to: &text, limit: limit)
+            try item.appendRepr(to: &text, limit: limit, level: level)
             try SizeLimit.check(bytes: text.utf8.count, what: "text", limit: limit)
         }
     }

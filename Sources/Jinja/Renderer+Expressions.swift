@@ -15,19 +15,27 @@ extension Renderer {
                 ?? .undefined(
                     Undefined(reason: .variable(name, scope), source: template.source, offset: at))
         case .list(let items):
-            return .list(try items.map { try evaluate($0, in: scope) })
+            let values = try items.map { try evaluate($0, in: scope) }
+            try checkNesting(values, of: items)
+            return .list(values)
         case .tuple(let items):
-            return .tuple(try items.map { try evaluate($0, in: scope) })
+            let values = try items.map { try evaluate($0, in: scope) }
+            try checkNesting(values, of: items)
+            return .tuple(values)
         case .dict(let pairs):
             var dict = RDict()
+            var values: [RV] = []
             for (keyExpr, valueExpr) in pairs {
                 let key = try evaluate(keyExpr, in: scope)
                 guard let dictKey = key.dictKey else {
                     if case .undefined(let u) = key { throw u.error }
                     throw error("unhashable type: '\(key.typeName)'", at: keyExpr.offset)
                 }
-                dict[dictKey] = try evaluate(valueExpr, in: scope)
+                let value = try evaluate(valueExpr, in: scope)
+                values.append(value)
+                dict[dictKey] = value
             }
+            try checkNesting(values, of: pairs.map(\.1))
             return .dict(dict)
         case .attribute(let objectExpr, let name, let at):
             let value = try attribute(name, of: try evaluate(objectExpr, in: scope), at: at)
@@ -131,7 +139,10 @@ extension Renderer {
         case .function(let function):
             let args = try evaluate(arguments, in: scope, .function, function.name, at: offset)
             do {
-                return try function.call(args)
+                // A function can build a deeper value (`dict(k=x)`, `d.items()`).
+                let result = try function.call(args)
+                try SizeLimit.checkNesting(of: result)
+                return result
             } catch let exceeded as SizeLimit.Exceeded {
                 throw error(exceeded.message, at: offset)
             }
@@ -424,6 +435,21 @@ extension Renderer {
             return .double(remainder != 0 && (remainder < 0) != (b < 0) ? remainder + b : remainder)
         case "**": return .double(pow(a, b))
         default: throw unsupported
+        }
+    }
+
+    /// Refuses a list, tuple or dict literal whose `values` would nest more
+    /// than `SizeLimit.maximumNesting` levels, at the first of its item
+    /// expressions that has a position (a literal has none of its own).
+    private func checkNesting(_ values: [RV], of items: [Expr]) throws {
+        do {
+            try SizeLimit.checkNesting(of: values)
+        } catch let exceeded as SizeLimit.Exceeded {
+            guard let offset = items.lazy.map(\.offset).first(where: { $0 >= 0 }) else {
+                throw exceeded
+            }
+            throw TemplateError(
+                position: template.source.position(of: offset), message: exceeded.message)
         }
     }
 

@@ -20,6 +20,12 @@ public func parseYAML(_ text: String, nodeLimit: Int = 1_000_000) throws -> [Nod
     }
 }
 
+/// The most levels sequences and mappings may nest in one document.
+/// Comparing, hashing, decoding and freeing a `Node` walk it recursively, so
+/// a line of a hundred thousand `[` would otherwise overflow the stack; job
+/// files nest a handful of levels.
+public let maximumYAMLNesting = 512
+
 /// Decodes bytes as UTF-8, or says where the first invalid sequence is.
 ///
 /// Swift `String`s are always valid UTF-8, so a file must pass here before
@@ -158,7 +164,13 @@ private struct YAMLReader {
         }
     }
 
+    /// Refuses a collection nested deeper than `maximumYAMLNesting`, at
+    /// its own line and column.
     mutating func push(_ frame: Frame) throws {
+        guard stack.count < maximumYAMLNesting else {
+            let message = "collections nested too deeply (more than \(maximumYAMLNesting) levels)"
+            throw YAMLError.syntax(message: message, context: nil, at: frame.mark)
+        }
         stack.append(frame)
     }
 

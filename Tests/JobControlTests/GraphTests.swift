@@ -103,3 +103,26 @@ private func graph(_ edges: KeyValuePairs<String, [String]>) -> JobGraph {
 
             """)
 }
+
+/// A chain 30,000 deep (a tester's `jcrun graph c29999` overflowed the stack
+/// when the tree was drawn recursively) draws every level, both ways; levels
+/// past the 16th keep the indentation and show their depth.
+@Test func aVeryDeepChainDrawsWithoutRecursion() {
+    let count = 30_000
+    let jobs = (0..<count).map { number in
+        Job(
+            id: "c\(number)", command: .shell("true"),
+            dependencies: number == 0 ? [] : ["c\(number - 1)"])
+    }
+    let chain = JobGraph(jobs: jobs)
+    let lines = chain.renderText(root: "c29999", reverse: false).split(separator: "\n")
+    #expect(lines.count == count)
+    #expect(lines[0] == "c29999")
+    #expect(lines[1] == "└── c29998")
+    let indent = String(repeating: " ", count: 15 * 4)
+    #expect(lines[17] == indent + "└── [depth 17] c29982")
+    #expect(lines[count - 1] == indent + "└── [depth 29999] c0")
+    let reverse = chain.renderText(root: "c0", reverse: true).split(separator: "\n")
+    #expect(reverse.count == count)
+    #expect(reverse[count - 1] == indent + "└── [depth 29999] c29999")
+}

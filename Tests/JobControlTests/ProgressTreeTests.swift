@@ -62,6 +62,16 @@ import Testing
         #expect(ProgressTree.fraction(current: current, total: total) == fraction)
     }
 
+    /// A path deeper than the protocol allows (stored by an older jcrun)
+    /// is left out, so the tree and its drawing stay small.
+    @Test func aPathDeeperThanTheProtocolAllowsIsIgnored() {
+        var tree = ProgressTree()
+        tree.apply(ProgressUpdate(group: [String](repeating: "a", count: 33), current: 1, total: 2))
+        #expect(tree.isEmpty)
+        tree.apply(ProgressUpdate(group: [String](repeating: "a", count: 32), current: 1, total: 2))
+        #expect(tree.render().count == 33)
+    }
+
     @Test func anUnknownTotalHasNoFraction() {
         #expect(ProgressTree.fraction(current: 7, total: nil) == nil)
     }

@@ -244,6 +244,28 @@ import Testing
         #expect(parser.parseLine(line) == .malformed(warning: warning))
     }
 
+    /// A group path may have 32 levels; a deeper one (a tester's 150,000
+    /// levels made the tree and its drawing grow with the square of the
+    /// line) is malformed, in both forms, and is not parsed to its end.
+    @Test func groupPathsDeeperThan32LevelsAreMalformed() {
+        let tooDeep = "malformed @progress: group path has more than 32 levels"
+        let names32 = [String](repeating: "a", count: 32)
+        var parser = ProtocolParser()
+        #expect(
+            parser.parseLine("@progress 1/2 " + names32.joined(separator: " :: "))
+                == .progress(ProgressUpdate(group: names32, current: 1, total: 2)))
+        let names33 = names32 + ["b"]
+        #expect(
+            parser.parseLine("@progress 1/2 " + names33.joined(separator: " :: ") + " -- s")
+                == .malformed(warning: tooDeep))
+        let huge = [String](repeating: "a", count: 150_000).joined(separator: " :: ")
+        #expect(parser.parseLine("@progress 1/2 " + huge) == .malformed(warning: tooDeep))
+        let json33 = "[" + names33.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        #expect(
+            parser.parseLine(#"@progress {"current": 1, "group": "# + json33 + "}")
+                == .malformed(warning: tooDeep))
+    }
+
     @Test func stopDirectivesUntilTheSameToken() {
         var parser = ProtocolParser()
         let lines: [(String, ParsedLine)] = [

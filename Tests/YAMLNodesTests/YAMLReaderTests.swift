@@ -172,3 +172,26 @@ func tabIndentationGetsAClearMessage(source: String, mark: Mark) {
     // A bad byte after the mark is still located on line 1.
     #expect(throws: YAMLError.self) { try decodeUTF8([0xEF, 0xBB, 0xBF, 0xFF]) }
 }
+
+/// Collections nested more than 512 levels are refused at the first one too
+/// deep (here the 511th `[`, inside a mapping and a sequence) (a tester's line of 100,000 `[` overflowed the stack when the node
+/// tree was freed); 512 levels still read.
+@Test func collectionsNestedTooDeeplyAreRefused() throws {
+    let tooDeep = YAMLError.syntax(
+        message: "collections nested too deeply (more than 512 levels)", context: nil,
+        at: Mark(line: 2, column: 515))
+    for depth in [513, 100_000] {
+        let text = "a:\n  - " + String(repeating: "[", count: depth)
+            + String(repeating: "]", count: depth) + "\n"
+        #expect(throws: tooDeep) { try parseYAML(text) }
+    }
+    let deepest = "a: " + String(repeating: "{b: ", count: 511) + "1"
+        + String(repeating: "}", count: 511) + "\n"
+    var node = try parseYAML(deepest)[0]
+    var levels = 0
+    while case .mapping(let pairs) = node.kind {
+        levels += 1
+        node = pairs[0].value
+    }
+    #expect(levels == 512)
+}

@@ -20,8 +20,7 @@ extension JobGraph {
         var expanded: Set<JobID> = []
         for id in roots where contains(id) {
             lines.append(id)
-            appendChildren(
-                of: id, prefix: "", depth: 1, reverse: reverse, expanded: &expanded, into: &lines)
+            appendTree(under: id, reverse: reverse, expanded: &expanded, into: &lines)
         }
         return lines.map { $0 + "\n" }.joined()
     }
@@ -30,26 +29,45 @@ extension JobGraph {
     /// their depth instead (`└── [depth 25] x`), so no line is all spaces.
     static let maxIndentedDepth = 16
 
-    private func appendChildren(
-        of id: JobID, prefix: String, depth: Int, reverse: Bool, expanded: inout Set<JobID>,
-        into lines: inout [String]
+    /// One job whose children are being printed: its children, the next one
+    /// to print, and the prefix and depth they are printed with.
+    private struct TreeFrame {
+        var children: [JobID]
+        var next = 0
+        var prefix: String
+        var depth: Int
+    }
+
+    /// The lines under `root`, depth first, on an explicit stack: a chain of
+    /// dependencies can be tens of thousands deep, more than recursion allows.
+    private func appendTree(
+        under root: JobID, reverse: Bool, expanded: inout Set<JobID>, into lines: inout [String]
     ) {
-        expanded.insert(id)
-        let children = reverse ? dependents(of: id) : dependencies(of: id)
-        for (offset, child) in children.enumerated() {
-            let last = offset == children.count - 1
-            let grandchildren = reverse ? dependents(of: child) : dependencies(of: child)
+        func children(of id: JobID) -> [JobID] {
+            reverse ? dependents(of: id) : dependencies(of: id)
+        }
+        expanded.insert(root)
+        var stack = [TreeFrame(children: children(of: root), prefix: "", depth: 1)]
+        while let frame = stack.last {
+            guard frame.next < frame.children.count else {
+                stack.removeLast()
+                continue
+            }
+            stack[stack.count - 1].next += 1
+            let child = frame.children[frame.next]
+            let last = frame.next == frame.children.count - 1
+            let grandchildren = children(of: child)
             let seen = expanded.contains(child) && !grandchildren.isEmpty
-            let capped = depth > Self.maxIndentedDepth
-            let marker = capped ? "[depth \(depth)] " : ""
+            let depth = frame.depth
+            let marker = depth > Self.maxIndentedDepth ? "[depth \(depth)] " : ""
             let connector = last ? "└── " : "├── "
-            lines.append(prefix + connector + marker + child + (seen ? " (see above)" : ""))
+            lines.append(frame.prefix + connector + marker + child + (seen ? " (see above)" : ""))
             if !seen {
                 let nested =
-                    depth >= Self.maxIndentedDepth ? prefix : prefix + (last ? "    " : "│   ")
-                appendChildren(
-                    of: child, prefix: nested, depth: depth + 1, reverse: reverse,
-                    expanded: &expanded, into: &lines)
+                    depth >= Self.maxIndentedDepth
+                    ? frame.prefix : frame.prefix + (last ? "    " : "│   ")
+                expanded.insert(child)
+                stack.append(TreeFrame(children: grandchildren, prefix: nested, depth: depth + 1))
             }
         }
     }

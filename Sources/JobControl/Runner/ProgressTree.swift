@@ -29,8 +29,11 @@ public struct ProgressTree: Sendable, Hashable {
     public var isEmpty: Bool { nodes.count == 1 && !nodes[0].reported }
 
     /// Records one report: its figures and status line replace the node's
-    /// (no status clears it); missing parents are created.
+    /// (no status clears it); missing parents are created. A path deeper
+    /// than the protocol allows (stored by an older jcrun) is ignored, so
+    /// the tree and its drawing stay small.
     public mutating func apply(_ update: ProgressUpdate) {
+        guard update.group.count <= ProtocolParser.maximumGroupDepth else { return }
         let id = node(for: update.group)
         nodes[id].current = update.current
         nodes[id].total = update.total

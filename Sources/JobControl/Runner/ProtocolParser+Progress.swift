@@ -95,6 +95,16 @@ extension ProtocolParser {
         return overflow ? -1 : value
     }
 
+    /// The most levels a progress group path may have. Each level is a node
+    /// of the tree and a line of its rendering, so a deeper path (a line of
+    /// `a :: a :: ...`) would make the tree, and what shows it, grow with the
+    /// square of its length.
+    static let maximumGroupDepth = 32
+
+    static var tooDeep: Problem {
+        Problem(description: "group path has more than \(maximumGroupDepth) levels")
+    }
+
     /// Names separated by `::`, each trimmed; all blank means the top level.
     static func parseGroup(_ text: UnsafeBufferPointer<UInt8>) -> Result<[String], Problem> {
         let whole = trimmed(text, from: 0)
@@ -111,6 +121,7 @@ extension ProtocolParser {
             }
             names.append(String(decoding: name, as: UTF8.self))
             if cut == text.count { return .success(names) }
+            if names.count == maximumGroupDepth { return .failure(tooDeep) }
             from = cut + groupSeparator.count
         }
     }
@@ -130,6 +141,9 @@ extension ProtocolParser {
     static func parseProgressJSON(_ text: UnsafeBufferPointer<UInt8>) -> ParsedLine {
         do {
             let json = try JSONDecoder().decode(JSONProgress.self, from: Data(buffer: text))
+            if let group = json.group, group.count > maximumGroupDepth {
+                return .malformed(warning: "malformed @progress: \(tooDeep)")
+            }
             let update = ProgressUpdate(
                 group: json.group ?? [], current: json.current, total: json.total,
                 status: json.status)

@@ -213,7 +213,7 @@ public final class Scheduler: @unchecked Sendable {
                 }
             }
             for index in slots.indices where slots[index].waitingOn == 0 && slots[index].phase == .waiting {
-                makeReady(index)
+                if !makeReady(index) { release(index) }
             }
         }
     }
@@ -309,24 +309,39 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     /// A dependency of `index` is done and left a build to consume.
+    ///
+    /// A depth-first walk on an explicit stack, in the order a recursion
+    /// would take: a chain of jobs found up to date can be thousands deep,
+    /// more than a worker thread's stack holds.
     private func release(_ index: Int) {
-        for dependent in dependents[index] where slots[dependent].phase == .waiting {
+        var stack: [(index: Int, next: Int)] = [(index, 0)]
+        while let (released, next) = stack.last {
+            guard next < dependents[released].count else {
+                stack.removeLast()
+                continue
+            }
+            stack[stack.count - 1].next += 1
+            let dependent = dependents[released][next]
+            guard slots[dependent].phase == .waiting else { continue }
             slots[dependent].waitingOn -= 1
-            if slots[dependent].waitingOn == 0 { makeReady(dependent) }
+            if slots[dependent].waitingOn == 0, !makeReady(dependent) {
+                stack.append((dependent, 0))
+            }
         }
     }
 
     /// Queues `index`, unless its only reasons are dependencies that brought
-    /// no new value: then it is up to date, and so may be its dependents.
-    private func makeReady(_ index: Int) {
+    /// no new value: then it is up to date, and so may be its dependents,
+    /// which the caller releases. Returns whether `index` was queued.
+    private func makeReady(_ index: Int) -> Bool {
         if let condition = slots[index].planned.condition, !anyChanged(condition) {
             slots[index].phase = .upToDate
             runLeftOut.append(LeftOut(job: slots[index].job.id, why: .upToDate))
-            release(index)
-            return
+            return false
         }
         slots[index].phase = .ready
         ready.push(index)
+        return true
     }
 
     /// Whether a dependency of `condition` ended with a new value: a
@@ -341,11 +356,19 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
+    /// Marks `index` and everything that needs it not run. A depth-first
+    /// walk on an explicit stack (dependents pushed in reverse, so they are
+    /// marked in the order a recursion would take): a failure at the bottom
+    /// of a chain thousands deep must not overflow a worker thread's stack.
     private func block(_ index: Int, why: String) {
-        guard slots[index].phase == .waiting || slots[index].phase == .ready else { return }
-        slots[index].phase = .notRun(why)
-        let id = slots[index].job.id
-        for dependent in dependents[index] { block(dependent, why: "dependency '\(id)' was not run") }
+        var stack: [(index: Int, why: String)] = [(index, why)]
+        while let (blocked, why) = stack.popLast() {
+            let phase = slots[blocked].phase
+            guard phase == .waiting || phase == .ready else { continue }
+            slots[blocked].phase = .notRun(why)
+            let reason = "dependency '\(slots[blocked].job.id)' was not run"
+            for dependent in dependents[blocked].reversed() { stack.append((dependent, reason)) }
+        }
     }
 
     private func summarize(_ plan: Plan, startedAt: Date) -> RunSummary {
