@@ -54,6 +54,24 @@ import Testing
         #expect(stored == expected)
     }
 
+    @Test(arguments: [BuildStatus.running, .created, .successful])
+    func theRecordReturnedIsTheRowAsStored(status: BuildStatus) throws {
+        let folder = StoreFolder()
+        let store = try folder.openStore()
+        let first = try store.createBuild(newBuild("a"))
+        var new = newBuild("b\u{e9}", inputs: [
+            BuildInput(build: 0, dependency: "a", consumed: first.id, retval: nil, pinned: true)
+        ])
+        new.status = status
+        new.attempt = 3
+        new.configSnapshot = "{\"id\":\"b\\u00e9\"}"
+        let made = try store.finishBuild(first.id, result: BuildResult(status: .successful), thenCreate: new)
+        #expect(try store.build(made.id) == made)
+        let alone = try store.createBuild(new)
+        #expect(try store.build(alone.id) == alone)
+        #expect(alone.id == made.id + 1)
+    }
+
     @Test func aRefusedEndCreatesNothing() throws {
         let folder = StoreFolder()
         let store = try folder.openStore()

@@ -36,7 +36,7 @@ extension SQLiteStore {
     /// Inserts `build` and its inputs, inside the caller's transaction.
     private func insert(_ build: NewBuild, at now: Int64) throws -> BuildRecord {
         let runner: RunnerIdentity? = build.status == .running ? .current() : nil
-        let record = try connection.using(SQLiteSQL.insertBuild) { statement in
+        let id = try connection.using(SQLiteSQL.insertBuild) { statement in
             statement.bind(1, build.job)
             statement.bind(2, build.status.rawValue)
             statement.bind(3, build.attempt)
@@ -52,10 +52,16 @@ extension SQLiteStore {
             guard try statement.step() else {
                 throw StoreError.engine(message: "\(path): the new build row was not returned")
             }
-            return SQLiteStore.decodeBuild(statement)
+            return statement.int64(0)
         }
-        try insertInputs(build.inputs, of: record.id)
-        return record
+        try insertInputs(build.inputs, of: id)
+        // The row as `decodeBuild` would read it back (times at the stored µs).
+        let time = SQLiteStatement.date(micros: now)
+        return BuildRecord(
+            id: id, job: build.job, status: build.status, attempt: build.attempt,
+            reason: build.reason, trigger: build.trigger, configHash: build.configHash,
+            configSnapshot: build.configSnapshot, createdAt: time,
+            startedAt: runner != nil ? time : nil, runner: runner)
     }
 
     private func insertInputs(_ inputs: [BuildInput], of build: BuildID) throws {
