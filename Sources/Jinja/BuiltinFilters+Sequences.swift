@@ -24,7 +24,11 @@ extension BuiltinFilters {
             Undefined(
                 reason: .attribute((try? key.str()) ?? "?", object.typeName), source: args.source,
                 offset: args.offset))
-        switch (object, key) {
+        if case .group(let group) = object, case .string(let name) = key {
+            if name == "grouper" { return group.grouper }
+            if name == "list" { return .list(group.list) }
+        }
+        switch (object.plainTuple, key) {
         case (.dict(let dict), _):
             if let dictKey = key.dictKey, let value = dict[dictKey] { return value }
             if case .string(let name) = key, case .string(let keyName)? = Optional(key) {
@@ -315,6 +319,77 @@ extension BuiltinFilters {
             batches.append(.list(current))
         }
         return .list(batches)
+    }
+
+    /// `slice(slices, fill_with=None)`: the items cut into `slices` columns,
+    /// the first ones one longer when they do not divide evenly.
+    static func slice(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["slices", "fill_with"])
+        guard let slicesValue = bound[0] else {
+            throw args.error("\(args.what) needs the number of slices")
+        }
+        let slices = try args.int(slicesValue, "slices", default: 0)
+        guard slices != 0 else { throw args.error("\(args.what): slices cannot be zero") }
+        guard slices > 0 else { return .list([]) }  // Python's range() of a negative count
+        guard slices <= SizeLimit.maximumItems else {
+            let limit = SizeLimit.maximumItems
+            throw args.error("\(args.what): \(slices) slices are too many (the limit is \(limit))")
+        }
+        let items = try sequence(value, args)
+        let perSlice = items.count / slices
+        let longer = items.count % slices
+        let fill = bound[1].flatMap { $0.isNone ? nil : $0 }
+        var result: [RV] = []
+        result.reserveCapacity(slices)
+        var start = 0
+        for number in 0..<slices {
+            let end = start + perSlice + (number < longer ? 1 : 0)
+            var part = Array(items[start..<end])
+            if let fill, number >= longer { part.append(fill) }
+            result.append(.list(part))
+            start = end
+        }
+        return .list(result)
+    }
+
+    /// `groupby(attribute, default=None, case_sensitive=False)`: the items
+    /// sorted by the attribute and grouped by equal values, each group a
+    /// `(grouper, list)` tuple. Without `case_sensitive`, text is compared
+    /// lower-cased and the grouper is the first item's own spelling.
+    static func groupby(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["attribute", "default", "case_sensitive"])
+        guard let attribute = bound[0] else {
+            throw args.error("\(args.what) needs the attribute to group by")
+        }
+        let fallback = bound[1].flatMap { $0.isNone ? nil : $0 }
+        let caseSensitive = try args.bool(bound[2], default: false)
+        let attributeOf: (RV) throws -> RV = { item in
+            let found = try lookupPath(attribute, in: item, args)
+            guard case .undefined(let undefined) = found else { return found }
+            if let fallback { return fallback }
+            throw undefined.error
+        }
+        let key: (RV) throws -> RV = {
+            sortKey(try attributeOf($0), caseSensitive: caseSensitive)
+        }
+        var groups: [RV] = []
+        var current: (key: RV, items: [RV])?
+        func close() throws {
+            guard let current else { return }
+            let grouper = caseSensitive ? current.key : try attributeOf(current.items[0])
+            groups.append(.group(GroupTuple(grouper: grouper, list: current.items)))
+        }
+        for item in try stableSort(try sequence(value, args), key: key, reverse: false, args) {
+            let itemKey = try key(item)
+            if let open = current, try open.key.equals(itemKey) {
+                current?.items.append(item)
+                continue
+            }
+            try close()
+            current = (itemKey, [item])
+        }
+        try close()
+        return .list(groups)
     }
 }
 

@@ -8,8 +8,6 @@
 enum BuiltinFilters {
     typealias Filter = @Sendable (RV, CallArguments) throws -> RV
 
-    // TODO(#2): `slice`, `groupby` and `urlencode` are not here: a template
-    // using them fails with "unknown filter".
     static let table: [String: Filter] = [
         "default": defaultValue, "d": defaultValue,
         "upper": { v, a in
@@ -55,6 +53,7 @@ enum BuiltinFilters {
         "selectattr": { v, a in try select(v, a, keep: true, attribute: true) },
         "rejectattr": { v, a in try select(v, a, keep: false, attribute: true) },
         "dictsort": dictsort, "items": items, "batch": batch, "format": format,
+        "slice": slice, "groupby": groupby, "urlencode": urlencode,
         "center": center, "wordcount": wordcount, "truncate": truncate, "striptags": striptags,
         "escape": escape, "e": escape,
         "safe": { v, a in
@@ -315,6 +314,7 @@ enum BuiltinFilters {
         switch value {
         case .string(let s): return .int(s.unicodeScalars.count)
         case .list(let items), .tuple(let items): return .int(items.count)
+        case .group: return .int(2)
         case .dict(let d): return .int(d.count)
         default: throw args.error("\(value.typeName) has no length")
         }
@@ -462,6 +462,54 @@ enum BuiltinFilters {
             text = try replace(.string(text), replaceArgs).str()
         }
         return .string(Methods.split(text, nil, -1).joined(separator: " "))
+    }
+
+    /// `urlencode`: text (or any single value) percent-encoded for a URL
+    /// path, keeping `/`; a dict or a sequence of pairs as a query string
+    /// (`k=v&...`, spaces as `+`).
+    private static func urlencode(_ value: RV, _ args: CallArguments) throws -> RV {
+        try noArguments(args)
+        let pairs: [RV]
+        switch value {
+        case .dict(let dict): pairs = dict.items.map { .tuple([$0.0.value, $0.1]) }
+        case .list(let items), .tuple(let items): pairs = items
+        case .group(let group): pairs = group.items
+        default: return .string(percentEncoded(try value.str(), keepingSlash: true))
+        }
+        var parts: [String] = []
+        for pair in pairs {
+            guard let both = try pair.iterate(), both.count == 2 else {
+                throw args.error(
+                    "\(args.what) expects pairs of key and value, not \(pair.typeName)")
+            }
+            let key = percentEncoded(try both[0].str(), keepingSlash: false)
+            let value = percentEncoded(try both[1].str(), keepingSlash: false)
+            parts.append(key + "=" + value)
+        }
+        return .string(parts.joined(separator: "&"))
+    }
+
+    /// Python's `quote`: UTF-8 bytes, every one but letters, digits and
+    /// `_.-~` (and `/` for a path) as `%XX`; in a query, a space is `+`.
+    private static func percentEncoded(_ text: String, keepingSlash: Bool) -> String {
+        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                UInt8(ascii: "-"), UInt8(ascii: "~"):
+                bytes.append(byte)
+            case UInt8(ascii: "/") where keepingSlash:
+                bytes.append(byte)
+            case UInt8(ascii: " ") where !keepingSlash:
+                bytes.append(UInt8(ascii: "+"))
+            default:
+                bytes += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func escape(_ value: RV, _ args: CallArguments) throws -> RV {

@@ -29,6 +29,10 @@ enum JSON {
                 out += pythonFloat(d)
             }
         case .string(let s): writeString(s, to: &out)
+        case .group(let group):
+            try write(
+                .tuple(group.items), to: &out, indent: indent, level: level, limit: limit,
+                error: error)
         case .list(let items), .tuple(let items):
             guard !items.isEmpty else {
                 out += "[]"

@@ -13,7 +13,7 @@ extension RV {
         case .string(let s): return !s.isEmpty
         case .list(let items), .tuple(let items): return !items.isEmpty
         case .dict(let d): return d.count > 0
-        case .macro, .function, .loop, .namespace: return true
+        case .macro, .function, .loop, .namespace, .group: return true
         }
     }
 
@@ -51,6 +51,8 @@ extension RV {
             text += "["
             try RV.appendItems(items, to: &text, limit: limit)
             text += "]"
+        case .group(let group):
+            try RV.tuple(group.items).appendRepr(to: &text, limit: limit)
         case .tuple(let items):
             text += "("
             try RV.appendItems(items, to: &text, limit: limit)
@@ -96,6 +98,7 @@ extension RV {
     func iterate() throws -> [RV]? {
         switch self {
         case .list(let items), .tuple(let items): return items
+        case .group(let group): return group.items
         case .dict(let d): return d.keys.map(\.value)
         case .string(let s): return s.map { .string(String($0)) }
         case .undefined(let u):
@@ -128,7 +131,7 @@ extension RV {
 
     /// Python's `==`; comparing an undefined value is an error.
     func equals(_ other: RV) throws -> Bool {
-        switch (self, other) {
+        switch (plainTuple, other.plainTuple) {
         case (.undefined(let a), .undefined(let b)) where a.lenient && b.lenient: return true
         case (.undefined(let u), _), (_, .undefined(let u)):
             if u.lenient { return false }
@@ -156,7 +159,7 @@ extension RV {
 
     /// Python's ordering for `<`, `sort`, `min` and `max`; nil when the types do not order.
     func compare(_ other: RV) throws -> Int? {
-        switch (self, other) {
+        switch (plainTuple, other.plainTuple) {
         case (.undefined(let u), _), (_, .undefined(let u)): throw u.error
         case (.int(let a), .int(let b)): return a < b ? -1 : (a == b ? 0 : 1)
         case (.string(let a), .string(let b)):

@@ -9,6 +9,8 @@ enum RV {
     case string(String)
     case list([RV])
     case tuple([RV])
+    /// What `groupby` yields: a 2-tuple whose items are also `grouper` and `list`.
+    case group(GroupTuple)
     case dict(RDict)
     case macro(Macro)
     case function(Function)
@@ -40,13 +42,19 @@ enum RV {
         case .double: return "float"
         case .string: return "str"
         case .list: return "list"
-        case .tuple: return "tuple"
+        case .tuple, .group: return "tuple"
         case .dict: return "dict"
         case .macro: return "macro"
         case .function: return "function"
         case .loop: return "loop"
         case .namespace: return "namespace"
         }
+    }
+
+    /// A `groupby` group as the plain tuple it behaves as; any other value as it is.
+    var plainTuple: RV {
+        if case .group(let group) = self { return .tuple(group.items) }
+        return self
     }
 
     var isUndefined: Bool {

@@ -162,8 +162,6 @@ extension Renderer {
 
     // MARK: - Members
 
-    /// TODO(#2): a macro has no `name`, `arguments` or `caller` attributes;
-    /// reading one is an undefined attribute.
     func attribute(_ name: String, of object: RV, at offset: Int) throws -> RV {
         switch object {
         case .undefined(let u):
@@ -180,6 +178,15 @@ extension Renderer {
                     offset: offset))
         case .loop(let state):
             if let value = loopAttribute(name, state, at: offset) { return value }
+        case .macro(let macro):
+            if let value = macroAttribute(name, macro.definition) { return value }
+        case .group(let group):
+            if name == "grouper" { return group.grouper }
+            if name == "list" { return .list(group.list) }
+            if let method = Methods.bound(name, to: object, source: template.source, offset: offset)
+            {
+                return method
+            }
         case .namespace(let namespace):
             if let value = namespace.values[.string(name)] { return value }
             return .undefined(
@@ -196,6 +203,18 @@ extension Renderer {
             Undefined(
                 reason: .attribute(name, object.typeName), source: template.source,
                 offset: offset))
+    }
+
+    /// What Jinja's `Macro` object shows of its definition.
+    private func macroAttribute(_ name: String, _ definition: MacroDefinition) -> RV? {
+        switch name {
+        case "name": return definition.isCallBlockBody ? RV.none : .string(definition.name)
+        case "arguments": return .tuple(definition.parameters.map { .string($0.0) })
+        case "catch_kwargs": return .bool(definition.takesKwargs)
+        case "catch_varargs": return .bool(definition.takesVarargs)
+        case "caller": return .bool(definition.takesCaller)
+        default: return nil
+        }
     }
 
     private func loopAttribute(_ name: String, _ state: LoopState, at offset: Int) -> RV? {
@@ -250,6 +269,9 @@ extension Renderer {
 
     func item(_ key: RV, of object: RV, at offset: Int) throws -> RV {
         if case .undefined(let u) = key { throw u.error }
+        if case .group = object, case .int = key {
+            return try item(key, of: object.plainTuple, at: offset)
+        }
         switch object {
         case .undefined(let u):
             throw u.error
@@ -314,7 +336,7 @@ extension Renderer {
         }
         let step = try bound(step) ?? 1
         guard step != 0 else { throw error("slice step cannot be zero", at: offset) }
-        switch object {
+        switch object.plainTuple {
         case .list(let items):
             return .list(pythonSlice(items, try bound(start), try bound(stop), step))
         case .tuple(let items):
@@ -353,7 +375,7 @@ extension Renderer {
         let unsupported = error(
             "unsupported operand types for \(op): '\(left.typeName)' and '\(right.typeName)'",
             at: offset)
-        switch (op, left, right) {
+        switch (op, left.plainTuple, right.plainTuple) {
         case ("+", .string(let a), .string(let b)):
             try sized(at: offset) {
                 try SizeLimit.check(bytes: a.utf8.count + b.utf8.count, what: "string")
@@ -375,7 +397,11 @@ extension Renderer {
             return .list(Array([[RV]](repeating: items, count: max(0, n)).joined()))
         case ("%", .string(let format), _):
             let values: [RV]
-            if case .tuple(let items) = right { values = items } else { values = [right] }
+            if case .tuple(let items) = right.plainTuple {
+                values = items
+            } else {
+                values = [right]
+            }
             return .string(
                 try PercentFormat.format(
                     format, values, keyword: right,
@@ -513,7 +539,7 @@ extension Renderer {
     }
 
     func contains(_ container: RV, _ element: RV, at offset: Int) throws -> Bool {
-        switch container {
+        switch container.plainTuple {
         case .undefined(let u): throw u.error
         case .string(let text):
             guard case .string(let part) = element else {

@@ -27,6 +27,20 @@ final class Function {
 
 /// What `namespace(...)` makes: the one mutable object of the template
 /// language, so a loop can carry a value out (`{% set ns.count = ns.count + 1 %}`).
+/// One group of the `groupby` filter, Python's `_GroupTuple`: the tuple
+/// `(grouper, list)`, whose items can also be read as attributes.
+final class GroupTuple {
+    let grouper: RV
+    let list: [RV]
+
+    init(grouper: RV, list: [RV]) {
+        self.grouper = grouper
+        self.list = list
+    }
+
+    var items: [RV] { [grouper, .list(list)] }
+}
+
 final class Namespace {
     var values: RDict
 

@@ -115,6 +115,23 @@ import Testing
         #expect(parser.parseLine(line) == expected)
     }
 
+    static let unusableValues: [([UInt8], String)] = [
+        ([64, 114, 101, 116, 118, 97, 108, 32, 97, 0, 98],  // "@retval a\0b"
+         "malformed @retval: a value cannot hold a NUL byte; nothing was set"),
+        ([64, 114, 101, 116, 118, 97, 108, 32, 97, 0xFF, 99],  // "@retval a\xFFc"
+         "malformed @retval: the value is not UTF-8 text; nothing was set"),
+    ]
+
+    /// Bytes a value cannot carry to a dependent unchanged set nothing.
+    @Test(arguments: unusableValues)
+    func aValueThatCannotReachDependentsUnchangedIsMalformed(bytes: [UInt8], warning: String) {
+        var parser = ProtocolParser()
+        let parsed = bytes.withUnsafeBufferPointer { parser.parseLine($0) }
+        #expect(parsed == .malformed(warning: warning))
+        let valid: [UInt8] = Array("@retval é ok".utf8)
+        #expect(valid.withUnsafeBufferPointer { parser.parseLine($0) } == .retval("é ok"))
+    }
+
     static let malformed: [(String, String)] = [
         ("@progress", "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?"),
         ("@progress ", "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?"),

@@ -261,6 +261,23 @@ import Testing
         #expect(used.exitCode == 0)
     }
 
+    /// A cron `build-outdated` must not wait for someone to build an
+    /// unrelated protected job by hand.
+    @Test func buildOutdatedOfEverythingBuildsAroundAProtectedJobNeverBuilt() throws {
+        let jobs = testJobSet([
+            testJob("p", protect: true), testJob("r", deps: ["p"]), testJob("free"),
+        ])
+        let launcher = ScriptedLauncher()
+        let summary = try run(
+            jobs, PlanRequest(targets: .all, mode: .buildOutdated), store: MemoryStore(),
+            launcher: launcher)
+        #expect(launcher.jobsRun == ["free"])
+        #expect(summary.notRun.map { "\($0.job): \($0.why)" } == [
+            "r: dependency 'p' has no successful build"
+        ])
+        #expect(summary.exitCode == 3)
+    }
+
     @Test func anInterruptStopsSchedulingAndEndsTheRunningBuild() throws {
         let jobs = testJobSet([testJob("a"), testJob("b"), testJob("c", deps: ["a"])])
         let arrived = Gate()

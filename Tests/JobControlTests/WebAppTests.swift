@@ -73,6 +73,28 @@ struct WebAppTests {
             body: Array(body.utf8))
     }
 
+    /// A broken job file shows as the command line's one-line error, not a
+    /// Swift dump of the error value.
+    @Test(arguments: ["/", "/api/jobs"]) func brokenDefinitionsShowTheirErrorLines(path: String) throws {
+        let site = try Site()
+        let broken = ConfigErrors([
+            .missingDependency(
+                job: "report", dependency: "crwal", suggestion: "crawl",
+                at: SourceLocation(file: "jobs.d/site.yaml", line: 8, column: 39))
+        ])
+        let source = WebSource(loadJobs: { throw broken }, openStore: { site.store })
+        let security = WebSecurity(
+            csrfToken: "csrf", accessToken: nil, loopbackOnly: true, readOnly: false)
+        let response = WebApp(security: security, source: source, launcher: nil)
+            .respond(Self.get(path))
+        let body = String(decoding: response.body, as: UTF8.self)
+        #expect(response.status == 500)
+        let expected = "the job definitions do not load:\n\(broken.errors[0].lines[0].dropFirst(14))"
+        let shown = path.hasPrefix("/api/") ? JSONText.quoted(expected) : HTML.escape(expected)
+        #expect(body.contains(shown), "\(body)")
+        #expect(!body.contains("ConfigErrors("))
+    }
+
     struct StatusCase: CustomTestStringConvertible, Sendable {
         var path: String
         var query: [String: String] = [:]
@@ -267,6 +289,10 @@ struct WebAppTests {
             request: get("/api/jobs", headers: ["host": "evil.example:5050"]), status: 403,
             message: "unexpected Host 'evil.example:5050'; open the page at 127.0.0.1\n"),
         RefusalCase(
+            name: "a request without a Host header",
+            request: WebRequest(method: "GET", path: "/api/jobs"), status: 400,
+            message: "a request needs a Host header\n"),
+        RefusalCase(
             name: "POST on a read-only server",
             request: post("/jobs/crawl/build", body: "csrf=csrf-token-for-tests"),
             readOnly: true, status: 403,
@@ -310,6 +336,9 @@ struct WebAppTests {
         let header = app.respond(
             Self.get("/api/jobs", headers: ["authorization": "Bearer 0123456789abcdef"]))
         #expect(header.status == 200)
+        let lowerCase = app.respond(
+            Self.get("/api/jobs", headers: ["authorization": "bearer 0123456789abcdef"]))
+        #expect(lowerCase.status == 200)
         var cookie = Self.get("/api/jobs")
         cookie.cookies = ["jcrun_token": "0123456789abcdef"]
         #expect(app.respond(cookie).status == 200)

@@ -70,6 +70,7 @@ struct WebRenderTests {
 
     @Test(arguments: [
         ("127.0.0.1:5050", true), ("localhost:80", true), ("[::1]:5050", true), ("localhost", true),
+        ("LOCALHOST:5050", true), ("LocalHost", true),
         ("evil.example:5050", false), ("10.0.0.1", false),
     ])
     func hostHeadersNameLoopbackOrNot(_ host: String, _ expected: Bool) {

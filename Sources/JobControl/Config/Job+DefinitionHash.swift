@@ -74,6 +74,7 @@ extension Job {
         var copy = self
         copy.title = title.map(masker.mask)
         copy.notes = notes.map(masker.mask)
+        copy.tags = tags.map(masker.mask)
         copy.command = mask(command)
         copy.args = args.map(mask)
         copy.env = env.map { Job.EnvEntry(name: $0.name, value: mask($0.value)) }

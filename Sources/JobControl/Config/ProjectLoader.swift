@@ -124,12 +124,18 @@ public struct ProjectLoader {
             jobs: withSecrets(jobs, settings))
     }
 
-    /// The jobs, each told the secret values its snapshot must mask.
+    /// The jobs, each told the secret values its snapshot must mask. Its
+    /// title, notes and tags, which only ever are shown, are masked here
+    /// once, so that no list, page or JSON can show a secret through them.
     private func withSecrets(_ jobs: [Job], _ settings: Settings) -> [Job] {
         guard !settings.secrets.isEmpty else { return jobs }
         let values = settings.secrets.keys.sorted().map { settings.secrets[$0]! }
+        let masker = SecretMasker(values)
         return jobs.map { job in
             var job = job
+            job.title = job.title.map(masker.mask)
+            job.notes = job.notes.map(masker.mask)
+            job.tags = job.tags.map(masker.mask)
             job.secretValues = values
             return job
         }

@@ -59,8 +59,13 @@ enum Outdatedness: Equatable {
         // The definition and the age of the last check.
         var own: BuildReason?
         if lastCheck.configHash != job.definitionHash {
-            let fields = job.changedFields(from: lastCheck.configSnapshot)
-            own = .definitionChanged(fields.isEmpty ? Job.hashedFields : fields)
+            // Snapshots show secrets as `***`: when they read the same, the
+            // hash changed with a secret's value (or the snapshot is unreadable).
+            var fields = job.changedFields(from: lastCheck.configSnapshot)
+            if fields.isEmpty {
+                fields = job.secretValues.isEmpty ? Job.hashedFields : ["a secret's value"]
+            }
+            own = .definitionChanged(fields)
         } else if let maxAge = job.maxAge, let finished = lastCheck.finishedAt,
             now.timeIntervalSince(finished) >= TimeInterval(maxAge)
         {

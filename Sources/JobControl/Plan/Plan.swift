@@ -115,9 +115,14 @@ public struct Plan: Sendable, Hashable {
     /// Topologically ordered (ties by id).
     public var builds: [PlannedBuild]
     public var leftOut: [LeftOut]
+    /// Whether the request named its jobs (`jcrun JOB`, `build-outdated
+    /// JOB`): a dependency the plan cannot provide then stops the run (unless
+    /// `--keep-going`). A `build-outdated` of everything builds what it can.
+    public var namedTargets: Bool
 
-    public init(builds: [PlannedBuild] = [], leftOut: [LeftOut] = []) {
+    public init(builds: [PlannedBuild] = [], leftOut: [LeftOut] = [], namedTargets: Bool = true) {
         self.builds = builds
         self.leftOut = leftOut
+        self.namedTargets = namedTargets
     }
 }

@@ -27,7 +27,11 @@ public struct Planner: Sendable {
         }
         let passedOver = scope.protectedRevdeps.subtracting(scope.all).sorted()
         let protected = passedOver.map { LeftOut(job: $0, why: .protectedLeftOut) }
-        return Plan(builds: walk.builds, leftOut: walk.leftOut + protected + walk.missing)
+        var namedTargets = true
+        if case .all = request.targets { namedTargets = false }
+        return Plan(
+            builds: walk.builds, leftOut: walk.leftOut + protected + walk.missing,
+            namedTargets: namedTargets)
     }
 
     /// `plan(_:jobs:states:now:)` with the states and pinned builds read from `store`.

@@ -49,7 +49,9 @@ public final class PlainRenderer: BuildObserver, @unchecked Sendable {
             switch event {
             case .output(_, let text, _, _):
                 tails[build.id]?.append(text)
-                if verbosity == .verbose { output.write("\(build.job) | \(text)\n") }
+                if verbosity == .verbose {
+                    output.write("\(build.job) | \(VisibleText.escaped(text))\n")
+                }
             case .log(let level, let message):
                 let line = "[\(level.rawValue)] \(message)"
                 tails[build.id]?.append(line)

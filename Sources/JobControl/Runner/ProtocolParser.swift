@@ -52,7 +52,7 @@ public struct ProtocolParser: Sendable {
         let rest = UnsafeBufferPointer(rebasing: line[restStart...])
         switch directive {
         case .progress: return Self.parseProgress(rest)
-        case .retval: return .retval(String(decoding: rest, as: UTF8.self))
+        case .retval: return Self.parseRetval(rest)
         case .skip:
             let reason = Self.trimmed(line, from: restStart)
             return .skip(reason: reason.isEmpty ? nil : String(decoding: reason, as: UTF8.self))
@@ -68,6 +68,21 @@ public struct ProtocolParser: Sendable {
         case .resume:
             return .malformed(warning: "malformed @resume-directives: directives are not stopped")
         }
+    }
+
+    /// A return value is text that reaches dependents' environments as it
+    /// was printed: a NUL byte (an environment cuts the value there) or bytes
+    /// that are not UTF-8 (the store would change them) set nothing.
+    static func parseRetval(_ rest: UnsafeBufferPointer<UInt8>) -> ParsedLine {
+        if rest.contains(0) {
+            return .malformed(
+                warning: "malformed @retval: a value cannot hold a NUL byte; nothing was set")
+        }
+        guard let value = String(validating: rest, as: UTF8.self) else {
+            return .malformed(
+                warning: "malformed @retval: the value is not UTF-8 text; nothing was set")
+        }
+        return .retval(value)
     }
 }
 

@@ -193,7 +193,8 @@ public final class Scheduler: @unchecked Sendable {
         // What the store says, for the values builds consume.
         loadStates(plan, given: given)
 
-        // Dependencies the plan could not provide stop what needs them.
+        // Dependencies the plan could not provide stop what needs them, and
+        // the whole run when it was asked for named jobs.
         cond.withLock {
             for out in plan.leftOut where out.why == .missingDependency || out.why == .protectedWithoutBuild {
                 let why = "dependency '\(out.job)' has no successful build"
@@ -202,7 +203,7 @@ public final class Scheduler: @unchecked Sendable {
                     blocked = blocked || slot.phase == .waiting
                     block(index, why: why)
                 }
-                if blocked && !options.keepGoing && stopReason == nil {
+                if blocked && plan.namedTargets && !options.keepGoing && stopReason == nil {
                     stopReason = "stopped: \(why)"
                 }
             }

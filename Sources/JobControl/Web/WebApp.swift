@@ -36,7 +36,12 @@ public final class WebApp: @unchecked Sendable {
         } catch let error as BadParameter {
             return failure(error.description, request, status: 400)
         } catch let error as ConfigErrors {
-            return failure("the job definitions do not load: \(error)", request, status: 500)
+            // The lines the command line prints, without its `jcrun: error: `.
+            let lines = error.formatted().map { line in
+                line.hasPrefix("jcrun: error: ") ? String(line.dropFirst(14)) : line
+            }
+            let message = "the job definitions do not load:\n" + lines.joined(separator: "\n")
+            return failure(message, request, status: 500)
         } catch {
             return failure("\(error)", request, status: 500)
         }

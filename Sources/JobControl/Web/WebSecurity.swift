@@ -66,8 +66,15 @@ public struct WebSecurity: Sendable {
                 "access token required: send 'Authorization: Bearer TOKEN' or open /?token=TOKEN once",
                 status: 401)
         }
-        if loopbackOnly, let host = request.headers["host"], !Self.isLoopbackHost(host) {
-            return .text("unexpected Host '\(host)'; open the page at 127.0.0.1", status: 403)
+        if loopbackOnly {
+            // Every HTTP/1.1 client sends Host; without one, a DNS-rebinding
+            // check has nothing to check.
+            guard let host = request.headers["host"] else {
+                return .text("a request needs a Host header", status: 400)
+            }
+            if !Self.isLoopbackHost(host) {
+                return .text("unexpected Host '\(host)'; open the page at 127.0.0.1", status: 403)
+            }
         }
         switch request.method {
         case "GET", "HEAD": return nil
@@ -98,7 +105,9 @@ public struct WebSecurity: Sendable {
     }
 
     private func hasAccessToken(_ request: WebRequest, _ token: String) -> Bool {
-        if let header = request.headers["authorization"], header.hasPrefix("Bearer "),
+        // The scheme's name is case-insensitive (RFC 9110, 11.1).
+        if let header = request.headers["authorization"],
+            header.prefix(7).lowercased() == "bearer ",
             Self.equal(String(header.dropFirst(7)), token)
         {
             return true
@@ -116,7 +125,8 @@ public struct WebSecurity: Sendable {
         } else if let colon = name.lastIndex(of: ":") {
             name = String(name[..<colon])
         }
-        return name == "localhost" || WebListener.isLoopback(name)
+        // Host names are case-insensitive (RFC 9110, 7.2).
+        return name.lowercased() == "localhost" || WebListener.isLoopback(name)
     }
 
     /// Compares in time independent of where the strings differ.

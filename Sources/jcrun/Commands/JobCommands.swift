@@ -120,7 +120,7 @@ enum JobCommands {
         if job.earlyCutoff { text += "  early_cutoff  true\n" }
         if job.directives != .stdout { text += "  directives    \(job.directives.rawValue)\n" }
         if let cleanup = job.cleanup { text += "  cleanup       \(describe(cleanup))\n" }
-        text += "  hash          \(job.definitionHash)\n"
+        text += "  hash          \(defined.definitionHash)\n"
         // Titles, notes, tags and commands are the project's text: shown, never obeyed.
         context.console.out(VisibleText.escapedLines(text))
         return 0

@@ -44,7 +44,9 @@ def main() -> int:
         try:
             text = env.get_template(template_path.name, globals=variables).render()
         except Exception as error:  # noqa: BLE001 - any jinja2 failure is recorded
-            err_path.write_text(f"jinja2 raised {type(error).__name__}: {error}\n")
+            # The folder's absolute path is the machine's, not jinja2's answer.
+            message = str(error).replace(str(CASES), "cases")
+            err_path.write_text(f"jinja2 raised {type(error).__name__}: {message}\n")
             if not expected_error:
                 problems.append(f"{name}: jinja2 raised {error!r} but there is no .expected-error")
             continue

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+/// What the fourth new user found wrong in the built jcrun (cron runs around
+/// protected jobs, secrets in titles and tags, control characters with
+/// `-v`, `why` after a secret changed), each checked with its exact output.
+struct FreshUserFindingsTests {
+    @Test func buildOutdatedBuildsEverythingThatDoesNotNeedANeverBuiltProtectedJob() throws {
+        let project = try TestProject([
+            "main.yaml": """
+            jobs:
+              - id: pdep
+                protect: true
+                command: 'echo "@retval p"'
+              - id: usesp
+                dependencies: [pdep]
+                command: 'echo uses'
+              - id: ind
+                command: 'echo independent'
+
+            """
+        ])
+        defer { project.remove() }
+        let cron = try project.run(["build-outdated", "--color", "never"])
+        #expect(cron.status == 3)
+        #expect(TestProject.maskTimes(cron.stderr) == """
+            [1/2] ind started
+            [1/2] ind successful in T
+            1 built, 2 not run in T
+              ind    #1  successful in T
+              usesp  not run: dependency 'pdep' has no successful build
+              pdep   not run: protected and never built successfully
+
+            """)
+        #expect(try project.run(["status", "--json"]).stdout.contains(#""job":"ind","status":"successful""#))
+        // Named, the job that needs it still stops the run.
+        let named = try project.run(["usesp", "ind", "--color", "never"])
+        #expect(named.status == 3)
+        #expect(named.stderr.contains("ind    not run: stopped: dependency 'pdep' has no successful build"))
+    }
+
+    @Test func aSecretInATitleOrTagIsMaskedWhereverTheJobIsShown() throws {
+        let project = try TestProject([
+            "main.yaml": """
+            jobs:
+              - id: titled
+                title: "token {{ env.MY_TOKEN }}"
+                notes: "notes {{ env.MY_TOKEN }}"
+                tags: ["{{ env.MY_TOKEN }}", plain]
+                command: "true"
+
+            """
+        ])
+        defer { project.remove() }
+        try "secrets:\n  tok: {env: MY_TOKEN}\n".write(
+            to: project.dir.appendingPathComponent("jcrun.yaml"), atomically: true, encoding: .utf8)
+        let env = ["MY_TOKEN": "supersecrettoken"]
+        #expect(try project.run(["list"], environment: env).stdout == "titled  not built  token ***\n")
+        let json = try project.run(["show", "titled", "--json"], environment: env).stdout
+        #expect(json.contains(#""tags":["***","plain"]"#))
+        #expect(json.contains(#""title":"token ***""#))
+        #expect(json.contains(#""notes":"notes ***""#))
+        #expect(try project.run(["titled", "-q"], environment: env).status == 0)
+        for listing in [["list", "--json"], ["show", "titled"], ["status", "--json"]] {
+            let output = try project.run(listing, environment: env).stdout
+            #expect(!output.contains("supersecrettoken"), "\(listing)")
+        }
+    }
+
+    /// The plain view's `-v` lines are the job's output, which can hold any
+    /// byte: a title-setting sequence must show, not act.
+    @Test func verboseOutputShowsControlCharactersInsteadOfSendingThem() throws {
+        let project = try TestProject([
+            "main.yaml": """
+            jobs:
+              - id: esc
+                command: 'printf "\\033]0;pwned\\007 \\033[31mred\\033[0m\\r\\n"'
+
+            """
+        ])
+        defer { project.remove() }
+        let result = try project.run(["-v", "esc"])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains(#"esc | \x1b]0;pwned\x07 \x1b[31mred\x1b[0m"# + "\n"))
+        #expect(!result.stderr.contains("\u{1B}"))
+    }
+
+    @Test func whyNamesAChangedSecretAndShowPrintsTheHashThePlannerCompares() throws {
+        let project = try TestProject([
+            "main.yaml": """
+            jobs:
+              - id: s
+                command: "echo {{ env.MY_TOKEN }} > /dev/null"
+
+            """
+        ])
+        defer { project.remove() }
+        try "secrets:\n  tok: {env: MY_TOKEN}\n".write(
+            to: project.dir.appendingPathComponent("jcrun.yaml"), atomically: true, encoding: .utf8)
+        #expect(try project.run(["s", "-q"], environment: ["MY_TOKEN": "firstsecret"]).status == 0)
+        let changed = ["MY_TOKEN": "secondsecret"]
+        #expect(try project.run(["why", "s"], environment: changed).stdout
+            == "s: definition changed (a secret's value)\n")
+        let text = try project.run(["show", "s"], environment: changed).stdout
+        let json = try project.run(["show", "s", "--json"], environment: changed).stdout
+        let hash = try #require(text.split(separator: "\n").first { $0.contains("  hash ") })
+            .split(separator: " ").last.map(String.init)
+        #expect(json.contains(#""definition_hash":"\#(hash ?? "-")""#))
+        let before = try project.run(["show", "s"], environment: ["MY_TOKEN": "firstsecret"]).stdout
+        #expect(before != text)
+    }
+}
