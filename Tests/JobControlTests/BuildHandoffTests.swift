@@ -134,6 +134,28 @@ import Testing
         #expect(stored == expected)
     }
 
+    @Test(arguments: [2, 3])
+    func workersHandingOverChainsAndSingleJobsAllEnd(workers: Int) throws {
+        let folder = StoreFolder()
+        let store = try folder.openStore()
+        var list: [Job] = (1...6).map { testJob("c\($0)", deps: $0 > 1 ? ["c\($0 - 1)"] : []) }
+        list += (1...6).map { testJob("s\($0)") }
+        let jobs = testJobSet(list)
+        let plan = try Planner().plan(PlanRequest(targets: .all), jobs: jobs, store: store, now: testNow)
+        let options = Scheduler.Options(
+            workers: workers, lockDirectory: URL(fileURLWithPath: folder.path + "/locks"),
+            environment: ["PATH": "/usr/bin"])
+        let summary = Scheduler(jobs: jobs, store: store, launcher: ScriptedLauncher(), options: options).run(plan)
+        #expect(summary.exitCode == 0)
+        let builds = try store.builds(BuildQuery(newestFirst: false))
+        #expect(builds.count == 12)
+        #expect(builds.allSatisfy { $0.status == .successful })
+        let chain = builds.filter { $0.job.hasPrefix("c") }.map(\.job)
+        #expect(chain == ["c1", "c2", "c3", "c4", "c5", "c6"])
+        let (stored, expected) = try self.summary(store)
+        #expect(stored == expected)
+    }
+
     @Test func aNextJobLockedElsewhereStartsAsAnyTurnDoes() throws {
         let folder = StoreFolder()
         let store = try folder.openStore()

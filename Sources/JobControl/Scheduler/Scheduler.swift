@@ -273,18 +273,24 @@ public final class Scheduler: @unchecked Sendable {
     /// With `takeNext`, the next ready build is taken for the calling
     /// worker (as running) and returned, so that its row can be created in
     /// the write that ends this one.
+    ///
+    /// When the caller took the only ready build, no one is woken: an idle
+    /// worker would find nothing to do (a chain with `-j 2` woke one for
+    /// nothing at every build) and none can be waiting to exit while this
+    /// worker is active. Interrupts wake the workers themselves.
     @discardableResult
     func conclude(_ index: Int, _ end: JobEnd, takeNext: Bool = false) -> Int? {
         cond.lock()
-        defer {
-            cond.broadcast()
-            cond.unlock()
-        }
+        defer { cond.unlock() }
         active -= 1
         finish(index, end)
-        guard takeNext, let next = nextReady() else { return nil }
+        guard takeNext, let next = nextReady() else {
+            cond.broadcast()
+            return nil
+        }
         slots[next].phase = .running
         active += 1
+        if !ready.isEmpty { cond.broadcast() }
         return next
     }
 
