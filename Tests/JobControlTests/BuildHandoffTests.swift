@@ -72,6 +72,32 @@ import Testing
         #expect(alone.id == made.id + 1)
     }
 
+    /// The combined call means the same on every backend (PostgreSQL uses
+    /// the protocol's default: the two calls one after the other).
+    @Test(arguments: StoreBackend.available)
+    func endingOneBuildAndCreatingTheNextMeansTheSameEverywhere(backend: StoreBackend) throws {
+        let test = try TestStore.make(backend)
+        let store = test.store
+        let first = try store.createBuild(newBuild("a"))
+        let input = BuildInput(build: 0, dependency: "a", consumed: first.id, retval: "v", pinned: false)
+        let next = try store.finishBuild(
+            first.id, result: BuildResult(status: .successful, exitCode: 0, retval: "v"),
+            thenCreate: newBuild("b", inputs: [input]))
+        #expect(try store.build(first.id)?.status == .successful)
+        #expect(try store.build(first.id)?.retval == "v")
+        #expect(try store.build(next.id) == next)
+        #expect(next.status == .running)
+        #expect(next.runner?.pid == getpid())
+        #expect(try store.inputs(of: next.id).map(\.consumed) == [first.id])
+        let states = try store.jobStates(["a", "b"])
+        #expect(states["a"]?.latestSuccessful?.id == first.id)
+        #expect(states["b"]?.isRunning == true)
+        #expect(throws: StoreError.refused("cannot finish build #\(first.id): it is already successful")) {
+            _ = try store.finishBuild(first.id, result: BuildResult(status: .failed), thenCreate: newBuild("c"))
+        }
+        #expect(try store.jobStates(["c"]).isEmpty)
+    }
+
     @Test func aRefusedEndCreatesNothing() throws {
         let folder = StoreFolder()
         let store = try folder.openStore()
