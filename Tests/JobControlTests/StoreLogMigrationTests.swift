@@ -70,7 +70,7 @@ import Testing
         }
         raw.close()
 
-        #expect(throws: StoreError.needsMigration(path: folder.databasePath, found: 3, supported: 4)) {
+        #expect(throws: StoreError.needsMigration(path: folder.databasePath, found: 3, supported: SQLiteStore.schemaVersion)) {
             try folder.openStore(.readOnly)
         }
         let store = try folder.openStore()

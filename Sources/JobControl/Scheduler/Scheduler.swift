@@ -261,11 +261,10 @@ public final class Scheduler: @unchecked Sendable {
                 slots[index].phase = .running
                 active += 1
                 cond.unlock()
-                let end = execute(index)
+                // A turn hands over the next build when it took one (`conclude`).
+                var next = execute(index, handoff: nil)
+                while let handoff = next { next = execute(handoff.index, handoff: handoff) }
                 cond.lock()
-                active -= 1
-                finish(index, end)
-                cond.broadcast()
                 continue
             }
             if active == 0 { break }
@@ -273,6 +272,31 @@ public final class Scheduler: @unchecked Sendable {
         }
         cond.broadcast()
         cond.unlock()
+    }
+
+    /// Ends a job's turn in the run's bookkeeping and wakes the workers.
+    /// With `takeNext`, the next ready build is taken for the calling
+    /// worker (as running) and returned, so that its row can be created in
+    /// the write that ends this one.
+    ///
+    /// When the caller took the only ready build, no one is woken: an idle
+    /// worker would find nothing to do (a chain with `-j 2` woke one for
+    /// nothing at every build) and none can be waiting to exit while this
+    /// worker is active. Interrupts wake the workers themselves.
+    @discardableResult
+    func conclude(_ index: Int, _ end: JobEnd, takeNext: Bool = false) -> Int? {
+        cond.lock()
+        defer { cond.unlock() }
+        active -= 1
+        finish(index, end)
+        guard takeNext, let next = nextReady() else {
+            cond.broadcast()
+            return nil
+        }
+        slots[next].phase = .running
+        active += 1
+        if !ready.isEmpty { cond.broadcast() }
+        return next
     }
 
     private func nextReady() -> Int? {

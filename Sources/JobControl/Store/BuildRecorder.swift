@@ -144,6 +144,25 @@ public final class BuildRecorder: @unchecked Sendable {
     public func finishBuild(_ id: BuildID, result: BuildResult) throws {
         storeLock.lock()
         defer { storeLock.unlock() }
+        try flushBeforeEnd(of: id)
+        try store.finishBuild(id, result: result)
+    }
+
+    /// Writes what `id` still has buffered, then ends it and creates `next`
+    /// in one store write (`BuildStore.finishBuild(_:result:thenCreate:)`).
+    public func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild
+    ) throws -> BuildRecord {
+        storeLock.lock()
+        defer { storeLock.unlock() }
+        try flushBeforeEnd(of: id)
+        let record = try store.finishBuild(id, result: result, thenCreate: next)
+        if record.status == .running { state.withLock { _ = running.insert(record.id) } }
+        return record
+    }
+
+    /// Writes `id`'s buffered lines before its end; the caller holds `storeLock`.
+    private func flushBeforeEnd(of id: BuildID) throws {
         state.withLock { pendingRunners[id] = nil }  // ends before its runner is written
         try flushLocked(sealingAll: true)
         state.withLock {
@@ -152,7 +171,6 @@ public final class BuildRecorder: @unchecked Sendable {
             seal(log)  // a line logged meanwhile is written with the next batch
             if log === lastOpen { lastOpen = nil }
         }
-        try store.finishBuild(id, result: result)
     }
 
     /// Runs `body` with the store, serialised with the recorder's own writes

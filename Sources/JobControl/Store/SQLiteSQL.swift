@@ -11,7 +11,9 @@ enum SQLiteSQL {
 
     /// Migrations in order: `migrations[n - 1]` takes the schema from n - 1 to n.
     /// Each runs in the one transaction that also sets `user_version`.
-    static let migrations: [String] = [migration1, migration2, migrationAliveAt, migrationLogChunks]
+    static let migrations: [String] = [
+        migration1, migration2, migrationAliveAt, migrationLogChunks, migrationNoJobStatusIndex,
+    ]
 
     /// The migration after which `SQLiteLogMigration` converts the old
     /// per-line rows into chunks (its index in `migrations`).
@@ -23,6 +25,17 @@ enum SQLiteSQL {
     /// (`BuildRecorder`), so that a build whose runner died ends then.
     private static let migrationAliveAt = """
         ALTER TABLE builds ADD COLUMN alive_at INTEGER;
+        """
+
+    /// Drops `builds_by_job_status` (issues #4, #5): each build wrote a page
+    /// of it twice (created, finished), about 10 µs of a 1,000-job run's
+    /// per-job cost. `job_summary` answers the job states it was made for;
+    /// a job's builds of one status are found through `builds_by_job`,
+    /// which `builds(job:status:...)` names: a walk of that job's builds at
+    /// most. The triggers' rare recounts (a deleted latest success) walk
+    /// `builds_by_status` or `builds_by_job` instead.
+    private static let migrationNoJobStatusIndex = """
+        DROP INDEX IF EXISTS builds_by_job_status;
         """
 
     /// The log as chunks of lines (`LogChunk`), one row per up to 64 KiB of
@@ -240,12 +253,14 @@ enum SQLiteSQL {
         """
 
     /// A build created `running` gets its runner in the same row (?10-?12).
+    /// Only the id comes back: the store makes the record from what it
+    /// bound (decoding the twenty columns cost more than the insert's lookups).
     static let insertBuild = """
         INSERT INTO builds (job, status, attempt, reason, triggered_by, config_hash,
                             config_snapshot, created_at, started_at,
                             runner_host, runner_pid, runner_start)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-        RETURNING \(buildColumns)
+        RETURNING id
         """
     static let insertInput = """
         INSERT INTO build_inputs (build, dependency, consumed, retval, pinned)
@@ -296,7 +311,9 @@ enum SQLiteSQL {
         if since { conditions.append("created_at >= ?3") }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let order = newestFirst ? "DESC" : "ASC"
-        return "SELECT \(buildColumns) FROM builds\(filter) ORDER BY id \(order) LIMIT ?4 OFFSET ?5"
+        // A job's builds through its index, whatever else filters them.
+        let table = job ? "builds INDEXED BY builds_by_job" : "builds"
+        return "SELECT \(buildColumns) FROM \(table)\(filter) ORDER BY id \(order) LIMIT ?4 OFFSET ?5"
     }
 
     // MARK: Job states

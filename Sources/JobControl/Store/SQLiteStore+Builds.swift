@@ -10,29 +10,58 @@ extension SQLiteStore {
     /// `markStarted`: one write transaction, one row written once.
     public func createBuild(_ build: NewBuild) throws -> BuildRecord {
         let now = SQLiteStatement.micros(clock())
-        let runner: RunnerIdentity? = build.status == .running ? .current() : nil
-        return try connection.write {
-            let record = try connection.using(SQLiteSQL.insertBuild) { statement in
-                statement.bind(1, build.job)
-                statement.bind(2, build.status.rawValue)
-                statement.bind(3, build.attempt)
-                statement.bind(4, build.reason)
-                statement.bind(5, build.trigger)
-                statement.bind(6, build.configHash)
-                statement.bind(7, build.configSnapshot)
-                statement.bind(8, now)
-                statement.bind(9, runner != nil ? now : nil)
-                statement.bind(10, runner?.host)
-                statement.bind(11, runner?.pid)
-                statement.bind(12, runner.map { Int64(bitPattern: $0.processStart) })
-                guard try statement.step() else {
-                    throw StoreError.engine(message: "\(path): the new build row was not returned")
-                }
-                return SQLiteStore.decodeBuild(statement)
-            }
-            try insertInputs(build.inputs, of: record.id)
-            return record
+        return try connection.write { try insert(build, at: now) }
+    }
+
+    /// Ends build `id` and creates `next` in one write transaction: the
+    /// pages both change (the row's leaf, the status index, `job_summary`)
+    /// are written once, and the WAL is locked and committed once instead
+    /// of twice. Nothing is stored when it throws.
+    ///
+    /// - Throws: what `finishBuild` and `createBuild` throw.
+    public func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild
+    ) throws -> BuildRecord {
+        guard result.status.isFinished else {
+            throw StoreError.refused("build #\(id) cannot finish as '\(result.status.rawValue)'")
         }
+        let now = SQLiteStatement.micros(clock())
+        return try connection.write {
+            try finish(id, result, at: now)
+            if connection.changes == 0 { try refuseChange(of: id, doing: "finish") }
+            return try insert(next, at: now)
+        }
+    }
+
+    /// Inserts `build` and its inputs, inside the caller's transaction.
+    private func insert(_ build: NewBuild, at now: Int64) throws -> BuildRecord {
+        let runner: RunnerIdentity? = build.status == .running ? .current() : nil
+        let id = try connection.using(SQLiteSQL.insertBuild) { statement in
+            statement.bind(1, build.job)
+            statement.bind(2, build.status.rawValue)
+            statement.bind(3, build.attempt)
+            statement.bind(4, build.reason)
+            statement.bind(5, build.trigger)
+            statement.bind(6, build.configHash)
+            statement.bind(7, build.configSnapshot)
+            statement.bind(8, now)
+            statement.bind(9, runner != nil ? now : nil)
+            statement.bind(10, runner?.host)
+            statement.bind(11, runner?.pid)
+            statement.bind(12, runner.map { Int64(bitPattern: $0.processStart) })
+            guard try statement.step() else {
+                throw StoreError.engine(message: "\(path): the new build row was not returned")
+            }
+            return statement.int64(0)
+        }
+        try insertInputs(build.inputs, of: id)
+        // The row as `decodeBuild` would read it back (times at the stored µs).
+        let time = SQLiteStatement.date(micros: now)
+        return BuildRecord(
+            id: id, job: build.job, status: build.status, attempt: build.attempt,
+            reason: build.reason, trigger: build.trigger, configHash: build.configHash,
+            configSnapshot: build.configSnapshot, createdAt: time,
+            startedAt: runner != nil ? time : nil, runner: runner)
     }
 
     private func insertInputs(_ inputs: [BuildInput], of build: BuildID) throws {

@@ -17,6 +17,10 @@ public protocol BuildStore: AnyObject {
     func appendLogChunks(_ chunks: [LogChunk]) throws
     func saveProgress(_ nodes: [ProgressRecord]) throws
     func finishBuild(_ id: BuildID, result: BuildResult) throws
+    /// `finishBuild(id, result:)` then `createBuild(next)`, in one write
+    /// transaction where the store can (a worker's next build as its
+    /// previous one ends). When it throws, SQLite has stored neither.
+    func finishBuild(_ id: BuildID, result: BuildResult, thenCreate next: NewBuild) throws -> BuildRecord
 
     // Queries.
     func build(_ id: BuildID) throws -> BuildRecord?
@@ -50,6 +54,13 @@ public protocol BuildStore: AnyObject {
 }
 
 extension BuildStore {
+    /// A store without the combined write ends one build, then creates the next.
+    public func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild
+    ) throws -> BuildRecord {
+        try finishBuild(id, result: result)
+        return try createBuild(next)
+    }
     /// A store that keeps lines one by one stores a chunk's lines.
     public func appendLogChunks(_ chunks: [LogChunk]) throws {
         var entries: [LogEntry] = []
