@@ -83,18 +83,39 @@ public enum RunnerLiveness {
             let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc")
         else { return 0 }
         let markers = [Array("JCRUN_BUILD_ID=\(build)".utf8), Array("JCRUN_JOB_ID=\(job)".utf8)]
+        func marked(_ pid: Int32) -> Bool {
+            guard let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ")
+            else { return false }
+            let variables = environment.split(separator: 0).map(Array.init)
+            return markers.allSatisfy { variables.contains($0) }
+        }
+        var leaderGone: [Int32: Bool] = [:]
         var killed = 0
         for entry in entries {
             guard let pid = Int32(entry), pid > 1, pid != getpid(),
                 let stat = processStat(of: pid), stat.state != "Z", stat.start >= runner.processStart,
-                processStat(of: stat.session).map({ $0.state == "Z" }) ?? true,
-                let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ")
+                marked(pid)
             else { continue }
-            let variables = environment.split(separator: 0).map(Array.init)
-            guard markers.allSatisfy({ variables.contains($0) }) else { continue }
-            if kill(pid, SIGKILL) == 0 { killed += 1 }
+            let gone = leaderGone[stat.session] ?? leaderEnds(stat.session, marked: marked)
+            leaderGone[stat.session] = gone
+            if gone, kill(pid, SIGKILL) == 0 { killed += 1 }
         }
         return killed
+    }
+
+    /// Whether the session leader `leader` is gone. The dead runner's own
+    /// job child gets SIGKILL when the runner dies (its parent-death
+    /// signal), but that may land a moment after the runner is seen dead:
+    /// a leader carrying the build's markers gets up to a second to end.
+    private static func leaderEnds(_ leader: Int32, marked: (Int32) -> Bool) -> Bool {
+        func gone() -> Bool { processStat(of: leader).map { $0.state == "Z" } ?? true }
+        if gone() { return true }
+        guard leader != getpid(), marked(leader) else { return false }
+        for _ in 0..<100 {
+            usleep(10_000)
+            if gone() { return true }
+        }
+        return false
     }
 
     /// A process's start time in clock ticks since boot, nil if it is gone.
