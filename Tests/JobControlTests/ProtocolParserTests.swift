@@ -176,6 +176,8 @@ import Testing
         ("@progress 1/2 :: b", "malformed @progress: empty group name in ':: b'"),
         ("@progress 1/2 a ::", "malformed @progress: empty group name in 'a ::'"),
         ("@progress {", "malformed @progress: not valid JSON"),
+        (#"@progress {"group": ["a", ""], "current": 1}"#, "malformed @progress: empty group name in 'group'"),
+        (#"@progress {"group": [" "], "current": 1}"#, "malformed @progress: empty group name in 'group'"),
         (#"@progress {"total": 3}"#, "malformed @progress: JSON form needs 'current'"),
         (
             #"@progress {"current": "3", "total": 3}"#,

@@ -144,6 +144,12 @@ extension ProtocolParser {
             if let group = json.group, group.count > maximumGroupDepth {
                 return .malformed(warning: "malformed @progress: \(tooDeep)")
             }
+            // As in the text form, a node needs a name.
+            if let group = json.group,
+                group.contains(where: { $0.allSatisfy { $0 == " " || $0 == "\t" } })
+            {
+                return .malformed(warning: "malformed @progress: empty group name in 'group'")
+            }
             let update = ProgressUpdate(
                 group: json.group ?? [], current: json.current, total: json.total,
                 status: json.status)
