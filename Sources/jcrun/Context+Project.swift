@@ -38,7 +38,7 @@ extension Context {
             do {
                 settings = try ProjectLoader.settings(
                     projectDir: projectDir, jobsDir: jobsDir, environment: environment,
-                    displayBase: workingDirectory)
+                    displayBase: workingDirectory, ignoringSecrets: true)
             } catch {
                 let given = invocation.value("storage") != nil
                     || !(environment["JCRUN_STORAGE"] ?? "").isEmpty

@@ -87,14 +87,18 @@ final class Context {
     /// connection checkpoints the WAL into the database file and removes
     /// it, so that `.jcrun/state.db` alone holds every build.
     func closeStores() {
+        var readOnly: Set<String> = []
         for store in openedStores {
             if let store = store as? SQLiteStore {
                 store.close()
+                if store.mode == .readOnly { readOnly.insert(store.path) }
             } else if let store = store as? PostgresStore {
                 store.close()
             }
         }
         openedStores.removeAll()
+        // A read-only connection cannot checkpoint: a WAL it read past stays.
+        for path in readOnly { SQLiteStore.foldLeftoverJournal(path: path) }
     }
 
     /// A path given on the command line, resolved against the working directory.

@@ -120,6 +120,46 @@ struct CLIFindingsTests {
         #expect(!project.exists(".jcrun/state.db-wal") && !project.exists(".jcrun/state.db-shm"))
     }
 
+    /// A store this user cannot write is refused before any cleanup runs:
+    /// `delete --force` ran the cleanup, then failed to delete the row.
+    @Test(.enabled(if: canDropPrivileges))
+    func aStoreThisUserCannotWriteIsRefusedBeforeTheCleanup() throws {
+        let project = try TestProject([
+            "main.yaml": """
+            jobs:
+              - id: data
+                command: "true"
+                cleanup: "touch cleaned"
+
+            """
+        ])
+        defer { project.remove() }
+        #expect(try project.run(["data", "-q"]).status == 0)
+        #expect(try Self.shell("chmod -R a+rX . && chmod a+w .", in: project.dir).status == 0)
+        let asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", Jcrun.binary.path]
+        let result = try Jcrun.run(
+            ["delete", "1", "--yes", "--force"], in: project.dir, environment: ["NO_COLOR": "1"],
+            executable: "/usr/bin/setpriv", prefix: asNobody)
+        #expect(result.status == 2)
+        #expect(result.stderr.hasSuffix("state.db: the database file is read-only\n"))
+        #expect(!project.exists("cleaned"))
+        #expect(try project.run(["builds"]).stdout.contains("#1  data  successful"))
+    }
+
+    /// A cron shell without a secret's variable can still read the logs.
+    @Test func storedBuildsAreReadWhenASecretCannotBeRead() throws {
+        let project = try TestProject(["main.yaml": "jobs:\n  - id: a\n    command: \"echo hi\"\n"])
+        defer { project.remove() }
+        try "secrets:\n  tok: {env: MY_TOKEN}\n".write(
+            to: project.dir.appendingPathComponent("jcrun.yaml"), atomically: true, encoding: .utf8)
+        #expect(try project.run(["a", "-q"], environment: ["MY_TOKEN": "abcdefgh"]).status == 0)
+        let log = try project.run(["log", "a"])
+        #expect(log.status == 0)
+        #expect(log.stdout.hasSuffix(" hi\n"))
+        #expect(log.stderr.contains("secret 'tok' reads environment variable 'MY_TOKEN', which is not set"))
+        #expect(try project.run(["status"]).status == 2)
+    }
+
     // MARK: C. the state file alone holds every build
 
     @Test(arguments: [

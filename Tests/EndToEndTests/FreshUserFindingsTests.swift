@@ -1,9 +1,14 @@
 import Foundation
 import Testing
 
-/// What the fourth new user found wrong in the built jcrun (cron runs around
-/// protected jobs, secrets in titles and tags, control characters with
-/// `-v`, `why` after a secret changed), each checked with its exact output.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What the fourth and fifth new users found wrong in the built jcrun (cron
+/// runs around protected jobs, secrets in titles and tags, control
+/// characters with `-v`, `why` after a secret changed, cleanups, a WAL left
+/// behind), each checked with its exact output.
 struct FreshUserFindingsTests {
     @Test func buildOutdatedBuildsEverythingThatDoesNotNeedANeverBuiltProtectedJob() throws {
         let project = try TestProject([
@@ -134,5 +139,41 @@ struct FreshUserFindingsTests {
 
             """)
         #expect(try project.run(["show-build", "1", "--json"]).status == 0)
+    }
+
+    /// PROTOCOL.md: descriptor 3 is open in every job, its variable too.
+    @Test func underDirectivesOffTheDirectiveDescriptorIsStillNamed() throws {
+        let project = try TestProject([
+            "main.yaml": """
+            jobs:
+              - id: offw
+                directives: "off"
+                command: 'echo "@retval p" >&"$JCRUN_DIRECTIVE_FD"; echo "fd=$JCRUN_DIRECTIVE_FD"'
+
+            """
+        ])
+        defer { project.remove() }
+        #expect(try project.run(["offw", "-q"]).status == 0)
+        let log = try project.run(["log", "offw", "--raw"]).stdout
+        #expect(log.contains("fd=3\n"))
+        #expect(try project.run(["show-build", "offw", "--retval"]).status == 1)
+    }
+
+    /// After a runner killed with SIGKILL, the next command, even one that
+    /// only reads, folds the WAL into `state.db`: a copy of it alone holds
+    /// the reaped build.
+    @Test func aReadCommandFoldsTheJournalAKilledRunnerLeft() throws {
+        let project = try TestProject(["main.yaml": RunnerSafetyTests.orphaning])
+        defer { project.remove() }
+        let orphan = try RunnerSafetyTests.killJcrunMidBuild(in: project)
+        defer { kill(orphan, SIGKILL) }
+        #expect(try project.run(["status"]).status == 0)
+        #expect(!project.exists(".jcrun/state.db-wal"))
+        #expect(!project.exists(".jcrun/state.db-shm"))
+        let copy = project.dir.appendingPathComponent("copy.db")
+        try FileManager.default.copyItem(
+            at: project.dir.appendingPathComponent(".jcrun/state.db"), to: copy)
+        let builds = try project.run(["--storage", copy.path, "builds"])
+        #expect(builds.stdout.hasPrefix("#1  slow  runner died"), "\(builds.stdout)")
     }
 }

@@ -36,9 +36,7 @@ public struct RunSpecBuilder: Sendable {
         }
         var argv = try arguments(job.command, of: job, value: value)
         argv += try job.args.map { try resolve($0, value: value) }
-        var environment = try environment(
-            of: job, build: build, attempt: attempt, value: value,
-            directives: job.directives != .off)
+        var environment = try environment(of: job, build: build, attempt: attempt, value: value)
         var warnings: [String] = []
         for dep in job.dependencies {
             guard let value = consumed[dep]?.retval else { continue }
@@ -77,7 +75,7 @@ public struct RunSpecBuilder: Sendable {
         }
         let argv = try arguments(cleanup, of: job, value: value)
         var environment = try environment(
-            of: job, build: build.id, attempt: build.attempt, value: value, directives: false)
+            of: job, build: build.id, attempt: build.attempt, value: value)
         for (dep, retval) in consumed where retval.utf8.count < Self.environmentStringLimit {
             environment[RunSpec.retvalVariableName(for: dep)] = retval
         }
@@ -104,9 +102,10 @@ public struct RunSpecBuilder: Sendable {
     }
 
     /// jcrun's environment, the job's, then `JCRUN_*` (PROTOCOL.md's order).
+    /// Descriptor 3 is open whatever the job's `directives` (under `off`
+    /// what is written there is only logged), so its variable is always set.
     private func environment(
-        of job: Job, build: BuildID, attempt: Int, value: (JobID) throws -> String,
-        directives: Bool
+        of job: Job, build: BuildID, attempt: Int, value: (JobID) throws -> String
     ) throws -> [String: String] {
         var environment = baseEnvironment
         for entry in job.env { environment[entry.name] = try resolve(entry.value, value: value) }
@@ -116,7 +115,7 @@ public struct RunSpecBuilder: Sendable {
         environment["JCRUN_BUILD_ID"] = String(build)
         environment["JCRUN_ATTEMPT"] = String(attempt)
         environment["JCRUN_PROJECT_DIR"] = project
-        if directives { environment["JCRUN_DIRECTIVE_FD"] = "3" }
+        environment["JCRUN_DIRECTIVE_FD"] = "3"
         return environment
     }
 

@@ -120,6 +120,22 @@ public final class SQLiteStore: BuildStore {
 
     public func close() { connection.close() }
 
+    /// Folds a `-wal` left behind (by a runner killed with SIGKILL, or by
+    /// read-only commands, which cannot checkpoint nor remove it) into the
+    /// database file, when this process may write it: a passive checkpoint,
+    /// then closing, which removes the WAL and `-shm` when no other
+    /// connection is open. Call after every connection of this process to
+    /// `path` is closed. Does nothing without a WAL; never waits for a writer.
+    public static func foldLeftoverJournal(path: String) {
+        var info = stat()
+        guard stat(path + "-wal", &info) == 0, access(path, W_OK) == 0,
+            access((path as NSString).deletingLastPathComponent, W_OK) == 0,
+            let connection = try? SQLiteConnection(path: path, readOnly: false)
+        else { return }
+        try? connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        connection.close()
+    }
+
     // MARK: Opening steps
 
     /// Refuses what must not be opened, before SQLite touches the file:
@@ -136,8 +152,15 @@ public final class SQLiteStore: BuildStore {
         if info.st_mode & S_IFMT == S_IFDIR {
             throw StoreError.unreachable(path: path, reason: "it is a folder, not a database file")
         }
-        if mode == .write && info.st_mode & 0o222 == 0 {
+        // Refused before anything runs (a cleanup, a build), not at the
+        // first write: no write bit at all (even root is refused), or none
+        // for this user, or a folder where SQLite cannot make its -wal.
+        if mode == .write && (info.st_mode & 0o222 == 0 || access(path, W_OK) != 0) {
             throw StoreError.unreachable(path: path, reason: "the database file is read-only")
+        }
+        if mode == .write && access((path as NSString).deletingLastPathComponent, W_OK) != 0 {
+            throw StoreError.unreachable(
+                path: path, reason: "its folder is read-only, so SQLite cannot write its journal")
         }
         guard info.st_size > 0 else { return }
         guard let file = FileHandle(forReadingAtPath: path) else {

@@ -242,8 +242,12 @@ enum MaintenanceCommands {
                 break
             }
         }
+        // As for builds: the first signal stops the cleanup's group (SIGKILL
+        // after its stop grace), a second kills it at once.
         let control = RunControl()
-        let forwarder = try SignalForwarder { signal in control.interrupt(signal: signal) }
+        let forwarder = try SignalForwarder { signal in
+            control.interrupt(signal: signal, immediately: control.requestedSignal != nil)
+        }
         let outcome = ProcessLauncher().run(spec, control: control, onEvent: show)
         forwarder.restore()
         switch outcome.termination {
