@@ -176,4 +176,52 @@ struct FreshUserFindingsTests {
         let builds = try project.run(["--storage", copy.path, "builds"])
         #expect(builds.stdout.hasPrefix("#1  slow  runner died"), "\(builds.stdout)")
     }
+
+    /// Two `delete`s of one build at once run its cleanup once.
+    @Test func twoDeletesOfOneBuildRunItsCleanupOnce() throws {
+        let project = try TestProject([
+            "main.yaml": """
+            jobs:
+              - id: made
+                command: "true"
+                cleanup: "echo once >> cleanups.txt; sleep 1"
+
+            """
+        ])
+        defer { project.remove() }
+        #expect(try project.run(["made", "-q"]).status == 0)
+        let first = try RunnerSafetyTests.start(["delete", "1", "--yes"], in: project)
+        for _ in 0..<100 where !project.exists("cleanups.txt") { usleep(20_000) }
+        let second = try project.run(["delete", "1", "--yes"])
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        #expect(second.status == 0)
+        let cleanups = try String(
+            contentsOf: project.dir.appendingPathComponent("cleanups.txt"), encoding: .utf8)
+        #expect(cleanups == "once\n")
+        #expect(try project.run(["builds"]).stdout == "")
+    }
+
+    /// A value too long for one environment variable fails the build with
+    /// that reason, not execve's "argument list too long".
+    @Test func anEnvEntryTooLongForLinuxIsNamed() throws {
+        let project = try TestProject([
+            "main.yaml": """
+            jobs:
+              - id: big
+                command: 'echo "@retval $(head -c 200000 /dev/zero | tr "\\0" x)"'
+              - id: uses
+                dependencies: [big]
+                env: {R: !retval big}
+                command: "true"
+
+            """
+        ])
+        defer { project.remove() }
+        #expect(try project.run(["uses", "-q"]).status == 1)
+        let build = try RunnerSafetyTests.latestBuild(project)
+        #expect(build["failure_kind"] as? String == "start_failed")
+        #expect(build["error"] as? String
+            == "env R is 200002 bytes, above the 131,071 bytes Linux takes in one environment variable; pass a path to a file instead")
+    }
 }

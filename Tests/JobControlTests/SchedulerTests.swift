@@ -156,6 +156,7 @@ import Testing
             "PATH": "/bin", "HOME": "/srv", "JCRUN": "1", "JCRUN_PROTOCOL": "1", "JCRUN_JOB_ID": "report",
             "JCRUN_BUILD_ID": "3", "JCRUN_ATTEMPT": "1", "JCRUN_PROJECT_DIR": "/tmp/jcrun-plan-project",
             "JCRUN_RETVAL_CRAWL___X": "v", "JCRUN_PREVIOUS_RETVAL": "before",
+            "JCRUN_DIRECTIVE_FD": "3",  // open under directives: off too (PROTOCOL.md)
         ])
     }
 

@@ -108,7 +108,14 @@ public struct RunSpecBuilder: Sendable {
         of job: Job, build: BuildID, attempt: Int, value: (JobID) throws -> String
     ) throws -> [String: String] {
         var environment = baseEnvironment
-        for entry in job.env { environment[entry.name] = try resolve(entry.value, value: value) }
+        for entry in job.env {
+            let text = try resolve(entry.value, value: value)
+            let bytes = entry.name.utf8.count + 1 + text.utf8.count
+            if bytes > Self.environmentStringLimit {
+                throw SchedulerError.environmentEntryTooLong(name: entry.name, bytes: bytes)
+            }
+            environment[entry.name] = text
+        }
         environment["JCRUN"] = "1"
         environment["JCRUN_PROTOCOL"] = "1"
         environment["JCRUN_JOB_ID"] = job.id

@@ -54,6 +54,12 @@ public final class Scheduler: @unchecked Sendable {
         database.deletingLastPathComponent().appendingPathComponent("locks", isDirectory: true)
     }
 
+    /// The file in `lockDirectory` that serializes `job`'s cleanups (`delete`,
+    /// `prune`): two jcrun deleting one build run its cleanup once.
+    public static func cleanupLockPath(in directory: URL, job: JobID) -> String {
+        directory.appendingPathComponent("cleanup." + JobLock.fileName(for: job)).path
+    }
+
     let jobs: JobSet
     let recorder: BuildRecorder
     /// True when this scheduler made the recorder (and closes it after the run).

@@ -9,6 +9,8 @@ public enum SchedulerError: Error, Sendable, Equatable, CustomStringConvertible 
     case noConsumedBuild(dependency: JobID)
     /// `!secret NAME` and `jcrun.yaml` has no such secret.
     case unknownSecret(String)
+    /// An `env` entry whose `NAME=value` is longer than Linux takes.
+    case environmentEntryTooLong(name: String, bytes: Int)
     /// The lock folder or a lock file cannot be created or opened.
     case lockUnavailable(path: String, reason: String)
 
@@ -17,6 +19,8 @@ public enum SchedulerError: Error, Sendable, Equatable, CustomStringConvertible 
         case .noValue(let dep): return "\(dep) returned no value"
         case .noConsumedBuild(let dep): return "\(dep) has no successful build to take a value from"
         case .unknownSecret(let name): return "secret '\(name)' is not defined in jcrun.yaml"
+        case .environmentEntryTooLong(let name, let bytes):
+            return "env \(name) is \(bytes) bytes, above the 131,071 bytes Linux takes in one environment variable; pass a path to a file instead"
         case .lockUnavailable(let path, let reason): return "\(path): cannot open the lock file: \(reason)"
         }
     }

@@ -131,6 +131,10 @@ enum MaintenanceCommands {
     private static func cleanUp(
         _ record: BuildRecord, of job: Job?, jobs: JobSet, store: BuildStore, context: Context
     ) throws -> Bool {
+        // Another jcrun may be deleting this build: its cleanup runs once.
+        let lock = job == nil ? -1 : lockCleanups(of: record.job, context: context, jobs: jobs)
+        defer { if lock >= 0 { close(lock) } }
+        guard try store.build(record.id) != nil else { return true }  // deleted meanwhile
         if let job, let problem = try runCleanup(
             of: job, build: record, jobs: jobs, store: store, context: context),
             !context.invocation.has("force")
@@ -206,6 +210,23 @@ enum MaintenanceCommands {
         guard answer == "y" || answer == "yes" else { throw CLIError.notConfirmed }
     }
 
+    /// Waits for the lock on `job`'s cleanups beside an SQLite store; the
+    /// descriptor to close, or -1 (no lock folder: a PostgreSQL store).
+    // TODO(#3): on PostgreSQL two `delete`s of one build on two machines may
+    // both run its cleanup; only one deletes the rows.
+    private static func lockCleanups(of job: JobID, context: Context, jobs: JobSet) -> Int32 {
+        guard case .sqlite(let path)? = try? context.storeLocation(for: jobs) else { return -1 }
+        let folder = Scheduler.lockDirectory(besideDatabase: URL(fileURLWithPath: path))
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = Scheduler.cleanupLockPath(in: folder, job: job)
+        let fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return -1 }
+        while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+        return fd
+    }
+
+    // TODO(#3): jcrun killed with SIGKILL during a cleanup leaves the
+    // processes the cleanup started running; nothing records them to reap.
     /// Runs a job's cleanup for one build, through the same runner as a
     /// build: its own process group, the job's env, workdir, `timeout` and
     /// `stop_grace`, that build's `JCRUN_*` variables and `JCRUN_RETVAL`,
