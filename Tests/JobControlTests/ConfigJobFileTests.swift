@@ -36,8 +36,8 @@ import Testing
     @Test func otherTopLevelKeysAreRefusedWithAHint() throws {
         #expect(
             try errors(["jobs.d/a.yaml": "common: &c {retries: 1}\njobs: []\n"]) == [
-                "jcrun: error: jobs.d/a.yaml:1:1: unknown key 'common' in a job file",
-                "hint: a job file holds 'jobs:' and keys starting with 'x-' for YAML anchors",
+                "jcrun: error: jobs.d/a.yaml:1:1: unknown key 'common' in a job file;"
+                    + " a job file holds 'jobs:' and keys starting with 'x-' for YAML anchors",
             ])
     }
 

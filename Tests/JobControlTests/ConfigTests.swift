@@ -237,7 +237,7 @@ private let decodingErrors: [(String, String)] = [
     ),
     (
         "    env: {T: !secret api_tokn}\n",
-        "jcrun: error: a.yaml:4:14: unknown secret 'api_tokn'; did you mean 'api_token'?"
+        "jcrun: error: a.yaml:4:14: unknown secret 'api_tokn'; did you mean 'api_token'?; secrets are defined under 'secrets:' in jcrun.yaml"
     ),
     (
         "    title: !retval x\n",
@@ -245,7 +245,7 @@ private let decodingErrors: [(String, String)] = [
     ),
     (
         "    args: [!retval y]\n",
-        "jcrun: error: a.yaml:4:12: job 'x' uses '!retval y', but 'y' is not one of its dependencies"
+        "jcrun: error: a.yaml:4:12: job 'x' uses '!retval y', but 'y' is not one of its dependencies; add 'y' to the job's dependencies"
     ),
     (
         "    cleanup: []\n",
@@ -253,7 +253,7 @@ private let decodingErrors: [(String, String)] = [
     ),
     (
         "    dependencies: [a-b, a_b]\n",
-        "jcrun: error: a.yaml:4:25: dependencies 'a-b' and 'a_b' both pass their return value as JCRUN_RETVAL_A_B"
+        "jcrun: error: a.yaml:4:25: dependencies 'a-b' and 'a_b' both pass their return value as JCRUN_RETVAL_A_B; rename one of the two jobs"
     ),
 ]
 

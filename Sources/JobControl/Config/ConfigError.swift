@@ -67,13 +67,13 @@ public enum ConfigError: Error, Sendable, Hashable {
 }
 
 extension ConfigError {
-    /// The lines the user reads: `jcrun: error: FILE:LINE:COL: what is wrong`,
-    /// then indented places, then an optional `hint:` line.
+    /// The lines the user reads: `jcrun: error: FILE:LINE:COL: what is wrong`
+    /// (with a hint after `; ` when there is one), then indented places.
     public var lines: [String] {
         let (first, places, hint) = parts
-        var lines = ["jcrun: error: " + first]
+        // The hint rides on the error's own line: one line per error.
+        var lines = ["jcrun: error: " + first + (hint.map { "; " + $0 } ?? "")]
         lines += places.map { "  " + $0 }
-        if let hint { lines.append("hint: " + hint) }
         return lines
     }
 
