@@ -12,13 +12,22 @@ extension ProjectLoader {
         file name: String, projectDir: URL, jobsDir: URL, environment: [String: String],
         displayBase: URL? = nil
     ) throws -> String {
+        try standalone(
+            projectDir: projectDir, jobsDir: jobsDir, environment: environment,
+            displayBase: displayBase
+        ).render(name)
+    }
+
+    /// A loader for one step outside a full load (no cache, no inputs).
+    static func standalone(
+        projectDir: URL, jobsDir: URL, environment: [String: String], displayBase: URL?
+    ) -> ProjectLoader {
         let base = (displayBase ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
             .absoluteURL.standardizedFileURL.path
-        let loader = ProjectLoader(
+        return ProjectLoader(
             projectDir: projectDir.absoluteURL.standardizedFileURL,
             jobsDir: jobsDir.absoluteURL.standardizedFileURL, environment: environment, base: base,
             cache: nil, inputs: nil)
-        return try loader.render(name)
     }
 
     private func render(_ name: String) throws -> String {

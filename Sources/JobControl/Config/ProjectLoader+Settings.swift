@@ -13,12 +13,9 @@ extension ProjectLoader {
         projectDir: URL, jobsDir: URL, environment: [String: String], displayBase: URL? = nil,
         ignoringSecrets: Bool = false
     ) throws -> Settings {
-        let base = (displayBase ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-            .absoluteURL.standardizedFileURL.path
-        let loader = ProjectLoader(
-            projectDir: projectDir.absoluteURL.standardizedFileURL,
-            jobsDir: jobsDir.absoluteURL.standardizedFileURL, environment: environment, base: base,
-            cache: nil, inputs: nil)
+        let loader = standalone(
+            projectDir: projectDir, jobsDir: jobsDir, environment: environment,
+            displayBase: displayBase)
         let (settings, _) = loader.loadSettings()
         let errors = loader.collector.errors
         if errors.isEmpty || ignoringSecrets && errors.moreCount == 0
