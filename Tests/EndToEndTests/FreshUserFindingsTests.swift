@@ -224,4 +224,25 @@ struct FreshUserFindingsTests {
         #expect(build["error"] as? String
             == "env R is 200002 bytes, above the 131,071 bytes Linux takes in one environment variable; pass a path to a file instead")
     }
+
+    /// `log --follow` exits as the build did, for scripts that wait on it.
+    @Test func logFollowExitsAsTheBuildDid() throws {
+        let project = try TestProject([
+            "main.yaml": """
+            jobs:
+              - id: good
+                command: "echo fine"
+              - id: bad
+                command: "echo broken; exit 3"
+
+            """
+        ])
+        defer { project.remove() }
+        _ = try project.run(["good", "bad", "-k", "-q"])
+        #expect(try project.run(["log", "good", "--follow"]).status == 0)
+        let bad = try project.run(["log", "bad", "--follow"])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.hasSuffix(" broken\n"))
+        #expect(try project.run(["log", "bad"]).status == 0)
+    }
 }

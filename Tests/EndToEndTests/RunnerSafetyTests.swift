@@ -123,7 +123,7 @@ struct RunnerSafetyTests {
         jcrun.waitUntilExit()
 
         #expect(Self.wait(for: follow, seconds: 30))
-        #expect(follow.terminationStatus == 0)
+        #expect(follow.terminationStatus == 1)  // the build failed (runner_died)
         #expect(try Self.latestBuild(project)["failure_kind"] as? String == "runner_died")
         #expect(Self.ends(orphan))
     }

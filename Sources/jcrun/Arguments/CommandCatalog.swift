@@ -139,7 +139,7 @@ enum CommandCatalog {
             name: "log", arguments: "ID|JOB",
             summary: "Print a build's log (a job's latest build), one line per entry.",
             options: [
-                OptionSpec(short: "f", long: "follow", help: "keep printing until the build ends"),
+                OptionSpec(short: "f", long: "follow", help: "keep printing until the build ends; exit 1 if it failed"),
                 OptionSpec(
                     long: "level", valueName: "LEVEL",
                     help: "only LEVEL and above (debug, info, warning, error, critical)"),

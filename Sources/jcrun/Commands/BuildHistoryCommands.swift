@@ -185,13 +185,13 @@ enum BuildHistoryCommands {
             }
         }
 
-        // Print what is there; with --follow, poll until the build has ended.
+        // Print what is there; with --follow, poll until the build has ended,
+        // and exit as the build did (1 when it failed), for scripts that wait.
+        let ended: (BuildRecord) -> Int32 = { follow && $0.status == .failed ? 1 : 0 }
         while true {
             try printAll()
-            // TODO(#3): exits 0 whatever the build's outcome; a script waiting on
-            // a build reads it from `show-build --json`.
-            guard follow, !build.status.isFinished, context.console.stdout.writeError == nil
-            else { return 0 }
+            guard follow, context.console.stdout.writeError == nil else { return 0 }
+            guard !build.status.isFinished else { return ended(build) }
             Thread.sleep(forTimeInterval: 0.25)
             build = try store.build(build.id) ?? build
             if !build.status.isFinished, let runner = build.runner, !RunnerLiveness.isAlive(runner) {
@@ -208,7 +208,7 @@ enum BuildHistoryCommands {
             if build.status.isFinished {
                 // One last read for lines flushed with the build's end.
                 try printAll()
-                return 0
+                return ended(build)
             }
         }
     }
