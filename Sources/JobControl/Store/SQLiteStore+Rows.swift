@@ -32,22 +32,11 @@ extension SQLiteStore {
             text: row.string(5), raw: row.blob(6), continued: row.int64(7) != 0)
     }
 
-    static func levelCode(_ level: LogLevel) -> Int64 {
-        switch level {
-        case .debug: 0
-        case .info: 1
-        case .warning: 2
-        case .error: 3
-        case .critical: 4
-        }
-    }
+    /// The codes the log chunks use (`LogChunkEncoder`), as SQLite binds them.
+    static func levelCode(_ level: LogLevel) -> Int64 { Int64(LogChunkEncoder.levelCode(level)) }
 
     static func streamCode(_ stream: LogStream) -> Int64 {
-        switch stream {
-        case .stdout: 0
-        case .stderr: 1
-        case .jcrun: 2
-        }
+        Int64(LogChunkEncoder.streamCode(stream))
     }
 
     private static let levels: [Int: LogLevel] = [0: .debug, 1: .info, 2: .warning, 3: .error, 4: .critical]
