@@ -251,14 +251,13 @@ public final class BuildRecorder: @unchecked Sendable {
         var grown = 0
         var full: [LogChunk] = []
         var next = 0
-        while next < lines.count {
-            if encoder.lineCount > 0, !encoder.hasRoom(for: lines.count(at: next)) {
-                full.append(encoder.seal())
-            }
+        while next < lines.bytes.count {
             if encoder.lineCount == 0 { encoder.reserveFullSize() }
             let before = encoder.byteCount
-            next = encoder.appendLines(lines, from: next, time: micros, level: levelCode)
+            let stop = encoder.appendLines(lines, from: next, time: micros, level: levelCode)
             grown += encoder.byteCount - before
+            if stop == next { full.append(encoder.seal()) }  // the next line starts a chunk
+            next = stop
         }
         log.encoder = encoder
         pendingBytes += grown
