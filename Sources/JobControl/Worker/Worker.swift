@@ -93,6 +93,10 @@ public final class Worker: @unchecked Sendable {
     private var interrupted = false
     private var latencies: [TimeInterval] = []
     private var finishedCount = 0
+    /// Build threads not yet through their last bookkeeping: a build leaves
+    /// `running` when its end is written (its slot goes to the next claim),
+    /// before its thread counts it, so `run` also waits for this to be 0.
+    private var executing = 0
     private let wake: (read: Int32, write: Int32)
 
     /// Opens three connections with `open` (claims, logs, notifications).
@@ -171,7 +175,7 @@ public final class Worker: @unchecked Sendable {
         if !leftovers.isEmpty { interrupted = true }
         cond.unlock()
         for control in leftovers { control.interrupt(signal: signal) }
-        cond.withLock { while !running.isEmpty { cond.wait() } }
+        cond.withLock { while !running.isEmpty || executing > 0 { cond.wait() } }
         try? recorder.close()  // every build flushed its log before finishing
         return cond.withLock {
             Summary(
@@ -237,6 +241,7 @@ public final class Worker: @unchecked Sendable {
     /// Runs a registered build on a thread of its own.
     private func launch(_ build: ClaimedBuild, control runControl: RunControl) {
         onEvent(.claimed(build.build))
+        cond.withLock { executing += 1 }
         let thread = Thread { [self] in execute(build, control: runControl) }
         thread.stackSize = 1 << 20
         thread.start()
@@ -334,6 +339,10 @@ public final class Worker: @unchecked Sendable {
         onEvent(.finished(finished, claimToStart: latency.value))
         for (build, nextControl) in next { launch(build, control: nextControl) }
         if next.isEmpty { poke() }
+        cond.withLock {
+            executing -= 1
+            cond.broadcast()
+        }
     }
 
     /// Why a claimed build's job cannot run here.
