@@ -24,6 +24,8 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     private var requested = false
     private var stopping = false
     private var started = false
+    /// The thread could not open its connection and ended.
+    private var failed = false
     private let finished = DispatchSemaphore(value: 0)
 
     init(path: String) {
@@ -33,9 +35,13 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     /// Registers the commit hook on `connection` (the store's writer).
     func watch(_ connection: SQLiteConnection) {
         let context = Unmanaged.passUnretained(self).toOpaque()
-        sqlite3_wal_hook(connection.handle, { context, _, _, pages in
-            if pages >= SQLiteCheckpointer.pages, let context {
-                Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().request()
+        sqlite3_wal_hook(connection.handle, { context, db, name, pages in
+            guard pages >= SQLiteCheckpointer.pages, let context else { return SQLITE_OK }
+            let checkpointer = Unmanaged<SQLiteCheckpointer>.fromOpaque(context)
+                .takeUnretainedValue()
+            if !checkpointer.request() {
+                // No thread to do it: in the commit, as SQLite itself would.
+                _ = sqlite3_wal_checkpoint(db, name)
             }
             return SQLITE_OK
         }, context)
@@ -47,11 +53,13 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         sqlite3_wal_hook(handle, nil, nil)
     }
 
-    /// Asks for a checkpoint; starts the thread the first time.
-    func request() {
+    /// Asks for a checkpoint; starts the thread the first time. False when
+    /// the thread could not open its connection (the caller checkpoints).
+    func request() -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        guard !stopping else { return }
+        guard !failed else { return false }
+        guard !stopping else { return true }
         requested = true
         if !started {
             started = true
@@ -60,6 +68,7 @@ final class SQLiteCheckpointer: @unchecked Sendable {
             thread.start()
         }
         condition.signal()
+        return true
     }
 
     /// Stops the thread, after the checkpoint under way if any; its
@@ -80,7 +89,10 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         // checkpoint finds no WAL and does nothing).
         guard let connection = try? SQLiteConnection(path: path, readOnly: false),
             (try? connection.integer(SQLiteSQL.tableCount)) != nil
-        else { return }
+        else {
+            condition.withLock { failed = true }
+            return
+        }
         defer { connection.close() }
         while true {
             condition.lock()
