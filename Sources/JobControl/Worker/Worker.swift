@@ -84,8 +84,9 @@ public final class Worker: @unchecked Sendable {
     /// group; the reaper then finds its processes by their environment.
     static let startDelay: TimeInterval = 0.05
 
-    /// Writes the starts of builds (`startClaimed`), one at a time.
-    let starts = DispatchQueue(label: "jcrun.worker.starts")
+    /// Writes the starts of builds (`startClaimed`), one at a time, 50-60 ms
+    /// after their processes run.
+    let starts = DelayedCalls(delay: Worker.startDelay, slack: 0.01)
     let cond = NSCondition()
     private var running: [BuildID: RunControl] = [:]
     private var stopSignal: Int32?
@@ -172,6 +173,7 @@ public final class Worker: @unchecked Sendable {
         cond.unlock()
         for control in leftovers { control.interrupt(signal: signal) }
         cond.withLock { while !running.isEmpty { cond.wait() } }
+        starts.stop()  // every build ended: its start was written or went with its end
         try? recorder.close()  // every build flushed its log before finishing
         return cond.withLock {
             Summary(
@@ -234,10 +236,21 @@ public final class Worker: @unchecked Sendable {
         return started
     }
 
-    /// Runs a registered build on a thread of its own.
+    /// Runs a registered build on a thread of its own, which then runs the
+    /// first build claimed at each end: a slot keeps its thread while it
+    /// has builds to run (no thread made and ended per build).
     private func launch(_ build: ClaimedBuild, control runControl: RunControl) {
-        onEvent(.claimed(build.build))
-        let thread = Thread { [self] in execute(build, control: runControl) }
+        let thread = Thread { [self] in
+            var current: (ClaimedBuild, RunControl)? = (build, runControl)
+            while let (claimed, control) = current {
+                onEvent(.claimed(claimed.build))
+                let next = execute(claimed, control: control)
+                current = next.first
+                for (other, otherControl) in next.dropFirst() {
+                    launch(other, control: otherControl)
+                }
+            }
+        }
         thread.stackSize = 1 << 20
         thread.start()
     }
@@ -264,8 +277,8 @@ public final class Worker: @unchecked Sendable {
     private func leaseLoop() {
         let every = max(0.05, options.lease / 3)
         while true {
-            // The condition is broadcast at every claim and finish: wait out the
-            // whole interval (one renewal round per interval, not one per build).
+            // The condition is broadcast at a stop and, once stopping, at every
+            // end: wait out the whole interval (one renewal round per interval).
             let deadline = Date().addingTimeInterval(every)
             let done: Bool = cond.withLock {
                 while !(stopSignal != nil && running.isEmpty) && Date() < deadline {
@@ -294,7 +307,11 @@ public final class Worker: @unchecked Sendable {
 
     // MARK: Running one build
 
-    private func execute(_ claimed: ClaimedBuild, control runControl: RunControl) {
+    /// Runs one build and records its end; the builds claimed with the end
+    /// (registered, not yet started).
+    private func execute(_ claimed: ClaimedBuild, control runControl: RunControl)
+        -> [(ClaimedBuild, RunControl)]
+    {
         let claimedAt = Date()
         let latency = LatencyBox()
         let record = claimed.build
@@ -329,11 +346,13 @@ public final class Worker: @unchecked Sendable {
             running[record.id] = nil
             finishedCount += 1
             if let value = latency.value { latencies.append(value) }
-            cond.broadcast()
+            // Only a stopping worker waits for builds to end (`run`, `leaseLoop`):
+            // a broadcast at every end woke the lease thread once per build.
+            if stopSignal != nil { cond.broadcast() }
         }
         onEvent(.finished(finished, claimToStart: latency.value))
-        for (build, nextControl) in next { launch(build, control: nextControl) }
         if next.isEmpty { poke() }
+        return next
     }
 
     /// Why a claimed build's job cannot run here.
@@ -463,7 +482,7 @@ public final class Worker: @unchecked Sendable {
                 let now = Date()
                 latency.set(now.timeIntervalSince(claimedAt))
                 start.set(BuildStart(at: now, processGroup: pid, inputs: inputs))
-                starts.asyncAfter(deadline: .now() + Worker.startDelay) {
+                starts.schedule {
                     guard let pending = start.takeForWrite() else { return }
                     defer { start.written() }
                     do {
