@@ -94,6 +94,10 @@ public final class Worker: @unchecked Sendable {
     private var interrupted = false
     private var latencies: [TimeInterval] = []
     private var finishedCount = 0
+    /// Build threads not yet through their last bookkeeping: a build leaves
+    /// `running` when its end is written (its slot goes to the next claim),
+    /// before its thread counts it, so `run` also waits for this to be 0.
+    private var executing = 0
     private let wake: (read: Int32, write: Int32)
 
     /// Opens three connections with `open` (claims, logs, notifications).
@@ -172,7 +176,7 @@ public final class Worker: @unchecked Sendable {
         if !leftovers.isEmpty { interrupted = true }
         cond.unlock()
         for control in leftovers { control.interrupt(signal: signal) }
-        cond.withLock { while !running.isEmpty { cond.wait() } }
+        cond.withLock { while !running.isEmpty || executing > 0 { cond.wait() } }
         starts.stop()  // every build ended: its start was written or went with its end
         try? recorder.close()  // every build flushed its log before finishing
         return cond.withLock {
@@ -240,6 +244,7 @@ public final class Worker: @unchecked Sendable {
     /// first build claimed at each end: a slot keeps its thread while it
     /// has builds to run (no thread made and ended per build).
     private func launch(_ build: ClaimedBuild, control runControl: RunControl) {
+        cond.withLock { executing += 1 }
         let thread = Thread { [self] in
             var current: (ClaimedBuild, RunControl)? = (build, runControl)
             while let (claimed, control) = current {
@@ -249,6 +254,10 @@ public final class Worker: @unchecked Sendable {
                 for (other, otherControl) in next.dropFirst() {
                     launch(other, control: otherControl)
                 }
+            }
+            cond.withLock {
+                executing -= 1
+                if stopSignal != nil { cond.broadcast() }  // see `execute`
             }
         }
         thread.stackSize = 1 << 20
