@@ -14,11 +14,13 @@ import Foundation
 /// retried elsewhere), so a build never runs twice at once. `stop(signal:)`
 /// stops claiming; running builds may finish for `grace` seconds, then get
 /// the signal as a local run's builds do; a second stop kills them at once.
-// TODO(#10): per build the server spends 0.39-0.51 ms of CPU on a worker's
-// end and next claim and the workers 0.30-0.34 ms (bench/lib/w11_profile.sh),
+// TODO(#10): per build the server spends 0.41-0.49 ms of CPU on a worker's
+// end and next claim and the workers 0.20-0.22 ms (bench/lib/w11_profile.sh),
 // more than a local run on SQLite spends besides its jobs (about 0.35 ms): on
-// one 2-core machine, 1,000 no-op jobs through three workers take 1.2-1.45x
-// as long as one local `-j 3` run on SQLite.
+// one 2-core machine, 1,000 no-op jobs through three workers take about 1.24x
+// as long as one local `-j 3` run on SQLite. Writing `builds` once per short
+// build (the status with the start or the end, not at the claim) would cut
+// the server's share by about 15% (bench/ANALYSIS.md, W11).
 public final class Worker: @unchecked Sendable {
     public struct Options: Sendable {
         /// `-j N`: builds run at once.
