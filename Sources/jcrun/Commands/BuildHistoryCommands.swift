@@ -125,7 +125,12 @@ enum BuildHistoryCommands {
                     group: node.group, current: node.current, total: node.total, status: node.status))
             }
             text += "  progress\n"
-            text += tree.render().map { "    " + VisibleText.escaped($0) + "\n" }.joined()
+            let lines = tree.render()
+            text += lines.prefix(Self.progressLines).map { "    " + VisibleText.escaped($0) + "\n" }
+                .joined()
+            if lines.count > Self.progressLines {
+                text += "    ... \(lines.count - Self.progressLines) more (all: jcrun show-build #\(build.id) --json)\n"
+            }
         }
         if !tail.isEmpty {
             let lines = tail.count == 1 ? "line" : "lines"
@@ -139,6 +144,10 @@ enum BuildHistoryCommands {
     private static func jobOf(_ build: BuildID, store: BuildStore) -> String? {
         (try? store.build(build))?.job
     }
+
+    /// Lines of a build's progress tree `show-build` prints (a build may
+    /// report tens of thousands of groups; `--json` has them all).
+    static let progressLines = 100
 
     /// Log entries read at a time by `jcrun log`.
     static let logPage = 5_000
