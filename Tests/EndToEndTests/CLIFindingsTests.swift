@@ -367,7 +367,7 @@ struct CLIFindingsTests {
         #expect(outdated.status == 0)
         #expect(
             outdated.stderr.hasSuffix(
-                "warning: 'publish': protected and never built successfully; not built unless named\n"))
+                "jcrun: warning: 'publish': protected and never built successfully; not built unless named\n"))
         #expect(
             try project.run(["build-outdated", "-n"]).stdout
                 == "a: up to date\npublish: protected and never built successfully; not built unless named\n")
