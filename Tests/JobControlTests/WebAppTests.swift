@@ -168,6 +168,21 @@ struct WebAppTests {
         #expect((last["created_at"] as? String)?.hasSuffix("Z") == true)
     }
 
+    /// An empty parameter is no parameter, whichever it is (a tester got a
+    /// 400 for `after=`, a 404 for `job=`, and `level=` ignored).
+    @Test func anEmptyParameterIsLeftOut() throws {
+        let site = try Site()
+        let app = site.app()
+        for (path, query) in [
+            ("/api/builds/1/log", ["after": "", "level": ""]), ("/api/builds", ["job": "", "status": ""]),
+            ("/", ["status": ""]),
+        ] {
+            let empty = app.respond(Self.get(path, query: query))
+            #expect(empty.status == 200, "\(path) \(query)")
+            #expect(empty.text == app.respond(Self.get(path)).text, "\(path) \(query)")
+        }
+    }
+
     @Test func theLogAPIReturnsEntriesAfterASequenceNumberAtALevel() throws {
         let site = try Site()
         let app = site.app()

@@ -27,6 +27,10 @@ public final class WebApp: @unchecked Sendable {
     }
 
     public func respond(_ request: WebRequest) -> WebResponse {
+        // `x=` is no `x` at all, for every parameter alike (a form's empty
+        // field): `after=` was refused, `job=` an unknown job, `level=` ignored.
+        var request = request
+        request.query = request.query.filter { !$0.value.isEmpty }
         if let refusal = security.refusal(for: request) { return refusal }
         if let token = request.query["token"], security.accessToken != nil {
             return tokenLogin(token, path: request.path, query: request.query)
