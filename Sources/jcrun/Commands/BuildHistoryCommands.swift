@@ -239,7 +239,7 @@ enum BuildHistoryCommands {
         if json { return BuildJSON.logEntry(entry, withBuild: true).string + "\n" }
         let level = entry.level.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
         let stream = entry.stream.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
-        let text = VisibleText.escaped(entry.text)
+        let text = entry.raw.map { VisibleText.escaped(bytes: $0) } ?? VisibleText.escaped(entry.text)
         return "\(JSONText.timestamp(entry.time)) \(stream) \(level) \(text)\n"
     }
 }
