@@ -107,6 +107,41 @@ struct HelpAndUsageTests {
         #expect(words.contains("on"))
     }
 
+    /// Job ids come from the folder named by `-C DIR`, `--directory DIR`,
+    /// `--directory=DIR` (bash splits it at '='), and `~/DIR` as typed
+    /// (only `-C` with an expanded path worked).
+    @Test func bashCompletionFindsTheProjectOfEverySpellingOfDirectory() throws {
+        let project = try TestProject(["c.yaml": "jobs:\n  - {id: far_away, command: \"true\"}\n"])
+        defer { project.remove() }
+        let home = project.dir.deletingLastPathComponent().path
+        let name = project.dir.lastPathComponent
+        let script = try Jcrun.run(["completion", "bash"]).stdout
+        let scriptPath = NSTemporaryDirectory() + "jcrun-completion-\(UUID()).bash"
+        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: scriptPath) }
+        let bin = Jcrun.binary.deletingLastPathComponent().path
+        for words in [
+            ["-C", "~/\(name)"], ["--directory", project.dir.path], ["--directory", "=", project.dir.path],
+            ["--directory=\(project.dir.path)"],
+        ] {
+            let line = (["jcrun"] + words + ["far"]).map { "'\($0)'" }.joined(separator: " ")
+            let bash = Process()
+            bash.executableURL = URL(fileURLWithPath: "/bin/bash")
+            bash.currentDirectoryURL = URL(fileURLWithPath: "/")
+            bash.environment = ["PATH": bin + ":/usr/bin:/bin", "HOME": home]
+            bash.arguments = [
+                "-c",
+                "source '\(scriptPath)'; COMP_WORDS=(\(line)); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE=\"${COMP_WORDS[*]}\"; COMP_POINT=${#COMP_LINE}; _jcrun; printf '%s\\n' \"${COMPREPLY[@]}\"",
+            ]
+            let pipe = Pipe()
+            bash.standardOutput = pipe
+            try bash.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            bash.waitUntilExit()
+            #expect(output.split(separator: "\n").contains("far_away"), "\(words)")
+        }
+    }
+
     @Test func anUnknownShellIsAUsageError() throws {
         let result = try Jcrun.run(["completion", "bsh"])
         #expect(result.status == 2)

@@ -69,13 +69,19 @@ enum CompletionCommand {
                 prev="${COMP_WORDS[COMP_CWORD-1]}"
                 cmd=build
                 for ((i = 1; i < COMP_CWORD; i++)); do
-                    [[ "${COMP_WORDS[i]}" == -C ]] && dir="${COMP_WORDS[i+1]}"
+                    # -C DIR, --directory DIR, --directory=DIR (bash splits at '=').
                     case "${COMP_WORDS[i]}" in
-                        \(takingValue.sorted().joined(separator: "|"))) ((i++)) ;;
+                        -C|--directory)
+                            if [[ "${COMP_WORDS[i+1]}" == "=" ]]; then dir="${COMP_WORDS[i+2]}"; else dir="${COMP_WORDS[i+1]}"; fi ;;
+                        --directory=*) dir="${COMP_WORDS[i]#--directory=}" ;;
+                    esac
+                    case "${COMP_WORDS[i]}" in
+                        \(takingValue.sorted().joined(separator: "|"))) ((i++)); [[ "${COMP_WORDS[i]}" == "=" ]] && ((i++)) ;;
                         -*) ;;
                         *) first=0; case " \(commands) " in *" ${COMP_WORDS[i]} "*) cmd="${COMP_WORDS[i]}" ;; esac; break ;;
                     esac
                 done
+                [[ "$dir" == "~" || "$dir" == "~/"* ]] && dir="$HOME${dir#"~"}"  # typed, not expanded
                 case "$prev" in
             \(valueCases)        -C|\(paths)) COMPREPLY=($(compgen -f -- "$cur")); return ;;
                 esac
