@@ -68,7 +68,14 @@ extension RunSession {
                 case pidOwner: reap(child, &state)
                 case wakeOwner: wake.drain()
                 case readerOwner: OutputReaders.readerGone()
-                default: if readOnce(streams[owners[slot]]) { state.lastData = Self.now() }
+                default:
+                    let stream = streams[owners[slot]]
+                    if entry.revents & Int16(POLLIN) == 0 {
+                        // Hung up with nothing left to read: the end, without a read.
+                        endStream(stream)
+                    } else if readOnce(stream) {
+                        state.lastData = Self.now()
+                    }
                 }
             }
             if state.waitStatus == nil, child.pidFD < 0 { reap(child, &state) }

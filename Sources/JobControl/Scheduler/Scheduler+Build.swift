@@ -87,6 +87,7 @@ extension Scheduler {
 
     /// Concludes a turn that hands over nothing.
     private func endTurn(_ index: Int, _ end: JobEnd) -> Handoff? {
+        observer.flush()
         conclude(index, end)
         return nil
     }
@@ -202,7 +203,10 @@ extension Scheduler {
             started.append(record)
             return started.count - 1
         }
-        observer.send { $0.buildStarted(record, job: job) }
+        // Rendered once the process started (or failed to), off the path
+        // from the previous build's end to this start (issue #4).
+        let announced = record
+        observer.sendLater { $0.buildStarted(announced, job: job) }
 
         // The process.
         let outcome: RunOutcome
@@ -224,14 +228,16 @@ extension Scheduler {
             && attempt <= job.retries
         if retried {
             finish(record.id, result)
-            announceEnd(&record, result, at: startIndex)
+            announceEnd(&record, result, at: startIndex, later: false)
             return .ended(.failed, result.failureKind)
         }
 
-        // The last attempt: the turn ends (the observer first, so that no
-        // dependent is seen starting before it), then the next build starts
-        // in the write that stores this end.
-        announceEnd(&record, result, at: startIndex)
+        // The last attempt: the turn ends (the observer's call first, so
+        // that no dependent is seen starting before it: a held call runs
+        // before any later one), then the next build starts in the write
+        // that stores this end, and the observer hears of both once it
+        // started.
+        announceEnd(&record, result, at: startIndex, later: true)
         let end: JobEnd
         switch result.status {
         case .successful: end = .succeeded(record)
@@ -239,18 +245,26 @@ extension Scheduler {
         default: end = .failed
         }
         guard let next = conclude(index, end, takeNext: true) else {
+            observer.flush()
             finish(record.id, result)
             return .concluded(nil)
         }
         return .concluded(handOver(next, after: record.id, result))
     }
 
-    /// Records `result` in `record` and tells the observer.
-    private func announceEnd(_ record: inout BuildRecord, _ result: BuildResult, at startIndex: Int) {
+    /// Records `result` in `record` and tells the observer, at once or
+    /// (`later`) with its next call.
+    private func announceEnd(
+        _ record: inout BuildRecord, _ result: BuildResult, at startIndex: Int, later: Bool
+    ) {
         record.apply(result, at: Date())
         let finished = record
         cond.withLock { started[startIndex] = finished }
-        observer.send { $0.buildFinished(finished) }
+        if later {
+            observer.sendLater { $0.buildFinished(finished) }
+        } else {
+            observer.send { $0.buildFinished(finished) }
+        }
     }
 
     /// Stores the end of build `id`; a failure is a run error.
