@@ -15,6 +15,10 @@ extension Scheduler {
         /// The first attempt's row, created in the write that ended the
         /// previous build; nil: the turn starts as any other (lock, row).
         let created: (record: BuildRecord, inputs: AttemptInputs)?
+        /// The previous build's lock, released once this build's process
+        /// started (its end is committed): closing it is off the path from
+        /// one build's end to the next one's start (issue #4).
+        var previousLock: JobLock? = nil
     }
 
     /// A job's configuration snapshot and definition hash, stored with each build.
@@ -38,7 +42,10 @@ extension Scheduler {
     /// One job's turn on a worker thread: its lock, then its attempts.
     /// Returns the next build the worker took, if it took one.
     func execute(_ index: Int, handoff: Handoff?) -> Handoff? {
-        let slot = cond.withLock { slots[index] }
+        // Released after this build's process started, or else at the latest here.
+        let previousLock = handoff?.previousLock
+        defer { previousLock?.release() }
+        let (slot, prepared) = slotAndPrepared(index)
 
         // The job's lock, and a second look at the job after waiting for it.
         var held: JobLock?
@@ -62,19 +69,26 @@ extension Scheduler {
                 return endTurn(index, .notRun("lock not obtained"))
             }
         }
-        // Released once the turn's last write is committed.
-        defer { held?.release() }
+        // Released once the turn's last write is committed: by the next
+        // build this worker took, once that one started.
+        var handedOn = false
+        defer { if !handedOn { held?.release() } }
 
         // Attempts: retried kinds again after `retry_delay`, up to `retries` more.
-        let definition = handoff?.definition ?? Self.definition(of: slot.job)
+        let definition = handoff?.definition ?? prepared ?? Self.definition(of: slot.job)
         var created = handoff?.created
         var attempt = 1
         while true {
             let ending = runAttempt(
-                slot, index: index, attempt: attempt, definition: definition, created: created)
+                slot, index: index, attempt: attempt, definition: definition, created: created,
+                previousLock: attempt == 1 ? previousLock : nil)
             created = nil
             switch ending {
-            case .concluded(let next):
+            case .concluded(var next):
+                if next != nil, let held {
+                    next?.previousLock = held
+                    handedOn = true
+                }
                 return next
             case .ended(let end, let kind):
                 guard case .failed = end, let kind, kind.isRetried, attempt <= slot.job.retries,
@@ -178,7 +192,7 @@ extension Scheduler {
     // configuration snapshot (about 14 µs): W1 stays above 1.3× make.
     private func runAttempt(
         _ slot: Slot, index: Int, attempt: Int, definition: Definition,
-        created: (record: BuildRecord, inputs: AttemptInputs)?
+        created: (record: BuildRecord, inputs: AttemptInputs)?, previousLock: JobLock?
     ) -> AttemptEnd {
         let job = slot.job
 
@@ -210,7 +224,13 @@ extension Scheduler {
 
         // The process.
         let outcome: RunOutcome
-        let sink = BuildEventSink(record: record, recorder: recorder, observer: observer, runner: thisProcess)
+        // Once the process started, while it runs: what waited for it.
+        let sink = BuildEventSink(
+            record: record, recorder: recorder, observer: observer, runner: thisProcess
+        ) { [self] in
+            previousLock?.release()
+            prepareNext(after: index)
+        }
         do {
             let (spec, warnings) = try specs.spec(
                 for: job, build: record.id, attempt: attempt, consumed: inputs.consumed,
@@ -220,6 +240,7 @@ extension Scheduler {
         } catch {
             outcome = RunOutcome(termination: .startFailed(code: 126, message: "\(error)"))
         }
+        previousLock?.release()  // when it never started
 
         // The result.
         let result = Self.result(of: outcome)
@@ -280,8 +301,8 @@ extension Scheduler {
     /// first row in the same transaction; else (or when that write fails)
     /// ends `id` alone and leaves `next` to start as any turn does.
     private func handOver(_ next: Int, after id: BuildID, _ result: BuildResult) -> Handoff {
-        let slot = cond.withLock { slots[next] }
-        let definition = Self.definition(of: slot.job)
+        let (slot, prepared) = slotAndPrepared(next)
+        let definition = prepared ?? Self.definition(of: slot.job)
         let alone = Handoff(index: next, lock: nil, definition: definition, created: nil)
         var lock: JobLock?
         if let directory = lockDirectoryPath {
