@@ -170,6 +170,7 @@ public final class Scheduler: @unchecked Sendable {
             thread.start()
         }
         done.wait()
+        LateClose.closeAll()
         finishRecording()
         let summary = cond.withLock { summarize(plan, startedAt: startedAt) }
         observer.send { $0.runFinished(summary) }
