@@ -351,6 +351,19 @@ struct WebAppTests {
             ])
     }
 
+    /// The rest of the address survives the token's move to a cookie (a
+    /// tester's `?status=failed&page=2&token=T` lost its filter).
+    @Test func theTokenLoginRedirectKeepsTheRestOfTheQuery() throws {
+        let site = try Site()
+        let app = site.app(token: "0123456789abcdef", loopback: false)
+        let login = app.respond(
+            Self.get(
+                "/jobs/crawl",
+                query: ["status": "failed", "page": "2", "token": "0123456789abcdef", "q": "a&b=c d"]))
+        #expect(login.status == 303)
+        #expect(login.headers.first?.1 == "/jobs/crawl?page=2&q=a%26b%3Dc%20d&status=failed")
+    }
+
     @Test func theTokenLoginRedirectCannotCarryHeaders() throws {
         let site = try Site()
         let app = site.app(token: "0123456789abcdef", loopback: false)

@@ -93,6 +93,29 @@ struct WebCacheTests {
         #expect(source.statusComputations == 1)
     }
 
+    /// The same on both backends: computed again as soon as another
+    /// connection writes; kept while nothing is written (asserted on SQLite:
+    /// PostgreSQL's log position is the whole server's, which the other
+    /// tests' databases move all the time).
+    @Test(arguments: StoreBackend.available)
+    func theStatusIsKeptUntilAnotherConnectionWrites(backend: StoreBackend) throws {
+        let made = try TestStore.make(backend)
+        let reader: any BuildStore = try made.reopen(.readOnly)
+        let jobs = testJobSet([testJob("a"), testJob("b")])
+        let source = WebSource(loadJobs: { jobs }, openStore: { reader })
+        let app = WebApp(
+            security: WebSecurity(
+                csrfToken: "csrf-token-for-tests", accessToken: nil, loopbackOnly: true,
+                readOnly: true),
+            source: source, launcher: nil, clock: { Date() })
+        for _ in 0..<6 { #expect(try Self.statuses(app) == ["not built", "not built"]) }
+        if backend == .sqlite { #expect(source.statusComputations == 1) }
+        let before = source.statusComputations
+        try made.store.finishedBuild("a", .failed)
+        #expect(try Self.statuses(app) == ["failed", "not built"])
+        #expect(source.statusComputations == before + 1)
+    }
+
     @Test func theAgesFollowTheClockWhileTheRowsAreKept() throws {
         let site = try Site([testJob("a"), testJob("b")])
         let build = try site.build("a", .successful)

@@ -179,6 +179,12 @@ enum PostgresSQL {
         WHERE id = $1::bigint AND status IN ('created', 'running')
         RETURNING id, EXISTS (SELECT 1 FROM queue_edges WHERE depends_on = $1::bigint)
         """
+    /// The write-ahead log position in bytes (`changeCounter`); on a
+    /// standby the position replayed so far (NULL before the first replay).
+    static let walPosition = """
+        SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
+                ELSE pg_current_wal_insert_lsn() END - '0/0'::pg_lsn)::bigint
+        """
     static let buildStatus = "SELECT status FROM builds WHERE id = $1::bigint"
     static let buildByID = "SELECT \(buildColumns) FROM builds WHERE id = $1::bigint"
     static let buildsByID = "SELECT \(buildColumns) FROM builds WHERE id = ANY($1::bigint[])"

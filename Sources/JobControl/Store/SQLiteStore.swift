@@ -142,7 +142,7 @@ public final class SQLiteStore: BuildStore {
     // MARK: Opening steps
 
     /// Refuses what must not be opened, before SQLite touches the file:
-    /// a folder, a file that is not SQLite, a write-protected file in write
+    /// a folder, a device or pipe, a file that is not SQLite, a write-protected file in write
     /// mode (even for root), a missing file in read-only mode. In write mode
     /// it creates the missing folders.
     private static func checkFile(at path: String, mode: StoreMode) throws {
@@ -154,6 +154,12 @@ public final class SQLiteStore: BuildStore {
         }
         if info.st_mode & S_IFMT == S_IFDIR {
             throw StoreError.unreachable(path: path, reason: "it is a folder, not a database file")
+        }
+        // A device, pipe or socket (`--storage /dev/null`) reads as an empty
+        // store and fails at the first write: refused, whatever the mode.
+        if info.st_mode & S_IFMT != S_IFREG {
+            throw StoreError.unreachable(
+                path: path, reason: "it is not a regular file; give the path of a database file")
         }
         // Refused before anything runs (a cleanup, a build), not at the
         // first write: no write bit at all (even root is refused), or none

@@ -3,14 +3,12 @@ import Foundation
 /// Every job's status (`WebJobStatus`: the store's job states and the
 /// planner's outdated reasons), kept between requests while nothing it
 /// depends on changed: the same loaded jobs, the same store contents
-/// (`BuildStore.changeCounter`), and no `max_age` run out since. With 1,000
+/// (`BuildStore.changeCounter`: SQLite's data version, PostgreSQL's
+/// write-ahead log position), and no `max_age` run out since. With 1,000
 /// jobs and a million builds computing it costs tens of milliseconds; the
-/// check costs one pragma.
+/// check costs one pragma or one statement.
 ///
 /// Not thread-safe: `WebSource` calls it under its lock.
-///
-/// TODO(#9): `PostgresStore` has no change counter, so on PostgreSQL the
-/// status is computed again for every request (correct, but tens of ms).
 struct WebStatusCache {
     private var status: WebJobStatus?
     private var generation = -1
