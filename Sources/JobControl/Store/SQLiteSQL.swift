@@ -226,19 +226,6 @@ enum SQLiteSQL {
         PRAGMA foreign_keys = ON;
         PRAGMA cache_size = -16000;
         """
-    /// A writing connection checkpoints the WAL into the database file
-    /// once it holds 10,000 pages (about 40 MB), not SQLite's 1,000: each
-    /// checkpoint waits for two `fdatasync`s in the middle of a build's
-    /// hand-over (about 2 ms on a quiet disk, 4-8 ms while other processes
-    /// write), once every 140 builds at 1,000 pages (issue #4). Closing
-    /// still checkpoints what is left and removes the WAL, as before; after
-    /// a checkpoint, the WAL file is cut back to 4 MiB (its size at rest
-    /// with the default) instead of keeping the largest size it reached.
-    static let writerSettings = """
-        PRAGMA wal_autocheckpoint = \(walCheckpointPages);
-        PRAGMA journal_size_limit = 4194304;
-        """
-    static let walCheckpointPages = 10_000
     /// Read-only connections map the file: the listings' reads of a large
     /// store (a million builds) use the page cache's pages instead of copying
     /// each with `pread`. Writers keep `pread`: their gain was not measured.

@@ -70,9 +70,6 @@ public final class SQLiteStore: BuildStore {
             outcome = try connection.write { try migrate(connection) }
         }
         try connection.execute(SQLiteSQL.connectionSettings)
-        if mode == .write && !inMemory {
-            try connection.execute(SQLiteSQL.writerSettings)
-        }
         return SQLiteStore(path: path, mode: mode, connection: connection, outcome: outcome)
     }
 
