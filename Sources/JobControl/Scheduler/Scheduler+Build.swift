@@ -186,10 +186,12 @@ extension Scheduler {
     /// free, creates its row in the transaction that ends this build (one
     /// write instead of two). This build's own lock is held until then, and
     /// its end is written at once, as before: no finished status waits.
-    // TODO(#4): a build still costs one SQLite write transaction of about 8
-    // WAL pages (about 60 µs of CPU, half of it SQLite's own), a process
-    // start with three pipes and a pidfd (about 40 µs), and its
-    // configuration snapshot (about 14 µs): W1 stays above 1.3× make.
+    // TODO(#4): between one build's reap and the next one's start there is
+    // still one SQLite write transaction of about 8 WAL pages (about 100 µs
+    // in a trace, with a checkpoint and its two fdatasyncs every 140
+    // builds) and the three pipes (about 30 µs with the spec): W1 measured
+    // 1.37× make before the rendering, the next snapshot and the closing of
+    // the last build's files left that path.
     private func runAttempt(
         _ slot: Slot, index: Int, attempt: Int, definition: Definition,
         created: (record: BuildRecord, inputs: AttemptInputs)?, previousLock: JobLock?
