@@ -97,6 +97,9 @@ private struct YAMLReader {
                 message: "out of memory", context: nil, at: Mark(line: 1, column: 1))
         }
         defer { yaml_parser_delete(&parser) }
+        if let (offset, problem) = yaml11LineBreak() {
+            throw YAMLError.invalidText(message: problem, at: position(ofByte: offset))
+        }
         if let base = bytes.baseAddress {
             yaml_parser_set_input_string(&parser, base, bytes.count)
         } else {
@@ -308,6 +311,38 @@ private struct YAMLReader {
         guard case .scalar(let text, let style) = node.kind, text == "<<" else { return false }
         if node.tag == "tag:yaml.org,2002:merge" { return true }
         return style == .plain && node.tag == nil
+    }
+
+    /// The first U+0085, U+2028 or U+2029 written as itself, with what to
+    /// write instead. libyaml reads them as line breaks (YAML 1.1): a value
+    /// would silently hold a space instead, and every later line number
+    /// would be off by one.
+    func yaml11LineBreak() -> (offset: Int, problem: String)? {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            if byte == 0xC2, index + 1 < count, bytes[index + 1] == 0x85 {
+                return (index, Self.lineBreakProblem("U+0085 (next line)", escape: "\\N"))
+            }
+            if byte == 0xE2, index + 2 < count, bytes[index + 1] == 0x80,
+                bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9
+            {
+                let separator = bytes[index + 2] == 0xA8
+                return (
+                    index,
+                    separator
+                        ? Self.lineBreakProblem("U+2028 (line separator)", escape: "\\L")
+                        : Self.lineBreakProblem("U+2029 (paragraph separator)", escape: "\\P")
+                )
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    static func lineBreakProblem(_ character: String, escape: String) -> String {
+        "a \(character) character written as itself, which YAML reads as a line break; to mean the character, write \"\(escape)\" inside double quotes"
     }
 
     static let tabMessage = "a tab character in indentation; YAML indents with spaces only"
