@@ -109,6 +109,7 @@ struct ConfigInputErrorTests {
             "jcrun.yaml:1:1: a key in 'jcrun.yaml' must be text, not a mapping; jcrun.yaml is plain YAML, not a template; quote a key that starts with '{' or '['"
         ),
         ("vars: !env {a: 1}\n", "jcrun.yaml:1:7: tag '!env' cannot stand on a mapping; \(tagHint)"),
+        ("vars: {a: [1, !env HOME]}\n", "jcrun.yaml:1:15: tag '!env' is not allowed in 'vars'"),
     ]
 
     @Test(arguments: settingsCases)

@@ -78,9 +78,25 @@ struct SettingsDecoder {
                 reader.fail(.varNamedEnv(at: reader.at(keyNode)))
                 continue
             }
-            vars[name] = templateValue(value)
+            if tagsFit(value) { vars[name] = templateValue(value) }
         }
         return vars
+    }
+
+    /// False (and reported) when a var's value, or a value in it, carries a
+    /// tag that reading it as data would drop (`!env HOME` is no lookup here).
+    private func tagsFit(_ node: Node) -> Bool {
+        switch node.kind {
+        case .scalar:
+            guard let tag = node.tag, !FieldReader.scalarTags.contains(tag) else { return true }
+            reader.fail(.tagNotAllowed(displayTag(tag), field: "vars", at: reader.at(node)))
+            return false
+        case .sequence(let items):
+            return reader.collectionTagFits(node) && items.allSatisfy(tagsFit)
+        case .mapping(let pairs):
+            return reader.collectionTagFits(node)
+                && pairs.allSatisfy { tagsFit($0.key) && tagsFit($0.value) }
+        }
     }
 
     /// Secret name to value: `{env: NAME}`, `{file: PATH}` or the text itself.
