@@ -116,6 +116,11 @@ public final class SQLiteStore: BuildStore {
         guard try inspect(connection, allowNewer: true) != nil else { return }
         try connection.write { try connection.execute(SQLiteSQL.dropEverything) }
         try connection.execute("VACUUM")
+        // Nothing else in the file: back to a rollback journal, so that a
+        // read-only command opening it later leaves no `-wal` or `-shm`.
+        if try connection.integer(SQLiteSQL.tableCount) == 0 {
+            try connection.using("PRAGMA journal_mode = DELETE") { _ = try $0.step() }
+        }
     }
 
     public func close() { connection.close() }
