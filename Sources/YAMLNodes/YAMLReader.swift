@@ -361,6 +361,16 @@ private struct YAMLReader {
         let context = parser.context.map { String(cString: $0) }
         if parser.error == YAML_READER_ERROR {
             let offset = parser.problem_offset
+            if problem == "control characters are not allowed", offset < bytes.count {
+                // Say which one: a NUL a template wrote is invisible in the file.
+                var byte = bytes[offset]
+                // A C1 control (U+0080 to U+009F) is written C2 80 to C2 9F.
+                if byte == 0xC2, offset + 1 < bytes.count { byte = bytes[offset + 1] }
+                let hex = (byte < 0x10 ? "0" : "") + String(byte, radix: 16)
+                let message =
+                    "control character \\x\(hex) is not allowed in YAML text (only tab and line breaks are)"
+                return .invalidText(message: message, at: position(ofByte: offset))
+            }
             return .invalidText(message: problem, at: position(ofByte: offset))
         }
         let mark = Mark(

@@ -61,6 +61,21 @@ struct ConfigInputErrorTests {
         #expect(lines.first == "jcrun: error: " + expected)
     }
 
+    @Test func aControlCharacterATemplateWroteIsNamed() throws {
+        let project = try TempProject([
+            "jobs.d/a.yaml": "jobs:\n  - id: x\n    command: [echo, \"{{ 'a\\x00b' }}\", \"{{ 'c\\x81' }}\"]\n"
+        ])
+        #expect(
+            project.errorLines() == [
+                "jcrun: error: jobs.d/a.yaml:3:25: control character \\x00 is not allowed in YAML text (only tab and line breaks are)"
+            ])
+        let c1 = try TempProject(["jobs.d/a.yaml": "jobs:\n  - id: \"x\u{81}\"\n    command: run\n"])
+        #expect(
+            c1.errorLines() == [
+                "jcrun: error: jobs.d/a.yaml:2:11: control character \\x81 is not allowed in YAML text (only tab and line breaks are)"
+            ])
+    }
+
     @Test func tagsThatRestateTheTypeAreAccepted() throws {
         let project = try TempProject([
             "jobs.d/a.yaml": """
