@@ -28,6 +28,14 @@ final class Renderer {
     private var root: RootState?
     /// `SizeLimit.maximumBytes`, read once.
     let maximumBytes = SizeLimit.maximumBytes
+    /// Steps left of `WorkLimit.maximumSteps`: loop iterations and frames.
+    @exclusivity(unchecked) private var stepsLeft = WorkLimit.maximumSteps
+
+    /// Takes one step of the work budget; throws at `offset` once it is spent.
+    @inline(__always) private func step(at offset: Int) throws {
+        stepsLeft -= 1
+        if stepsLeft < 0 { throw error(WorkLimit.message, at: offset) }
+    }
 
     init(loader: any TemplateLoader, cache: TemplateCache, globals: Scope, template: Template) {
         self.loader = loader
@@ -95,6 +103,7 @@ final class Renderer {
                 "too many nested macro calls or includes (more than \(Renderer.maximumDepth))",
                 at: calledAt)
         }
+        try step(at: calledAt)
         let innerIndex = index(of: inner.source)
         map.frames.append(
             FrameRecord(
@@ -313,6 +322,7 @@ final class Renderer {
         let state = LoopState(items: items, depth0: depth0, recursion: recursion)
         loopScope.vars["loop"] = .loop(state)
         for (index, item) in items.enumerated() {
+            try step(at: offset)
             state.index0 = index
             try assign(loop.target, item, in: loopScope, at: loop.offset)
             try render(loop.body, in: loopScope)

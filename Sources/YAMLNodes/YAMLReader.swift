@@ -1,5 +1,9 @@
 import CYaml
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Reads YAML text into one `Node` per document.
 ///
 /// Works on libyaml's event API: nodes are built as events arrive, aliases are
@@ -97,6 +101,9 @@ private struct YAMLReader {
                 message: "out of memory", context: nil, at: Mark(line: 1, column: 1))
         }
         defer { yaml_parser_delete(&parser) }
+        if let (offset, problem) = yaml11LineBreak() {
+            throw YAMLError.invalidText(message: problem, at: position(ofByte: offset))
+        }
         if let base = bytes.baseAddress {
             yaml_parser_set_input_string(&parser, base, bytes.count)
         } else {
@@ -310,6 +317,43 @@ private struct YAMLReader {
         return style == .plain && node.tag == nil
     }
 
+    /// The first U+0085, U+2028 or U+2029 written as itself, with what to
+    /// write instead. libyaml reads them as line breaks (YAML 1.1): a value
+    /// would silently hold a space instead, and every later line number
+    /// would be off by one.
+    /// Found with `memchr` on their lead bytes: every job file passes here.
+    func yaml11LineBreak() -> (offset: Int, problem: String)? {
+        let count = bytes.count
+        let nextLine = first(lead: 0xC2) { $0 + 1 < count && bytes[$0 + 1] == 0x85 }
+        let separator = first(lead: 0xE2) {
+            $0 + 2 < count && bytes[$0 + 1] == 0x80
+                && (bytes[$0 + 2] == 0xA8 || bytes[$0 + 2] == 0xA9)
+        }
+        if let nextLine, nextLine < separator ?? Int.max {
+            return (nextLine, Self.lineBreakProblem("U+0085 (next line)", escape: "\\N"))
+        }
+        guard let separator else { return nil }
+        return bytes[separator + 2] == 0xA8
+            ? (separator, Self.lineBreakProblem("U+2028 (line separator)", escape: "\\L"))
+            : (separator, Self.lineBreakProblem("U+2029 (paragraph separator)", escape: "\\P"))
+    }
+
+    /// The offset of the first byte `lead` for which `matches` holds.
+    private func first(lead: UInt8, where matches: (Int) -> Bool) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        var from = 0
+        while from < bytes.count, let found = memchr(base + from, Int32(lead), bytes.count - from) {
+            let offset = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
+            if matches(offset) { return offset }
+            from = offset + 1
+        }
+        return nil
+    }
+
+    static func lineBreakProblem(_ character: String, escape: String) -> String {
+        "a \(character) character written as itself, which YAML reads as a line break; to mean the character, write \"\(escape)\" inside double quotes"
+    }
+
     static let tabMessage = "a tab character in indentation; YAML indents with spaces only"
 
     func syntaxError(_ parser: yaml_parser_t) -> YAMLError {
@@ -317,6 +361,16 @@ private struct YAMLReader {
         let context = parser.context.map { String(cString: $0) }
         if parser.error == YAML_READER_ERROR {
             let offset = parser.problem_offset
+            if problem == "control characters are not allowed", offset < bytes.count {
+                // Say which one: a NUL a template wrote is invisible in the file.
+                var byte = bytes[offset]
+                // A C1 control (U+0080 to U+009F) is written C2 80 to C2 9F.
+                if byte == 0xC2, offset + 1 < bytes.count { byte = bytes[offset + 1] }
+                let hex = (byte < 0x10 ? "0" : "") + String(byte, radix: 16)
+                let message =
+                    "control character \\x\(hex) is not allowed in YAML text (only tab and line breaks are)"
+                return .invalidText(message: message, at: position(ofByte: offset))
+            }
             return .invalidText(message: problem, at: position(ofByte: offset))
         }
         let mark = Mark(

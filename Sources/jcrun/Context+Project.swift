@@ -48,7 +48,7 @@ extension Context {
             let first = errors.errors.first?.message ?? "unknown error"
             console.error(
                 "jcrun: warning: the job definitions do not load; \(missing); first error: "
-                    + VisibleText.escapedLines(first).trimmingCharacters(in: .newlines) + "\n")
+                    + VisibleText.escapedMessage(first).trimmingCharacters(in: .newlines) + "\n")
             definitionsBroken = true
             return JobSet(projectDir: projectDir, jobsDir: jobsDir, settings: settings, jobs: [])
         }

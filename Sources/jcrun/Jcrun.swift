@@ -49,7 +49,7 @@ enum Jcrun {
             let (text, status) = ErrorReport.describe(error)
             // A message may quote a job file's value or a name from the
             // command line: its control characters are shown, not obeyed.
-            console.error(VisibleText.escapedLines(text))
+            console.error(VisibleText.escapedMessage(text))
             return status
         }
     }

@@ -340,7 +340,7 @@ func badJobIdsAreRefused(id: String, problem: String) {
             "jcrun: error: jcrun.yaml:3:3: a var may not be named 'env': templates see the environment as 'env'",
             "jcrun: error: jcrun.yaml:8:3: secret 'short' is shorter than 4 characters, too short to mask safely",
             "jcrun: error: jcrun.yaml:9:19: secret 'from_env' reads environment variable 'UNSET_VARIABLE', which is not set",
-            "jcrun: error: jcrun.yaml:10:10: 'secrets' must be text, {env: NAME} or {file: PATH}, not this mapping",
+            "jcrun: error: jcrun.yaml:10:11: unknown key 'vault' in secret 'weird'; a secret is text, {env: NAME} or {file: PATH}",
         ])
 }
 

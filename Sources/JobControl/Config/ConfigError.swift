@@ -48,6 +48,26 @@ public enum ConfigError: Error, Sendable, Hashable {
     case missingDependency(job: JobID, dependency: JobID, suggestion: JobID?, at: SourceLocation)
     case retvalOfNonDependency(job: JobID, retval: JobID, at: SourceLocation)
     case unknownTag(String, suggestion: String?, at: SourceLocation)
+    /// A tag on a list, a mapping or a mapping key (`on`), where jcrun
+    /// would drop it; `suggestion` is a jcrun tag it may misspell.
+    case misplacedTag(String, on: String, suggestion: String?, at: SourceLocation)
+    /// `!retval`, `!secret` or `!env` with nothing after it; `expected`
+    /// is what it takes (`a job id`).
+    case tagWithoutName(String, expected: String, at: SourceLocation)
+    /// A value a program would get with a NUL byte, which would cut it.
+    case nulByte(field: String, at: SourceLocation)
+    /// A secret whose value holds a NUL byte.
+    case nulInSecret(String, at: SourceLocation)
+    /// A secret written as a list, or a mapping that is not `{env: NAME}` or
+    /// `{file: PATH}`; `found` says what it is.
+    case badSecret(String, found: String, at: SourceLocation)
+    /// A mapping key that is a list or a mapping; `field` holds the mapping.
+    case keyNotText(in: String, found: String, at: SourceLocation)
+    /// `jcrun.yaml` (or `jcrun.yml`) that is not a regular file; `found`
+    /// says what it is.
+    case notASettingsFile(path: String, found: String)
+    /// Both `jcrun.yaml` and `jcrun.yml` in the project folder.
+    case twoSettingsFiles(String, String)
     case tagNotAllowed(String, field: String, at: SourceLocation)
     case unknownSecret(String, suggestion: String?, at: SourceLocation)
     case unsetEnvironmentVariable(String, at: SourceLocation)
@@ -67,6 +87,9 @@ public enum ConfigError: Error, Sendable, Hashable {
 }
 
 extension ConfigError {
+    /// Jobs of a circle shown before `... N more` and its last job.
+    static let cycleJobsShown = 5
+
     /// The lines the user reads: `jcrun: error: FILE:LINE:COL: what is wrong`
     /// (with a hint after `; ` when there is one), then indented places.
     public var lines: [String] {
@@ -135,9 +158,12 @@ extension ConfigError {
         case .severalDocuments(let at):
             return ("\(at): a job file holds one YAML document; this is a second one", [], nil)
         case .unknownKey(let key, let place, let suggestion, let at):
-            let hint =
+            var hint: String? =
                 place == "a job file" && suggestion == nil
                 ? "a job file holds 'jobs:' and keys starting with 'x-' for YAML anchors" : nil
+            if place.hasPrefix("secret '") {
+                hint = "a secret is text, {env: NAME} or {file: PATH}"
+            }
             return ("\(at): unknown key '\(key)' in \(place)\(didYouMean(suggestion))", [], hint)
         case .missingKey(let key, let place, let at):
             return ("\(at): \(place) has no '\(key)'", [], nil)
@@ -168,6 +194,41 @@ extension ConfigError {
             return (
                 "\(at): unknown tag '\(tag)'\(didYouMean(suggestion))", [],
                 "jcrun knows !retval, !secret and !env"
+            )
+        case .misplacedTag(let tag, let on, let suggestion, let at):
+            return (
+                "\(at): tag '\(tag)' cannot stand on \(on)\(didYouMean(suggestion))", [],
+                "!retval JOB, !secret NAME and !env NAME each stand on one value in 'command', 'args' or 'env' (X: !env HOME)"
+            )
+        case .tagWithoutName(let tag, let expected, let at):
+            return ("\(at): '\(tag)' needs \(expected) after it, as in '\(tag) \(example(of: tag))'", [], nil)
+        case .nulByte(let field, let at):
+            return (
+                "\(at): '\(field)' holds a NUL byte (\\0); expected text without one, since a program's arguments and environment end at the first NUL",
+                [], nil
+            )
+        case .nulInSecret(let name, let at):
+            return (
+                "\(at): secret '\(name)' holds a NUL byte (\\0); expected text without one, since a program's arguments and environment end at the first NUL",
+                [], nil
+            )
+        case .badSecret(let name, let found, let at):
+            return (
+                "\(at): secret '\(name)' must be text, {env: NAME} or {file: PATH}, not \(found)", [],
+                nil
+            )
+        case .keyNotText(let field, let found, let at):
+            let hint =
+                field == "jcrun.yaml" || field == "jcrun.yml"
+                ? "\(field) is plain YAML, not a template; quote a key that starts with '{' or '['"
+                : "quote a key that starts with '{' or '['"
+            return ("\(at): a key in '\(field)' must be text, not \(found)", [], hint)
+        case .notASettingsFile(let path, let found):
+            return ("\(path): expected a settings file (YAML text), found \(found)", [], nil)
+        case .twoSettingsFiles(let first, let second):
+            return (
+                "\(first) and \(second) are both present; jcrun reads one settings file", [],
+                "keep one of the two"
             )
         case .tagNotAllowed(let tag, let field, let at):
             return ("\(at): tag '\(tag)' is not allowed in '\(field)'", [], nil)
@@ -209,13 +270,23 @@ extension ConfigError {
             )
         case .cycle(let path, let edges):
             let first = edges.first.map { "\($0): " } ?? ""
-            let places = zip(edges, zip(path, path.dropFirst())).map {
+            var places = zip(edges, zip(path, path.dropFirst())).map {
                 "\($0): \($1.0) needs \($1.1)"
             }
-            return (
-                "\(first)jobs depend on each other in a circle: \(path.joined(separator: " → "))",
-                places, nil
-            )
+            var shown = path.joined(separator: " → ")
+            // A long circle (templates can make thousands) is shown by its
+            // first few and last jobs and edges, so it stays one error.
+            let limit = ConfigError.cycleJobsShown
+            if path.count > limit + 2 {
+                let hidden = path.count - limit - 2
+                shown =
+                    (path.prefix(limit) + ["... \(hidden) more"] + path.suffix(2))
+                    .joined(separator: " → ")
+                places =
+                    Array(places.prefix(limit)) + ["... \(places.count - limit - 1) more"]
+                    + [places.last!]
+            }
+            return ("\(first)jobs depend on each other in a circle: \(shown)", places, nil)
         case .internalError(let what):
             return ("internal error: \(what); this is a jcrun bug, please report it", [], nil)
         }
@@ -232,6 +303,15 @@ private func constructStart(_ context: String) -> String {
         what = "the " + what.dropFirst(article.count)
     }
     return "\(what) starts here"
+}
+
+/// What follows a tag in the example of `tagWithoutName`.
+private func example(of tag: String) -> String {
+    switch tag {
+    case "!retval": return "inventory"
+    case "!secret": return "mirror_token"
+    default: return "HOME"
+    }
 }
 
 private func didYouMean(_ suggestion: String?) -> String {

@@ -40,19 +40,53 @@ struct FieldReader {
             )
             return nil
         }
+        guard collectionTagFits(node) else { return nil }
         var result: [(key: String, keyNode: Node, value: Node)] = []
         result.reserveCapacity(pairs.count)
         for pair in pairs {
             guard case .scalar(let key, _) = pair.key.kind else {
-                fail(
-                    .wrongType(
-                        field: field, expected: "a mapping with text keys",
-                        found: "a \(describe(pair.key)) key", at: at(pair.key)))
+                fail(.keyNotText(in: field, found: describe(pair.key), at: at(pair.key)))
+                continue
+            }
+            if let tag = pair.key.tag, !Self.scalarTags.contains(tag) {
+                fail(.misplacedTag(displayTag(tag), on: "a mapping key", suggestion: nil, at: at(pair.key)))
                 continue
             }
             result.append((key, pair.key, pair.value))
         }
         return result
+    }
+
+    /// The standard YAML tags that only restate what a scalar is read as;
+    /// any other tag on a scalar means something jcrun would not do.
+    static let scalarTags: Set<String> = [
+        "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
+    ]
+
+    /// The tags of values from elsewhere, which stand only on a scalar.
+    static let jcrunTags = ["!retval", "!secret", "!env"]
+
+    /// False (and reported) when a list or mapping carries a tag other than
+    /// `!!seq` or `!!map` restating its kind: the tag would be dropped.
+    func collectionTagFits(_ node: Node) -> Bool {
+        guard let tag = node.tag else { return true }
+        switch node.kind {
+        case .sequence where tag == "tag:yaml.org,2002:seq": return true
+        case .mapping where tag == "tag:yaml.org,2002:map": return true
+        default: break
+        }
+        let suggestion = Self.jcrunTags.contains(tag) ? nil : closestMatch(to: tag, among: Self.jcrunTags)
+        fail(.misplacedTag(displayTag(tag), on: describe(node), suggestion: suggestion, at: at(node)))
+        return false
+    }
+
+    /// False (and reported) when `text` holds a NUL byte: a program's
+    /// arguments and environment are C strings, cut at the first NUL.
+    func noNUL(_ text: String, field: String, _ node: Node) -> Bool {
+        guard text.utf8.contains(0) else { return true }
+        fail(.nulByte(field: field, at: at(node)))
+        return false
     }
 
     /// Keys that are not in `known`, each reported with the closest known one.
@@ -66,13 +100,14 @@ struct FieldReader {
     }
 
     /// A scalar as the text written; any tag other than `!!str` is refused.
-    func text(_ node: Node, field: String) -> String? {
+    /// `expected` names what the field takes, for a list or mapping given instead.
+    func text(_ node: Node, field: String, expected: String = "text") -> String? {
         guard case .scalar(let value, _) = node.kind else {
-            fail(.wrongType(field: field, expected: "text", found: describe(node), at: at(node)))
+            fail(.wrongType(field: field, expected: expected, found: describe(node), at: at(node)))
             return nil
         }
-        if let tag = node.tag, !tag.hasPrefix("tag:yaml.org,2002:") {
-            fail(.tagNotAllowed(tag, field: field, at: at(node)))
+        if let tag = node.tag, !Self.scalarTags.contains(tag) {
+            fail(.tagNotAllowed(displayTag(tag), field: field, at: at(node)))
             return nil
         }
         return value
@@ -85,6 +120,7 @@ struct FieldReader {
             fail(.wrongType(field: field, expected: expected, found: describe(node), at: at(node)))
             return nil
         }
+        guard collectionTagFits(node) else { return nil }
         var values: [T] = []
         values.reserveCapacity(nodes.count)
         var ok = true
@@ -95,7 +131,7 @@ struct FieldReader {
     }
 
     func bool(_ node: Node, field: String) -> Bool? {
-        guard let value = text(node, field: field) else { return nil }
+        guard let value = text(node, field: field, expected: "true or false") else { return nil }
         switch value {
         case "true", "True", "TRUE": return true
         case "false", "False", "FALSE": return false
@@ -109,7 +145,8 @@ struct FieldReader {
 
     /// A whole number in `range`, written in decimal digits.
     func integer(_ node: Node, field: String, range: ClosedRange<Int>) -> Int? {
-        guard let value = text(node, field: field) else { return nil }
+        let expected = "a whole number from \(range.lowerBound) to \(range.upperBound)"
+        guard let value = text(node, field: field, expected: expected) else { return nil }
         guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
             let number = Int(value),
             range.contains(number)
@@ -123,7 +160,8 @@ struct FieldReader {
 
     /// A duration (`30m`, `2h`, `90`); `positive` refuses 0.
     func duration(_ node: Node, field: String, positive: Bool = false) -> Seconds? {
-        guard let value = text(node, field: field) else { return nil }
+        let expected = "a duration such as 10m (a whole number and s, m, h or d)"
+        guard let value = text(node, field: field, expected: expected) else { return nil }
         do {
             let seconds = try Duration.seconds(from: value)
             if positive && seconds == 0 {
@@ -147,6 +185,12 @@ struct FieldReader {
         case .mapping: return "a mapping"
         }
     }
+}
+
+/// `tag:yaml.org,2002:str` as written, `!!str`; other tags as they are.
+func displayTag(_ tag: String) -> String {
+    let prefix = "tag:yaml.org,2002:"
+    return tag.hasPrefix(prefix) ? "!!" + tag.dropFirst(prefix.count) : tag
 }
 
 /// A plain `~`, `null` or nothing at all.

@@ -43,7 +43,9 @@ struct JobDecoder {
         case "args": return set(&fields.args, argList(value, field: key, fields: &fields))
         case "env": return set(&fields.env, env(value, fields: &fields))
         case "dependencies": return set(&fields.dependencies, dependencies(value, fields: &fields))
-        case "workdir": return set(&fields.workdir, reader.text(value, field: key))
+        case "workdir":
+            let text = reader.text(value, field: key)
+            return set(&fields.workdir, text.flatMap { reader.noNUL($0, field: key, value) ? $0 : nil })
         case "timeout":
             return set(&fields.timeout, reader.duration(value, field: key, positive: true))
         case "retries":
@@ -86,6 +88,7 @@ struct JobDecoder {
                     .invalidValue(field: field, value: text, problem: problem, at: reader.at(node)))
                 return nil
             }
+            guard reader.noNUL(text, field: field, node) else { return nil }
             return .shell(text)
         }
         guard case .sequence(let items) = node.kind else {
@@ -114,9 +117,13 @@ struct JobDecoder {
         return values
     }
 
+    /// `tags`: a worker names its tags on the command line, which cannot
+    /// hold a NUL, and PostgreSQL's queue cannot store one.
     private func textList(_ node: Node, field: String) -> [String]? {
-        reader.list(node, field: field, expected: "a list of text") {
-            reader.text($0, field: field)
+        reader.list(node, field: field, expected: "a list of text") { item in
+            reader.text(item, field: field).flatMap {
+                reader.noNUL($0, field: field, item) ? $0 : nil
+            }
         }
     }
 
@@ -131,8 +138,19 @@ struct JobDecoder {
                     at: reader.at(node)))
             return nil
         }
+        if let tag = node.tag, FieldReader.jcrunTags.contains(tag),
+            value.allSatisfy(\.isWhitespace)
+        {
+            let expected = [
+                "!retval": "a job id", "!secret": "a secret's name",
+                "!env": "an environment variable's name",
+            ][tag]!
+            reader.fail(.tagWithoutName(tag, expected: expected, at: reader.at(node)))
+            return nil
+        }
         switch node.tag {
         case nil:
+            guard reader.noNUL(value, field: field, node) else { return nil }
             return .text(value)
         case "!retval":
             let job = value.nfc
@@ -152,11 +170,12 @@ struct JobDecoder {
                 return nil
             }
             return .text(resolved)
-        case let tag? where tag.hasPrefix("tag:yaml.org,2002:"):
+        case let tag? where FieldReader.scalarTags.contains(tag):
+            guard reader.noNUL(value, field: field, node) else { return nil }
             return .text(value)
         case let tag?:
-            let suggestion = closestMatch(to: tag, among: ["!retval", "!secret", "!env"])
-            reader.fail(.unknownTag(tag, suggestion: suggestion, at: reader.at(node)))
+            let suggestion = closestMatch(to: tag, among: FieldReader.jcrunTags)
+            reader.fail(.unknownTag(displayTag(tag), suggestion: suggestion, at: reader.at(node)))
             return nil
         }
     }

@@ -31,7 +31,8 @@ extension ConfigError {
     /// A secret whose value cannot be read or is unusable.
     var isAboutASecret: Bool {
         switch self {
-        case .unsetSecretSource, .unknownSecret, .shortSecret, .unreadableSecretFile: return true
+        case .unsetSecretSource, .unknownSecret, .shortSecret, .unreadableSecretFile, .nulInSecret:
+            return true
         default: return false
         }
     }

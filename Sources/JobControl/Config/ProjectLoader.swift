@@ -173,16 +173,36 @@ public struct ProjectLoader {
         }
     }
 
+    /// The settings file's names: `jcrun.yml` is read as job files' `.yml` are.
+    static let settingsFileNames = ["jcrun.yaml", "jcrun.yml"]
+
     func loadSettings() -> (Settings, JobFields) {
-        let url = projectDir.appendingPathComponent("jcrun.yaml")
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            inputs?.record(CacheInputs.Input(path: url.path, stamp: nil, hash: ContentHash(nil as Data?)))
+        // Each name jcrun looks for is an input of the cache, present or not.
+        var present: [URL] = []
+        for name in Self.settingsFileNames {
+            let url = projectDir.appendingPathComponent(name)
+            var info = stat()
+            if lstat(url.path, &info) == 0 {
+                present.append(url)
+            } else {
+                inputs?.record(
+                    CacheInputs.Input(path: url.path, stamp: nil, hash: ContentHash(nil as Data?)))
+            }
+        }
+        guard let url = present.first else { return (Settings(), JobFields()) }
+        if present.count > 1 {
+            collector.add(.twoSettingsFiles(display(present[0].path), display(present[1].path)))
+            return (Settings(), JobFields())
+        }
+        if let found = notARegularFile(url.path) {
+            collector.add(.notASettingsFile(path: display(url.path), found: found))
             return (Settings(), JobFields())
         }
         let locator = plainLocator(file: display(url.path))
         let reader = FieldReader(locator: locator, collector: collector)
         let settingsDecoder = SettingsDecoder(
-            reader: reader, projectDir: projectDir, environment: environment, inputs: inputs)
+            reader: reader, projectDir: projectDir, environment: environment, inputs: inputs,
+            fileName: url.lastPathComponent)
         do {
             let stamp = FileStamp.of(url.path)
             let data = try Data(contentsOf: url)
@@ -200,6 +220,24 @@ public struct ProjectLoader {
             collector.add(.unreadable(path: display(url.path), reason: reason(error)))
         }
         return (Settings(), JobFields())
+    }
+
+    /// What `path` is when it is not a regular file (after symbolic links):
+    /// read, a folder or a FIFO would fail or block. Nil for a regular file.
+    private func notARegularFile(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            return errno == ENOENT || errno == ELOOP
+                ? "a symbolic link to nothing, or in a loop" : nil
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "a folder"
+        case S_IFIFO: return "a named pipe (FIFO)"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR, S_IFBLK: return "a device"
+        default: return "something that is not a regular file"
+        }
     }
 
     /// Renders, parses and decodes one job file; errors go to `collector`.
@@ -278,6 +316,7 @@ public struct ProjectLoader {
                     field: "jobs", expected: "a list of jobs", found: found, at: reader.at(list)))
             return []
         }
+        guard reader.collectionTagFits(list) else { return [] }
         let assembler = JobAssembler(
             defaults: defaults, collector: collector, projectDir: projectDir.path)
         var jobs: [Job] = []

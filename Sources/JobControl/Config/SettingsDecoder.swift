@@ -14,18 +14,20 @@ struct SettingsDecoder {
     let environment: [String: String]
     /// Notes the variables `!env` in `defaults` reads, for the job-set cache.
     var inputs: CacheInputs?
+    /// `jcrun.yaml` or `jcrun.yml`, for messages.
+    var fileName = "jcrun.yaml"
 
     /// The settings, and `defaults` as fields for `JobAssembler`.
     func decode(_ root: Node?) -> (Settings, JobFields) {
         var settings = Settings()
         var defaults = JobFields()
-        guard let root, !isNull(root), let pairs = reader.mapping(root, field: "jcrun.yaml") else {
+        guard let root, !isNull(root), let pairs = reader.mapping(root, field: fileName) else {
             return (settings, defaults)
         }
-        reader.checkKeys(pairs, known: Self.keys, place: "jcrun.yaml")
+        reader.checkKeys(pairs, known: Self.keys, place: fileName)
         for (key, _, value) in pairs {
             switch key {
-            case "storage": settings.storage = reader.text(value, field: key).map(resolveStorage)
+            case "storage": settings.storage = storage(value)
             case "vars": settings.vars = vars(value)
             case "secrets": settings.secrets = secrets(value)
             default: break
@@ -42,6 +44,19 @@ struct SettingsDecoder {
                 ?? defaults
         }
         return (settings, defaults)
+    }
+
+    /// The storage setting, checked as `--storage` is, and resolved.
+    private func storage(_ node: Node) -> String? {
+        guard let value = reader.text(node, field: "storage") else { return nil }
+        if let problem = StoreLocation.problem(with: value) {
+            reader.fail(
+                .invalidValue(
+                    field: "storage", value: StoreLocation.redacted(value), problem: problem,
+                    at: reader.at(node)))
+            return nil
+        }
+        return resolveStorage(value)
     }
 
     /// A plain path or `sqlite:PATH` resolved against the project folder.
@@ -63,9 +78,25 @@ struct SettingsDecoder {
                 reader.fail(.varNamedEnv(at: reader.at(keyNode)))
                 continue
             }
-            vars[name] = templateValue(value)
+            if tagsFit(value) { vars[name] = templateValue(value) }
         }
         return vars
+    }
+
+    /// False (and reported) when a var's value, or a value in it, carries a
+    /// tag that reading it as data would drop (`!env HOME` is no lookup here).
+    private func tagsFit(_ node: Node) -> Bool {
+        switch node.kind {
+        case .scalar:
+            guard let tag = node.tag, !FieldReader.scalarTags.contains(tag) else { return true }
+            reader.fail(.tagNotAllowed(displayTag(tag), field: "vars", at: reader.at(node)))
+            return false
+        case .sequence(let items):
+            return reader.collectionTagFits(node) && items.allSatisfy(tagsFit)
+        case .mapping(let pairs):
+            return reader.collectionTagFits(node)
+                && pairs.allSatisfy { tagsFit($0.key) && tagsFit($0.value) }
+        }
     }
 
     /// Secret name to value: `{env: NAME}`, `{file: PATH}` or the text itself.
@@ -89,17 +120,34 @@ struct SettingsDecoder {
         return secrets
     }
 
+    /// A secret's value, refused when it holds a NUL byte (no program
+    /// could be given it whole).
     private func secret(_ name: String, _ node: Node) -> String? {
+        guard let value = secretValue(name, node) else { return nil }
+        if value.utf8.contains(0) {
+            reader.fail(.nulInSecret(name, at: reader.at(node)))
+            return nil
+        }
+        return value
+    }
+
+    private func secretValue(_ name: String, _ node: Node) -> String? {
         if case .scalar = node.kind { return reader.text(node, field: "secrets") }
-        guard let pairs = reader.mapping(node, field: "secrets") else { return nil }
-        guard pairs.count == 1, let (source, _, value) = pairs.first,
-            source == "env" || source == "file"
-        else {
-            let expected = "text, {env: NAME} or {file: PATH}"
+        guard case .mapping = node.kind else {
+            reader.fail(.badSecret(name, found: reader.describe(node), at: reader.at(node)))
+            return nil
+        }
+        guard let pairs = reader.mapping(node, field: "secret '\(name)'") else { return nil }
+        guard pairs.count == 1, let (source, keyNode, value) = pairs.first else {
+            let found = pairs.isEmpty ? "an empty mapping" : "a mapping of \(pairs.count) keys"
+            reader.fail(.badSecret(name, found: found, at: reader.at(node)))
+            return nil
+        }
+        guard source == "env" || source == "file" else {
+            let suggestion = closestMatch(to: source, among: ["env", "file"])
             reader.fail(
-                .wrongType(
-                    field: "secrets", expected: expected, found: "this mapping", at: reader.at(node)
-                ))
+                .unknownKey(
+                    source, in: "secret '\(name)'", suggestion: suggestion, at: reader.at(keyNode)))
             return nil
         }
         guard let argument = reader.text(value, field: source) else { return nil }

@@ -10,6 +10,42 @@ public enum VisibleText {
             .map { escaped(String($0)) }.joined(separator: "\n")
     }
 
+    /// jcrun's own message lines (which quote ids, values and names from job
+    /// files and the command line) with every character that would act or
+    /// hide shown as an escape: C0 but tab and newline, DEL and C1 as `\x1b`
+    /// and `\x85`; invisible formatting characters (a zero-width space, a
+    /// right-to-left override) and line and paragraph separators as `\u200b`.
+    public static func escapedMessage(_ text: String) -> String {
+        let plain = text.utf8.allSatisfy {
+            ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x0A || $0 == 0x09
+        }
+        if plain { return text }
+        var result = ""
+        result.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            if value == 0x0A || value == 0x09 {
+                result.unicodeScalars.append(scalar)
+            } else if value < 0x20 || (0x7F...0x9F).contains(value) {
+                let hex = String(value, radix: 16)
+                result += value < 0x10 ? "\\x0" + hex : "\\x" + hex
+            } else if value > 0x9F, Self.isHidden(scalar) {
+                let hex = String(value, radix: 16)
+                result += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    private static func isHidden(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .format, .lineSeparator, .paragraphSeparator: return true
+        default: return false
+        }
+    }
+
     /// A line's exact bytes made visible: what is UTF-8 is shown as text
     /// (controls escaped as `escaped` does), each byte that is not as `\xff`,
     /// where decoding would have shown U+FFFD and hidden which byte it was.

@@ -37,21 +37,32 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
         if lowered.hasPrefix("postgresql://") || lowered.hasPrefix("postgres://") {
             return .postgresql(url: value)
         }
+        if let problem = problem(with: value) {
+            throw StoreError.unreachable(path: redacted(value), reason: problem)
+        }
+        let path = lowered.hasPrefix("sqlite:") ? String(value.dropFirst("sqlite:".count)) : value
+        let absolute = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
+        return .sqlite(path: (absolute as NSString).standardizingPath)
+    }
+
+    /// What is wrong with a storage value, in the words `--storage`,
+    /// `JCRUN_STORAGE` and `jcrun.yaml` share; nil when it is usable.
+    public static func problem(with value: String) -> String? {
+        let lowered = value.lowercased()
+        if lowered.hasPrefix("postgresql://") || lowered.hasPrefix("postgres://") { return nil }
+        let expected = "use a path, sqlite:PATH or postgresql://..."
         if let scheme = lowered.range(of: "://"), !lowered.hasPrefix("sqlite:"),
             lowered[..<scheme.lowerBound].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) })
         {
-            let name = String(value[..<scheme.lowerBound])
-            throw StoreError.unreachable(
-                path: redacted(value),
-                reason:
-                    "unknown storage scheme '\(name)://'; use a path, sqlite:PATH or postgresql://...")
+            let name = String(value[..<(value.range(of: "://")?.lowerBound ?? value.endIndex)])
+            let suggestion = closestMatch(to: name.lowercased(), among: ["postgresql", "postgres", "sqlite"])
+                .map { "; did you mean '\($0 == "sqlite" ? "sqlite:" : $0 + "://")'?" } ?? ""
+            return "unknown storage scheme '\(name)://'; \(expected)\(suggestion)"
         }
         let path = lowered.hasPrefix("sqlite:") ? String(value.dropFirst("sqlite:".count)) : value
-        guard !path.isEmpty else {
-            throw StoreError.unreachable(path: value, reason: "the storage setting names no file")
-        }
-        let absolute = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
-        return .sqlite(path: (absolute as NSString).standardizingPath)
+        if path.isEmpty { return "the storage setting names no file; \(expected)" }
+        if path.utf8.contains(0) { return "the storage setting holds a NUL byte (\\0)" }
+        return nil
     }
 
     /// For messages: the path, or the URL with its password replaced by `***`.

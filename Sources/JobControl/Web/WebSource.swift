@@ -122,7 +122,9 @@ public final class WebSource: @unchecked Sendable {
 
     private static func fingerprint(of jobs: JobSet) -> [String] {
         let manager = FileManager.default
-        var paths = [jobs.projectDir.appendingPathComponent("jcrun.yaml").path]
+        var paths = ProjectLoader.settingsFileNames.map {
+            jobs.projectDir.appendingPathComponent($0).path
+        }
         if let names = manager.enumerator(atPath: jobs.jobsDir.path) {
             for case let name as String in names { paths.append(jobs.jobsDir.path + "/" + name) }
         }
