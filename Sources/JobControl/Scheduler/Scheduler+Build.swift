@@ -38,9 +38,9 @@ extension Scheduler {
     /// One job's turn on a worker thread: its lock, then its attempts.
     /// Returns the next build the worker took, if it took one.
     func execute(_ index: Int, handoff: Handoff?) -> Handoff? {
-        let slot = cond.withLock { slots[index] }
+        var slot = cond.withLock { slots[index] }
 
-        // The job's lock, and a second look at the job after waiting for it.
+        // The job's lock, and a second look at the job once it is held (`recheck`).
         var held: JobLock?
         if let handoff, handoff.created != nil {
             held = handoff.lock
@@ -48,7 +48,8 @@ extension Scheduler {
             switch acquireLock(for: slot.job.id, in: lockDirectoryPath) {
             case .acquired(let lock, let waited):
                 held = lock
-                if waited && isUpToDateNow(slot) { return endTurn(index, .upToDate) }
+                if let end = recheck(index, waited: waited) { return endTurn(index, end) }
+                slot = cond.withLock { slots[index] }
             case .notObtained:
                 cond.withLock { lockNotObtained = true }
                 guard case .wait = options.lockWait else {
@@ -131,26 +132,6 @@ extension Scheduler {
             if lock.tryLock() { return .acquired(lock, waited: true) }
             if Date() >= deadline { return .notObtained }
         }
-    }
-
-    /// After waiting for another process's build: re-reads the job's state
-    /// and finds it up to date unless it was requested, forced or a reverse dependency.
-    private func isUpToDateNow(_ slot: Slot) -> Bool {
-        switch slot.planned.reason {
-        case .requested, .forced, .reverseDependency: return false
-        default: break
-        }
-        let ids = [slot.job.id] + slot.job.dependencies
-        guard let fresh = try? recorder.withStore({ try $0.jobStates(ids) }) else { return false }
-        let (merged, pins): ([JobID: JobState], [JobID: BuildRecord]) = cond.withLock {
-            for id in ids { states[id] = fresh[id] }
-            var pins: [JobID: BuildRecord] = [:]
-            for (dep, build) in slot.planned.pins { pins[dep] = pinned[build] }
-            return (states, pins)
-        }
-        let verdict = Outdatedness.of(
-            slot.job, jobs: jobs, states: merged, pins: pins, now: Date(), inPlan: { _ in false })
-        return verdict == .upToDate
     }
 
     private func waitBeforeRetry(seconds: Seconds) -> Bool {
@@ -285,6 +266,11 @@ extension Scheduler {
                 return alone
             }
             lock = opened
+        }
+        if lock != nil && needsRecheck(next) {
+            lock?.release()
+            finish(id, result)
+            return alone
         }
         guard let inputs = attemptInputs(slot, attempt: 1, definition: definition) else {
             lock?.release()

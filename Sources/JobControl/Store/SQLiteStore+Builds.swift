@@ -244,7 +244,11 @@ extension SQLiteStore {
     /// each (10,000 jobs: about half).
     public func jobStates(_ jobs: [JobID]) throws -> [JobID: JobState] {
         if jobs.count >= SQLiteStore.jobCountForOneWalk {
-            return try connection.read { try everyJobState(of: Set(jobs)) }
+            return try connection.read {
+                var states = try everyJobState(of: Set(jobs))
+                try addLatestFinished(to: &states)
+                return states
+            }
         }
         return try connection.read {
             let reader = JobStateReader(
@@ -258,7 +262,20 @@ extension SQLiteStore {
                 guard let state = try reader.state(of: job) else { continue }
                 states[job] = state
             }
+            try addLatestFinished(to: &states)
             return states
+        }
+    }
+
+    /// Sets `latestFinished` where the latest build is unfinished (rare: a
+    /// build is going on), inside `jobStates`' read transaction.
+    private func addLatestFinished(to states: inout [JobID: JobState]) throws {
+        for (job, state) in states {
+            guard let latest = state.latest, !latest.status.isFinished else { continue }
+            try connection.using(SQLiteSQL.latestFinishedOf) { statement in
+                statement.bind(1, job)
+                states[job]?.latestFinished = try statement.step() ? SQLiteStore.decodeBuild(statement) : nil
+            }
         }
     }
 

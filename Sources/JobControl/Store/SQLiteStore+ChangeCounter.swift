@@ -10,4 +10,10 @@ extension SQLiteStore {
         let own = sqlite3_total_changes64(connection.handle) & 0xffff_ffff
         return others << 32 | own
     }
+
+    /// `PRAGMA data_version`: bumped by every commit of another connection
+    /// or process, never by this connection's own.
+    public func othersChangeCounter() throws -> Int64? {
+        try connection.integer("PRAGMA data_version")
+    }
 }
