@@ -59,4 +59,27 @@ import Testing
         }
         #expect(try Self.read(reader) == before)
     }
+
+    /// `othersChangeCounter`, which the scheduler reads as it takes a job's
+    /// lock: a commit of another connection moves it, the connection's own
+    /// writes never do (a run's own builds are not news to it). PostgreSQL
+    /// cannot tell the two apart and says nil (the scheduler then reads again).
+    @Test(arguments: StoreBackend.available)
+    func othersCounterMovesWithAnotherConnectionsCommitOnly(backend: StoreBackend) throws {
+        let made = try TestStore.make(backend)
+        let own = made.store
+        guard backend == .sqlite else {
+            #expect(try own.othersChangeCounter() == nil)
+            return
+        }
+        let other = try made.reopen(.write)
+        let first = try #require(try own.othersChangeCounter())
+        try own.finishedBuild("a", .successful)
+        _ = try own.jobStates(["a"])
+        #expect(try own.othersChangeCounter() == first)
+        try other.finishedBuild("a", .failed)
+        let moved = try #require(try own.othersChangeCounter())
+        #expect(moved != first)
+        #expect(try own.othersChangeCounter() == moved)
+    }
 }
