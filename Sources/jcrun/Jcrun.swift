@@ -40,6 +40,7 @@ enum Jcrun {
                         ?? HelpText.main())
                 return 0
             case .run(let invocation):
+                StoreNotice.setHandler { console.error("jcrun: \($0)\n") }
                 let context = try Context(invocation: invocation, console: console)
                 defer { context.closeStores() }
                 return try CommandRunner.run(invocation, context: context)

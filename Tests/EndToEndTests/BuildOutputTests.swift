@@ -151,6 +151,41 @@ struct BuildOutputTests {
         #expect(cases.skipped == ["report"])
     }
 
+    /// A link, a pipe or `/dev/stdout` given to `--junit` is written through
+    /// (it was replaced by a new regular file: the link and the pipe were
+    /// gone, and as root `/dev/full` became a file).
+    @Test func aJUnitPathThatIsNotARegularFileIsWrittenThrough() throws {
+        let project = try TestProject(["main.yaml": Fixtures.pipeline])
+        defer { project.remove() }
+        let dir = project.dir.path
+        try Data("old\n".utf8).write(to: project.dir.appendingPathComponent("target.xml"))
+        #expect(symlink("target.xml", dir + "/link.xml") == 0)
+        let linked = try project.run(["report", "-q", "--junit", "link.xml"])
+        #expect(linked.status == 1)
+        var info = stat()
+        #expect(lstat(dir + "/link.xml", &info) == 0 && info.st_mode & S_IFMT == S_IFLNK)
+        let target = try String(contentsOfFile: dir + "/target.xml", encoding: .utf8)
+        #expect(try JUnitCases(target).names == ["crawl", "process", "report"])
+
+        #expect(mkfifo(dir + "/pipe.xml", 0o600) == 0)
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/bin/cat")
+        reader.arguments = [dir + "/pipe.xml"]
+        let output = Pipe()
+        reader.standardOutput = output
+        try reader.run()
+        let piped = try project.run(["report", "-q", "--junit", "pipe.xml"])
+        let read = output.fileHandleForReading.readDataToEndOfFile()
+        reader.waitUntilExit()
+        #expect(piped.status == 1)
+        #expect(try JUnitCases(String(decoding: read, as: UTF8.self)).failures == ["process"])
+        #expect(lstat(dir + "/pipe.xml", &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
+
+        let stdout = try project.run(["report", "-q", "--junit", "/dev/stdout"])
+        #expect(stdout.status == 1)
+        #expect(try JUnitCases(stdout.stdout).failures == ["process"])
+    }
+
     @Test func aDryRunPrintsThePlanAndBuildsNothing() throws {
         let project = try TestProject(["main.yaml": Fixtures.pipeline])
         defer { project.remove() }

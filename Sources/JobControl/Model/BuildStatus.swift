@@ -16,6 +16,9 @@ public enum FailureKind: String, Sendable, Hashable, CaseIterable, Codable {
     case startFailed = "start_failed"
     case dependencyFailed = "dependency_failed"
     case runnerDied = "runner_died"
+    /// The store could not record the build while it ran (a full disk):
+    /// part of its log, or its end, is missing.
+    case storeFailed = "store_failed"
 
     /// Failures of these kinds are retried when the job allows retries.
     public var isRetried: Bool { self == .exit || self == .signal || self == .timeout }

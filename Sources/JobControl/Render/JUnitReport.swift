@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `--junit FILE`: a JUnit XML report written when the run finishes. One
 /// test case per job built (a retried build is one case: its last attempt),
 /// failures with their log tail, skipped builds and jobs not run as skipped.
@@ -43,9 +47,39 @@ public final class JUnitReport: BuildObserver, @unchecked Sendable {
     public func runFinished(_ summary: RunSummary) {
         let xml = lock.withLock { JUnitReport.xml(summary, tails: finishedTails) }
         do {
-            try xml.write(to: path, atomically: true, encoding: .utf8)
+            try Self.write(xml, to: path.path)
         } catch {
             lock.withLock { writeError = error }
+        }
+    }
+
+    /// Whether the report replaces the file at `path` or writes through it.
+    public static func writesThrough(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG
+    }
+
+    /// Writes `text` to `path`. A regular file, or none yet, is replaced
+    /// whole (a reader sees the old report or the new one). Anything else is
+    /// written through as a shell's `>` would, so that a symbolic link, a
+    /// pipe or `/dev/stdout` gets the report and stays what it is.
+    static func write(_ text: String, to path: String) throws {
+        guard writesThrough(path) else {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes {
+                Glibc.write(fd, $0.baseAddress! + written, $0.count - written)
+            }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            written += count
         }
     }
 

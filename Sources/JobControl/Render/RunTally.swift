@@ -54,7 +54,8 @@ public enum BuildOutcomeText {
             switch build.failureKind {
             case .exit?: return "exit \(build.exitCode ?? 1)"
             case .signal?: return build.signal ?? "signal"
-            case .timeout?, .startFailed?: return build.error ?? build.failureKind!.rawValue
+            case .timeout?, .startFailed?, .storeFailed?:
+                return build.error ?? build.failureKind!.rawValue
             case .interrupted?: return "interrupted" + (build.signal.map { " by \($0)" } ?? "")
             case .dependencyFailed?: return "a dependency failed"
             case .runnerDied?, nil: return VisibleText.escaped(build.error ?? "")

@@ -199,7 +199,7 @@ extension Scheduler {
         }
 
         // The result.
-        let result = Self.result(of: outcome)
+        let result = storeChecked(Self.result(of: outcome))
         let retried =
             result.status == .failed && (result.failureKind?.isRetried ?? false)
             && attempt <= job.retries
@@ -234,13 +234,27 @@ extension Scheduler {
         observer.send { $0.buildFinished(finished) }
     }
 
-    /// Stores the end of build `id`; a failure is a run error.
+    /// Stores the end of build `id`; a failure is a run error, and no new
+    /// build starts.
     private func finish(_ id: BuildID, _ result: BuildResult) {
         do {
             try recorder.finishBuild(id, result: result)
         } catch {
             cond.withLock { errors.append("cannot finish build #\(id): \(error)") }
+            stopForStoreFailure()
         }
+    }
+
+    /// A build that ran while the store could not record (a full disk)
+    /// left an incomplete record, so it is no success to build on: it
+    /// fails `store_failed`, and no new build starts.
+    private func storeChecked(_ result: BuildResult) -> BuildResult {
+        guard let failure = recorder.currentFailure else { return result }
+        stopForStoreFailure()
+        guard result.status != .failed else { return result }
+        return BuildResult(
+            status: .failed, failureKind: .storeFailed, exitCode: result.exitCode,
+            error: "the store could not record its output: \(failure)")
     }
 
     /// Ends build `id` and, when `next`'s lock is free, creates `next`'s
@@ -285,6 +299,7 @@ extension Scheduler {
             lock?.release()
             if (try? recorder.finishBuild(id, result: result)) == nil {
                 cond.withLock { errors.append("cannot finish build #\(id): \(error)") }
+                stopForStoreFailure()
             }
             return alone
         }
@@ -332,6 +347,7 @@ extension Scheduler {
 
     private func storeFailed(_ message: String) -> JobEnd {
         cond.withLock { errors.append(message) }
+        stopForStoreFailure()
         return .notRun("store failed")
     }
 

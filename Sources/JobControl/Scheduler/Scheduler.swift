@@ -423,6 +423,12 @@ public final class Scheduler: @unchecked Sendable {
     /// walk on an explicit stack (dependents pushed in reverse, so they are
     /// marked in the order a recursion would take): a failure at the bottom
     /// of a chain thousands deep must not overflow a worker thread's stack.
+    /// The store failed to record something (a full disk): no new build
+    /// starts, whatever `-k` says; running ones end as they would.
+    func stopForStoreFailure() {
+        cond.withLock { if stopReason == nil { stopReason = "stopped: the store failed" } }
+    }
+
     private func block(_ index: Int, why: String) {
         var stack: [(index: Int, why: String)] = [(index, why)]
         while let (blocked, why) = stack.popLast() {

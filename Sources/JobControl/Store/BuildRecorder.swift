@@ -352,6 +352,9 @@ public final class BuildRecorder: @unchecked Sendable {
         try flush()
     }
 
+    /// The first background write failure not taken yet (`takeFailure`).
+    public var currentFailure: StoreError? { state.withLock { failure } }
+
     /// The first background write failure since the last call, if any.
     public func takeFailure() -> StoreError? {
         state.withLock {

@@ -138,13 +138,18 @@ final class SQLiteConnection {
     /// The busy handler already waits inside SQLite; some cases (WAL recovery,
     /// a lock held at `BEGIN IMMEDIATE`) return BUSY at once and land here.
     func retryingWhileBusy<T>(_ body: () throws -> T) throws -> T {
-        let deadline = Date().addingTimeInterval(busyDeadline)
+        let began = Date()
+        let deadline = began.addingTimeInterval(busyDeadline)
         var pause: UInt32 = 1_000
         while true {
             do {
                 return try body()
             } catch let failure as SQLiteBusy {
                 guard Date() < deadline else { throw failure.storeError }
+                if Date().timeIntervalSince(began) >= 1 {
+                    StoreNotice.post(
+                        "waiting for \(path): another process is writing to it (up to \(Int(busyDeadline))s)")
+                }
                 usleep(pause)
                 pause = min(pause * 2, 100_000)
             }

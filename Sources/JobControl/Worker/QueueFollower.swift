@@ -50,11 +50,19 @@ public enum QueueFollower {
         }
     }
 
+    /// Fewer builds left than this are polled sooner (see `follow`).
+    static let fastBelow = 64
+
     /// Polls `builds` until each one's last attempt has finished, or until
     /// `stopSignal` returns a signal. `onUpdate` gets each attempt whenever
     /// its status is new (created, running, finished), in that order. Each
     /// poll reads the statuses of the builds not yet finished, then the rows
-    /// of those whose status changed.
+    /// of those whose status changed. Polls come every `poll`, and sooner
+    /// (down to a tenth of it) while fewer than `fastBelow` builds are left and
+    /// the last poll saw one change: the end of a run of short builds is seen
+    /// within a few milliseconds instead of up to `poll` late (bench W11:
+    /// 25 ms of a 750 ms run on average), at the price of a few polls of a
+    /// few builds; a long build backs off to `poll` again.
     ///
     /// - Throws: what the store throws.
     public static func follow(
@@ -65,6 +73,7 @@ public enum QueueFollower {
         var pending = builds
         var last: [BuildID: BuildRecord] = [:]
         var gone: [BuildID] = []
+        var interval = poll
         while true {
             let statuses = try queue.latestAttemptStatuses(of: pending)
             var changed: [BuildID] = []
@@ -96,7 +105,12 @@ public enum QueueFollower {
                 return Outcome(
                     builds: builds.compactMap { last[$0] }, interruptedBy: signal, upToDate: gone)
             }
-            usleep(UInt32(poll * 1_000_000))
+            if changed.isEmpty {
+                interval = min(poll, interval * 2)
+            } else {
+                interval = poll * min(1, Double(pending.count) / Double(fastBelow))
+            }
+            usleep(UInt32(max(poll / 10, interval) * 1_000_000))
         }
         return Outcome(builds: builds.compactMap { last[$0] }, interruptedBy: nil, upToDate: gone)
     }

@@ -14,11 +14,13 @@ import Foundation
 /// retried elsewhere), so a build never runs twice at once. `stop(signal:)`
 /// stops claiming; running builds may finish for `grace` seconds, then get
 /// the signal as a local run's builds do; a second stop kills them at once.
-// TODO(#10): per build the server spends 0.39-0.51 ms of CPU on a worker's
-// end and next claim and the workers 0.30-0.34 ms (bench/lib/w11_profile.sh),
+// TODO(#10): per build the server spends 0.41-0.49 ms of CPU on a worker's
+// end and next claim and the workers 0.20-0.22 ms (bench/lib/w11_profile.sh),
 // more than a local run on SQLite spends besides its jobs (about 0.35 ms): on
-// one 2-core machine, 1,000 no-op jobs through three workers take 1.2-1.45x
-// as long as one local `-j 3` run on SQLite.
+// one 2-core machine, 1,000 no-op jobs through three workers take about 1.24x
+// as long as one local `-j 3` run on SQLite. Writing `builds` once per short
+// build (the status with the start or the end, not at the claim) would cut
+// the server's share by about 15% (bench/ANALYSIS.md, W11).
 public final class Worker: @unchecked Sendable {
     public struct Options: Sendable {
         /// `-j N`: builds run at once.
@@ -84,8 +86,9 @@ public final class Worker: @unchecked Sendable {
     /// group; the reaper then finds its processes by their environment.
     static let startDelay: TimeInterval = 0.05
 
-    /// Writes the starts of builds (`startClaimed`), one at a time.
-    let starts = DispatchQueue(label: "jcrun.worker.starts")
+    /// Writes the starts of builds (`startClaimed`), one at a time, 50-60 ms
+    /// after their processes run.
+    let starts = DelayedCalls(delay: Worker.startDelay, slack: 0.01)
     let cond = NSCondition()
     private var running: [BuildID: RunControl] = [:]
     private var stopSignal: Int32?
@@ -176,6 +179,7 @@ public final class Worker: @unchecked Sendable {
         cond.unlock()
         for control in leftovers { control.interrupt(signal: signal) }
         cond.withLock { while !running.isEmpty || executing > 0 { cond.wait() } }
+        starts.stop()  // every build ended: its start was written or went with its end
         try? recorder.close()  // every build flushed its log before finishing
         return cond.withLock {
             Summary(
@@ -238,11 +242,26 @@ public final class Worker: @unchecked Sendable {
         return started
     }
 
-    /// Runs a registered build on a thread of its own.
+    /// Runs a registered build on a thread of its own, which then runs the
+    /// first build claimed at each end: a slot keeps its thread while it
+    /// has builds to run (no thread made and ended per build).
     private func launch(_ build: ClaimedBuild, control runControl: RunControl) {
-        onEvent(.claimed(build.build))
         cond.withLock { executing += 1 }
-        let thread = Thread { [self] in execute(build, control: runControl) }
+        let thread = Thread { [self] in
+            var current: (ClaimedBuild, RunControl)? = (build, runControl)
+            while let (claimed, control) = current {
+                onEvent(.claimed(claimed.build))
+                let next = execute(claimed, control: control)
+                current = next.first
+                for (other, otherControl) in next.dropFirst() {
+                    launch(other, control: otherControl)
+                }
+            }
+            cond.withLock {
+                executing -= 1
+                if stopSignal != nil { cond.broadcast() }  // see `execute`
+            }
+        }
         thread.stackSize = 1 << 20
         thread.start()
     }
@@ -269,8 +288,8 @@ public final class Worker: @unchecked Sendable {
     private func leaseLoop() {
         let every = max(0.05, options.lease / 3)
         while true {
-            // The condition is broadcast at every claim and finish: wait out the
-            // whole interval (one renewal round per interval, not one per build).
+            // The condition is broadcast at a stop and, once stopping, at every
+            // end: wait out the whole interval (one renewal round per interval).
             let deadline = Date().addingTimeInterval(every)
             let done: Bool = cond.withLock {
                 while !(stopSignal != nil && running.isEmpty) && Date() < deadline {
@@ -299,7 +318,11 @@ public final class Worker: @unchecked Sendable {
 
     // MARK: Running one build
 
-    private func execute(_ claimed: ClaimedBuild, control runControl: RunControl) {
+    /// Runs one build and records its end; the builds claimed with the end
+    /// (registered, not yet started).
+    private func execute(_ claimed: ClaimedBuild, control runControl: RunControl)
+        -> [(ClaimedBuild, RunControl)]
+    {
         let claimedAt = Date()
         let latency = LatencyBox()
         let record = claimed.build
@@ -334,15 +357,13 @@ public final class Worker: @unchecked Sendable {
             running[record.id] = nil
             finishedCount += 1
             if let value = latency.value { latencies.append(value) }
-            cond.broadcast()
+            // Only a stopping worker waits for builds to end (`run`, `leaseLoop`):
+            // a broadcast at every end woke the lease thread once per build.
+            if stopSignal != nil { cond.broadcast() }
         }
         onEvent(.finished(finished, claimToStart: latency.value))
-        for (build, nextControl) in next { launch(build, control: nextControl) }
         if next.isEmpty { poke() }
-        cond.withLock {
-            executing -= 1
-            cond.broadcast()
-        }
+        return next
     }
 
     /// Why a claimed build's job cannot run here.
@@ -472,7 +493,7 @@ public final class Worker: @unchecked Sendable {
                 let now = Date()
                 latency.set(now.timeIntervalSince(claimedAt))
                 start.set(BuildStart(at: now, processGroup: pid, inputs: inputs))
-                starts.asyncAfter(deadline: .now() + Worker.startDelay) {
+                starts.schedule {
                     guard let pending = start.takeForWrite() else { return }
                     defer { start.written() }
                     do {

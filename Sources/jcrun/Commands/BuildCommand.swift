@@ -117,7 +117,15 @@ enum BuildCommand {
         let folder = path.deletingLastPathComponent().path
         var info = stat()
         let problem: String?
-        if stat(folder, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR {
+        if JUnitReport.writesThrough(path.path) {  // a link, a pipe, /dev/stdout: written through
+            if stat(path.path, &info) != 0 {
+                problem = nil  // a link to nothing yet: writing makes its file, as `>` does
+            } else if info.st_mode & S_IFMT == S_IFDIR {
+                problem = "it is a folder"
+            } else {
+                problem = access(path.path, W_OK) == 0 ? nil : "it is not writable"
+            }
+        } else if stat(folder, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR {
             problem = "folder '\(folder)' does not exist"
         } else if access(folder, W_OK) != 0 {
             problem = "folder '\(folder)' is not writable"

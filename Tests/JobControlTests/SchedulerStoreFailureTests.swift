@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+@testable import JobControl
+
+/// A store that cannot record (a full disk, here SQLite's `max_page_count`)
+/// while builds run: the build whose output was lost is not a success, and
+/// nothing new starts (a tester saw the build end `successful` with its log
+/// cut, and its dependents run on).
+@Suite struct SchedulerStoreFailureTests {
+    @Test func aBuildWhoseOutputCouldNotBeStoredFailsAndNothingNewStarts() throws {
+        let folder = StoreFolder()
+        let store = try folder.openStore()
+        let jobs = testJobSet([testJob("big"), testJob("other"), testJob("after", deps: ["big"])])
+        let plan = try Planner().plan(PlanRequest(targets: .all), jobs: jobs, store: store, now: Date())
+        let pages = try #require(try store.connection.integer("PRAGMA page_count"))
+        try store.connection.execute("PRAGMA max_page_count = \(pages + 25)")
+
+        // 3 MB of output: more than the recorder lets wait (1 MiB), so the
+        // writer must write, and fail, while the job still prints.
+        let line = String(repeating: "x", count: 99)
+        let output = (0..<30_000).map { _ in
+            RunEvent.output(stream: .stdout, text: line, raw: nil, continued: false)
+        }
+        let launcher = ScriptedLauncher(["big": [Script(events: output)]])
+        let options = Scheduler.Options(workers: 1, keepGoing: true, environment: ["PATH": "/usr/bin"])
+        let summary = Scheduler(jobs: jobs, store: store, launcher: launcher, options: options).run(plan)
+
+        #expect(launcher.jobsRun == ["big"])
+        let big = try #require(summary.builds.first { $0.job == "big" })
+        #expect(big.status == .failed)
+        #expect(big.failureKind == .storeFailed)
+        #expect(big.error?.hasPrefix("the store could not record its output: ") == true)
+        #expect(summary.notRun.map { "\($0.job): \($0.why)" }.sorted() == [
+            "after: dependency 'big' failed", "other: stopped: the store failed",
+        ])
+        #expect(!summary.errors.isEmpty)
+        #expect(summary.exitCode == 2)
+    }
+}
