@@ -281,10 +281,17 @@ extension Scheduler {
             }
             lock = opened
         }
-        if lock != nil && needsRecheck(next) {
-            lock?.release()
-            finish(id, result)
-            return alone
+        // `next` judged again (`recheck`) unless the store is as its plan saw it.
+        var expected: Int64?
+        if lock != nil {
+            switch handoffCheck(next) {
+            case .look:
+                lock?.release()
+                finish(id, result)
+                return alone
+            case .none: break
+            case .ifUnchanged(let counter): expected = counter
+            }
         }
         guard let inputs = attemptInputs(slot, attempt: 1, definition: definition) else {
             lock?.release()
@@ -292,7 +299,13 @@ extension Scheduler {
             return alone
         }
         do {
-            let record = try recorder.finishBuild(id, result: result, thenCreate: inputs.new)
+            let made: BuildRecord? = try expected.map {
+                try recorder.finishBuild(id, result: result, thenCreate: inputs.new, ifOthersCounterIs: $0)
+            } ?? recorder.finishBuild(id, result: result, thenCreate: inputs.new)
+            guard let record = made else {  // `id` ended alone: another process wrote
+                lock?.release()
+                return alone
+            }
             return Handoff(index: next, lock: lock, definition: definition, created: (record, inputs))
         } catch {
             // SQLite stored neither; a store without the combined write may have ended `id`.

@@ -69,13 +69,33 @@ extension Scheduler {
         }
     }
 
-    /// Whether `recheck` would look at the job again (read without its
-    /// lock's wait): a worker then starts it as any turn, not in the write
-    /// that ends its previous build.
-    func needsRecheck(_ index: Int) -> Bool {
-        let slot = cond.withLock { slots[index] }
-        guard Self.isRechecked(slot.planned.reason) else { return false }
-        return freshness(of: [slot.job.id] + slot.job.dependencies).needsLook
+    /// What the write that ends a worker's build and creates `index`'s row
+    /// (its lock held) must check first.
+    enum HandoffCheck {
+        /// Nothing: the job is built whatever the store says.
+        case none
+        /// The job needs `recheck` (a state known stale or read again, or a
+        /// store that cannot tell): it starts as any turn, not in that write.
+        case look
+        /// The write creates the row only if no other process committed
+        /// since the store's `othersChangeCounter()` gave this.
+        case ifUnchanged(Int64)
+    }
+
+    /// `HandoffCheck` for `index`, from what this run knows (no store read).
+    func handoffCheck(_ index: Int) -> HandoffCheck {
+        cond.withLock {
+            let job = slots[index].job
+            guard Self.isRechecked(slots[index].planned.reason) else { return .none }
+            guard let counter = viewCounter else { return .look }
+            // No state was found stale yet (the usual run): nothing to look at.
+            if viewGeneration == 0 { return .ifUnchanged(counter) }
+            for id in [job.id] + job.dependencies {
+                let read = readGeneration[id]
+                if read != nil || viewGeneration > 0 && (read ?? 0) < viewGeneration { return .look }
+            }
+            return .ifUnchanged(counter)
+        }
     }
 
     /// Reads the store's counter of other processes' commits and compares

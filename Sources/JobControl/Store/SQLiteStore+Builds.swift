@@ -34,7 +34,7 @@ extension SQLiteStore {
     }
 
     /// Inserts `build` and its inputs, inside the caller's transaction.
-    private func insert(_ build: NewBuild, at now: Int64) throws -> BuildRecord {
+    func insert(_ build: NewBuild, at now: Int64) throws -> BuildRecord {
         let runner: RunnerIdentity? = build.status == .running ? .current() : nil
         let id = try connection.using(SQLiteSQL.insertBuild) { statement in
             statement.bind(1, build.job)
@@ -135,7 +135,7 @@ extension SQLiteStore {
     }
 
     /// Throws why an update of `id` changed nothing.
-    private func refuseChange(of id: BuildID, doing action: String) throws -> Never {
+    func refuseChange(of id: BuildID, doing action: String) throws -> Never {
         guard let status = try connection.using(SQLiteSQL.buildStatus, { statement in
             statement.bind(1, id)
             return try statement.step() ? statement.string(0) : nil

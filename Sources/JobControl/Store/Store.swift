@@ -21,6 +21,13 @@ public protocol BuildStore: AnyObject {
     /// transaction where the store can (a worker's next build as its
     /// previous one ends). When it throws, SQLite has stored neither.
     func finishBuild(_ id: BuildID, result: BuildResult, thenCreate next: NewBuild) throws -> BuildRecord
+    /// `finishBuild(id, result:, thenCreate: next)` when no other process
+    /// committed since `othersChangeCounter()` gave `counter`; else ends `id`
+    /// alone and returns nil (the scheduler then judges `next` again). SQLite
+    /// compares inside the write, so the check costs no lock of its own.
+    func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifOthersCounterIs counter: Int64
+    ) throws -> BuildRecord?
 
     // Queries.
     func build(_ id: BuildID) throws -> BuildRecord?
@@ -67,6 +74,16 @@ extension BuildStore {
     ) throws -> BuildRecord {
         try finishBuild(id, result: result)
         return try createBuild(next)
+    }
+    /// A store without the check in its write reads the counter first.
+    public func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifOthersCounterIs counter: Int64
+    ) throws -> BuildRecord? {
+        guard try othersChangeCounter() == counter else {
+            try finishBuild(id, result: result)
+            return nil
+        }
+        return try finishBuild(id, result: result, thenCreate: next)
     }
     /// A store that keeps lines one by one stores a chunk's lines.
     public func appendLogChunks(_ chunks: [LogChunk]) throws {
