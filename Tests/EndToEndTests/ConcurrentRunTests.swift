@@ -1,4 +1,5 @@
 import Foundation
+import PostgresTestSupport
 import Testing
 
 /// Two jcrun runs at once on one project (issue #5, part 7): a run that
@@ -23,7 +24,9 @@ import Testing
         let process: Process
         let output: URL
 
-        init(_ arguments: [String], in project: TestProject, name: String) throws {
+        init(
+            _ arguments: [String], in project: TestProject, name: String, environment: [String: String] = [:]
+        ) throws {
             output = project.dir.appendingPathComponent(name)
             FileManager.default.createFile(atPath: output.path, contents: nil)
             let handle = try FileHandle(forWritingTo: output)
@@ -33,6 +36,7 @@ import Testing
             process.currentDirectoryURL = project.dir
             var env = ProcessInfo.processInfo.environment
             env["NO_COLOR"] = "1"
+            env.merge(environment) { _, new in new }
             process.environment = env
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = handle
@@ -163,6 +167,20 @@ import Testing
     /// `gate` (first by id, `-j 1`) holds the second run until the first
     /// has ended; `after` was planned while the first run was building it.
     @Test func aDependentBuiltByAnotherRunMeanwhileIsNotBuiltTwice() throws {
+        try Self.builtMeanwhileWithoutAWait(environment: [:])
+    }
+
+    /// The same on a PostgreSQL store, whose job locks are advisory locks
+    /// and which cannot tell its own writes from others' (it reads again).
+    @Test(
+        .enabled(
+            if: PostgresTestServer.skipReason == nil, "no PostgreSQL server (see the printed reason)"))
+    func aDependentBuiltByAnotherRunMeanwhileIsNotBuiltTwiceOnPostgreSQL() throws {
+        let url = try PostgresTestServer.shared.get().createDatabase()
+        try Self.builtMeanwhileWithoutAWait(environment: ["JCRUN_STORAGE": url])
+    }
+
+    static func builtMeanwhileWithoutAWait(environment env: [String: String]) throws {
         let project = try TestProject([
             "s.yaml": """
             jobs:
@@ -177,11 +195,16 @@ import Testing
             """
         ])
         defer { project.remove() }
-        #expect(try project.run(["slow", "-q"]).status == 0)
+        #expect(try project.run(["slow", "-q"], environment: env).status == 0)
 
-        let first = try Background(["after"], in: project, name: "first.out")
-        RunControlTests.waitUntilRunningForTests(project)
-        let second = try Background(["build-outdated", "-j", "1"], in: project, name: "second.out")
+        let first = try Background(["after"], in: project, name: "first.out", environment: env)
+        for _ in 0..<200 where !(try project.run(["builds", "--json"], environment: env).stdout)
+            .contains("\"status\":\"running\"")
+        {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let second = try Background(
+            ["build-outdated", "-j", "1"], in: project, name: "second.out", environment: env)
         second.waitFor("a_gate started")
         try Self.write("", "go", in: project)
         #expect(first.finish() == 0, "\(first.text)")
@@ -193,7 +216,7 @@ import Testing
         #expect(!text.contains("after waits"), "\(text)")
         #expect(text.contains("1 built, 2 up to date in"), "\(text)")
         #expect(text.contains("  after   up to date: another jcrun built it meanwhile (#2)\n"), "\(text)")
-        #expect(try project.run(["build-outdated", "--check"]).status == 0)
+        #expect(try project.run(["build-outdated", "--check"], environment: env).status == 0)
     }
 
     /// The tester's race as it was: two `build-outdated` at once; `after`
