@@ -199,6 +199,16 @@ struct CLIFindingsTests {
         #expect(result.stderr == Self.noSpace)
     }
 
+    /// `web --port 0` whose address cannot be printed stops at once (it
+    /// served on, unreachable by whoever needed the port, until stopped).
+    @Test func aWebServerWhoseAddressCannotBePrintedStops() throws {
+        let project = try TestProject(["main.yaml": Fixtures.oneJob])
+        defer { project.remove() }
+        let result = try Self.shell("timeout 20 \"$JCRUN\" web --port 0 >/dev/full", in: project.dir)
+        #expect(result.status == 74)
+        #expect(result.stderr == Self.noSpace)
+    }
+
     @Test func aBuildGoesOnButSaysItsEventsWereLost() throws {
         let project = try TestProject(["main.yaml": Fixtures.oneJob])
         defer { project.remove() }
@@ -357,7 +367,7 @@ struct CLIFindingsTests {
         #expect(outdated.status == 0)
         #expect(
             outdated.stderr.hasSuffix(
-                "warning: 'publish': protected and never built successfully; not built unless named\n"))
+                "jcrun: warning: 'publish': protected and never built successfully; not built unless named\n"))
         #expect(
             try project.run(["build-outdated", "-n"]).stdout
                 == "a: up to date\npublish: protected and never built successfully; not built unless named\n")

@@ -88,4 +88,25 @@ import Testing
         #expect(shown.stdout.contains("    [1/2] Total\n    '-- [1/2] a\n        '-- [1/2] b\n"))
         #expect(shown.stdout.utf8.count < 20_000)
     }
+
+    /// 500 groups made `show-build` print 500 lines of tree (a tester's
+    /// 50,000 printed 50,009): the first 100 are shown, `--json` has all.
+    @Test func showBuildPrintsTheFirstHundredLinesOfAWideTree() throws {
+        let file = """
+            jobs:
+              - id: w
+                command: for i in $(seq 1 500); do echo "@progress 1/1 g$i"; done
+
+            """
+        let project = try TestProject(["w.yaml": file])
+        defer { project.remove() }
+        #expect(try project.run(["w", "-q"]).status == 0)
+        let shown = try project.run(["show-build", "w"])
+        #expect(shown.status == 0)
+        let tree = shown.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("    ") }
+        #expect(tree.count == 101)
+        #expect(tree.last == "    ... 401 more (all: jcrun show-build #1 --json)")
+        let json = try project.run(["show-build", "w", "--json"])
+        #expect(json.stdout.components(separatedBy: "\"group\"").count == 501)
+    }
 }

@@ -107,6 +107,91 @@ struct HelpAndUsageTests {
         #expect(words.contains("on"))
     }
 
+    /// Job ids come from the folder named by `-C DIR`, `--directory DIR`,
+    /// `--directory=DIR` (bash splits it at '='), and `~/DIR` as typed
+    /// (only `-C` with an expanded path worked).
+    @Test func bashCompletionFindsTheProjectOfEverySpellingOfDirectory() throws {
+        let project = try TestProject(["c.yaml": "jobs:\n  - {id: far_away, command: \"true\"}\n"])
+        defer { project.remove() }
+        let home = project.dir.deletingLastPathComponent().path
+        let name = project.dir.lastPathComponent
+        let script = try Jcrun.run(["completion", "bash"]).stdout
+        let scriptPath = NSTemporaryDirectory() + "jcrun-completion-\(UUID()).bash"
+        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: scriptPath) }
+        let bin = Jcrun.binary.deletingLastPathComponent().path
+        for words in [
+            ["-C", "~/\(name)"], ["--directory", project.dir.path], ["--directory", "=", project.dir.path],
+            ["--directory=\(project.dir.path)"],
+        ] {
+            let line = (["jcrun"] + words + ["far"]).map { "'\($0)'" }.joined(separator: " ")
+            let bash = Process()
+            bash.executableURL = URL(fileURLWithPath: "/bin/bash")
+            bash.currentDirectoryURL = URL(fileURLWithPath: "/")
+            bash.environment = ["PATH": bin + ":/usr/bin:/bin", "HOME": home]
+            bash.arguments = [
+                "-c",
+                "source '\(scriptPath)'; COMP_WORDS=(\(line)); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE=\"${COMP_WORDS[*]}\"; COMP_POINT=${#COMP_LINE}; _jcrun; printf '%s\\n' \"${COMPREPLY[@]}\"",
+            ]
+            let pipe = Pipe()
+            bash.standardOutput = pipe
+            try bash.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            bash.waitUntilExit()
+            #expect(output.split(separator: "\n").contains("far_away"), "\(words)")
+        }
+    }
+
+    /// The same for zsh and fish, their completion functions run with the
+    /// completion system's builtins stubbed (zsh) or through `complete -C`
+    /// (fish); skipped where the shell is not installed (scripts/setup
+    /// installs both).
+    @Test(arguments: ["zsh", "fish"])
+    func zshAndFishCompletionFindTheProjectOfEverySpellingOfDirectory(_ shell: String) throws {
+        let path = "/usr/bin/\(shell)"
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            print("skipped: \(path) is not installed; run scripts/setup")
+            return
+        }
+        let project = try TestProject(["c.yaml": "jobs:\n  - {id: far_away, command: \"true\"}\n"])
+        defer { project.remove() }
+        let home = project.dir.deletingLastPathComponent().path
+        let dir = project.dir.path
+        let script = try Jcrun.run(["completion", shell]).stdout
+        let scriptPath = NSTemporaryDirectory() + "jcrun-completion-\(UUID()).\(shell)"
+        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: scriptPath) }
+        let spellings = [
+            ["-C", "~/\(project.dir.lastPathComponent)"], ["--directory", dir], ["--directory=\(dir)"],
+        ]
+        let body: String
+        if shell == "zsh" {
+            body = spellings.map { words in
+                let quoted = words.map { "'\($0)'" }.joined(separator: " ")
+                return "words=(jcrun \(quoted) far); CURRENT=${#words}; PREFIX=far; _jcrun"
+            }.joined(separator: "; ")
+        } else {
+            body = spellings.map { "complete -C 'jcrun \($0.joined(separator: " ")) far'" }
+                .joined(separator: "; ")
+        }
+        let stubs = shell == "zsh"
+            ? "compadd() { [[ $1 == -a ]] && print -l -- ${(P)2} }; _describe() {}; compdef() {}; " : ""
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: path)
+        run.currentDirectoryURL = URL(fileURLWithPath: "/")
+        run.environment = [
+            "PATH": Jcrun.binary.deletingLastPathComponent().path + ":/usr/bin:/bin", "HOME": home,
+        ]
+        run.arguments = ["-c", stubs + "source '\(scriptPath)'; " + body]
+        let pipe = Pipe()
+        run.standardOutput = pipe
+        try run.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        run.waitUntilExit()
+        let found = output.split(separator: "\n").filter { $0.hasPrefix("far_away") }
+        #expect(found.count == 3, "\(output)")
+    }
+
     @Test func anUnknownShellIsAUsageError() throws {
         let result = try Jcrun.run(["completion", "bsh"])
         #expect(result.status == 2)

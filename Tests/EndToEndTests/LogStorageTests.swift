@@ -29,6 +29,9 @@ import Testing
         #expect(pieces == [65_536, 70_000 - 65_536])
         #expect(entries[50_000...50_001].map { $0["continued"] as? Bool } == [true, false])
         #expect(entries[50_002]["text"] as? String == "a\u{FFFD}b")
+        // The plain log shows which byte was not UTF-8 (it showed U+FFFD).
+        let plain = try project.run(["log", "long"]).stdout.split(separator: "\n")
+        #expect(plain[50_002].hasSuffix(" stdout info     a\\xffb"))
         let tail = try project.run(["log", "long", "--level", "warning"])
         #expect(tail.stdout.hasSuffix(" jcrun  warning  done\n"))
         #expect(tail.stdout.split(separator: "\n").count == 1)

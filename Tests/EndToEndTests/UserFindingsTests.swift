@@ -95,6 +95,10 @@ struct UserFindingsTests {
         let second = try project.run(["uninstall", "--yes"])
         #expect(second.stderr == "jcrun: nothing to uninstall: no jcrun tables in \(path)\n")
         #expect(second.status == 0)
+        // Read-only commands on the emptied file leave nothing beside it.
+        #expect(try project.run(["status"]).status == 0)
+        #expect(try project.run(["builds"]).status == 0)
+        #expect(!project.exists(".jcrun/state.db-wal") && !project.exists(".jcrun/state.db-shm"))
         let help = try project.run(["uninstall", "--help"]).stdout
         #expect(help.contains("Drop jcrun's tables, with every build and log; the database file stays."))
     }

@@ -209,11 +209,11 @@ import Testing
         ),
         (
             #"@progress {"group": "a", "current": 1, "total": 2}"#,
-            "malformed @progress: 'group' has the wrong type (an array of strings)"
+            "malformed @progress: 'group' must be an array of strings"
         ),
         (
             #"@progress {"current": 1, "total": 2, "status": 5}"#,
-            "malformed @progress: 'status' has the wrong type (a string)"
+            "malformed @progress: 'status' must be a string"
         ),
         (
             "@log",

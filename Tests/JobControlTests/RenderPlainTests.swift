@@ -95,8 +95,8 @@ struct RenderPlainTests {
         #expect(
             normal == """
                 0 built in 0.0s
-                warning: 'deploy': protected and outdated; build #7 is used as it is
-                warning: 'db': protected and outdated; not built unless named
+                jcrun: warning: 'deploy': protected and outdated; build #7 is used as it is
+                jcrun: warning: 'db': protected and outdated; not built unless named
 
                 """)
         #expect(

@@ -98,12 +98,80 @@ import Testing
         #expect(pieces == ["*** 65536 true", "*** 24464 false", "nex 4 false"])
     }
 
+    // The whole lines of a read go on as printed when no secret, held
+    // directive or long line is in the way (`consumeAsPrinted`); these pin
+    // what that path must keep.
+
+    @Test func aReadOfPlainLinesKeepsCRLFInvalidBytesAndEmptyLines() {
+        let (_, log, _) = runScript("printf 'a\\r\\nb\\377\\r\\n\\r\\n\\nx\\r\\r\\nm@n\\n'\n")
+        #expect(
+            log.reported == [
+                .output(stream: .stdout, text: "a", raw: nil, continued: false),
+                .output(stream: .stdout, text: "b\u{FFFD}", raw: [0x62, 0xFF], continued: false),
+                .output(stream: .stdout, text: "", raw: nil, continued: false),
+                .output(stream: .stdout, text: "", raw: nil, continued: false),
+                .output(stream: .stdout, text: "x\r", raw: nil, continued: false),
+                .output(stream: .stdout, text: "m@n", raw: nil, continued: false),
+            ])
+        #expect(log.batches == 1)
+    }
+
+    @Test func aLineSplitAcrossReadsIsCompletedBeforeTheLinesAfterIt() {
+        let script = "printf 'one\\ntw'\nsleep 0.2\nprintf 'o\\nthree\\nfo'\nsleep 0.2\nprintf 'ur\\r'\nsleep 0.2\nprintf '\\nfive\\n'\n"
+        let (_, log, _) = runScript(script)
+        #expect(log.lines(.stdout) == ["one", "two", "three", "four", "five"])
+    }
+
+    @Test func aDirectiveAmongPlainLinesOfLaterReadsIsStillRead() {
+        let script = "printf 'a\\nb\\n'\nsleep 0.2\nprintf 'c\\n@retval 7\\nd\\n@@e\\n'\nsleep 0.2\nprintf '@log warning w\\n'\n"
+        let (outcome, log, _) = runScript(script)
+        #expect(outcome.retval == "7")
+        #expect(
+            log.reported == [
+                .output(stream: .stdout, text: "a", raw: nil, continued: false),
+                .output(stream: .stdout, text: "b", raw: nil, continued: false),
+                .output(stream: .stdout, text: "c", raw: nil, continued: false),
+                .retval("7"),
+                .output(stream: .stdout, text: "d", raw: nil, continued: false),
+                .output(stream: .stdout, text: "@e", raw: nil, continued: false),
+                .log(level: .warning, message: "w"),
+            ])
+    }
+
+    @Test func aSecretInPlainLinesIsMaskedWhateverTheReads() {
+        let script = "printf 'k=s3cr3t\\nfine\\n'\nsleep 0.2\nprintf 'x s3c'\nsleep 0.2\nprintf 'r3t\\n'\n"
+        let (_, log, _) = runScript(script, secrets: ["s3cr3t"])
+        #expect(log.lines(.stdout) == ["k=***", "fine", "x ***"])
+    }
+
+    @Test func aLineLongerThanOnePieceAfterPlainLinesComesInPieces() {
+        let script = "seq 1 3\nhead -c 70000 /dev/zero | tr '\\0' q\nprintf '\\nend\\n'\n"
+        let (_, log, _) = runScript(script)
+        let outputs: [String] = log.all.compactMap {
+            if case .output(.stdout, let text, nil, let continued) = $0 {
+                return "\(text.prefix(3)) \(text.utf8.count) \(continued)"
+            }
+            return nil
+        }
+        #expect(outputs == ["1 1 false", "2 1 false", "3 1 false", "qqq 65536 true", "qqq 4464 false", "end 3 false"])
+    }
+
+    @Test(arguments: [
+        ("a\nb\n", false, 2), ("a\n@b\n", false, 2), ("a\n@b\n", true, nil), ("@a\n", true, nil),
+        ("x@\n\n\n", true, 3), ("abc", false, nil), ("0123456789\n0123456789abcdef\n", true, 2),
+    ] as [(String, Bool, Int?)])
+    func plainLineCount(text: String, directives: Bool, expected: Int?) {
+        let count = Array(text.utf8).withUnsafeBufferPointer {
+            OutputLines.plainLineCount($0, directives: directives)
+        }
+        #expect(count == expected)
+    }
+
     @Test func outputLinesStandForTheirOutputEvents() {
         var lines = OutputLines(stream: .stderr)
         for line in [[0x61], [], [0xFF, 0x62], [0xC3, 0xA9]] as [[UInt8]] {
             line.withUnsafeBufferPointer { lines.appendCopy($0) }
         }
-        lines.seal()
         #expect(lines.notUTF8 == [2])
         #expect(
             lines.events() == [
@@ -129,7 +197,6 @@ import Testing
         var bad = OutputLines(stream: .stdout)
         [UInt8]([0x6F, 0x6B]).withUnsafeBufferPointer { bad.appendCopy($0) }
         [UInt8]([0xFE, 0x78]).withUnsafeBufferPointer { bad.appendCopy($0) }
-        bad.seal()
         recorder.record(.outputLines(OutputLines(stream: .stdout, texts: ["a", "b"])), of: build.id)
         recorder.record(.log(level: .warning, message: "careful"), of: build.id)
         recorder.record(.outputLines(OutputLines(stream: .stderr, texts: ["c"])), of: build.id)
@@ -167,11 +234,13 @@ import Testing
     @Test func encodingLinesAtOnceWritesTheSameChunksAsOneByOne() {
         var lines = OutputLines(stream: .stderr)
         let texts: [[UInt8]] = (0..<5_000).map { index in
-            if index % 97 == 0 { return [0xFF, UInt8(index % 50)] }
+            // Never a `\n` inside a line (the job's lines are split on it).
+            if index % 97 == 0 { return [0xFF, UInt8(index % 50 + 11)] }
+            if index % 89 == 0 { return Array("ends with CR \(index)\r".utf8) }
+            if index % 83 == 0 { return [] }
             return Array("line \(index) \(String(repeating: "x", count: index % 300))".utf8)
         }
         for text in texts { text.withUnsafeBufferPointer { lines.appendCopy($0) } }
-        lines.seal()
         var one = LogChunkEncoder(build: 7)
         var oneChunks: [LogChunk] = []
         for text in texts {
@@ -185,11 +254,10 @@ import Testing
         var batch = LogChunkEncoder(build: 7)
         var batchChunks: [LogChunk] = []
         var next = 0
-        while next < lines.count {
-            if batch.lineCount > 0, !batch.hasRoom(for: lines.count(at: next)) {
-                batchChunks.append(batch.seal())
-            }
-            next = batch.appendLines(lines, from: next, time: 1_000, level: 1)
+        while next < lines.bytes.count {
+            let stop = batch.appendLines(lines, from: next, time: 1_000, level: 1)
+            if stop == next { batchChunks.append(batch.seal()) }
+            next = stop
         }
         batchChunks.append(batch.seal())
         #expect(batchChunks.count > 3)

@@ -168,6 +168,21 @@ struct WebAppTests {
         #expect((last["created_at"] as? String)?.hasSuffix("Z") == true)
     }
 
+    /// An empty parameter is no parameter, whichever it is (a tester got a
+    /// 400 for `after=`, a 404 for `job=`, and `level=` ignored).
+    @Test func anEmptyParameterIsLeftOut() throws {
+        let site = try Site()
+        let app = site.app()
+        for (path, query) in [
+            ("/api/builds/1/log", ["after": "", "level": ""]), ("/api/builds", ["job": "", "status": ""]),
+            ("/", ["status": ""]),
+        ] {
+            let empty = app.respond(Self.get(path, query: query))
+            #expect(empty.status == 200, "\(path) \(query)")
+            #expect(empty.text == app.respond(Self.get(path)).text, "\(path) \(query)")
+        }
+    }
+
     @Test func theLogAPIReturnsEntriesAfterASequenceNumberAtALevel() throws {
         let site = try Site()
         let app = site.app()
@@ -349,6 +364,19 @@ struct WebAppTests {
                 "Location: /jobs/crawl",
                 "Set-Cookie: jcrun_token=0123456789abcdef; Path=/; HttpOnly; SameSite=Strict",
             ])
+    }
+
+    /// The rest of the address survives the token's move to a cookie (a
+    /// tester's `?status=failed&page=2&token=T` lost its filter).
+    @Test func theTokenLoginRedirectKeepsTheRestOfTheQuery() throws {
+        let site = try Site()
+        let app = site.app(token: "0123456789abcdef", loopback: false)
+        let login = app.respond(
+            Self.get(
+                "/jobs/crawl",
+                query: ["status": "failed", "page": "2", "token": "0123456789abcdef", "q": "a&b=c d"]))
+        #expect(login.status == 303)
+        #expect(login.headers.first?.1 == "/jobs/crawl?page=2&q=a%26b%3Dc%20d&status=failed")
     }
 
     @Test func theTokenLoginRedirectCannotCarryHeaders() throws {

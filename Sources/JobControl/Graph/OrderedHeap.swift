@@ -8,6 +8,9 @@ struct OrderedHeap<Element: Comparable> {
 
     var isEmpty: Bool { items.isEmpty }
 
+    /// The element `pop` would return, left in place.
+    var first: Element? { items.first }
+
     mutating func push(_ element: Element) {
         items.append(element)
         var child = items.count - 1

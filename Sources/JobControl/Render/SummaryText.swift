@@ -31,7 +31,7 @@ public enum SummaryText {
             for item in summary.leftOut {
                 switch item.why {
                 case .protectedUsedAsIs, .protectedLeftOut, .protectedNeverBuilt:
-                    text += palette.yellow("warning:") + " '\(item.job)': \(item.why)\n"
+                    text += "jcrun: " + palette.yellow("warning:") + " '\(item.job)': \(item.why)\n"
                 default: break
                 }
             }

@@ -10,6 +10,31 @@ public enum VisibleText {
             .map { escaped(String($0)) }.joined(separator: "\n")
     }
 
+    /// A line's exact bytes made visible: what is UTF-8 is shown as text
+    /// (controls escaped as `escaped` does), each byte that is not as `\xff`,
+    /// where decoding would have shown U+FFFD and hidden which byte it was.
+    public static func escaped(bytes: [UInt8]) -> String {
+        var text = ""
+        text.reserveCapacity(bytes.count + 8)
+        var iterator = bytes.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                text.unicodeScalars.append(Unicode.UTF8.decode(encoded))
+                offset += encoded.count
+            case .error(let length):
+                for byte in bytes[offset..<offset + length] {
+                    text += "\\x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16)
+                }
+                offset += length
+            case .emptyInput:
+                return escaped(text)
+            }
+        }
+    }
+
     /// `line` with C0 controls but tab, DEL and C1 controls written as `\x1b`.
     /// Lines without them (nearly all) come back unchanged, without copying.
     public static func escaped(_ line: String) -> String {

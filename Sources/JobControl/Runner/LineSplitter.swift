@@ -34,6 +34,15 @@ struct LineSplitter {
         self.masker = masker
     }
 
+    /// The start of a line held from earlier bytes (empty when the next
+    /// byte starts a line); nil inside an overlong line.
+    var heldLine: [UInt8]? { inLongLine ? nil : pending }
+
+    /// Forgets the held start of a line: the caller completed it.
+    mutating func dropHeldLine() {
+        pending.removeAll(keepingCapacity: pending.capacity <= Self.pieceLimit * 2)
+    }
+
     /// Splits `chunk`, passing each line or part to `emit` in order.
     mutating func feed(
         _ chunk: UnsafeBufferPointer<UInt8>, _ emit: (UnsafeBufferPointer<UInt8>, Part) -> Void

@@ -164,7 +164,7 @@ extension ProtocolParser {
         {
             let key = context.codingPath.first?.stringValue ?? "value"
             return .malformed(
-                warning: "malformed @progress: '\(key)' has the wrong type (\(expectedType(key)))")
+                warning: "malformed @progress: '\(key)' must be \(expectedType(key))")
         } catch {
             return .malformed(warning: "malformed @progress: not valid JSON")
         }

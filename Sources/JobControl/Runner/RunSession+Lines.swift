@@ -1,3 +1,5 @@
+import Glibc
+
 extension RunSession {
     /// Splits one read of `stream` into lines and hands them on: the whole
     /// lines that are not directives (nearly all) as one `.outputLines`
@@ -8,6 +10,7 @@ extension RunSession {
             stream.splitter.feed(read) { bytes, part in handle(stream, bytes, part) }
             return
         }
+        if consumeAsPrinted(stream, read) { return }
         var lines = OutputLines.Builder(stream: stream.stream)
         let plain = role == .output
         let masking = !masker.isEmpty
@@ -20,9 +23,8 @@ extension RunSession {
                         return
                     }
                     // Longer once masked: in pieces, below.
-                } else if let start = bytes.baseAddress, start >= base, start <= end {
-                    let offset = base.distance(to: start)
-                    lines.add(from: offset, to: offset + bytes.count)
+                } else if let start = bytes.baseAddress, start >= base, start < end {
+                    lines.add(from: base.distance(to: start), length: bytes.count, read: read)
                     return
                 } else {
                     lines.addCopy(bytes, read: read)  // held across reads by the splitter
@@ -33,6 +35,55 @@ extension RunSession {
             handle(stream, bytes, part)
         }
         if !lines.isEmpty { onEvent(.outputLines(lines.take(read))) }
+    }
+
+    /// The common case of `consume`, with no step per line: no secret to
+    /// mask, no overlong line going on, and no line starting with `@` on a
+    /// stream that carries directives. The line held from the read before
+    /// is completed (one copy), the whole lines after it go on as they were
+    /// printed (one copy of the bytes), and what follows the last newline is
+    /// held for the next read. False when the read is not such a case
+    /// (nothing was done).
+    func consumeAsPrinted(_ stream: StreamState, _ read: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Every line inside one read is within the piece limit.
+        guard masker.isEmpty, read.count <= LineSplitter.pieceLimit,
+            let held = stream.splitter.heldLine, let base = read.baseAddress
+        else { return false }
+        let directives = stream.role == .directives
+        var whole = read.count  // after the last newline
+        while whole > 0, read[whole - 1] != Byte.newline { whole -= 1 }
+        guard whole > 0 else { return false }
+        var first = 0  // after the end of the held line
+        if !held.isEmpty {
+            guard !directives || held[0] != Byte.at,
+                let newline = memchr(base, Int32(Byte.newline), whole)
+            else { return false }
+            first = base.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+            guard held.count + first <= LineSplitter.pieceLimit else { return false }
+        }
+        let printed = UnsafeBufferPointer(rebasing: read[first..<whole])
+        var count = 0
+        if !printed.isEmpty {
+            guard let plain = OutputLines.plainLineCount(printed, directives: directives)
+            else { return false }
+            count = plain
+        }
+        var lines = OutputLines(stream: stream.stream)
+        if !held.isEmpty {
+            var line = held
+            line.append(contentsOf: UnsafeBufferPointer(rebasing: read[..<(first - 1)]))
+            line.withUnsafeBufferPointer { lines.appendCopy(LineSplitter.withoutCR($0)) }
+            stream.splitter.dropHeldLine()
+        }
+        lines.appendPrinted(printed, count: count)
+        onEvent(.outputLines(lines))
+        if whole < read.count {
+            // Shorter than any limit: only held, nothing comes out.
+            stream.splitter.feed(UnsafeBufferPointer(rebasing: read[whole...])) { bytes, part in
+                handle(stream, bytes, part)
+            }
+        }
+        return true
     }
 
     /// One line or part of a line from `stream`, turned into events.

@@ -68,7 +68,14 @@ extension RunSession {
                 case pidOwner: reap(child, &state)
                 case wakeOwner: wake.drain()
                 case readerOwner: OutputReaders.readerGone()
-                default: if readOnce(streams[owners[slot]]) { state.lastData = Self.now() }
+                default:
+                    let stream = streams[owners[slot]]
+                    if entry.revents & Int16(POLLIN) == 0 {
+                        // Hung up with nothing left to read: the end, without a read.
+                        endStream(stream, late: true)
+                    } else if readOnce(stream) {
+                        state.lastData = Self.now()
+                    }
                 }
             }
             if state.waitStatus == nil, child.pidFD < 0 { reap(child, &state) }
@@ -213,14 +220,20 @@ extension RunSession {
             return true
         }
         if count < 0, errno == EAGAIN || errno == EINTR { return false }
-        endStream(stream)
+        endStream(stream, late: true)
         return false
     }
 
-    /// End of file (or a read error): the last line counts, the pipe closes.
-    func endStream(_ stream: StreamState) {
+    /// End of file (or a read error): the last line counts, the pipe closes
+    /// (`late`: once the next job started, `LateClose`; a pipe that
+    /// processes the job left may still write to closes now).
+    func endStream(_ stream: StreamState, late: Bool = false) {
         stream.splitter.finish { bytes, part in handle(stream, bytes, part) }
-        close(stream.fd)
+        if late {
+            LateClose.add(stream.fd)
+        } else {
+            close(stream.fd)
+        }
         stream.fd = -1
     }
 

@@ -45,7 +45,9 @@ final class RunSession {
             return RunOutcome(termination: .interrupted(signal))
         }
         let child: ChildProcess
-        switch ChildProcess.start(spec) {
+        let start = ChildProcess.start(spec)
+        LateClose.closeAll()  // the last job's, now that this one started
+        switch start {
         case .success(let started): child = started
         case .failure(let error):
             let message = masker.mask(error.description)
@@ -69,7 +71,7 @@ final class RunSession {
         control.onInterrupt { _, _ in wake.signal() }
         let status = watch(child, wake: wake)
         wake.giveBack()
-        if child.pidFD >= 0 { close(child.pidFD) }
+        if child.pidFD >= 0 { LateClose.add(child.pidFD) }
         return RunOutcome(
             termination: status, retval: retval, skipped: skipped, skipReason: skipReason)
     }

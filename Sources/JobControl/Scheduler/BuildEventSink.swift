@@ -11,12 +11,18 @@ final class BuildEventSink: @unchecked Sendable {
     private let recorder: BuildRecorder
     private let observer: ObserverGate
     private let runner: RunnerIdentity
+    /// Work that waits for the process to start (the scheduler's, issue #4).
+    private var afterStart: (() -> Void)?
 
-    init(record: BuildRecord, recorder: BuildRecorder, observer: ObserverGate, runner: RunnerIdentity) {
+    init(
+        record: BuildRecord, recorder: BuildRecorder, observer: ObserverGate, runner: RunnerIdentity,
+        afterStart: (() -> Void)? = nil
+    ) {
         self.record = record
         self.recorder = recorder
         self.observer = observer
         self.runner = runner
+        self.afterStart = afterStart
     }
 
     /// Records one event (the runner never calls this concurrently for one build).
@@ -40,6 +46,10 @@ final class BuildEventSink: @unchecked Sendable {
             return
         }
         observer.send { $0.buildEvent(record, event) }
+        if case .started = event, let work = afterStart {
+            afterStart = nil
+            work()
+        }
     }
 
     /// A line of jcrun's own in the build's log (a warning about the environment).

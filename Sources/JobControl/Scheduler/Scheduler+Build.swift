@@ -15,6 +15,10 @@ extension Scheduler {
         /// The first attempt's row, created in the write that ended the
         /// previous build; nil: the turn starts as any other (lock, row).
         let created: (record: BuildRecord, inputs: AttemptInputs)?
+        /// The previous build's lock, released once this build's process
+        /// started (its end is committed): closing it is off the path from
+        /// one build's end to the next one's start (issue #4).
+        var previousLock: JobLock? = nil
     }
 
     /// A job's configuration snapshot and definition hash, stored with each build.
@@ -38,7 +42,11 @@ extension Scheduler {
     /// One job's turn on a worker thread: its lock, then its attempts.
     /// Returns the next build the worker took, if it took one.
     func execute(_ index: Int, handoff: Handoff?) -> Handoff? {
-        var slot = cond.withLock { slots[index] }
+        // Released after this build's process started, or else at the latest here.
+        let previousLock = handoff?.previousLock
+        defer { previousLock?.release() }
+        let (first, prepared) = slotAndPrepared(index)
+        var slot = first
 
         // The job's lock, and a second look at the job once it is held (`recheck`).
         var held: JobLock?
@@ -63,19 +71,26 @@ extension Scheduler {
                 return endTurn(index, .notRun("lock not obtained"))
             }
         }
-        // Released once the turn's last write is committed.
-        defer { held?.release() }
+        // Released once the turn's last write is committed: by the next
+        // build this worker took, once that one started.
+        var handedOn = false
+        defer { if !handedOn { held?.release() } }
 
         // Attempts: retried kinds again after `retry_delay`, up to `retries` more.
-        let definition = handoff?.definition ?? Self.definition(of: slot.job)
+        let definition = handoff?.definition ?? prepared ?? Self.definition(of: slot.job)
         var created = handoff?.created
         var attempt = 1
         while true {
             let ending = runAttempt(
-                slot, index: index, attempt: attempt, definition: definition, created: created)
+                slot, index: index, attempt: attempt, definition: definition, created: created,
+                previousLock: attempt == 1 ? previousLock : nil)
             created = nil
             switch ending {
-            case .concluded(let next):
+            case .concluded(var next):
+                if next != nil, let held {
+                    next?.previousLock = held
+                    handedOn = true
+                }
                 return next
             case .ended(let end, let kind):
                 guard case .failed = end, let kind, kind.isRetried, attempt <= slot.job.retries,
@@ -88,6 +103,7 @@ extension Scheduler {
 
     /// Concludes a turn that hands over nothing.
     private func endTurn(_ index: Int, _ end: JobEnd) -> Handoff? {
+        observer.flush()
         conclude(index, end)
         return nil
     }
@@ -152,13 +168,15 @@ extension Scheduler {
     /// free, creates its row in the transaction that ends this build (one
     /// write instead of two). This build's own lock is held until then, and
     /// its end is written at once, as before: no finished status waits.
-    // TODO(#4): a build still costs one SQLite write transaction of about 8
-    // WAL pages (about 60 µs of CPU, half of it SQLite's own), a process
-    // start with three pipes and a pidfd (about 40 µs), and its
-    // configuration snapshot (about 14 µs): W1 stays above 1.3× make.
+    // TODO(#4): between one build's reap and the next one's start there is
+    // still one SQLite write transaction of about 8 WAL pages (about 100 µs
+    // in a trace, with a checkpoint and its two fdatasyncs every 140
+    // builds) and the three pipes (about 30 µs with the spec): W1 measured
+    // 1.37× make before the rendering, the next snapshot and the closing of
+    // the last build's files left that path.
     private func runAttempt(
         _ slot: Slot, index: Int, attempt: Int, definition: Definition,
-        created: (record: BuildRecord, inputs: AttemptInputs)?
+        created: (record: BuildRecord, inputs: AttemptInputs)?, previousLock: JobLock?
     ) -> AttemptEnd {
         let job = slot.job
 
@@ -183,11 +201,20 @@ extension Scheduler {
             started.append(record)
             return started.count - 1
         }
-        observer.send { $0.buildStarted(record, job: job) }
+        // Rendered once the process started (or failed to), off the path
+        // from the previous build's end to this start (issue #4).
+        let announced = record
+        observer.sendLater { $0.buildStarted(announced, job: job) }
 
         // The process.
         let outcome: RunOutcome
-        let sink = BuildEventSink(record: record, recorder: recorder, observer: observer, runner: thisProcess)
+        // Once the process started, while it runs: what waited for it.
+        let sink = BuildEventSink(
+            record: record, recorder: recorder, observer: observer, runner: thisProcess
+        ) { [self] in
+            previousLock?.release()
+            prepareNext(after: index)
+        }
         do {
             let (spec, warnings) = try specs.spec(
                 for: job, build: record.id, attempt: attempt, consumed: inputs.consumed,
@@ -197,6 +224,7 @@ extension Scheduler {
         } catch {
             outcome = RunOutcome(termination: .startFailed(code: 126, message: "\(error)"))
         }
+        previousLock?.release()  // when it never started
 
         // The result.
         let result = storeChecked(Self.result(of: outcome))
@@ -205,14 +233,16 @@ extension Scheduler {
             && attempt <= job.retries
         if retried {
             finish(record.id, result)
-            announceEnd(&record, result, at: startIndex)
+            announceEnd(&record, result, at: startIndex, later: false)
             return .ended(.failed, result.failureKind)
         }
 
-        // The last attempt: the turn ends (the observer first, so that no
-        // dependent is seen starting before it), then the next build starts
-        // in the write that stores this end.
-        announceEnd(&record, result, at: startIndex)
+        // The last attempt: the turn ends (the observer's call first, so
+        // that no dependent is seen starting before it: a held call runs
+        // before any later one), then the next build starts in the write
+        // that stores this end, and the observer hears of both once it
+        // started.
+        announceEnd(&record, result, at: startIndex, later: true)
         let end: JobEnd
         switch result.status {
         case .successful: end = .succeeded(record)
@@ -220,18 +250,26 @@ extension Scheduler {
         default: end = .failed
         }
         guard let next = conclude(index, end, takeNext: true) else {
+            observer.flush()
             finish(record.id, result)
             return .concluded(nil)
         }
         return .concluded(handOver(next, after: record.id, result))
     }
 
-    /// Records `result` in `record` and tells the observer.
-    private func announceEnd(_ record: inout BuildRecord, _ result: BuildResult, at startIndex: Int) {
+    /// Records `result` in `record` and tells the observer, at once or
+    /// (`later`) with its next call.
+    private func announceEnd(
+        _ record: inout BuildRecord, _ result: BuildResult, at startIndex: Int, later: Bool
+    ) {
         record.apply(result, at: Date())
         let finished = record
         cond.withLock { started[startIndex] = finished }
-        observer.send { $0.buildFinished(finished) }
+        if later {
+            observer.sendLater { $0.buildFinished(finished) }
+        } else {
+            observer.send { $0.buildFinished(finished) }
+        }
     }
 
     /// Stores the end of build `id`; a failure is a run error, and no new
@@ -261,8 +299,8 @@ extension Scheduler {
     /// first row in the same transaction; else (or when that write fails)
     /// ends `id` alone and leaves `next` to start as any turn does.
     private func handOver(_ next: Int, after id: BuildID, _ result: BuildResult) -> Handoff {
-        let slot = cond.withLock { slots[next] }
-        let definition = Self.definition(of: slot.job)
+        let (slot, prepared) = slotAndPrepared(next)
+        let definition = prepared ?? Self.definition(of: slot.job)
         let alone = Handoff(index: next, lock: nil, definition: definition, created: nil)
         var lock: JobLock?
         if let directory = lockDirectoryPath {

@@ -101,6 +101,8 @@ public final class Scheduler: @unchecked Sendable {
     /// The generation at which a job's state was read again in this run;
     /// absent: the state the plan was made from.
     var readGeneration: [JobID: Int] = [:]
+    /// Definitions worked out ahead (`prepareNext`), by slot, until taken.
+    private var prepared: [Definition?] = []
 
     /// One planned build and where it stands.
     struct Slot {
@@ -188,6 +190,7 @@ public final class Scheduler: @unchecked Sendable {
             thread.start()
         }
         done.wait()
+        LateClose.closeAll()
         finishRecording()
         let summary = cond.withLock { summarize(plan, startedAt: startedAt) }
         observer.send { $0.runFinished(summary) }
@@ -214,6 +217,7 @@ public final class Scheduler: @unchecked Sendable {
         cond.withLock {
             for (index, (planned, _)) in builds.enumerated() { slotIndex[planned.job] = index }
             dependents = Array(repeating: [], count: builds.count)
+            prepared = Array(repeating: nil, count: builds.count)
             for (index, (planned, job)) in builds.enumerated() {
                 let deps = job.dependencies.compactMap { slotIndex[$0] }
                 for dep in deps { dependents[dep].append(index) }
@@ -323,6 +327,39 @@ public final class Scheduler: @unchecked Sendable {
         active += 1
         if !ready.isEmpty { cond.broadcast() }
         return next
+    }
+
+    /// While build `index`'s process runs: works out the definition of the
+    /// build this worker is likely to take next (the first ready one, or a
+    /// dependent waiting only for `index`), so that the hand-over after
+    /// `index` ends need not (issue #4). The definition depends on the job
+    /// alone, so a guess that another worker takes costs nothing but time.
+    func prepareNext(after index: Int) {
+        let candidate: (index: Int, job: Job)? = cond.withLock {
+            if let top = ready.first, slots[top].phase == .ready, prepared[top] == nil {
+                return (top, slots[top].job)
+            }
+            for dependent in dependents[index]
+            where slots[dependent].phase == .waiting && slots[dependent].waitingOn == 1
+                && prepared[dependent] == nil
+            {
+                return (dependent, slots[dependent].job)
+            }
+            return nil
+        }
+        guard let candidate else { return }
+        let definition = Self.definition(of: candidate.job)
+        cond.withLock { prepared[candidate.index] = definition }
+    }
+
+    /// Slot `index` and the definition `prepareNext` made for it, if any
+    /// (taken: it is not kept).
+    func slotAndPrepared(_ index: Int) -> (Slot, Definition?) {
+        cond.withLock {
+            let definition = prepared[index]
+            prepared[index] = nil
+            return (slots[index], definition)
+        }
     }
 
     private func nextReady() -> Int? {

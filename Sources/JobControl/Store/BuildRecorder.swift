@@ -243,12 +243,12 @@ public final class BuildRecorder: @unchecked Sendable {
     /// Buffers whole lines read at once (`RunEvent.outputLines`), at
     /// `info`, numbering them: one lock and one time for all of them (they
     /// arrived together).
-    // TODO(#4): a job printing a million short lines still takes 3.7-4.9x
-    // `cat` in wall time (80-111 ms against 22 ms; the goal is 2x): one
-    // build on a fresh store costs about 30 ms wall before its first line,
-    // and the writer thread, which the reader waits for past
-    // `maxPendingBytes`, writes the 9 MB of encoded lines twice (WAL, then
-    // checkpoint) through SQLite's 4 KiB pages.
+    // TODO(#4): a job printing a million short lines still takes 3.5-5x
+    // `cat` in wall time (the goal is 2x): one build on a fresh store costs
+    // 13-18 ms before its first line (7 ms of it the dynamic loader), and
+    // the writer thread, which the reader waits for past `maxPendingBytes`,
+    // writes the 9 MB of encoded lines twice (WAL, then checkpoint) through
+    // SQLite's 4 KiB pages, two `pwrite`s a page.
     public func log(_ build: BuildID, lines: OutputLines, time: Date? = nil) {
         guard !lines.isEmpty else { return }
         let micros = time.map(SQLiteStatement.micros) ?? nowMicros()
@@ -265,14 +265,13 @@ public final class BuildRecorder: @unchecked Sendable {
         var grown = 0
         var full: [LogChunk] = []
         var next = 0
-        while next < lines.count {
-            if encoder.lineCount > 0, !encoder.hasRoom(for: lines.count(at: next)) {
-                full.append(encoder.seal())
-            }
+        while next < lines.bytes.count {
             if encoder.lineCount == 0 { encoder.reserveFullSize() }
             let before = encoder.byteCount
-            next = encoder.appendLines(lines, from: next, time: micros, level: levelCode)
+            let stop = encoder.appendLines(lines, from: next, time: micros, level: levelCode)
             grown += encoder.byteCount - before
+            if stop == next { full.append(encoder.seal()) }  // the next line starts a chunk
+            next = stop
         }
         log.encoder = encoder
         pendingBytes += grown

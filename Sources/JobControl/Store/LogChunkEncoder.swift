@@ -21,6 +21,11 @@ struct LogChunkEncoder {
     static let formatVersion: UInt8 = 1
     /// Room kept for a line's flags, gap, time and length.
     static let lineOverhead = 24
+    /// The most a chunk holds: its start and one line of
+    /// `LineSplitter.pieceLimit` bytes with its fields.
+    static let fullSize = targetSize + 128
+    /// Room for a chunk, made by copying.
+    private static let zeros = [UInt8](repeating: 0, count: fullSize)
 
     let build: BuildID
     private(set) var data: [UInt8] = []
@@ -93,52 +98,58 @@ struct LogChunkEncoder {
         return (sealed, data.count - before)
     }
 
-    /// Adds whole lines of `lines` at `level` and `time`, from index `first`
-    /// on, numbered from `nextSeq`, while they fit (an empty chunk takes at
-    /// least one); returns the index of the first line not added. Writes
-    /// straight into the data, without an append per field.
+    /// Adds whole lines of `lines` at `level` and `time`, from the one
+    /// starting at byte `offset` of `lines.bytes` on, numbered from
+    /// `nextSeq`, while they fit (an empty chunk takes at least one);
+    /// returns the offset of the first line not added. One pass over the
+    /// bytes: each line's end is found eight bytes at a time, its ASCII
+    /// check on the way, and it is written straight into the data.
     mutating func appendLines(
-        _ lines: OutputLines, from first: Int, time: Int64, level: Int
+        _ lines: OutputLines, from offset: Int, time: Int64, level: Int
     ) -> Int {
         let stream = Self.streamCode(lines.stream)
         if lineCount == 0 { start(seq: nextSeq, time: time) }
         let oldCount = data.count
-        // Room for about every line that may fit (a few bytes each beside its
-        // text), and for the first one whatever its size; the loop never
-        // writes past it, and the caller calls again when it stopped short.
-        let firstCount = lines.count(at: first)
-        let estimate = lines.bytes.count + (lines.count - first) * 3 + 16
-        let room = max(Self.targetSize - oldCount, 0) + Self.lineOverhead
-        data.append(contentsOf: repeatElement(0, count: max(min(estimate, room), firstCount + 32)))
-        var added = 0
-        var full = false
-        var written = oldCount
-        var lastTime = self.lastTime
         let empty = lineCount == 0
+        // Room for every line left (at most twice its held form: a line of
+        // n bytes and its `\n` take n + 2 to 5 bytes), or up to the target
+        // size; an empty chunk has room for its first line whatever its size.
+        let estimate = 2 * (lines.bytes.count - offset) + 32
+        let room = max((empty ? Self.fullSize : Self.targetSize + Self.lineOverhead) - oldCount, 0)
+        data.append(contentsOf: Self.zeros[..<min(estimate, room)])  // a copy, not a loop
+        var added = 0
+        var written = oldCount
+        var next = offset
+        var lastTime = self.lastTime
         let baseFlags = UInt64(stream) | UInt64(level) << 2
         data.withUnsafeMutableBufferPointer { out in
-            let limit = out.count
-            lines.forEachLine(from: first) { _, bytes, isUTF8 in
-                if full { return }
-                let need = bytes.count + Self.lineOverhead
-                if !empty || added > 0, written + need > Self.targetSize || written + need > limit {
-                    full = true
-                    return
+            lines.bytes.withUnsafeBufferPointer { all in
+                guard let source = all.baseAddress, let target = out.baseAddress else { return }
+                let limit = out.count
+                while next < all.count {
+                    let (newline, ascii) = Self.lineEnd(all, from: next)
+                    var length = newline - next
+                    if length > 0, source[newline - 1] == Byte.cr { length -= 1 }
+                    let need = length + Self.lineOverhead
+                    if !empty || added > 0, written + need > Self.targetSize { break }
+                    if written + length + 16 > limit { break }  // flags, time, length
+                    let line = UnsafeBufferPointer(start: source + next, count: length)
+                    var flags = baseFlags
+                    if time != lastTime { flags |= 1 << 6 }
+                    if !ascii, !OutputLines.isUTF8(line) { flags |= 1 << 7 }
+                    Self.putVarint(flags, out, &written)
+                    if time != lastTime {
+                        Self.putVarint(Self.zigzag(time &- lastTime), out, &written)
+                        lastTime = time
+                    }
+                    Self.putVarint(UInt64(length), out, &written)
+                    if length > 0 {
+                        (target + written).update(from: source + next, count: length)
+                        written += length
+                    }
+                    added += 1
+                    next = newline + 1
                 }
-                var flags = baseFlags
-                if time != lastTime { flags |= 1 << 6 }
-                if !isUTF8 { flags |= 1 << 7 }
-                Self.putVarint(flags, out, &written)
-                if time != lastTime {
-                    Self.putVarint(Self.zigzag(time &- lastTime), out, &written)
-                    lastTime = time
-                }
-                Self.putVarint(UInt64(bytes.count), out, &written)
-                if let source = bytes.baseAddress, !bytes.isEmpty {
-                    (out.baseAddress! + written).update(from: source, count: bytes.count)
-                    written += bytes.count
-                }
-                added += 1
             }
         }
         data.removeLast(data.count - written)
@@ -152,7 +163,38 @@ struct LogChunkEncoder {
             levels |= 1 << level
             streams |= 1 << stream
         }
-        return first + added
+        return next
+    }
+
+    /// The `\n` ending the line held at `start` of `all` (every held line
+    /// has one), and whether the bytes before it are all ASCII; eight bytes
+    /// at a time.
+    @inline(__always)
+    private static func lineEnd(_ all: UnsafeBufferPointer<UInt8>, from start: Int) -> (Int, Bool) {
+        let raw = UnsafeRawPointer(all.baseAddress!)
+        let newlines: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var high: UInt64 = 0
+        var at = start
+        while at + 8 <= all.count {
+            let word = raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+            let x = word ^ newlines
+            // The lowest flagged byte is the first `\n` (flags above it may be false).
+            let found = (x &- ones) & ~x & highs
+            if found != 0 {
+                let bytes = found.trailingZeroBitCount >> 3
+                high |= word & ((1 << UInt64(bytes * 8)) &- 1)
+                return (at + bytes, high & highs == 0)
+            }
+            high |= word
+            at += 8
+        }
+        while all[at] != Byte.newline {
+            high |= UInt64(all[at])
+            at += 1
+        }
+        return (at, high & highs == 0)
     }
 
     @inline(__always)
@@ -217,7 +259,7 @@ struct LogChunkEncoder {
     /// Makes room for a whole chunk, so appending lines that fit
     /// (`hasRoom`) never reallocates.
     mutating func reserveFullSize() {
-        data.reserveCapacity(Self.targetSize + 32)
+        data.reserveCapacity(Self.fullSize)
     }
 
     private mutating func start(seq: Int64, time: Int64) {

@@ -14,6 +14,8 @@ public final class SQLiteStore: BuildStore {
     /// What opening did to the schema.
     public let installOutcome: InstallOutcome
     let connection: SQLiteConnection
+    /// Folds the WAL while the store is in use (a writing store on a file).
+    private let checkpointer: SQLiteCheckpointer?
     /// The time written to rows; tests fix it.
     public var clock: () -> Date = Date.init
 
@@ -23,12 +25,19 @@ public final class SQLiteStore: BuildStore {
     /// Write transactions committed through this store (tests of batching).
     public var transactionCount: Int { connection.transactionCount }
 
-    private init(path: String, mode: StoreMode, connection: SQLiteConnection, outcome: InstallOutcome) {
+    private init(
+        path: String, mode: StoreMode, connection: SQLiteConnection, outcome: InstallOutcome,
+        checkpointer: SQLiteCheckpointer? = nil
+    ) {
         self.path = path
         self.mode = mode
         self.connection = connection
         self.installOutcome = outcome
+        self.checkpointer = checkpointer
+        checkpointer?.watch(connection)
     }
+
+    deinit { stopCheckpointer() }
 
     /// Opens the store at `path` (`:memory:` for a private in-memory one).
     ///
@@ -67,10 +76,17 @@ public final class SQLiteStore: BuildStore {
             if !inMemory {
                 try enableWAL(connection)
             }
+            // Before the schema's transaction: in WAL mode, NORMAL syncs at
+            // checkpoints, as for every later write (FULL would sync the
+            // new WAL and its folder at this commit).
+            try connection.execute("PRAGMA synchronous = NORMAL")
             outcome = try connection.write { try migrate(connection) }
         }
         try connection.execute(SQLiteSQL.connectionSettings)
-        return SQLiteStore(path: path, mode: mode, connection: connection, outcome: outcome)
+        let checkpointer = mode == .write && !inMemory ? SQLiteCheckpointer(path: path) : nil
+        return SQLiteStore(
+            path: path, mode: mode, connection: connection, outcome: outcome,
+            checkpointer: checkpointer)
     }
 
     /// Reaps builds of dead runners (`reapDeadRunners`) for a read-only
@@ -116,9 +132,25 @@ public final class SQLiteStore: BuildStore {
         guard try inspect(connection, allowNewer: true) != nil else { return }
         try connection.write { try connection.execute(SQLiteSQL.dropEverything) }
         try connection.execute("VACUUM")
+        // Nothing else in the file: back to a rollback journal, so that a
+        // read-only command opening it later leaves no `-wal` or `-shm`.
+        if try connection.integer(SQLiteSQL.tableCount) == 0 {
+            try connection.using("PRAGMA journal_mode = DELETE") { _ = try $0.step() }
+        }
     }
 
-    public func close() { connection.close() }
+    /// Closes the store: the checkpoint thread first, then the connection,
+    /// which folds the rest of the WAL into the file and removes it.
+    public func close() {
+        stopCheckpointer()
+        connection.close()
+    }
+
+    private func stopCheckpointer() {
+        guard let checkpointer else { return }
+        SQLiteCheckpointer.unwatch(connection)
+        checkpointer.stop()
+    }
 
     /// Folds a `-wal` left behind (by a runner killed with SIGKILL, or by
     /// read-only commands, which cannot checkpoint nor remove it) into the

@@ -27,9 +27,13 @@ public final class WebApp: @unchecked Sendable {
     }
 
     public func respond(_ request: WebRequest) -> WebResponse {
+        // `x=` is no `x` at all, for every parameter alike (a form's empty
+        // field): `after=` was refused, `job=` an unknown job, `level=` ignored.
+        var request = request
+        request.query = request.query.filter { !$0.value.isEmpty }
         if let refusal = security.refusal(for: request) { return refusal }
         if let token = request.query["token"], security.accessToken != nil {
-            return tokenLogin(token, path: request.path)
+            return tokenLogin(token, path: request.path, query: request.query)
         }
         do {
             return try route(request)
@@ -322,9 +326,19 @@ public final class WebApp: @unchecked Sendable {
 
     // MARK: Helpers
 
-    /// `?token=T` once: the token moves to an HttpOnly cookie and out of the address bar.
-    private func tokenLogin(_ token: String, path: String) -> WebResponse {
-        let location = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/"
+    /// `?token=T` once: the token moves to an HttpOnly cookie and out of the
+    /// address bar; the rest of the query stays (in name order).
+    private func tokenLogin(_ token: String, path: String, query: [String: String]) -> WebResponse {
+        var location = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/"
+        let rest = query.filter { $0.key != "token" }.sorted { $0.key < $1.key }
+        if !rest.isEmpty {
+            let unreserved = CharacterSet(
+                charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+            func encoded(_ text: String) -> String {
+                text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+            }
+            location += "?" + rest.map { encoded($0.key) + "=" + encoded($0.value) }.joined(separator: "&")
+        }
         var response = WebResponse.redirect(location)
         response.headers.append(
             ("Set-Cookie", "\(WebSecurity.tokenCookie)=\(token); Path=/; HttpOnly; SameSite=Strict")

@@ -125,7 +125,12 @@ enum BuildHistoryCommands {
                     group: node.group, current: node.current, total: node.total, status: node.status))
             }
             text += "  progress\n"
-            text += tree.render().map { "    " + VisibleText.escaped($0) + "\n" }.joined()
+            let lines = tree.render()
+            text += lines.prefix(Self.progressLines).map { "    " + VisibleText.escaped($0) + "\n" }
+                .joined()
+            if lines.count > Self.progressLines {
+                text += "    ... \(lines.count - Self.progressLines) more (all: jcrun show-build #\(build.id) --json)\n"
+            }
         }
         if !tail.isEmpty {
             let lines = tail.count == 1 ? "line" : "lines"
@@ -139,6 +144,10 @@ enum BuildHistoryCommands {
     private static func jobOf(_ build: BuildID, store: BuildStore) -> String? {
         (try? store.build(build))?.job
     }
+
+    /// Lines of a build's progress tree `show-build` prints (a build may
+    /// report tens of thousands of groups; `--json` has them all).
+    static let progressLines = 100
 
     /// Log entries read at a time by `jcrun log`.
     static let logPage = 5_000
@@ -230,7 +239,7 @@ enum BuildHistoryCommands {
         if json { return BuildJSON.logEntry(entry, withBuild: true).string + "\n" }
         let level = entry.level.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
         let stream = entry.stream.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
-        let text = VisibleText.escaped(entry.text)
+        let text = entry.raw.map { VisibleText.escaped(bytes: $0) } ?? VisibleText.escaped(entry.text)
         return "\(JSONText.timestamp(entry.time)) \(stream) \(level) \(text)\n"
     }
 }

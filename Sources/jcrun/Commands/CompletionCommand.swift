@@ -69,13 +69,19 @@ enum CompletionCommand {
                 prev="${COMP_WORDS[COMP_CWORD-1]}"
                 cmd=build
                 for ((i = 1; i < COMP_CWORD; i++)); do
-                    [[ "${COMP_WORDS[i]}" == -C ]] && dir="${COMP_WORDS[i+1]}"
+                    # -C DIR, --directory DIR, --directory=DIR (bash splits at '=').
                     case "${COMP_WORDS[i]}" in
-                        \(takingValue.sorted().joined(separator: "|"))) ((i++)) ;;
+                        -C|--directory)
+                            if [[ "${COMP_WORDS[i+1]}" == "=" ]]; then dir="${COMP_WORDS[i+2]}"; else dir="${COMP_WORDS[i+1]}"; fi ;;
+                        --directory=*) dir="${COMP_WORDS[i]#--directory=}" ;;
+                    esac
+                    case "${COMP_WORDS[i]}" in
+                        \(takingValue.sorted().joined(separator: "|"))) ((i++)); [[ "${COMP_WORDS[i]}" == "=" ]] && ((i++)) ;;
                         -*) ;;
                         *) first=0; case " \(commands) " in *" ${COMP_WORDS[i]} "*) cmd="${COMP_WORDS[i]}" ;; esac; break ;;
                     esac
                 done
+                [[ "$dir" == "~" || "$dir" == "~/"* ]] && dir="$HOME${dir#"~"}"  # typed, not expanded
                 case "$prev" in
             \(valueCases)        -C|\(paths)) COMPREPLY=($(compgen -f -- "$cur")); return ;;
                 esac
@@ -140,22 +146,28 @@ enum CompletionCommand {
             # zsh completion for jcrun: jcrun completion zsh > "${fpath[1]}/_jcrun"
             _jcrun() {
                 local -a commands jobs
-                local i first=1
+                local i first=1 dir=.
                 commands=(
             \(commandLines)    )
                 if [[ "$PREFIX" == -* ]]; then
                     compadd -- \(spellings(CommandCatalog.global + CommandCatalog.commands.flatMap(\.options)).split(separator: " ").uniqued().joined(separator: " "))
                     return
                 fi
-                # Command names only where one may stand: the first word.
+                # Command names only where one may stand: the first word; job
+                # ids from the folder of -C DIR, --directory DIR or --directory=DIR.
                 for (( i = 2; i < CURRENT; i++ )); do
+                    case "${words[i]}" in
+                        -C|--directory) dir="${words[i+1]}" ;;
+                        --directory=*) dir="${words[i]#--directory=}" ;;
+                    esac
                     case "${words[i]}" in
                         \(takingValue)) (( i++ )) ;;
                         -*) ;;
                         *) first=0; break ;;
                     esac
                 done
-                jobs=(${(f)"$(jcrun list --ids 2>/dev/null)"})
+                [[ "$dir" == "~" || "$dir" == "~/"* ]] && dir="$HOME${dir#\\~}"  # typed, not expanded
+                jobs=(${(f)"$(jcrun -C "$dir" list --ids 2>/dev/null)"})
                 (( first )) && _describe 'command' commands
                 compadd -a jobs
             }
@@ -173,7 +185,26 @@ enum CompletionCommand {
             lines +=
                 "complete -c jcrun -n \"not __fish_seen_subcommand_from \(names)\" -a \(command.name) -d '\(command.summary.replacingOccurrences(of: "'", with: "\\'"))'\n"
         }
-        lines += "complete -c jcrun -a '(jcrun list --ids 2>/dev/null)' -d job\n"
+        // Job ids from the folder of -C DIR, --directory DIR or --directory=DIR.
+        lines += """
+            function __jcrun_dir
+                set -l words (commandline -opc)
+                set -l dir .
+                for i in (seq (count $words))
+                    switch $words[$i]
+                        case -C --directory
+                            if test $i -lt (count $words)
+                                set dir $words[(math $i + 1)]
+                            end
+                        case '--directory=*'
+                            set dir (string replace -- --directory= '' $words[$i])
+                    end
+                end
+                string replace -r -- '^~(?=/|$)' $HOME $dir
+            end
+
+            """
+        lines += "complete -c jcrun -a '(jcrun -C (__jcrun_dir) list --ids 2>/dev/null)' -d job\n"
         for option in CommandCatalog.global {
             lines += fishOption(option, condition: nil)
         }

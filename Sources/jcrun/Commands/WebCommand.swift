@@ -68,6 +68,10 @@ enum WebCommand {
         let server = WebServer(handler: { app.respond($0) }, log: log)
         try server.start(listener)
         console.out(listener.url + "\n")
+        if console.stdout.writeError != nil {  // no one learns the address (`--port 0`): stop now
+            server.stop()
+            return 0  // `Jcrun.finish` reports the lost write and exits 74
+        }
         var received: Int32 = 0
         sigwait(&signals, &received)
         server.stop()
