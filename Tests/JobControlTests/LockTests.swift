@@ -108,9 +108,80 @@ import Testing
         let (first, second, store, launcher) = try contend(wait: .wait(timeout: 30))
         #expect(first.exitCode == 0)
         #expect(launcher.jobsRun.isEmpty)
-        #expect(second.leftOut == [LeftOut(job: "x", why: .upToDate)])
+        // Up to date, and why: the first run's build #1 (issue #5, part 7).
+        #expect(second.leftOut == [LeftOut(job: "x", why: .builtMeanwhile(1))])
         #expect(second.exitCode == 0)
         #expect(store.records.count == 1)
+    }
+
+    /// Issue #5, part 7: the second run waits on `a`'s lock, finds `a` built
+    /// by the first run, and rebuilds `b` with that build (its plan's rebuild
+    /// condition only knew of builds of its own run).
+    @Test func aDependentIsRebuiltWithTheBuildAnotherRunMadeWhileThisOneWaited() throws {
+        let folder = lockFolder()
+        let a = testJob("a")
+        let b = testJob("b", deps: ["a"])
+        let jobs = testJobSet([a, b])
+        let store = MemoryStore()
+        let old = store.seed(a, retval: "old", hash: "changed since")
+        store.seed(b, inputs: [("a", old)])
+        let gate = Gate()
+        let options = Scheduler.Options(workers: 1, lockDirectory: folder, lockWait: .wait(timeout: 30))
+        let first = Scheduler(
+            jobs: jobs, store: store, launcher: ScriptedLauncher(["a": [Script(retval: "new", gate: gate)]]),
+            options: options)
+        let onlyA = try Planner().plan(PlanRequest(targets: .jobs(["a"])), jobs: jobs, store: store, now: testNow)
+        let firstBox = SummaryBox()
+        Thread { firstBox.set(first.run(onlyA)) }.start()
+        #expect(gate.waitForArrivals(1))
+
+        let plan = try Planner().plan(
+            PlanRequest(targets: .all, mode: .buildOutdated), jobs: jobs, store: store, now: testNow)
+        #expect(plan.builds.map(\.job) == ["a", "b"])
+        #expect(plan.builds.last?.condition != nil)
+        let waiting = LockWaitObserver()
+        let launcher = ScriptedLauncher()
+        let second = Scheduler(jobs: jobs, store: store, launcher: launcher, observer: waiting, options: options)
+        let secondBox = SummaryBox()
+        Thread { secondBox.set(second.run(plan)) }.start()
+        #expect(waiting.gate.waitForArrivals(1))
+        gate.open()
+        #expect(try #require(firstBox.wait()).exitCode == 0)
+        let summary = try #require(secondBox.wait())
+        #expect(summary.exitCode == 0)
+        #expect(launcher.jobsRun == ["b"])
+        #expect(summary.leftOut == [LeftOut(job: "a", why: .builtMeanwhile(3))])
+        let built = try #require(summary.builds.first)
+        #expect(built.reason == "dependency 'a' has a newer successful build #3")
+        #expect(try store.inputs(of: built.id).map(\.consumed) == [3])
+        #expect(launcher.specs.first?.environment["JCRUN_RETVAL_A"] == "new")
+    }
+
+    /// A job another run built after this run's plan was made is up to date
+    /// when its lock is taken, though no one holds it then (no wait): the
+    /// store changed (the test store cannot tell, so it is always read again).
+    @Test func aJobBuiltElsewhereSinceThePlanIsUpToDateWithoutAWait() throws {
+        let x = testJob("x")
+        let y = testJob("y", deps: ["x"])
+        let jobs = testJobSet([x, y])
+        let store = MemoryStore()
+        let states = store.states(jobs)
+        let plan = try Planner().plan(
+            PlanRequest(targets: .all, mode: .buildOutdated), jobs: jobs, states: states, now: testNow)
+        #expect(plan.builds.map(\.job) == ["x", "y"])
+        // Another jcrun builds both meanwhile.
+        let other = store.seed(x)
+        let otherY = store.seed(y, inputs: [("x", other)])
+        let launcher = ScriptedLauncher()
+        let options = Scheduler.Options(workers: 1, lockDirectory: lockFolder())
+        // The states the plan was made from, as the CLI passes them.
+        let summary = Scheduler(jobs: jobs, store: store, launcher: launcher, options: options)
+            .run(plan, states: states)
+        #expect(launcher.jobsRun.isEmpty)
+        #expect(summary.leftOut == [
+            LeftOut(job: "x", why: .builtMeanwhile(other)), LeftOut(job: "y", why: .builtMeanwhile(otherY)),
+        ])
+        #expect(summary.exitCode == 0)
     }
 
     @Test func aLockTimeoutLeavesTheJobNotRun() throws {

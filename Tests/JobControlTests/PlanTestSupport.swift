@@ -124,7 +124,7 @@ final class MemoryStore: BuildStore, @unchecked Sendable {
                 let running = builds.contains { !$0.status.isFinished }
                 states[job] = JobState(
                     latest: latest, latestSuccessful: success, lastCheck: check, lastCheckInputs: inputs,
-                    isRunning: running)
+                    isRunning: running, latestFinished: builds.last { $0.status.isFinished })
             }
             return states
         }

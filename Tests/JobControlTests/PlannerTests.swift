@@ -274,3 +274,71 @@ import Testing
         #expect(throws: PlanError.cycle(["a", "b", "a"])) { try plan(PlanRequest(targets: .all), jobs, MemoryStore()) }
     }
 }
+
+/// Builds still created or running in the job states: only finished builds
+/// decide outdatedness (another jcrun's build is no outcome until it ends).
+@Suite struct PlannerRunningBuildTests {
+    let planner = Planner()
+    let request = PlanRequest(targets: .all, mode: .buildOutdated)
+
+    @Test func aRunningBuildDoesNotHideTheLatestFailure() throws {
+        let store = MemoryStore()
+        let a = testJob("a")
+        let b = testJob("b", deps: ["a"])
+        let ok = store.seed(a, retval: "old")
+        store.seed(b, inputs: [("a", ok)])
+        store.seed(a, status: .failed, kind: .exit)
+        store.seed(a, status: .running)
+        let jobs = testJobSet([a, b])
+        let states = store.states(jobs)
+        let plan = try planner.plan(request, jobs: jobs, states: states, now: testNow)
+        #expect(
+            plan.describe() == [
+                "a: latest build #3 failed (exit)",
+                "b: dependency 'a' is rebuilt first (up to date if 'a' ends skipped)",
+            ])
+        #expect(
+            try planner.why("b", jobs: jobs, states: states, now: testNow) == [
+                "b: dependency 'a' is rebuilt first",
+                "a: latest build #3 failed (exit); build #4 is running",
+            ])
+    }
+
+    /// Table: the builds of one job, oldest first; what the plan says.
+    @Test(arguments: [
+        ([BuildStatus.running], "a: never built"),
+        ([.created], "a: never built"),
+        ([.successful, .running], "a: up to date"),
+        ([.successful, .created], "a: up to date"),
+        ([.successful, .skipped, .running], "a: up to date"),
+        ([.failed, .successful, .running], "a: up to date"),
+        ([.successful, .failed, .created], "a: latest build #2 failed (exit)"),
+    ])
+    func onlyFinishedBuildsDecide(statuses: [BuildStatus], expected: String) throws {
+        let store = MemoryStore()
+        let a = testJob("a")
+        for status in statuses { store.seed(a, status: status, kind: status == .failed ? .exit : nil) }
+        let jobs = testJobSet([a])
+        let plan = try planner.plan(request, jobs: jobs, states: store.states(jobs), now: testNow)
+        #expect(plan.describe() == [expected])
+    }
+
+    /// A state made without `latestFinished` (as a caller may) takes the
+    /// newer of the last check and the latest success while a build runs.
+    @Test func aStateWithoutLatestFinishedFallsBackToTheLastCheck() {
+        func record(_ id: BuildID, _ status: BuildStatus) -> BuildRecord {
+            BuildRecord(id: id, job: "a", status: status, configHash: "h", configSnapshot: "{}", createdAt: testNow)
+        }
+        let running = JobState(
+            latest: record(3, .running), latestSuccessful: record(1, .successful),
+            lastCheck: record(2, .skipped), isRunning: true)
+        #expect(running.latestFinished?.id == 2)
+        let finished = JobState(latest: record(4, .failed), latestSuccessful: record(1, .successful))
+        #expect(finished.latestFinished?.id == 4)
+        let given = JobState(
+            latest: record(5, .running), latestSuccessful: record(1, .successful), isRunning: true,
+            latestFinished: record(4, .failed))
+        #expect(given.latestFinished?.id == 4)
+        #expect(given != running)
+    }
+}

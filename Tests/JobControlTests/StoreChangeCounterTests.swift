@@ -59,4 +59,54 @@ import Testing
         }
         #expect(try Self.read(reader) == before)
     }
+
+    /// `othersChangeCounter`, which the scheduler reads as it takes a job's
+    /// lock: a commit of another connection moves it, the connection's own
+    /// writes never do (a run's own builds are not news to it). PostgreSQL
+    /// cannot tell the two apart and says nil (the scheduler then reads again).
+    @Test(arguments: StoreBackend.available)
+    func othersCounterMovesWithAnotherConnectionsCommitOnly(backend: StoreBackend) throws {
+        let made = try TestStore.make(backend)
+        let own = made.store
+        guard backend == .sqlite else {
+            #expect(try own.othersChangeCounter() == nil)
+            return
+        }
+        let other = try made.reopen(.write)
+        let first = try #require(try own.othersChangeCounter())
+        try own.finishedBuild("a", .successful)
+        _ = try own.jobStates(["a"])
+        #expect(try own.othersChangeCounter() == first)
+        try other.finishedBuild("a", .failed)
+        let moved = try #require(try own.othersChangeCounter())
+        #expect(moved != first)
+        #expect(try own.othersChangeCounter() == moved)
+    }
+
+    /// The write that ends a build and creates the next one's row creates
+    /// it only while no other connection committed since the counter was
+    /// read; else it ends the build alone (the scheduler judges the next
+    /// job again). On both backends.
+    @Test(arguments: StoreBackend.available)
+    func theCombinedWriteCreatesTheNextRowOnlyWhileNoOneElseWrote(backend: StoreBackend) throws {
+        let made = try TestStore.make(backend)
+        let own = made.store
+        let other = try made.reopen(.write)
+        let next = NewBuild(job: "b", trigger: "cli", reason: "r", configSnapshot: "{}", configHash: "h")
+        let ok = BuildResult(status: .successful, exitCode: 0)
+        let first = try own.newBuild("a")
+        if backend == .sqlite {
+            let counter = try #require(try own.othersChangeCounter())
+            let created = try own.finishBuild(first.id, result: ok, thenCreate: next, ifOthersCounterIs: counter)
+            #expect(created?.job == "b")
+            #expect(try own.build(first.id)?.status == .successful)
+        }
+        let second = try own.newBuild("a")
+        let before = try own.othersChangeCounter() ?? 0
+        try other.finishedBuild("c", .successful)
+        let refused = try own.finishBuild(second.id, result: ok, thenCreate: next, ifOthersCounterIs: before)
+        #expect(refused == nil)
+        #expect(try own.build(second.id)?.status == .successful)
+        #expect(try own.builds(BuildQuery(job: "b")).count == (backend == .sqlite ? 1 : 0))
+    }
 }

@@ -51,6 +51,28 @@ import Testing
         #expect(states["dep"]?.lastCheck?.id == dep.id)
     }
 
+    /// A build still created or running is no outcome: `latestFinished` is
+    /// the newest one that ended (here a failure), read only then.
+    @Test(arguments: StoreBackend.available)
+    func anUnfinishedLatestBuildKeepsTheLatestFinishedOne(backend: StoreBackend) throws {
+        let store = try TestStore.make(backend).store
+        let ok = try store.finishedBuild("a", .successful)
+        let failed = try store.finishedBuild("a", .failed)
+        let running = try store.newBuild("a")
+        let queued = try store.newBuild("b", status: .created)
+        try store.finishedBuild("c", .skipped)
+        let states = try store.jobStates(["a", "b", "c"])
+        let a = try #require(states["a"])
+        #expect(a.latest?.id == running.id)
+        #expect(a.latestFinished?.id == failed.id)
+        #expect(a.latestFinished?.status == .failed)
+        #expect(a.latestSuccessful?.id == ok.id)
+        #expect(a.isRunning)
+        #expect(states["b"]?.latest?.id == queued.id)
+        #expect(states["b"]?.latestFinished == nil)
+        #expect(states["c"]?.latestFinished?.status == .skipped)
+    }
+
     @Test(arguments: StoreBackend.available)
     func aSuccessAfterASkipIsTheLastCheck(backend: StoreBackend) throws {
         let store = try TestStore.make(backend).store

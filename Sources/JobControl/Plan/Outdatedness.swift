@@ -22,7 +22,9 @@ enum Outdatedness: Equatable {
         guard let state = states[job.id], let lastSuccess = state.latestSuccessful else {
             return .outdated(.neverBuilt)
         }
-        if let latest = state.latest, latest.status == .failed {
+        // A build still created or running is no outcome yet: the latest
+        // finished one counts (another jcrun may be rebuilding a failed job).
+        if let latest = state.latestFinished, latest.status == .failed {
             return .outdated(.latestFailed(latest.id, latest.failureKind))
         }
         let lastCheck = state.lastCheck ?? lastSuccess

@@ -9,22 +9,28 @@ extension Plan {
 
     /// Why `job` is in this plan, following dependencies rebuilt first down
     /// to the one that started it; one line when it is left out or absent.
-    public func why(_ job: JobID) -> [String] {
+    /// A job with a build in `unfinished` (created or running, which never
+    /// decides outdatedness) gets `; build #N is running` on its line.
+    public func why(_ job: JobID, unfinished: [JobID: BuildRecord] = [:]) -> [String] {
+        func note(_ job: JobID) -> String {
+            guard let build = unfinished[job] else { return "" }
+            return "; build #\(build.id) is \(build.status == .created ? "queued" : "running")"
+        }
         var byJob: [JobID: PlannedBuild] = [:]
         for build in builds { byJob[build.job] = build }
         var lines: [String] = []
         var current = job
         var seen: Set<JobID> = []
         while let build = byJob[current], seen.insert(current).inserted {
-            lines.append("\(build.job): \(build.reason)")
+            lines.append("\(build.job): \(build.reason)" + note(build.job))
             switch build.reason {
             case .dependencyInPlan(let dep), .reverseDependency(let dep): current = dep
             default: return lines
             }
         }
         if !lines.isEmpty { return lines }
-        if let out = leftOut.first(where: { $0.job == job }) { return ["\(job): \(out.why)"] }
-        return ["\(job): up to date"]
+        if let out = leftOut.first(where: { $0.job == job }) { return ["\(job): \(out.why)" + note(job)] }
+        return ["\(job): up to date" + note(job)]
     }
 }
 
@@ -49,6 +55,7 @@ extension LeftOut.Why: CustomStringConvertible {
     public var description: String {
         switch self {
         case .upToDate: return "up to date"
+        case .builtMeanwhile(let build): return "up to date: another jcrun built it meanwhile (#\(build))"
         case .protectedUsedAsIs(let build): return "protected and outdated; build #\(build) is used as it is"
         case .protectedWithoutBuild: return "protected and never built successfully; name it to build it"
         case .missingDependency: return "no successful build, and --no-deps does not build it"

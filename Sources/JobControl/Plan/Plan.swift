@@ -95,6 +95,9 @@ public struct LeftOut: Sendable, Hashable {
     public enum Why: Sendable, Hashable {
         /// Up to date: nothing to do.
         case upToDate
+        /// Planned, then found up to date once its lock was held: another
+        /// jcrun built it meanwhile; this build (its last check) is used.
+        case builtMeanwhile(BuildID)
         /// Protected and outdated: its latest successful build is used.
         case protectedUsedAsIs(BuildID)
         /// Protected with no successful build: the run cannot go on (exit 3).

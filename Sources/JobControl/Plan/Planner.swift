@@ -51,10 +51,16 @@ public struct Planner: Sendable {
     /// Why `job` would be built by `build-outdated` now, following the chain
     /// down to the dependency that started it:
     /// `["report: dependency 'inventory' is rebuilt first", "inventory: definition changed (command)"]`,
-    /// or one line saying it is up to date.
+    /// or one line saying it is up to date. A job whose latest build is
+    /// still created or running says so (`; build #4 is running`): only
+    /// finished builds decide, so another jcrun may yet bring it up to date.
     public func why(_ job: JobID, jobs: JobSet, states: [JobID: JobState], now: Date) throws -> [String] {
         let request = PlanRequest(targets: .jobs([job]), mode: .buildOutdated, allowProtected: true)
-        return try plan(request, jobs: jobs, states: states, now: now).why(job)
+        var unfinished: [JobID: BuildRecord] = [:]
+        for (id, state) in states {
+            if let latest = state.latest, !latest.status.isFinished { unfinished[id] = latest }
+        }
+        return try plan(request, jobs: jobs, states: states, now: now).why(job, unfinished: unfinished)
     }
 
     // MARK: Pins

@@ -54,12 +54,14 @@ public enum BuildJSON {
         object.field("job", item.job)
         object.field("why", leftOutReason(item.why))
         if case .protectedUsedAsIs(let build) = item.why { object.field("build_id", build) }
+        if case .builtMeanwhile(let build) = item.why { object.field("build_id", build) }
         return object
     }
 
     /// The snake_case name of why a job was left out of a plan.
     public static func leftOutReason(_ why: LeftOut.Why) -> String {
         if why == .upToDate { return "up_to_date" }
+        if case .builtMeanwhile = why { return "up_to_date" }
         if case .protectedUsedAsIs = why { return "protected_used_as_is" }
         if why == .protectedWithoutBuild { return "protected_without_build" }
         if why == .missingDependency { return "missing_dependency" }

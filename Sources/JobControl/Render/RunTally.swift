@@ -20,7 +20,10 @@ public struct RunTally: Sendable {
             last[build.job] = build
         }
         builds = order.map { last[$0]! }
-        upToDate = summary.leftOut.compactMap { $0.why == .upToDate ? $0.job : nil }
+        upToDate = summary.leftOut.compactMap {
+            if case .builtMeanwhile = $0.why { return $0.job }
+            return $0.why == .upToDate ? $0.job : nil
+        }
         protectedUsed = summary.leftOut.compactMap {
             if case .protectedUsedAsIs(let build) = $0.why { return ($0.job, build) }
             return nil

@@ -11,7 +11,11 @@ public enum SummaryText {
         var text = ""
         if !quiet {
             text += countsLine(tally, summary: summary, palette: palette) + "\n"
-            let ids: [String] = tally.builds.map(\.job) + tally.notRun.map(\.job)
+            let meanwhile: [LeftOut] = summary.leftOut.filter {
+                if case .builtMeanwhile = $0.why { return true }
+                return false
+            }
+            let ids: [String] = tally.builds.map(\.job) + tally.notRun.map(\.job) + meanwhile.map(\.job)
             let width = ids.map(DisplayWidth.of).max() ?? 0
             for build in tally.builds {
                 text +=
@@ -20,6 +24,9 @@ public enum SummaryText {
             }
             for item in tally.notRun {
                 text += "  \(pad(item.job, width))  " + palette.dim("not run: \(item.why)") + "\n"
+            }
+            for item in meanwhile {
+                text += "  \(pad(item.job, width))  " + palette.dim("\(item.why)") + "\n"
             }
             for item in summary.leftOut {
                 switch item.why {

@@ -45,9 +45,10 @@ extension Scheduler {
         // Released after this build's process started, or else at the latest here.
         let previousLock = handoff?.previousLock
         defer { previousLock?.release() }
-        let (slot, prepared) = slotAndPrepared(index)
+        let (first, prepared) = slotAndPrepared(index)
+        var slot = first
 
-        // The job's lock, and a second look at the job after waiting for it.
+        // The job's lock, and a second look at the job once it is held (`recheck`).
         var held: JobLock?
         if let handoff, handoff.created != nil {
             held = handoff.lock
@@ -55,7 +56,8 @@ extension Scheduler {
             switch acquireLock(for: slot.job.id, in: lockDirectoryPath) {
             case .acquired(let lock, let waited):
                 held = lock
-                if waited && isUpToDateNow(slot) { return endTurn(index, .upToDate) }
+                if let end = recheck(index, waited: waited) { return endTurn(index, end) }
+                slot = cond.withLock { slots[index] }
             case .notObtained:
                 cond.withLock { lockNotObtained = true }
                 guard case .wait = options.lockWait else {
@@ -146,26 +148,6 @@ extension Scheduler {
             if lock.tryLock() { return .acquired(lock, waited: true) }
             if Date() >= deadline { return .notObtained }
         }
-    }
-
-    /// After waiting for another process's build: re-reads the job's state
-    /// and finds it up to date unless it was requested, forced or a reverse dependency.
-    private func isUpToDateNow(_ slot: Slot) -> Bool {
-        switch slot.planned.reason {
-        case .requested, .forced, .reverseDependency: return false
-        default: break
-        }
-        let ids = [slot.job.id] + slot.job.dependencies
-        guard let fresh = try? recorder.withStore({ try $0.jobStates(ids) }) else { return false }
-        let (merged, pins): ([JobID: JobState], [JobID: BuildRecord]) = cond.withLock {
-            for id in ids { states[id] = fresh[id] }
-            var pins: [JobID: BuildRecord] = [:]
-            for (dep, build) in slot.planned.pins { pins[dep] = pinned[build] }
-            return (states, pins)
-        }
-        let verdict = Outdatedness.of(
-            slot.job, jobs: jobs, states: merged, pins: pins, now: Date(), inPlan: { _ in false })
-        return verdict == .upToDate
     }
 
     private func waitBeforeRetry(seconds: Seconds) -> Bool {
@@ -337,13 +319,31 @@ extension Scheduler {
             }
             lock = opened
         }
+        // `next` judged again (`recheck`) unless the store is as its plan saw it.
+        var expected: Int64?
+        if lock != nil {
+            switch handoffCheck(next) {
+            case .look:
+                lock?.release()
+                finish(id, result)
+                return alone
+            case .none: break
+            case .ifUnchanged(let counter): expected = counter
+            }
+        }
         guard let inputs = attemptInputs(slot, attempt: 1, definition: definition) else {
             lock?.release()
             finish(id, result)
             return alone
         }
         do {
-            let record = try recorder.finishBuild(id, result: result, thenCreate: inputs.new)
+            let made: BuildRecord? = try expected.map {
+                try recorder.finishBuild(id, result: result, thenCreate: inputs.new, ifOthersCounterIs: $0)
+            } ?? recorder.finishBuild(id, result: result, thenCreate: inputs.new)
+            guard let record = made else {  // `id` ended alone: another process wrote
+                lock?.release()
+                return alone
+            }
             return Handoff(index: next, lock: lock, definition: definition, created: (record, inputs))
         } catch {
             // SQLite stored neither; a store without the combined write may have ended `id`.

@@ -92,6 +92,15 @@ public final class Scheduler: @unchecked Sendable {
     var pinned: [BuildID: BuildRecord] = [:]
     /// The successful build of each job in this run.
     var builtInRun: [JobID: BuildRecord] = [:]
+    /// The store's `othersChangeCounter()` that `states` are current for
+    /// (nil: unknown, as with a store that cannot tell).
+    var viewCounter: Int64?
+    /// Bumped whenever the counter is found changed (or unknown): a state
+    /// read at an older generation may miss another process's builds.
+    var viewGeneration = 0
+    /// The generation at which a job's state was read again in this run;
+    /// absent: the state the plan was made from.
+    var readGeneration: [JobID: Int] = [:]
     /// Definitions worked out ahead (`prepareNext`), by slot, until taken.
     private var prepared: [Definition?] = []
 
@@ -114,6 +123,8 @@ public final class Scheduler: @unchecked Sendable {
         case skipped
         case failed
         case upToDate
+        /// Found up to date once its lock was held: another jcrun's build.
+        case builtMeanwhile(BuildID)
         case notRun(String)
     }
 
@@ -153,10 +164,19 @@ public final class Scheduler: @unchecked Sendable {
     /// observer's `runFinished`).
     ///
     /// `states` are the job states the plan was made from; when nil they are
-    /// read from the store.
-    public func run(_ plan: Plan, states given: [JobID: JobState]? = nil) -> RunSummary {
+    /// read from the store. `storeCounter` is the store's
+    /// `othersChangeCounter()` read before `states` were: without it, each
+    /// job's state is read again as its lock is taken.
+    public func run(
+        _ plan: Plan, states given: [JobID: JobState]? = nil, storeCounter: Int64? = nil
+    ) -> RunSummary {
         let startedAt = Date()
         observer.send { $0.planned(plan) }
+        if given == nil {
+            viewCounter = (try? recorder.withStore { try $0.othersChangeCounter() }) ?? nil
+        } else {
+            viewCounter = storeCounter
+        }
         prepare(plan, states: given)
         let workers = max(1, min(options.workers, slots.count))
         let done = DispatchGroup()
@@ -364,6 +384,10 @@ public final class Scheduler: @unchecked Sendable {
             slots[index].phase = .upToDate
             runLeftOut.append(LeftOut(job: id, why: .upToDate))
             release(index)
+        case .builtMeanwhile(let build):
+            slots[index].phase = .upToDate
+            runLeftOut.append(LeftOut(job: id, why: .builtMeanwhile(build)))
+            release(index)
         case .failed:
             slots[index].phase = .failed
             guard interruptedBy == nil else { break }  // dependents end "interrupted"
@@ -413,11 +437,20 @@ public final class Scheduler: @unchecked Sendable {
 
     /// Whether a dependency of `condition` ended with a new value: a
     /// successful build, whose value differs from the one consumed last
-    /// when the dependency has `early_cutoff`.
-    private func anyChanged(_ condition: RebuildCondition) -> Bool {
+    /// when the dependency has `early_cutoff`. A dependency whose state was
+    /// read again in this run (another jcrun built it meanwhile) counts
+    /// with its latest successful build in the store.
+    func anyChanged(_ condition: RebuildCondition) -> Bool {
         condition.dependencies.contains { dep in
             guard let index = slotIndex[dep] else { return true }
-            guard slots[index].phase == .succeeded, let build = builtInRun[dep] else { return false }
+            guard slots[index].phase == .succeeded, let build = builtInRun[dep] else {
+                guard readGeneration[dep] != nil, let latest = states[dep]?.latestSuccessful else {
+                    return false
+                }
+                guard let consumed = condition.consumed[dep] else { return true }
+                if latest.id == consumed.consumed { return false }
+                return !(slots[index].job.earlyCutoff && latest.retval == consumed.retval)
+            }
             guard slots[index].job.earlyCutoff, let consumed = condition.consumed[dep] else { return true }
             return build.retval != consumed.retval
         }

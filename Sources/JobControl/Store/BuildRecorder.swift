@@ -161,6 +161,20 @@ public final class BuildRecorder: @unchecked Sendable {
         return record
     }
 
+    /// `finishBuild(_:result:thenCreate:)` unless another process wrote
+    /// since the store's `othersChangeCounter()` gave `counter`: then `id`
+    /// ends alone and the result is nil.
+    public func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifOthersCounterIs counter: Int64
+    ) throws -> BuildRecord? {
+        storeLock.lock()
+        defer { storeLock.unlock() }
+        try flushBeforeEnd(of: id)
+        let made = try store.finishBuild(id, result: result, thenCreate: next, ifOthersCounterIs: counter)
+        if let record = made, record.status == .running { state.withLock { _ = running.insert(record.id) } }
+        return made
+    }
+
     /// Writes `id`'s buffered lines before its end; the caller holds `storeLock`.
     private func flushBeforeEnd(of id: BuildID) throws {
         state.withLock { pendingRunners[id] = nil }  // ends before its runner is written

@@ -188,6 +188,13 @@ enum PostgresSQL {
     static let buildStatus = "SELECT status FROM builds WHERE id = $1::bigint"
     static let buildByID = "SELECT \(buildColumns) FROM builds WHERE id = $1::bigint"
     static let buildsByID = "SELECT \(buildColumns) FROM builds WHERE id = ANY($1::bigint[])"
+    /// Each job's newest build that ended (`JobState.latestFinished`), read
+    /// only for jobs with an unfinished build.
+    static let latestFinishedOf = """
+        SELECT DISTINCT ON (job) \(buildColumns) FROM builds
+        WHERE job = ANY($1::text[]) AND status NOT IN ('created', 'running')
+        ORDER BY job, id DESC
+        """
     static let deleteBuild = "DELETE FROM builds WHERE id = $1::bigint"
 
     /// Builds running outside the queue on this host (local runs), locked

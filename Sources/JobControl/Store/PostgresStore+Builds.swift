@@ -209,6 +209,11 @@ extension PostgresStore {
                     latest: latest, latestSuccessful: successful, lastCheck: check,
                     isRunning: ids.bool(row, 4))
             }
+            let unfinished = states.compactMap { $0.value.latest?.status.isFinished == false ? $0.key : nil }
+            if !unfinished.isEmpty {
+                let rows = try connection.query(PostgresSQL.latestFinishedOf, [.textArray(unfinished.sorted())])
+                for record in PostgresStore.decodeBuilds(rows) { states[record.job]?.latestFinished = record }
+            }
             guard !checks.isEmpty else { return states }
             let inputs = try connection.query(PostgresSQL.inputsOfMany, [.intArray(checks)])
             var byBuild: [BuildID: [BuildInput]] = [:]

@@ -286,6 +286,12 @@ enum SQLiteSQL {
         """
     static let buildStatus = "SELECT status FROM builds WHERE id = ?1"
     static let buildByID = "SELECT \(buildColumns) FROM builds WHERE id = ?1"
+    /// A job's newest build that ended (`JobState.latestFinished`), read only
+    /// while one of its builds is unfinished: a walk back on `builds_by_job`.
+    static let latestFinishedOf = """
+        SELECT \(buildColumns) FROM builds
+        WHERE job = ?1 AND status NOT IN ('created', 'running') ORDER BY id DESC LIMIT 1
+        """
     static let deleteBuild = "DELETE FROM builds WHERE id = ?1"
     static let deleteLogOf = "DELETE FROM log WHERE build = ?1"
     static let runningBuilds = """

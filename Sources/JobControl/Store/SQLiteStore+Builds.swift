@@ -34,7 +34,7 @@ extension SQLiteStore {
     }
 
     /// Inserts `build` and its inputs, inside the caller's transaction.
-    private func insert(_ build: NewBuild, at now: Int64) throws -> BuildRecord {
+    func insert(_ build: NewBuild, at now: Int64) throws -> BuildRecord {
         let runner: RunnerIdentity? = build.status == .running ? .current() : nil
         let id = try connection.using(SQLiteSQL.insertBuild) { statement in
             statement.bind(1, build.job)
@@ -135,7 +135,7 @@ extension SQLiteStore {
     }
 
     /// Throws why an update of `id` changed nothing.
-    private func refuseChange(of id: BuildID, doing action: String) throws -> Never {
+    func refuseChange(of id: BuildID, doing action: String) throws -> Never {
         guard let status = try connection.using(SQLiteSQL.buildStatus, { statement in
             statement.bind(1, id)
             return try statement.step() ? statement.string(0) : nil
@@ -244,7 +244,11 @@ extension SQLiteStore {
     /// each (10,000 jobs: about half).
     public func jobStates(_ jobs: [JobID]) throws -> [JobID: JobState] {
         if jobs.count >= SQLiteStore.jobCountForOneWalk {
-            return try connection.read { try everyJobState(of: Set(jobs)) }
+            return try connection.read {
+                var states = try everyJobState(of: Set(jobs))
+                try addLatestFinished(to: &states)
+                return states
+            }
         }
         return try connection.read {
             let reader = JobStateReader(
@@ -258,7 +262,20 @@ extension SQLiteStore {
                 guard let state = try reader.state(of: job) else { continue }
                 states[job] = state
             }
+            try addLatestFinished(to: &states)
             return states
+        }
+    }
+
+    /// Sets `latestFinished` where the latest build is unfinished (rare: a
+    /// build is going on), inside `jobStates`' read transaction.
+    private func addLatestFinished(to states: inout [JobID: JobState]) throws {
+        for (job, state) in states {
+            guard let latest = state.latest, !latest.status.isFinished else { continue }
+            try connection.using(SQLiteSQL.latestFinishedOf) { statement in
+                statement.bind(1, job)
+                states[job]?.latestFinished = try statement.step() ? SQLiteStore.decodeBuild(statement) : nil
+            }
         }
     }
 

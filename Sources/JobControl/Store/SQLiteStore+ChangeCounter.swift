@@ -10,4 +10,28 @@ extension SQLiteStore {
         let own = sqlite3_total_changes64(connection.handle) & 0xffff_ffff
         return others << 32 | own
     }
+
+    /// `PRAGMA data_version`: bumped by every commit of another connection
+    /// or process, never by this connection's own.
+    public func othersChangeCounter() throws -> Int64? {
+        try connection.integer("PRAGMA data_version")
+    }
+
+    /// The combined write, with `data_version` read inside it: the write
+    /// transaction already holds the read lock that the pragma alone takes
+    /// and drops (two `fcntl` calls per build otherwise).
+    public func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifOthersCounterIs counter: Int64
+    ) throws -> BuildRecord? {
+        guard result.status.isFinished else {
+            throw StoreError.refused("build #\(id) cannot finish as '\(result.status.rawValue)'")
+        }
+        let now = SQLiteStatement.micros(clock())
+        return try connection.write {
+            try finish(id, result, at: now)
+            if connection.changes == 0 { try refuseChange(of: id, doing: "finish") }
+            guard try connection.integer("PRAGMA data_version") == counter else { return nil }
+            return try insert(next, at: now)
+        }
+    }
 }

@@ -21,12 +21,20 @@ public protocol BuildStore: AnyObject {
     /// transaction where the store can (a worker's next build as its
     /// previous one ends). When it throws, SQLite has stored neither.
     func finishBuild(_ id: BuildID, result: BuildResult, thenCreate next: NewBuild) throws -> BuildRecord
+    /// `finishBuild(id, result:, thenCreate: next)` when no other process
+    /// committed since `othersChangeCounter()` gave `counter`; else ends `id`
+    /// alone and returns nil (the scheduler then judges `next` again). SQLite
+    /// compares inside the write, so the check costs no lock of its own.
+    func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifOthersCounterIs counter: Int64
+    ) throws -> BuildRecord?
 
     // Queries.
     func build(_ id: BuildID) throws -> BuildRecord?
     func builds(_ query: BuildQuery) throws -> [BuildRecord]
     /// For each job: its latest build, latest successful build, last check
-    /// and the inputs the last check consumed. Jobs never built are absent.
+    /// and the inputs the last check consumed, and its latest finished build
+    /// when the latest is still created or running. Jobs never built are absent.
     func jobStates(_ jobs: [JobID]) throws -> [JobID: JobState]
     func logs(_ query: LogQuery) throws -> [LogEntry]
     func progress(of build: BuildID) throws -> [ProgressRecord]
@@ -51,6 +59,12 @@ public protocol BuildStore: AnyObject {
     /// read, through any connection; nil when the store cannot tell (a
     /// reader must then not reuse what it read before).
     func changeCounter() throws -> Int64?
+    /// A number that differs whenever another connection or process
+    /// committed to the store since this connection last read it (its own
+    /// writes leave it alone); nil when the store cannot tell (a caller must
+    /// then assume a change). The scheduler reads it as it takes a job's
+    /// lock, to know whether its plan may be out of date.
+    func othersChangeCounter() throws -> Int64?
 }
 
 extension BuildStore {
@@ -60,6 +74,16 @@ extension BuildStore {
     ) throws -> BuildRecord {
         try finishBuild(id, result: result)
         return try createBuild(next)
+    }
+    /// A store without the check in its write reads the counter first.
+    public func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifOthersCounterIs counter: Int64
+    ) throws -> BuildRecord? {
+        guard try othersChangeCounter() == counter else {
+            try finishBuild(id, result: result)
+            return nil
+        }
+        return try finishBuild(id, result: result, thenCreate: next)
     }
     /// A store that keeps lines one by one stores a chunk's lines.
     public func appendLogChunks(_ chunks: [LogChunk]) throws {
@@ -73,6 +97,8 @@ extension BuildStore {
     public func markAlive(_ ids: [BuildID]) throws {}
     /// A store that cannot tell says so.
     public func changeCounter() throws -> Int64? { nil }
+    /// A store that cannot tell says so.
+    public func othersChangeCounter() throws -> Int64? { nil }
 }
 
 /// What `createBuild` needs.
@@ -227,40 +253,59 @@ public struct BuildInput: Sendable, Hashable {
 public struct JobState: Sendable, Hashable {
     public var latest: BuildRecord? {
         get { box.latest }
-        set { self = JobState(newValue, latestSuccessful, lastCheck, lastCheckInputs, isRunning) }
+        set { self = JobState(newValue, latestSuccessful, lastCheck, lastCheckInputs, isRunning, given) }
     }
     public var latestSuccessful: BuildRecord? {
         get { box.record(box.successful) }
-        set { self = JobState(latest, newValue, lastCheck, lastCheckInputs, isRunning) }
+        set { self = JobState(latest, newValue, lastCheck, lastCheckInputs, isRunning, given) }
     }
     /// The newest successful build, or a newer skipped build after it.
     public var lastCheck: BuildRecord? {
         get { box.record(box.check) }
-        set { self = JobState(latest, latestSuccessful, newValue, lastCheckInputs, isRunning) }
+        set { self = JobState(latest, latestSuccessful, newValue, lastCheckInputs, isRunning, given) }
     }
     /// What the last check consumed (for a skip: what the skip consumed).
     public var lastCheckInputs: [BuildInput] {
         get { box.inputs }
-        set { self = JobState(latest, latestSuccessful, lastCheck, newValue, isRunning) }
+        set { self = JobState(latest, latestSuccessful, lastCheck, newValue, isRunning, given) }
     }
     /// A build of this job is `created` or `running` now.
     public var isRunning: Bool {
         get { box.isRunning }
-        set { self = JobState(latest, latestSuccessful, lastCheck, lastCheckInputs, newValue) }
+        set { self = JobState(latest, latestSuccessful, lastCheck, lastCheckInputs, newValue, given) }
     }
+    /// The newest build that ended (successful, skipped or failed): `latest`,
+    /// unless that one is still `created` or `running`. Outdatedness reads
+    /// this one, never an unfinished build (JOBS.md, "When a job is outdated").
+    ///
+    /// The stores read it; a state made without it takes the newer of
+    /// `lastCheck` and `latestSuccessful` when `latest` is unfinished.
+    public var latestFinished: BuildRecord? {
+        get {
+            if let latest = box.latest, latest.status.isFinished { return latest }
+            if let given = box.finished { return given }
+            let check = lastCheck, successful = latestSuccessful
+            guard let check, let successful else { return check ?? successful }
+            return check.id > successful.id ? check : successful
+        }
+        set { self = JobState(latest, latestSuccessful, lastCheck, lastCheckInputs, isRunning, newValue) }
+    }
+    /// `latestFinished` as given, when `latest` is unfinished.
+    private var given: BuildRecord? { box.finished }
 
     private let box: Box
 
     public init(
         latest: BuildRecord? = nil, latestSuccessful: BuildRecord? = nil,
-        lastCheck: BuildRecord? = nil, lastCheckInputs: [BuildInput] = [], isRunning: Bool = false
+        lastCheck: BuildRecord? = nil, lastCheckInputs: [BuildInput] = [], isRunning: Bool = false,
+        latestFinished: BuildRecord? = nil
     ) {
-        self.init(latest, latestSuccessful, lastCheck, lastCheckInputs, isRunning)
+        self.init(latest, latestSuccessful, lastCheck, lastCheckInputs, isRunning, latestFinished)
     }
 
     private init(
         _ latest: BuildRecord?, _ successful: BuildRecord?, _ check: BuildRecord?,
-        _ inputs: [BuildInput], _ isRunning: Bool
+        _ inputs: [BuildInput], _ isRunning: Bool, _ finished: BuildRecord?
     ) {
         func same(_ a: BuildRecord?, _ b: BuildRecord) -> Bool {
             guard let a, a.id == b.id else { return false }
@@ -274,16 +319,18 @@ public struct JobState: Sendable, Hashable {
             checkSlot = same(latest, check) ? .latest
                 : same(successful, check) ? .successful : .record(check)
         }
+        // Kept only while `latest` is unfinished (else it is `latest`).
+        let unfinished = latest.map { !$0.status.isFinished } ?? false
         box = Box(
             latest: latest, successful: successfulSlot, check: checkSlot, inputs: inputs,
-            isRunning: isRunning)
+            isRunning: isRunning, finished: unfinished ? finished : nil)
     }
 
     public static func == (a: JobState, b: JobState) -> Bool {
         a.box === b.box
             || (a.latest == b.latest && a.latestSuccessful == b.latestSuccessful
                 && a.lastCheck == b.lastCheck && a.lastCheckInputs == b.lastCheckInputs
-                && a.isRunning == b.isRunning)
+                && a.isRunning == b.isRunning && a.latestFinished == b.latestFinished)
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -292,6 +339,7 @@ public struct JobState: Sendable, Hashable {
         hasher.combine(lastCheck)
         hasher.combine(lastCheckInputs)
         hasher.combine(isRunning)
+        hasher.combine(latestFinished)
     }
 
     /// Where the latest successful build or the last check is kept.
@@ -310,8 +358,14 @@ public struct JobState: Sendable, Hashable {
         let check: Slot
         let inputs: [BuildInput]
         let isRunning: Bool
+        /// The newest finished build while `latest` is unfinished.
+        let finished: BuildRecord?
 
-        init(latest: BuildRecord?, successful: Slot, check: Slot, inputs: [BuildInput], isRunning: Bool) {
+        init(
+            latest: BuildRecord?, successful: Slot, check: Slot, inputs: [BuildInput], isRunning: Bool,
+            finished: BuildRecord?
+        ) {
+            self.finished = finished
             self.latest = latest
             self.successful = successful
             self.check = check

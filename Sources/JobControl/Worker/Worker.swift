@@ -517,6 +517,10 @@ public final class Worker: @unchecked Sendable {
 extension Worker {
     /// Waits until this worker holds `job`'s lock (another process builds
     /// the job); nil then, or the result when the build is interrupted meanwhile.
+    // TODO(#5): a queued build claimed while a local run builds the same job
+    // runs once the lock is free, though that run may have brought it up to
+    // date: the worker does not judge the job again against the store, as a
+    // local run does (`Scheduler.recheck`).
     func waitForJobLock(_ record: BuildRecord, runControl: RunControl) -> BuildResult? {
         let job = record.job
         var reported = false

@@ -25,6 +25,9 @@ enum BuildCommand {
         let store: BuildStore? =
             dryRun || check
             ? try context.openStoreForReading(jobs) : try context.openStoreForWriting(jobs)
+        // The counter first: a build another jcrun ends after it is seen
+        // as a change when a job's lock is taken (`Scheduler.recheck`).
+        let counter = try store?.othersChangeCounter()
         let states = try store?.jobStates(jobs.jobs.map(\.id)) ?? [:]
         var pinned: [BuildID: BuildRecord] = [:]
         for id in request.pins.values {
@@ -46,7 +49,7 @@ enum BuildCommand {
             return try WorkerCommand.enqueue(plan, jobs: jobs, store: store, context: context)
         }
         return try execute(
-            plan, states: states, jobs: jobs, store: store, context: context,
+            plan, states: states, counter: counter, jobs: jobs, store: store, context: context,
             workers: workers, trigger: trigger ?? (outdatedOnly ? "build-outdated" : "cli"))
     }
 
@@ -137,8 +140,8 @@ enum BuildCommand {
     }
 
     private static func execute(
-        _ plan: Plan, states: [JobID: JobState], jobs: JobSet, store: BuildStore, context: Context,
-        workers: Int, trigger: String
+        _ plan: Plan, states: [JobID: JobState], counter: Int64?, jobs: JobSet, store: BuildStore,
+        context: Context, workers: Int, trigger: String
     ) throws -> Int32 {
         let invocation = context.invocation
         var lockWait = Scheduler.LockWait.wait(timeout: 3600)
@@ -170,7 +173,7 @@ enum BuildCommand {
             jobs: jobs, store: store, launcher: ProcessLauncher(), observer: observer,
             options: options)
         let forwarder = try SignalForwarder { signal in scheduler.interrupt(signal: signal) }
-        let summary = scheduler.run(plan, states: states)
+        let summary = scheduler.run(plan, states: states, storeCounter: counter)
         forwarder.restore()
 
         for error in summary.errors { context.console.error("jcrun: error: \(error)\n") }
