@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import Testing
 
@@ -36,5 +37,53 @@ import Testing
         ])
         #expect(!summary.errors.isEmpty)
         #expect(summary.exitCode == 2)
+    }
+
+    final class Box<T>: @unchecked Sendable {
+        var value: T
+        init(_ value: T) { self.value = value }
+    }
+
+    /// Another process holds the write lock past the wait while a build's
+    /// last lines wait to be written: that build fails `store_failed`, not
+    /// the next one (a tester saw the build stored `successful` with a line
+    /// missing, its dependent started, and the failure charged to it).
+    @Test func aBuildWhoseLastLinesCouldNotBeWrittenIsTheOneThatFails() throws {
+        let folder = StoreFolder()
+        let store = try folder.openStore()
+        store.connection.busyDeadline = 0.3
+        sqlite3_busy_timeout(store.connection.handle, 20)
+        let jobs = testJobSet([testJob("chatty"), testJob("after", deps: ["chatty"])])
+        let plan = try Planner().plan(PlanRequest(targets: .all), jobs: jobs, store: store, now: Date())
+        let gate = Gate()
+        let lines = (1...10).map {
+            RunEvent.output(stream: .stdout, text: "line \($0)", raw: nil, continued: false)
+        }
+        let launcher = ScriptedLauncher(["chatty": [Script(events: lines, gate: gate)]])
+        // Lines wait for the end of the build: no tick writes them before.
+        let recorder = BuildRecorder(store: store, flushInterval: 60)
+        let scheduler = Scheduler(
+            jobs: jobs, recorder: recorder, launcher: launcher,
+            options: Scheduler.Options(workers: 1, environment: ["PATH": "/usr/bin"]))
+        let summary = Box<RunSummary?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            summary.value = scheduler.run(plan)
+            done.signal()
+        }.start()
+        #expect(gate.waitForArrivals(1))
+        let holder = try SQLiteConnection(path: folder.databasePath, readOnly: false)
+        try holder.execute("BEGIN EXCLUSIVE")
+        gate.open()
+        done.wait()
+        try holder.execute("COMMIT")
+        try recorder.close()
+
+        let result = try #require(summary.value)
+        #expect(launcher.jobsRun == ["chatty"])
+        let chatty = try #require(result.builds.first { $0.job == "chatty" })
+        #expect(chatty.status == .failed)
+        #expect(chatty.failureKind == .storeFailed)
+        #expect(result.notRun.map { "\($0.job): \($0.why)" } == ["after: dependency 'chatty' failed"])
     }
 }

@@ -226,7 +226,8 @@ extension Scheduler {
         }
         previousLock?.release()  // when it never started
 
-        // The result.
+        // The result, once its lines are written (or failed to be).
+        recorder.flushBeforeOutcome(of: record.id)
         let result = storeChecked(Self.result(of: outcome))
         let retried =
             result.status == .failed && (result.failureKind?.isRetried ?? false)

@@ -365,6 +365,25 @@ public final class BuildRecorder: @unchecked Sendable {
         try flush()
     }
 
+    /// Writes what build `id` still has buffered before its outcome is
+    /// decided, so that a write that fails (a full disk, another process
+    /// holding the lock past the wait) is known while the build can still
+    /// fail for it, and is not charged to a later build. The failure is kept
+    /// (`currentFailure`), not thrown. With nothing of `id`'s buffered, it
+    /// only waits for a write under way (which may hold its last lines).
+    public func flushBeforeOutcome(of id: BuildID) {
+        let pending: Bool = state.withLock {
+            pendingRunners[id] = nil  // it ends before its runner is written
+            return (open[id]?.encoder.lineCount ?? 0) > 0 || !sealed.isEmpty
+                || !pendingProgress.isEmpty
+        }
+        if pending {
+            flushReportingFailure(sealingAll: true)
+        } else {
+            storeLock.withLock {}
+        }
+    }
+
     /// The first background write failure not taken yet (`takeFailure`).
     public var currentFailure: StoreError? { state.withLock { failure } }
 
