@@ -51,11 +51,16 @@ extension Renderer {
             let bounds = try [start, stop, step].map { try $0.map { try evaluate($0, in: scope) } }
             return try slice(object, bounds[0], bounds[1], bounds[2], at: at)
         case .call(let calleeExpr, let arguments, let at):
-            return try call(try evaluate(calleeExpr, in: scope), arguments, in: scope, at: at)
+            let result = try call(try evaluate(calleeExpr, in: scope), arguments, in: scope, at: at)
+            try charge(result, at: at)
+            return result
         case .filter(let valueExpr, let filter, let arguments, let at):
             let value = try evaluate(valueExpr, in: scope)
+            try charge(value, at: at)  // `sum`, `max`, `length` go through it all
             let args = try evaluate(arguments, in: scope, .filter, filter.name, at: at)
-            return try BuiltinFilters.run(filter.function, filter.name, value, args)
+            let result = try BuiltinFilters.run(filter.function, filter.name, value, args)
+            try charge(result, at: at)
+            return result
         case .test(let valueExpr, let name, let arguments, let negated, let at):
             let value = try evaluate(valueExpr, in: scope)
             let args = try evaluate(arguments, in: scope, .test, name, at: at)
@@ -64,7 +69,9 @@ extension Renderer {
             return try unary(op, try evaluate(operandExpr, in: scope), at: at)
         case .binary(let op, let leftExpr, let rightExpr, let at):
             let left = try evaluate(leftExpr, in: scope)
-            return try binary(op, left, try evaluate(rightExpr, in: scope), at: at)
+            let result = try binary(op, left, try evaluate(rightExpr, in: scope), at: at)
+            try charge(result, at: at)
+            return result
         case .compare(let firstExpr, let operations, let at):
             var left = try evaluate(firstExpr, in: scope)
             for (op, rightExpr) in operations {

@@ -37,6 +37,24 @@ final class Renderer {
         if stepsLeft < 0 { throw error(WorkLimit.message, at: offset) }
     }
 
+    /// Charges the budget for `value`, which a filter, call or operator made
+    /// or went through: every 8 items of a list or 64 bytes of a string are a
+    /// step, so that sorting or repeating huge values in a loop runs out as
+    /// a loop does (a tester's loop over a 10,000,000-item `sort` took 40 s
+    /// and 3.9 GB within the step count alone).
+    @inline(__always) func charge(_ value: RV, at offset: Int) throws {
+        let cost: Int
+        switch value {
+        case .string(let text): cost = text.utf8.count >> 6
+        case .list(let items), .tuple(let items): cost = items.count >> 3
+        case .dict(let dict): cost = dict.count >> 3
+        default: return
+        }
+        guard cost > 0 else { return }
+        stepsLeft -= cost
+        if stepsLeft < 0 { throw error(WorkLimit.message, at: offset) }
+    }
+
     init(loader: any TemplateLoader, cache: TemplateCache, globals: Scope, template: Template) {
         self.loader = loader
         self.cache = cache

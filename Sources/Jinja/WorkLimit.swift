@@ -10,16 +10,18 @@
 /// pipeline fewer than 100: the limit is 1,000 times what a large real file
 /// needs, while a 5-million-iteration loop, or loops nested three deep over
 /// `range(1000)`, stops at once.
-// TODO(#2): a filter, test or method over a long list (`big|join`, `sort`)
-// is not a step, however long the list: a loop of 1,000,000 such calls on a
-// list of 10,000,000 items could still take minutes.
+//
+// What filters, calls and operators make or go through is charged by size
+// (`Renderer.charge`): every 8 list items or 64 bytes of text are a step, so
+// one 10,000,000-item list, or sixteen 60 MB strings, spend the budget.
 enum WorkLimit {
     /// Steps one rendering may take. Task-local so tests can lower it.
     @TaskLocal static var maximumSteps = 1_000_000
 
     /// The error at the step that passed the limit.
     static var message: String {
-        "too much template work: more than \(maximumSteps) loop iterations and macro calls"
-            + " in one file (is a loop or a recursion running away?)"
+        "too much template work: more than \(maximumSteps) steps in one file (loop iterations,"
+            + " macro calls, and every 8 list items or 64 bytes of text a filter or operator makes;"
+            + " is a loop or a recursion running away?)"
     }
 }

@@ -87,7 +87,7 @@ struct InputErrorTests {
 
                 """
             ],
-            "jcrun: error: jobs.d/main.yaml:2:13: too much template work: more than 1000000 loop iterations and macro calls in one file (is a loop or a recursion running away?)\n"
+            "jcrun: error: jobs.d/main.yaml:2:13: too much template work: more than 1000000 steps in one file (loop iterations, macro calls, and every 8 list items or 64 bytes of text a filter or operator makes; is a loop or a recursion running away?)\n"
         ),
     ]
 
