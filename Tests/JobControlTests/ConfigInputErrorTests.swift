@@ -25,7 +25,7 @@ struct ConfigInputErrorTests {
         ("    tags: !foo [x]\n", "a.yaml:4:11: tag '!foo' cannot stand on a list; \(tagHint)"),
         (
             "    args: !secrt [x]\n",
-            "a.yaml:4:11: tag '!secrt' cannot stand on a list; did you mean '!secret'?; \(tagHint)"
+            "a.yaml:4:11: tag '!secrt' cannot stand on a list; did you mean '!secret'? \(tagHint)"
         ),
         (
             "    cleanup: !!python/object [echo]\n",
@@ -97,7 +97,7 @@ struct ConfigInputErrorTests {
         ("secrets:\n  tok: {file: nul-secret}\n", "jcrun.yaml:2:8: secret 'tok' \(nul)"),
         (
             "secrets: {tok: {envv: X}}\n",
-            "jcrun.yaml:1:17: unknown key 'envv' in secret 'tok'; did you mean 'env'?; a secret is text, {env: NAME} or {file: PATH}"
+            "jcrun.yaml:1:17: unknown key 'envv' in secret 'tok'; did you mean 'env'? a secret is text, {env: NAME} or {file: PATH}"
         ),
         (
             "secrets: {tok: {env: X, file: y}}\n",

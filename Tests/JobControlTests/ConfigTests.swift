@@ -237,7 +237,7 @@ private let decodingErrors: [(String, String)] = [
     ),
     (
         "    env: {T: !secret api_tokn}\n",
-        "jcrun: error: a.yaml:4:14: unknown secret 'api_tokn'; did you mean 'api_token'?; secrets are defined under 'secrets:' in jcrun.yaml"
+        "jcrun: error: a.yaml:4:14: unknown secret 'api_tokn'; did you mean 'api_token'? secrets are defined under 'secrets:' in jcrun.yaml"
     ),
     (
         "    title: !retval x\n",

@@ -95,7 +95,9 @@ extension ConfigError {
     public var lines: [String] {
         let (first, places, hint) = parts
         // The hint rides on the error's own line: one line per error.
-        var lines = ["jcrun: error: " + first + (hint.map { "; " + $0 } ?? "")]
+        // After a question ("did you mean 'env'?") a `;` would read twice.
+        let joint = first.hasSuffix("?") ? " " : "; "
+        var lines = ["jcrun: error: " + first + (hint.map { joint + $0 } ?? "")]
         lines += places.map { "  " + $0 }
         return lines
     }
