@@ -186,6 +186,26 @@ struct BuildOutputTests {
         #expect(try JUnitCases(stdout.stdout).failures == ["process"])
     }
 
+    /// `--junit /dev/stdout | head` is a reader that left, as for stdout
+    /// itself: 141, no message (it was exit 2 and "Broken pipe; check that
+    /// its folder exists"); an empty path is a usage error.
+    @Test func aJUnitReaderThatLeavesIsSIGPIPE() throws {
+        let many = "jobs:\n{% for i in range(1000) %}  - {id: job_number_{{ i }}, command: \"true\"}\n{% endfor %}"
+        let project = try TestProject(["many.yaml": many])
+        defer { project.remove() }
+        let result = try Jcrun.run(
+            [], in: project.dir, environment: ["NO_COLOR": "1"], executable: "/bin/bash",
+            prefix: [
+                "-c",
+                "\"$JCRUN\" build-outdated -q --junit /dev/stdout | head -c 10 >/dev/null; echo \"status ${PIPESTATUS[0]}\"",
+            ])
+        #expect(result.stdout == "status 141\n")
+        #expect(result.stderr == "")
+        let empty = try project.run(["build-outdated", "--junit", ""])
+        #expect(empty.status == 2)
+        #expect(empty.stderr == "jcrun: error: option '--junit' needs a file path, not an empty one\n")
+    }
+
     @Test func aDryRunPrintsThePlanAndBuildsNothing() throws {
         let project = try TestProject(["main.yaml": Fixtures.pipeline])
         defer { project.remove() }

@@ -114,6 +114,9 @@ enum BuildCommand {
     /// Refuses, before anything runs, a report path that cannot be written:
     /// a folder that does not exist or is not writable, or a path that is a folder.
     private static func checkWritable(_ path: URL, as written: String) throws {
+        if written.isEmpty {
+            throw CLIError.usage("option '--junit' needs a file path, not an empty one")
+        }
         let folder = path.deletingLastPathComponent().path
         var info = stat()
         let problem: String?
@@ -178,9 +181,13 @@ enum BuildCommand {
 
         for error in summary.errors { context.console.error("jcrun: error: \(error)\n") }
         if let error = junit?.writeError {
+            // `--junit /dev/stdout | head`: the reader left, as for stdout itself.
+            if (error as? POSIXError)?.code == .EPIPE {
+                return ExitReason.interrupted(signal: SIGPIPE).combined(with: summary.exitReason).code
+            }
             let path = invocation.value("junit")
             context.console.error(
-                "jcrun: error: \(path ?? "--junit"): cannot write the JUnit report: \(ErrorReport.reason(error)); check that its folder exists and is writable\n"
+                "jcrun: error: \(path ?? "--junit"): cannot write the JUnit report: \(ErrorReport.reason(error))\n"
             )
             return ExitReason.usage.combined(with: summary.exitReason).code
         }
