@@ -71,10 +71,15 @@ public enum VisibleText {
         }
     }
 
-    /// `line` with C0 controls but tab, DEL and C1 controls written as `\x1b`.
+    /// `line` with C0 controls but tab, DEL and C1 controls written as `\x1b`,
+    /// and the bidirectional overrides and isolates (U+202A-202E,
+    /// U+2066-2069, which can reorder what a terminal shows) as `\u202e`.
     /// Lines without them (nearly all) come back unchanged, without copying.
     public static func escaped(_ line: String) -> String {
-        guard line.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F || $0 == 0xC2 })
+        guard
+            line.utf8.contains(where: {
+                $0 < 0x20 && $0 != 0x09 || $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2
+            })
         else { return line }
         var result = ""
         result.reserveCapacity(line.utf8.count + 8)
@@ -83,6 +88,8 @@ public enum VisibleText {
             if (value < 0x20 && value != 0x09) || (0x7F...0x9F).contains(value) {
                 let hex = String(value, radix: 16)
                 result += value < 0x10 ? "\\x0" + hex : "\\x" + hex
+            } else if (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value) {
+                result += "\\u" + String(value, radix: 16)
             } else {
                 result.unicodeScalars.append(scalar)
             }

@@ -135,7 +135,10 @@ enum BuildHistoryCommands {
         if !tail.isEmpty {
             let lines = tail.count == 1 ? "line" : "lines"
             text += "  log (last \(tail.count) \(lines); all: jcrun log #\(build.id))\n"
-            for entry in tail { text += "    " + VisibleText.escaped(entry.text) + "\n" }
+            for entry in tail {
+                let line = entry.raw.map { VisibleText.escaped(bytes: $0) } ?? VisibleText.escaped(entry.text)
+                text += "    " + line + "\n"
+            }
         }
         context.console.out(text)
         return 0
