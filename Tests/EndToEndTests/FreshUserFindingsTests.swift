@@ -10,6 +10,19 @@ import Testing
 /// characters with `-v`, `why` after a secret changed, cleanups, a WAL left
 /// behind), each checked with its exact output.
 struct FreshUserFindingsTests {
+    /// `-n` and `--check` check the options a run would refuse (a tester's
+    /// `-n --lock-timeout 1.5s` printed the plan and exited 0).
+    @Test(arguments: [["hello", "-n"], ["build-outdated", "--check"]])
+    func aDryRunRefusesABadLockTimeout(_ arguments: [String]) throws {
+        let project = try TestProject(["main.yaml": Fixtures.oneJob])
+        defer { project.remove() }
+        let result = try project.run(arguments + ["--lock-timeout", "1.5s"])
+        #expect(result.status == 2)
+        #expect(
+            result.stderr
+                == "jcrun: error: option '--lock-timeout' expects a duration such as 30s, 15m, 2h or 7d, got '1.5s'\n")
+    }
+
     @Test func buildOutdatedBuildsEverythingThatDoesNotNeedANeverBuiltProtectedJob() throws {
         let project = try TestProject([
             "main.yaml": """

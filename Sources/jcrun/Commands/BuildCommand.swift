@@ -9,6 +9,7 @@ enum BuildCommand {
         // Option values first: a usage error must not touch the project.
         let workers = try invocation.integer("jobs", minimum: 1) ?? defaultWorkers
         let trigger = try invocation.choice("trigger", as: Trigger.self)?.rawValue
+        _ = try invocation.duration("lock-timeout")  // checked with -n and --check too
         let jobs = try context.loadJobs(
             writing: !invocation.has("dry-run") && !invocation.has("check"))
         try WorkerCommand.checkQueueOptions(context, jobs: jobs)
