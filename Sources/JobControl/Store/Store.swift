@@ -98,6 +98,10 @@ extension BuildStore {
     /// A store that cannot tell says so.
     public func changeCounter() throws -> Int64? { nil }
     /// A store that cannot tell says so.
+    // TODO(#5): PostgreSQL has no counter of other processes' commits, so a
+    // local run there reads each job's state again before building it and
+    // gives up the one-transaction hand-over (W11's local -j 3: 871 ms ->
+    // 1.20 s for 1,000 no-op jobs).
     public func othersChangeCounter() throws -> Int64? { nil }
 }
 
