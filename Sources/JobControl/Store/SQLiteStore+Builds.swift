@@ -22,6 +22,16 @@ extension SQLiteStore {
     public func finishBuild(
         _ id: BuildID, result: BuildResult, thenCreate next: NewBuild
     ) throws -> BuildRecord {
+        guard let record = try finishBuild(id, result: result, thenCreate: next, when: { true })
+        else { throw StoreError.engine(message: "build #\(id): the next build was not created") }
+        return record
+    }
+
+    /// Ends build `id`, then creates `next` in the same transaction when
+    /// `condition` (asked inside it) holds; nil when it does not.
+    func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, when condition: () throws -> Bool
+    ) throws -> BuildRecord? {
         guard result.status.isFinished else {
             throw StoreError.refused("build #\(id) cannot finish as '\(result.status.rawValue)'")
         }
@@ -29,6 +39,7 @@ extension SQLiteStore {
         return try connection.write {
             try finish(id, result, at: now)
             if connection.changes == 0 { try refuseChange(of: id, doing: "finish") }
+            guard try condition() else { return nil }
             return try insert(next, at: now)
         }
     }

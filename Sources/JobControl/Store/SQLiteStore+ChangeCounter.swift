@@ -23,15 +23,8 @@ extension SQLiteStore {
     public func finishBuild(
         _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifOthersCounterIs counter: Int64
     ) throws -> BuildRecord? {
-        guard result.status.isFinished else {
-            throw StoreError.refused("build #\(id) cannot finish as '\(result.status.rawValue)'")
-        }
-        let now = SQLiteStatement.micros(clock())
-        return try connection.write {
-            try finish(id, result, at: now)
-            if connection.changes == 0 { try refuseChange(of: id, doing: "finish") }
-            guard try connection.integer("PRAGMA data_version") == counter else { return nil }
-            return try insert(next, at: now)
+        try finishBuild(id, result: result, thenCreate: next) {
+            try connection.integer("PRAGMA data_version") == counter
         }
     }
 }
