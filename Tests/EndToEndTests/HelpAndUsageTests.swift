@@ -81,21 +81,11 @@ struct HelpAndUsageTests {
         let script = try Jcrun.run(["completion", "bash"]).stdout
         let scriptPath = project.dir.appendingPathComponent("completion.bash").path
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        let bin = Jcrun.binary.deletingLastPathComponent().path
-        let bash = Process()
-        bash.executableURL = URL(fileURLWithPath: "/bin/bash")
-        bash.currentDirectoryURL = project.dir
-        bash.environment = ["PATH": bin + ":/usr/bin:/bin", "HOME": project.dir.path]
-        bash.arguments = [
-            "-c",
+        let (status, output) = try Self.shell(
+            "/bin/bash",
             "source completion.bash; for cur in '' p '$' 'semi' 'col:'; do COMP_WORDS=(jcrun \"$cur\"); COMP_CWORD=1; COMP_LINE=\"jcrun $cur\"; COMP_POINT=${#COMP_LINE}; _jcrun; printf '%s\\n' \"${COMPREPLY[@]}\"; done",
-        ]
-        let pipe = Pipe()
-        bash.standardOutput = pipe
-        try bash.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        bash.waitUntilExit()
-        #expect(bash.terminationStatus == 0)
+            in: project.dir.path, home: project.dir.path)
+        #expect(status == 0)
         #expect(!project.exists("PWNED"))
         let words = output.split(separator: "\n").map(String.init)
         #expect(words.contains("plain"))
@@ -119,25 +109,15 @@ struct HelpAndUsageTests {
         let scriptPath = NSTemporaryDirectory() + "jcrun-completion-\(UUID()).bash"
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: scriptPath) }
-        let bin = Jcrun.binary.deletingLastPathComponent().path
         for words in [
             ["-C", "~/\(name)"], ["--directory", project.dir.path], ["--directory", "=", project.dir.path],
             ["--directory=\(project.dir.path)"],
         ] {
             let line = (["jcrun"] + words + ["far"]).map { "'\($0)'" }.joined(separator: " ")
-            let bash = Process()
-            bash.executableURL = URL(fileURLWithPath: "/bin/bash")
-            bash.currentDirectoryURL = URL(fileURLWithPath: "/")
-            bash.environment = ["PATH": bin + ":/usr/bin:/bin", "HOME": home]
-            bash.arguments = [
-                "-c",
+            let (_, output) = try Self.shell(
+                "/bin/bash",
                 "source '\(scriptPath)'; COMP_WORDS=(\(line)); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE=\"${COMP_WORDS[*]}\"; COMP_POINT=${#COMP_LINE}; _jcrun; printf '%s\\n' \"${COMPREPLY[@]}\"",
-            ]
-            let pipe = Pipe()
-            bash.standardOutput = pipe
-            try bash.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            bash.waitUntilExit()
+                in: "/", home: home)
             #expect(output.split(separator: "\n").contains("far_away"), "\(words)")
         }
     }
@@ -176,20 +156,30 @@ struct HelpAndUsageTests {
         }
         let stubs = shell == "zsh"
             ? "compadd() { [[ $1 == -a ]] && print -l -- ${(P)2} }; _describe() {}; compdef() {}; " : ""
-        let run = Process()
-        run.executableURL = URL(fileURLWithPath: path)
-        run.currentDirectoryURL = URL(fileURLWithPath: "/")
-        run.environment = [
-            "PATH": Jcrun.binary.deletingLastPathComponent().path + ":/usr/bin:/bin", "HOME": home,
-        ]
-        run.arguments = ["-c", stubs + "source '\(scriptPath)'; " + body]
-        let pipe = Pipe()
-        run.standardOutput = pipe
-        try run.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        run.waitUntilExit()
+        let (_, output) = try Self.shell(
+            path, stubs + "source '\(scriptPath)'; " + body, in: "/", home: home)
         let found = output.split(separator: "\n").filter { $0.hasPrefix("far_away") }
         #expect(found.count == 3, "\(output)")
+    }
+
+    /// Runs `script` with `shell -c` in `dir`, jcrun's folder first on `PATH`
+    /// and `HOME` set: its status and standard output.
+    static func shell(_ shell: String, _ script: String, in dir: String, home: String) throws
+        -> (status: Int32, stdout: String)
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: shell)
+        process.currentDirectoryURL = URL(fileURLWithPath: dir)
+        process.environment = [
+            "PATH": Jcrun.binary.deletingLastPathComponent().path + ":/usr/bin:/bin", "HOME": home,
+        ]
+        process.arguments = ["-c", script]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
     }
 
     @Test func anUnknownShellIsAUsageError() throws {
