@@ -227,6 +227,22 @@ import Testing
         #expect(result.builds == [PlannedBuild(job: "b", reason: .requested, pins: ["a": old])])
     }
 
+    /// A pinned build older than the latest one is chosen, not newer (a
+    /// tester's plan said "has a newer successful build #15" of an old one).
+    @Test func aJobPlannedForAPinSaysItIsPinned() throws {
+        let store = MemoryStore()
+        let a = testJob("a")
+        let b = testJob("b", deps: ["a"])
+        let c = testJob("c", deps: ["b"])
+        let old = store.seed(a, retval: "old")
+        let new = store.seed(a, retval: "new")
+        let ofB = store.seed(b, inputs: [("a", new)])
+        store.seed(c, inputs: [("b", ofB)])
+        let result = try plan(PlanRequest(targets: .jobs(["c"]), pins: ["a": old]), testJobSet([a, b, c]), store)
+        #expect(result.builds.first?.reason == .dependencyPinned("a", build: old))
+        #expect(result.builds.first?.reason.description == "dependency 'a' is pinned to build #\(old) (--pin)")
+    }
+
     @Test func badPinsAreRefused() throws {
         let store = MemoryStore()
         let a = testJob("a")

@@ -37,7 +37,7 @@ enum Outdatedness: Equatable {
         for dep in job.dependencies {
             if let pin = pins[dep] {
                 if consumed[dep]?.consumed != pin.id && rebuilt == nil {
-                    rebuilt = .dependencyRebuilt(dep, build: pin.id, at: pin.finishedAt ?? pin.createdAt)
+                    rebuilt = .dependencyPinned(dep, build: pin.id)
                 }
                 continue
             }

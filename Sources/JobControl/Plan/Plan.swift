@@ -9,6 +9,9 @@ public enum BuildReason: Sendable, Hashable, CustomStringConvertible {
     /// not the one last consumed. `consumed` is set for a latest build older
     /// than the consumed one: that one was deleted or pruned.
     case dependencyRebuilt(JobID, build: BuildID, at: Date, consumed: BuildID? = nil)
+    /// `--pin DEP=BUILD` names a build of a dependency other than the one
+    /// last consumed (older or newer than the latest: it is chosen, not new).
+    case dependencyPinned(JobID, build: BuildID)
     /// A dependency is itself in this plan, so it will have a new build.
     case dependencyInPlan(JobID)
     /// The definition's hash changed since the last check; the fields that did.
@@ -33,6 +36,8 @@ public enum BuildReason: Sendable, Hashable, CustomStringConvertible {
             }
             return "dependency '\(dep)' has a different successful build #\(build)"
                 + " than the one last consumed (#\(consumed), deleted)"
+        case .dependencyPinned(let dep, let build):
+            return "dependency '\(dep)' is pinned to build #\(build) (--pin)"
         case .dependencyInPlan(let dep): return "dependency '\(dep)' is rebuilt first"
         case .definitionChanged(let fields):
             return "definition changed (\(fields.joined(separator: ", ")))"
