@@ -17,6 +17,15 @@ struct InputErrorTests {
     /// Files (relative to the project) and the exact stderr of `jcrun x`.
     /// Every job would leave a file `ran` behind, were it run.
     static let cases: [([String: String], String)] = [
+        // A job whose definition failed is not "not defined" for its
+        // dependents too (a second tester's cascade).
+        (
+            [
+                "jobs.d/main.yaml":
+                    "jobs:\n  - id: fetch\n    command: [echo, !secret tok]\n  - id: x\n    dependencies: [fetch]\n    command: [touch, ran]\n"
+            ],
+            "jcrun: error: jobs.d/main.yaml:3:21: unknown secret 'tok'; secrets are defined under 'secrets:' in jcrun.yaml\n"
+        ),
         (
             [
                 "jobs.d/main.yaml": """

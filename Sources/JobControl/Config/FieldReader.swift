@@ -7,6 +7,9 @@ final class ErrorCollector {
     /// Secrets of `jcrun.yaml` that failed to load (already reported): jobs
     /// may still name them without a second, misleading "unknown secret".
     var brokenSecrets: [String] = []
+    /// Jobs whose definition failed (already reported): a job needing one
+    /// gets no second, misleading "which is not defined".
+    var brokenJobs: Set<JobID> = []
 
     func add(_ error: ConfigError) { errors.append(error) }
 }

@@ -88,12 +88,13 @@ public struct ProjectLoader {
             let jobs = shared.loader.loadJobs(
                 file: fileNames[index], environment: shared.environment, decoder: shared.decoder,
                 defaults: shared.defaults, collector: fileCollector)
-            perFile.set(index, jobs: jobs, errors: fileCollector.errors)
+            perFile.set(index, jobs: jobs, collector: fileCollector)
         }
         var jobs: [Job] = []
         var firstPlace: [JobID: SourceLocation] = [:]
-        for (fileJobs, errors) in perFile.results {
-            collector.errors.append(contentsOf: errors)
+        for (fileJobs, fileCollector) in perFile.results {
+            collector.errors.append(contentsOf: fileCollector.errors)
+            collector.brokenJobs.formUnion(fileCollector.brokenJobs)
             for job in fileJobs {
                 if let first = firstPlace[job.id] {
                     collector.add(.duplicateID(job.id, at: job.source, first: first))
@@ -333,6 +334,8 @@ public struct ProjectLoader {
             let idNode = item.mappingValue(for: "id") ?? item
             if let job = assembler.job(from: fields, at: reader.deferredAt(idNode)) {
                 jobs.append(job)
+            } else if let id = fields.id {
+                collector.brokenJobs.insert(id)
             }
         }
         return jobs
@@ -342,7 +345,8 @@ public struct ProjectLoader {
         let ids = jobs.map(\.id)
         let known = Set(ids)
         for job in jobs {
-            for dependency in job.dependencies where !known.contains(dependency) {
+            for dependency in job.dependencies
+            where !known.contains(dependency) && !collector.brokenJobs.contains(dependency) {
                 collector.add(
                     .missingDependency(
                         job: job.id, dependency: dependency,
@@ -435,15 +439,15 @@ private struct FileLoad: @unchecked Sendable {
 /// What each job file of a load gave, filled from several threads.
 private final class PerFileResults: @unchecked Sendable {
     private let lock = NSLock()
-    private var slots: [([Job], ConfigErrors)]
+    private var slots: [([Job], ErrorCollector)]
 
-    init(count: Int) { slots = Array(repeating: ([], ConfigErrors()), count: count) }
+    init(count: Int) { slots = Array(repeating: ([], ErrorCollector()), count: count) }
 
-    func set(_ index: Int, jobs: [Job], errors: ConfigErrors) {
-        lock.withLock { slots[index] = (jobs, errors) }
+    func set(_ index: Int, jobs: [Job], collector: ErrorCollector) {
+        lock.withLock { slots[index] = (jobs, collector) }
     }
 
-    var results: [([Job], ConfigErrors)] { lock.withLock { slots } }
+    var results: [([Job], ErrorCollector)] { lock.withLock { slots } }
 }
 
 /// A memo of template name to display path for one load: splitting and
