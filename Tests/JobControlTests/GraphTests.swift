@@ -126,3 +126,16 @@ private func graph(_ edges: KeyValuePairs<String, [String]>) -> JobGraph {
     #expect(reverse.count == count)
     #expect(reverse[count - 1] == indent + "└── [depth 29999] c29999")
 }
+
+/// Cycles that share no job are all reported, each once (a tester's file
+/// with `a → a` and `b → c → b` showed only the first).
+@Test func separateCyclesAreAllReported() {
+    let graph = JobGraph(jobs: [
+        testJob("a", deps: ["a"]), testJob("b", deps: ["c"]), testJob("c", deps: ["b"]),
+        testJob("d", deps: ["b", "c"]), testJob("e", deps: ["f"]), testJob("f", deps: ["e", "b"]),
+    ])
+    #expect(graph.findCycles(limit: 20) == [["a", "a"], ["b", "c", "b"], ["e", "f", "e"]])
+    #expect(graph.findCycles(limit: 2).count == 2)
+    #expect(graph.findCycle() == ["a", "a"])
+    #expect(graph.cycleErrors(limit: 20).count == 3)
+}

@@ -110,9 +110,7 @@ public struct ProjectLoader {
         checkDependencies(of: jobs)
         // The graph leaves out dependencies that do not exist, so a cycle among
         // the jobs that did load is reported with the other errors.
-        if let cycle = JobGraph(jobs: jobs).cycleError() {
-            collector.add(cycle)
-        }
+        for cycle in JobGraph(jobs: jobs).cycleErrors(limit: 20) { collector.add(cycle) }
         guard collector.errors.isEmpty else { throw collector.errors }
         if let cache, let inputs {
             cache.save(

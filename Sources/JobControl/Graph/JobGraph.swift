@@ -112,9 +112,15 @@ public struct JobGraph: Sendable {
     ///
     /// The path is rotated to start at its smallest id, so the same cycle is
     /// always reported the same way whatever the files' order.
-    public func findCycle() -> [JobID]? {
+    public func findCycle() -> [JobID]? { findCycles(limit: 1).first }
+
+    /// Up to `limit` cycles that share no job, each as `findCycle` gives one:
+    /// a file with two separate mistakes shows both.
+    public func findCycles(limit: Int) -> [[JobID]] {
         // Iterative depth-first search; state 1 = on the current path, 2 = done.
         var state = [UInt8](repeating: 0, count: ids.count)
+        var cycles: [[JobID]] = []
+        var inCycles = Set<Int>()
         for root in ids.indices where state[root] == 0 {
             var path: [(node: Int, next: Int)] = [(root, 0)]
             state[root] = 1
@@ -128,7 +134,12 @@ public struct JobGraph: Sendable {
                 let dependency = needs[node][next]
                 if state[dependency] == 1 {
                     let start = path.firstIndex { $0.node == dependency }!
-                    return rotated(path[start...].map(\.node)).map { ids[$0] }
+                    let loop = path[start...].map(\.node)
+                    if inCycles.isDisjoint(with: loop) {
+                        inCycles.formUnion(loop)
+                        cycles.append(rotated(loop).map { ids[$0] })
+                        if cycles.count == limit { return cycles }
+                    }
                 }
                 if state[dependency] == 0 {
                     state[dependency] = 1
@@ -136,7 +147,7 @@ public struct JobGraph: Sendable {
                 }
             }
         }
-        return nil
+        return cycles
     }
 
     private func rotated(_ loop: [Int]) -> [Int] {
@@ -146,13 +157,17 @@ public struct JobGraph: Sendable {
     }
 
     /// The cycle as a `ConfigError`, each edge with where it is written.
-    public func cycleError() -> ConfigError? {
-        guard let path = findCycle() else { return nil }
-        let edges = zip(path, path.dropFirst()).map { job, dependency in
-            sources[index[job]!][dependency]
-                ?? SourceLocation(file: "<unknown>", line: 0, column: 0)
+    public func cycleError() -> ConfigError? { cycleErrors(limit: 1).first }
+
+    /// Up to `limit` cycles that share no job, as `ConfigError`s.
+    public func cycleErrors(limit: Int) -> [ConfigError] {
+        findCycles(limit: limit).map { path in
+            let edges = zip(path, path.dropFirst()).map { job, dependency in
+                sources[index[job]!][dependency]
+                    ?? SourceLocation(file: "<unknown>", line: 0, column: 0)
+            }
+            return .cycle(path: path, edges: edges)
         }
-        return .cycle(path: path, edges: edges)
     }
 }
 
