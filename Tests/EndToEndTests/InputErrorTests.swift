@@ -17,6 +17,11 @@ struct InputErrorTests {
     /// Files (relative to the project) and the exact stderr of `jcrun x`.
     /// Every job would leave a file `ran` behind, were it run.
     static let cases: [([String: String], String)] = [
+        // A NUL in a tag's name is a NUL, not an unknown variable.
+        (
+            ["jobs.d/main.yaml": "jobs:\n  - id: x\n    command: [touch, ran, !env \"HO\\0ME\"]\n"],
+            "jcrun: error: jobs.d/main.yaml:3:27: 'command' tag '!env' \(nul)\n"
+        ),
         // A job whose definition failed is not "not defined" for its
         // dependents too (a second tester's cascade).
         (

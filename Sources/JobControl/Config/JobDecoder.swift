@@ -148,6 +148,12 @@ struct JobDecoder {
             reader.fail(.tagWithoutName(tag, expected: expected, at: reader.at(node)))
             return nil
         }
+        // A name with a NUL is no job, secret or variable anyone can define.
+        if let tag = node.tag, FieldReader.jcrunTags.contains(tag),
+            !reader.noNUL(value, field: "\(field)' tag '\(tag)", node)
+        {
+            return nil
+        }
         switch node.tag {
         case nil:
             guard reader.noNUL(value, field: field, node) else { return nil }
