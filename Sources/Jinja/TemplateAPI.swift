@@ -71,17 +71,32 @@ public struct Origin: Sendable, Hashable {
 
     /// Frame descriptions joined with `, `, a run of identical ones (a
     /// recursive macro, a file including itself) written once with
-    /// `, 99 more times`.
+    /// `, 99 more times`, and a repeating run of up to 8 (two files
+    /// including each other) written once with `, these 2 again 49 more times`.
     public static func collapsed(_ frames: [String]) -> String {
         var parts: [String] = []
         var index = 0
         while index < frames.count {
-            var end = index + 1
-            while end < frames.count && frames[end] == frames[index] { end += 1 }
-            let repeats = end - index - 1
-            parts.append(
-                frames[index] + (repeats == 0 ? "" : ", \(repeats) more time\(repeats == 1 ? "" : "s")"))
-            index = end
+            // The period whose repeats cover the most frames from here.
+            var best = (period: 1, repeats: 0)
+            for period in 1...8 where index + 2 * period <= frames.count {
+                var repeats = 0
+                while index + (repeats + 2) * period <= frames.count,
+                    frames[(index + (repeats + 1) * period)..<(index + (repeats + 2) * period)]
+                        .elementsEqual(frames[index..<(index + period)])
+                {
+                    repeats += 1
+                }
+                if repeats * period > best.repeats * best.period { best = (period, repeats) }
+            }
+            let block = frames[index..<(index + best.period)].joined(separator: ", ")
+            let times = "\(best.repeats) more time\(best.repeats == 1 ? "" : "s")"
+            switch (best.period, best.repeats) {
+            case (_, 0): parts.append(frames[index])
+            case (1, _): parts.append(block + ", " + times)
+            default: parts.append(block + ", these \(best.period) again " + times)
+            }
+            index += best.repeats == 0 ? 1 : best.period * (best.repeats + 1)
         }
         return parts.joined(separator: ", ")
     }

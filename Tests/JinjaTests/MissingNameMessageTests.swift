@@ -44,5 +44,8 @@ import Testing
         #expect(Origin.collapsed(["a", "a", "a", "b", "a"]) == "a, 2 more times, b, a")
         #expect(Origin.collapsed(["a", "a"]) == "a, 1 more time")
         #expect(Origin.collapsed([]) == "")
+        // Two files including each other: the pair, then how often it repeats.
+        #expect(Origin.collapsed(["x", "y", "x", "y", "x", "y", "z"]) == "x, y, these 2 again 2 more times, z")
+        #expect(Origin.collapsed(["x", "y", "x"]) == "x, y, x")
     }
 }
