@@ -79,6 +79,20 @@ import Testing
     }
 
     /// `use` once with `old`, then the case's steps.
+    /// Starts `build-outdated` while `first` runs, lets `first` go (the
+    /// file `go`) once the second waits for `job`'s lock, and returns the
+    /// second run's output, times masked; both must exit 0.
+    static func buildOutdated(
+        besides first: Background, waitingOn job: String, in project: TestProject
+    ) throws -> String {
+        let second = try Background(["build-outdated"], in: project, name: "second.out")
+        second.waitFor("\(job) waits: another jcrun is building it")
+        try write("", "go", in: project)
+        #expect(first.finish() == 0, "\(first.text)")
+        #expect(second.finish() == 0, "\(second.text)")
+        return TestProject.maskTimes(second.text)
+    }
+
     static func builtOnce() throws -> TestProject {
         let project = try TestProject(["r.yaml": dataAndUse])
         try write("old\n", "v", in: project)
@@ -102,14 +116,9 @@ import Testing
 
         let building = try Background(["data"], in: project, name: "first.out")
         RunControlTests.waitUntilRunningForTests(project)
-        let second = try Background(["build-outdated"], in: project, name: "second.out")
-        second.waitFor("data waits: another jcrun is building it")
-        try Self.write("", "go", in: project)
-        #expect(building.finish() == 0, "\(building.text)")
-        #expect(second.finish() == 0, "\(second.text)")
+        let text = try Self.buildOutdated(besides: building, waitingOn: "data", in: project)
 
         #expect(Self.read("used.txt", in: project) == "used old\nused new\n")
-        let text = TestProject.maskTimes(second.text)
         #expect(text.contains("1 built, 1 up to date in"), "\(text)")
         #expect(text.contains("  data  up to date: another jcrun built it meanwhile (#3)\n"), "\(text)")
         #expect(
@@ -145,14 +154,9 @@ import Testing
                 + "use: dependency 'data' is rebuilt first (up to date if 'data' ends skipped)\n")
         #expect(try project.run(["build-outdated", "--check"]).status == 1)
 
-        let second = try Background(["build-outdated"], in: project, name: "second.out")
-        second.waitFor("data waits: another jcrun is building it")
-        try Self.write("", "go", in: project)
-        #expect(building.finish() == 0, "\(building.text)")
-        #expect(second.finish() == 0, "\(second.text)")
+        let text = try Self.buildOutdated(besides: building, waitingOn: "data", in: project)
 
         #expect(Self.read("used.txt", in: project) == "used old\nused new\n")
-        let text = TestProject.maskTimes(second.text)
         #expect(text.contains("1 built, 1 up to date in"), "\(text)")
         #expect(text.contains("  data  up to date: another jcrun built it meanwhile (#4)\n"), "\(text)")
         #expect(
@@ -236,13 +240,8 @@ import Testing
         defer { project.remove() }
         let first = try Background(["build-outdated"], in: project, name: "first.out")
         RunControlTests.waitUntilRunningForTests(project)
-        let second = try Background(["build-outdated"], in: project, name: "second.out")
-        second.waitFor("slow waits: another jcrun is building it")
-        try Self.write("", "go", in: project)
-        #expect(first.finish() == 0, "\(first.text)")
-        #expect(second.finish() == 0, "\(second.text)")
+        let text = try Self.buildOutdated(besides: first, waitingOn: "slow", in: project)
         #expect(Self.read("runs.txt", in: project) == "after 2\n")
-        let text = TestProject.maskTimes(second.text)
         #expect(text.contains("0 built, 2 up to date in"), "\(text)")
         #expect(text.contains("  slow   up to date: another jcrun built it meanwhile (#1)\n"), "\(text)")
     }
