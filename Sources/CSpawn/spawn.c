@@ -45,6 +45,28 @@ static void close_from_4(void) {
     for (long fd = 4; fd < max; fd++) syscall(SYS_close, (int)fd);
 }
 
+// The open-file limit jcrun was started with, given back to each job (Go
+// does the same): jcrun raises its own soft limit so that `-j N` fits, but
+// a job sees the limit its user set. Written once, before any job starts.
+static struct rlimit child_nofile;
+static int child_nofile_set = 0;
+
+long jc_raise_nofile_limit(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+    if (!child_nofile_set) {
+        child_nofile = limit;
+        child_nofile_set = 1;
+    }
+    rlim_t wanted = limit.rlim_max;
+    if (wanted == RLIM_INFINITY || wanted > (rlim_t)(1 << 20)) wanted = (rlim_t)(1 << 20);
+    if (wanted > limit.rlim_cur) {
+        struct rlimit raised = {wanted, limit.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit.rlim_cur = wanted;
+    }
+    return limit.rlim_cur == RLIM_INFINITY ? (long)(1 << 20) : (long)limit.rlim_cur;
+}
+
 // The signals whose disposition the child sets back to the default: those
 // jcrun's commands change (handlers for SIGHUP, SIGINT, SIGTERM and SIGPIPE;
 // SIGPIPE ignored by `jcrun web`; SIGQUIT for good measure) and every other
@@ -169,6 +191,7 @@ int jc_spawn(const char *path, char *const argv[], char *const envp[], const cha
             _exit(126);
         }
         close_from_4();
+        if (child_nofile_set) setrlimit(RLIMIT_NOFILE, &child_nofile);
 
         if (chdir(workdir) != 0) {
             child_error = errno;

@@ -45,6 +45,11 @@ typedef struct jc_spawned {
 int jc_spawn(const char *path, char *const argv[], char *const envp[], const char *workdir,
              jc_spawned *out);
 
+/// Raises the soft limit of open files to the hard limit (at most 2^20) and
+/// returns the soft limit now in force (-1 when it cannot be read). Jobs
+/// started after the first call get the soft limit jcrun was started with.
+long jc_raise_nofile_limit(void);
+
 /// Reads the signal dispositions again for the next `jc_spawn`.
 void jc_spawn_reread_signals(void);
 

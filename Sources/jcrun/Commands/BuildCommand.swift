@@ -62,6 +62,23 @@ enum BuildCommand {
     /// `-j` when not given: one build per CPU (issue #5).
     static var defaultWorkers: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
+    /// `-j N`, or fewer when N builds at once would not fit the open-file
+    /// limit (even raised to the hard limit at start): one warning line on
+    /// stderr, and the run goes on with fewer builds at once rather than
+    /// failing builds with "too many open files". `needed`: the most builds
+    /// that could run at once (the plan's size).
+    static func buildsAtOnce(_ requested: Int, needed: Int, context: Context) -> Int {
+        let wanted = min(requested, max(1, needed))
+        let fitting = OpenFileLimit.buildsThatFit(wanted)
+        if fitting < wanted {
+            let limit = OpenFileLimit.current.map(String.init) ?? "unknown"
+            context.console.error(
+                "jcrun: warning: -j \(requested) does not fit the open-file limit (\(limit), ulimit -n); running up to \(fitting) builds at once\n"
+            )
+        }
+        return fitting
+    }
+
     /// The request the options describe, after protected jobs are confirmed.
     private static func planRequest(
         _ context: Context, jobs: JobSet, named: [JobID], outdatedOnly: Bool, confirming: Bool
@@ -163,7 +180,7 @@ enum BuildCommand {
         }
         defer { sharedLocks?.close() }
         let options = Scheduler.Options(
-            workers: workers,
+            workers: buildsAtOnce(workers, needed: plan.builds.count, context: context),
             keepGoing: invocation.has("keep-going"),
             trigger: trigger, lockDirectory: lockDirectory, lockWait: lockWait,
             environment: context.environment, sharedLocks: sharedLocks)

@@ -19,7 +19,9 @@ enum WorkerCommand {
         let tags = (invocation.value("tags") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let options = Worker.Options(
-            slots: try invocation.integer("jobs", minimum: 1) ?? 1, tags: tags,
+            slots: BuildCommand.buildsAtOnce(
+                try invocation.integer("jobs", minimum: 1) ?? 1, needed: Int.max, context: context),
+            tags: tags,
             grace: Double(try invocation.duration("grace") ?? 60), lease: Double(lease),
             environment: context.environment)
         _ = try context.openStoreForWriting(jobs)  // creates or migrates the schema first

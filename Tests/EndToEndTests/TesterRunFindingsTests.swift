@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// What a fresh tester found in runs, the web page and the command line,
+/// each checked through the built binary with its exact output.
+struct TesterRunFindingsTests {
+    /// Runs `script` with `/bin/sh` in `dir`, `$JCRUN` naming the binary.
+    static func shell(_ script: String, in dir: URL) throws -> Jcrun.Result {
+        try Jcrun.run(
+            [], in: dir, environment: ["NO_COLOR": "1"], executable: "/bin/sh",
+            prefix: ["-c", script])
+    }
+
+    /// `count` jobs that each sleep a moment, so that they run at once.
+    static func sleepers(_ count: Int) -> String {
+        var yaml = "jobs:\n"
+        for index in 1...count { yaml += "  - id: s\(index)\n    command: [sleep, \"0.3\"]\n" }
+        return yaml
+    }
+
+    // MARK: 1. -j N and the open-file limit
+
+    /// Each running build holds about 9 descriptors: `-j 40` under a limit
+    /// of 200 failed builds with "too many open files".
+    @Test func manyBuildsAtOnceRunFewerAtOnceUnderALowHardLimit() throws {
+        let project = try TestProject(["main.yaml": Self.sleepers(40)])
+        defer { project.remove() }
+        let result = try Self.shell(
+            "ulimit -n 200 && exec \"$JCRUN\" build-outdated -j 40 -q", in: project.dir)
+        #expect(result.status == 0)
+        let masked = result.stderr.replacingOccurrences(
+            of: #"up to \d+ builds"#, with: "up to N builds", options: .regularExpression)
+        #expect(
+            masked
+                == "jcrun: warning: -j 40 does not fit the open-file limit (200, ulimit -n); running up to N builds at once\n"
+        )
+        #expect(try project.run(["status", "--json"]).stdout.components(separatedBy: #""status":"successful""#).count == 41)
+    }
+
+    /// With only the soft limit low, jcrun raises it to the hard limit: no
+    /// warning, every build succeeds, and the job still sees the user's limit.
+    @Test func aLowSoftLimitIsRaisedForJcrunButNotForItsJobs() throws {
+        let project = try TestProject([
+            "main.yaml": Self.sleepers(40)
+                + "  - id: lim\n    command: 'echo \"limit $(ulimit -Sn)\"'\n"
+        ])
+        defer { project.remove() }
+        let result = try Self.shell(
+            "ulimit -S -n 200 && exec \"$JCRUN\" build-outdated -j 41 -q", in: project.dir)
+        #expect(result.status == 0)
+        #expect(result.stderr == "")
+        #expect(try project.run(["status", "--json"]).stdout.components(separatedBy: #""status":"successful""#).count == 42)
+        #expect(try project.run(["log", "lim"]).stdout.hasSuffix("limit 200\n"))
+    }
+}
