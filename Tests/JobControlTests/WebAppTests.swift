@@ -200,6 +200,15 @@ struct WebAppTests {
                 && !warnings.contains("\"seq\":3"))
     }
 
+    /// A tester polling with `after=last_seq` got `"last_seq":null` once
+    /// no line followed, and then sent `after=null`.
+    @Test func theLogAPIPastTheLastEntryReturnsTheAfterItWasGiven() throws {
+        let site = try Site()
+        let text = site.app().respond(Self.get("/api/builds/1/log", query: ["after": "9"])).text
+        #expect(
+            text == #"{"v":1,"build":1,"status":"running","finished":false,"last_seq":9,"more":false,"entries":[]}"#)
+    }
+
     @Test func theProgressAPIReturnsTheTreeWithPercentages() throws {
         let site = try Site()
         let text = site.app().respond(Self.get("/api/builds/1/progress")).text

@@ -67,12 +67,14 @@ enum WebAPI {
     }
 
     /// Log entries after a sequence number; `more` says another call would return more.
-    static func log(_ build: BuildRecord, entries: [LogEntry], more: Bool) -> String {
+    /// `last_seq` is the last entry's seq, or `after` when there is none, so
+    /// that a client polling with `after=last_seq` never sends `after=null`.
+    static func log(_ build: BuildRecord, entries: [LogEntry], more: Bool, after: Int64) -> String {
         var object = JSONText.versioned()
         object.field("build", build.id)
         object.field("status", build.status.rawValue)
         object.field("finished", build.status.isFinished)
-        object.field("last_seq", entries.last?.seq)
+        object.field("last_seq", entries.last?.seq ?? after)
         object.field("more", more)
         object.field("entries", objects: entries.map { BuildJSON.logEntry($0) })
         return object.string

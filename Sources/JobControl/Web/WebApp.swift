@@ -261,7 +261,7 @@ public final class WebApp: @unchecked Sendable {
                 ))
             let more = entries.count > WebAPI.logPage
             if more { entries.removeLast() }
-            return .json(WebAPI.log(build, entries: entries, more: more))
+            return .json(WebAPI.log(build, entries: entries, more: more, after: after))
         default:
             return WebAPI.error(
                 "no such endpoint: /api/builds/\(build.id)/\(part ?? "")", status: 404)
