@@ -6,13 +6,16 @@ enum Jcrun {
     /// Exit status when what jcrun wrote to stdout was lost (EX_IOERR).
     static let outputLostStatus: Int32 = 74
 
-    static func main(_ arguments: [String]) -> Int32 {
+    /// `raw`: the arguments' bytes, for showing their newlines, tabs and
+    /// invalid UTF-8 in messages (`ArgumentEscaping`); nil: `arguments`.
+    static func main(_ arguments: [String], raw: [[UInt8]]? = nil) -> Int32 {
         let console = Console()
         if let refusal = StandardStreams.check() {
             console.error(refusal)
             return outputLostStatus
         }
-        let status = run(arguments, console: console)
+        let escaping = ArgumentEscaping(raw: raw ?? arguments.map { Array($0.utf8) })
+        let status = run(arguments, console: console, escaping: escaping)
         return finish(status, console: console)
     }
 
@@ -25,7 +28,9 @@ enum Jcrun {
         return status > 128 || status == 70 ? status : outputLostStatus
     }
 
-    private static func run(_ arguments: [String], console: Console) -> Int32 {
+    private static func run(
+        _ arguments: [String], console: Console, escaping: ArgumentEscaping
+    ) -> Int32 {
         do {
             switch try ArgumentParser.parse(arguments) {
             case .usage:
@@ -49,7 +54,7 @@ enum Jcrun {
             let (text, status) = ErrorReport.describe(error)
             // A message may quote a job file's value or a name from the
             // command line: its control characters are shown, not obeyed.
-            console.error(VisibleText.escapedMessage(text))
+            console.error(VisibleText.escapedMessage(escaping.apply(text)))
             return status
         }
     }

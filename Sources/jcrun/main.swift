@@ -3,4 +3,4 @@ import JobControl
 
 BrokenPipe.install()
 _ = OpenFileLimit.raise()  // -j N needs a descriptor budget (OpenFileLimit)
-exit(Jcrun.main(Array(CommandLine.arguments.dropFirst())))
+exit(Jcrun.main(Array(CommandLine.arguments.dropFirst()), raw: ArgumentEscaping.processArguments()))

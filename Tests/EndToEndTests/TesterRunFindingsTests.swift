@@ -52,4 +52,30 @@ struct TesterRunFindingsTests {
         #expect(try project.run(["status", "--json"]).stdout.components(separatedBy: #""status":"successful""#).count == 42)
         #expect(try project.run(["log", "lim"]).stdout.hasSuffix("limit 200\n"))
     }
+
+    // MARK: 6. command-line values in messages
+
+    /// A newline in a value split a message over two lines; a tab showed as
+    /// space; a byte that is not UTF-8 showed as U+FFFD.
+    @Test(arguments: [
+        (["a\nb"], "jcrun: error: unknown job 'a\\x0ab'\n"),
+        (["-C", "/nowhere\tx", "list"], "jcrun: error: -C: '/nowhere\\x09x' is not a directory\n"),
+        (["--bo\ngus"], "jcrun: error: unknown option '--bo\\x0agus'\n"),
+        (["render", "x\ny"], "jcrun: error: 'x\\x0ay' is not a file in jobs.d/\n"),
+    ])
+    func controlCharactersInArgumentsAreEscapedInMessages(_ arguments: [String], _ expected: String) throws {
+        let project = try TestProject(["main.yaml": Fixtures.oneJob])
+        defer { project.remove() }
+        let result = try project.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr == expected)
+    }
+
+    @Test func anArgumentThatIsNotUTF8IsShownByItsBytes() throws {
+        let project = try TestProject(["main.yaml": Fixtures.oneJob])
+        defer { project.remove() }
+        let result = try Self.shell(#""$JCRUN" "a$(printf '\377')b""#, in: project.dir)
+        #expect(result.status == 2)
+        #expect(result.stderr == "jcrun: error: unknown job 'a\\xffb'\n")
+    }
 }
