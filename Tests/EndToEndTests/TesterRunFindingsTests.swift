@@ -78,4 +78,34 @@ struct TesterRunFindingsTests {
         #expect(result.status == 2)
         #expect(result.stderr == "jcrun: error: unknown job 'a\\xffb'\n")
     }
+
+    // MARK: 7. --pin with the pinned job named, or pinned twice
+
+    static let pinnable = """
+        jobs:
+          - id: src
+            command: 'echo "@retval x"'
+          - id: top
+            command: "true"
+            dependencies: [src]
+
+        """
+
+    /// `jcrun src top --pin src=1` built src and handed top the pinned #1;
+    /// two pins of one dependency kept the last.
+    @Test(arguments: [
+        (["src", "top", "--pin", "src=1"],
+         "jcrun: error: 'src' is both named to be built and pinned (--pin src=1); name it or pin it, not both\n"),
+        (["top", "--pin", "src=1", "--pin", "src=#1"],
+         "jcrun: error: option '--pin' pins 'src' twice (#1 and #1); pin each dependency once\n"),
+    ])
+    func pinningANamedJobOrPinningTwiceIsAUsageError(_ arguments: [String], _ expected: String) throws {
+        let project = try TestProject(["main.yaml": Self.pinnable])
+        defer { project.remove() }
+        #expect(try project.run(["src", "-q"]).status == 0)
+        let result = try project.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr == expected)
+        #expect(try project.run(["builds", "--json"]).stdout.split(separator: "\n").count == 1)
+    }
 }

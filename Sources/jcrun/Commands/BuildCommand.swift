@@ -90,7 +90,16 @@ enum BuildCommand {
             guard parts.count == 2, let build = BuildIDText.parse(parts[1]) else {
                 throw CLIError.usage("option '--pin' expects DEP=BUILD (report=42), got '\(pin)'")
             }
-            pins[try context.job(parts[0], in: jobs).id] = build
+            let dependency = try context.job(parts[0], in: jobs).id
+            if let earlier = pins[dependency] {
+                throw CLIError.usage(
+                    "option '--pin' pins '\(dependency)' twice (#\(earlier) and #\(build)); pin each dependency once")
+            }
+            if named.contains(dependency) {
+                throw CLIError.usage(
+                    "'\(dependency)' is both named to be built and pinned (--pin \(pin)); name it or pin it, not both")
+            }
+            pins[dependency] = build
         }
         var allowProtected = invocation.has("allow-protected") || invocation.has("yes")
         let protected = named.filter { jobs[$0]?.protect == true }
