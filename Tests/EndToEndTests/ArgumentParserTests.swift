@@ -87,6 +87,10 @@ struct ArgumentParserTests {
             ["--with-revdeps", "build-outdated"],
             "option '--with-revdeps' is not an option of 'build-outdated'; it belongs to 'build'"
         ),
+        // A short option of another command is said as a long one is.
+        (["build-outdated", "-B"], "option '-B' is not an option of 'build-outdated'; it belongs to 'build'"),
+        (["build-outdated", "-qB"], "option '-B' in '-qB' is not an option of 'build-outdated'; it belongs to 'build'"),
+        (["-Bk=1", "b"], "option '-k' takes no value, got '-Bk=1'"),
         (["lsit", "--colr=never"], "unknown option '--colr'; did you mean '--color'?"),
         (["build-outdated", "--chek"], "unknown option '--chek'; did you mean '--check'?"),
     ]

@@ -159,11 +159,15 @@ struct InputErrorTests {
         #expect(result.status == 2)
         #expect(
             result.stderr
-                == "jcrun: error: sqlite:: the storage setting names no file; use a path, sqlite:PATH or postgresql://...\n")
+                == "jcrun: error: --storage 'sqlite:': the storage setting names no file; use a path, sqlite:PATH or postgresql://...\n")
+        // An empty value shows as '' (a tester's `--storage ''` printed `error: : the ...`).
+        #expect(
+            try project.run(["--storage", "", "list"]).stderr
+                == "jcrun: error: --storage '': the storage setting names no file; use a path, sqlite:PATH or postgresql://...\n")
         let scheme = try project.run(["--storage", "postgresq://h/db", "x"])
         #expect(
             scheme.stderr
-                == "jcrun: error: postgresq://h/db: unknown storage scheme 'postgresq://'; use a path, sqlite:PATH or postgresql://...; did you mean 'postgresql://'?\n")
+                == "jcrun: error: --storage 'postgresq://h/db': unknown storage scheme 'postgresq://'; use a path, sqlite:PATH or postgresql://...; did you mean 'postgresql://'?\n")
         #expect(!project.exists("ran"))
     }
 }

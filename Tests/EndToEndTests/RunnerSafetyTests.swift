@@ -253,7 +253,7 @@ struct RunnerSafetyTests {
         #expect(result.status == 2)
         #expect(
             result.stderr
-                == "jcrun: error: mysql://foo: unknown storage scheme 'mysql://'; use a path, sqlite:PATH or postgresql://...\n"
+                == "jcrun: error: --storage 'mysql://foo': unknown storage scheme 'mysql://'; use a path, sqlite:PATH or postgresql://...\n"
         )
         #expect(!project.exists("mysql:"))
     }

@@ -20,9 +20,11 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
         settings: String?, projectDir: String,
         currentDirectory: String = FileManager.default.currentDirectoryPath
     ) throws -> StoreLocation {
-        if let option { return try parse(option, relativeTo: currentDirectory) }
+        if let option {
+            return try parse(option, relativeTo: currentDirectory, from: "--storage")
+        }
         if let variable = environment["JCRUN_STORAGE"], !variable.isEmpty {
-            return try parse(variable, relativeTo: currentDirectory)
+            return try parse(variable, relativeTo: currentDirectory, from: "JCRUN_STORAGE")
         }
         if let settings { return try parse(settings, relativeTo: projectDir) }
         return try parse(".jcrun/state.db", relativeTo: projectDir)
@@ -32,13 +34,19 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     ///
     /// - Throws: `StoreError.unreachable` for an empty value or another
     ///   `scheme://` (`mysql://...` is not taken for a folder named `mysql:`).
-    public static func parse(_ value: String, relativeTo base: String) throws -> StoreLocation {
+    /// `from` names where the value was given (`--storage`); the message then
+    /// starts with it and the value quoted (`--storage '': ...`), as an empty
+    /// value shows nothing by itself.
+    public static func parse(
+        _ value: String, relativeTo base: String, from source: String? = nil
+    ) throws -> StoreLocation {
         let lowered = value.lowercased()
         if lowered.hasPrefix("postgresql://") || lowered.hasPrefix("postgres://") {
             return .postgresql(url: value)
         }
         if let problem = problem(with: value) {
-            throw StoreError.unreachable(path: redacted(value), reason: problem)
+            let shown = source.map { "\($0) '\(redacted(value))'" } ?? redacted(value)
+            throw StoreError.unreachable(path: shown, reason: problem)
         }
         let path = lowered.hasPrefix("sqlite:") ? String(value.dropFirst("sqlite:".count)) : value
         let absolute = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)

@@ -129,16 +129,29 @@ struct ArgumentParser {
             } else if argument.hasPrefix("-") && argument.count > 1 {
                 // Short options, possibly clustered: `-kB`, `-j4`.
                 var letters = Substring(argument.dropFirst())
+                var previous: Character?
                 while let letter = letters.first {
                     letters = letters.dropFirst()
                     guard let option = options.first(where: { $0.short == letter }) else {
+                        if letter == "=", let previous {  // `-Bk=1`: a flag given a value
+                            throw CLIError.usage("option '-\(previous)' takes no value, got '\(argument)'")
+                        }
+                        let owners = CommandCatalog.commands.filter { spec in
+                            spec.options.contains { $0.short == letter && !$0.hidden }
+                        }
+                        let within = argument.count > 2 ? " in '\(argument)'" : ""
+                        if !owners.isEmpty {
+                            let names = owners.map { "'\($0.name)'" }.joined(separator: ", ")
+                            throw CLIError.usage(
+                                "option '-\(letter)'\(within) is not an option of '\(command)'; it belongs to \(names)")
+                        }
                         let known =
                             options.compactMap { $0.short.map { "-\($0)" } }
                             + options.map { "--\($0.long)" }
-                        let within = argument.count > 2 ? " in '\(argument)'" : ""
                         let hint = Suggestion.clause(for: argument, in: known)
                         throw CLIError.usage("unknown option '-\(letter)'\(within)\(hint)")
                     }
+                    previous = letter
                     if option.isFlag {
                         record(option, nil)
                     } else {
