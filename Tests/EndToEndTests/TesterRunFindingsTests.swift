@@ -108,4 +108,38 @@ struct TesterRunFindingsTests {
         #expect(result.stderr == expected)
         #expect(try project.run(["builds", "--json"]).stdout.split(separator: "\n").count == 1)
     }
+
+    // MARK: 9. a damaged store folder
+
+    /// `.jcrun` a file gave SQLite's "unable to open database file", and
+    /// `list` showed every job not built.
+    @Test(arguments: [["hello"], ["list"]])
+    func aStoreFolderThatIsAFileIsSaidSo(_ arguments: [String]) throws {
+        let project = try TestProject(["main.yaml": Fixtures.oneJob])
+        defer { project.remove() }
+        try Data().write(to: project.dir.appendingPathComponent(".jcrun"))
+        let result = try project.run(arguments)
+        #expect(result.status == 2)
+        let dir = project.dir.path
+        #expect(
+            result.stderr
+                == "jcrun: error: \(dir)/.jcrun: it is a file, not a folder; the state database '\(dir)/.jcrun/state.db' goes inside it\n"
+        )
+    }
+
+    /// `.jcrun/locks` a file: each build ended "not run: lock not obtained".
+    @Test func aLocksFolderThatIsAFileStopsTheRunBeforeAnythingRuns() throws {
+        let project = try TestProject(["main.yaml": Fixtures.oneJob])
+        defer { project.remove() }
+        #expect(try project.run(["hello", "-q"]).status == 0)
+        let locks = project.dir.appendingPathComponent(".jcrun/locks")
+        try FileManager.default.removeItem(at: locks)
+        try Data().write(to: locks)
+        let result = try project.run(["hello"])
+        #expect(result.status == 2)
+        #expect(
+            result.stderr
+                == "jcrun: error: \(locks.path): it is a file, not a folder; jcrun keeps its job locks in it\n")
+        #expect(try project.run(["builds", "--json"]).stdout.split(separator: "\n").count == 1)
+    }
 }

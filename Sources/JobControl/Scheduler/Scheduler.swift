@@ -54,6 +54,19 @@ public final class Scheduler: @unchecked Sendable {
         database.deletingLastPathComponent().appendingPathComponent("locks", isDirectory: true)
     }
 
+    /// Refuses, before anything runs, a `locks` path that is not a folder
+    /// (each build would end `not run: lock not obtained`).
+    ///
+    /// - Throws: `StoreError.unreachable`.
+    public static func checkLockDirectory(_ directory: URL) throws {
+        var info = stat()
+        guard stat(directory.path, &info) == 0 else { return }  // made at the first lock
+        if info.st_mode & S_IFMT != S_IFDIR {
+            throw StoreError.unreachable(
+                path: directory.path, reason: "it is a file, not a folder; jcrun keeps its job locks in it")
+        }
+    }
+
     /// The file in `lockDirectory` that serializes `job`'s cleanups (`delete`,
     /// `prune`): two jcrun deleting one build run its cleanup once.
     public static func cleanupLockPath(in directory: URL, job: JobID) -> String {

@@ -177,6 +177,11 @@ public final class SQLiteStore: BuildStore {
     private static func checkFile(at path: String, mode: StoreMode) throws {
         var info = stat()
         guard stat(path, &info) == 0 else {
+            // `.jcrun` a file: say so, not SQLite's "unable to open database file".
+            if errno == ENOTDIR, let file = fileInFolders(of: path) {
+                throw StoreError.unreachable(
+                    path: file, reason: "it is a file, not a folder; the state database '\(path)' goes inside it")
+            }
             guard mode == .write else { throw StoreError.notInstalled(path: path) }
             try makeFolder(for: path)
             return
@@ -221,6 +226,19 @@ public final class SQLiteStore: BuildStore {
     }
 
     /// `mkdir -p` of the file's folder, with the system's reason on failure.
+    /// The first of `path`'s folders that exists and is not a folder.
+    private static func fileInFolders(of path: String) -> String? {
+        let folder = (path as NSString).deletingLastPathComponent
+        var partial = folder.hasPrefix("/") ? "" : "."
+        for component in folder.split(separator: "/") {
+            partial += "/" + component
+            var info = stat()
+            guard stat(partial, &info) == 0 else { return nil }
+            if info.st_mode & S_IFMT != S_IFDIR { return partial }
+        }
+        return nil
+    }
+
     private static func makeFolder(for path: String) throws {
         let folder = (path as NSString).deletingLastPathComponent
         var partial = folder.hasPrefix("/") ? "" : "."

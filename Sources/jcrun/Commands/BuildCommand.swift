@@ -183,7 +183,9 @@ enum BuildCommand {
         var sharedLocks: PostgresJobLocks?
         switch try context.storeLocation(for: jobs) {
         case .sqlite(let path):
-            lockDirectory = Scheduler.lockDirectory(besideDatabase: URL(fileURLWithPath: path))
+            let folder = Scheduler.lockDirectory(besideDatabase: URL(fileURLWithPath: path))
+            try Scheduler.checkLockDirectory(folder)
+            lockDirectory = folder
         case .postgresql(let url):
             sharedLocks = PostgresJobLocks(url: url)  // other machines see these
         }
