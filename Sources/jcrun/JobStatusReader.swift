@@ -2,7 +2,7 @@ import Foundation
 import JobControl
 
 /// Each job's status label (DESIGN.md, "State"): the first that applies of
-/// running, not built, failed, outdated, skipped, successful.
+/// running, queued, not built, failed, outdated, skipped, successful.
 struct JobStatusReader {
     var states: [JobID: JobState] = [:]
     var outdated: Set<JobID> = []
@@ -33,6 +33,7 @@ struct JobStatusReader {
 
     func label(_ job: JobID) -> JobStatusLabel {
         guard let state = states[job], let latest = state.latest else { return .notBuilt }
+        if state.queuedOnly { return .queued }
         if state.isRunning { return .running }
         if latest.status == .failed { return .failed }
         if outdated.contains(job) { return .outdated }

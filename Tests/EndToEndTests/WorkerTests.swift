@@ -177,8 +177,8 @@ struct WorkerTests {
             "SELECT id, job, status, failure_kind, error, attempt, runner_pid FROM builds ORDER BY id",
             url: url)
         #expect(
-            rows.map { $0.prefix(6).map { $0 ?? "-" } } == [
-                ["1", "slow", "failed", "runner_died", "runner died (its lease expired)", "1"],
+            rows.map { $0.prefix(6).map { ($0 ?? "-").replacingOccurrences(of: #"; last seen at \S+$"#, with: "; last seen at T", options: .regularExpression) } } == [
+                ["1", "slow", "failed", "runner_died", "runner died (its lease expired); last seen at T", "1"],
                 ["2", "after", "successful", "-", "-", "1"],
                 ["3", "slow", "successful", "-", "-", "2"],
             ])
@@ -215,6 +215,22 @@ struct WorkerTests {
             ["quick", "successful", "-", "-"],
             ["slow", "failed", "interrupted", "SIGTERM"],
         ])
+    }
+
+    /// A build queued for a worker that never comes (no worker has the
+    /// job's tags) labelled the job `running`, even after a newer local
+    /// success; `why` said "build #1 is queued".
+    @Test func aJobWithOnlyAQueuedBuildIsLabelledQueued() throws {
+        let url = try server.createDatabase()
+        let project = try TestProject(["jobs.yaml": "jobs:\n  - id: tagged\n    tags: [gpu]\n    command: \"true\"\n"])
+        defer { project.remove() }
+        let env = ["JCRUN_STORAGE": url]
+        #expect(try project.run(["tagged", "--queue"], environment: env).stdout == "#1 tagged\n")
+        #expect(try project.run(["tagged", "-q"], environment: env).status == 0)
+        let status = try project.run(["status"], environment: env).stdout
+        #expect(TestProject.maskTimes(status) == "tagged  queued  #2  T  T\n")
+        #expect(try project.run(["list"], environment: env).stdout == "tagged  queued\n")
+        #expect(try project.run(["status", "--json"], environment: env).stdout.contains(#""status":"queued""#))
     }
 
     @Test func twoQueueRunsOfTheSameJobsAtOnceBuildEachJobOnce() throws {

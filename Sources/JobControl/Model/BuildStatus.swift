@@ -28,6 +28,8 @@ public enum FailureKind: String, Sendable, Hashable, CaseIterable, Codable {
 /// that applies, in this order.
 public enum JobStatusLabel: String, Sendable, Hashable, CaseIterable, Codable {
     case running
+    /// Its only unfinished build is queued (`created`) for a worker.
+    case queued
     case notBuilt = "not built"
     case failed
     case outdated

@@ -48,7 +48,7 @@ public struct Palette: Sendable {
         switch word {
         case "successful", "up to date": return green(word)
         case "failed", "runner died": return red(word)
-        case "running": return cyan(word)
+        case "running", "queued": return cyan(word)
         case "skipped", "outdated": return yellow(word)
         case "not built": return dim(word)
         default: return word

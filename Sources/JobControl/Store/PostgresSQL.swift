@@ -253,13 +253,15 @@ enum PostgresSQL {
     // MARK: Job states
 
     /// For each job of the array `$1`: latest build, latest successful build,
-    /// newest successful-or-skipped build, and whether one is created or running.
+    /// newest successful-or-skipped build, whether one is created or running, and
+    /// whether one is running.
     static let jobStateIDs = """
         SELECT j.job,
                (SELECT max(id) FROM builds WHERE job = j.job),
                (SELECT max(id) FROM builds WHERE job = j.job AND status = 'successful'),
                (SELECT max(id) FROM builds WHERE job = j.job AND status IN ('successful', 'skipped')),
-               EXISTS (SELECT 1 FROM builds WHERE job = j.job AND status IN ('created', 'running'))
+               EXISTS (SELECT 1 FROM builds WHERE job = j.job AND status IN ('created', 'running')),
+               EXISTS (SELECT 1 FROM builds WHERE job = j.job AND status = 'running')
         FROM unnest($1::text[]) AS j (job)
         """
 

@@ -207,7 +207,7 @@ extension PostgresStore {
                 }
                 states[ids.string(row, 0)] = JobState(
                     latest: latest, latestSuccessful: successful, lastCheck: check,
-                    isRunning: ids.bool(row, 4))
+                    isRunning: ids.bool(row, 4), queuedOnly: ids.bool(row, 4) && !ids.bool(row, 5))
             }
             let unfinished = states.compactMap { $0.value.latest?.status.isFinished == false ? $0.key : nil }
             if !unfinished.isEmpty {

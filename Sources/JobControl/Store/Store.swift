@@ -257,26 +257,26 @@ public struct BuildInput: Sendable, Hashable {
 public struct JobState: Sendable, Hashable {
     public var latest: BuildRecord? {
         get { box.latest }
-        set { self = JobState(newValue, latestSuccessful, lastCheck, lastCheckInputs, isRunning, given) }
+        set { self = JobState(newValue, latestSuccessful, lastCheck, lastCheckInputs, isRunning, given, queuedOnly) }
     }
     public var latestSuccessful: BuildRecord? {
         get { box.record(box.successful) }
-        set { self = JobState(latest, newValue, lastCheck, lastCheckInputs, isRunning, given) }
+        set { self = JobState(latest, newValue, lastCheck, lastCheckInputs, isRunning, given, queuedOnly) }
     }
     /// The newest successful build, or a newer skipped build after it.
     public var lastCheck: BuildRecord? {
         get { box.record(box.check) }
-        set { self = JobState(latest, latestSuccessful, newValue, lastCheckInputs, isRunning, given) }
+        set { self = JobState(latest, latestSuccessful, newValue, lastCheckInputs, isRunning, given, queuedOnly) }
     }
     /// What the last check consumed (for a skip: what the skip consumed).
     public var lastCheckInputs: [BuildInput] {
         get { box.inputs }
-        set { self = JobState(latest, latestSuccessful, lastCheck, newValue, isRunning, given) }
+        set { self = JobState(latest, latestSuccessful, lastCheck, newValue, isRunning, given, queuedOnly) }
     }
     /// A build of this job is `created` or `running` now.
     public var isRunning: Bool {
         get { box.isRunning }
-        set { self = JobState(latest, latestSuccessful, lastCheck, lastCheckInputs, newValue, given) }
+        set { self = JobState(latest, latestSuccessful, lastCheck, lastCheckInputs, newValue, given, newValue && queuedOnly) }
     }
     /// The newest build that ended (successful, skipped or failed): `latest`,
     /// unless that one is still `created` or `running`. Outdatedness reads
@@ -292,7 +292,13 @@ public struct JobState: Sendable, Hashable {
             guard let check, let successful else { return check ?? successful }
             return check.id > successful.id ? check : successful
         }
-        set { self = JobState(latest, latestSuccessful, lastCheck, lastCheckInputs, isRunning, newValue) }
+        set { self = JobState(latest, latestSuccessful, lastCheck, lastCheckInputs, isRunning, newValue, queuedOnly) }
+    }
+    /// Its only unfinished builds are `created` (queued for a worker), none
+    /// `running`: labelled `queued`, not `running` (implies `isRunning`).
+    public var queuedOnly: Bool {
+        get { box.queuedOnly }
+        set { self = JobState(latest, latestSuccessful, lastCheck, lastCheckInputs, isRunning, given, newValue) }
     }
     /// `latestFinished` as given, when `latest` is unfinished.
     private var given: BuildRecord? { box.finished }
@@ -302,14 +308,14 @@ public struct JobState: Sendable, Hashable {
     public init(
         latest: BuildRecord? = nil, latestSuccessful: BuildRecord? = nil,
         lastCheck: BuildRecord? = nil, lastCheckInputs: [BuildInput] = [], isRunning: Bool = false,
-        latestFinished: BuildRecord? = nil
+        latestFinished: BuildRecord? = nil, queuedOnly: Bool = false
     ) {
-        self.init(latest, latestSuccessful, lastCheck, lastCheckInputs, isRunning, latestFinished)
+        self.init(latest, latestSuccessful, lastCheck, lastCheckInputs, isRunning, latestFinished, queuedOnly)
     }
 
     private init(
         _ latest: BuildRecord?, _ successful: BuildRecord?, _ check: BuildRecord?,
-        _ inputs: [BuildInput], _ isRunning: Bool, _ finished: BuildRecord?
+        _ inputs: [BuildInput], _ isRunning: Bool, _ finished: BuildRecord?, _ queuedOnly: Bool
     ) {
         func same(_ a: BuildRecord?, _ b: BuildRecord) -> Bool {
             guard let a, a.id == b.id else { return false }
@@ -327,14 +333,15 @@ public struct JobState: Sendable, Hashable {
         let unfinished = latest.map { !$0.status.isFinished } ?? false
         box = Box(
             latest: latest, successful: successfulSlot, check: checkSlot, inputs: inputs,
-            isRunning: isRunning, finished: unfinished ? finished : nil)
+            isRunning: isRunning, finished: unfinished ? finished : nil, queuedOnly: isRunning && queuedOnly)
     }
 
     public static func == (a: JobState, b: JobState) -> Bool {
         a.box === b.box
             || (a.latest == b.latest && a.latestSuccessful == b.latestSuccessful
                 && a.lastCheck == b.lastCheck && a.lastCheckInputs == b.lastCheckInputs
-                && a.isRunning == b.isRunning && a.latestFinished == b.latestFinished)
+                && a.isRunning == b.isRunning && a.latestFinished == b.latestFinished
+                && a.queuedOnly == b.queuedOnly)
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -344,6 +351,7 @@ public struct JobState: Sendable, Hashable {
         hasher.combine(lastCheckInputs)
         hasher.combine(isRunning)
         hasher.combine(latestFinished)
+        hasher.combine(queuedOnly)
     }
 
     /// Where the latest successful build or the last check is kept.
@@ -364,11 +372,13 @@ public struct JobState: Sendable, Hashable {
         let isRunning: Bool
         /// The newest finished build while `latest` is unfinished.
         let finished: BuildRecord?
+        let queuedOnly: Bool
 
         init(
             latest: BuildRecord?, successful: Slot, check: Slot, inputs: [BuildInput], isRunning: Bool,
-            finished: BuildRecord?
+            finished: BuildRecord?, queuedOnly: Bool
         ) {
+            self.queuedOnly = queuedOnly
             self.finished = finished
             self.latest = latest
             self.successful = successful

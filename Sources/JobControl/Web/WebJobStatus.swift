@@ -22,10 +22,11 @@ struct WebJobStatus {
         for build in plan.builds { outdated[build.job] = build.reason.description }
     }
 
-    /// DESIGN.md's label: the first of running, not built, failed, outdated,
+    /// DESIGN.md's label: the first of running, queued, not built, failed, outdated,
     /// skipped, successful that applies.
     func label(_ job: JobID) -> JobStatusLabel {
         guard let state = states[job], let latest = state.latest else { return .notBuilt }
+        if state.queuedOnly { return .queued }
         if state.isRunning { return .running }
         if latest.status == .failed { return .failed }
         if outdated[job] != nil { return .outdated }
