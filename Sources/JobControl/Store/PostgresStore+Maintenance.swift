@@ -109,10 +109,14 @@ extension PostgresStore {
                             build: build.id, job: build.job, runner: runner)
                     }
                 }
+                // Ended when last seen alive, as a local build is: not when
+                // the lease ran out (a tester's build killed 4 s in showed
+                // "runner died in 19.0s" with a 15 s lease).
+                let seen = try connection.query(PostgresSQL.lastSeen, [.int(build.id)]).int64(0, 0)
                 let result = BuildResult(
                     status: .failed, failureKind: .runnerDied,
-                    error: "runner died (its lease expired)")
-                if let record = try finish(build.id, result, at: now) {
+                    error: "runner died (its lease expired); last seen at \(JSONText.timestamp(PostgresStore.date(seen)))")
+                if let record = try finish(build.id, result, at: min(seen, now)) {
                     try afterQueuedBuild(record, at: now)
                     reaped.append(build.id)
                 }
