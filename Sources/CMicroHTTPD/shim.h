@@ -16,6 +16,34 @@
 /// Threads answering requests.
 #define JC_MHD_THREADS 8u
 
+/// Query arguments a request may have; more are answered 414.
+#define JC_MHD_MAX_ARGUMENTS 200u
+
+/// What `jc_mhd_uri_log` returns for a request with too many arguments (a
+/// marker, never dereferenced; every other request starts with NULL).
+static inline void *jc_mhd_too_many_arguments(void) { return (void *)(uintptr_t)1; }
+
+/// Called with the request line's URI before libmicrohttpd parses its query
+/// arguments into the connection's 32 KiB memory pool. Each argument takes
+/// about 60 bytes there, so about 470 of them exhausted it, and then there
+/// was no room left to answer: the connection was closed with no response.
+/// A query with more than JC_MHD_MAX_ARGUMENTS is cut after its `?` (the
+/// URI is libmicrohttpd's own read buffer, parsed right after this call)
+/// and the request is marked, so that the access handler answers 414.
+static inline void *jc_mhd_uri_log(void *cls, const char *uri, struct MHD_Connection *connection) {
+    (void)cls;
+    (void)connection;
+    char *query = strchr(uri, '?');
+    if (query == NULL) return NULL;
+    unsigned int count = 1;
+    for (const char *p = query + 1; *p != '\0'; p++) {
+        if (*p == '&') count++;
+    }
+    if (count <= JC_MHD_MAX_ARGUMENTS) return NULL;
+    query[1] = '\0';
+    return jc_mhd_too_many_arguments();
+}
+
 static inline int jc_mhd_hex(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -65,6 +93,7 @@ static inline struct MHD_Daemon *jc_mhd_start(int listen_fd, MHD_AccessHandlerCa
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned int)JC_MHD_CONNECTION_LIMIT,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip_limit,
                             MHD_OPTION_UNESCAPE_CALLBACK, jc_mhd_unescape, (void *)NULL,
+                            MHD_OPTION_URI_LOG_CALLBACK, jc_mhd_uri_log, (void *)NULL,
                             MHD_OPTION_END);
 }
 

@@ -54,7 +54,10 @@ public final class WebServer: @unchecked Sendable {
         request.headers = Self.values(connection, .HEADER_KIND, lowercased: true)
         request.cookies = Self.values(connection, .COOKIE_KIND, lowercased: false)
         let response =
-            state.tooLarge
+            state.tooManyArguments
+            ? WebResponse.text(
+                "too many query parameters (at most \(JC_MHD_MAX_ARGUMENTS))", status: 414)
+            : state.tooLarge
             ? WebResponse.text("request body too large", status: 413) : handler(request)
 
         // Send it.
@@ -105,6 +108,8 @@ public final class WebServer: @unchecked Sendable {
 private final class RequestState {
     var body: [UInt8] = []
     var tooLarge = false
+    /// More query arguments than libmicrohttpd can hold (`jc_mhd_uri_log`).
+    var tooManyArguments = false
     let started = DispatchTime.now().uptimeNanoseconds
 }
 
@@ -113,8 +118,10 @@ private final class RequestState {
 private let accessHandler: MHD_AccessHandlerCallback = {
     cls, connection, url, method, _, uploadData, uploadSize, requestContext in
     guard let cls, let connection, let requestContext, let uploadSize else { return .NO }
-    guard let pointer = requestContext.pointee else {
-        requestContext.pointee = Unmanaged.passRetained(RequestState()).toOpaque()
+    guard let pointer = requestContext.pointee, pointer != jc_mhd_too_many_arguments() else {
+        let state = RequestState()
+        state.tooManyArguments = requestContext.pointee != nil
+        requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
         return .YES
     }
     let state = Unmanaged<RequestState>.fromOpaque(pointer).takeUnretainedValue()
@@ -138,7 +145,9 @@ private let accessHandler: MHD_AccessHandlerCallback = {
 
 /// Frees the request's state once libmicrohttpd is done with it.
 private let completedHandler: MHD_RequestCompletedCallback = { _, _, requestContext, _ in
-    guard let requestContext, let pointer = requestContext.pointee else { return }
+    guard let requestContext, let pointer = requestContext.pointee,
+        pointer != jc_mhd_too_many_arguments()
+    else { return }
     Unmanaged<RequestState>.fromOpaque(pointer).release()
     requestContext.pointee = nil
 }
