@@ -209,6 +209,22 @@ struct WebAppTests {
             text == #"{"v":1,"build":1,"status":"running","finished":false,"last_seq":9,"more":false,"entries":[]}"#)
     }
 
+    /// A tester's job reported 300,000 groups: a 53 MB page and a 32 MB
+    /// answer to each poll. The first 500 nodes are sent, then a count.
+    @Test func aHugeProgressTreeIsCutAfterFiveHundredNodes() throws {
+        let now = Date()
+        let records = (0..<600).map { index in
+            ProgressRecord(
+                build: 1, group: ["g\(index)"], current: 1, total: 2, status: nil, updatedAt: now)
+        }
+        let progress = WebProgress(records)
+        #expect(progress.nodes.count == 500)
+        #expect(progress.hidden == 101)  // 601 nodes with the total
+        #expect(progress.html.hasSuffix("<p class=\"muted\">... 101 more nodes</p></div>"))
+        let build = BuildRecord(id: 1, job: "j", status: .running, createdAt: now)
+        #expect(progress.json(build: build).hasSuffix(#""status":null}],"more_nodes":101}"#))
+    }
+
     @Test func theProgressAPIReturnsTheTreeWithPercentages() throws {
         let site = try Site()
         let text = site.app().respond(Self.get("/api/builds/1/progress")).text
@@ -216,7 +232,7 @@ struct WebAppTests {
             text == """
                 {"v":1,"build":1,"status":"running","nodes":[\
                 {"v":1,"group":[],"name":"Total","current":5,"total":20,"percent":25,"status":"page 5"},\
-                {"v":1,"group":["images"],"name":"images","current":1,"total":null,"percent":null,"status":null}]}
+                {"v":1,"group":["images"],"name":"images","current":1,"total":null,"percent":null,"status":null}],"more_nodes":0}
                 """)
     }
 

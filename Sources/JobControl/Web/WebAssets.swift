@@ -40,7 +40,7 @@ enum WebAssets {
         .badge { display: inline-block; padding: .05em .55em; border-radius: 999px; font-size: .85em;
           font-weight: 600; color: #fff; background: var(--skip); white-space: nowrap; }
         .s-successful { background: var(--ok); } .s-failed { background: var(--bad); }
-        .s-running, .s-created { background: var(--run); } .s-outdated { background: var(--old); }
+        .s-running, .s-created, .s-queued { background: var(--run); } .s-outdated { background: var(--old); }
         .s-not-built, .s-skipped { background: var(--skip); }
         .tag { font-size: .75em; border: 1px solid var(--old); color: var(--old); border-radius: 3px; padding: 0 .3em; }
         form.inline { display: inline; margin: 0; }
@@ -72,7 +72,7 @@ enum WebAssets {
         svg.graph marker path { fill: #9aa3b2; }
         svg.graph rect { fill: #fff; stroke-width: 2; stroke: var(--skip); }
         svg.graph .s-successful rect { stroke: var(--ok); } svg.graph .s-failed rect { stroke: var(--bad); }
-        svg.graph .s-running rect { stroke: var(--run); } svg.graph .s-outdated rect { stroke: var(--old); }
+        svg.graph .s-running rect, svg.graph .s-queued rect { stroke: var(--run); } svg.graph .s-outdated rect { stroke: var(--old); }
         svg.graph .node { background: none; } svg.graph text { font-size: 13px; fill: var(--fg); }
         svg.graph a:hover rect { fill: #eef3ff; }
 
@@ -103,7 +103,7 @@ enum WebAssets {
 
         function badge(label) { return el('span', 'badge s-' + label.replace(/ /g, '-'), label); }
 
-        function progressView(nodes) {
+        function progressView(nodes, more) {
           if (!nodes.length) return el('p', 'muted', 'No progress reported.');
           var box = el('div', 'progress');
           nodes.forEach(function (node) {
@@ -118,6 +118,7 @@ enum WebAssets {
             row.appendChild(el('span', 'pstatus', node.status || ''));
             box.appendChild(row);
           });
+          if (more) box.appendChild(el('p', 'muted', '... ' + more + ' more nodes'));
           return box;
         }
 
@@ -158,7 +159,7 @@ enum WebAssets {
               log.entries.forEach(function (entry) { body.appendChild(logRow(entry)); });
               if (log.last_seq !== null) after = log.last_seq;
               var box = document.getElementById('progress');
-              box.replaceChildren(progressView(progress.nodes));
+              box.replaceChildren(progressView(progress.nodes, progress.more_nodes));
               var status = document.getElementById('status');
               status.replaceChildren(badge(progress.status));
               if (log.finished && !log.more) { finish(); } else { setTimeout(tick, log.more ? 0 : 500); }

@@ -12,6 +12,14 @@ struct WebProgress {
     }
 
     var nodes: [Node] = []
+    /// Nodes left out after the first `maxNodes` (depth order), shown as
+    /// `... N more nodes` as the terminal view shows `... N more lines`.
+    var hidden = 0
+
+    /// Nodes the build page and `/api/builds/N/progress` send at most: a job
+    /// reporting 300,000 groups made a 53 MB page, and a 32 MB answer to
+    /// each of the page's polls, twice a second.
+    static let maxNodes = 500
 
     /// Rebuilds the tree with `ProgressTree`, so an unreported parent shows
     /// the sum of its children exactly as the terminal does.
@@ -28,7 +36,9 @@ struct WebProgress {
     }
 
     private mutating func walk(_ tree: ProgressTree, path: [String]) {
-        if let figures = tree.figures(at: path) {
+        if nodes.count >= Self.maxNodes {
+            if tree.figures(at: path) != nil { hidden += 1 }
+        } else if let figures = tree.figures(at: path) {
             nodes.append(
                 Node(
                     group: path, name: path.last ?? "Total", current: figures.current,
@@ -60,10 +70,11 @@ struct WebProgress {
             text += "<span class=\"pfig\">\(figures)\(percent.map { " · \($0)%" } ?? "")</span>"
             text += "<span class=\"pstatus\">\(HTML.escape(node.status ?? ""))</span></div>"
         }
+        if hidden > 0 { text += "<p class=\"muted\">... \(hidden) more nodes</p>" }
         return text + "</div>"
     }
 
-    /// `{"v":1,"build":N,"status":...,"nodes":[...]}`.
+    /// `{"v":1,"build":N,"status":...,"nodes":[...],"more_nodes":N}`.
     func json(build: BuildRecord) -> String {
         var object = JSONText.versioned()
         object.field("build", build.id)
@@ -80,6 +91,7 @@ struct WebProgress {
                 item.field("status", node.status)
                 return item
             })
+        object.field("more_nodes", hidden)
         return object.string
     }
 }
