@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What a fresh tester found in runs, the web page and the command line,
 /// each checked through the built binary with its exact output.
 struct TesterRunFindingsTests {
@@ -141,5 +145,43 @@ struct TesterRunFindingsTests {
             result.stderr
                 == "jcrun: error: \(locks.path): it is a file, not a folder; jcrun keeps its job locks in it\n")
         #expect(try project.run(["builds", "--json"]).stdout.split(separator: "\n").count == 1)
+    }
+
+    // MARK: 10. a runner that dies, a program not found
+
+    /// `log --follow` exited 1 when the build's runner died, saying nothing.
+    @Test func followingABuildWhoseRunnerDiedSaysWhy() throws {
+        let project = try TestProject(["main.yaml": "jobs:\n  - id: slow\n    command: \"sleep 30\"\n"])
+        defer { project.remove() }
+        let runner = Process()
+        runner.executableURL = Jcrun.binary
+        runner.arguments = ["slow", "-q"]
+        runner.currentDirectoryURL = project.dir
+        runner.standardError = FileHandle.nullDevice
+        try runner.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline,
+            !(try project.run(["status", "--json"]).stdout.contains(#""status":"running""#))
+        {
+            usleep(50_000)
+        }
+        kill(runner.processIdentifier, SIGKILL)
+        runner.waitUntilExit()
+        let result = try project.run(["log", "slow", "--follow"])
+        #expect(result.status == 1)
+        let masked = result.stderr.replacingOccurrences(
+            of: #"last seen at \S+"#, with: "last seen at T", options: .regularExpression)
+        #expect(masked == "jcrun: build #1 failed: runner died; last seen at T\n")
+    }
+
+    /// `program '/tmp/k/./nonexistent-prog' not found`: the `./` is dropped.
+    @Test func aProgramNotFoundIsNamedWithoutDotSlash() throws {
+        let project = try TestProject(["main.yaml": "jobs:\n  - id: np\n    command: [./nonexistent-prog]\n"])
+        defer { project.remove() }
+        let result = try project.run(["np", "-q"])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.contains(
+                "np #1 failed (program '\(project.dir.path)/nonexistent-prog' not found), no output\n"))
     }
 }

@@ -29,13 +29,13 @@ public enum LaunchError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .programNotFound(let program, searched: let path?):
-            "program '\(program)' not found in PATH (\(path))"
+            "program '\(Self.shown(program))' not found in PATH (\(path))"
         case .programNotFound(let program, searched: nil):
-            "program '\(program)' not found"
+            "program '\(Self.shown(program))' not found"
         case .interpreterNotFound(let interpreter, let program):
-            "interpreter '\(interpreter)' of '\(program)' not found"
+            "interpreter '\(interpreter)' of '\(Self.shown(program))' not found"
         case .notExecutable(let program):
-            "program '\(program)' is not executable"
+            "program '\(Self.shown(program))' is not executable"
         case .workdirMissing(let folder):
             "workdir '\(folder)' does not exist"
         case .workdirNotAFolder(let folder):
@@ -43,12 +43,21 @@ public enum LaunchError: Error, Sendable, Hashable, CustomStringConvertible {
         case .workdirUnusable(let folder, let reason):
             "cannot enter workdir '\(folder)': \(reason)"
         case .execFailed(let program, let reason):
-            "cannot run program '\(program)': \(reason)"
+            "cannot run program '\(Self.shown(program))': \(reason)"
         case .systemError(let step, let reason):
             "cannot start the job: \(step) failed: \(reason)"
         case .emptyCommand:
             "the command is empty"
         }
+    }
+
+    /// A program's path as messages show it: `/tmp/k/./prog` (a PATH entry
+    /// `.` or a relative command joined to the workdir) as `/tmp/k/prog`.
+    static func shown(_ path: String) -> String {
+        guard path.contains("/./") else { return path }
+        var result = path
+        while let range = result.range(of: "/./") { result.replaceSubrange(range, with: "/") }
+        return result
     }
 
     /// `strerror` in lower case, as messages are written.

@@ -199,7 +199,16 @@ enum BuildHistoryCommands {
 
         // Print what is there; with --follow, poll until the build has ended,
         // and exit as the build did (1 when it failed), for scripts that wait.
-        let ended: (BuildRecord) -> Int32 = { follow && $0.status == .failed ? 1 : 0 }
+        // A runner that died leaves a log that ends without a word of it:
+        // say why the exit is 1.
+        let ended: (BuildRecord) -> Int32 = { build in
+            guard follow && build.status == .failed else { return 0 }
+            if build.failureKind == .runnerDied {
+                let why = build.error.map(VisibleText.escaped) ?? "runner died"
+                context.console.error("jcrun: build #\(build.id) failed: \(why)\n")
+            }
+            return 1
+        }
         while true {
             try printAll()
             guard follow, context.console.stdout.writeError == nil else { return 0 }
