@@ -119,6 +119,9 @@ enum BuiltinFilters {
         return value
     }
 
+    /// Jinja's `int`: Python's `int(value)`, or `int(text, base)` then
+    /// `int(float(text))` for text; the default where Python fails. A value
+    /// past 64 bits, which Python holds as a big integer, is an error.
     private static func toInt(_ value: RV, _ args: CallArguments) throws -> RV {
         let bound = try args.bind(["default", "base"])
         let fallback = bound[0] ?? .int(0)
@@ -127,19 +130,27 @@ enum BuiltinFilters {
         case .int: return value
         case .bool(let b): return .int(b ? 1 : 0)
         case .double(let d):
-            guard d.isFinite, abs(d) < 9.2e18 else { return fallback }
-            return .int(Int(d))
+            if d.isNaN { return fallback }
+            // Jinja lets Python's OverflowError through for an infinity.
+            guard d.isFinite else { throw args.error(PythonNumber.conversionError(d)) }
+            guard let number = PythonNumber.truncating(d) else {
+                throw args.error("integer too large")
+            }
+            return .int(number)
         case .string(let text):
-            var digits = Methods.strip(text, nil).replacingUnderscores()
-            if base == 16 || base == 8 || base == 2 {
-                let prefix = base == 16 ? "0x" : (base == 8 ? "0o" : "0b")
-                if digits.lowercased().hasPrefix(prefix) { digits.removeFirst(2) }
+            switch PythonNumber.parseInt(text, base: base) {
+            case .value(let number): return .int(number)
+            case .tooLarge: throw args.error("integer too large")
+            case .invalid: break
             }
-            if let number = Int(digits, radix: base) { return .int(number) }
-            if let number = Double(digits), number.isFinite, abs(number) < 9.2e18 {
-                return .int(Int(number))
+            // Jinja catches the OverflowError and ValueError of an infinity or NaN.
+            guard let number = PythonNumber.parseFloat(text), number.isFinite else {
+                return fallback
             }
-            return fallback
+            guard let integer = PythonNumber.truncating(number) else {
+                throw args.error("integer too large")
+            }
+            return .int(integer)
         default: return fallback
         }
     }
@@ -151,14 +162,7 @@ enum BuiltinFilters {
         case .int(let i): return .double(Double(i))
         case .bool(let b): return .double(b ? 1 : 0)
         case .double: return value
-        case .string(let text):
-            let trimmed = Methods.strip(text, nil).replacingUnderscores().lowercased()
-            switch trimmed {
-            case "inf", "+inf", "infinity", "+infinity": return .double(.infinity)
-            case "-inf", "-infinity": return .double(-.infinity)
-            case "nan", "+nan", "-nan": return .double(.nan)
-            default: return Double(trimmed).map(RV.double) ?? fallback
-            }
+        case .string(let text): return PythonNumber.parseFloat(text).map(RV.double) ?? fallback
         default: return fallback
         }
     }

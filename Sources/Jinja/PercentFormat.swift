@@ -115,8 +115,10 @@ enum PercentFormat {
                 guard number.isFinite else {
                     throw error("cannot convert float \(pythonFloat(number)) to integer")
                 }
-                guard abs(number) < 9.2e18 else { throw error("integer too large") }
-                integer = Int(number.rounded(.towardZero))
+                guard let truncated = PythonNumber.truncating(number) else {
+                    throw error("integer too large")
+                }
+                integer = truncated
             }
             return cFormat(spec + "ld", integer)
         case "x", "X", "o":
