@@ -395,7 +395,7 @@ extension BuiltinFilters {
 
 extension RV {
     /// The value of an int or bool.
-    fileprivate var integerValue: Int? {
+    var integerValue: Int? {
         switch self {
         case .int(let i): return i
         case .bool(let b): return b ? 1 : 0

@@ -179,6 +179,10 @@ enum BuiltinFilters {
         }
     }
 
+    /// Jinja's `round`: Python's `round(value, precision)` for `common`
+    /// (an integer stays an integer, rounded half to even for a negative
+    /// precision), else `math.ceil`/`math.floor` of `value * 10**precision`
+    /// divided back, always a float.
     private static func round(_ value: RV, _ args: CallArguments) throws -> RV {
         let bound = try args.bind(["precision", "method"])
         let precision = try args.int(bound[0], "precision", default: 0)
@@ -189,19 +193,66 @@ enum BuiltinFilters {
         guard let number = value.number else {
             throw args.error("filter 'round' expects a number, not \(value.typeName)")
         }
+        let integer: Int? = value.integerValue
         if method == "common" {
-            if case .int = value, precision >= 0 { return value }
+            if let integer {
+                if precision >= 0 { return .int(integer) }
+                guard let rounded = roundInteger(integer, digits: -precision) else {
+                    throw args.error("integer too large")
+                }
+                return .int(rounded)
+            }
             return .double(pythonRound(number, precision))
         }
+        // Exact in Python: value * 10**precision is an integer, so the result is float(value).
+        if integer != nil, precision >= 0 { return .double(number) }
+        // Python turns 10**precision into a float, which fails past 1e308.
+        guard precision <= 308 else { throw args.error("int too large to convert to float") }
         let scale = pow(10.0, Double(precision))
         let scaled = number * scale
+        guard scaled.isFinite else { throw args.error(PythonNumber.conversionError(scaled)) }
         return .double((method == "ceil" ? scaled.rounded(.up) : scaled.rounded(.down)) / scale)
+    }
+
+    /// Python's `round(i, -digits)` of an integer: to a multiple of
+    /// 10**digits, ties to even; nil past 64 bits.
+    static func roundInteger(_ value: Int, digits: Int) -> Int? {
+        let magnitude = UInt64(value.magnitude)
+        var rounded: UInt64
+        if digits >= 20 {
+            rounded = 0  // 10**20 is more than twice any 64-bit magnitude.
+        } else if digits == 19 {
+            // 10**19 does not fit in Int but does in UInt64.
+            let unit: UInt64 = 10_000_000_000_000_000_000
+            rounded = magnitude > unit / 2 ? unit : 0
+        } else {
+            var unit: UInt64 = 1
+            for _ in 0..<digits { unit *= 10 }
+            let quotient = magnitude / unit
+            let remainder = magnitude % unit
+            var units = quotient
+            if remainder > unit - remainder || (remainder == unit - remainder && quotient & 1 == 1) {
+                units += 1
+            }
+            let (product, overflow) = units.multipliedReportingOverflow(by: unit)
+            if overflow { return nil }
+            rounded = product
+        }
+        if value < 0 {
+            guard rounded <= UInt64(Int.max) + 1 else { return nil }
+            return rounded == UInt64(Int.max) + 1 ? Int.min : -Int(rounded)
+        }
+        guard rounded <= UInt64(Int.max) else { return nil }
+        return Int(rounded)
     }
 
     /// Python's `round(x, n)`: correctly rounded, ties to even.
     static func pythonRound(_ x: Double, _ digits: Int) -> Double {
         guard x.isFinite else { return x }
         if digits == 0 { return x.rounded(.toNearestOrEven) }
+        // As CPython: past these every digit is kept, or none is.
+        if digits > 323 { return x }
+        if digits < -308 { return 0.0 * x }
         if digits < 0 || digits > 300 {
             let scale = pow(10.0, Double(digits))
             return (x * scale).rounded(.toNearestOrEven) / scale

@@ -102,6 +102,9 @@ import Testing
             "main.yaml:1:16: cannot convert float infinity to integer"
         ),
         ("{{ '%d' % 9223372036854775807.0 }}", "main.yaml:1:9: integer too large"),
+        ("{{ 9223372036854775807|round(-1) }}", "main.yaml:1:24: integer too large"),
+        ("{{ (-9223372036854775807 - 1)|round(-1) }}", "main.yaml:1:31: integer too large"),
+        ("{{ 6000000000000000000|round(-19) }}", "main.yaml:1:24: integer too large"),
     ]
 
     @Test(arguments: failing)
@@ -190,6 +193,10 @@ import Testing
         ("{{ 9223372036854774784.0|int }}", "9223372036854774784"),
         ("{{ (-9223372036854775808.0)|int }}", "-9223372036854775808"),
         ("{{ 'nan'|float|int(3) }}|{{ '1e400'|int(4) }}", "3|4"),
+        ("{{ 5000000000000000000|round(-19) }}", "0"),
+        ("{{ 9223372036854775807|round(-20) }}", "0"),
+        ("{{ (-9223372036854775807)|round(-2) }}", "-9223372036854775800"),
+        ("{{ -9223372036854775807|round(-18) }}", "-9000000000000000000"),
     ]
 
     @Test(arguments: working)
