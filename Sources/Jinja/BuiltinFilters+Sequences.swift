@@ -53,7 +53,7 @@ extension BuiltinFilters {
 
     /// The value sorting and comparing use: lower-cased text unless case-sensitive.
     private static func sortKey(_ value: RV, caseSensitive: Bool) -> RV {
-        if !caseSensitive, case .string(let text) = value { return .string(text.lowercased()) }
+        if !caseSensitive, case .string(let text) = value { return .string(lower(text)) }
         return value
     }
 

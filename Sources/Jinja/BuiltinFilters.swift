@@ -273,37 +273,74 @@ enum BuiltinFilters {
 
     /// `str.lower()`, without Unicode tables when the text is ASCII.
     static func lower(_ text: String) -> String {
-        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.lowercased() }
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else {
+            return lowered(Array(text.unicodeScalars), from: 0)
+        }
         guard text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return text }
         return String(
             decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self)
     }
 
-    /// Jinja's `title`: upper-cases the first letter after `-`, space, `(`, `{`, `[` or `<`.
-    static func title(_ text: String) -> String {
-        var result = ""
-        var atWordStart = true
-        for character in text {
-            let isSeparator =
-                character == "-" || character == "(" || character == "{"
-                || character == "[" || character == "<"
-                || character.unicodeScalars.allSatisfy(isPythonSpace)
-            if isSeparator {
-                result.append(character)
-                atWordStart = true
-            } else if atWordStart {
-                result += character.uppercased()
-                atWordStart = false
+    /// Python's `lower()` of `scalars[start...]`, with Python's (Unicode's)
+    /// final sigma: a capital sigma ending a word becomes `ς`, not `σ`; the
+    /// word is judged on all of `scalars`.
+    private static func lowered(_ scalars: [Unicode.Scalar], from start: Int) -> String {
+        var view = String.UnicodeScalarView()
+        for index in start..<scalars.count {
+            let scalar = scalars[index]
+            if scalar == "\u{03A3}" {
+                view.append(isFinalSigma(scalars, at: index) ? "\u{03C2}" : "\u{03C3}")
+            } else if scalar.properties.changesWhenLowercased {
+                view.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
             } else {
-                result += character.lowercased()
+                view.append(scalar)
             }
         }
-        return result
+        return String(view)
     }
 
+    /// CPython's `handle_capital_sigma`: a cased letter before (past
+    /// case-ignorable ones), and none after.
+    private static func isFinalSigma(_ scalars: [Unicode.Scalar], at index: Int) -> Bool {
+        var before = index - 1
+        while before >= 0, scalars[before].properties.isCaseIgnorable { before -= 1 }
+        guard before >= 0, scalars[before].properties.isCased else { return false }
+        var after = index + 1
+        while after < scalars.count, scalars[after].properties.isCaseIgnorable { after += 1 }
+        return after == scalars.count || !scalars[after].properties.isCased
+    }
+
+    /// Jinja's `title`: each piece between runs of `-`, whitespace, `(`,
+    /// `{`, `[` and `<` as `piece[0].upper() + piece[1:].lower()`.
+    static func title(_ text: String) -> String {
+        var result = String.UnicodeScalarView()
+        var word: [Unicode.Scalar] = []
+        func flushWord() {
+            guard let first = word.first else { return }
+            result.append(contentsOf: first.properties.uppercaseMapping.unicodeScalars)
+            result.append(contentsOf: lowered(Array(word.dropFirst()), from: 0).unicodeScalars)
+            word.removeAll(keepingCapacity: true)
+        }
+        for scalar in text.unicodeScalars {
+            let isSeparator =
+                scalar == "-" || scalar == "(" || scalar == "{" || scalar == "["
+                || scalar == "<" || isPythonSpace(scalar)
+            if isSeparator {
+                flushWord()
+                result.append(scalar)
+            } else {
+                word.append(scalar)
+            }
+        }
+        flushWord()
+        return String(result)
+    }
+
+    /// Python's `str.capitalize()`: the first character in title case, the rest lower.
     static func capitalize(_ text: String) -> String {
-        guard let first = text.first else { return text }
-        return first.uppercased() + text.dropFirst().lowercased()
+        let scalars = Array(text.unicodeScalars)
+        guard let first = scalars.first else { return text }
+        return first.properties.titlecaseMapping + lowered(scalars, from: 1)
     }
 
     private static func replace(_ value: RV, _ args: CallArguments) throws -> RV {
