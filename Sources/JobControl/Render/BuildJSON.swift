@@ -5,9 +5,12 @@ import Foundation
 public enum BuildJSON {
     /// A build: at least the fields DESIGN.md lists, snake_case. A skipped
     /// build's reason (stored as its error) is `skip_reason`; its `error` is null.
-    public static func build(_ build: BuildRecord) -> JSONText {
+    /// With `event`, it is a `--json` event line, whose `event` comes right
+    /// after `v` as in every other event.
+    public static func build(_ build: BuildRecord, event: String? = nil) -> JSONText {
         let skipped = build.status == .skipped
         var object = JSONText.versioned()
+        if let event { object.field("event", event) }
         object.field("id", build.id)
         object.field("job", build.job)
         object.field("status", build.status.rawValue)
