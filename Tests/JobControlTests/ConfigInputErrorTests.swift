@@ -9,6 +9,7 @@ import Testing
 struct ConfigInputErrorTests {
     static let nul =
         "holds a NUL byte (\\0); expected text without one, since a program's arguments and environment end at the first NUL"
+    static let restates = "a YAML tag may only restate what is written"
     static let tagHint =
         "!retval JOB, !secret NAME and !env NAME each stand on one value in 'command', 'args' or 'env' (X: !env HOME)"
 
@@ -34,6 +35,22 @@ struct ConfigInputErrorTests {
         ("    env: {!retval y: x}\n", "a.yaml:4:11: tag '!retval' cannot stand on a mapping key; \(tagHint)"),
         ("    args: [!!python/str x]\n", "a.yaml:4:12: unknown tag '!!python/str'; jcrun knows !retval, !secret and !env"),
         ("    title: !!binary eA==\n", "a.yaml:4:12: tag '!!binary' is not allowed in 'title'"),
+        (
+            "    retries: !!int 2x\n",
+            "a.yaml:4:14: tag '!!int' says '2x' is an integer, which it is not; \(restates)"
+        ),
+        (
+            "    args: [!!float abc]\n",
+            "a.yaml:4:12: tag '!!float' says 'abc' is a number, which it is not; \(restates)"
+        ),
+        (
+            "    env: {X: !!bool maybe}\n",
+            "a.yaml:4:14: tag '!!bool' says 'maybe' is true or false, which it is not; \(restates)"
+        ),
+        (
+            "    env: {!!null X: a}\n",
+            "a.yaml:4:11: tag '!!null' says 'X' is null, which it is not; \(restates)"
+        ),
         ("    env: {X: !retval }\n", "a.yaml:4:14: '!retval' needs a job id after it, as in '!retval inventory'"),
         ("    args: [!env ]\n", "a.yaml:4:12: '!env' needs an environment variable's name after it, as in '!env HOME'"),
         (
@@ -84,12 +101,23 @@ struct ConfigInputErrorTests {
                 command: !!seq [echo, !!str hi]
                 env: !!map {!!str A: !!str b}
                 retries: !!int 2
+                args: [!!int 0x1F, !!int -1_000, !!float .5, !!float 1e3, !!bool on, !!int 1:30]
             """
         ])
         let job = try #require(try project.load()["x"])
+        #expect(job.args == ["0x1F", "-1_000", ".5", "1e3", "on", "1:30"].map { .text($0) })
         #expect(job.command == .argv([.text("echo"), .text("hi")]))
         #expect(job.env == [Job.EnvEntry(name: "A", value: .text("b"))])
         #expect(job.retries == 2)
+    }
+
+    /// `!!int` on an id that is not an integer is refused, not taken as the text.
+    @Test func anIdWhoseTagDoesNotFitIsRefused() throws {
+        let project = try TempProject(["jobs.d/a.yaml": "jobs:\n  - id: !!int 5x\n    command: run\n"])
+        #expect(
+            project.errorLines() == [
+                "jcrun: error: jobs.d/a.yaml:2:9: tag '!!int' says '5x' is an integer, which it is not; \(Self.restates)"
+            ])
     }
 
     /// One `jcrun.yaml` and its first error; the secret file holds a NUL.

@@ -69,6 +69,8 @@ public enum ConfigError: Error, Sendable, Hashable {
     /// Both `jcrun.yaml` and `jcrun.yml` in the project folder.
     case twoSettingsFiles(String, String)
     case tagNotAllowed(String, field: String, at: SourceLocation)
+    /// `!!int 5x`: a YAML tag claiming the value is `expected`, which it is not.
+    case tagDoesNotFit(String, value: String, expected: String, at: SourceLocation)
     case unknownSecret(String, suggestion: String?, at: SourceLocation)
     case unsetEnvironmentVariable(String, at: SourceLocation)
     case reservedEnvName(String, at: SourceLocation)
@@ -234,6 +236,11 @@ extension ConfigError {
             )
         case .tagNotAllowed(let tag, let field, let at):
             return ("\(at): tag '\(tag)' is not allowed in '\(field)'", [], nil)
+        case .tagDoesNotFit(let tag, let value, let expected, let at):
+            return (
+                "\(at): tag '\(tag)' says '\(value)' is \(expected), which it is not;"
+                    + " a YAML tag may only restate what is written", [], nil
+            )
         case .unknownSecret(let name, let suggestion, let at):
             return (
                 "\(at): unknown secret '\(name)'\(didYouMean(suggestion))", [],

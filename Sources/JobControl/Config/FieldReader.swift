@@ -55,6 +55,7 @@ struct FieldReader {
                 fail(.misplacedTag(displayTag(tag), on: "a mapping key", suggestion: nil, at: at(pair.key)))
                 continue
             }
+            guard restatingTagFits(pair.key, key) else { continue }
             result.append((key, pair.key, pair.value))
         }
         return result
@@ -66,6 +67,14 @@ struct FieldReader {
         "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
         "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
     ]
+
+    /// False (and reported) when a scalar's `!!int`, `!!float`, `!!bool` or
+    /// `!!null` does not restate `text` (`!!int 5x`).
+    func restatingTagFits(_ node: Node, _ text: String) -> Bool {
+        guard let tag = node.tag, let expected = RestatingTag.misfit(tag, text) else { return true }
+        fail(.tagDoesNotFit(displayTag(tag), value: text, expected: expected, at: at(node)))
+        return false
+    }
 
     /// The tags of values from elsewhere, which stand only on a scalar.
     static let jcrunTags = ["!retval", "!secret", "!env"]
@@ -113,6 +122,7 @@ struct FieldReader {
             fail(.tagNotAllowed(displayTag(tag), field: field, at: at(node)))
             return nil
         }
+        guard restatingTagFits(node, value) else { return nil }
         return value
     }
 

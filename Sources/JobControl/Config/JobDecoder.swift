@@ -177,6 +177,7 @@ struct JobDecoder {
             }
             return .text(resolved)
         case let tag? where FieldReader.scalarTags.contains(tag):
+            guard reader.restatingTagFits(node, value) else { return nil }
             guard reader.noNUL(value, field: field, node) else { return nil }
             return .text(value)
         case let tag?:

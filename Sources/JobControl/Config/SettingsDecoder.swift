@@ -88,6 +88,9 @@ struct SettingsDecoder {
     private func tagsFit(_ node: Node) -> Bool {
         switch node.kind {
         case .scalar:
+            if case .scalar(let text, _) = node.kind, !reader.restatingTagFits(node, text) {
+                return false
+            }
             guard let tag = node.tag, !FieldReader.scalarTags.contains(tag) else { return true }
             reader.fail(.tagNotAllowed(displayTag(tag), field: "vars", at: reader.at(node)))
             return false
