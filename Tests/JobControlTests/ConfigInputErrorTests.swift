@@ -195,6 +195,23 @@ struct ConfigInputErrorTests {
             ])
     }
 
+    /// An include or import of a FIFO or a folder says what it is, not "not found".
+    @Test func anIncludedFIFOOrFolderIsNamedAsSuch() throws {
+        let project = try TempProject([
+            "jobs.d/a.yaml": "jobs: []\n{% include '_fifo.j2' %}\n",
+            "jobs.d/b.yaml": "jobs: []\n{% import '_dir.j2' as m %}\n",
+        ])
+        #expect(mkfifo(project.dir.appendingPathComponent("jobs.d/_fifo.j2").path, 0o600) == 0)
+        try FileManager.default.createDirectory(
+            at: project.dir.appendingPathComponent("jobs.d/_dir.j2"),
+            withIntermediateDirectories: false)
+        #expect(
+            project.errorLines() == [
+                "jcrun: error: jobs.d/a.yaml:2:1: cannot read template '_fifo.j2': it is a named pipe (FIFO), not a regular file",
+                "jcrun: error: jobs.d/b.yaml:2:1: cannot read template '_dir.j2': it is a folder, not a regular file",
+            ])
+    }
+
     @Test func aLongCycleIsShownShortened() throws {
         let project = try TempProject([
             "jobs.d/a.yaml": """
