@@ -250,7 +250,10 @@ public struct ProjectLoader {
         do {
             rendered = try environment.render(templateNamed: name)
         } catch let error as TemplateError {
-            if error.frames.isEmpty, error.message == "template '\(name)' not found" {
+            if error.frames.isEmpty,
+                error.message == "template '\(name)' not found"
+                    || error.message.hasPrefix("cannot read template '\(name)': it is ")
+            {
                 // Listed in jobs.d/ but not readable as a file.
                 collector.add(unreadableJobFile(jobsDir.appendingPathComponent(name), path: path))
                 return []
