@@ -221,6 +221,13 @@ public struct ProjectLoader {
         return (Settings(), JobFields())
     }
 
+    /// True when the file at `path` holds nothing but white space (read
+    /// again only for a file that rendered to no YAML document).
+    static func isBlank(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path) else { return true }
+        return data.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+    }
+
     /// What `path` is when it is not a regular file (after symbolic links):
     /// read, a folder or a FIFO would fail or block. Nil for a regular file.
     private func notARegularFile(_ path: String) -> String? {
@@ -277,7 +284,13 @@ public struct ProjectLoader {
             return []
         }
         guard let root = documents.first else {
-            collector.add(.emptyFile(at: fileStart))
+            // A file whose template writes nothing (`{% if false %}...`) or
+            // that holds only comments defines no jobs, as `jobs:` alone
+            // does; a file with nothing written in it at all is more likely
+            // cut short by mistake, and is an error.
+            if Self.isBlank(jobsDir.appendingPathComponent(name).path) {
+                collector.add(.emptyFile(at: fileStart))
+            }
             return []
         }
         if documents.count > 1 {
