@@ -584,10 +584,12 @@ private let websiteMacro = """
     }
     let lines = first ?? []
     #expect(lines.count == 21)
-    #expect(lines.last == "jcrun: error: 16 more errors")  // 3 errors in each of 12 files
+    // 2 errors in each of 12 files: the misspelt `comand` (not also "has no
+    // 'command'") and the bad timeout.
+    #expect(lines.last == "jcrun: error: 4 more errors")
     let named = lines.prefix(20).map { String($0.dropFirst("jcrun: error: ".count).prefix(14)) }
     #expect(named == named.sorted())
-    #expect(named.last == "jobs.d/f06.yam")
+    #expect(named.last == "jobs.d/f09.yam")
     #expect(lines[0].hasPrefix("jcrun: error: jobs.d/f00.yaml:5:5:"))
 
     var good: [String: String] = [:]

@@ -101,14 +101,20 @@ struct FieldReader {
         return false
     }
 
-    /// Keys that are not in `known`, each reported with the closest known one.
+    /// Keys that are not in `known`, each reported with the closest known
+    /// one; returns those suggested, so a key misspelt is not also reported
+    /// as missing (`comand` is not followed by "has no 'command'").
+    @discardableResult
     func checkKeys(
         _ pairs: [(key: String, keyNode: Node, value: Node)], known: [String], place: String
-    ) {
+    ) -> Set<String> {
+        var suggested: Set<String> = []
         for pair in pairs where !known.contains(pair.key) {
             let suggestion = closestMatch(to: pair.key, among: known)
+            if let suggestion { suggested.insert(suggestion) }
             fail(.unknownKey(pair.key, in: place, suggestion: suggestion, at: at(pair.keyNode)))
         }
+        return suggested
     }
 
     /// A scalar as the text written; any tag other than `!!str` is refused.
