@@ -345,7 +345,13 @@ public struct ProjectLoader {
             if fields.command == nil, !fields.failedKeys.contains("command") {
                 collector.add(.missingKey("command", in: place, at: reader.at(item)))
             }
-            let idNode = item.mappingValue(for: "id") ?? item
+            // A job written through an alias (`- *x`) or taking its id from a
+            // merge (`<<: *x`) is placed where the alias is, not at the
+            // anchor's id: two jobs from one anchor get two places.
+            var idNode = item.mappingValue(for: "id") ?? item
+            if (idNode.mark.line, idNode.mark.column) < (item.mark.line, item.mark.column) {
+                idNode = item
+            }
             if let job = assembler.job(from: fields, at: reader.deferredAt(idNode)) {
                 jobs.append(job)
             } else if let id = fields.id {
