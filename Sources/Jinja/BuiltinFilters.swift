@@ -60,8 +60,18 @@ enum BuiltinFilters {
             try noArguments(a)
             return v
         },
-        "attr": attr,
+        "attr": attr, "filesizeformat": filesizeformat, "forceescape": escape,
     ]
+
+    /// Jinja's filters that jcrun does not have: named "not supported"
+    /// rather than unknown, as refused tags are.
+    static let unsupported: Set<String> = ["wordwrap", "pprint", "random", "urlize", "xmlattr"]
+
+    /// The error for a filter name not in `table`.
+    static func unknownFilter(_ name: String) -> (message: String, suggestion: String?) {
+        if unsupported.contains(name) { return ("filter '\(name)' is not supported", nil) }
+        return ("unknown filter '\(name)'", closestName(to: name, in: names))
+    }
 
     static var names: [String] { table.keys.sorted() }
 
@@ -75,8 +85,8 @@ enum BuiltinFilters {
         -> RV
     {
         guard let filter else {
-            throw args.error(
-                "unknown filter '\(name)'", suggestion: closestName(to: name, in: names))
+            let unknown = unknownFilter(name)
+            throw args.error(unknown.message, suggestion: unknown.suggestion)
         }
         if case .undefined(let u) = value, name != "default", name != "d" {
             if name == "items" { return .list([]) }
@@ -165,6 +175,56 @@ enum BuiltinFilters {
         case .string(let text): return PythonNumber.parseFloat(text).map(RV.double) ?? fallback
         default: return fallback
         }
+    }
+
+    /// Jinja's `filesizeformat(binary=False)`: `1 Byte`, `N Bytes`, then
+    /// one decimal in kB, MB, ... (KiB, MiB, ... with powers of 1024).
+    private static func filesizeformat(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["binary"])
+        let binary = try args.bool(bound[0], default: false)
+        let bytes: Double
+        switch value {
+        case .string(let text):
+            guard let number = PythonNumber.parseFloat(text) else {
+                throw args.error("could not convert string to float: \(try value.repr())")
+            }
+            bytes = number
+        default:
+            guard let number = value.number else {
+                throw args.error("\(args.what) expects a number, not \(value.typeName)")
+            }
+            bytes = number
+        }
+        let base: Double = binary ? 1024 : 1000
+        if bytes == 1 { return .string("1 Byte") }
+        if bytes < base {
+            guard bytes.isFinite else { throw args.error(PythonNumber.conversionError(bytes)) }
+            guard let whole = PythonNumber.truncating(bytes) else {
+                throw args.error("integer too large")
+            }
+            return .string("\(whole) Bytes")
+        }
+        let prefixes =
+            binary
+            ? ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]
+            : ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
+        // base ** (i + 2) as Python compares it, exactly: every unit is a
+        // Double but 10**24, whose Double lies just below it.
+        let decimalUnits: [Double] = [1e6, 1e9, 1e12, 1e15, 1e18, 1e21, 1e24, 1e27]
+        var chosen = prefixes.count - 1
+        var unit: Double = binary ? 0x1p90 : 1e27
+        for index in prefixes.indices {
+            let candidate = binary ? Double(sign: .plus, exponent: 10 * (index + 2), significand: 1)
+                : decimalUnits[index]
+            let below = binary || index != 6 ? bytes < candidate : bytes <= candidate
+            if below {
+                chosen = index
+                unit = candidate
+                break
+            }
+        }
+        let text = PercentFormat.cFormat("%.1f", base * bytes / unit)
+        return .string(text + " " + prefixes[chosen])
     }
 
     private static func absolute(_ value: RV, _ args: CallArguments) throws -> RV {

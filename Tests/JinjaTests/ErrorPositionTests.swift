@@ -21,6 +21,13 @@ import Testing
             "main.yaml:3:6: unknown tag 'iff'; did you mean 'if'?"
         ),
         ("unsupported tag", "{% autoescape true %}", "main.yaml:1:4: tag 'autoescape' is not supported"),
+        // Jinja's filters and globals jcrun lacks are "not supported", not unknown.
+        ("filter not supported", "{{ 'x'|wordwrap(3) }}", "main.yaml:1:8: filter 'wordwrap' is not supported"),
+        (
+            "filter not supported in a branch", "{% if true %}{{ 'x'|xmlattr }}{% endif %}",
+            "main.yaml:1:21: filter 'xmlattr' is not supported"
+        ),
+        ("global not supported", "{{ lipsum(2) }}", "main.yaml:1:4: function 'lipsum' is not supported"),
         // str.format: what it cannot do is named, not reported as a missing value.
         ("format spec", "{{ '{:d}'.format(5) }}", "main.yaml:1:11: format spec ':d' is not supported"),
         (
