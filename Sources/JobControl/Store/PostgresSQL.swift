@@ -188,6 +188,9 @@ enum PostgresSQL {
     /// counted as it ends. One row, none when $1 was not created or running:
     /// the finished build's `buildColumns`, whether queued builds wait for
     /// it, and the new build's `buildColumns` (NULL when not created).
+    /// Each job's values are probes of `builds_by_job` and
+    /// `builds_by_job_status` (as an EXISTS, the running check became a
+    /// hashed scan of every created or running build: 0.07 of 0.23 ms).
     static let finishThenCreateIfUnchanged = """
         WITH finished AS (
             UPDATE builds SET status = $2::text, failure_kind = $3::text, exit_code = $4::integer,
@@ -209,8 +212,9 @@ enum PostgresSQL {
                        (SELECT id FROM finished
                         WHERE job = e.job AND status IN ('successful', 'skipped'))), 0)
                        AS now_checked,
-                   EXISTS (SELECT 1 FROM builds WHERE job = e.job AND status IN ('created', 'running')
-                           AND id <> $1::bigint) AS now_running
+                   coalesce((SELECT true FROM builds WHERE job = e.job
+                             AND status IN ('created', 'running') AND id <> $1::bigint LIMIT 1),
+                            false) AS now_running
             FROM unnest($21::text[], $22::bigint[], $23::bigint[], $24::bigint[])
                 AS e (job, latest, successful, checked)
         ),
