@@ -119,4 +119,26 @@ import Testing
         let built = try #require(summary.builds.first { $0.job == "y" })
         #expect(try store.inputs(of: built.id).map(\.consumed) == [otherX])
     }
+
+    /// Another process queued a build of `x` (created, not run) after the
+    /// plan: the hand-over finds `x` changed, the turn reads it again, and
+    /// since only finished builds decide, `x` is still built here.
+    @Test(arguments: StoreBackend.available)
+    func aBuildQueuedElsewhereMeanwhileLeavesTheJobOutdated(backend: StoreBackend) throws {
+        let made = try TestStore.make(backend)
+        let store = made.store
+        let other = try made.reopen(.write)
+        let x = testJob("x")
+        let jobs = testJobSet([testJob("a"), x])
+        let launcher = ScriptedLauncher()
+        var queued: BuildID = 0
+        let summary = try planAndRun(jobs, store: store, launcher: launcher) {
+            queued = try other.newBuild("x", status: .created).id
+        }
+        #expect(summary.exitCode == 0)
+        #expect(launcher.jobsRun == ["a", "x"])
+        let built = try #require(summary.builds.first { $0.job == "x" })
+        #expect(built.id > queued)
+        #expect(built.reason == "never built")
+    }
 }
