@@ -23,9 +23,12 @@ extension Scheduler {
     /// after the other released it). So whenever the store changed through
     /// another process since the states of the job and its dependencies
     /// were read (`BuildStore.othersChangeCounter`, one cheap read per
-    /// build; a store that cannot tell is read again each time), or after
-    /// waiting, they are read again and the job judged as the planner
-    /// would, counting the dependencies built in this run as rebuilt.
+    /// build; a store that cannot tell is read again each time a turn
+    /// starts here, which on PostgreSQL is only a worker thread's first
+    /// turn, or one whose hand-over write found the job's stamps changed:
+    /// `handoffCheck`), or after waiting, they are read again and the job
+    /// judged as the planner would, counting the dependencies built in
+    /// this run as rebuilt.
     /// Requested, forced and `--with-revdeps` builds are built regardless.
     ///
     /// Returns nil to build (the slot's reason updated to the one found),
