@@ -20,7 +20,9 @@ import Foundation
 // one 2-core machine, 1,000 no-op jobs through three workers take about 1.24x
 // as long as one local `-j 3` run on SQLite. Writing `builds` once per short
 // build (the status with the start or the end, not at the claim) would cut
-// the server's share by about 15% (bench/ANALYSIS.md, W11).
+// the server's share by about 15% (bench/ANALYSIS.md, W11); but the claim
+// also writes the runner's host, which the reaper needs to kill a dead
+// worker's processes on this host before the start is written.
 public final class Worker: @unchecked Sendable {
     public struct Options: Sendable {
         /// `-j N`: builds run at once.
