@@ -61,11 +61,12 @@ enum BuiltinFilters {
             return v
         },
         "attr": attr, "filesizeformat": filesizeformat, "forceescape": escape,
+        "wordwrap": wordwrap,
     ]
 
     /// Jinja's filters that jcrun does not have: named "not supported"
     /// rather than unknown, as refused tags are.
-    static let unsupported: Set<String> = ["wordwrap", "pprint", "random", "urlize", "xmlattr"]
+    static let unsupported: Set<String> = ["pprint", "random", "urlize", "xmlattr"]
 
     /// The error for a filter name not in `table`.
     static func unknownFilter(_ name: String) -> (message: String, suggestion: String?) {
@@ -225,6 +226,27 @@ enum BuiltinFilters {
         }
         let text = PercentFormat.cFormat("%.1f", base * bytes / unit)
         return .string(text + " " + prefixes[chosen])
+    }
+
+    /// Jinja's `wordwrap(width=79, break_long_words=True, wrapstring=None,
+    /// break_on_hyphens=True)`: each line of the text through Python's
+    /// `textwrap.wrap`, joined with `wrapstring` (a newline by default).
+    private static func wordwrap(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["width", "break_long_words", "wrapstring", "break_on_hyphens"])
+        let width = try args.int(bound[0], "width", default: 79)
+        let breakLongWords = try args.bool(bound[1], default: true)
+        let wrapstring: String = try bound[2].flatMap { $0.isNone ? nil : try $0.str() } ?? "\n"
+        let breakOnHyphens = try args.bool(bound[3], default: true)
+        let lines = splitLines(try value.str())
+        if !lines.isEmpty, width <= 0 { throw args.error("invalid width \(width) (must be > 0)") }
+        var parts: [String] = []
+        parts.reserveCapacity(lines.count)
+        for line in lines {
+            let wrapped = TextWrap.wrap(
+                line, width: width, breakLongWords: breakLongWords, breakOnHyphens: breakOnHyphens)
+            parts.append(try joined(wrapped, separator: wrapstring))
+        }
+        return .string(try joined(parts, separator: wrapstring))
     }
 
     private static func absolute(_ value: RV, _ args: CallArguments) throws -> RV {

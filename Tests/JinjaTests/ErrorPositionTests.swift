@@ -22,7 +22,7 @@ import Testing
         ),
         ("unsupported tag", "{% autoescape true %}", "main.yaml:1:4: tag 'autoescape' is not supported"),
         // Jinja's filters and globals jcrun lacks are "not supported", not unknown.
-        ("filter not supported", "{{ 'x'|wordwrap(3) }}", "main.yaml:1:8: filter 'wordwrap' is not supported"),
+        ("filter not supported", "{{ 'x'|urlize(3) }}", "main.yaml:1:8: filter 'urlize' is not supported"),
         (
             "filter not supported in a branch", "{% if true %}{{ 'x'|xmlattr }}{% endif %}",
             "main.yaml:1:21: filter 'xmlattr' is not supported"
