@@ -68,14 +68,15 @@ enum Globals {
         values[.string("current")] = first
         let cycler = Namespace(values: values)
         var position = 0
-        // The functions hold the namespace weakly: it holds them.
+        // The functions hold the namespace weakly (it holds them); the
+        // position is theirs, so `cycler(1, 2).next()` works on a cycler
+        // nothing else holds.
         values[.string("next")] = .function(
             Function(name: "next") { [weak cycler] call in
                 _ = try call.bind([])
-                guard let cycler else { return .none }
                 let value = items[position]
                 position = (position + 1) % items.count
-                cycler.values[.string("current")] = items[position]
+                cycler?.values[.string("current")] = items[position]
                 return value
             })
         values[.string("reset")] = .function(
