@@ -55,6 +55,6 @@ final class BuildEventSink: @unchecked Sendable {
     /// A line of jcrun's own in the build's log (a warning about the environment).
     func note(_ level: LogLevel, _ text: String) {
         recorder.log(record.id, stream: .jcrun, level: level, text: text)
-        observer.send { $0.buildEvent(record, .log(level: level, message: text)) }
+        observer.send { $0.buildEvent(record, .notice(level: level, message: text)) }
     }
 }

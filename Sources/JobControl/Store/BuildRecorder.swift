@@ -336,9 +336,9 @@ public final class BuildRecorder: @unchecked Sendable {
             log(build, stream: stream, level: .info, text: text, raw: raw, continued: continued)
         case .outputLines(let lines):
             log(build, lines: lines)
-        // TODO(#4): `@log` entries share the stream `jcrun` with jcrun's own
-        // warnings, so `log --stream jcrun` cannot tell them apart.
         case .log(let level, let message):
+            log(build, stream: .log, level: level, text: message)
+        case .notice(let level, let message):
             log(build, stream: .jcrun, level: level, text: message)
         case .progress(let update):
             progress(build, update)

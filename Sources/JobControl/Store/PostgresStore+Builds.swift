@@ -283,5 +283,5 @@ extension PostgresStore {
     static let levels: [Int: LogLevel] = [
         0: .debug, 1: .info, 2: .warning, 3: .error, 4: .critical,
     ]
-    static let streams: [Int: LogStream] = [0: .stdout, 1: .stderr, 2: .jcrun]
+    static let streams: [Int: LogStream] = [0: .stdout, 1: .stderr, 2: .jcrun, 3: .log]
 }

@@ -3,7 +3,7 @@
 ///
 /// Times are integer microseconds since 1970-01-01 UTC. Log levels are stored
 /// as their rank (0 debug ... 4 critical) so that `level >= ?` filters; streams
-/// as 0 stdout, 1 stderr, 2 jcrun. The schema version is `PRAGMA user_version`;
+/// as 0 stdout, 1 stderr, 2 jcrun, 3 log (`@log`, schema 6 on). The schema version is `PRAGMA user_version`;
 /// `application_id` and the `meta` row mark the file as jcrun's.
 enum SQLiteSQL {
     /// `PRAGMA application_id`: "jcrn" in ASCII.
@@ -13,6 +13,7 @@ enum SQLiteSQL {
     /// Each runs in the one transaction that also sets `user_version`.
     static let migrations: [String] = [
         migration1, migration2, migrationAliveAt, migrationLogChunks, migrationNoJobStatusIndex,
+        migrationLogStream,
     ]
 
     /// The migration after which `SQLiteLogMigration` converts the old
@@ -20,6 +21,14 @@ enum SQLiteSQL {
     static let logChunksStep = 3
 
     static var schemaVersion: Int { migrations.count }
+
+    /// Schema 6: log chunks may hold stream code 3, `@log` entries (before,
+    /// they were stored as jcrun, and stay so). Nothing in the file changes;
+    /// the version makes an older jcrun, whose decoder knows codes 0-2 only,
+    /// refuse the store as newer instead of failing on a chunk.
+    private static let migrationLogStream = """
+        SELECT 1;
+        """
 
     /// A running build's heartbeat: when its runner last said it was alive
     /// (`BuildRecorder`), so that a build whose runner died ends then.

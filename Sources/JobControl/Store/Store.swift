@@ -391,8 +391,11 @@ public struct JobState: Sendable, Hashable {
 /// The stream a log entry came from.
 public enum LogStream: String, Sendable, Hashable, CaseIterable, Codable {
     case stdout, stderr
-    /// A directive line (`@log`) or a message of jcrun's own about the build.
+    /// A message of jcrun's own about the build (a warning, a malformed
+    /// directive); before schema 6 also the `@log` entries.
     case jcrun
+    /// An `@log LEVEL MESSAGE` entry the job wrote (schema 6 on).
+    case log
 }
 
 public enum LogLevel: String, Sendable, Hashable, CaseIterable, Codable, Comparable {
