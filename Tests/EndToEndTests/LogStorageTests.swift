@@ -37,6 +37,36 @@ import Testing
         #expect(tail.stdout.split(separator: "\n").count == 1)
     }
 
+    /// `show-build`'s tail of 20 lines counts a line stored in 64 KiB pieces
+    /// once, its pieces joined (it counted the three pieces as three lines).
+    @Test func showBuildsTailCountsALongLineOnce() throws {
+        let project = try TestProject([
+            "a.yaml": """
+                jobs:
+                  - id: a
+                    command: |
+                      seq 1 30
+                      head -c 140000 /dev/zero | tr '\\0' y; echo
+                      printf 'a\\377b\\n'
+                      echo "@log warning done"
+
+                """
+        ])
+        defer { project.remove() }
+        #expect(try project.run(["a", "-q"]).status == 0)
+        let long = String(repeating: "y", count: 140_000)
+        let numbers = (14...30).map { "    \($0)\n" }.joined()
+        let shown = try project.run(["show-build", "a"]).stdout
+        #expect(
+            shown.hasSuffix(
+                "  log (last 20 lines; all: jcrun log #1)\n" + numbers
+                    + "    \(long)\n    a\\xffb\n    done\n"), "\(shown.suffix(300))")
+        let json = try JSONSerialization.jsonObject(
+            with: Data(try project.run(["show-build", "a", "--json"]).stdout.utf8)) as? [String: Any]
+        let tail = json?["log_tail"] as? [String] ?? []
+        #expect(tail == (14...30).map(String.init) + [long, "a\u{FFFD}b", "done"])
+    }
+
     /// Each line's leading time stamp replaced by `T`.
     static func maskStamps(_ text: String) -> String {
         text.replacingOccurrences(
