@@ -196,7 +196,8 @@ extension Scheduler {
                 return .ended(storeFailed("cannot create a build of '\(job.id)': \(error)"), nil)
             }
         }
-        record.startedAt = Date()
+        // The stored start (the row's), so the summary shows what is stored.
+        if record.startedAt == nil { record.startedAt = Date() }
         let startIndex: Int = cond.withLock {
             started.append(record)
             return started.count - 1
@@ -224,11 +225,16 @@ extension Scheduler {
         } catch {
             outcome = RunOutcome(termination: .startFailed(code: 126, message: "\(error)"))
         }
+        // The end is the job's: writing its lines and its end may wait for
+        // the store's lock, which is not the build's time. The summary and
+        // the store both take this one.
+        let endedAt = Date()
         previousLock?.release()  // when it never started
 
         // The result, once its lines are written (or failed to be).
         recorder.flushBeforeOutcome(of: record.id)
-        let result = storeChecked(Self.result(of: outcome))
+        var result = storeChecked(Self.result(of: outcome))
+        result.finishedAt = endedAt
         let retried =
             result.status == .failed && (result.failureKind?.isRetried ?? false)
             && attempt <= job.retries
@@ -263,7 +269,7 @@ extension Scheduler {
     private func announceEnd(
         _ record: inout BuildRecord, _ result: BuildResult, at startIndex: Int, later: Bool
     ) {
-        record.apply(result, at: Date())
+        record.apply(result, at: result.finishedAt ?? Date())
         let finished = record
         cond.withLock { started[startIndex] = finished }
         if later {

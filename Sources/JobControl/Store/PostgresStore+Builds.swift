@@ -95,7 +95,8 @@ extension PostgresStore {
         [
             .int(id), .text(result.status.rawValue), .string(result.failureKind?.rawValue),
             .int(result.exitCode), .string(result.signal), .string(result.error),
-            .string(result.status == .successful ? result.retval : nil), .int(now),
+            .string(result.status == .successful ? result.retval : nil),
+            .int(result.finishedAt.map(PostgresStore.micros) ?? now),
         ]
     }
 

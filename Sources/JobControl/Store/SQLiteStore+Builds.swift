@@ -140,7 +140,7 @@ extension SQLiteStore {
             statement.bind(5, result.signal)
             statement.bind(6, result.error)
             statement.bind(7, result.status == .successful ? result.retval : nil)
-            statement.bind(8, now)
+            statement.bind(8, result.finishedAt.map(SQLiteStatement.micros) ?? now)
             try statement.run()
         }
     }

@@ -163,10 +163,15 @@ public struct BuildResult: Sendable, Hashable {
     public var error: String?
     /// Only successful builds keep one (masked).
     public var retval: String?
+    /// When the build ended: the runner's time, when its job ended, so that
+    /// a write that waits for the store's lock does not lengthen it (and
+    /// the run's summary shows what is stored). nil: the time of the write.
+    public var finishedAt: Date?
 
     public init(
         status: BuildStatus, failureKind: FailureKind? = nil, exitCode: Int32? = nil,
-        signal: String? = nil, error: String? = nil, retval: String? = nil
+        signal: String? = nil, error: String? = nil, retval: String? = nil,
+        finishedAt: Date? = nil
     ) {
         self.status = status
         self.failureKind = failureKind
@@ -174,6 +179,7 @@ public struct BuildResult: Sendable, Hashable {
         self.signal = signal
         self.error = error
         self.retval = retval
+        self.finishedAt = finishedAt
     }
 }
 
