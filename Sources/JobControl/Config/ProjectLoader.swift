@@ -198,7 +198,8 @@ public struct ProjectLoader {
             return (Settings(), JobFields())
         }
         let locator = plainLocator(file: display(url.path))
-        let reader = FieldReader(locator: locator, collector: collector)
+        let reader = FieldReader(
+            locator: locator, collector: collector, settingsFile: url.lastPathComponent)
         let settingsDecoder = SettingsDecoder(
             reader: reader, projectDir: projectDir, environment: environment, inputs: inputs,
             fileName: url.lastPathComponent)
