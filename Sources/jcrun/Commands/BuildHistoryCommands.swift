@@ -177,8 +177,8 @@ enum BuildHistoryCommands {
         if raw && context.json {
             throw CLIError.usage("options '--raw' and '--json' cannot be used together")
         }
-        // `--raw` is what the job wrote: its `@log` messages are jcrun's
-        // entries, left out unless `--stream jcrun` asks for them.
+        // `--raw` is what the job wrote on stdout and stderr: its `@log`
+        // entries (`log`) and jcrun's own (`jcrun`) only when `--stream` names them.
         let rawStreams: Set<LogStream> = query.stream.map { [$0] } ?? [.stdout, .stderr]
         let print = { (entries: [LogEntry]) in
             if raw {
