@@ -344,6 +344,9 @@ public struct ConfigErrors: Error, Sendable {
         if errors.count < Self.shownLimit { errors.append(error) } else { moreCount += 1 }
     }
 
+    /// Notes `count` errors found beyond those kept.
+    mutating func countMore(_ count: Int) { moreCount += count }
+
     /// `other`'s errors after these, as if each had been appended in turn.
     public mutating func append(contentsOf other: ConfigErrors) {
         for error in other.errors { append(error) }
