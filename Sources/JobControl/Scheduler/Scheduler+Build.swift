@@ -200,6 +200,7 @@ extension Scheduler {
         if record.startedAt == nil { record.startedAt = Date() }
         let startIndex: Int = cond.withLock {
             started.append(record)
+            noteOwn(record)
             return started.count - 1
         }
         // Rendered once the process started (or failed to), off the path
@@ -271,7 +272,10 @@ extension Scheduler {
     ) {
         record.apply(result, at: result.finishedAt ?? Date())
         let finished = record
-        cond.withLock { started[startIndex] = finished }
+        cond.withLock {
+            started[startIndex] = finished
+            noteOwn(finished)
+        }
         if later {
             observer.sendLater { $0.buildFinished(finished) }
         } else {
@@ -327,15 +331,13 @@ extension Scheduler {
             lock = opened
         }
         // `next` judged again (`recheck`) unless the store is as its plan saw it.
-        var expected: Int64?
+        var check = HandoffCheck.none
         if lock != nil {
-            switch handoffCheck(next) {
-            case .look:
+            check = handoffCheck(next)
+            if case .look = check {
                 lock?.release()
                 finish(id, result)
                 return alone
-            case .none: break
-            case .ifUnchanged(let counter): expected = counter
             }
         }
         guard let inputs = attemptInputs(slot, attempt: 1, definition: definition) else {
@@ -344,9 +346,16 @@ extension Scheduler {
             return alone
         }
         do {
-            let made: BuildRecord? = try expected.map {
-                try recorder.finishBuild(id, result: result, thenCreate: inputs.new, ifOthersCounterIs: $0)
-            } ?? recorder.finishBuild(id, result: result, thenCreate: inputs.new)
+            let made: BuildRecord?
+            switch check {
+            case .ifUnchanged(let counter):
+                made = try recorder.finishBuild(
+                    id, result: result, thenCreate: inputs.new, ifOthersCounterIs: counter)
+            case .ifStatesAre(let stamps):
+                made = try recorder.finishBuild(id, result: result, thenCreate: inputs.new, ifStatesAre: stamps)
+            case .none, .look:
+                made = try recorder.finishBuild(id, result: result, thenCreate: inputs.new)
+            }
             guard let record = made else {  // `id` ended alone: another process wrote
                 lock?.release()
                 return alone
