@@ -54,4 +54,26 @@ import Testing
         #expect(try #require(stored.finishedAt) < released)
         #expect(try store.logs(LogQuery(build: shown.id)).map(\.text) == ["done"])
     }
+
+    /// On either store the summary's times are the stored ones, for a
+    /// build that ends alone and for one whose end creates the next.
+    @Test(arguments: StoreBackend.available)
+    func theSummaryShowsTheStoredTimes(backend: StoreBackend) throws {
+        let test = try TestStore.make(backend)
+        let jobs = testJobSet([testJob("a"), testJob("b", deps: ["a"])])
+        let plan = try Planner().plan(
+            PlanRequest(targets: .jobs(["b"])), jobs: jobs, store: test.store, now: Date())
+        let options = Scheduler.Options(workers: 1, environment: ["PATH": "/usr/bin"])
+        let summary = Scheduler(
+            jobs: jobs, store: test.store, launcher: ScriptedLauncher(), observer: nil, options: options
+        ).run(plan)
+        #expect(summary.exitCode == 0)
+        #expect(summary.builds.count == 2)
+        let micros = { (date: Date?) in date.map(SQLiteStatement.micros) }
+        for shown in summary.builds {
+            let stored = try #require(try test.store.build(shown.id))
+            #expect(micros(shown.startedAt) == micros(stored.startedAt), "\(shown.job)")
+            #expect(micros(shown.finishedAt) == micros(stored.finishedAt), "\(shown.job)")
+        }
+    }
 }
