@@ -206,7 +206,8 @@ extension ConfigError {
                 ?? "in 'command', 'args' or 'env'"
             return (
                 "\(at): tag '\(tag)' cannot stand on \(on)\(didYouMean(suggestion))", [],
-                "!retval JOB, !secret NAME and !env NAME each stand on one value \(fields) (X: !env HOME)"
+                "!retval JOB, !secret NAME and !env NAME each stand on one value \(fields)"
+                    + " (X: !env HOME)"
             )
         case .tagWithoutName(let tag, let expected, let at):
             return ("\(at): '\(tag)' needs \(expected) after it, as in '\(tag) \(example(of: tag))'", [], nil)

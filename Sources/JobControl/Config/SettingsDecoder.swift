@@ -61,7 +61,9 @@ struct SettingsDecoder {
         // the setting is written, not later by the store with the path alone.
         if case .sqlite(let path) = try? StoreLocation.parse(resolved, relativeTo: projectDir.path) {
             var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder),
+                isFolder.boolValue
+            {
                 let shown = "'" + (path as NSString).standardizingPath + "'"
                 reader.fail(
                     .invalidValue(

@@ -55,7 +55,9 @@ public enum BuildJSON {
         object.field("why", leftOutReason(item.why))
         if case .protectedUsedAsIs(let build) = item.why { object.field("build_id", build) }
         if case .builtMeanwhile(let build) = item.why { object.field("build_id", build) }
-        if let condition = item.condition { object.field("conditional_on", strings: condition.dependencies) }
+        if let condition = item.condition {
+            object.field("conditional_on", strings: condition.dependencies)
+        }
         return object
     }
 

@@ -16,7 +16,9 @@ public struct LogLineTail: Sendable {
 
     /// Reads the last `count` lines of `build`: the last entries, more of
     /// them while the oldest line read may have begun before them.
-    public static func read(_ build: BuildID, count: Int, from store: BuildStore) throws -> LogLineTail {
+    public static func read(
+        _ build: BuildID, count: Int, from store: BuildStore
+    ) throws -> LogLineTail {
         var limit = count + 1
         while true {
             let entries = try store.logs(LogQuery(build: build, limit: limit, tail: true))
@@ -25,7 +27,9 @@ public struct LogLineTail: Sendable {
             // With more lines than asked for, the oldest (maybe cut) is dropped.
             if whole || grouped.count > count || limit >= maximumPieces {
                 let kept = Array(grouped.suffix(count))
-                let cut = !whole && grouped.count <= count && kept.first?.first?.seq == entries.first?.seq
+                let cut =
+                    !whole && grouped.count <= count
+                    && kept.first?.first?.seq == entries.first?.seq
                 return LogLineTail(lines: kept, firstIsCut: cut)
             }
             limit = min(limit * 4, maximumPieces)

@@ -3,7 +3,8 @@
 ///
 /// Times are integer microseconds since 1970-01-01 UTC. Log levels are stored
 /// as their rank (0 debug ... 4 critical) so that `level >= ?` filters; streams
-/// as 0 stdout, 1 stderr, 2 jcrun, 3 log (`@log`, schema 6 on). The schema version is `PRAGMA user_version`;
+/// as 0 stdout, 1 stderr, 2 jcrun, 3 log (`@log`, schema 6 on). The schema
+/// version is `PRAGMA user_version`;
 /// `application_id` and the `meta` row mark the file as jcrun's.
 enum SQLiteSQL {
     /// `PRAGMA application_id`: "jcrn" in ASCII.
