@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import Testing
 
@@ -190,5 +191,71 @@ import Testing
         try test.store.reservingBuildIDs(false)
         try test.store.finishBuild(made.id, result: BuildResult(status: .successful))
         #expect(test.store.reservedBuildID == nil)
+    }
+}
+
+/// The scheduler's side: with one worker the next process starts first;
+/// when the write that follows cannot be made, nothing runs that the store
+/// does not know of.
+@Suite struct DeferredStartSchedulerTests {
+    private func run(
+        _ jobs: JobSet, folder: StoreFolder, store: SQLiteStore, launcher: ScriptedLauncher
+    ) throws -> RunSummary {
+        let plan = try Planner().plan(PlanRequest(targets: .all), jobs: jobs, store: store, now: Date())
+        let options = Scheduler.Options(
+            workers: 1, lockDirectory: URL(fileURLWithPath: folder.path + "/locks"),
+            environment: ["PATH": "/usr/bin"])
+        return Scheduler(jobs: jobs, store: store, launcher: launcher, options: options).run(plan)
+    }
+
+    @Test func aSerialRunStartsEachNextProcessUnderTheReservedIDWithItsGroup() throws {
+        let folder = StoreFolder()
+        let store = try folder.openStore()
+        let jobs = testJobSet([testJob("a"), testJob("b", deps: ["a"]), testJob("c")])
+        let launcher = ScriptedLauncher(["a": [.value("va")]])
+        let summary = try run(jobs, folder: folder, store: store, launcher: launcher)
+        #expect(summary.exitCode == 0)
+        let builds = try store.builds(BuildQuery(newestFirst: false))
+        #expect(builds.map(\.id) == [1, 2, 3])
+        #expect(builds.map(\.status) == [.successful, .successful, .successful])
+        // The first is created before its start; the others are stored with the group.
+        #expect(builds.map { $0.runner?.processGroup } == [nil, 4242, 4242])
+        #expect(launcher.specs.map { $0.environment["JCRUN_BUILD_ID"] ?? "" } == ["1", "2", "3"])
+        let b = try #require(builds.first { $0.job == "b" })
+        #expect(try store.inputs(of: b.id).map(\.retval) == ["va"])
+        #expect(try store.connection.integer(SQLiteSQL.buildSequence) == 3)
+        #expect(store.reservedBuildID == nil)
+    }
+
+    /// Another process holds the store's write lock past the wait as the
+    /// next process starts: that process is killed, its build counts as not
+    /// run (no row), the run stops with the store's error.
+    @Test func aWriteThatFailsAfterTheStartKillsTheProcess() throws {
+        let folder = StoreFolder()
+        let store = try folder.openStore()
+        store.connection.busyDeadline = 0.3
+        sqlite3_busy_timeout(store.connection.handle, 20)
+        nonisolated(unsafe) let other = try folder.openStore()
+        let jobs = testJobSet([testJob("a"), testJob("b"), testJob("c")])
+        let gate = Gate()
+        let launcher = ScriptedLauncher([
+            "a": [Script(gate: gate)],
+            "b": [Script(waitForInterrupt: true, onlyKillStops: true)],
+        ])
+        let holder = Thread {
+            _ = gate.waitForArrivals(1)
+            try? other.connection.execute("BEGIN IMMEDIATE")
+            gate.open()
+        }
+        holder.start()
+        let summary = try run(jobs, folder: folder, store: store, launcher: launcher)
+        try other.connection.execute("ROLLBACK")
+        #expect(launcher.jobsRun == ["a", "b"])
+        #expect(summary.exitCode == 2)
+        #expect(summary.errors.contains { $0.hasPrefix("cannot store build #2 of 'b': ") })
+        let ended = try #require(summary.builds.first { $0.job == "b" })
+        #expect(ended.failureKind == .storeFailed)
+        #expect(try store.build(2) == nil)
+        #expect(try store.builds(BuildQuery()).map(\.job) == ["a"])
     }
 }

@@ -36,6 +36,9 @@ extension Scheduler {
     /// build running (reaped as `runner_died`, as a kill a moment earlier
     /// would) and no row for the new one, whose process dies with jcrun
     /// (parent-death signal) as it starts; its reserved id stays unused.
+    // TODO(#5): the process runs for about one write (0.1 ms) before its
+    // row is stored: a job that looks its `JCRUN_BUILD_ID` up in the store at
+    // once would not find it yet (jcrun's own start-up takes milliseconds).
     struct DeferredStart {
         let previous: BuildID
         let result: BuildResult
