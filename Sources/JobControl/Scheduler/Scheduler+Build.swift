@@ -238,6 +238,7 @@ extension Scheduler {
         if deferred == nil { record.startedAt = Date() }
         let startIndex: Int = cond.withLock {
             started.append(record)
+            noteOwn(record)
             return started.count - 1
         }
         // Rendered once the process started (or failed to), off the path
@@ -366,7 +367,10 @@ extension Scheduler {
     ) {
         record.apply(result, at: Date())
         let finished = record
-        cond.withLock { started[startIndex] = finished }
+        cond.withLock {
+            started[startIndex] = finished
+            noteOwn(finished)
+        }
         if later {
             observer.sendLater { $0.buildFinished(finished) }
         } else {
@@ -422,15 +426,13 @@ extension Scheduler {
             lock = opened
         }
         // `next` judged again (`recheck`) unless the store is as its plan saw it.
-        var expected: Int64?
+        var check = HandoffCheck.none
         if lock != nil {
-            switch handoffCheck(next) {
-            case .look:
+            check = handoffCheck(next)
+            if case .look = check {
                 lock?.release()
                 finish(id, result)
                 return alone
-            case .none: break
-            case .ifUnchanged(let counter): expected = counter
             }
         }
         guard let inputs = attemptInputs(slot, attempt: 1, definition: definition) else {
@@ -438,14 +440,21 @@ extension Scheduler {
             finish(id, result)
             return alone
         }
-        if let reservation = startableFirst(expected) {
+        if let reservation = startableFirst(check) {
             let deferred = DeferredStart(previous: id, result: result, reservation: reservation, inputs: inputs)
             return Handoff(index: next, lock: lock, definition: definition, created: nil, deferred: deferred)
         }
         do {
-            let made: BuildRecord? = try expected.map {
-                try recorder.finishBuild(id, result: result, thenCreate: inputs.new, ifOthersCounterIs: $0)
-            } ?? recorder.finishBuild(id, result: result, thenCreate: inputs.new)
+            let made: BuildRecord?
+            switch check {
+            case .ifUnchanged(let counter):
+                made = try recorder.finishBuild(
+                    id, result: result, thenCreate: inputs.new, ifOthersCounterIs: counter)
+            case .ifStatesAre(let stamps):
+                made = try recorder.finishBuild(id, result: result, thenCreate: inputs.new, ifStatesAre: stamps)
+            case .none, .look:
+                made = try recorder.finishBuild(id, result: result, thenCreate: inputs.new)
+            }
             guard let record = made else {  // `id` ended alone: another process wrote
                 lock?.release()
                 return alone
@@ -466,9 +475,15 @@ extension Scheduler {
     /// before the write (`DeferredStart`): one worker, and no other process
     /// committed since the id was reserved (so it is still the newest id,
     /// and no other build of the job or its dependencies came meanwhile) nor
-    /// since the run's view of the store (`expected`, when the job is judged
+    /// since the run's view of the store (`check`, when the job is judged
     /// again). One `PRAGMA data_version` read.
-    private func startableFirst(_ expected: Int64?) -> BuildReservation? {
+    private func startableFirst(_ check: HandoffCheck) -> BuildReservation? {
+        var expected: Int64?
+        switch check {
+        case .none: break
+        case .ifUnchanged(let counter): expected = counter
+        case .look, .ifStatesAre: return nil
+        }
         guard cond.withLock({ reservesBuildIDs }) else { return nil }
         let found: (BuildReservation?, Int64?)? = try? recorder.withStore {
             ($0.reservedBuildID, try $0.othersChangeCounter())

@@ -101,6 +101,12 @@ public final class Scheduler: @unchecked Sendable {
     /// The generation at which a job's state was read again in this run;
     /// absent: the state the plan was made from.
     var readGeneration: [JobID: Int] = [:]
+    /// The store compares the jobs' stamps in the hand-over write
+    /// (`BuildStore.checksStatesInWrite`): PostgreSQL, which has no counter.
+    var statesInWrite = false
+    /// This run's builds of each job, by id: with `states`, what the store
+    /// holds for the job unless another process built it (`expectedStamp`).
+    var ownBuilds: [JobID: OwnBuilds] = [:]
     /// Definitions worked out ahead (`prepareNext`), by slot, until taken.
     private var prepared: [Definition?] = []
     /// With one worker, the store is asked to keep the next build id
@@ -181,6 +187,7 @@ public final class Scheduler: @unchecked Sendable {
         } else {
             viewCounter = storeCounter
         }
+        statesInWrite = (try? recorder.withStore { $0.checksStatesInWrite }) ?? false
         prepare(plan, states: given)
         let workers = max(1, min(options.workers, slots.count))
         reservesBuildIDs = workers == 1 && slots.count > 1

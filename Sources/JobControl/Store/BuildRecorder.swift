@@ -191,6 +191,20 @@ public final class BuildRecorder: @unchecked Sendable {
         return record
     }
 
+    /// `finishBuild(_:result:thenCreate:)` unless a job of `expected`
+    /// stands otherwise in the store (`BuildStore.finishBuild(_:result:
+    /// thenCreate:ifStatesAre:)`): then `id` ends alone and the result is nil.
+    public func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifStatesAre expected: [JobStamp]
+    ) throws -> BuildRecord? {
+        storeLock.lock()
+        defer { storeLock.unlock() }
+        try flushBeforeEnd(of: id)
+        let made = try store.finishBuild(id, result: result, thenCreate: next, ifStatesAre: expected)
+        if let record = made, record.status == .running { state.withLock { _ = running.insert(record.id) } }
+        return made
+    }
+
     /// Writes `id`'s buffered lines before its end; the caller holds `storeLock`.
     private func flushBeforeEnd(of id: BuildID) throws {
         state.withLock { pendingRunners[id] = nil }  // ends before its runner is written

@@ -100,7 +100,7 @@ extension PostgresStore {
     }
 
     /// Throws why an update of `id` changed nothing.
-    private func refuseChange(of id: BuildID, doing action: String) throws -> Never {
+    func refuseChange(of id: BuildID, doing action: String) throws -> Never {
         let rows = try connection.query(PostgresSQL.buildStatus, [.int(id)])
         guard rows.rowCount > 0 else { throw StoreError.noSuchBuild(id) }
         throw StoreError.refused(

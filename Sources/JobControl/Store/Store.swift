@@ -28,6 +28,19 @@ public protocol BuildStore: AnyObject {
     func finishBuild(
         _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifOthersCounterIs counter: Int64
     ) throws -> BuildRecord?
+    /// `finishBuild(id, result:, thenCreate: next)` when each job of
+    /// `expected` stands in the store as its stamp's build ids say once
+    /// `id` ended, with no created or running build (no other process
+    /// built or queued it since); else ends `id` alone
+    /// and returns nil (the scheduler then judges `next` again). Compared
+    /// inside the write, where `checksStatesInWrite`.
+    func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifStatesAre expected: [JobStamp]
+    ) throws -> BuildRecord?
+    /// The store compares `JobStamp`s inside the hand-over write: the
+    /// scheduler's way to learn of other processes' builds when
+    /// `othersChangeCounter()` cannot tell (PostgreSQL).
+    var checksStatesInWrite: Bool { get }
 
     // Queries.
     func build(_ id: BuildID) throws -> BuildRecord?
@@ -126,11 +139,8 @@ extension BuildStore {
     public func markAlive(_ ids: [BuildID]) throws {}
     /// A store that cannot tell says so.
     public func changeCounter() throws -> Int64? { nil }
-    /// A store that cannot tell says so.
-    // TODO(#5): PostgreSQL has no counter of other processes' commits, so a
-    // local run there reads each job's state again before building it and
-    // gives up the one-transaction hand-over (W11's local -j 3: 871 ms ->
-    // 1.20 s for 1,000 no-op jobs).
+    /// A store that cannot tell says so (PostgreSQL: its hand-over write
+    /// compares the jobs' stamps instead, `checksStatesInWrite`).
     public func othersChangeCounter() throws -> Int64? { nil }
     /// A store that cannot reserve ids never holds one.
     public func reservingBuildIDs(_ on: Bool) throws {}
@@ -140,6 +150,60 @@ extension BuildStore {
         as reserved: BuildReservation, runner: RunnerIdentity, startedAt: Date
     ) throws -> BuildRecord {
         throw StoreError.refused("build #\(reserved.id): this store reserves no build ids")
+    }
+    /// A store that cannot compare stamps ends `id` alone: `next` is judged again.
+    public func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifStatesAre expected: [JobStamp]
+    ) throws -> BuildRecord? {
+        try finishBuild(id, result: result)
+        return nil
+    }
+    public var checksStatesInWrite: Bool { false }
+}
+
+/// The builds a job's state rests on, by id (`BuildStore.jobStates`): a
+/// write compares them with the store's to tell whether another process
+/// built or queued the job since they were read.
+public struct JobStamp: Sendable, Hashable {
+    public var job: JobID
+    public var latest: BuildID?
+    public var latestSuccessful: BuildID?
+    /// The newest successful-or-skipped build; nil without a successful
+    /// one (as `JobState.lastCheck`).
+    public var lastCheck: BuildID?
+    /// A build of the job is `created` or `running`.
+    public var isRunning: Bool
+
+    public init(
+        job: JobID, latest: BuildID? = nil, latestSuccessful: BuildID? = nil, lastCheck: BuildID? = nil,
+        isRunning: Bool = false
+    ) {
+        self.job = job
+        self.latest = latest
+        self.latestSuccessful = latestSuccessful
+        self.lastCheck = latestSuccessful == nil ? nil : lastCheck
+        self.isRunning = isRunning
+    }
+
+    /// The stamp of `state` (nil: a job never built).
+    public init(job: JobID, state: JobState?) {
+        self.init(
+            job: job, latest: state?.latest?.id, latestSuccessful: state?.latestSuccessful?.id,
+            lastCheck: state?.lastCheck?.id, isRunning: state?.isRunning ?? false)
+    }
+
+    /// This stamp once `build`, one of this process's builds of the job, is
+    /// as `status` says (created or running, or how it ended).
+    public mutating func apply(_ build: BuildID, _ status: BuildStatus) {
+        latest = max(latest ?? build, build)
+        switch status {
+        case .successful:
+            latestSuccessful = max(latestSuccessful ?? build, build)
+            lastCheck = max(lastCheck ?? build, build)
+        case .skipped where latestSuccessful != nil:
+            lastCheck = max(lastCheck ?? build, build)
+        default: break
+        }
     }
 }
 
