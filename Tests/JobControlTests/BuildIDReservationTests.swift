@@ -227,6 +227,38 @@ import Testing
         #expect(store.reservedBuildID == nil)
     }
 
+    /// Another process commits while a build runs: the next one is not
+    /// started before its write (the reserved id is older than the other's
+    /// build), it takes a fresh id in the write before its start, and the
+    /// one after it starts first again under the id reserved with it.
+    @Test func anotherProcessesCommitMakesTheNextBuildWriteFirst() throws {
+        let folder = StoreFolder()
+        let store = try folder.openStore()
+        nonisolated(unsafe) let other = try folder.openStore()
+        let jobs = testJobSet([testJob("a"), testJob("b"), testJob("c")])
+        let gate = Gate()
+        let launcher = ScriptedLauncher(["a": [Script(gate: gate)]])
+        let writer = Thread {
+            _ = gate.waitForArrivals(1)
+            if let made = try? other.createBuild(
+                NewBuild(job: "z", trigger: "cli", reason: "r", configSnapshot: "{}", configHash: "h"))
+            {
+                try? other.finishBuild(made.id, result: BuildResult(status: .successful))
+            }
+            gate.open()
+        }
+        writer.start()
+        let summary = try run(jobs, folder: folder, store: store, launcher: launcher)
+        #expect(summary.exitCode == 0)
+        let builds = try store.builds(BuildQuery(newestFirst: false))
+        #expect(builds.map { "\($0.id) \($0.job) \($0.status.rawValue)" } == [
+            "1 a successful", "3 z successful", "4 b successful", "5 c successful",
+        ])
+        // b's row was written before its start (no group yet); c's after, with it.
+        #expect(builds.map { $0.runner?.processGroup } == [nil, nil, nil, 4242])
+        #expect(launcher.specs.map { $0.environment["JCRUN_BUILD_ID"] ?? "" } == ["1", "4", "5"])
+    }
+
     /// Another process holds the store's write lock past the wait as the
     /// next process starts: that process is killed, its build counts as not
     /// run (no row), the run stops with the store's error.
