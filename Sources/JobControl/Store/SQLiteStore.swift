@@ -18,6 +18,11 @@ public final class SQLiteStore: BuildStore {
     private let checkpointer: SQLiteCheckpointer?
     /// The time written to rows; tests fix it.
     public var clock: () -> Date = Date.init
+    /// The build id this store holds reserved (`reservingBuildIDs`), with
+    /// `PRAGMA data_version` as it was reserved; nil: none.
+    var reservation: BuildReservation?
+    /// Whether each new row reserves the next id (`reservingBuildIDs(true)`).
+    var keepsReservation = false
 
     /// The schema version this jcrun reads and writes.
     public static var schemaVersion: Int { SQLiteSQL.schemaVersion }
@@ -149,6 +154,7 @@ public final class SQLiteStore: BuildStore {
     /// Closes the store: the checkpoint thread first, then the connection,
     /// which folds the rest of the WAL into the file and removes it.
     public func close() {
+        giveBackReservationNow()
         stopCheckpointer()
         connection.close()
     }
