@@ -78,6 +78,40 @@ struct ConfigInputErrorTests {
         #expect(lines.first == "jcrun: error: " + expected)
     }
 
+    /// In `jcrun.yaml` the hint names where tags stand there: the values of
+    /// `defaults`' `env` (it named a job's `command`, `args` and `env`).
+    @Test(arguments: [
+        ("vars:\n  home: !env [HOME]\n", "jcrun.yaml:2:9: tag '!env' cannot stand on a list"),
+        ("defaults:\n  env: !secret {X: y}\n", "jcrun.yaml:2:8: tag '!secret' cannot stand on a mapping"),
+    ])
+    func aTagOnACollectionInTheSettingsNamesWhereTagsStandThere(settings: String, error: String) throws {
+        let project = try TempProject([
+            "jcrun.yaml": settings, "jobs.d/a.yaml": "jobs:\n  - id: x\n    command: run\n",
+        ])
+        #expect(
+            project.errorLines() == [
+                "jcrun: error: \(error); !retval JOB, !secret NAME and !env NAME each stand on one"
+                    + " value of 'env' under 'defaults' in jcrun.yaml (X: !env HOME)"
+            ])
+    }
+
+    /// A storage setting that names a folder (`sqlite://` is `/`) is an
+    /// error at the setting, not the store's later one without a position.
+    @Test(arguments: [
+        ("sqlite://", "'/'"), ("sqlite:///", "'/'"), ("jobs.d", "'PROJECT/jobs.d'"),
+    ])
+    func aStorageSettingNamingAFolderIsRefusedAtItsPosition(value: String, folder: String) throws {
+        let project = try TempProject([
+            "jcrun.yaml": "storage: \"\(value)\"\n", "jobs.d/a.yaml": "jobs:\n  - id: x\n    command: run\n",
+        ])
+        let shown = folder.replacingOccurrences(of: "PROJECT", with: project.dir.path)
+        #expect(
+            project.errorLines() == [
+                "jcrun: error: jcrun.yaml:1:10: invalid 'storage' '\(value)': \(shown) is a folder,"
+                    + " not a database file; use a path, sqlite:PATH or postgresql://..."
+            ])
+    }
+
     @Test func aControlCharacterATemplateWroteIsNamed() throws {
         let project = try TempProject([
             "jobs.d/a.yaml": "jobs:\n  - id: x\n    command: [echo, \"{{ 'a\\x00b' }}\", \"{{ 'c\\x81' }}\"]\n"
@@ -151,7 +185,11 @@ struct ConfigInputErrorTests {
             "{{ x }}: 1\n",
             "jcrun.yaml:1:1: a key in 'jcrun.yaml' must be text, not a mapping; jcrun.yaml is plain YAML, not a template; quote a key that starts with '{' or '['"
         ),
-        ("vars: !env {a: 1}\n", "jcrun.yaml:1:7: tag '!env' cannot stand on a mapping; \(tagHint)"),
+        (
+            "vars: !env {a: 1}\n",
+            "jcrun.yaml:1:7: tag '!env' cannot stand on a mapping; !retval JOB, !secret NAME and"
+                + " !env NAME each stand on one value of 'env' under 'defaults' in jcrun.yaml (X: !env HOME)"
+        ),
         ("vars: {a: [1, !env HOME]}\n", "jcrun.yaml:1:15: tag '!env' is not allowed in 'vars'"),
     ]
 

@@ -22,6 +22,9 @@ final class ErrorCollector {
 struct FieldReader {
     let locator: SourceLocator
     let collector: ErrorCollector
+    /// The settings file's name (`jcrun.yaml`) when reading it: a tag's hint
+    /// then names where tags stand there, not a job's fields.
+    var settingsFile: String? = nil
 
     func at(_ node: Node) -> SourceLocation { locator.location(node.mark) }
 
@@ -52,7 +55,10 @@ struct FieldReader {
                 continue
             }
             if let tag = pair.key.tag, !Self.scalarTags.contains(tag) {
-                fail(.misplacedTag(displayTag(tag), on: "a mapping key", suggestion: nil, at: at(pair.key)))
+                fail(
+                    .misplacedTag(
+                        displayTag(tag), on: "a mapping key", suggestion: nil, at: at(pair.key),
+                        settingsFile: settingsFile))
                 continue
             }
             guard restatingTagFits(pair.key, key) else { continue }
@@ -89,7 +95,10 @@ struct FieldReader {
         default: break
         }
         let suggestion = Self.jcrunTags.contains(tag) ? nil : closestMatch(to: tag, among: Self.jcrunTags)
-        fail(.misplacedTag(displayTag(tag), on: describe(node), suggestion: suggestion, at: at(node)))
+        fail(
+            .misplacedTag(
+                displayTag(tag), on: describe(node), suggestion: suggestion, at: at(node),
+                settingsFile: settingsFile))
         return false
     }
 

@@ -90,10 +90,16 @@ public struct ProjectLoader {
                 defaults: shared.defaults, collector: fileCollector)
             perFile.set(index, jobs: jobs, collector: fileCollector)
         }
+        // Each error with the file it belongs to (0: jcrun.yaml, then the
+        // job files), to be shown in file, line and column order.
+        var ranked = ErrorOrder(
+            fileNames: fileNames.map { display(jobsDir.appendingPathComponent($0).path) })
+        ranked.add(collector.errors, rank: 0)
+        collector.errors = ConfigErrors()
         var jobs: [Job] = []
         var firstPlace: [JobID: SourceLocation] = [:]
-        for (fileJobs, fileCollector) in perFile.results {
-            collector.errors.append(contentsOf: fileCollector.errors)
+        for (index, (fileJobs, fileCollector)) in perFile.results.enumerated() {
+            ranked.add(fileCollector.errors, rank: index + 1)
             collector.brokenJobs.formUnion(fileCollector.brokenJobs)
             for job in fileJobs {
                 if let first = firstPlace[job.id] {
@@ -106,12 +112,13 @@ public struct ProjectLoader {
         }
 
         // Last, what needs every job: dependencies that exist, no cycles.
-        // TODO(#2): these errors come after every file's own, not in file order.
         checkDependencies(of: jobs)
         // The graph leaves out dependencies that do not exist, so a cycle among
         // the jobs that did load is reported with the other errors.
         for cycle in JobGraph(jobs: jobs).cycleErrors(limit: 20) { collector.add(cycle) }
-        guard collector.errors.isEmpty else { throw collector.errors }
+        // These come in the file of the place they name, among its others.
+        ranked.add(collector.errors, rank: nil)
+        guard ranked.isEmpty else { throw ranked.ordered() }
         if let cache, let inputs {
             cache.save(
                 jobs, inputs: inputs.all, jobFileNames: fileNames,
@@ -198,7 +205,8 @@ public struct ProjectLoader {
             return (Settings(), JobFields())
         }
         let locator = plainLocator(file: display(url.path))
-        let reader = FieldReader(locator: locator, collector: collector)
+        let reader = FieldReader(
+            locator: locator, collector: collector, settingsFile: url.lastPathComponent)
         let settingsDecoder = SettingsDecoder(
             reader: reader, projectDir: projectDir, environment: environment, inputs: inputs,
             fileName: url.lastPathComponent)

@@ -58,6 +58,9 @@ public enum BuildJSON {
         object.field("why", leftOutReason(item.why))
         if case .protectedUsedAsIs(let build) = item.why { object.field("build_id", build) }
         if case .builtMeanwhile(let build) = item.why { object.field("build_id", build) }
+        if let condition = item.condition {
+            object.field("conditional_on", strings: condition.dependencies)
+        }
         return object
     }
 
@@ -80,6 +83,13 @@ public enum BuildJSON {
                 var item = JSONText()
                 item.field("job", planned.job)
                 item.field("reason", planned.reason.description)
+                // The dependencies in the plan that alone make it outdated:
+                // it is built only if one of them brings a new value.
+                if let condition = planned.condition {
+                    item.field("conditional_on", strings: condition.dependencies)
+                } else {
+                    item.field("conditional_on", raw: "null")
+                }
                 return item
             })
         object.field("left_out", objects: plan.leftOut.map(leftOut))

@@ -41,10 +41,14 @@ public final class JSONLinesRenderer: BuildObserver, @unchecked Sendable {
             object.field("level", LogLevel.info.rawValue)
             object.field("text", text)
             object.field("continued", continued)
-        case .log(let level, let message):
+        case .log(let level, let message), .notice(let level, let message):
             guard includeLogs else { return }
             object = header("log", build)
-            object.field("stream", LogStream.jcrun.rawValue)
+            if case .log = event {
+                object.field("stream", LogStream.log.rawValue)
+            } else {
+                object.field("stream", LogStream.jcrun.rawValue)
+            }
             object.field("level", level.rawValue)
             object.field("text", message)
             object.field("continued", false)

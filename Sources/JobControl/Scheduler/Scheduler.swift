@@ -109,6 +109,10 @@ public final class Scheduler: @unchecked Sendable {
     var ownBuilds: [JobID: OwnBuilds] = [:]
     /// Definitions worked out ahead (`prepareNext`), by slot, until taken.
     private var prepared: [Definition?] = []
+    /// With one worker, the store is asked to keep the next build id
+    /// reserved (`BuildStore.reservingBuildIDs`), so that a hand-over can
+    /// start the next process before its write (`Scheduler.handOver`).
+    var reservesBuildIDs = false
 
     /// One planned build and where it stands.
     struct Slot {
@@ -186,6 +190,11 @@ public final class Scheduler: @unchecked Sendable {
         statesInWrite = (try? recorder.withStore { $0.checksStatesInWrite }) ?? false
         prepare(plan, states: given)
         let workers = max(1, min(options.workers, slots.count))
+        reservesBuildIDs = workers == 1 && slots.count > 1
+        // No write: the first new row reserves the id after it.
+        if reservesBuildIDs, (try? recorder.withStore({ try $0.reservingBuildIDs(true) })) == nil {
+            reservesBuildIDs = false
+        }
         let done = DispatchGroup()
         for _ in 0..<workers {
             done.enter()
@@ -198,6 +207,9 @@ public final class Scheduler: @unchecked Sendable {
         }
         done.wait()
         LateClose.closeAll()
+        // An id still held is given back by the store's next write that
+        // ends a build, or as it closes.
+        if reservesBuildIDs { stopReservingBuildIDs() }
         finishRecording()
         let summary = cond.withLock { summarize(plan, startedAt: startedAt) }
         observer.send { $0.runFinished(summary) }
@@ -357,6 +369,12 @@ public final class Scheduler: @unchecked Sendable {
         guard let candidate else { return }
         let definition = Self.definition(of: candidate.job)
         cond.withLock { prepared[candidate.index] = definition }
+    }
+
+    /// Tells the store to keep no id reserved after the current one: the
+    /// write that ends this worker's last build gives it back (no write here).
+    func stopReservingBuildIDs() {
+        _ = try? recorder.withStore { try $0.reservingBuildIDs(false) }
     }
 
     /// Slot `index` and the definition `prepareNext` made for it, if any

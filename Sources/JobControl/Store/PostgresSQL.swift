@@ -12,7 +12,7 @@ enum PostgresSQL {
     /// Migrations in order: `migrations[n - 1]` takes the schema from n - 1 to n.
     static let migrations: [String] = [
         migration1, PostgresQueueSQL.migration2, PostgresQueueSQL.migration3, migrationLogChunks,
-        PostgresQueueSQL.migration5,
+        PostgresQueueSQL.migration5, migrationLogStream,
     ]
 
     /// The migration after which `PostgresLogMigration` converts the old
@@ -39,6 +39,13 @@ enum PostgresSQL {
             data      bytea NOT NULL,
             PRIMARY KEY (build, first_seq)
         );
+        """
+
+    /// Schema 6, as `SQLiteSQL`'s: stream code 3, `@log` entries; the
+    /// version makes an older jcrun refuse the store instead of a chunk.
+    private static let migrationLogStream = """
+        COMMENT ON COLUMN log.streams IS
+            'one bit per stream code in the chunk: 0 stdout, 1 stderr, 2 jcrun, 3 log (@log)';
         """
 
     static var schemaVersion: Int { migrations.count }

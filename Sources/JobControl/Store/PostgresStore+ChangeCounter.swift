@@ -43,7 +43,8 @@ extension PostgresStore {
         var parameters: [PostgresValue] = [
             .int(id), .text(result.status.rawValue), .string(result.failureKind?.rawValue),
             .int(result.exitCode), .string(result.signal), .string(result.error),
-            .string(result.status == .successful ? result.retval : nil), .int(now),
+            .string(result.status == .successful ? result.retval : nil),
+            .int(result.finishedAt.map(PostgresStore.micros) ?? now),
             .text(next.job), .text(next.status.rawValue), .int(next.attempt), .text(next.reason),
             .text(next.trigger), .text(next.configHash), .text(next.configSnapshot), .int(now),
             .int(running ? now : nil), .string(runner?.host), .int(runner?.pid),
