@@ -53,7 +53,7 @@ extension BuiltinFilters {
 
     /// The value sorting and comparing use: lower-cased text unless case-sensitive.
     private static func sortKey(_ value: RV, caseSensitive: Bool) -> RV {
-        if !caseSensitive, case .string(let text) = value { return .string(text.lowercased()) }
+        if !caseSensitive, case .string(let text) = value { return .string(lower(text)) }
         return value
     }
 
@@ -395,7 +395,7 @@ extension BuiltinFilters {
 
 extension RV {
     /// The value of an int or bool.
-    fileprivate var integerValue: Int? {
+    var integerValue: Int? {
         switch self {
         case .int(let i): return i
         case .bool(let b): return b ? 1 : 0

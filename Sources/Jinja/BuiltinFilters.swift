@@ -60,8 +60,19 @@ enum BuiltinFilters {
             try noArguments(a)
             return v
         },
-        "attr": attr,
+        "attr": attr, "filesizeformat": filesizeformat, "forceescape": escape,
+        "wordwrap": wordwrap,
     ]
+
+    /// Jinja's filters that jcrun does not have: named "not supported"
+    /// rather than unknown, as refused tags are.
+    static let unsupported: Set<String> = ["pprint", "random", "urlize", "xmlattr"]
+
+    /// The error for a filter name not in `table`.
+    static func unknownFilter(_ name: String) -> (message: String, suggestion: String?) {
+        if unsupported.contains(name) { return ("filter '\(name)' is not supported", nil) }
+        return ("unknown filter '\(name)'", closestName(to: name, in: names))
+    }
 
     static var names: [String] { table.keys.sorted() }
 
@@ -75,8 +86,8 @@ enum BuiltinFilters {
         -> RV
     {
         guard let filter else {
-            throw args.error(
-                "unknown filter '\(name)'", suggestion: closestName(to: name, in: names))
+            let unknown = unknownFilter(name)
+            throw args.error(unknown.message, suggestion: unknown.suggestion)
         }
         if case .undefined(let u) = value, name != "default", name != "d" {
             if name == "items" { return .list([]) }
@@ -119,6 +130,9 @@ enum BuiltinFilters {
         return value
     }
 
+    /// Jinja's `int`: Python's `int(value)`, or `int(text, base)` then
+    /// `int(float(text))` for text; the default where Python fails. A value
+    /// past 64 bits, which Python holds as a big integer, is an error.
     private static func toInt(_ value: RV, _ args: CallArguments) throws -> RV {
         let bound = try args.bind(["default", "base"])
         let fallback = bound[0] ?? .int(0)
@@ -127,19 +141,27 @@ enum BuiltinFilters {
         case .int: return value
         case .bool(let b): return .int(b ? 1 : 0)
         case .double(let d):
-            guard d.isFinite, abs(d) < 9.2e18 else { return fallback }
-            return .int(Int(d))
+            if d.isNaN { return fallback }
+            // Jinja lets Python's OverflowError through for an infinity.
+            guard d.isFinite else { throw args.error(PythonNumber.conversionError(d)) }
+            guard let number = PythonNumber.truncating(d) else {
+                throw args.error("integer too large")
+            }
+            return .int(number)
         case .string(let text):
-            var digits = Methods.strip(text, nil).replacingUnderscores()
-            if base == 16 || base == 8 || base == 2 {
-                let prefix = base == 16 ? "0x" : (base == 8 ? "0o" : "0b")
-                if digits.lowercased().hasPrefix(prefix) { digits.removeFirst(2) }
+            switch PythonNumber.parseInt(text, base: base) {
+            case .value(let number): return .int(number)
+            case .tooLarge: throw args.error("integer too large")
+            case .invalid: break
             }
-            if let number = Int(digits, radix: base) { return .int(number) }
-            if let number = Double(digits), number.isFinite, abs(number) < 9.2e18 {
-                return .int(Int(number))
+            // Jinja catches the OverflowError and ValueError of an infinity or NaN.
+            guard let number = PythonNumber.parseFloat(text), number.isFinite else {
+                return fallback
             }
-            return fallback
+            guard let integer = PythonNumber.truncating(number) else {
+                throw args.error("integer too large")
+            }
+            return .int(integer)
         default: return fallback
         }
     }
@@ -151,16 +173,80 @@ enum BuiltinFilters {
         case .int(let i): return .double(Double(i))
         case .bool(let b): return .double(b ? 1 : 0)
         case .double: return value
-        case .string(let text):
-            let trimmed = Methods.strip(text, nil).replacingUnderscores().lowercased()
-            switch trimmed {
-            case "inf", "+inf", "infinity", "+infinity": return .double(.infinity)
-            case "-inf", "-infinity": return .double(-.infinity)
-            case "nan", "+nan", "-nan": return .double(.nan)
-            default: return Double(trimmed).map(RV.double) ?? fallback
-            }
+        case .string(let text): return PythonNumber.parseFloat(text).map(RV.double) ?? fallback
         default: return fallback
         }
+    }
+
+    /// Jinja's `filesizeformat(binary=False)`: `1 Byte`, `N Bytes`, then
+    /// one decimal in kB, MB, ... (KiB, MiB, ... with powers of 1024).
+    private static func filesizeformat(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["binary"])
+        let binary = try args.bool(bound[0], default: false)
+        let bytes: Double
+        switch value {
+        case .string(let text):
+            guard let number = PythonNumber.parseFloat(text) else {
+                throw args.error("could not convert string to float: \(try value.repr())")
+            }
+            bytes = number
+        default:
+            guard let number = value.number else {
+                throw args.error("\(args.what) expects a number, not \(value.typeName)")
+            }
+            bytes = number
+        }
+        let base: Double = binary ? 1024 : 1000
+        if bytes == 1 { return .string("1 Byte") }
+        if bytes < base {
+            guard bytes.isFinite else { throw args.error(PythonNumber.conversionError(bytes)) }
+            guard let whole = PythonNumber.truncating(bytes) else {
+                throw args.error("integer too large")
+            }
+            return .string("\(whole) Bytes")
+        }
+        let prefixes =
+            binary
+            ? ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]
+            : ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
+        // base ** (i + 2) as Python compares it, exactly: every unit is a
+        // Double but 10**24, whose Double lies just below it.
+        let decimalUnits: [Double] = [1e6, 1e9, 1e12, 1e15, 1e18, 1e21, 1e24, 1e27]
+        var chosen = prefixes.count - 1
+        var unit: Double = binary ? 0x1p90 : 1e27
+        for index in prefixes.indices {
+            let candidate = binary ? Double(sign: .plus, exponent: 10 * (index + 2), significand: 1)
+                : decimalUnits[index]
+            let below = binary || index != 6 ? bytes < candidate : bytes <= candidate
+            if below {
+                chosen = index
+                unit = candidate
+                break
+            }
+        }
+        let text = PercentFormat.cFormat("%.1f", base * bytes / unit)
+        return .string(text + " " + prefixes[chosen])
+    }
+
+    /// Jinja's `wordwrap(width=79, break_long_words=True, wrapstring=None,
+    /// break_on_hyphens=True)`: each line of the text through Python's
+    /// `textwrap.wrap`, joined with `wrapstring` (a newline by default).
+    private static func wordwrap(_ value: RV, _ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["width", "break_long_words", "wrapstring", "break_on_hyphens"])
+        let width = try args.int(bound[0], "width", default: 79)
+        let breakLongWords = try args.bool(bound[1], default: true)
+        let wrapstring: String = try bound[2].flatMap { $0.isNone ? nil : try $0.str() } ?? "\n"
+        let breakOnHyphens = try args.bool(bound[3], default: true)
+        let lines = splitLines(try value.str())
+        if !lines.isEmpty, width <= 0 { throw args.error("invalid width \(width) (must be > 0)") }
+        var parts: [String] = []
+        parts.reserveCapacity(lines.count)
+        for line in lines {
+            let wrapped = TextWrap.wrap(
+                line, width: width, breakLongWords: breakLongWords, breakOnHyphens: breakOnHyphens)
+            parts.append(try joined(wrapped, separator: wrapstring))
+        }
+        return .string(try joined(parts, separator: wrapstring))
     }
 
     private static func absolute(_ value: RV, _ args: CallArguments) throws -> RV {
@@ -175,6 +261,10 @@ enum BuiltinFilters {
         }
     }
 
+    /// Jinja's `round`: Python's `round(value, precision)` for `common`
+    /// (an integer stays an integer, rounded half to even for a negative
+    /// precision), else `math.ceil`/`math.floor` of `value * 10**precision`
+    /// divided back, always a float.
     private static func round(_ value: RV, _ args: CallArguments) throws -> RV {
         let bound = try args.bind(["precision", "method"])
         let precision = try args.int(bound[0], "precision", default: 0)
@@ -185,19 +275,66 @@ enum BuiltinFilters {
         guard let number = value.number else {
             throw args.error("filter 'round' expects a number, not \(value.typeName)")
         }
+        let integer: Int? = value.integerValue
         if method == "common" {
-            if case .int = value, precision >= 0 { return value }
+            if let integer {
+                if precision >= 0 { return .int(integer) }
+                guard let rounded = roundInteger(integer, digits: -precision) else {
+                    throw args.error("integer too large")
+                }
+                return .int(rounded)
+            }
             return .double(pythonRound(number, precision))
         }
+        // Exact in Python: value * 10**precision is an integer, so the result is float(value).
+        if integer != nil, precision >= 0 { return .double(number) }
+        // Python turns 10**precision into a float, which fails past 1e308.
+        guard precision <= 308 else { throw args.error("int too large to convert to float") }
         let scale = pow(10.0, Double(precision))
         let scaled = number * scale
+        guard scaled.isFinite else { throw args.error(PythonNumber.conversionError(scaled)) }
         return .double((method == "ceil" ? scaled.rounded(.up) : scaled.rounded(.down)) / scale)
+    }
+
+    /// Python's `round(i, -digits)` of an integer: to a multiple of
+    /// 10**digits, ties to even; nil past 64 bits.
+    static func roundInteger(_ value: Int, digits: Int) -> Int? {
+        let magnitude = UInt64(value.magnitude)
+        var rounded: UInt64
+        if digits >= 20 {
+            rounded = 0  // 10**20 is more than twice any 64-bit magnitude.
+        } else if digits == 19 {
+            // 10**19 does not fit in Int but does in UInt64.
+            let unit: UInt64 = 10_000_000_000_000_000_000
+            rounded = magnitude > unit / 2 ? unit : 0
+        } else {
+            var unit: UInt64 = 1
+            for _ in 0..<digits { unit *= 10 }
+            let quotient = magnitude / unit
+            let remainder = magnitude % unit
+            var units = quotient
+            if remainder > unit - remainder || (remainder == unit - remainder && quotient & 1 == 1) {
+                units += 1
+            }
+            let (product, overflow) = units.multipliedReportingOverflow(by: unit)
+            if overflow { return nil }
+            rounded = product
+        }
+        if value < 0 {
+            guard rounded <= UInt64(Int.max) + 1 else { return nil }
+            return rounded == UInt64(Int.max) + 1 ? Int.min : -Int(rounded)
+        }
+        guard rounded <= UInt64(Int.max) else { return nil }
+        return Int(rounded)
     }
 
     /// Python's `round(x, n)`: correctly rounded, ties to even.
     static func pythonRound(_ x: Double, _ digits: Int) -> Double {
         guard x.isFinite else { return x }
         if digits == 0 { return x.rounded(.toNearestOrEven) }
+        // As CPython: past these every digit is kept, or none is.
+        if digits > 323 { return x }
+        if digits < -308 { return 0.0 * x }
         if digits < 0 || digits > 300 {
             let scale = pow(10.0, Double(digits))
             return (x * scale).rounded(.toNearestOrEven) / scale
@@ -218,37 +355,74 @@ enum BuiltinFilters {
 
     /// `str.lower()`, without Unicode tables when the text is ASCII.
     static func lower(_ text: String) -> String {
-        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.lowercased() }
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else {
+            return lowered(Array(text.unicodeScalars), from: 0)
+        }
         guard text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return text }
         return String(
             decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self)
     }
 
-    /// Jinja's `title`: upper-cases the first letter after `-`, space, `(`, `{`, `[` or `<`.
-    static func title(_ text: String) -> String {
-        var result = ""
-        var atWordStart = true
-        for character in text {
-            let isSeparator =
-                character == "-" || character == "(" || character == "{"
-                || character == "[" || character == "<"
-                || character.unicodeScalars.allSatisfy(isPythonSpace)
-            if isSeparator {
-                result.append(character)
-                atWordStart = true
-            } else if atWordStart {
-                result += character.uppercased()
-                atWordStart = false
+    /// Python's `lower()` of `scalars[start...]`, with Python's (Unicode's)
+    /// final sigma: a capital sigma ending a word becomes `ς`, not `σ`; the
+    /// word is judged on all of `scalars`.
+    private static func lowered(_ scalars: [Unicode.Scalar], from start: Int) -> String {
+        var view = String.UnicodeScalarView()
+        for index in start..<scalars.count {
+            let scalar = scalars[index]
+            if scalar == "\u{03A3}" {
+                view.append(isFinalSigma(scalars, at: index) ? "\u{03C2}" : "\u{03C3}")
+            } else if scalar.properties.changesWhenLowercased {
+                view.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
             } else {
-                result += character.lowercased()
+                view.append(scalar)
             }
         }
-        return result
+        return String(view)
     }
 
+    /// CPython's `handle_capital_sigma`: a cased letter before (past
+    /// case-ignorable ones), and none after.
+    private static func isFinalSigma(_ scalars: [Unicode.Scalar], at index: Int) -> Bool {
+        var before = index - 1
+        while before >= 0, scalars[before].properties.isCaseIgnorable { before -= 1 }
+        guard before >= 0, scalars[before].properties.isCased else { return false }
+        var after = index + 1
+        while after < scalars.count, scalars[after].properties.isCaseIgnorable { after += 1 }
+        return after == scalars.count || !scalars[after].properties.isCased
+    }
+
+    /// Jinja's `title`: each piece between runs of `-`, whitespace, `(`,
+    /// `{`, `[` and `<` as `piece[0].upper() + piece[1:].lower()`.
+    static func title(_ text: String) -> String {
+        var result = String.UnicodeScalarView()
+        var word: [Unicode.Scalar] = []
+        func flushWord() {
+            guard let first = word.first else { return }
+            result.append(contentsOf: first.properties.uppercaseMapping.unicodeScalars)
+            result.append(contentsOf: lowered(Array(word.dropFirst()), from: 0).unicodeScalars)
+            word.removeAll(keepingCapacity: true)
+        }
+        for scalar in text.unicodeScalars {
+            let isSeparator =
+                scalar == "-" || scalar == "(" || scalar == "{" || scalar == "["
+                || scalar == "<" || isPythonSpace(scalar)
+            if isSeparator {
+                flushWord()
+                result.append(scalar)
+            } else {
+                word.append(scalar)
+            }
+        }
+        flushWord()
+        return String(result)
+    }
+
+    /// Python's `str.capitalize()`: the first character in title case, the rest lower.
     static func capitalize(_ text: String) -> String {
-        guard let first = text.first else { return text }
-        return first.uppercased() + text.dropFirst().lowercased()
+        let scalars = Array(text.unicodeScalars)
+        guard let first = scalars.first else { return text }
+        return first.properties.titlecaseMapping + lowered(scalars, from: 1)
     }
 
     private static func replace(_ value: RV, _ args: CallArguments) throws -> RV {

@@ -55,7 +55,11 @@ public struct Environment: Sendable {
         let renderer = Renderer(
             loader: loader, cache: cache, globals: globalScope, template: template)
         renderer.missingKeyNouns = missingKeyNouns
-        try renderer.renderRoot(template, in: Scope(parent: globalScope))
+        do {
+            try renderer.renderRoot(template, in: Scope(parent: globalScope))
+        } catch let cycle as IncludeCycle {
+            throw cycle.error
+        }
         return Rendered(bytes: renderer.output, map: renderer.map, file: template.name)
     }
 }

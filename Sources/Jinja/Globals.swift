@@ -9,6 +9,12 @@ enum Globals {
             vars: [
                 "range": .function(Function(name: "range", call: range)),
                 "dict": .function(Function(name: "dict", call: dict)),
+                "cycler": .function(Function(name: "cycler", call: cycler)),
+                "joiner": .function(Function(name: "joiner", call: joiner)),
+                "lipsum": .function(
+                    Function(name: "lipsum") { args in
+                        throw args.error("function 'lipsum' is not supported")
+                    }),
                 "namespace": .function(
                     Function(name: "namespace") { args in
                         guard case .dict(let values) = try dict(args) else { return .none }
@@ -44,6 +50,59 @@ enum Globals {
             throw args.error("range() of \(count) items is too long (the limit is \(maximumRange))")
         }
         return .list((0..<count).map { .int(start + $0 * step) })
+    }
+
+    /// Jinja's `cycler(*items)`: `next()` gives the items in turn, `current`
+    /// the one `next()` gives next, `reset()` starts again, `items` is the tuple.
+    /// A namespace holds them, so `c.current` reads as an attribute.
+    private static func cycler(_ args: CallArguments) throws -> RV {
+        guard args.keyword.isEmpty else {
+            throw args.error("cycler() takes no keyword arguments")
+        }
+        let items = args.positional
+        guard let first = items.first else {
+            throw args.error("at least one item has to be provided")
+        }
+        var values = RDict()
+        values[.string("items")] = .tuple(items)
+        values[.string("current")] = first
+        let cycler = Namespace(values: values)
+        var position = 0
+        // The functions hold the namespace weakly (it holds them); the
+        // position is theirs, so `cycler(1, 2).next()` works on a cycler
+        // nothing else holds.
+        values[.string("next")] = .function(
+            Function(name: "next") { [weak cycler] call in
+                _ = try call.bind([])
+                let value = items[position]
+                position = (position + 1) % items.count
+                cycler?.values[.string("current")] = items[position]
+                return value
+            })
+        values[.string("reset")] = .function(
+            Function(name: "reset") { [weak cycler] call in
+                _ = try call.bind([])
+                position = 0
+                cycler?.values[.string("current")] = items[0]
+                return .none
+            })
+        cycler.values = values
+        return .namespace(cycler)
+    }
+
+    /// Jinja's `joiner(sep=', ')`: a function giving '' the first time it is
+    /// called and `sep` after that.
+    private static func joiner(_ args: CallArguments) throws -> RV {
+        let bound = try args.bind(["sep"])
+        let separator = try bound[0].map { try $0.str() } ?? ", "
+        var used = false
+        return .function(
+            Function(name: "joiner") { call in
+                _ = try call.bind([])
+                if used { return .string(separator) }
+                used = true
+                return .string("")
+            })
     }
 
     private static func dict(_ args: CallArguments) throws -> RV {

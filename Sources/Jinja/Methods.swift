@@ -146,7 +146,10 @@ enum Methods {
         return parts
     }
 
-    /// A small `str.format`: `{}`, `{0}`, `{name}`; no format specs.
+    /// A small `str.format`: `{}`, `{0}`, `{name}`, `!s` and an empty
+    /// spec; a format spec, another conversion, an index or an attribute
+    /// is refused by name rather than misread.
+    /// TODO(#2): Python's format spec mini-language (`{:>5}`, `{:d}`, `{:.2f}`) is refused.
     private static func braceFormat(_ text: String, _ args: CallArguments) throws -> String {
         var result = ""
         var automatic = 0
@@ -163,7 +166,27 @@ enum Methods {
                 guard c == "{", let close = text[next...].firstIndex(of: "}") else {
                     throw args.error("single '\(c)' encountered in format string")
                 }
-                let field = String(text[next..<close])
+                var field = Substring(text[next..<close])
+                if let mark = field.firstIndex(where: { $0 == "!" || $0 == ":" }) {
+                    var tail = field[mark...]
+                    field = field[..<mark]
+                    if tail.hasPrefix("!") {
+                        let conversion = tail.prefix(2)
+                        guard conversion == "!s" else {
+                            throw args.error("format conversion '\(conversion)' is not supported")
+                        }
+                        tail = tail.dropFirst(2)
+                        guard tail.isEmpty || tail.hasPrefix(":") else {
+                            throw args.error("expected ':' after conversion specifier")
+                        }
+                    }
+                    guard tail.isEmpty || tail == ":" else {
+                        throw args.error("format spec '\(tail)' is not supported")
+                    }
+                }
+                if field.contains(where: { $0 == "[" || $0 == "." }) {
+                    throw args.error("format field '{\(field)}' is not supported (no index or attribute)")
+                }
                 let value: RV?
                 if field.isEmpty {
                     value = automatic < args.positional.count ? args.positional[automatic] : nil

@@ -740,9 +740,8 @@ struct Parser {
     private mutating func parseFilterName() throws -> (String, Int) {
         let (name, offset) = try parseDottedName()
         guard BuiltinFilters.table[name] != nil || conditionalDepth > 0 else {
-            throw error(
-                "unknown filter '\(name)'", at: offset,
-                suggestion: closestName(to: name, in: BuiltinFilters.names))
+            let unknown = BuiltinFilters.unknownFilter(name)
+            throw error(unknown.message, at: offset, suggestion: unknown.suggestion)
         }
         return (name, offset)
     }

@@ -115,8 +115,10 @@ enum PercentFormat {
                 guard number.isFinite else {
                     throw error("cannot convert float \(pythonFloat(number)) to integer")
                 }
-                guard abs(number) < 9.2e18 else { throw error("integer too large") }
-                integer = Int(number.rounded(.towardZero))
+                guard let truncated = PythonNumber.truncating(number) else {
+                    throw error("integer too large")
+                }
+                integer = truncated
             }
             return cFormat(spec + "ld", integer)
         case "x", "X", "o":
@@ -130,10 +132,22 @@ enum PercentFormat {
             }
             return cFormat(spec + String(conversion), number)
         case "c":
-            if case .int(let code) = value, let scalar = Unicode.Scalar(UInt32(clamping: code)) {
-                return pad(String(scalar), width: width ?? 0, left: flags.contains("-"))
+            // Python: an int that is a code point, or a one-character string.
+            let character: String
+            if let code = value.integerValue {
+                guard code >= 0, code < 0x110000 else {
+                    throw error("%c arg not in range(0x110000)")
+                }
+                guard let scalar = Unicode.Scalar(UInt32(code)) else {
+                    throw error("%c arg is a lone surrogate, which text cannot hold")
+                }
+                character = String(scalar)
+            } else if case .string(let text) = value, text.unicodeScalars.count == 1 {
+                character = text
+            } else {
+                throw error("%c requires int or char")
             }
-            return pad(try value.str(), width: width ?? 0, left: flags.contains("-"))
+            return pad(character, width: width ?? 0, left: flags.contains("-"))
         default:
             throw error("unsupported format character '\(conversion)'")
         }

@@ -117,6 +117,13 @@ final class Renderer {
         calledAt: Int, _ body: () throws -> T
     ) throws -> T {
         guard depth < Renderer.maximumDepth else {
+            if macroName == nil, !importing,
+                let cycle = IncludeCycle.find(
+                    entering: inner.source, at: calledAt, from: template.source, frame: frame,
+                    map: map, limit: Renderer.maximumDepth)
+            {
+                throw cycle
+            }
             throw error(
                 "too many nested macro calls or includes (more than \(Renderer.maximumDepth))",
                 at: calledAt)

@@ -14,11 +14,9 @@ struct JobStatusReader {
         states = try store.jobStates(jobs.jobs.map(\.id))
         let request = PlanRequest(targets: .all, mode: .buildOutdated, allowProtected: true)
         let plan = try Planner().plan(request, jobs: jobs, states: states, now: now)
-        // TODO(#5): a build planned only conditionally (its dependency may end
-        // skipped) is labelled outdated too, so a job whose dependency checks
-        // every run (`max_age: 0`) always reads outdated.
-        outdated = Set(plan.builds.map(\.job))
-        for item in plan.leftOut where item.why != .upToDate { outdated.insert(item.job) }
+        // A job planned only because a dependency is checked or rebuilt
+        // first is not outdated (yet): it keeps its last check's label.
+        outdated = plan.outdatedJobs
     }
 
     /// The label as `status` and `list` print it: an outdated protected job

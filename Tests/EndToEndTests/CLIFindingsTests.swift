@@ -146,6 +146,31 @@ struct CLIFindingsTests {
         #expect(try project.run(["builds"]).stdout.contains("#1  data  successful"))
     }
 
+    /// A store file that may not be written is read as `immutable=1`, so
+    /// a refused `delete` (and `status`) leave no `-wal` and `-shm` behind,
+    /// owned by whoever ran them (they did, the folder being writable).
+    @Test func aWriteProtectedStoreIsLeftWithoutAJournal() throws {
+        let project = try TestProject(["main.yaml": "jobs:\n  - id: data\n    command: \"true\"\n"])
+        defer { project.remove() }
+        #expect(try project.run(["data", "-q"]).status == 0)
+        #expect(chmod(project.dir.appendingPathComponent(".jcrun/state.db").path, 0o444) == 0)
+        let refused = try project.run(["delete", "1", "--yes", "--force"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.hasSuffix("state.db: the database file is read-only\n"))
+        #expect(try project.run(["status"]).stdout.hasPrefix("data  successful  #1"))
+        #expect(!project.exists(".jcrun/state.db-wal") && !project.exists(".jcrun/state.db-shm"))
+        guard Self.canDropPrivileges else { return }
+        // Another user, in a folder it may write: the same.
+        #expect(try Self.shell("chmod -R a+rX . && chmod a+w .jcrun", in: project.dir).status == 0)
+        let asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", Jcrun.binary.path]
+        for arguments in [["status"], ["delete", "1", "--yes", "--force"]] {
+            _ = try Jcrun.run(
+                arguments, in: project.dir, environment: ["NO_COLOR": "1"],
+                executable: "/usr/bin/setpriv", prefix: asNobody)
+            #expect(!project.exists(".jcrun/state.db-wal") && !project.exists(".jcrun/state.db-shm"))
+        }
+    }
+
     /// A cron shell without a secret's variable can still read the logs.
     @Test func storedBuildsAreReadWhenASecretCannotBeRead() throws {
         let project = try TestProject(["main.yaml": "jobs:\n  - id: a\n    command: \"echo hi\"\n"])

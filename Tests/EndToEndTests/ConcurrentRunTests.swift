@@ -139,14 +139,16 @@ import Testing
         #expect(try project.run(["data", "-q"]).status == 1)
         Self.remove("fail", in: project)
         try Self.write("new\n", "v", in: project)
-        let outdated = "use: dependency 'data' is rebuilt first\ndata: latest build #3 failed (exit)\n"
+        let outdated =
+            "use: dependency 'data' is rebuilt first (up to date if 'data' ends skipped)\n"
+            + "data: latest build #3 failed (exit)\n"
         #expect(try project.run(["why", "use"]).stdout == outdated)
 
         let building = try Background(["data"], in: project, name: "first.out")
         RunControlTests.waitUntilRunningForTests(project)
         #expect(
             try project.run(["why", "use"]).stdout
-                == "use: dependency 'data' is rebuilt first\n"
+                == "use: dependency 'data' is rebuilt first (up to date if 'data' ends skipped)\n"
                 + "data: latest build #3 failed (exit); build #4 is running\n")
         #expect(
             try project.run(["build-outdated", "-n"]).stdout

@@ -54,6 +54,34 @@ struct InputErrorTests {
             ["jobs.d/main.yaml": "jobs:\n  - id: x\n    command: [touch, ran]\n    env: !env {X: HOME}\n"],
             "jcrun: error: jobs.d/main.yaml:4:10: tag '!env' cannot stand on a mapping; \(tagHint)\n"
         ),
+        // In jcrun.yaml the hint names where tags stand there.
+        (
+            [
+                "jobs.d/main.yaml": "jobs:\n  - id: x\n    command: [touch, ran]\n",
+                "jcrun.yaml": "defaults:\n  env: !env {X: HOME}\n",
+            ],
+            "jcrun: error: jcrun.yaml:2:8: tag '!env' cannot stand on a mapping; !retval JOB, !secret"
+                + " NAME and !env NAME each stand on one value of 'env' under 'defaults' in jcrun.yaml"
+                + " (X: !env HOME)\n"
+        ),
+        // `sqlite://` names the root folder: said at the setting.
+        (
+            [
+                "jobs.d/main.yaml": "jobs:\n  - id: x\n    command: [touch, ran]\n",
+                "jcrun.yaml": "storage: \"sqlite://\"\n",
+            ],
+            "jcrun: error: jcrun.yaml:1:10: invalid 'storage' 'sqlite://': '/' is a folder, not a"
+                + " database file; use a path, sqlite:PATH or postgresql://...\n"
+        ),
+        // Files including each other: one line naming the cycle.
+        (
+            [
+                "jobs.d/main.yaml": "jobs:\n  - id: x\n    command: [touch, ran]\n{% include '_a.j2' %}\n",
+                "jobs.d/_a.j2": "{% include '_b.j2' %}", "jobs.d/_b.j2": "{% include '_a.j2' %}",
+            ],
+            "jcrun: error: jobs.d/_b.j2:1:1: include cycle: _a.j2 -> _b.j2 -> _a.j2"
+                + " (more than 100 nested includes)\n"
+        ),
         (
             ["jobs.d/main.yaml": "jobs:\n  - id: x\n    command: !secret [touch, ran]\n"],
             "jcrun: error: jobs.d/main.yaml:3:14: tag '!secret' cannot stand on a list; \(tagHint)\n"

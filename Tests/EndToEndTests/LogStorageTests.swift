@@ -33,8 +33,85 @@ import Testing
         let plain = try project.run(["log", "long"]).stdout.split(separator: "\n")
         #expect(plain[50_002].hasSuffix(" stdout info     a\\xffb"))
         let tail = try project.run(["log", "long", "--level", "warning"])
-        #expect(tail.stdout.hasSuffix(" jcrun  warning  done\n"))
+        #expect(tail.stdout.hasSuffix(" log    warning  done\n"))
         #expect(tail.stdout.split(separator: "\n").count == 1)
+    }
+
+    /// `show-build`'s tail of 20 lines counts a line stored in 64 KiB pieces
+    /// once, its pieces joined (it counted the three pieces as three lines).
+    @Test func showBuildsTailCountsALongLineOnce() throws {
+        let project = try TestProject([
+            "a.yaml": """
+                jobs:
+                  - id: a
+                    command: |
+                      seq 1 30
+                      head -c 140000 /dev/zero | tr '\\0' y; echo
+                      printf 'a\\377b\\n'
+                      echo "@log warning done"
+
+                """
+        ])
+        defer { project.remove() }
+        #expect(try project.run(["a", "-q"]).status == 0)
+        let long = String(repeating: "y", count: 140_000)
+        let numbers = (14...30).map { "    \($0)\n" }.joined()
+        let shown = try project.run(["show-build", "a"]).stdout
+        #expect(
+            shown.hasSuffix(
+                "  log (last 20 lines; all: jcrun log #1)\n" + numbers
+                    + "    \(long)\n    a\\xffb\n    done\n"), "\(shown.suffix(300))")
+        let json = try JSONSerialization.jsonObject(
+            with: Data(try project.run(["show-build", "a", "--json"]).stdout.utf8)) as? [String: Any]
+        let tail = json?["log_tail"] as? [String] ?? []
+        #expect(tail == (14...30).map(String.init) + [long, "a\u{FFFD}b", "done"])
+    }
+
+    /// Each line's leading time stamp replaced by `T`.
+    static func maskStamps(_ text: String) -> String {
+        text.replacingOccurrences(
+            of: #"(?m)^\d{4}-\d\d-\d\dT[0-9:.]+Z "#, with: "T ", options: .regularExpression)
+    }
+
+    /// `@log` entries have the stream `log`; jcrun's own warnings (a
+    /// malformed directive) keep `jcrun`: `log`, `--stream`, `--json` and
+    /// `-v --json`'s events tell them apart.
+    @Test func atLogEntriesHaveAStreamOfTheirOwn() throws {
+        let project = try TestProject([
+            "a.yaml": """
+                jobs:
+                  - id: a
+                    command: 'echo out; echo "@log warning disk almost full"; echo "@progress x"'
+
+                """
+        ])
+        defer { project.remove() }
+        let run = try project.run(["a", "-v", "--json"])
+        let events = try TestProject.jsonLines(run.stdout).filter { $0["event"] as? String == "log" }
+        #expect(events.map { $0["stream"] as? String } == ["stdout", "log", "stdout", "jcrun"])
+        let malformed = "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got 'x'"
+        let plain = try project.run(["log", "a"]).stdout
+        #expect(
+            Self.maskStamps(plain) == """
+                T stdout info     out
+                T log    warning  disk almost full
+                T stdout info     @progress x
+                T jcrun  warning  \(malformed)
+
+                """)
+        #expect(
+            Self.maskStamps(try project.run(["log", "a", "--stream", "log"]).stdout)
+                == "T log    warning  disk almost full\n")
+        #expect(
+            Self.maskStamps(try project.run(["log", "a", "--stream", "jcrun"]).stdout)
+                == "T jcrun  warning  \(malformed)\n")
+        let json = try TestProject.jsonLines(try project.run(["log", "a", "--json"]).stdout)
+        #expect(json.map { $0["stream"] as? String } == ["stdout", "log", "stdout", "jcrun"])
+        let wrong = try project.run(["log", "a", "--stream", "logs"])
+        #expect(wrong.status == 2)
+        #expect(
+            wrong.stderr == "jcrun: error: option '--stream' expects one of stdout, stderr, jcrun,"
+                + " log, got 'logs'; did you mean 'log'?\n")
     }
 
     static let waiting = """

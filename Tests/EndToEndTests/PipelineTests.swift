@@ -151,6 +151,56 @@ struct PipelineTests {
         for (job, status) in new { #expect(status == ["skipped"], "\(job)") }
     }
 
+    /// After a run, the watching jobs are due again (`max_age: 0`), so
+    /// `--check` exits 1 and names them `outdated`; `report` would be built
+    /// only if one of them brings a new value: `status` keeps its label and
+    /// `--check` lists it as `conditional`, apart from what is outdated.
+    @Test func afterARunOnlyTheWatchingJobsAreOutdatedAndTheReportIsConditional() throws {
+        let project = try PipelineProject()
+        #expect(try project.jcrun(["build-outdated", "-j", "2"]).status == 0)
+        #expect(try project.jcrun(["publish", "--yes", "-q"]).status == 0)
+
+        let status = try project.jcrun(["status", "--json"])
+        var labels: [String: String] = [:]
+        for object in try TestProject.jsonLines(status.stdout) {
+            labels[object["job"] as? String ?? ""] = object["status"] as? String
+        }
+        for job in Self.watchingJobs { #expect(labels[job] == "outdated", "\(job)") }
+        #expect(labels["report"] == "successful")
+        #expect(labels["publish"] == "successful")
+
+        let check = try project.jcrun(["build-outdated", "--check"])
+        #expect(check.status == 1)
+        let deps = Self.watchingJobs.sorted().map { "'\($0)'" }.joined(separator: ", ")
+        #expect(
+            check.stderr == """
+                outdated: inventory: last check is older than max_age 0s
+                outdated: changelogs_administration: dependency 'inventory' is rebuilt first
+                outdated: changelogs_development: dependency 'inventory' is rebuilt first
+                outdated: changelogs_interpreters: dependency 'inventory' is rebuilt first
+                outdated: changelogs_libraries: dependency 'inventory' is rebuilt first
+                outdated: changelogs_other: dependency 'inventory' is rebuilt first
+                outdated: changelogs_utilities: dependency 'inventory' is rebuilt first
+                outdated: licenses: dependency 'inventory' is rebuilt first
+                conditional: report: dependency 'changelogs_administration' is rebuilt first \
+                (up to date if \(deps) end skipped)
+
+                """)
+        #expect(
+            try project.jcrun(["why", "report"]).stdout == """
+                report: dependency 'changelogs_administration' is rebuilt first \
+                (up to date if \(deps) end skipped)
+                changelogs_administration: dependency 'inventory' is rebuilt first
+                inventory: last check is older than max_age 0s
+
+                """)
+        let plan = try project.jcrun(["build-outdated", "-n"]).stdout
+        #expect(
+            plan.hasSuffix(
+                "\npublish: protected and outdated; not built unless named"
+                    + " (up to date if 'report' ends skipped)\n"), "\(plan)")
+    }
+
     @Test func aDeletedOutputIsWrittenAgainInsteadOfSkipped() throws {
         let project = try PipelineProject()
         #expect(try project.jcrun(["build-outdated", "-j", "2"]).status == 0)

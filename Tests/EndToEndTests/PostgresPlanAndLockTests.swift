@@ -235,6 +235,79 @@ struct PostgresPlanAndLockTests {
         #expect(try String(contentsOfFile: folder + "/log", encoding: .utf8) == "start\nend\nstart\nend\n")
     }
 
+    /// A build queued as outdated (not requested) and claimed while a local
+    /// run builds its job is judged again once the lock is free: the local
+    /// run brought the job up to date, so the queue drops the claimed build
+    /// unbuilt, `--wait` counts it up to date, and its dependent consumes
+    /// the local run's build.
+    @Test func aWorkerDropsABuildALocalRunBroughtUpToDateMeanwhile() throws {
+        let url = try server.createDatabase()
+        let folder = NSTemporaryDirectory() + "jcrun-lock-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let yaml = """
+            jobs:
+              - id: slow
+                command: ["sh", "-c", "echo start >> \(folder)/log; touch \(folder)/mark; while [ ! -e \(folder)/release ]; do sleep 0.05; done; echo end >> \(folder)/log"]
+              - id: after
+                command: "true"
+                dependencies: [slow]
+
+            """
+        let copies = try (0..<3).map { _ in try TestProject(["jobs.yaml": yaml]) }
+        defer { for copy in copies { copy.remove() } }
+        let env = ["JCRUN_STORAGE": url]
+        #expect(try copies[0].run(["install"], environment: env).status == 0)
+
+        let local = Process()
+        local.executableURL = Jcrun.binary
+        local.arguments = ["slow", "-q"]
+        local.currentDirectoryURL = copies[0].dir
+        local.environment = ProcessInfo.processInfo.environment.merging(env) { _, new in new }
+        local.standardOutput = FileHandle.nullDevice
+        local.standardError = FileHandle.nullDevice
+        try local.run()
+        defer {
+            FileManager.default.createFile(atPath: folder + "/release", contents: nil)
+            local.waitUntilExit()
+        }
+        for _ in 0..<600 where !FileManager.default.fileExists(atPath: folder + "/mark") {
+            usleep(50_000)
+        }
+
+        let log = folder + "/worker.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let worker = try Self.startWorker(copies[1], url: url, stderr: log, quiet: false)
+        defer { Self.stop(worker) }
+        let box = ResultBox()
+        let follower = Thread {
+            box.set(try? copies[2].run(["build-outdated", "--queue", "--wait"], environment: env))
+        }
+        follower.start()
+        var said = ""
+        for _ in 0..<600 where !said.contains("waits") {
+            usleep(50_000)
+            said = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        }
+        #expect(said.contains("jcrun worker: #2 slow waits: another jcrun is building the job\n"), "\(said)")
+
+        FileManager.default.createFile(atPath: folder + "/release", contents: nil)
+        local.waitUntilExit()
+        #expect(local.terminationStatus == 0)
+        let waited = try #require(box.wait())
+        #expect(waited.status == 0, "\(waited.stderr)")
+        #expect(waited.stdout == "#2 slow\n#3 after\n", "\(waited.stdout)")
+        #expect(waited.stderr.contains("\n1 built, 1 up to date in "), "\(waited.stderr)")
+        said = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(said.contains("jcrun worker: #2 slow up to date: another jcrun built it meanwhile (#1); dropped\n"), "\(said)")
+        // One start of `slow`: the local run's. `after` ran once, on build #1.
+        #expect(try String(contentsOfFile: folder + "/log", encoding: .utf8) == "start\nend\n")
+        let builds = try server.rows("SELECT id, job, status FROM builds ORDER BY id", url: url)
+        #expect(builds == [["1", "slow", "successful"], ["3", "after", "successful"]], "\(builds)")
+        let consumed = try server.rows("SELECT consumed FROM build_inputs WHERE build = 3", url: url)
+        #expect(consumed == [["1"]])
+    }
+
     /// A worker reads its job files again when a claimed build's job is
     /// not defined as it was queued: a job added after it started runs.
     @Test func aWorkerRunsAJobAddedAfterItStarted() throws {
@@ -276,5 +349,27 @@ struct PostgresPlanAndLockTests {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
+    }
+}
+
+/// A result set on another thread, awaited here.
+private final class ResultBox: @unchecked Sendable {
+    private let cond = NSCondition()
+    private var result: Jcrun.Result??
+
+    func set(_ value: Jcrun.Result?) {
+        cond.withLock {
+            result = .some(value)
+            cond.broadcast()
+        }
+    }
+
+    /// The result, or nil after 120 s.
+    func wait() -> Jcrun.Result? {
+        cond.withLock {
+            let deadline = Date().addingTimeInterval(120)
+            while result == nil && cond.wait(until: deadline) {}
+            return result ?? nil
+        }
     }
 }

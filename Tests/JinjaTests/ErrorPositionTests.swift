@@ -21,6 +21,31 @@ import Testing
             "main.yaml:3:6: unknown tag 'iff'; did you mean 'if'?"
         ),
         ("unsupported tag", "{% autoescape true %}", "main.yaml:1:4: tag 'autoescape' is not supported"),
+        // Jinja's filters and globals jcrun lacks are "not supported", not unknown.
+        ("filter not supported", "{{ 'x'|urlize(3) }}", "main.yaml:1:8: filter 'urlize' is not supported"),
+        (
+            "filter not supported in a branch", "{% if true %}{{ 'x'|xmlattr }}{% endif %}",
+            "main.yaml:1:21: filter 'xmlattr' is not supported"
+        ),
+        ("global not supported", "{{ lipsum(2) }}", "main.yaml:1:4: function 'lipsum' is not supported"),
+        // str.format: what it cannot do is named, not reported as a missing value.
+        ("format spec", "{{ '{:d}'.format(5) }}", "main.yaml:1:11: format spec ':d' is not supported"),
+        (
+            "format align", "{{ '{0:>5}'.format('a') }}",
+            "main.yaml:1:13: format spec ':>5' is not supported"
+        ),
+        (
+            "format conversion", "{{ '{!r}'.format('a') }}",
+            "main.yaml:1:11: format conversion '!r' is not supported"
+        ),
+        (
+            "format index", "{{ '{0[0]}'.format([7]) }}",
+            "main.yaml:1:13: format field '{0[0]}' is not supported (no index or attribute)"
+        ),
+        (
+            "format attribute", "{{ '{a.b}'.format(a=1) }}",
+            "main.yaml:1:12: format field '{a.b}' is not supported (no index or attribute)"
+        ),
         ("unterminated block", "x {% if", "main.yaml:1:3: unterminated tag: expected '%}'"),
         ("unterminated output", "x\n {{ a ", "main.yaml:2:2: unterminated tag: expected '}}'"),
         ("unterminated comment", "{# x", "main.yaml:1:1: unterminated comment: expected '#}'"),

@@ -87,6 +87,24 @@ import Testing
         ("{{ (-9223372036854775807 - 1)|abs }}", "main.yaml:1:31: integer too large"),
         ("{{ [9223372036854775807, 1]|sum }}", "main.yaml:1:29: integer too large"),
         ("{{ [9223372036854775807, true]|sum }}", "main.yaml:1:32: integer too large"),
+        // Conversions to integer past 64 bits: Python's value, never 0 or the default.
+        ("{{ '99999999999999999999'|int }}", "main.yaml:1:27: integer too large"),
+        ("{{ '9223372036854775808'|int }}", "main.yaml:1:26: integer too large"),
+        ("{{ '-9223372036854775809'|int }}", "main.yaml:1:27: integer too large"),
+        ("{{ '0x1_0000_0000_0000_0000'|int(7, 16) }}", "main.yaml:1:30: integer too large"),
+        ("{{ '1e19'|int(5) }}", "main.yaml:1:11: integer too large"),
+        ("{{ 1e19|int }}", "main.yaml:1:9: integer too large"),
+        ("{{ 1e300|int }}", "main.yaml:1:10: integer too large"),
+        ("{{ (-1e19)|int }}", "main.yaml:1:12: integer too large"),
+        ("{{ 9223372036854775807.0|int }}", "main.yaml:1:26: integer too large"),
+        (
+            "{{ 'inf'|float|int }}",
+            "main.yaml:1:16: cannot convert float infinity to integer"
+        ),
+        ("{{ '%d' % 9223372036854775807.0 }}", "main.yaml:1:9: integer too large"),
+        ("{{ 9223372036854775807|round(-1) }}", "main.yaml:1:24: integer too large"),
+        ("{{ (-9223372036854775807 - 1)|round(-1) }}", "main.yaml:1:31: integer too large"),
+        ("{{ 6000000000000000000|round(-19) }}", "main.yaml:1:24: integer too large"),
     ]
 
     @Test(arguments: failing)
@@ -169,6 +187,16 @@ import Testing
         ("{{ [1, 2]|batch(3, 0)|list }}", "[[1, 2, 0]]"),
         ("{{ ('x' * 1048576)|length }}", "1048576"),
         ("{{ '%5d|%-4s|%.2f' % (42, 'a', 1.5) }}", "   42|a   |1.50"),
+        // The largest integers still convert.
+        ("{{ '9223372036854775807'|int }}", "9223372036854775807"),
+        ("{{ '-9223372036854775808'|int }}", "-9223372036854775808"),
+        ("{{ 9223372036854774784.0|int }}", "9223372036854774784"),
+        ("{{ (-9223372036854775808.0)|int }}", "-9223372036854775808"),
+        ("{{ 'nan'|float|int(3) }}|{{ '1e400'|int(4) }}", "3|4"),
+        ("{{ 5000000000000000000|round(-19) }}", "0"),
+        ("{{ 9223372036854775807|round(-20) }}", "0"),
+        ("{{ (-9223372036854775807)|round(-2) }}", "-9223372036854775800"),
+        ("{{ -9223372036854775807|round(-18) }}", "-9000000000000000000"),
     ]
 
     @Test(arguments: working)

@@ -9,6 +9,7 @@ import Testing
 struct ConfigInputErrorTests {
     static let nul =
         "holds a NUL byte (\\0); expected text without one, since a program's arguments and environment end at the first NUL"
+    static let restates = "a YAML tag may only restate what is written"
     static let tagHint =
         "!retval JOB, !secret NAME and !env NAME each stand on one value in 'command', 'args' or 'env' (X: !env HOME)"
 
@@ -34,6 +35,22 @@ struct ConfigInputErrorTests {
         ("    env: {!retval y: x}\n", "a.yaml:4:11: tag '!retval' cannot stand on a mapping key; \(tagHint)"),
         ("    args: [!!python/str x]\n", "a.yaml:4:12: unknown tag '!!python/str'; jcrun knows !retval, !secret and !env"),
         ("    title: !!binary eA==\n", "a.yaml:4:12: tag '!!binary' is not allowed in 'title'"),
+        (
+            "    retries: !!int 2x\n",
+            "a.yaml:4:14: tag '!!int' says '2x' is an integer, which it is not; \(restates)"
+        ),
+        (
+            "    args: [!!float abc]\n",
+            "a.yaml:4:12: tag '!!float' says 'abc' is a number, which it is not; \(restates)"
+        ),
+        (
+            "    env: {X: !!bool maybe}\n",
+            "a.yaml:4:14: tag '!!bool' says 'maybe' is true or false, which it is not; \(restates)"
+        ),
+        (
+            "    env: {!!null X: a}\n",
+            "a.yaml:4:11: tag '!!null' says 'X' is null, which it is not; \(restates)"
+        ),
         ("    env: {X: !retval }\n", "a.yaml:4:14: '!retval' needs a job id after it, as in '!retval inventory'"),
         ("    args: [!env ]\n", "a.yaml:4:12: '!env' needs an environment variable's name after it, as in '!env HOME'"),
         (
@@ -61,6 +78,40 @@ struct ConfigInputErrorTests {
         #expect(lines.first == "jcrun: error: " + expected)
     }
 
+    /// In `jcrun.yaml` the hint names where tags stand there: the values of
+    /// `defaults`' `env` (it named a job's `command`, `args` and `env`).
+    @Test(arguments: [
+        ("vars:\n  home: !env [HOME]\n", "jcrun.yaml:2:9: tag '!env' cannot stand on a list"),
+        ("defaults:\n  env: !secret {X: y}\n", "jcrun.yaml:2:8: tag '!secret' cannot stand on a mapping"),
+    ])
+    func aTagOnACollectionInTheSettingsNamesWhereTagsStandThere(settings: String, error: String) throws {
+        let project = try TempProject([
+            "jcrun.yaml": settings, "jobs.d/a.yaml": "jobs:\n  - id: x\n    command: run\n",
+        ])
+        #expect(
+            project.errorLines() == [
+                "jcrun: error: \(error); !retval JOB, !secret NAME and !env NAME each stand on one"
+                    + " value of 'env' under 'defaults' in jcrun.yaml (X: !env HOME)"
+            ])
+    }
+
+    /// A storage setting that names a folder (`sqlite://` is `/`) is an
+    /// error at the setting, not the store's later one without a position.
+    @Test(arguments: [
+        ("sqlite://", "'/'"), ("sqlite:///", "'/'"), ("jobs.d", "'PROJECT/jobs.d'"),
+    ])
+    func aStorageSettingNamingAFolderIsRefusedAtItsPosition(value: String, folder: String) throws {
+        let project = try TempProject([
+            "jcrun.yaml": "storage: \"\(value)\"\n", "jobs.d/a.yaml": "jobs:\n  - id: x\n    command: run\n",
+        ])
+        let shown = folder.replacingOccurrences(of: "PROJECT", with: project.dir.path)
+        #expect(
+            project.errorLines() == [
+                "jcrun: error: jcrun.yaml:1:10: invalid 'storage' '\(value)': \(shown) is a folder,"
+                    + " not a database file; use a path, sqlite:PATH or postgresql://..."
+            ])
+    }
+
     @Test func aControlCharacterATemplateWroteIsNamed() throws {
         let project = try TempProject([
             "jobs.d/a.yaml": "jobs:\n  - id: x\n    command: [echo, \"{{ 'a\\x00b' }}\", \"{{ 'c\\x81' }}\"]\n"
@@ -84,12 +135,23 @@ struct ConfigInputErrorTests {
                 command: !!seq [echo, !!str hi]
                 env: !!map {!!str A: !!str b}
                 retries: !!int 2
+                args: [!!int 0x1F, !!int -1_000, !!float .5, !!float 1e3, !!bool on, !!int 1:30]
             """
         ])
         let job = try #require(try project.load()["x"])
+        #expect(job.args == ["0x1F", "-1_000", ".5", "1e3", "on", "1:30"].map { .text($0) })
         #expect(job.command == .argv([.text("echo"), .text("hi")]))
         #expect(job.env == [Job.EnvEntry(name: "A", value: .text("b"))])
         #expect(job.retries == 2)
+    }
+
+    /// `!!int` on an id that is not an integer is refused, not taken as the text.
+    @Test func anIdWhoseTagDoesNotFitIsRefused() throws {
+        let project = try TempProject(["jobs.d/a.yaml": "jobs:\n  - id: !!int 5x\n    command: run\n"])
+        #expect(
+            project.errorLines() == [
+                "jcrun: error: jobs.d/a.yaml:2:9: tag '!!int' says '5x' is an integer, which it is not; \(Self.restates)"
+            ])
     }
 
     /// One `jcrun.yaml` and its first error; the secret file holds a NUL.
@@ -123,7 +185,11 @@ struct ConfigInputErrorTests {
             "{{ x }}: 1\n",
             "jcrun.yaml:1:1: a key in 'jcrun.yaml' must be text, not a mapping; jcrun.yaml is plain YAML, not a template; quote a key that starts with '{' or '['"
         ),
-        ("vars: !env {a: 1}\n", "jcrun.yaml:1:7: tag '!env' cannot stand on a mapping; \(tagHint)"),
+        (
+            "vars: !env {a: 1}\n",
+            "jcrun.yaml:1:7: tag '!env' cannot stand on a mapping; !retval JOB, !secret NAME and"
+                + " !env NAME each stand on one value of 'env' under 'defaults' in jcrun.yaml (X: !env HOME)"
+        ),
         ("vars: {a: [1, !env HOME]}\n", "jcrun.yaml:1:15: tag '!env' is not allowed in 'vars'"),
     ]
 
@@ -164,6 +230,23 @@ struct ConfigInputErrorTests {
         #expect(
             fifo.errorLines() == [
                 "jcrun: error: jcrun.yaml: expected a settings file (YAML text), found a named pipe (FIFO)"
+            ])
+    }
+
+    /// An include or import of a FIFO or a folder says what it is, not "not found".
+    @Test func anIncludedFIFOOrFolderIsNamedAsSuch() throws {
+        let project = try TempProject([
+            "jobs.d/a.yaml": "jobs: []\n{% include '_fifo.j2' %}\n",
+            "jobs.d/b.yaml": "jobs: []\n{% import '_dir.j2' as m %}\n",
+        ])
+        #expect(mkfifo(project.dir.appendingPathComponent("jobs.d/_fifo.j2").path, 0o600) == 0)
+        try FileManager.default.createDirectory(
+            at: project.dir.appendingPathComponent("jobs.d/_dir.j2"),
+            withIntermediateDirectories: false)
+        #expect(
+            project.errorLines() == [
+                "jcrun: error: jobs.d/a.yaml:2:1: cannot read template '_fifo.j2': it is a named pipe (FIFO), not a regular file",
+                "jcrun: error: jobs.d/b.yaml:2:1: cannot read template '_dir.j2': it is a folder, not a regular file",
             ])
     }
 

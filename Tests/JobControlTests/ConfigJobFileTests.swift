@@ -33,6 +33,21 @@ import Testing
         #expect(set["b"]?.env.map(\.value) == [.text("eu")])
     }
 
+    /// A file switched off by its template, or holding only comments,
+    /// defines no jobs (as `jobs:` alone does); a blank file is an error.
+    @Test func aFileThatRendersToNothingDefinesNoJobs() throws {
+        let set = try load([
+            "jobs.d/a.yaml": "jobs:\n  - id: a\n    command: run\n",
+            "jobs.d/off.yaml": "{% if false %}\njobs:\n  - id: b\n    command: run\n{% endif %}\n",
+            "jobs.d/notes.yaml": "# nothing here yet\n{# nor here #}\n",
+        ])
+        #expect(set.jobs.map(\.id) == ["a"])
+        #expect(
+            try errors(["jobs.d/a.yaml": "jobs: []\n", "jobs.d/blank.yaml": " \n\n"]) == [
+                "jcrun: error: jobs.d/blank.yaml:1:1: the file is empty; expected a top-level 'jobs:' list"
+            ])
+    }
+
     @Test func otherTopLevelKeysAreRefusedWithAHint() throws {
         #expect(
             try errors(["jobs.d/a.yaml": "common: &c {retries: 1}\njobs: []\n"]) == [

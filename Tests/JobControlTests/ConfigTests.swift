@@ -584,16 +584,41 @@ private let websiteMacro = """
     }
     let lines = first ?? []
     #expect(lines.count == 21)
-    #expect(lines.last == "jcrun: error: 16 more errors")  // 3 errors in each of 12 files
+    // 2 errors in each of 12 files: the misspelt `comand` (not also "has no
+    // 'command'") and the bad timeout.
+    #expect(lines.last == "jcrun: error: 4 more errors")
     let named = lines.prefix(20).map { String($0.dropFirst("jcrun: error: ".count).prefix(14)) }
     #expect(named == named.sorted())
-    #expect(named.last == "jobs.d/f06.yam")
-    #expect(lines[0].hasPrefix("jcrun: error: jobs.d/f00.yaml:5:5:"))
+    #expect(named.last == "jobs.d/f09.yam")
+    // The typo alone (5:5), then the bad timeout (8:5); no "has no 'command'".
+    #expect(lines[0].hasPrefix("jcrun: error: jobs.d/f00.yaml:5:5: unknown key 'comand'"))
+    #expect(lines[1].hasPrefix("jcrun: error: jobs.d/f00.yaml:8:"))
 
     var good: [String: String] = [:]
     for n in 0..<12 { good[String(format: "jobs.d/f%02d.yaml", n)] = "jobs:\n  - id: j_\(n)\n    command: run\n" }
     let ids = try TempProject(good).load().jobs.map(\.id)
     #expect(ids == (0..<12).map { "j_\($0)" })
+}
+
+/// Errors found once every file is read (an undefined dependency, a cycle,
+/// a duplicate id) come in the file and at the line they name, among that
+/// file's own errors: jcrun.yaml first, then the files by name, each by
+/// line and column (they used to come after every file's own).
+@Test func errorsComeInFileLineAndColumnOrderWhateverStepFoundThem() throws {
+    let lines = try TempProject([
+        "jcrun.yaml": "vars:\n  x: !env [A]\n",
+        "jobs.d/a.yaml": "jobs:\n  - id: a\n    command: x\n    dependencies: [nope]\n  - id: a2\n    command: x\n    titel: t\n",
+        "jobs.d/b.yaml": "jobs:\n  - id: c\n    command: x\n    dependencies: [d]\n  - id: d\n    command: x\n    dependencies: [c]\n    retries: many\n",
+        "jobs.d/c.yaml": "jobs:\n  - id: a\n    command: x\n",
+    ]).errorLines()
+    let firsts = lines.filter { $0.hasPrefix("jcrun: error: ") }.map {
+        String($0.dropFirst("jcrun: error: ".count).prefix { $0 != " " })
+    }
+    #expect(
+        firsts == [
+            "jcrun.yaml:2:6:", "jobs.d/a.yaml:4:20:", "jobs.d/a.yaml:7:5:", "jobs.d/b.yaml:4:20:",
+            "jobs.d/b.yaml:8:14:", "jobs.d/c.yaml:2:9:",
+        ])
 }
 
 /// A cycle is reported beside an undefined dependency, not only once the

@@ -39,7 +39,9 @@ import Testing
             "every level and stream",
             LogLevel.allCases.enumerated().flatMap { index, level in
                 LogStream.allCases.enumerated().map { position, stream in
-                    line(Int64(index * 3 + position + 1), "\(level) \(stream)", stream: stream, level: level)
+                    line(
+                        Int64(index * LogStream.allCases.count + position + 1), "\(level) \(stream)",
+                        stream: stream, level: level)
                 }
             }
         ),

@@ -50,6 +50,37 @@ import Testing
         #expect(result.describe() == ["d: requested", "a: up to date", "b: up to date", "c: up to date"])
     }
 
+    /// Table: `b` and protected `p` need `a`, which is due by its `max_age`
+    /// (`watch`) or has a reason of its own; `b` has `max_age: 0` or not.
+    /// Only jobs with a reason of their own are outdated: one planned only
+    /// because `a` is rebuilt first may end up to date (`status`, `--check`).
+    @Test(arguments: [
+        (bDue: false, outdated: ["a"], conditional: ["b"]),
+        (bDue: true, outdated: ["a", "b"], conditional: [String]()),
+    ])
+    func onlyJobsDueOnTheirOwnAccountAreOutdated(
+        bDue: Bool, outdated: [String], conditional: [String]
+    ) throws {
+        let store = MemoryStore()
+        let a = testJob("a", maxAge: 0)
+        let b = testJob("b", deps: ["a"], maxAge: bDue ? 0 : nil)
+        let p = testJob("p", deps: ["a"], protect: true)
+        let first = store.seed(a)
+        store.seed(b, inputs: [("a", first)])
+        store.seed(p, inputs: [("a", first)])
+        let result = try plan(
+            PlanRequest(targets: .all, mode: .buildOutdated), testJobSet([a, b, p]), store)
+        #expect(result.outdatedJobs == Set(outdated))
+        #expect(result.builds.filter { $0.condition != nil }.map(\.job) == conditional)
+        #expect(result.leftOut.map(\.condition?.dependencies) == [["a"]])
+        #expect(
+            result.describe().last
+                == "p: protected and outdated; not built unless named (up to date if 'a' ends skipped)")
+        #expect(BuildJSON.plan(result).string.contains(
+            "{\"job\":\"b\",\"reason\":\"dependency 'a' is rebuilt first\",\"conditional_on\":"
+                + (bDue ? "null}" : "[\"a\"]}")))
+    }
+
     @Test func aChangedDefinitionNamesTheFieldsAndOutdatesDependents() throws {
         let store = MemoryStore()
         let old = testJob("inventory", command: .argv([.text("scripts/old.sh")]))
@@ -70,7 +101,11 @@ import Testing
             PlanRequest(targets: .all, mode: .buildOutdated), testJobSet([cutting, report]), store)
         #expect(withCutoff.describe().last == "report: dependency 'inventory' is rebuilt first (up to date if 'inventory' ends skipped, or keeps its value under early_cutoff)")
         let why = try planner.why("report", jobs: jobs, states: store.states(jobs), now: testNow)
-        #expect(why == ["report: dependency 'inventory' is rebuilt first", "inventory: definition changed (command, env)"])
+        #expect(
+            why == [
+                "report: dependency 'inventory' is rebuilt first (up to date if 'inventory' ends skipped)",
+                "inventory: definition changed (command, env)",
+            ])
     }
 
     @Test(arguments: [
@@ -315,7 +350,7 @@ import Testing
             ])
         #expect(
             try planner.why("b", jobs: jobs, states: states, now: testNow) == [
-                "b: dependency 'a' is rebuilt first",
+                "b: dependency 'a' is rebuilt first (up to date if 'a' ends skipped)",
                 "a: latest build #3 failed (exit); build #4 is running",
             ])
     }

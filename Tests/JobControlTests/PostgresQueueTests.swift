@@ -67,6 +67,37 @@ struct PostgresQueueTests {
         #expect(try claim(store)?.id == queued[2].build.id)
     }
 
+    /// A claimed build another jcrun brought up to date is dropped as a
+    /// settled conditional build is: its row goes, its dependent waits for
+    /// the other build instead and is ready at once, and its job's lock is
+    /// free. Only the lease's holder can drop it.
+    @Test func aDroppedClaimedBuildLeavesItsDependentWaitingForTheOtherBuild() throws {
+        let (store, url) = try newStore()
+        let queued = try store.enqueue([request("a"), request("b", deps: ["a"])], trigger: "queue")
+        let claimed = try #require(try claim(store))
+        #expect(claimed.id == queued[0].build.id)
+        let other = try PostgresStore.open(url: url, mode: .write)
+        let local = try other.finishedBuild("a", .successful)
+        #expect(try store.dropClaimed(claimed.id, of: "a", upToDateWith: local.id, owner: "someone") == false)
+        #expect(try store.build(claimed.id)?.status == .running)
+        #expect(try store.dropClaimed(claimed.id, of: "a", upToDateWith: local.id, owner: "test"))
+        #expect(try store.build(claimed.id) == nil)
+        #expect(try other.tryLockJob("a"))  // the dropping worker's lock is released
+        let next = try #require(try claim(store))
+        #expect(next.id == queued[1].build.id)
+        #expect(try store.dropClaimed(claimed.id, of: "a", upToDateWith: local.id, owner: "test") == false)
+    }
+
+    /// Builds the planner chose whatever the job's state are not judged again.
+    @Test(arguments: [
+        ("never built", true), ("latest build #3 failed (exit)", true),
+        ("dependency 'a' is rebuilt first", true), ("requested", false), ("forced (--always)", false),
+        ("depends on 'a', which is rebuilt", false),
+    ])
+    func whichQueuedBuildsAreJudgedAgain(reason: String, judged: Bool) {
+        #expect(Worker.isJudgedAgain(reason: reason) == judged)
+    }
+
     @Test func tagsWithQuotesCommasAndAccentsSurviveTheQueue() throws {
         let (store, _) = try newStore()
         let tags = ["a \"quoted\" tag", "back\\slash", "comma,inside", "café"]

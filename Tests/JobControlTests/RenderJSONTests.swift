@@ -24,6 +24,19 @@ struct RenderJSONTests {
         for line in lines { #expect(line["v"] as? Int == 1) }
     }
 
+    /// `event` comes first after `v` on every line, `build_started` and
+    /// `build_finished` included, so a reader can dispatch on the line's start.
+    @Test func everyLineStartsWithItsEvent() throws {
+        let output = RecordingOutput()
+        RenderFixtures.drive(
+            JSONLinesRenderer(output: output, includeLogs: true, clock: { RenderFixtures.t0 }))
+        let lines = output.text.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            #expect(line.hasPrefix("{\"v\":1,\"event\":\""), "\(line)")
+        }
+    }
+
     @Test func aFinishedBuildHasEveryField() throws {
         let finished = try events().filter { $0["event"] as? String == "build_finished" }
         let failed = try #require(finished.last)

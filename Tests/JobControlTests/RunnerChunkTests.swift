@@ -206,7 +206,7 @@ import Testing
         let lines = try store.logs(LogQuery(build: build.id))
         #expect(
             lines.map { "\($0.seq) \($0.stream.rawValue) \($0.level.rawValue) \($0.text)" } == [
-                "1 stdout info a", "2 stdout info b", "3 jcrun warning careful", "4 stderr info c",
+                "1 stdout info a", "2 stdout info b", "3 log warning careful", "4 stderr info c",
                 "5 stdout info d", "6 stdout info ok", "7 stdout info \u{FFFD}x",
             ])
         #expect(lines.map(\.raw) == [nil, nil, nil, nil, nil, nil, [0xFE, 0x78]])

@@ -82,7 +82,7 @@ import Testing
                 .output(stream: .stdout, text: "@progress 1/2", raw: nil, continued: false),
                 .output(stream: .stdout, text: "@unknown word", raw: nil, continued: false),
                 .output(stream: .stdout, text: "@progress abc", raw: nil, continued: false),
-                .log(
+                .notice(
                     level: .warning,
                     message:
                         "malformed @progress: expected CURRENT/TOTAL such as 3/10 or 7/?, got 'abc'"

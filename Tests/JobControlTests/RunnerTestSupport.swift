@@ -40,9 +40,10 @@ final class EventLog: @unchecked Sendable {
         }
     }
 
+    /// jcrun's own warnings (`.notice`), not the job's `@log warning` lines.
     var warnings: [String] {
         all.compactMap {
-            if case .log(.warning, let message) = $0 { return message } else { return nil }
+            if case .notice(.warning, let message) = $0 { return message } else { return nil }
         }
     }
 

@@ -196,7 +196,7 @@ import Testing
         #expect(build.retval == "42")
         #expect(try store.build(build.id)?.retval == "42")
         #expect(store.logRows.map { "\($0.seq) \($0.stream.rawValue) \($0.level.rawValue) \($0.text)" } == [
-            "1 stdout info hello", "2 jcrun warning careful",
+            "1 stdout info hello", "2 log warning careful",
         ])
         #expect(store.progressRows.map(\.group) == [["x"]])
         #expect(observer.lines == ["plan [\"a\"]", "started a attempt 1", "finished a successful", "run finished"])

@@ -59,8 +59,8 @@ import Testing
         }
 
         let store = try folder.openStore()
-        #expect(SQLiteStore.schemaVersion == 5)
-        #expect(store.installOutcome == .migrated(from: 4, to: 5))
+        #expect(SQLiteStore.schemaVersion == 6)
+        #expect(store.installOutcome == .migrated(from: 4, to: 6))
         #expect(try indexNames(store) == ["builds_by_created", "builds_by_job", "builds_by_status"])
         #expect(try store.builds(BuildQuery(newestFirst: false)).map(\.id) == ids)
         #expect(try store.builds(BuildQuery(job: "a", status: .failed)).map(\.id) == [ids[1]])

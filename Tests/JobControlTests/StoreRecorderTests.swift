@@ -61,7 +61,7 @@ import Testing
         recorder.record(.retval("v"), of: build.id)
         try recorder.finishBuild(build.id, result: BuildResult(status: .successful, retval: "v"))
         let lines = try store.logs(LogQuery(build: build.id))
-        #expect(lines.map(\.stream) == [.stderr, .jcrun])
+        #expect(lines.map(\.stream) == [.stderr, .log])
         #expect(lines.map(\.level) == [.info, .warning])
         #expect(lines.map(\.text) == ["oops", "careful"])
         #expect(try store.progress(of: build.id).map(\.group) == [["a"]])

@@ -50,7 +50,10 @@ public enum ConfigError: Error, Sendable, Hashable {
     case unknownTag(String, suggestion: String?, at: SourceLocation)
     /// A tag on a list, a mapping or a mapping key (`on`), where jcrun
     /// would drop it; `suggestion` is a jcrun tag it may misspell.
-    case misplacedTag(String, on: String, suggestion: String?, at: SourceLocation)
+    /// `settingsFile`: the tag is in `jcrun.yaml` (its name), where tags
+    /// stand only on values of `defaults`' `env`.
+    case misplacedTag(
+        String, on: String, suggestion: String?, at: SourceLocation, settingsFile: String? = nil)
     /// `!retval`, `!secret` or `!env` with nothing after it; `expected`
     /// is what it takes (`a job id`).
     case tagWithoutName(String, expected: String, at: SourceLocation)
@@ -69,6 +72,8 @@ public enum ConfigError: Error, Sendable, Hashable {
     /// Both `jcrun.yaml` and `jcrun.yml` in the project folder.
     case twoSettingsFiles(String, String)
     case tagNotAllowed(String, field: String, at: SourceLocation)
+    /// `!!int 5x`: a YAML tag claiming the value is `expected`, which it is not.
+    case tagDoesNotFit(String, value: String, expected: String, at: SourceLocation)
     case unknownSecret(String, suggestion: String?, at: SourceLocation)
     case unsetEnvironmentVariable(String, at: SourceLocation)
     case reservedEnvName(String, at: SourceLocation)
@@ -197,10 +202,14 @@ extension ConfigError {
                 "\(at): unknown tag '\(tag)'\(didYouMean(suggestion))", [],
                 "jcrun knows !retval, !secret and !env"
             )
-        case .misplacedTag(let tag, let on, let suggestion, let at):
+        case .misplacedTag(let tag, let on, let suggestion, let at, let settingsFile):
+            let fields =
+                settingsFile.map { "of 'env' under 'defaults' in \($0)" }
+                ?? "in 'command', 'args' or 'env'"
             return (
                 "\(at): tag '\(tag)' cannot stand on \(on)\(didYouMean(suggestion))", [],
-                "!retval JOB, !secret NAME and !env NAME each stand on one value in 'command', 'args' or 'env' (X: !env HOME)"
+                "!retval JOB, !secret NAME and !env NAME each stand on one value \(fields)"
+                    + " (X: !env HOME)"
             )
         case .tagWithoutName(let tag, let expected, let at):
             return ("\(at): '\(tag)' needs \(expected) after it, as in '\(tag) \(example(of: tag))'", [], nil)
@@ -234,6 +243,11 @@ extension ConfigError {
             )
         case .tagNotAllowed(let tag, let field, let at):
             return ("\(at): tag '\(tag)' is not allowed in '\(field)'", [], nil)
+        case .tagDoesNotFit(let tag, let value, let expected, let at):
+            return (
+                "\(at): tag '\(tag)' says '\(value)' is \(expected), which it is not;"
+                    + " a YAML tag may only restate what is written", [], nil
+            )
         case .unknownSecret(let name, let suggestion, let at):
             return (
                 "\(at): unknown secret '\(name)'\(didYouMean(suggestion))", [],
@@ -337,6 +351,9 @@ public struct ConfigErrors: Error, Sendable {
     public mutating func append(_ error: ConfigError) {
         if errors.count < Self.shownLimit { errors.append(error) } else { moreCount += 1 }
     }
+
+    /// Notes `count` errors found beyond those kept.
+    mutating func countMore(_ count: Int) { moreCount += count }
 
     /// `other`'s errors after these, as if each had been appended in turn.
     public mutating func append(contentsOf other: ConfigErrors) {

@@ -22,6 +22,9 @@ final class ErrorCollector {
 struct FieldReader {
     let locator: SourceLocator
     let collector: ErrorCollector
+    /// The settings file's name (`jcrun.yaml`) when reading it: a tag's hint
+    /// then names where tags stand there, not a job's fields.
+    var settingsFile: String? = nil
 
     func at(_ node: Node) -> SourceLocation { locator.location(node.mark) }
 
@@ -52,9 +55,13 @@ struct FieldReader {
                 continue
             }
             if let tag = pair.key.tag, !Self.scalarTags.contains(tag) {
-                fail(.misplacedTag(displayTag(tag), on: "a mapping key", suggestion: nil, at: at(pair.key)))
+                fail(
+                    .misplacedTag(
+                        displayTag(tag), on: "a mapping key", suggestion: nil, at: at(pair.key),
+                        settingsFile: settingsFile))
                 continue
             }
+            guard restatingTagFits(pair.key, key) else { continue }
             result.append((key, pair.key, pair.value))
         }
         return result
@@ -66,6 +73,14 @@ struct FieldReader {
         "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
         "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
     ]
+
+    /// False (and reported) when a scalar's `!!int`, `!!float`, `!!bool` or
+    /// `!!null` does not restate `text` (`!!int 5x`).
+    func restatingTagFits(_ node: Node, _ text: String) -> Bool {
+        guard let tag = node.tag, let expected = RestatingTag.misfit(tag, text) else { return true }
+        fail(.tagDoesNotFit(displayTag(tag), value: text, expected: expected, at: at(node)))
+        return false
+    }
 
     /// The tags of values from elsewhere, which stand only on a scalar.
     static let jcrunTags = ["!retval", "!secret", "!env"]
@@ -80,7 +95,10 @@ struct FieldReader {
         default: break
         }
         let suggestion = Self.jcrunTags.contains(tag) ? nil : closestMatch(to: tag, among: Self.jcrunTags)
-        fail(.misplacedTag(displayTag(tag), on: describe(node), suggestion: suggestion, at: at(node)))
+        fail(
+            .misplacedTag(
+                displayTag(tag), on: describe(node), suggestion: suggestion, at: at(node),
+                settingsFile: settingsFile))
         return false
     }
 
@@ -92,14 +110,20 @@ struct FieldReader {
         return false
     }
 
-    /// Keys that are not in `known`, each reported with the closest known one.
+    /// Keys that are not in `known`, each reported with the closest known
+    /// one; returns those suggested, so a key misspelt is not also reported
+    /// as missing (`comand` is not followed by "has no 'command'").
+    @discardableResult
     func checkKeys(
         _ pairs: [(key: String, keyNode: Node, value: Node)], known: [String], place: String
-    ) {
+    ) -> Set<String> {
+        var suggested: Set<String> = []
         for pair in pairs where !known.contains(pair.key) {
             let suggestion = closestMatch(to: pair.key, among: known)
+            if let suggestion { suggested.insert(suggestion) }
             fail(.unknownKey(pair.key, in: place, suggestion: suggestion, at: at(pair.keyNode)))
         }
+        return suggested
     }
 
     /// A scalar as the text written; any tag other than `!!str` is refused.
@@ -113,6 +137,7 @@ struct FieldReader {
             fail(.tagNotAllowed(displayTag(tag), field: field, at: at(node)))
             return nil
         }
+        guard restatingTagFits(node, value) else { return nil }
         return value
     }
 

@@ -25,8 +25,10 @@ struct JobDecoder {
         }
         // `defaults` is named as such even when it (wrongly) holds an `id`.
         let holder = place == "defaults" ? place : id.map { "job '\($0)'" } ?? place
-        reader.checkKeys(pairs, known: known, place: holder)
+        let misspelt = reader.checkKeys(pairs, known: known, place: holder)
         var fields = JobFields()
+        // A key reported as a misspelling of a known one counts as given.
+        fields.failedKeys.formUnion(misspelt.subtracting(pairs.map(\.key)))
         for (key, _, value) in pairs where known.contains(key) {
             if !read(key, value, into: &fields) { fields.failedKeys.insert(key) }
         }
@@ -74,6 +76,8 @@ struct JobDecoder {
         let id = raw.nfc
         if let problem = jobIDProblem(id) {
             reader.fail(.invalidID(id, problem: problem, at: reader.at(node)))
+            // Already reported: a job needing it gets no "which is not defined".
+            reader.collector.brokenJobs.insert(id)
             return nil
         }
         return id
@@ -177,6 +181,7 @@ struct JobDecoder {
             }
             return .text(resolved)
         case let tag? where FieldReader.scalarTags.contains(tag):
+            guard reader.restatingTagFits(node, value) else { return nil }
             guard reader.noNUL(value, field: field, node) else { return nil }
             return .text(value)
         case let tag?:

@@ -21,7 +21,10 @@ struct JobsDirLoader: TemplateLoader {
         } else {
             read = FileManager.default.contents(atPath: path)
         }
-        guard let data = read else { return nil }
+        guard let data = read else {
+            if let kind = Self.notARegularFile(path) { throw NotARegularFile(kind: kind) }
+            return nil
+        }
         do {
             return try decodeUTF8(data)
         } catch YAMLError.invalidText(let message, let mark) {
@@ -30,4 +33,26 @@ struct JobsDirLoader: TemplateLoader {
                 message: message)
         }
     }
+
+    /// What `path` is when it exists but is no regular file (a FIFO, a
+    /// folder, ...), so the include says so rather than "not found".
+    static func notARegularFile(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "a folder"
+        case S_IFIFO: return "a named pipe (FIFO)"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR, S_IFBLK: return "a device"
+        default: return "something other than a file"
+        }
+    }
+}
+
+/// An included or imported name that is a FIFO, a folder, ...: the engine
+/// reports it as `cannot read template 'NAME': it is a named pipe (FIFO), not a regular file`.
+struct NotARegularFile: Error, CustomStringConvertible {
+    let kind: String
+    var description: String { "it is \(kind), not a regular file" }
 }

@@ -90,10 +90,16 @@ public struct ProjectLoader {
                 defaults: shared.defaults, collector: fileCollector)
             perFile.set(index, jobs: jobs, collector: fileCollector)
         }
+        // Each error with the file it belongs to (0: jcrun.yaml, then the
+        // job files), to be shown in file, line and column order.
+        var ranked = ErrorOrder(
+            fileNames: fileNames.map { display(jobsDir.appendingPathComponent($0).path) })
+        ranked.add(collector.errors, rank: 0)
+        collector.errors = ConfigErrors()
         var jobs: [Job] = []
         var firstPlace: [JobID: SourceLocation] = [:]
-        for (fileJobs, fileCollector) in perFile.results {
-            collector.errors.append(contentsOf: fileCollector.errors)
+        for (index, (fileJobs, fileCollector)) in perFile.results.enumerated() {
+            ranked.add(fileCollector.errors, rank: index + 1)
             collector.brokenJobs.formUnion(fileCollector.brokenJobs)
             for job in fileJobs {
                 if let first = firstPlace[job.id] {
@@ -106,12 +112,13 @@ public struct ProjectLoader {
         }
 
         // Last, what needs every job: dependencies that exist, no cycles.
-        // TODO(#2): these errors come after every file's own, not in file order.
         checkDependencies(of: jobs)
         // The graph leaves out dependencies that do not exist, so a cycle among
         // the jobs that did load is reported with the other errors.
         for cycle in JobGraph(jobs: jobs).cycleErrors(limit: 20) { collector.add(cycle) }
-        guard collector.errors.isEmpty else { throw collector.errors }
+        // These come in the file of the place they name, among its others.
+        ranked.add(collector.errors, rank: nil)
+        guard ranked.isEmpty else { throw ranked.ordered() }
         if let cache, let inputs {
             cache.save(
                 jobs, inputs: inputs.all, jobFileNames: fileNames,
@@ -198,7 +205,8 @@ public struct ProjectLoader {
             return (Settings(), JobFields())
         }
         let locator = plainLocator(file: display(url.path))
-        let reader = FieldReader(locator: locator, collector: collector)
+        let reader = FieldReader(
+            locator: locator, collector: collector, settingsFile: url.lastPathComponent)
         let settingsDecoder = SettingsDecoder(
             reader: reader, projectDir: projectDir, environment: environment, inputs: inputs,
             fileName: url.lastPathComponent)
@@ -219,6 +227,13 @@ public struct ProjectLoader {
             collector.add(.unreadable(path: display(url.path), reason: reason(error)))
         }
         return (Settings(), JobFields())
+    }
+
+    /// True when the file at `path` holds nothing but white space (read
+    /// again only for a file that rendered to no YAML document).
+    static func isBlank(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path) else { return true }
+        return data.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
     }
 
     /// What `path` is when it is not a regular file (after symbolic links):
@@ -250,7 +265,10 @@ public struct ProjectLoader {
         do {
             rendered = try environment.render(templateNamed: name)
         } catch let error as TemplateError {
-            if error.frames.isEmpty, error.message == "template '\(name)' not found" {
+            if error.frames.isEmpty,
+                error.message == "template '\(name)' not found"
+                    || error.message.hasPrefix("cannot read template '\(name)': it is ")
+            {
                 // Listed in jobs.d/ but not readable as a file.
                 collector.add(unreadableJobFile(jobsDir.appendingPathComponent(name), path: path))
                 return []
@@ -274,7 +292,13 @@ public struct ProjectLoader {
             return []
         }
         guard let root = documents.first else {
-            collector.add(.emptyFile(at: fileStart))
+            // A file whose template writes nothing (`{% if false %}...`) or
+            // that holds only comments defines no jobs, as `jobs:` alone
+            // does; a file with nothing written in it at all is more likely
+            // cut short by mistake, and is an error.
+            if Self.isBlank(jobsDir.appendingPathComponent(name).path) {
+                collector.add(.emptyFile(at: fileStart))
+            }
             return []
         }
         if documents.count > 1 {
@@ -329,7 +353,13 @@ public struct ProjectLoader {
             if fields.command == nil, !fields.failedKeys.contains("command") {
                 collector.add(.missingKey("command", in: place, at: reader.at(item)))
             }
-            let idNode = item.mappingValue(for: "id") ?? item
+            // A job written through an alias (`- *x`) or taking its id from a
+            // merge (`<<: *x`) is placed where the alias is, not at the
+            // anchor's id: two jobs from one anchor get two places.
+            var idNode = item.mappingValue(for: "id") ?? item
+            if (idNode.mark.line, idNode.mark.column) < (item.mark.line, item.mark.column) {
+                idNode = item
+            }
             if let job = assembler.job(from: fields, at: reader.deferredAt(idNode)) {
                 jobs.append(job)
             } else if let id = fields.id {

@@ -56,7 +56,25 @@ struct SettingsDecoder {
                     at: reader.at(node)))
             return nil
         }
-        return resolveStorage(value)
+        let resolved = resolveStorage(value)
+        // A folder is no database (`sqlite://` names `/`): said here, where
+        // the setting is written, not later by the store with the path alone.
+        if case .sqlite(let path) = try? StoreLocation.parse(resolved, relativeTo: projectDir.path) {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder),
+                isFolder.boolValue
+            {
+                let shown = "'" + (path as NSString).standardizingPath + "'"
+                reader.fail(
+                    .invalidValue(
+                        field: "storage", value: StoreLocation.redacted(value),
+                        problem: "\(shown) is a folder, not a database file;"
+                            + " use a path, sqlite:PATH or postgresql://...",
+                        at: reader.at(node)))
+                return nil
+            }
+        }
+        return resolved
     }
 
     /// A plain path or `sqlite:PATH` resolved against the project folder.
@@ -88,6 +106,9 @@ struct SettingsDecoder {
     private func tagsFit(_ node: Node) -> Bool {
         switch node.kind {
         case .scalar:
+            if case .scalar(let text, _) = node.kind, !reader.restatingTagFits(node, text) {
+                return false
+            }
             guard let tag = node.tag, !FieldReader.scalarTags.contains(tag) else { return true }
             reader.fail(.tagNotAllowed(displayTag(tag), field: "vars", at: reader.at(node)))
             return false

@@ -4,7 +4,7 @@ extension Plan {
     /// One line per build, `job: reason`, then one per job left out
     /// (`job: up to date`), for `--dry-run` and `why`.
     public func describe() -> [String] {
-        builds.map { $0.describe() } + leftOut.map { "\($0.job): \($0.why)" }
+        builds.map { $0.describe() } + leftOut.map { $0.describe() }
     }
 
     /// Why `job` is in this plan, following dependencies rebuilt first down
@@ -22,14 +22,14 @@ extension Plan {
         var current = job
         var seen: Set<JobID> = []
         while let build = byJob[current], seen.insert(current).inserted {
-            lines.append("\(build.job): \(build.reason)" + note(build.job))
+            lines.append(build.describe() + note(build.job))
             switch build.reason {
             case .dependencyInPlan(let dep), .reverseDependency(let dep): current = dep
             default: return lines
             }
         }
         if !lines.isEmpty { return lines }
-        if let out = leftOut.first(where: { $0.job == job }) { return ["\(job): \(out.why)" + note(job)] }
+        if let out = leftOut.first(where: { $0.job == job }) { return [out.describe() + note(job)] }
         return ["\(job): up to date" + note(job)]
     }
 }
@@ -39,15 +39,31 @@ extension PlannedBuild {
     /// the scheduler may still find it up to date.
     func describe() -> String {
         guard let condition else { return "\(job): \(reason)" }
-        let names = condition.dependencies.map { "'\($0)'" }.joined(separator: ", ")
-        let one = condition.dependencies.count == 1
+        return "\(job): \(reason) (\(condition.describe()))"
+    }
+}
+
+extension LeftOut {
+    /// `publish: protected and outdated; not built unless named`, with the
+    /// same note as a conditional build's when only dependencies outdate it.
+    func describe() -> String {
+        guard let condition else { return "\(job): \(why)" }
+        return "\(job): \(why) (\(condition.describe()))"
+    }
+}
+
+extension RebuildCondition {
+    /// `up to date if 'a' ends skipped`: when the job turns out up to date.
+    func describe() -> String {
+        let names = dependencies.map { "'\($0)'" }.joined(separator: ", ")
+        let one = dependencies.count == 1
         // Skipped, or (early_cutoff) the value last consumed again: either
         // way the scheduler finds the job up to date then.
         var unless = "up to date if \(names) \(one ? "ends" : "end") skipped"
-        if condition.anyEarlyCutoff {
+        if anyEarlyCutoff {
             unless += ", or \(one ? "keeps its" : "keep their") value under early_cutoff"
         }
-        return "\(job): \(reason) (\(unless))"
+        return unless
     }
 }
 

@@ -119,10 +119,14 @@ public struct LeftOut: Sendable, Hashable {
 
     public var job: JobID
     public var why: Why
+    /// Set for a protected job left out whose only reasons are dependencies
+    /// in the plan: it is outdated only if one of them brings a new value.
+    public var condition: RebuildCondition?
 
-    public init(job: JobID, why: Why) {
+    public init(job: JobID, why: Why, condition: RebuildCondition? = nil) {
         self.job = job
         self.why = why
+        self.condition = condition
     }
 }
 
@@ -140,5 +144,25 @@ public struct Plan: Sendable, Hashable {
         self.builds = builds
         self.leftOut = leftOut
         self.namedTargets = namedTargets
+    }
+
+    /// The jobs that are outdated now, on their own account: every build
+    /// without a condition, and every protected job left out as outdated
+    /// without one. A build planned only because a dependency is rebuilt
+    /// first may still end up to date (`RebuildCondition`), so it is not
+    /// outdated yet; `status`, `list`, the web page and `--check` count
+    /// only these.
+    public var outdatedJobs: Set<JobID> {
+        var result: Set<JobID> = []
+        for build in builds where build.condition == nil { result.insert(build.job) }
+        for item in leftOut where item.condition == nil {
+            switch item.why {
+            case .protectedUsedAsIs, .protectedLeftOut, .protectedWithoutBuild,
+                .protectedNeverBuilt, .missingDependency:
+                result.insert(item.job)
+            case .upToDate, .builtMeanwhile: break
+            }
+        }
+        return result
     }
 }

@@ -56,7 +56,9 @@ struct PlanWalk {
             leftOut.append(LeftOut(job: id, why: .upToDate))
         case .outdated(let reason), .onlyDependencies(let reason, _):
             if job.protect && sideEffect {
-                leftOut.append(LeftOut(job: id, why: protectedWhy(id)))
+                var condition: RebuildCondition?
+                if case .onlyDependencies(_, let only) = verdict { condition = only }
+                leftOut.append(LeftOut(job: id, why: protectedWhy(id), condition: condition))
             } else if case .onlyDependencies(_, let condition) = verdict {
                 add(job, reason, condition: condition)
             } else {

@@ -5,9 +5,12 @@ import Foundation
 public enum BuildJSON {
     /// A build: at least the fields DESIGN.md lists, snake_case. A skipped
     /// build's reason (stored as its error) is `skip_reason`; its `error` is null.
-    public static func build(_ build: BuildRecord) -> JSONText {
+    /// With `event`, it is a `--json` event line, whose `event` comes right
+    /// after `v` as in every other event.
+    public static func build(_ build: BuildRecord, event: String? = nil) -> JSONText {
         let skipped = build.status == .skipped
         var object = JSONText.versioned()
+        if let event { object.field("event", event) }
         object.field("id", build.id)
         object.field("job", build.job)
         object.field("status", build.status.rawValue)
@@ -55,6 +58,9 @@ public enum BuildJSON {
         object.field("why", leftOutReason(item.why))
         if case .protectedUsedAsIs(let build) = item.why { object.field("build_id", build) }
         if case .builtMeanwhile(let build) = item.why { object.field("build_id", build) }
+        if let condition = item.condition {
+            object.field("conditional_on", strings: condition.dependencies)
+        }
         return object
     }
 
@@ -77,6 +83,13 @@ public enum BuildJSON {
                 var item = JSONText()
                 item.field("job", planned.job)
                 item.field("reason", planned.reason.description)
+                // The dependencies in the plan that alone make it outdated:
+                // it is built only if one of them brings a new value.
+                if let condition = planned.condition {
+                    item.field("conditional_on", strings: condition.dependencies)
+                } else {
+                    item.field("conditional_on", raw: "null")
+                }
                 return item
             })
         object.field("left_out", objects: plan.leftOut.map(leftOut))

@@ -22,9 +22,7 @@ public final class JSONLinesRenderer: BuildObserver, @unchecked Sendable {
     }
 
     public func buildStarted(_ build: BuildRecord, job: Job) {
-        var object = BuildJSON.build(build)
-        object.field("event", "build_started")
-        emit(object)
+        emit(BuildJSON.build(build, event: "build_started"))
     }
 
     public func buildEvent(_ build: BuildRecord, _ event: RunEvent) {
@@ -43,10 +41,14 @@ public final class JSONLinesRenderer: BuildObserver, @unchecked Sendable {
             object.field("level", LogLevel.info.rawValue)
             object.field("text", text)
             object.field("continued", continued)
-        case .log(let level, let message):
+        case .log(let level, let message), .notice(let level, let message):
             guard includeLogs else { return }
             object = header("log", build)
-            object.field("stream", LogStream.jcrun.rawValue)
+            if case .log = event {
+                object.field("stream", LogStream.log.rawValue)
+            } else {
+                object.field("stream", LogStream.jcrun.rawValue)
+            }
             object.field("level", level.rawValue)
             object.field("text", message)
             object.field("continued", false)
@@ -72,16 +74,14 @@ public final class JSONLinesRenderer: BuildObserver, @unchecked Sendable {
             event.field("retval", value)
             emit(event)
         }
-        var object = BuildJSON.build(build)
-        object.field("event", "build_finished")
-        emit(object)
+        emit(BuildJSON.build(build, event: "build_finished"))
     }
 
     public func runFinished(_ summary: RunSummary) {
         let tally = RunTally(summary)
         var object = JSONText.versioned()
         object.field("event", "run_finished")
-        object.field("builds", objects: summary.builds.map(BuildJSON.build))
+        object.field("builds", objects: summary.builds.map { BuildJSON.build($0) })
         object.field("successful", tally.successful)
         object.field("skipped", tally.skipped)
         object.field("failed", tally.failed.count)

@@ -29,7 +29,7 @@ public final class JUnitReport: BuildObserver, @unchecked Sendable {
     public func buildEvent(_ build: BuildRecord, _ event: RunEvent) {
         switch event {
         case .output(_, let text, _, _): lock.withLock { tails[build.id]?.append(text) }
-        case .log(let level, let message):
+        case .log(let level, let message), .notice(let level, let message):
             lock.withLock { tails[build.id]?.append("[\(level.rawValue)] \(message)") }
         default: break
         }

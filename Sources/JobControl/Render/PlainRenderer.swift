@@ -52,7 +52,7 @@ public final class PlainRenderer: BuildObserver, @unchecked Sendable {
                 if verbosity == .verbose {
                     output.write("\(build.job) | \(VisibleText.escaped(text))\n")
                 }
-            case .log(let level, let message):
+            case .log(let level, let message), .notice(let level, let message):
                 let line = "[\(level.rawValue)] \(message)"
                 tails[build.id]?.append(line)
                 if verbosity == .verbose {

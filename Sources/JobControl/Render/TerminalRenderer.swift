@@ -132,7 +132,7 @@ public final class TerminalRenderer: BuildObserver, @unchecked Sendable {
                     pendingLines.append("\(build.job) | \(VisibleText.escaped(text))")
                     dirty = true
                 }
-            case .log(let level, let message):
+            case .log(let level, let message), .notice(let level, let message):
                 let line = "[\(level.rawValue)] \(message)"
                 state?.tail.append(line)
                 if verbosity == .verbose {

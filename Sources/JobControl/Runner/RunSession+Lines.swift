@@ -118,7 +118,7 @@ extension RunSession {
         if let directive = ProtocolParser.directive(in: bytes) {
             let effect = directive == .retval ? "sets nothing" : "is not read"
             onEvent(
-                .log(
+                .notice(
                     level: .warning,
                     message:
                         "@\(directive.word) line longer than 1 MiB \(effect); it is logged as output"
@@ -136,7 +136,7 @@ extension RunSession {
             )
         case .malformed(let warning):
             output(stream, line, continues: false)
-            onEvent(.log(level: .warning, message: masker.mask(warning)))
+            onEvent(.notice(level: .warning, message: masker.mask(warning)))
         case .progress(var update):
             if !masker.isEmpty {
                 update.group = update.group.map(masker.mask)
@@ -200,7 +200,7 @@ extension RunSession {
         guard !warnedDirectivesOff else { return }
         warnedDirectivesOff = true
         onEvent(
-            .log(
+            .notice(
                 level: .warning,
                 message:
                     "directives are off for this job: what it writes to descriptor 3 is logged as output"

@@ -118,7 +118,7 @@ extension RunSession {
         guard left > 0 else { return false }
         let processes = left == 1 ? "1 process" : "\(left) processes"
         onEvent(
-            .log(
+            .notice(
                 level: .warning,
                 message:
                     "\(processes) started by the job still ran after it exited; jcrun sent SIGTERM to its process group (SIGKILL after \(spec.stopGrace)s)"
@@ -191,7 +191,7 @@ extension RunSession {
         } else if result < 0 {
             // ECHILD: someone else reaped it (SIGCHLD ignored in jcrun).
             onEvent(
-                .log(
+                .notice(
                     level: .warning,
                     message:
                         "jcrun could not read the job's exit status: \(LaunchError.reason(errno))"))
@@ -241,7 +241,7 @@ extension RunSession {
     func stopReading() {
         for stream in streams where stream.fd >= 0 { endStream(stream) }
         onEvent(
-            .log(
+            .notice(
                 level: .warning,
                 message:
                     "processes started by the job still hold its output open after it exited; their further output is not logged"

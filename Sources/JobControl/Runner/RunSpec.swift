@@ -63,8 +63,11 @@ public enum RunEvent: Sendable, Hashable {
     case progress(ProgressUpdate)
     case retval(String)
     case skip(reason: String?)
-    /// `@log LEVEL MESSAGE`, or a warning of the runner's own (malformed directive).
+    /// `@log LEVEL MESSAGE` (stored under the stream `log`).
     case log(level: LogLevel, message: String)
+    /// A message of jcrun's own about the build: a malformed directive,
+    /// processes left behind (stored under the stream `jcrun`).
+    case notice(level: LogLevel, message: String)
 }
 
 /// How one attempt ended, before the store's view of it.

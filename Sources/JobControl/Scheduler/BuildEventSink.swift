@@ -13,21 +13,28 @@ final class BuildEventSink: @unchecked Sendable {
     private let runner: RunnerIdentity
     /// Work that waits for the process to start (the scheduler's, issue #4).
     private var afterStart: (() -> Void)?
+    /// Stores the build's row with its process group as the process
+    /// started, before anything else (a row written after the start, issue #5).
+    private var storeStarted: ((Int32) -> Void)?
 
     init(
         record: BuildRecord, recorder: BuildRecorder, observer: ObserverGate, runner: RunnerIdentity,
-        afterStart: (() -> Void)? = nil
+        storeStarted: ((Int32) -> Void)? = nil, afterStart: (() -> Void)? = nil
     ) {
         self.record = record
         self.recorder = recorder
         self.observer = observer
         self.runner = runner
+        self.storeStarted = storeStarted
         self.afterStart = afterStart
     }
 
     /// Records one event (the runner never calls this concurrently for one build).
     func handle(_ event: RunEvent) {
-        if case .started(let pid) = event {
+        if case .started(let pid) = event, let store = storeStarted {
+            storeStarted = nil
+            store(pid)  // the row holds the group
+        } else if case .started(let pid) = event {
             // Stored for a later jcrun to stop the group if this one dies,
             // with the recorder's next write (a failure is a run error).
             var runner = self.runner
@@ -55,6 +62,6 @@ final class BuildEventSink: @unchecked Sendable {
     /// A line of jcrun's own in the build's log (a warning about the environment).
     func note(_ level: LogLevel, _ text: String) {
         recorder.log(record.id, stream: .jcrun, level: level, text: text)
-        observer.send { $0.buildEvent(record, .log(level: level, message: text)) }
+        observer.send { $0.buildEvent(record, .notice(level: level, message: text)) }
     }
 }

@@ -19,6 +19,31 @@ extension Scheduler {
         /// started (its end is committed): closing it is off the path from
         /// one build's end to the next one's start (issue #4).
         var previousLock: JobLock? = nil
+        /// Set instead of `created` when the process starts first, with the
+        /// store's reserved id, and the previous build's end and this
+        /// build's row are written once it runs (`DeferredStart`).
+        var deferred: DeferredStart? = nil
+    }
+
+    /// A build whose process starts before its row is written (one worker,
+    /// SQLite): the write that ends the previous build stores the row, with
+    /// its process group, while the process starts (issue #5).
+    ///
+    /// The previous build's end is still committed before anything reads
+    /// it: in that same write as the row of the build consuming it, before
+    /// the observer hears of either and before the previous build's lock
+    /// is released. A jcrun killed before the write leaves the previous
+    /// build running (reaped as `runner_died`, as a kill a moment earlier
+    /// would) and no row for the new one, whose process dies with jcrun
+    /// (parent-death signal) as it starts; its reserved id stays unused.
+    // TODO(#5): the process runs for about one write (0.1 ms) before its
+    // row is stored: a job that looks its `JCRUN_BUILD_ID` up in the store at
+    // once would not find it yet (jcrun's own start-up takes milliseconds).
+    struct DeferredStart {
+        let previous: BuildID
+        let result: BuildResult
+        let reservation: BuildReservation
+        let inputs: AttemptInputs
     }
 
     /// A job's configuration snapshot and definition hash, stored with each build.
@@ -50,7 +75,7 @@ extension Scheduler {
 
         // The job's lock, and a second look at the job once it is held (`recheck`).
         var held: JobLock?
-        if let handoff, handoff.created != nil {
+        if let handoff, handoff.created != nil || handoff.deferred != nil {
             held = handoff.lock
         } else if lockDirectoryPath != nil || options.sharedLocks != nil {
             switch acquireLock(for: slot.job.id, in: lockDirectoryPath) {
@@ -79,12 +104,14 @@ extension Scheduler {
         // Attempts: retried kinds again after `retry_delay`, up to `retries` more.
         let definition = handoff?.definition ?? prepared ?? Self.definition(of: slot.job)
         var created = handoff?.created
+        var deferred = handoff?.deferred
         var attempt = 1
         while true {
             let ending = runAttempt(
                 slot, index: index, attempt: attempt, definition: definition, created: created,
-                previousLock: attempt == 1 ? previousLock : nil)
+                deferred: deferred, previousLock: attempt == 1 ? previousLock : nil)
             created = nil
+            deferred = nil
             switch ending {
             case .concluded(var next):
                 if next != nil, let held {
@@ -168,23 +195,35 @@ extension Scheduler {
     /// free, creates its row in the transaction that ends this build (one
     /// write instead of two). This build's own lock is held until then, and
     /// its end is written at once, as before: no finished status waits.
-    // TODO(#4): between one build's reap and the next one's start there is
-    // still one SQLite write transaction of about 8 WAL pages (about 100 µs
-    // in a trace, with a checkpoint and its two fdatasyncs every 140
-    // builds) and the three pipes (about 30 µs with the spec): W1 measured
-    // 1.37× make before the rendering, the next snapshot and the closing of
-    // the last build's files left that path.
+    // With one worker on SQLite the next process starts first and that
+    // write follows while it starts (`DeferredStart`).
+    // TODO(#4): with more workers (and on PostgreSQL), between one build's
+    // reap and the next one's start there is still one write transaction of
+    // about 7 WAL pages (about 100 µs in a trace, with a checkpoint and its
+    // two fdatasyncs every 140 builds); with one worker still the lock, the
+    // spec and the three pipes (traced gap 85-88 µs against make's 45 µs).
     private func runAttempt(
         _ slot: Slot, index: Int, attempt: Int, definition: Definition,
-        created: (record: BuildRecord, inputs: AttemptInputs)?, previousLock: JobLock?
+        created: (record: BuildRecord, inputs: AttemptInputs)?, deferred: DeferredStart?,
+        previousLock: JobLock?
     ) -> AttemptEnd {
         let job = slot.job
 
-        // The row: made with the previous build's end, or now.
+        // The row: made with the previous build's end, or now, or (deferred)
+        // once the process started.
         var record: BuildRecord
         let inputs: AttemptInputs
         if let created {
             (record, inputs) = created
+        } else if let deferred {
+            inputs = deferred.inputs
+            let new = inputs.new
+            // The time as the store keeps it (whole µs), so that the record is the row.
+            let now = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1e6).rounded() / 1e6)
+            record = BuildRecord(
+                id: deferred.reservation.id, job: new.job, status: .running, attempt: new.attempt,
+                reason: new.reason, trigger: new.trigger, configHash: new.configHash,
+                configSnapshot: new.configSnapshot, createdAt: now, startedAt: now, runner: thisProcess)
         } else {
             guard let made = attemptInputs(slot, attempt: attempt, definition: definition) else {
                 return .ended(.notRun("interrupted"), nil)
@@ -196,9 +235,11 @@ extension Scheduler {
                 return .ended(storeFailed("cannot create a build of '\(job.id)': \(error)"), nil)
             }
         }
-        record.startedAt = Date()
+        // The stored start (the row's), so the summary shows what is stored.
+        if record.startedAt == nil { record.startedAt = Date() }
         let startIndex: Int = cond.withLock {
             started.append(record)
+            noteOwn(record)
             return started.count - 1
         }
         // Rendered once the process started (or failed to), off the path
@@ -208,9 +249,12 @@ extension Scheduler {
 
         // The process.
         let outcome: RunOutcome
+        // A deferred row: written as the process started (or failed to).
+        let store = deferred.map { DeferredWrite($0, record: record) }
         // Once the process started, while it runs: what waited for it.
         let sink = BuildEventSink(
-            record: record, recorder: recorder, observer: observer, runner: thisProcess
+            record: record, recorder: recorder, observer: observer, runner: thisProcess,
+            storeStarted: store.map { write in { [self] group in storeDeferred(write, group: group, index: index) } }
         ) { [self] in
             previousLock?.release()
             prepareNext(after: index)
@@ -219,16 +263,36 @@ extension Scheduler {
             let (spec, warnings) = try specs.spec(
                 for: job, build: record.id, attempt: attempt, consumed: inputs.consumed,
                 previousRetval: inputs.previous)
+            // Its warnings go to the observer, which must not hear of the
+            // previous build's end before it is stored.
+            if !warnings.isEmpty, let store { storeDeferred(store, group: nil, index: index) }
             for warning in warnings { sink.note(.warning, warning) }
-            outcome = launch(spec, index: index, sink: sink)
+            if store?.failed == true {
+                outcome = RunOutcome(termination: .startFailed(code: 126, message: "the store failed"))
+            } else {
+                outcome = launch(spec, index: index, sink: sink)
+            }
         } catch {
             outcome = RunOutcome(termination: .startFailed(code: 126, message: "\(error)"))
         }
+        // The end is the job's: writing its lines and its end may wait for
+        // the store's lock, which is not the build's time. The summary and
+        // the store both take this one.
+        let endedAt = Date()
+        if let store, !store.done { storeDeferred(store, group: nil, index: index) }  // never started
         previousLock?.release()  // when it never started
 
         // The result, once its lines are written (or failed to be).
         recorder.flushBeforeOutcome(of: record.id)
-        let result = storeChecked(Self.result(of: outcome))
+        if let store, store.failed {
+            // Neither the previous end nor this row was stored: nothing to finish.
+            let failed = BuildResult(
+                status: .failed, failureKind: .storeFailed, error: "the store could not record its start")
+            announceEnd(&record, failed, at: startIndex, later: false)
+            return .ended(.notRun("store failed"), nil)
+        }
+        var result = storeChecked(Self.result(of: outcome))
+        result.finishedAt = endedAt
         let retried =
             result.status == .failed && (result.failureKind?.isRetried ?? false)
             && attempt <= job.retries
@@ -252,10 +316,54 @@ extension Scheduler {
         }
         guard let next = conclude(index, end, takeNext: true) else {
             observer.flush()
+            // One worker with nothing left: this write gives back the id held.
+            if cond.withLock({ reservesBuildIDs }) { stopReservingBuildIDs() }
             finish(record.id, result)
             return .concluded(nil)
         }
         return .concluded(handOver(next, after: record.id, result))
+    }
+
+    /// A deferred row's write, done once (`storeDeferred`).
+    final class DeferredWrite: @unchecked Sendable {
+        let start: DeferredStart
+        let record: BuildRecord
+        var done = false
+        var failed = false
+
+        init(_ start: DeferredStart, record: BuildRecord) {
+            self.start = start
+            self.record = record
+        }
+    }
+
+    /// Ends the previous build and stores `write`'s row (running, with
+    /// `group`) in one write, as its process starts (or, with no group, as
+    /// it failed to). When that write fails, the previous build is ended
+    /// alone if it can be, the run stops for the store, and the process is
+    /// killed: nothing may run that the store does not know of.
+    private func storeDeferred(_ write: DeferredWrite, group: Int32?, index: Int) {
+        var runner = thisProcess
+        runner.processGroup = group
+        guard !write.done else {
+            // Stored before the start (its warnings): the group as for any build.
+            if group != nil, !write.failed { recorder.noteStarted(write.record.id, runner: runner) }
+            return
+        }
+        write.done = true
+        let start = write.start
+        do {
+            _ = try recorder.finishBuild(
+                start.previous, result: start.result, thenStoreStarted: start.inputs.new,
+                as: start.reservation, runner: runner, startedAt: write.record.startedAt ?? Date())
+        } catch {
+            write.failed = true
+            cond.withLock { errors.append("cannot store build #\(write.record.id) of '\(write.record.job)': \(error)") }
+            finish(start.previous, start.result)
+            stopForStoreFailure()
+            let control: RunControl? = cond.withLock { controls[index] }
+            control?.interrupt(signal: SIGKILL, immediately: true)
+        }
     }
 
     /// Records `result` in `record` and tells the observer, at once or
@@ -263,9 +371,12 @@ extension Scheduler {
     private func announceEnd(
         _ record: inout BuildRecord, _ result: BuildResult, at startIndex: Int, later: Bool
     ) {
-        record.apply(result, at: Date())
+        record.apply(result, at: result.finishedAt ?? Date())
         let finished = record
-        cond.withLock { started[startIndex] = finished }
+        cond.withLock {
+            started[startIndex] = finished
+            noteOwn(finished)
+        }
         if later {
             observer.sendLater { $0.buildFinished(finished) }
         } else {
@@ -321,15 +432,13 @@ extension Scheduler {
             lock = opened
         }
         // `next` judged again (`recheck`) unless the store is as its plan saw it.
-        var expected: Int64?
+        var check = HandoffCheck.none
         if lock != nil {
-            switch handoffCheck(next) {
-            case .look:
+            check = handoffCheck(next)
+            if case .look = check {
                 lock?.release()
                 finish(id, result)
                 return alone
-            case .none: break
-            case .ifUnchanged(let counter): expected = counter
             }
         }
         guard let inputs = attemptInputs(slot, attempt: 1, definition: definition) else {
@@ -337,10 +446,21 @@ extension Scheduler {
             finish(id, result)
             return alone
         }
+        if let reservation = startableFirst(check) {
+            let deferred = DeferredStart(previous: id, result: result, reservation: reservation, inputs: inputs)
+            return Handoff(index: next, lock: lock, definition: definition, created: nil, deferred: deferred)
+        }
         do {
-            let made: BuildRecord? = try expected.map {
-                try recorder.finishBuild(id, result: result, thenCreate: inputs.new, ifOthersCounterIs: $0)
-            } ?? recorder.finishBuild(id, result: result, thenCreate: inputs.new)
+            let made: BuildRecord?
+            switch check {
+            case .ifUnchanged(let counter):
+                made = try recorder.finishBuild(
+                    id, result: result, thenCreate: inputs.new, ifOthersCounterIs: counter)
+            case .ifStatesAre(let stamps):
+                made = try recorder.finishBuild(id, result: result, thenCreate: inputs.new, ifStatesAre: stamps)
+            case .none, .look:
+                made = try recorder.finishBuild(id, result: result, thenCreate: inputs.new)
+            }
             guard let record = made else {  // `id` ended alone: another process wrote
                 lock?.release()
                 return alone
@@ -355,6 +475,29 @@ extension Scheduler {
             }
             return alone
         }
+    }
+
+    /// The id reserved for the next build when its process may start
+    /// before the write (`DeferredStart`): one worker, and no other process
+    /// committed since the id was reserved (so it is still the newest id,
+    /// and no other build of the job or its dependencies came meanwhile) nor
+    /// since the run's view of the store (`check`, when the job is judged
+    /// again). One `PRAGMA data_version` read.
+    private func startableFirst(_ check: HandoffCheck) -> BuildReservation? {
+        var expected: Int64?
+        switch check {
+        case .none: break
+        case .ifUnchanged(let counter): expected = counter
+        case .look, .ifStatesAre: return nil
+        }
+        guard cond.withLock({ reservesBuildIDs }) else { return nil }
+        let found: (BuildReservation?, Int64?)? = try? recorder.withStore {
+            ($0.reservedBuildID, try $0.othersChangeCounter())
+        }
+        guard let (held, counter) = found, let held, let counter, counter == held.counter,
+            expected == nil || expected == counter
+        else { return nil }
+        return held
     }
 
     /// The builds an attempt of `slot` consumes (built in this run, pinned,

@@ -23,9 +23,12 @@ extension Scheduler {
     /// after the other released it). So whenever the store changed through
     /// another process since the states of the job and its dependencies
     /// were read (`BuildStore.othersChangeCounter`, one cheap read per
-    /// build; a store that cannot tell is read again each time), or after
-    /// waiting, they are read again and the job judged as the planner
-    /// would, counting the dependencies built in this run as rebuilt.
+    /// build; a store that cannot tell is read again each time a turn
+    /// starts here, which on PostgreSQL is only a worker thread's first
+    /// turn, or one whose hand-over write found the job's stamps changed:
+    /// `handoffCheck`), or after waiting, they are read again and the job
+    /// judged as the planner would, counting the dependencies built in
+    /// this run as rebuilt.
     /// Requested, forced and `--with-revdeps` builds are built regardless.
     ///
     /// Returns nil to build (the slot's reason updated to the one found),
@@ -80,6 +83,42 @@ extension Scheduler {
         /// The write creates the row only if no other process committed
         /// since the store's `othersChangeCounter()` gave this.
         case ifUnchanged(Int64)
+        /// The write creates the row only if the job and its dependencies
+        /// stand in the store as these stamps say (a store without the
+        /// counter, `BuildStore.checksStatesInWrite`).
+        case ifStatesAre([JobStamp])
+    }
+
+    /// This run's builds of one job, by id (`Scheduler.ownBuilds`).
+    struct OwnBuilds {
+        var latest: BuildID = 0
+        var successful: BuildID?
+        /// The newest successful or skipped one.
+        var check: BuildID?
+
+        mutating func note(_ build: BuildID, _ status: BuildStatus) {
+            latest = max(latest, build)
+            if status == .successful { successful = max(successful ?? build, build) }
+            if status == .successful || status == .skipped { check = max(check ?? build, build) }
+        }
+    }
+
+    /// Notes this run's build `record` as created, running or ended; the
+    /// caller holds `cond`.
+    func noteOwn(_ record: BuildRecord) {
+        ownBuilds[record.job, default: OwnBuilds()].note(record.id, record.status)
+    }
+
+    /// What the store holds for `job` unless another process built or
+    /// queued it since `states` were read: their stamp with this run's
+    /// builds applied. The caller holds `cond`.
+    private func expectedStamp(_ job: JobID) -> JobStamp {
+        var stamp = JobStamp(job: job, state: states[job])
+        guard let own = ownBuilds[job] else { return stamp }
+        stamp.apply(own.latest, .created)
+        if let successful = own.successful { stamp.apply(successful, .successful) }
+        if let check = own.check { stamp.apply(check, .skipped) }
+        return stamp
     }
 
     /// `HandoffCheck` for `index`, from what this run knows (no store read).
@@ -87,7 +126,18 @@ extension Scheduler {
         cond.withLock {
             let job = slots[index].job
             guard Self.isRechecked(slots[index].planned.reason) else { return .none }
-            guard let counter = viewCounter else { return .look }
+            guard let counter = viewCounter else {
+                guard statesInWrite else { return .look }
+                // Exact for these jobs: only a state read again (the plan may
+                // differ from it) or another process's running build needs a look.
+                var expected: [JobStamp] = []
+                for id in [job.id] + job.dependencies {
+                    let stamp = expectedStamp(id)
+                    if readGeneration[id] != nil || stamp.isRunning { return .look }
+                    expected.append(stamp)
+                }
+                return .ifStatesAre(expected)
+            }
             // No state was found stale yet (the usual run): nothing to look at.
             if viewGeneration == 0 { return .ifUnchanged(counter) }
             for id in [job.id] + job.dependencies {

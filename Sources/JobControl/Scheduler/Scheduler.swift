@@ -114,8 +114,18 @@ public final class Scheduler: @unchecked Sendable {
     /// The generation at which a job's state was read again in this run;
     /// absent: the state the plan was made from.
     var readGeneration: [JobID: Int] = [:]
+    /// The store compares the jobs' stamps in the hand-over write
+    /// (`BuildStore.checksStatesInWrite`): PostgreSQL, which has no counter.
+    var statesInWrite = false
+    /// This run's builds of each job, by id: with `states`, what the store
+    /// holds for the job unless another process built it (`expectedStamp`).
+    var ownBuilds: [JobID: OwnBuilds] = [:]
     /// Definitions worked out ahead (`prepareNext`), by slot, until taken.
     private var prepared: [Definition?] = []
+    /// With one worker, the store is asked to keep the next build id
+    /// reserved (`BuildStore.reservingBuildIDs`), so that a hand-over can
+    /// start the next process before its write (`Scheduler.handOver`).
+    var reservesBuildIDs = false
 
     /// One planned build and where it stands.
     struct Slot {
@@ -190,8 +200,14 @@ public final class Scheduler: @unchecked Sendable {
         } else {
             viewCounter = storeCounter
         }
+        statesInWrite = (try? recorder.withStore { $0.checksStatesInWrite }) ?? false
         prepare(plan, states: given)
         let workers = max(1, min(options.workers, slots.count))
+        reservesBuildIDs = workers == 1 && slots.count > 1
+        // No write: the first new row reserves the id after it.
+        if reservesBuildIDs, (try? recorder.withStore({ try $0.reservingBuildIDs(true) })) == nil {
+            reservesBuildIDs = false
+        }
         let done = DispatchGroup()
         for _ in 0..<workers {
             done.enter()
@@ -204,6 +220,9 @@ public final class Scheduler: @unchecked Sendable {
         }
         done.wait()
         LateClose.closeAll()
+        // An id still held is given back by the store's next write that
+        // ends a build, or as it closes.
+        if reservesBuildIDs { stopReservingBuildIDs() }
         finishRecording()
         let summary = cond.withLock { summarize(plan, startedAt: startedAt) }
         observer.send { $0.runFinished(summary) }
@@ -363,6 +382,12 @@ public final class Scheduler: @unchecked Sendable {
         guard let candidate else { return }
         let definition = Self.definition(of: candidate.job)
         cond.withLock { prepared[candidate.index] = definition }
+    }
+
+    /// Tells the store to keep no id reserved after the current one: the
+    /// write that ends this worker's last build gives it back (no write here).
+    func stopReservingBuildIDs() {
+        _ = try? recorder.withStore { try $0.reservingBuildIDs(false) }
     }
 
     /// Slot `index` and the definition `prepareNext` made for it, if any

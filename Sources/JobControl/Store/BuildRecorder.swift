@@ -175,6 +175,36 @@ public final class BuildRecorder: @unchecked Sendable {
         return made
     }
 
+    /// Writes what `id` still has buffered, then ends it and stores `next`,
+    /// whose process started already, under the reserved id, in one store
+    /// write (`BuildStore.finishBuild(_:result:thenStoreStarted:as:runner:startedAt:)`).
+    public func finishBuild(
+        _ id: BuildID, result: BuildResult, thenStoreStarted next: NewBuild,
+        as reserved: BuildReservation, runner: RunnerIdentity, startedAt: Date
+    ) throws -> BuildRecord {
+        storeLock.lock()
+        defer { storeLock.unlock() }
+        try flushBeforeEnd(of: id)
+        let record = try store.finishBuild(
+            id, result: result, thenStoreStarted: next, as: reserved, runner: runner, startedAt: startedAt)
+        state.withLock { _ = running.insert(record.id) }
+        return record
+    }
+
+    /// `finishBuild(_:result:thenCreate:)` unless a job of `expected`
+    /// stands otherwise in the store (`BuildStore.finishBuild(_:result:
+    /// thenCreate:ifStatesAre:)`): then `id` ends alone and the result is nil.
+    public func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifStatesAre expected: [JobStamp]
+    ) throws -> BuildRecord? {
+        storeLock.lock()
+        defer { storeLock.unlock() }
+        try flushBeforeEnd(of: id)
+        let made = try store.finishBuild(id, result: result, thenCreate: next, ifStatesAre: expected)
+        if let record = made, record.status == .running { state.withLock { _ = running.insert(record.id) } }
+        return made
+    }
+
     /// Writes `id`'s buffered lines before its end; the caller holds `storeLock`.
     private func flushBeforeEnd(of id: BuildID) throws {
         state.withLock { pendingRunners[id] = nil }  // ends before its runner is written
@@ -336,9 +366,9 @@ public final class BuildRecorder: @unchecked Sendable {
             log(build, stream: stream, level: .info, text: text, raw: raw, continued: continued)
         case .outputLines(let lines):
             log(build, lines: lines)
-        // TODO(#4): `@log` entries share the stream `jcrun` with jcrun's own
-        // warnings, so `log --stream jcrun` cannot tell them apart.
         case .log(let level, let message):
+            log(build, stream: .log, level: level, text: message)
+        case .notice(let level, let message):
             log(build, stream: .jcrun, level: level, text: message)
         case .progress(let update):
             progress(build, update)

@@ -25,7 +25,7 @@ struct LogChunkLine {
 /// Reads the lines of a chunk's data (the format is `LogChunkEncoder`'s),
 /// checking every length against the data so damage is an error, not a crash.
 enum LogChunkDecoder {
-    static let streams: [LogStream] = [.stdout, .stderr, .jcrun]
+    static let streams: [LogStream] = [.stdout, .stderr, .jcrun, .log]
     static let levels: [LogLevel] = [.debug, .info, .warning, .error, .critical]
 
     /// Calls `body` with each line in order until it returns false.

@@ -300,12 +300,14 @@ struct LogChunkEncoder {
         }
     }
 
-    /// The stored code of a stream: 0 stdout, 1 stderr, 2 jcrun.
+    /// The stored code of a stream: 0 stdout, 1 stderr, 2 jcrun, 3 log
+    /// (schema 6 on; older chunks hold `@log` entries as jcrun).
     static func streamCode(_ stream: LogStream) -> Int {
         switch stream {
         case .stdout: 0
         case .stderr: 1
         case .jcrun: 2
+        case .log: 3
         }
     }
 }

@@ -191,6 +191,17 @@ enum PostgresQueueSQL {
     static func jobLockKey(_ job: String) -> String {
         "hashtextextended(\(job), \(PostgresJobLocks.seed))"
     }
+    /// Deletes claimed build `$1` leased to `$2` (`dropClaimed`); its
+    /// queue row and the edges of its own dependencies go with it.
+    static let dropClaimed = """
+        DELETE FROM builds WHERE id = $1::bigint AND status = 'running'
+          AND EXISTS (SELECT 1 FROM queue WHERE build = $1::bigint AND lease_owner = $2::text)
+        RETURNING id
+        """
+    /// Builds queued after dropped build `$1` wait for build `$2` instead.
+    static let moveEdgesTo = "UPDATE queue_edges SET depends_on = $2::bigint WHERE depends_on = $1::bigint"
+    /// Releases this session's lock of job `$1`.
+    static let unlockJob = "SELECT pg_advisory_unlock(\(jobLockKey("$1::text")))"
     /// Takes the lock of job `$1` on this session if no one holds it.
     static let tryLockJob = "SELECT pg_try_advisory_lock(\(jobLockKey("$1::text")))"
     /// Releases this session's lock of the job of build `$1` (none held: nothing).

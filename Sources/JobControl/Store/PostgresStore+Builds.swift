@@ -95,12 +95,13 @@ extension PostgresStore {
         [
             .int(id), .text(result.status.rawValue), .string(result.failureKind?.rawValue),
             .int(result.exitCode), .string(result.signal), .string(result.error),
-            .string(result.status == .successful ? result.retval : nil), .int(now),
+            .string(result.status == .successful ? result.retval : nil),
+            .int(result.finishedAt.map(PostgresStore.micros) ?? now),
         ]
     }
 
     /// Throws why an update of `id` changed nothing.
-    private func refuseChange(of id: BuildID, doing action: String) throws -> Never {
+    func refuseChange(of id: BuildID, doing action: String) throws -> Never {
         let rows = try connection.query(PostgresSQL.buildStatus, [.int(id)])
         guard rows.rowCount > 0 else { throw StoreError.noSuchBuild(id) }
         throw StoreError.refused(
@@ -283,5 +284,5 @@ extension PostgresStore {
     static let levels: [Int: LogLevel] = [
         0: .debug, 1: .info, 2: .warning, 3: .error, 4: .critical,
     ]
-    static let streams: [Int: LogStream] = [0: .stdout, 1: .stderr, 2: .jcrun]
+    static let streams: [Int: LogStream] = [0: .stdout, 1: .stderr, 2: .jcrun, 3: .log]
 }

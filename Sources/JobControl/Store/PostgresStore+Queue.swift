@@ -237,6 +237,20 @@ extension PostgresStore: BuildQueue {
             startParameters(build, BuildStart(at: at, processGroup: processGroup, inputs: inputs)))
     }
 
+    public func dropClaimed(_ build: BuildID, of job: JobID, upToDateWith check: BuildID, owner: String)
+        throws -> Bool
+    {
+        let dropped: Bool = try connection.transaction {
+            let rows = try connection.query(PostgresQueueSQL.dropClaimed, [.int(build), .text(owner)])
+            guard rows.rowCount > 0 else { return false }
+            try connection.query(PostgresQueueSQL.moveEdgesTo, [.int(build), .int(check)])
+            try connection.query(PostgresQueueSQL.notify)  // dependents may be ready; delivered at commit
+            return true
+        }
+        try connection.query(PostgresQueueSQL.unlockJob, [.text(job)])
+        return dropped
+    }
+
     public func tryLockJob(_ job: JobID) throws -> Bool {
         try connection.query(PostgresQueueSQL.tryLockJob, [.text(job)]).bool(0, 0)
     }

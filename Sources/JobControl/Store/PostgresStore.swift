@@ -160,26 +160,31 @@ public final class PostgresStore: BuildStore {
         Date(timeIntervalSince1970: Double(micros) / 1_000_000)
     }
 
-    /// A `BuildRecord` from row `row` of `PostgresSQL.buildColumns`.
-    static func decodeBuild(_ result: PostgresResult, _ row: Int) -> BuildRecord {
+    /// The columns of `PostgresSQL.buildColumns`.
+    static let buildColumnCount = 20
+
+    /// A `BuildRecord` from row `row` of `PostgresSQL.buildColumns`, which
+    /// start at column `first`.
+    static func decodeBuild(_ result: PostgresResult, _ row: Int, from first: Int = 0) -> BuildRecord {
+        let c = first
         var runner: RunnerIdentity?
-        if let host = result.optionalString(row, 16) {
+        if let host = result.optionalString(row, c + 16) {
             runner = RunnerIdentity(
-                host: host, pid: result.optionalInt32(row, 17) ?? 0,
-                processStart: UInt64(bitPattern: result.optionalInt64(row, 18) ?? 0),
-                processGroup: result.optionalInt32(row, 19))
+                host: host, pid: result.optionalInt32(row, c + 17) ?? 0,
+                processStart: UInt64(bitPattern: result.optionalInt64(row, c + 18) ?? 0),
+                processGroup: result.optionalInt32(row, c + 19))
         }
         return BuildRecord(
-            id: result.int64(row, 0), job: result.string(row, 1),
-            status: BuildStatus(rawValue: result.string(row, 2)) ?? .failed,
-            failureKind: result.optionalString(row, 3).flatMap(FailureKind.init(rawValue:)),
-            exitCode: result.optionalInt32(row, 4), signal: result.optionalString(row, 5),
-            error: result.optionalString(row, 6), retval: result.optionalString(row, 7),
-            attempt: Int(result.int64(row, 8)), reason: result.string(row, 9),
-            trigger: result.string(row, 10), configHash: result.string(row, 11),
-            configSnapshot: result.string(row, 12), createdAt: date(result.int64(row, 13)),
-            startedAt: result.optionalInt64(row, 14).map(date),
-            finishedAt: result.optionalInt64(row, 15).map(date), runner: runner)
+            id: result.int64(row, c), job: result.string(row, c + 1),
+            status: BuildStatus(rawValue: result.string(row, c + 2)) ?? .failed,
+            failureKind: result.optionalString(row, c + 3).flatMap(FailureKind.init(rawValue:)),
+            exitCode: result.optionalInt32(row, c + 4), signal: result.optionalString(row, c + 5),
+            error: result.optionalString(row, c + 6), retval: result.optionalString(row, c + 7),
+            attempt: Int(result.int64(row, c + 8)), reason: result.string(row, c + 9),
+            trigger: result.string(row, c + 10), configHash: result.string(row, c + 11),
+            configSnapshot: result.string(row, c + 12), createdAt: date(result.int64(row, c + 13)),
+            startedAt: result.optionalInt64(row, c + 14).map(date),
+            finishedAt: result.optionalInt64(row, c + 15).map(date), runner: runner)
     }
 
     static func decodeBuilds(_ result: PostgresResult) -> [BuildRecord] {

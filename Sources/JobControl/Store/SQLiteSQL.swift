@@ -3,7 +3,8 @@
 ///
 /// Times are integer microseconds since 1970-01-01 UTC. Log levels are stored
 /// as their rank (0 debug ... 4 critical) so that `level >= ?` filters; streams
-/// as 0 stdout, 1 stderr, 2 jcrun. The schema version is `PRAGMA user_version`;
+/// as 0 stdout, 1 stderr, 2 jcrun, 3 log (`@log`, schema 6 on). The schema
+/// version is `PRAGMA user_version`;
 /// `application_id` and the `meta` row mark the file as jcrun's.
 enum SQLiteSQL {
     /// `PRAGMA application_id`: "jcrn" in ASCII.
@@ -13,6 +14,7 @@ enum SQLiteSQL {
     /// Each runs in the one transaction that also sets `user_version`.
     static let migrations: [String] = [
         migration1, migration2, migrationAliveAt, migrationLogChunks, migrationNoJobStatusIndex,
+        migrationLogStream,
     ]
 
     /// The migration after which `SQLiteLogMigration` converts the old
@@ -20,6 +22,14 @@ enum SQLiteSQL {
     static let logChunksStep = 3
 
     static var schemaVersion: Int { migrations.count }
+
+    /// Schema 6: log chunks may hold stream code 3, `@log` entries (before,
+    /// they were stored as jcrun, and stay so). Nothing in the file changes;
+    /// the version makes an older jcrun, whose decoder knows codes 0-2 only,
+    /// refuse the store as newer instead of failing on a chunk.
+    private static let migrationLogStream = """
+        SELECT 1;
+        """
 
     /// A running build's heartbeat: when its runner last said it was alive
     /// (`BuildRecorder`), so that a build whose runner died ends then.
@@ -255,12 +265,26 @@ enum SQLiteSQL {
     /// A build created `running` gets its runner in the same row (?10-?12).
     /// Only the id comes back: the store makes the record from what it
     /// bound (decoding the twenty columns cost more than the insert's lookups).
+    /// ?13 is a reserved id (`reserveBuildID`), NULL for the next one;
+    /// ?14 the process group of a build stored once its process started.
     static let insertBuild = """
         INSERT INTO builds (job, status, attempt, reason, triggered_by, config_hash,
                             config_snapshot, created_at, started_at,
-                            runner_host, runner_pid, runner_start)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                            runner_host, runner_pid, runner_start, id, process_group)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
         RETURNING id
+        """
+    /// Reserves the id after every id handed out: `AUTOINCREMENT` never
+    /// gives an id at or below `seq`, and another reservation takes the next.
+    static let reserveBuildID = """
+        UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(id), 0) FROM builds)) + 1
+        WHERE name = 'builds' RETURNING seq
+        """
+    static let buildSequence = "SELECT seq FROM sqlite_sequence WHERE name = 'builds'"
+    /// Gives back reserved id ?1 when it is still the newest handed out.
+    static let releaseBuildID = """
+        UPDATE sqlite_sequence SET seq = ?1 - 1
+        WHERE name = 'builds' AND seq = ?1 AND (SELECT coalesce(max(id), 0) FROM builds) < ?1
         """
     static let insertInput = """
         INSERT INTO build_inputs (build, dependency, consumed, retval, pinned)

@@ -10,7 +10,9 @@ extension SQLiteStore {
     /// `markStarted`: one write transaction, one row written once.
     public func createBuild(_ build: NewBuild) throws -> BuildRecord {
         let now = SQLiteStatement.micros(clock())
-        return try connection.write { try insert(build, at: now) }
+        let (record, next) = try connection.write { try insertReserving(build, at: now) }
+        reservation = next
+        return record
     }
 
     /// Ends build `id` and creates `next` in one write transaction: the
@@ -36,17 +38,35 @@ extension SQLiteStore {
             throw StoreError.refused("build #\(id) cannot finish as '\(result.status.rawValue)'")
         }
         let now = SQLiteStatement.micros(clock())
-        return try connection.write {
+        let made: (BuildRecord, BuildReservation?)? = try connection.write {
             try finish(id, result, at: now)
             if connection.changes == 0 { try refuseChange(of: id, doing: "finish") }
             guard try condition() else { return nil }
-            return try insert(next, at: now)
+            return try insertReserving(next, at: now)
         }
+        guard let (record, next) = made else { return nil }
+        reservation = next
+        return record
     }
 
-    /// Inserts `build` and its inputs, inside the caller's transaction.
-    func insert(_ build: NewBuild, at now: Int64) throws -> BuildRecord {
-        let runner: RunnerIdentity? = build.status == .running ? .current() : nil
+    /// Inserts `build` as `insert` does, with the reserved id while it is
+    /// the newest handed out, and reserves the next when ids are kept
+    /// reserved; the caller keeps that reservation once committed.
+    func insertReserving(_ build: NewBuild, at now: Int64) throws -> (BuildRecord, BuildReservation?) {
+        var id: BuildID?
+        if let held = reservation, try connection.integer(SQLiteSQL.buildSequence) == held.id {
+            id = held.id
+        }
+        let record = try insert(build, at: now, id: id)
+        return (record, keepsReservation ? try reserveNextID() : nil)
+    }
+
+    /// Inserts `build` and its inputs, inside the caller's transaction,
+    /// with `id` (reserved) or the next one, run by `runner` when given.
+    func insert(
+        _ build: NewBuild, at now: Int64, id reserved: BuildID? = nil, runner given: RunnerIdentity? = nil
+    ) throws -> BuildRecord {
+        let runner: RunnerIdentity? = given ?? (build.status == .running ? .current() : nil)
         let id = try connection.using(SQLiteSQL.insertBuild) { statement in
             statement.bind(1, build.job)
             statement.bind(2, build.status.rawValue)
@@ -60,6 +80,8 @@ extension SQLiteStore {
             statement.bind(10, runner?.host)
             statement.bind(11, runner?.pid)
             statement.bind(12, runner.map { Int64(bitPattern: $0.processStart) })
+            statement.bind(13, reserved)
+            statement.bind(14, runner?.processGroup)
             guard try statement.step() else {
                 throw StoreError.engine(message: "\(path): the new build row was not returned")
             }
@@ -128,7 +150,9 @@ extension SQLiteStore {
         try connection.write {
             try finish(id, result, at: now)
             if connection.changes == 0 { try refuseChange(of: id, doing: "finish") }
+            try giveBackReservation()  // the last build of a serial run: same transaction
         }
+        if !keepsReservation { reservation = nil }
     }
 
     func finish(_ id: BuildID, _ result: BuildResult, at now: Int64) throws {
@@ -140,7 +164,7 @@ extension SQLiteStore {
             statement.bind(5, result.signal)
             statement.bind(6, result.error)
             statement.bind(7, result.status == .successful ? result.retval : nil)
-            statement.bind(8, now)
+            statement.bind(8, result.finishedAt.map(SQLiteStatement.micros) ?? now)
             try statement.run()
         }
     }

@@ -28,3 +28,34 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    /// The combined write, when each job of `expected` stands in
+    /// `job_summary` as its stamp says once `id` ended, with no created or
+    /// running build (read inside the
+    /// write transaction). The scheduler uses the cheaper counter on
+    /// SQLite; this keeps the two stores' contract the same.
+    public func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifStatesAre expected: [JobStamp]
+    ) throws -> BuildRecord? {
+        try finishBuild(id, result: result, thenCreate: next) {
+            try expected.allSatisfy { wanted in
+                var idle = wanted
+                idle.isRunning = false
+                return try stamp(of: wanted.job) == idle
+            }
+        }
+    }
+
+    /// The stamp `job_summary` holds for `job`, inside the caller's transaction.
+    private func stamp(of job: JobID) throws -> JobStamp {
+        try connection.using(SQLiteSQL.jobStateIDs) { statement in
+            statement.bind(1, job)
+            guard try statement.step() else { return JobStamp(job: job) }
+            let successful = statement.optionalInt64(1)
+            return JobStamp(
+                job: job, latest: statement.optionalInt64(0), latestSuccessful: successful,
+                lastCheck: statement.optionalInt64(2) ?? successful, isRunning: statement.int64(3) != 0)
+        }
+    }
+}

@@ -40,7 +40,7 @@ extension SQLiteStore {
     }
 
     private static let levels: [Int: LogLevel] = [0: .debug, 1: .info, 2: .warning, 3: .error, 4: .critical]
-    private static let streams: [Int: LogStream] = [0: .stdout, 1: .stderr, 2: .jcrun]
+    private static let streams: [Int: LogStream] = [0: .stdout, 1: .stderr, 2: .jcrun, 3: .log]
 }
 
 /// A progress node's group path as stored: a JSON array of strings (`[]`

@@ -18,6 +18,11 @@ public final class SQLiteStore: BuildStore {
     private let checkpointer: SQLiteCheckpointer?
     /// The time written to rows; tests fix it.
     public var clock: () -> Date = Date.init
+    /// The build id this store holds reserved (`reservingBuildIDs`), with
+    /// `PRAGMA data_version` as it was reserved; nil: none.
+    var reservation: BuildReservation?
+    /// Whether each new row reserves the next id (`reservingBuildIDs(true)`).
+    var keepsReservation = false
 
     /// The schema version this jcrun reads and writes.
     public static var schemaVersion: Int { SQLiteSQL.schemaVersion }
@@ -49,7 +54,14 @@ public final class SQLiteStore: BuildStore {
         if !inMemory {
             try checkFile(at: path, mode: mode)
         }
-        var connection = try SQLiteConnection(path: path, readOnly: mode == .readOnly)
+        // A file this user may not write is only read: as `immutable=1`
+        // when it can be, since a read-only connection would make a `-wal`
+        // and `-shm` beside it that it can neither fold nor remove (a
+        // refused `delete` or `prune` left them, owned by this user).
+        let readOnlyFile = mode == .readOnly && !inMemory && !isWritable(path)
+        var connection = try SQLiteConnection(
+            path: path, readOnly: mode == .readOnly,
+            immutable: readOnlyFile && canOpenImmutable(path))
         let found: Int?
         do {
             found = try inspect(connection)
@@ -142,6 +154,7 @@ public final class SQLiteStore: BuildStore {
     /// Closes the store: the checkpoint thread first, then the connection,
     /// which folds the rest of the WAL into the file and removes it.
     public func close() {
+        giveBackReservationNow()
         stopCheckpointer()
         connection.close()
     }
@@ -198,7 +211,7 @@ public final class SQLiteStore: BuildStore {
         // Refused before anything runs (a cleanup, a build), not at the
         // first write: no write bit at all (even root is refused), or none
         // for this user, or a folder where SQLite cannot make its -wal.
-        if mode == .write && (info.st_mode & 0o222 == 0 || access(path, W_OK) != 0) {
+        if mode == .write && !isWritable(path) {
             throw StoreError.unreachable(path: path, reason: "the database file is read-only")
         }
         if mode == .write && access((path as NSString).deletingLastPathComponent, W_OK) != 0 {
@@ -214,6 +227,14 @@ public final class SQLiteStore: BuildStore {
         if header != Data("SQLite format 3\0".utf8) {
             throw StoreError.notADatabase(path: path)
         }
+    }
+
+    /// Whether this user may write the file at `path`, by the test write
+    /// mode refuses it with (no write bit at all counts for root too).
+    private static func isWritable(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return true }
+        return info.st_mode & 0o222 != 0 && access(path, W_OK) == 0
     }
 
     /// Whether `path` may be read as immutable: no `-wal` with content

@@ -28,6 +28,19 @@ public protocol BuildStore: AnyObject {
     func finishBuild(
         _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifOthersCounterIs counter: Int64
     ) throws -> BuildRecord?
+    /// `finishBuild(id, result:, thenCreate: next)` when each job of
+    /// `expected` stands in the store as its stamp's build ids say once
+    /// `id` ended, with no created or running build (no other process
+    /// built or queued it since); else ends `id` alone
+    /// and returns nil (the scheduler then judges `next` again). Compared
+    /// inside the write, where `checksStatesInWrite`.
+    func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifStatesAre expected: [JobStamp]
+    ) throws -> BuildRecord?
+    /// The store compares `JobStamp`s inside the hand-over write: the
+    /// scheduler's way to learn of other processes' builds when
+    /// `othersChangeCounter()` cannot tell (PostgreSQL).
+    var checksStatesInWrite: Bool { get }
 
     // Queries.
     func build(_ id: BuildID) throws -> BuildRecord?
@@ -65,6 +78,35 @@ public protocol BuildStore: AnyObject {
     /// then assume a change). The scheduler reads it as it takes a job's
     /// lock, to know whether its plan may be out of date.
     func othersChangeCounter() throws -> Int64?
+
+    // Build ids handed out ahead (issue #5): with `-j 1` the next build's
+    // process starts before its row is written, with the id reserved here.
+    /// Turns on or off the reservation of the next build id with every new
+    /// row (no write of its own: an id still held once it is off is given
+    /// back by the next write that ends a build alone, or as the store closes).
+    func reservingBuildIDs(_ on: Bool) throws
+    /// The id held reserved, if any (no store access).
+    var reservedBuildID: BuildReservation? { get }
+    /// Ends build `id` and stores `next`, whose process started at
+    /// `startedAt` under `runner`, as running with the reserved id, in one
+    /// write that also reserves the next id. Nothing is stored when it throws.
+    func finishBuild(
+        _ id: BuildID, result: BuildResult, thenStoreStarted next: NewBuild,
+        as reserved: BuildReservation, runner: RunnerIdentity, startedAt: Date
+    ) throws -> BuildRecord
+}
+
+/// A build id no other row or process will take (`BuildStore.reservingBuildIDs`).
+public struct BuildReservation: Sendable, Hashable {
+    public var id: BuildID
+    /// `othersChangeCounter()` when the id was reserved: while it is still
+    /// this, no other process wrote since, and `id` is the newest id.
+    public var counter: Int64
+
+    public init(id: BuildID, counter: Int64) {
+        self.id = id
+        self.counter = counter
+    }
 }
 
 extension BuildStore {
@@ -97,12 +139,72 @@ extension BuildStore {
     public func markAlive(_ ids: [BuildID]) throws {}
     /// A store that cannot tell says so.
     public func changeCounter() throws -> Int64? { nil }
-    /// A store that cannot tell says so.
-    // TODO(#5): PostgreSQL has no counter of other processes' commits, so a
-    // local run there reads each job's state again before building it and
-    // gives up the one-transaction hand-over (W11's local -j 3: 871 ms ->
-    // 1.20 s for 1,000 no-op jobs).
+    /// A store that cannot tell says so (PostgreSQL: its hand-over write
+    /// compares the jobs' stamps instead, `checksStatesInWrite`).
     public func othersChangeCounter() throws -> Int64? { nil }
+    /// A store that cannot reserve ids never holds one.
+    public func reservingBuildIDs(_ on: Bool) throws {}
+    public var reservedBuildID: BuildReservation? { nil }
+    public func finishBuild(
+        _ id: BuildID, result: BuildResult, thenStoreStarted next: NewBuild,
+        as reserved: BuildReservation, runner: RunnerIdentity, startedAt: Date
+    ) throws -> BuildRecord {
+        throw StoreError.refused("build #\(reserved.id): this store reserves no build ids")
+    }
+    /// A store that cannot compare stamps ends `id` alone: `next` is judged again.
+    public func finishBuild(
+        _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifStatesAre expected: [JobStamp]
+    ) throws -> BuildRecord? {
+        try finishBuild(id, result: result)
+        return nil
+    }
+    public var checksStatesInWrite: Bool { false }
+}
+
+/// The builds a job's state rests on, by id (`BuildStore.jobStates`): a
+/// write compares them with the store's to tell whether another process
+/// built or queued the job since they were read.
+public struct JobStamp: Sendable, Hashable {
+    public var job: JobID
+    public var latest: BuildID?
+    public var latestSuccessful: BuildID?
+    /// The newest successful-or-skipped build; nil without a successful
+    /// one (as `JobState.lastCheck`).
+    public var lastCheck: BuildID?
+    /// A build of the job is `created` or `running`.
+    public var isRunning: Bool
+
+    public init(
+        job: JobID, latest: BuildID? = nil, latestSuccessful: BuildID? = nil, lastCheck: BuildID? = nil,
+        isRunning: Bool = false
+    ) {
+        self.job = job
+        self.latest = latest
+        self.latestSuccessful = latestSuccessful
+        self.lastCheck = latestSuccessful == nil ? nil : lastCheck
+        self.isRunning = isRunning
+    }
+
+    /// The stamp of `state` (nil: a job never built).
+    public init(job: JobID, state: JobState?) {
+        self.init(
+            job: job, latest: state?.latest?.id, latestSuccessful: state?.latestSuccessful?.id,
+            lastCheck: state?.lastCheck?.id, isRunning: state?.isRunning ?? false)
+    }
+
+    /// This stamp once `build`, one of this process's builds of the job, is
+    /// as `status` says (created or running, or how it ended).
+    public mutating func apply(_ build: BuildID, _ status: BuildStatus) {
+        latest = max(latest ?? build, build)
+        switch status {
+        case .successful:
+            latestSuccessful = max(latestSuccessful ?? build, build)
+            lastCheck = max(lastCheck ?? build, build)
+        case .skipped where latestSuccessful != nil:
+            lastCheck = max(lastCheck ?? build, build)
+        default: break
+        }
+    }
 }
 
 /// What `createBuild` needs.
@@ -163,10 +265,15 @@ public struct BuildResult: Sendable, Hashable {
     public var error: String?
     /// Only successful builds keep one (masked).
     public var retval: String?
+    /// When the build ended: the runner's time, when its job ended, so that
+    /// a write that waits for the store's lock does not lengthen it (and
+    /// the run's summary shows what is stored). nil: the time of the write.
+    public var finishedAt: Date?
 
     public init(
         status: BuildStatus, failureKind: FailureKind? = nil, exitCode: Int32? = nil,
-        signal: String? = nil, error: String? = nil, retval: String? = nil
+        signal: String? = nil, error: String? = nil, retval: String? = nil,
+        finishedAt: Date? = nil
     ) {
         self.status = status
         self.failureKind = failureKind
@@ -174,6 +281,7 @@ public struct BuildResult: Sendable, Hashable {
         self.signal = signal
         self.error = error
         self.retval = retval
+        self.finishedAt = finishedAt
     }
 }
 
@@ -401,8 +509,11 @@ public struct JobState: Sendable, Hashable {
 /// The stream a log entry came from.
 public enum LogStream: String, Sendable, Hashable, CaseIterable, Codable {
     case stdout, stderr
-    /// A directive line (`@log`) or a message of jcrun's own about the build.
+    /// A message of jcrun's own about the build (a warning, a malformed
+    /// directive); before schema 6 also the `@log` entries.
     case jcrun
+    /// An `@log LEVEL MESSAGE` entry the job wrote (schema 6 on).
+    case log
 }
 
 public enum LogLevel: String, Sendable, Hashable, CaseIterable, Codable, Comparable {

@@ -37,13 +37,13 @@ enum WebAPI {
         var object = self.job(job, status: status, graph: graph)
         object.field("source", job.source.description)
         object.field("definition", raw: job.snapshotJSON())
-        object.field("builds", objects: builds.map(BuildJSON.build))
+        object.field("builds", objects: builds.map { BuildJSON.build($0) })
         return object.string
     }
 
     static func builds(_ builds: [BuildRecord]) -> String {
         var object = JSONText.versioned()
-        object.field("builds", objects: builds.map(BuildJSON.build))
+        object.field("builds", objects: builds.map { BuildJSON.build($0) })
         return object.string
     }
 

@@ -19,7 +19,11 @@ struct WebJobStatus {
         states = try store.jobStates(jobs.jobs.map(\.id))
         let request = PlanRequest(targets: .all, mode: .buildOutdated, allowProtected: true)
         let plan = try Planner().plan(request, jobs: jobs, states: states, now: now)
-        for build in plan.builds { outdated[build.job] = build.reason.description }
+        // As `status`: a build planned only because a dependency is rebuilt
+        // first may still end up to date, so it is not outdated (yet).
+        for build in plan.builds where build.condition == nil {
+            outdated[build.job] = build.reason.description
+        }
     }
 
     /// DESIGN.md's label: the first of running, queued, not built, failed, outdated,

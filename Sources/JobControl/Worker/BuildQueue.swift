@@ -54,6 +54,17 @@ public protocol BuildQueue: BuildStore {
     /// first (`ClaimedBuild.jobLocked`); the build's end releases it.
     func tryLockJob(_ job: JobID) throws -> Bool
 
+    /// Ends claimed build `build` unbuilt because another process brought
+    /// its job up to date meanwhile (its newest check is build `check`), as
+    /// the queue ends a conditional build that needs no run: its row and
+    /// queue entry are deleted (`--wait` counts it up to date), builds
+    /// queued after it wait for `check` instead, the job's lock is released
+    /// and workers are notified, in one transaction; false (nothing
+    /// changed) when `owner` no longer holds its lease. Either way this
+    /// worker's lock of `job` is released.
+    func dropClaimed(_ build: BuildID, of job: JobID, upToDateWith check: BuildID, owner: String) throws
+        -> Bool
+
     /// The latest successful build of each of `jobs` that has one (what a
     /// claimed build consumes, and its job's previous value).
     func latestSuccessful(of jobs: [JobID]) throws -> [JobID: BuildRecord]

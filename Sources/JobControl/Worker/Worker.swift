@@ -20,7 +20,9 @@ import Foundation
 // one 2-core machine, 1,000 no-op jobs through three workers take about 1.24x
 // as long as one local `-j 3` run on SQLite. Writing `builds` once per short
 // build (the status with the start or the end, not at the claim) would cut
-// the server's share by about 15% (bench/ANALYSIS.md, W11).
+// the server's share by about 15% (bench/ANALYSIS.md, W11); but the claim
+// also writes the runner's host, which the reaper needs to kill a dead
+// worker's processes on this host before the start is written.
 public final class Worker: @unchecked Sendable {
     public struct Options: Sendable {
         /// `-j N`: builds run at once.
@@ -56,6 +58,10 @@ public final class Worker: @unchecked Sendable {
         case finished(BuildRecord, claimToStart: TimeInterval?)
         /// The build waits for its job's lock: another jcrun (a local run) builds the job.
         case waitingForLock(BuildRecord)
+        /// Its job's lock was held elsewhere; once it was free, another
+        /// jcrun had brought the job up to date with this build (the queue
+        /// dropped the claimed one unbuilt).
+        case upToDate(BuildRecord, builtBy: BuildID)
         /// The lease ended and another process failed the build; it was killed here.
         case leaseLost(BuildID)
         case problem(String)
@@ -327,8 +333,12 @@ public final class Worker: @unchecked Sendable {
         let latency = LatencyBox()
         let record = claimed.build
         let start = StartRecord()
-        let result = run(
+        let ending = run(
             claimed, runControl: runControl, claimedAt: claimedAt, latency: latency, start: start)
+        guard case .result(let result) = ending else {
+            if case .upToDate(let check) = ending { return drop(record, upToDateWith: check) }
+            return []
+        }
         // A build that ended before its start was written: the start goes with the end.
         let unwritten = start.takeForEnd()
 
@@ -362,6 +372,44 @@ public final class Worker: @unchecked Sendable {
             if stopSignal != nil { cond.broadcast() }
         }
         onEvent(.finished(finished, claimToStart: latency.value))
+        if next.isEmpty { poke() }
+        return next
+    }
+
+    /// How a claimed build's turn ended.
+    enum Ending {
+        /// It ran (or failed to start): the result to store.
+        case result(BuildResult)
+        /// Another jcrun brought its job up to date with this build meanwhile.
+        case upToDate(BuildID)
+    }
+
+    /// Drops claimed build `record` as up to date (`BuildQueue.dropClaimed`)
+    /// and claims for the slots free then; the builds claimed.
+    private func drop(_ record: BuildRecord, upToDateWith check: BuildID) -> [(ClaimedBuild, RunControl)] {
+        var next: [(ClaimedBuild, RunControl)] = []
+        do {
+            try recorder.flush()
+            next = try control.sync { queue in
+                if !(try queue.dropClaimed(record.id, of: record.job, upToDateWith: check, owner: owner)) {
+                    onEvent(.problem("cannot drop build #\(record.id): its lease was taken over"))
+                }
+                let free = cond.withLock { stopSignal == nil ? options.slots - running.count + 1 : 0 }
+                let claimed =
+                    free > 0
+                    ? try queue.claim(
+                        limit: free, tags: options.tags, runner: identity, owner: owner,
+                        lease: options.lease) : []
+                return register(claimed, replacing: record.id)
+            }
+        } catch {
+            onEvent(.problem("cannot drop build #\(record.id): \(error)"))
+        }
+        cond.withLock {
+            running[record.id] = nil
+            if stopSignal != nil { cond.broadcast() }
+        }
+        onEvent(.upToDate(record, builtBy: check))
         if next.isEmpty { poke() }
         return next
     }
@@ -403,11 +451,12 @@ public final class Worker: @unchecked Sendable {
         return .success((job, builder))
     }
 
-    /// Checks the definition, records the inputs, runs the process; the result to store.
+    /// Checks the definition, takes the job's lock, judges the job again
+    /// when another jcrun held the lock, then `runProcess`.
     private func run(
         _ claimed: ClaimedBuild, runControl: RunControl, claimedAt: Date, latency: LatencyBox,
         start: StartRecord
-    ) -> BuildResult {
+    ) -> Ending {
         let record = claimed.build
         // The job as this worker's copy of the project defines it.
         let job: Job
@@ -415,16 +464,31 @@ public final class Worker: @unchecked Sendable {
         switch definition(of: record) {
         case .success(let found): (job, specs) = found
         case .failure(let problem):
-            return BuildResult(
-                status: .failed, failureKind: .startFailed, exitCode: 126,
-                error: problem.message)
+            return .result(
+                BuildResult(
+                    status: .failed, failureKind: .startFailed, exitCode: 126,
+                    error: problem.message))
         }
 
         // The job's lock, held from the claim to the end: a local run of the
-        // job on any machine holds it until its build ends.
-        if !claimed.jobLocked, let refused = waitForJobLock(record, runControl: runControl) {
-            return refused
+        // job on any machine holds it until its build ends. Held elsewhere
+        // at the claim, that run may have brought the job up to date.
+        if !claimed.jobLocked {
+            if let refused = waitForJobLock(record, runControl: runControl) { return .result(refused) }
+            if let check = judgeAgain(record, job: job, pins: claimed.pins) { return .upToDate(check) }
         }
+        return .result(
+            runProcess(
+                claimed, job: job, specs: specs, runControl: runControl, claimedAt: claimedAt,
+                latency: latency, start: start))
+    }
+
+    /// Records the inputs and runs the process; the result to store.
+    private func runProcess(
+        _ claimed: ClaimedBuild, job: Job, specs: RunSpecBuilder, runControl: RunControl,
+        claimedAt: Date, latency: LatencyBox, start: StartRecord
+    ) -> BuildResult {
+        let record = claimed.build
 
         // What it consumes: each dependency's latest successful build (the
         // claim brought the job's own previous value; no dependencies, no
@@ -515,12 +579,39 @@ public final class Worker: @unchecked Sendable {
 }
 
 extension Worker {
+    /// A second look at a claimed build's job once its lock, held by
+    /// another jcrun at the claim, is this worker's: the job and its
+    /// dependencies as the store holds them now, judged as the planner
+    /// would (`Scheduler.recheck` in a local run). Dependencies count with
+    /// their latest successful builds, whoever made them (a queued
+    /// dependency's build is one of them). Requested, forced,
+    /// `--with-revdeps` and pinned builds are built regardless, and so is
+    /// any build when the store cannot be read.
+    ///
+    /// Returns the job's newest successful-or-skipped build when the job
+    /// is up to date, nil to build.
+    func judgeAgain(_ record: BuildRecord, job: Job, pins: [JobID: BuildID]) -> BuildID? {
+        guard pins.isEmpty, Self.isJudgedAgain(reason: record.reason) else { return nil }
+        let jobs = cond.withLock { self.jobs }
+        guard let states = try? control.sync({ try $0.jobStates([job.id] + job.dependencies) }),
+            let check = states[job.id]?.lastCheck
+        else { return nil }
+        let verdict = Outdatedness.of(
+            job, jobs: jobs, states: states, pins: [:], now: Date(), inPlan: { _ in false })
+        return verdict == .upToDate ? check.id : nil
+    }
+
+    /// Whether a build queued for `reason` (`BuildReason.description`) is
+    /// judged again: not one the planner chose whatever the job's state.
+    static func isJudgedAgain(reason: String) -> Bool {
+        if reason == BuildReason.requested.description || reason == BuildReason.forced.description {
+            return false
+        }
+        return !(reason.hasPrefix("depends on '") && reason.hasSuffix("', which is rebuilt"))
+    }
+
     /// Waits until this worker holds `job`'s lock (another process builds
     /// the job); nil then, or the result when the build is interrupted meanwhile.
-    // TODO(#5): a queued build claimed while a local run builds the same job
-    // runs once the lock is free, though that run may have brought it up to
-    // date: the worker does not judge the job again against the store, as a
-    // local run does (`Scheduler.recheck`).
     func waitForJobLock(_ record: BuildRecord, runControl: RunControl) -> BuildResult? {
         let job = record.job
         var reported = false

@@ -144,7 +144,7 @@ enum CommandCatalog {
                     long: "level", valueName: "LEVEL",
                     help: "only LEVEL and above (debug, info, warning, error, critical)"),
                 OptionSpec(
-                    long: "stream", valueName: "STREAM", help: "only stdout, stderr or jcrun"),
+                    long: "stream", valueName: "STREAM", help: "only stdout, stderr, jcrun or log"),
                 OptionSpec(
                     long: "since", valueName: "DURATION", help: "only entries of the last DURATION"),
                 OptionSpec(

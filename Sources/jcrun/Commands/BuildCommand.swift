@@ -127,15 +127,23 @@ enum BuildCommand {
         }
     }
 
-    /// `--check`: exit 1 when anything is outdated, listing it on stderr.
+    /// `--check`: exit 1 when a job is outdated on its own account (a job
+    /// due by its `max_age` is), listing it on stderr as `outdated: `; a
+    /// build planned only because a dependency is rebuilt first follows as
+    /// `conditional: `, since it may end up to date. Such a build never
+    /// comes alone: the dependency that starts its chain is outdated.
     private static func report(check plan: Plan, context: Context) -> Int32 {
+        let lines = plan.describe()
         if context.json {
             context.console.out(BuildJSON.plan(plan).string + "\n")
         } else if context.verbosity != .quiet && !plan.builds.isEmpty {
-            context.console.error(
-                plan.describe().prefix(plan.builds.count).map { "outdated: \($0)\n" }.joined())
+            var text = ""
+            for (build, line) in zip(plan.builds, lines) {
+                text += (build.condition == nil ? "outdated: " : "conditional: ") + line + "\n"
+            }
+            context.console.error(text)
         }
-        return plan.builds.isEmpty ? 0 : 1
+        return plan.builds.contains { $0.condition == nil } ? 1 : 0
     }
 
     /// Refuses, before anything runs, a report path that cannot be written:

@@ -52,8 +52,8 @@ enum BuildHistoryCommands {
         let inputs = try store.inputs(of: build.id)
         let consumers = try store.consumers(of: build.id)
         let progress = try store.progress(of: build.id)
-        // TODO(#4): the tail counts the 64 KiB pieces of a long line as lines.
-        let tail = try store.logs(LogQuery(build: build.id, limit: 20, tail: true))
+        // A line stored in 64 KiB pieces counts once, its pieces joined.
+        let tail = try LogLineTail.read(build.id, count: 20, from: store)
         if context.json {
             var object = BuildJSON.build(build)
             object.field(
@@ -84,7 +84,8 @@ enum BuildHistoryCommands {
                     item.field("status", node.status)
                     return item
                 })
-            object.field("log_tail", strings: tail.map(\.text))
+            object.field(
+                "log_tail", strings: tail.lines.map(LogLineTail.text))
             context.console.out(object.string + "\n")
             return 0
         }
@@ -132,12 +133,16 @@ enum BuildHistoryCommands {
                 text += "    ... \(lines.count - Self.progressLines) more (all: jcrun show-build #\(build.id) --json)\n"
             }
         }
-        if !tail.isEmpty {
-            let lines = tail.count == 1 ? "line" : "lines"
-            text += "  log (last \(tail.count) \(lines); all: jcrun log #\(build.id))\n"
-            for entry in tail {
-                let line = entry.raw.map { VisibleText.escaped(bytes: $0) } ?? VisibleText.escaped(entry.text)
-                text += "    " + line + "\n"
+        if !tail.lines.isEmpty {
+            let lines = tail.lines.count == 1 ? "line" : "lines"
+            text += "  log (last \(tail.lines.count) \(lines); all: jcrun log #\(build.id))\n"
+            for (index, pieces) in tail.lines.enumerated() {
+                let cut = index == 0 && tail.firstIsCut ? "..." : ""
+                let line =
+                    pieces.count == 1 && pieces[0].raw == nil
+                    ? VisibleText.escaped(pieces[0].text)
+                    : VisibleText.escaped(bytes: LogLineTail.bytes(pieces))
+                text += "    " + cut + line + "\n"
             }
         }
         context.console.out(text)
@@ -172,8 +177,8 @@ enum BuildHistoryCommands {
         if raw && context.json {
             throw CLIError.usage("options '--raw' and '--json' cannot be used together")
         }
-        // `--raw` is what the job wrote: its `@log` messages are jcrun's
-        // entries, left out unless `--stream jcrun` asks for them.
+        // `--raw` is what the job wrote on stdout and stderr: its `@log`
+        // entries (`log`) and jcrun's own (`jcrun`) only when `--stream` names them.
         let rawStreams: Set<LogStream> = query.stream.map { [$0] } ?? [.stdout, .stderr]
         let print = { (entries: [LogEntry]) in
             if raw {

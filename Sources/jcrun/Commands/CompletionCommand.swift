@@ -28,7 +28,7 @@ enum CompletionCommand {
     /// Values an option's argument can take, for the shells to offer.
     private static let valueWords: [String: String] = [
         "color": "auto always never", "format": "text dot",
-        "level": "debug info warning error critical", "stream": "stdout stderr jcrun",
+        "level": "debug info warning error critical", "stream": "stdout stderr jcrun log",
         "status": "created running successful skipped failed",
     ]
     /// Commands that take a build (or a job's latest build): build ids are offered too.

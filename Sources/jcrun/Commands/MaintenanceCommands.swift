@@ -257,7 +257,7 @@ enum MaintenanceCommands {
                 for case .output(_, let text, _, _) in lines.events() {
                     console.error(VisibleText.escaped(text) + "\n")
                 }
-            case .log(_, let message):
+            case .log(_, let message), .notice(_, let message):
                 console.error("jcrun: warning: cleanup of build #\(build.id): \(message)\n")
             case .started, .progress, .retval, .skip:
                 break

@@ -187,6 +187,9 @@ enum WorkerCommand {
             return "#\(build.id) \(build.job) \(outcome)\(took)"
         case .waitingForLock(let build):
             return "#\(build.id) \(build.job) waits: another jcrun is building the job"
+        case .upToDate(let build, let check):
+            if quiet { return nil }
+            return "#\(build.id) \(build.job) up to date: another jcrun built it meanwhile (#\(check)); dropped"
         case .leaseLost(let id):
             return "#\(id) was taken over after its lease ended; killed here"
         case .problem(let message):
