@@ -327,7 +327,7 @@ struct CLIFindingsTests {
         #expect(bad.status == 1)
         #expect(
             bad.stderr.contains(
-                "failed (interpreter '/nonexistent/interp' of '\(dir)/./badinterp.sh' not found)"))
+                "failed (interpreter '/nonexistent/interp' of '\(dir)/badinterp.sh' not found)"))
         #expect(try project.run(["show-build", "script"]).stdout.contains("exit code   127\n"))
         let workdir = try project.run(["inside", "-q"])
         #expect(workdir.status == 1)
