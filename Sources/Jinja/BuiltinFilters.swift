@@ -231,6 +231,8 @@ enum BuiltinFilters {
     /// Jinja's `wordwrap(width=79, break_long_words=True, wrapstring=None,
     /// break_on_hyphens=True)`: each line of the text through Python's
     /// `textwrap.wrap`, joined with `wrapstring` (a newline by default).
+    /// TODO(#2): a word's characters are ICU's `\w`, which may differ from
+    /// Python's for rare numeric characters, so such text may wrap elsewhere.
     private static func wordwrap(_ value: RV, _ args: CallArguments) throws -> RV {
         let bound = try args.bind(["width", "break_long_words", "wrapstring", "break_on_hyphens"])
         let width = try args.int(bound[0], "width", default: 79)
@@ -265,6 +267,8 @@ enum BuiltinFilters {
     /// (an integer stays an integer, rounded half to even for a negative
     /// precision), else `math.ceil`/`math.floor` of `value * 10**precision`
     /// divided back, always a float.
+    /// TODO(#2): a float with a negative precision is multiplied and divided
+    /// back, which may differ from Python's exact rounding on some values.
     private static func round(_ value: RV, _ args: CallArguments) throws -> RV {
         let bound = try args.bind(["precision", "method"])
         let precision = try args.int(bound[0], "precision", default: 0)

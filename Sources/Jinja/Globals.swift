@@ -55,6 +55,8 @@ enum Globals {
     /// Jinja's `cycler(*items)`: `next()` gives the items in turn, `current`
     /// the one `next()` gives next, `reset()` starts again, `items` is the tuple.
     /// A namespace holds them, so `c.current` reads as an attribute.
+    /// TODO(#2): being a namespace, a cycler takes `{% set c.x = 1 %}` (Jinja
+    /// refuses it) and prints as a namespace, not as Jinja's cycler object.
     private static func cycler(_ args: CallArguments) throws -> RV {
         guard args.keyword.isEmpty else {
             throw args.error("cycler() takes no keyword arguments")

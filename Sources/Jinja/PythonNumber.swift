@@ -75,6 +75,8 @@ enum PythonNumber {
         return .value(Int(magnitude))
     }
 
+    /// TODO(#2): only ASCII digits count, so `"١٢"|int` gives the default
+    /// where Python reads Unicode decimal digits as 12.
     private static func digitValue(_ scalar: Unicode.Scalar) -> Int? {
         switch scalar.value {
         case 0x30...0x39: return Int(scalar.value - 0x30)

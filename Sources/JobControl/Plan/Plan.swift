@@ -38,6 +38,9 @@ public enum BuildReason: Sendable, Hashable, CustomStringConvertible {
                 + " than the one last consumed (#\(consumed), deleted)"
         case .dependencyPinned(let dep, let build):
             return "dependency '\(dep)' is pinned to build #\(build) (--pin)"
+        // TODO(#5): reasons are checked in their documented order, so a job due
+        // by its own max_age whose dependency is rebuilt first shows only this
+        // reason, and `--check` lists it as outdated without saying it is due.
         case .dependencyInPlan(let dep): return "dependency '\(dep)' is rebuilt first"
         case .definitionChanged(let fields):
             return "definition changed (\(fields.joined(separator: ", ")))"

@@ -249,6 +249,8 @@ public final class WebApp: @unchecked Sendable {
                     build, inputs: try store.inputs(of: build.id),
                     consumers: try store.consumers(of: build.id)))
         case "progress":
+            // TODO(#9): the whole tree is read from the store on every poll and
+            // only what is sent is capped, so a 300,000-node tree costs each poll.
             return .json(WebProgress(try store.progress(of: build.id)).json(build: build))
         case "log":
             guard let after = Int64(query["after"] ?? "0"), after >= 0 else {

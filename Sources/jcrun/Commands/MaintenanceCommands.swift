@@ -214,6 +214,8 @@ enum MaintenanceCommands {
     /// descriptor to close, or -1 (no lock folder: a PostgreSQL store).
     // TODO(#3): on PostgreSQL two `delete`s of one build on two machines may
     // both run its cleanup; only one deletes the rows.
+    // TODO(#3): when `.jcrun/locks` is a file the cleanup runs without the
+    // lock (a build run refuses such a store up front; delete and prune do not).
     private static func lockCleanups(of job: JobID, context: Context, jobs: JobSet) -> Int32 {
         guard case .sqlite(let path)? = try? context.storeLocation(for: jobs) else { return -1 }
         let folder = Scheduler.lockDirectory(besideDatabase: URL(fileURLWithPath: path))
