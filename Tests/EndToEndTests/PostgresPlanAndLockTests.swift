@@ -178,6 +178,23 @@ struct PostgresPlanAndLockTests {
         #expect(builds.map { $0[0] ?? "" } == ["failed", "successful"], "\(builds)")
     }
 
+    /// Starts `jcrun JOB -q` in `project` and waits (up to 30 s) until its
+    /// job has made the file `mark`, so the run holds the job's lock.
+    static func startLocalRun(
+        of job: String, in project: TestProject, environment: [String: String], until mark: String
+    ) throws -> Process {
+        let local = Process()
+        local.executableURL = Jcrun.binary
+        local.arguments = [job, "-q"]
+        local.currentDirectoryURL = project.dir
+        local.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        local.standardOutput = FileHandle.nullDevice
+        local.standardError = FileHandle.nullDevice
+        try local.run()
+        for _ in 0..<600 where !FileManager.default.fileExists(atPath: mark) { usleep(50_000) }
+        return local
+    }
+
     @Test func aWorkerWaitsForTheJobsLockThatALocalRunHolds() throws {
         let url = try server.createDatabase()
         let folder = NSTemporaryDirectory() + "jcrun-lock-\(UUID().uuidString.prefix(8))"
@@ -194,20 +211,11 @@ struct PostgresPlanAndLockTests {
         let env = ["JCRUN_STORAGE": url]
         #expect(try copies[0].run(["install"], environment: env).status == 0)
 
-        let local = Process()
-        local.executableURL = Jcrun.binary
-        local.arguments = ["slow", "-q"]
-        local.currentDirectoryURL = copies[0].dir
-        local.environment = ProcessInfo.processInfo.environment.merging(env) { _, new in new }
-        local.standardOutput = FileHandle.nullDevice
-        local.standardError = FileHandle.nullDevice
-        try local.run()
+        let local = try Self.startLocalRun(
+            of: "slow", in: copies[0], environment: env, until: folder + "/mark")
         defer {
             FileManager.default.createFile(atPath: folder + "/release", contents: nil)
             local.waitUntilExit()
-        }
-        for _ in 0..<600 where !FileManager.default.fileExists(atPath: folder + "/mark") {
-            usleep(50_000)
         }
 
         let log = folder + "/worker.log"
@@ -259,20 +267,11 @@ struct PostgresPlanAndLockTests {
         let env = ["JCRUN_STORAGE": url]
         #expect(try copies[0].run(["install"], environment: env).status == 0)
 
-        let local = Process()
-        local.executableURL = Jcrun.binary
-        local.arguments = ["slow", "-q"]
-        local.currentDirectoryURL = copies[0].dir
-        local.environment = ProcessInfo.processInfo.environment.merging(env) { _, new in new }
-        local.standardOutput = FileHandle.nullDevice
-        local.standardError = FileHandle.nullDevice
-        try local.run()
+        let local = try Self.startLocalRun(
+            of: "slow", in: copies[0], environment: env, until: folder + "/mark")
         defer {
             FileManager.default.createFile(atPath: folder + "/release", contents: nil)
             local.waitUntilExit()
-        }
-        for _ in 0..<600 where !FileManager.default.fileExists(atPath: folder + "/mark") {
-            usleep(50_000)
         }
 
         let log = folder + "/worker.log"

@@ -39,13 +39,19 @@ struct JobsDirLoader: TemplateLoader {
     static func notARegularFile(_ path: String) -> String? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        switch info.st_mode & S_IFMT {
+        return kind(ofMode: info.st_mode)
+    }
+
+    /// How a message names a file of `mode` that is not a regular file
+    /// (`a folder`, `a named pipe (FIFO)`, ...); nil for a regular file.
+    static func kind(ofMode mode: mode_t) -> String? {
+        switch mode & S_IFMT {
         case S_IFREG: return nil
         case S_IFDIR: return "a folder"
         case S_IFIFO: return "a named pipe (FIFO)"
         case S_IFSOCK: return "a socket"
         case S_IFCHR, S_IFBLK: return "a device"
-        default: return "something other than a file"
+        default: return "something that is not a regular file"
         }
     }
 }

@@ -244,14 +244,7 @@ public struct ProjectLoader {
             return errno == ENOENT || errno == ELOOP
                 ? "a symbolic link to nothing, or in a loop" : nil
         }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: return nil
-        case S_IFDIR: return "a folder"
-        case S_IFIFO: return "a named pipe (FIFO)"
-        case S_IFSOCK: return "a socket"
-        case S_IFCHR, S_IFBLK: return "a device"
-        default: return "something that is not a regular file"
-        }
+        return JobsDirLoader.kind(ofMode: info.st_mode)
     }
 
     /// Renders, parses and decodes one job file; errors go to `collector`.

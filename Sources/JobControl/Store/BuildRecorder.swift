@@ -153,12 +153,7 @@ public final class BuildRecorder: @unchecked Sendable {
     public func finishBuild(
         _ id: BuildID, result: BuildResult, thenCreate next: NewBuild
     ) throws -> BuildRecord {
-        storeLock.lock()
-        defer { storeLock.unlock() }
-        try flushBeforeEnd(of: id)
-        let record = try store.finishBuild(id, result: result, thenCreate: next)
-        if record.status == .running { state.withLock { _ = running.insert(record.id) } }
-        return record
+        try ending(id) { try store.finishBuild(id, result: result, thenCreate: next) }!
     }
 
     /// `finishBuild(_:result:thenCreate:)` unless another process wrote
@@ -167,12 +162,9 @@ public final class BuildRecorder: @unchecked Sendable {
     public func finishBuild(
         _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifOthersCounterIs counter: Int64
     ) throws -> BuildRecord? {
-        storeLock.lock()
-        defer { storeLock.unlock() }
-        try flushBeforeEnd(of: id)
-        let made = try store.finishBuild(id, result: result, thenCreate: next, ifOthersCounterIs: counter)
-        if let record = made, record.status == .running { state.withLock { _ = running.insert(record.id) } }
-        return made
+        try ending(id) {
+            try store.finishBuild(id, result: result, thenCreate: next, ifOthersCounterIs: counter)
+        }
     }
 
     /// Writes what `id` still has buffered, then ends it and stores `next`,
@@ -182,13 +174,11 @@ public final class BuildRecorder: @unchecked Sendable {
         _ id: BuildID, result: BuildResult, thenStoreStarted next: NewBuild,
         as reserved: BuildReservation, runner: RunnerIdentity, startedAt: Date
     ) throws -> BuildRecord {
-        storeLock.lock()
-        defer { storeLock.unlock() }
-        try flushBeforeEnd(of: id)
-        let record = try store.finishBuild(
-            id, result: result, thenStoreStarted: next, as: reserved, runner: runner, startedAt: startedAt)
-        state.withLock { _ = running.insert(record.id) }
-        return record
+        try ending(id) {
+            try store.finishBuild(
+                id, result: result, thenStoreStarted: next, as: reserved, runner: runner,
+                startedAt: startedAt)
+        }!
     }
 
     /// `finishBuild(_:result:thenCreate:)` unless a job of `expected`
@@ -197,10 +187,16 @@ public final class BuildRecorder: @unchecked Sendable {
     public func finishBuild(
         _ id: BuildID, result: BuildResult, thenCreate next: NewBuild, ifStatesAre expected: [JobStamp]
     ) throws -> BuildRecord? {
+        try ending(id) { try store.finishBuild(id, result: result, thenCreate: next, ifStatesAre: expected) }
+    }
+
+    /// Under `storeLock`: writes `id`'s buffered lines, then `write`, which
+    /// ends `id` and may store the next build; a running one is followed.
+    private func ending(_ id: BuildID, _ write: () throws -> BuildRecord?) throws -> BuildRecord? {
         storeLock.lock()
         defer { storeLock.unlock() }
         try flushBeforeEnd(of: id)
-        let made = try store.finishBuild(id, result: result, thenCreate: next, ifStatesAre: expected)
+        let made = try write()
         if let record = made, record.status == .running { state.withLock { _ = running.insert(record.id) } }
         return made
     }
