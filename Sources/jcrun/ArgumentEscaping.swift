@@ -35,7 +35,8 @@ struct ArgumentEscaping {
     static func processArguments() -> [[UInt8]] {
         (1..<Int(CommandLine.argc)).compactMap { index in
             CommandLine.unsafeArgv[index].map { pointer in
-                Array(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer)))
+                let bytes = UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self)
+                return Array(UnsafeBufferPointer(start: bytes, count: strlen(pointer)))
             }
         }
     }

@@ -72,7 +72,8 @@ enum WebAssets {
         svg.graph marker path { fill: #9aa3b2; }
         svg.graph rect { fill: #fff; stroke-width: 2; stroke: var(--skip); }
         svg.graph .s-successful rect { stroke: var(--ok); } svg.graph .s-failed rect { stroke: var(--bad); }
-        svg.graph .s-running rect, svg.graph .s-queued rect { stroke: var(--run); } svg.graph .s-outdated rect { stroke: var(--old); }
+        svg.graph .s-running rect, svg.graph .s-queued rect { stroke: var(--run); }
+        svg.graph .s-outdated rect { stroke: var(--old); }
         svg.graph .node { background: none; } svg.graph text { font-size: 13px; fill: var(--fg); }
         svg.graph a:hover rect { fill: #eef3ff; }
 
