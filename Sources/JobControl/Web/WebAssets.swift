@@ -163,7 +163,11 @@ enum WebAssets {
               box.replaceChildren(progressView(progress.nodes, progress.more_nodes));
               var status = document.getElementById('status');
               status.replaceChildren(badge(progress.status));
-              if (log.finished && !log.more) { finish(); } else { setTimeout(tick, log.more ? 0 : 500); }
+              // The two answers are read apart: the tree is final only once its own
+              // answer says the build ended, so a log that ended first polls again.
+              var ended = progress.status !== 'running' && progress.status !== 'created';
+              if (log.finished && !log.more && ended) { finish(); }
+              else { setTimeout(tick, log.more ? 0 : (log.finished ? 100 : 500)); }
             }).catch(function () { setTimeout(tick, 2000); });
           }
           function finish() {
