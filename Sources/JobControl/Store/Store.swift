@@ -384,7 +384,11 @@ public struct JobState: Sendable, Hashable {
     /// A build of this job is `created` or `running` now.
     public var isRunning: Bool {
         get { box.isRunning }
-        set { self = JobState(latest, latestSuccessful, lastCheck, lastCheckInputs, newValue, given, newValue && queuedOnly) }
+        set {
+            self = JobState(
+                latest, latestSuccessful, lastCheck, lastCheckInputs, newValue, given,
+                newValue && queuedOnly)
+        }
     }
     /// The newest build that ended (successful, skipped or failed): `latest`,
     /// unless that one is still `created` or `running`. Outdatedness reads
