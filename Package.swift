@@ -28,7 +28,7 @@ let package = Package(
                 "Jinja", "YAMLNodes", "CSQLite", "CPostgres", "CSpawn", "CMicroHTTPD", "CLazyLibraries",
             ]
         ),
-        .executableTarget(name: "jcrun", dependencies: ["JobControl"]),
+        .executableTarget(name: "jcrun", dependencies: ["JobControl", "CSpawn"]),
         .executableTarget(name: "store-stress", dependencies: ["JobControl"]),
         .testTarget(name: "JinjaTests", dependencies: ["Jinja"], resources: [.copy("Fixtures")]),
         .testTarget(name: "YAMLNodesTests", dependencies: ["YAMLNodes"]),

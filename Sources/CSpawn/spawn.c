@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -254,6 +255,10 @@ void jc_wake_signal(int fd) { (void)eventfd_write(fd, 1); }
 void jc_wake_drain(int fd) {
     eventfd_t value;
     (void)eventfd_read(fd, &value);
+}
+
+int jc_keep_freed_heap(int bytes) {
+    return mallopt(M_TRIM_THRESHOLD, bytes);
 }
 
 const void *jc_memmem(const void *haystack, size_t haystack_len, const void *needle, size_t needle_len) {

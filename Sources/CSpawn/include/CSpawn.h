@@ -66,6 +66,11 @@ void jc_wake_signal(int fd);
 /// Empties `fd` after a wake-up.
 void jc_wake_drain(int fd);
 
+/// Lets glibc keep up to `bytes` of freed memory at the top of each heap
+/// instead of handing it back at once (`mallopt(M_TRIM_THRESHOLD)`, which
+/// Swift's Glibc module does not export). 1 on success, 0 otherwise.
+int jc_keep_freed_heap(int bytes);
+
 /// glibc's memmem, which Swift's Glibc module does not export.
 const void *jc_memmem(const void *haystack, size_t haystack_len, const void *needle, size_t needle_len);
 
