@@ -70,7 +70,8 @@ long jc_raise_nofile_limit(void) {
 
 // The signals whose disposition the child sets back to the default: those
 // jcrun's commands change (handlers for SIGHUP, SIGINT, SIGTERM and SIGPIPE;
-// SIGPIPE ignored by `jcrun web`; SIGQUIT for good measure) and every other
+// SIGPIPE ignored by `jcrun web`; SIGXFSZ ignored by jcrun, so that a store
+// write past `ulimit -f` fails with EFBIG; SIGQUIT for good measure) and every other
 // one found caught or ignored when the first job starts (dispositions
 // inherited from jcrun's parent, such as SIGINT ignored in a background job).
 // Resetting only these costs a handful of system calls in the child instead
@@ -83,7 +84,7 @@ static pthread_mutex_t reset_lock = PTHREAD_MUTEX_INITIALIZER;
 static void find_reset_set(void) {
     sigset_t found;
     sigemptyset(&found);
-    int always[] = {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM};
+    int always[] = {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM, SIGXFSZ};
     for (size_t i = 0; i < sizeof always / sizeof always[0]; i++) sigaddset(&found, always[i]);
     for (int sig = 1; sig < NSIG; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;

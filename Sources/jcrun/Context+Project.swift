@@ -65,11 +65,16 @@ extension Context {
     }
 
     /// Where the store is: `--storage`, `JCRUN_STORAGE`, `jcrun.yaml`, the default.
+    ///
+    /// - Throws: `StoreError.unreachable` for a value that is no store, or
+    ///   an SQLite file whose folder is missing (only `.jcrun/` is made).
     func storeLocation(for jobs: JobSet) throws -> StoreLocation {
-        try StoreLocation.resolve(
+        let location = try StoreLocation.resolve(
             option: invocation.value("storage"), environment: environment,
             settings: jobs.settings.storage,
             projectDir: jobs.projectDir.path, currentDirectory: workingDirectory.path)
+        try location.checkFolderExists(except: jobs.projectDir.path + "/.jcrun")
+        return location
     }
 
     /// The store for a read-only command, or nil when there is none yet

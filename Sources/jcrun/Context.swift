@@ -86,10 +86,21 @@ final class Context {
     /// failed build, an interrupt, an error): closing SQLite's last
     /// connection checkpoints the WAL into the database file and removes
     /// it, so that `.jcrun/state.db` alone holds every build.
-    func closeStores() {
+    ///
+    /// Returns one line for each SQLite file the command wrote that was
+    /// deleted or replaced while it had it open (`SQLiteStore.checkFileStillThere`):
+    /// what the command stored there is lost.
+    @discardableResult
+    func closeStores() -> [String] {
         var readOnly: Set<String> = []
+        var lost: [String] = []
         for store in openedStores {
             if let store = store as? SQLiteStore {
+                if store.mode == .write, let change = store.checkFileStillThere() {
+                    lost.append(
+                        "\(store.path): the state database \(change) while jcrun had it open;"
+                            + " what this command stored in it is lost")
+                }
                 store.close()
                 if store.mode == .readOnly { readOnly.insert(store.path) }
             } else if let store = store as? PostgresStore {
@@ -99,6 +110,7 @@ final class Context {
         openedStores.removeAll()
         // A read-only connection cannot checkpoint: a WAL it read past stays.
         for path in readOnly { SQLiteStore.foldLeftoverJournal(path: path) }
+        return lost
     }
 
     /// A path given on the command line, resolved against the working directory.

@@ -47,8 +47,14 @@ enum Jcrun {
             case .run(let invocation):
                 StoreNotice.setHandler { console.error("jcrun: \($0)\n") }
                 let context = try Context(invocation: invocation, console: console)
-                defer { context.closeStores() }
-                return try CommandRunner.run(invocation, context: context)
+                let status: Int32
+                do {
+                    status = try CommandRunner.run(invocation, context: context)
+                } catch {
+                    for line in context.closeStores() { console.error("jcrun: error: \(line)\n") }
+                    throw error
+                }
+                return storeLost(context.closeStores(), status: status, console: console)
             }
         } catch {
             let (text, status) = ErrorReport.describe(error)
@@ -57,6 +63,17 @@ enum Jcrun {
             console.error(VisibleText.escapedMessage(escaping.apply(text)))
             return status
         }
+    }
+}
+
+extension Jcrun {
+    /// Exit status 2 (the store could not record, as for `store_failed`)
+    /// when a store the command wrote was deleted or replaced, each said on
+    /// one line; a signal's status, 70 and 74 stay, as they come first.
+    static func storeLost(_ lines: [String], status: Int32, console: Console) -> Int32 {
+        guard !lines.isEmpty else { return status }
+        for line in lines { console.error("jcrun: error: \(line)\n") }
+        return status > 128 || status == 70 || status == outputLostStatus ? status : 2
     }
 }
 

@@ -3,6 +3,11 @@ import Foundation
 import JobControl
 
 BrokenPipe.install()
+// A file-size limit (`ulimit -f`) reached by a store write: the write fails
+// with EFBIG and the build ends `store_failed` (exit 2), instead of SIGXFSZ
+// killing jcrun and leaving its builds `running`. Jobs get SIGXFSZ's default
+// back (CSpawn resets it in the child).
+signal(SIGXFSZ, SIG_IGN)
 _ = OpenFileLimit.raise()  // -j N needs a descriptor budget (OpenFileLimit)
 // A build's log passes through 64 KiB chunks made and freed on the store's
 // writer thread; by default glibc hands each freed one back to the kernel

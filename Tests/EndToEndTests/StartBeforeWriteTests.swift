@@ -160,7 +160,7 @@ import Testing
         let project = try TestProject(["jobs.yaml": Self.four])
         defer { project.remove() }
         #expect(try project.run(["build", "c", "-q"]).status == 0)  // makes c's lock file
-        let locks = project.dir.appendingPathComponent(".jcrun/locks")
+        let locks = project.dir.appendingPathComponent(".jcrun/locks/state.db")
         let name = try #require(
             try FileManager.default.contentsOfDirectory(atPath: locks.path).first { $0.hasPrefix("c.") })
         // Held by this test process, as another jcrun would hold it.

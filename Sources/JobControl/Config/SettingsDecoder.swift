@@ -80,7 +80,7 @@ struct SettingsDecoder {
     /// A plain path or `sqlite:PATH` resolved against the project folder.
     private func resolveStorage(_ storage: String) -> String {
         if storage.contains("://") { return storage }
-        let sqlite = storage.hasPrefix("sqlite:")
+        let sqlite = storage.lowercased().hasPrefix("sqlite:")  // `SQLite:x.db` too, as `--storage`
         let path = sqlite ? String(storage.dropFirst("sqlite:".count)) : storage
         let resolved =
             path.hasPrefix("/")

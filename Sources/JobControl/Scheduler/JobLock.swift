@@ -5,7 +5,15 @@ import Foundation
 #endif
 
 /// An exclusive lock on one job across processes: `flock` on a file per job
-/// in the lock folder beside the state database.
+/// in the store's lock folder (`locks/NAME/` beside the database file NAME,
+/// `Scheduler.lockDirectory`), so it is one store's lock of that job.
+///
+/// Lock files are never removed. Removing one is racy: a process that
+/// opened the file and waits for its lock would get it on the removed
+/// file, while the next process creates a new file and locks that too, and
+/// both would build the job. Each file is reused by every later run, so
+/// there is one per job (and one `cleanup.` file per job that was deleted
+/// or pruned) for each store.
 ///
 /// The kernel releases a `flock` when the last descriptor of its open file
 /// closes, so a jcrun that dies (even by SIGKILL) never leaves a job locked.

@@ -49,9 +49,14 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
-    /// The `locks/` folder beside a state database file.
+    /// The folder of a state database file's job locks: `locks/NAME/` beside
+    /// it, NAME the file's name (`.jcrun/locks/state.db/`), so that two
+    /// stores in one folder never share a job's lock, and every process using
+    /// one store does. A symbolic link to the file is followed first.
     public static func lockDirectory(besideDatabase database: URL) -> URL {
-        database.deletingLastPathComponent().appendingPathComponent("locks", isDirectory: true)
+        let file = database.resolvingSymlinksInPath()
+        return file.deletingLastPathComponent().appendingPathComponent("locks", isDirectory: true)
+            .appendingPathComponent(file.lastPathComponent, isDirectory: true)
     }
 
     /// Refuses, before anything runs, a `locks` path that is not a folder
@@ -59,11 +64,14 @@ public final class Scheduler: @unchecked Sendable {
     ///
     /// - Throws: `StoreError.unreachable`.
     public static func checkLockDirectory(_ directory: URL) throws {
-        var info = stat()
-        guard stat(directory.path, &info) == 0 else { return }  // made at the first lock
-        if info.st_mode & S_IFMT != S_IFDIR {
-            throw StoreError.unreachable(
-                path: directory.path, reason: "it is a file, not a folder; jcrun keeps its job locks in it")
+        // `locks/` first, then the store's folder in it.
+        for folder in [directory.deletingLastPathComponent(), directory] {
+            var info = stat()
+            guard stat(folder.path, &info) == 0 else { return }  // made at the first lock
+            if info.st_mode & S_IFMT != S_IFDIR {
+                throw StoreError.unreachable(
+                    path: folder.path, reason: "it is a file, not a folder; jcrun keeps its job locks in it")
+            }
         }
     }
 

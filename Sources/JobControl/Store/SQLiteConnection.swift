@@ -166,8 +166,15 @@ final class SQLiteConnection {
         switch code & 0xff {
         case SQLITE_BUSY, SQLITE_LOCKED:
             return SQLiteBusy(storeError: .engine(message: "\(path): \(message)"))
-        case SQLITE_FULL:
-            return StoreError.diskFull(path: path)
+        case SQLITE_FULL, SQLITE_IOERR:
+            // A write past `ulimit -f` fails with EFBIG (or writes short):
+            // SQLite says "disk I/O error" or "database or disk is full".
+            if let limit = fileSizeLimitReached() {
+                return StoreError.unreachable(
+                    path: path, reason: "the file size limit is reached (ulimit -f: \(limit) bytes)")
+            }
+            if code & 0xff == SQLITE_FULL { return StoreError.diskFull(path: path) }
+            return StoreError.engine(message: "\(path): \(message)")
         case SQLITE_NOTADB:
             return StoreError.notADatabase(path: path)
         case SQLITE_READONLY:
@@ -177,6 +184,24 @@ final class SQLiteConnection {
         default:
             return StoreError.engine(message: "\(path): \(message)")
         }
+    }
+
+    /// Whether the database file or its WAL ends within one write (64 KiB,
+    /// SQLite's largest page, and a WAL frame's header) of the file-size
+    /// limit (`ulimit -f`), so that a failed write was refused for it: the
+    /// limit in bytes then, else nil.
+    private func fileSizeLimitReached() -> UInt64? {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit) == 0,
+            limit.rlim_cur != rlim_t.max
+        else { return nil }
+        for file in [path, path + "-wal"] {
+            var info = stat()
+            if stat(file, &info) == 0, UInt64(info.st_size) + 65_536 + 24 > UInt64(limit.rlim_cur) {
+                return UInt64(limit.rlim_cur)
+            }
+        }
+        return nil
     }
 }
 

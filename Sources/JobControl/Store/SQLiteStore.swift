@@ -23,6 +23,8 @@ public final class SQLiteStore: BuildStore {
     var reservation: BuildReservation?
     /// Whether each new row reserves the next id (`reservingBuildIDs(true)`).
     var keepsReservation = false
+    /// The device of the file as opened (`checkFileStillThere`); nil in memory.
+    private var openedDevice: UInt64?
 
     /// The schema version this jcrun reads and writes.
     public static var schemaVersion: Int { SQLiteSQL.schemaVersion }
@@ -96,9 +98,35 @@ public final class SQLiteStore: BuildStore {
         }
         try connection.execute(SQLiteSQL.connectionSettings)
         let checkpointer = mode == .write && !inMemory ? SQLiteCheckpointer(path: path) : nil
-        return SQLiteStore(
+        let store = SQLiteStore(
             path: path, mode: mode, connection: connection, outcome: outcome,
             checkpointer: checkpointer)
+        var info = stat()
+        if !inMemory && stat(path, &info) == 0 { store.openedDevice = UInt64(info.st_dev) }
+        return store
+    }
+
+    /// Whether the database file this store has open is still the one at
+    /// `path`: nil when it is, else what became of it (`was deleted`, `was
+    /// replaced by another file`). Someone who removes `.jcrun/state.db*`
+    /// while a build runs would otherwise lose that run's builds silently:
+    /// SQLite goes on writing to the removed file. The open file's inode
+    /// is compared with the path's by SQLite (`SQLITE_FCNTL_HAS_MOVED`), its
+    /// device with the one seen at opening.
+    ///
+    /// When it moved, closing the store then leaves the files at `path`
+    /// alone: SQLite would otherwise remove the `-wal` there, which may be a
+    /// new store's.
+    public func checkFileStillThere() -> String? {
+        guard let device = openedDevice, let handle = connection.handle else { return nil }
+        var moved: Int32 = 0
+        _ = sqlite3_file_control(handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved)
+        var info = stat()
+        let exists = stat(path, &info) == 0
+        guard moved != 0 || !exists || UInt64(info.st_dev) != device else { return nil }
+        var keep: Int32 = 1
+        _ = sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &keep)
+        return exists ? "was replaced by another file" : "was deleted"
     }
 
     /// Reaps builds of dead runners (`reapDeadRunners`) for a read-only

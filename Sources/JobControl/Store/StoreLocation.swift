@@ -13,8 +13,10 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     /// in the project folder. A relative path is relative to `currentDirectory`
     /// for the option and the variable, and to `projectDir` for `jcrun.yaml`
     /// and the default. Values are a path, `sqlite:PATH` or `postgresql://...`.
+    /// (`checkFolderExists` then refuses a path whose folder is missing.)
     ///
-    /// - Throws: `StoreError.unreachable` for an empty value.
+    /// - Throws: `StoreError.unreachable` for an empty value or one that is
+    ///   a PostgreSQL connection written wrong (`StorageValueCheck`).
     public static func resolve(
         option: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
         settings: String?, projectDir: String,
@@ -30,10 +32,13 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
         return try parse(".jcrun/state.db", relativeTo: projectDir)
     }
 
-    /// One storage value: `postgresql://...` or `postgres://...`, `sqlite:PATH`, or a path.
+    /// One storage value: `postgresql://...` or `postgres://...`, `sqlite:PATH`
+    /// (`sqlite:` in any case; `sqlite:///abs/x.db` is `/abs/x.db`), or a path.
     ///
-    /// - Throws: `StoreError.unreachable` for an empty value or another
-    ///   `scheme://` (`mysql://...` is not taken for a folder named `mysql:`).
+    /// - Throws: `StoreError.unreachable` for an empty value, another
+    ///   `scheme://` (`mysql://...` is not taken for a folder named `mysql:`),
+    ///   and what `StorageValueCheck` refuses: `postgresql:` without `//`,
+    ///   another `scheme:`, `sqlite://HOST/...`, a libpq `key=value` string.
     /// `from` names where the value was given (`--storage`); the message then
     /// starts with it and the value quoted (`--storage '': ...`), as an empty
     /// value shows nothing by itself.
@@ -67,10 +72,32 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
                 .map { "; did you mean '\($0 == "sqlite" ? "sqlite:" : $0 + "://")'?" } ?? ""
             return "unknown storage scheme '\(name)://'; \(expected)\(suggestion)"
         }
+        if let problem = StorageValueCheck.problem(with: value) { return problem }
         let path = lowered.hasPrefix("sqlite:") ? String(value.dropFirst("sqlite:".count)) : value
         if path.isEmpty { return "the storage setting names no file; \(expected)" }
         if path.utf8.contains(0) { return "the storage setting holds a NUL byte (\\0)" }
         return nil
+    }
+
+    /// Refuses an SQLite file whose folder does not exist, before anything
+    /// runs: jcrun creates no folder for a path it was given (`--storage`,
+    /// `JCRUN_STORAGE`, `jcrun.yaml`), so that a typo (`/nonexistent/x.db`)
+    /// is an error, not a new store far away. Only `ownFolder` (`.jcrun/`
+    /// in the project, where the default store and the job cache live) is
+    /// made when missing. A folder that is a file is left to the store's check.
+    ///
+    /// - Throws: `StoreError.unreachable` naming the missing folder.
+    public func checkFolderExists(except ownFolder: String) throws {
+        guard case .sqlite(let path) = self else { return }
+        let folder = (path as NSString).deletingLastPathComponent
+        var info = stat()
+        guard stat(folder, &info) != 0, errno == ENOENT,
+            folder != (ownFolder as NSString).standardizingPath
+        else { return }
+        throw StoreError.unreachable(
+            path: path,
+            reason: "folder '\(folder)' does not exist; create it first (jcrun creates no folder"
+                + " for a storage path it is given)")
     }
 
     /// For messages: the path, or the URL with its password replaced by `***`.
@@ -118,7 +145,8 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
 
     /// `postgresql://user:secret@host/db` → `postgresql://user:***@host/db`
     /// (and `?password=...` masked too).
-    static func redacted(_ url: String) -> String { PostgresURL.redacted(url) }
+    /// A libpq `key=value` string, or a URL missing a slash, is masked the same way.
+    static func redacted(_ url: String) -> String { StorageValueCheck.redacted(url) }
 }
 
 /// Whether a command may write (and so create or migrate) the store.
