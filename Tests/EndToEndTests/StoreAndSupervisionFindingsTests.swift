@@ -260,6 +260,41 @@ struct StoreAndSupervisionFindingsTests {
         ])
         defer { project.remove() }
         #expect(try project.run(["fat", "-q"]).status == 0)
-        #expect(try project.run(["log", "fat"]).stdout.hasSuffix(" stdout info     rc 153\n"))
+        #expect(try project.run(["log", "fat"]).stdout.contains(" stdout info     rc 153\n"))
+    }
+
+    // MARK: 5. a process that leaves its job's process group
+
+    /// Whether process `pid` runs (not a zombie).
+    static func runs(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        return stat[stat.index(close, offsetBy: 2)] != "Z"
+    }
+
+    /// `setsid sleep 62 & echo started`: the build succeeded and `sleep`
+    /// kept running with parent 1. jcrun is its jobs' subreaper during a
+    /// run, so the process comes back to it and is stopped as the run ends.
+    @Test func aProcessThatLeftItsGroupIsStoppedWhenTheRunEnds() throws {
+        let project = try TestProject([
+            "main.yaml": """
+                jobs:
+                  - id: escape
+                    command: "setsid sleep 62 >/dev/null 2>&1 & echo $! > escaped.pid; echo started"
+                """
+        ])
+        defer { project.remove() }
+        let result = try project.run(["escape", "-q"])
+        let text = try String(contentsOf: project.dir.appendingPathComponent("escaped.pid"), encoding: .utf8)
+        let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let escaped = Self.runs(pid)
+        if escaped { kill(pid, SIGKILL) }  // the test's own leftover
+        #expect(!escaped)
+        #expect(result.status == 0)
+        #expect(
+            result.stderr
+                == "jcrun: warning: 1 process of build #1 of 'escape' left their job's process group (setsid?) and still ran after the run (pid \(pid)); jcrun sent SIGTERM\n"
+        )
     }
 }

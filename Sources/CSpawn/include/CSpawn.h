@@ -71,6 +71,10 @@ void jc_wake_drain(int fd);
 /// Swift's Glibc module does not export). 1 on success, 0 otherwise.
 int jc_keep_freed_heap(int bytes);
 
+/// Makes this process the reaper of its descendants' orphans
+/// (`prctl(PR_SET_CHILD_SUBREAPER)`, variadic in C); 0 or errno.
+int jc_become_subreaper(void);
+
 /// glibc's memmem, which Swift's Glibc module does not export.
 const void *jc_memmem(const void *haystack, size_t haystack_len, const void *needle, size_t needle_len);
 

@@ -114,8 +114,8 @@ extension RunSession {
     /// Sends SIGTERM to what is left of the exited job's group, with a
     /// warning in its log; SIGKILL follows at `killAt`. False when nothing is left.
     // TODO(#4): a process that left the group (`setsid cmd &`, a daemon that
-    // double-forks into a new session) is not seen here: it keeps running
-    // after the build ends, unsupervised, and may run beside the job's next build.
+    // forks into a new session) is not seen here: the command line stops it
+    // only when the run ends (`GroupLeavers`), a worker not at all.
     func stopLeftovers(_ child: ChildProcess, _ state: inout LoopState, grace: Int64) -> Bool {
         let left = ProcessGroup.liveMembers(of: child.pid)
         guard left > 0 else { return false }

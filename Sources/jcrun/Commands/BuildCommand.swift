@@ -213,8 +213,13 @@ enum BuildCommand {
             jobs: jobs, store: store, launcher: ProcessLauncher(), observer: observer,
             options: options)
         let forwarder = try SignalForwarder { signal in scheduler.interrupt(signal: signal) }
+        GroupLeavers.adopt()
         let summary = scheduler.run(plan, states: states, storeCounter: counter)
         forwarder.restore()
+        let grace = plan.builds.compactMap { jobs[$0.job]?.stopGrace }.max() ?? 10
+        if let leavers = GroupLeavers.stop(grace: Double(grace)) {
+            context.console.error("jcrun: warning: \(leavers)\n")
+        }
 
         for error in summary.errors { context.console.error("jcrun: error: \(error)\n") }
         if let error = junit?.writeError {
