@@ -16,9 +16,37 @@ import Foundation
 // stopped at all (the reaper kills the recorded group only).
 enum GroupLeavers {
     /// Makes jcrun the reaper of its jobs' orphans; false when the kernel
-    /// refuses (they then go to init, as without it).
+    /// refuses (they then go to init, as without it). A thread then reaps,
+    /// once a second, the orphans that ended meanwhile (a job's leftovers
+    /// its group's stop killed), so that a long run does not pile up zombies.
     @discardableResult
-    static func adopt() -> Bool { jc_become_subreaper() == 0 }
+    static func adopt() -> Bool {
+        guard jc_become_subreaper() == 0 else { return false }
+        let thread = Thread {
+            while true {
+                sleep(1)
+                reapEndedOrphans()
+            }
+        }
+        thread.start()
+        return true
+    }
+
+    /// Reaps the zombies among jcrun's children that are not a job's own
+    /// process: those lead no process group (each job's process leads its
+    /// session and group, and only the runner waits for it).
+    private static func reapEndedOrphans() {
+        for pid in children() {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            // After the command name: state, parent, process group.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 2, fields[0] == "Z", let group = Int32(fields[2]), group != pid
+            else { continue }
+            _ = reapIfDead(pid)
+        }
+    }
 
     /// Stops what is left: SIGTERM to each child's process group (or to
     /// the child alone when it leads none), SIGKILL to what still runs after
