@@ -54,7 +54,7 @@ public enum BuildOutcomeText {
             switch build.failureKind {
             case .exit?: return "exit \(build.exitCode ?? 1)"
             case .signal?: return build.signal ?? "signal"
-            case .timeout?, .startFailed?, .storeFailed?:
+            case .timeout?, .startFailed?, .storeFailed?, .cancelled?:
                 return build.error ?? build.failureKind!.rawValue
             case .interrupted?: return "interrupted" + (build.signal.map { " by \($0)" } ?? "")
             case .dependencyFailed?: return "a dependency failed"

@@ -172,6 +172,13 @@ enum CommandCatalog {
             minPositionals: 1, maxPositionals: nil,
             examples: ["jcrun delete 41 42 --yes"]),
         CommandSpec(
+            name: "cancel", arguments: "BUILD...",
+            summary:
+                "Cancel queued builds no worker has claimed yet; the queued builds waiting for them fail (docs/WORKERS.md).",
+            options: [],
+            minPositionals: 1, maxPositionals: nil,
+            examples: ["jcrun cancel 41 42"]),
+        CommandSpec(
             name: "prune", arguments: "",
             summary:
                 "Delete old builds (after each job's cleanup) or log lines, keeping every build still in use.",
