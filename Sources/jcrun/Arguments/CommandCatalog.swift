@@ -173,8 +173,7 @@ enum CommandCatalog {
             examples: ["jcrun delete 41 42 --yes"]),
         CommandSpec(
             name: "cancel", arguments: "BUILD...",
-            summary:
-                "Cancel queued builds no worker has claimed yet; the queued builds waiting for them fail (docs/WORKERS.md).",
+            summary: "Cancel queued builds no worker has claimed yet (and the queued builds that need them).",
             options: [],
             minPositionals: 1, maxPositionals: nil,
             examples: ["jcrun cancel 41 42"]),

@@ -242,7 +242,7 @@ enum MaintenanceCommands {
                     line +=
                         "; \(dependents.count == 1 ? "build" : "builds") \(list), queued to wait for it, failed (dependency_failed)"
                 }
-                context.console.error(line + "\n")
+                if context.verbosity != .quiet { context.console.error(line + "\n") }
             case .claimedOrFinished(let record), .notQueued(let record):
                 refused = true
                 context.console.error("jcrun: error: " + notCancelled(record) + "\n")
