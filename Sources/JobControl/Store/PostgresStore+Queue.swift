@@ -298,7 +298,9 @@ extension PostgresStore: BuildQueue {
         guard !builds.isEmpty else { return [:] }
         let rows = try connection.query(PostgresQueueSQL.allAttempts, [.intArray(builds)])
         var result: [BuildID: [BuildID]] = [:]
-        for row in 0..<rows.rowCount { result[rows.int64(row, 0), default: []].append(rows.int64(row, 1)) }
+        for row in 0..<rows.rowCount {
+            result[rows.int64(row, 0), default: []].append(rows.int64(row, 1))
+        }
         return result
     }
 

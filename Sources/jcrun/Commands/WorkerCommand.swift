@@ -136,10 +136,9 @@ enum WorkerCommand {
         observer.planned(plan)
         var started: Set<BuildID> = []
         var finished: [BuildRecord] = []
-        var warned: Set<BuildID> = []
-        let outcome = try QueueFollower.follow(
-            queued.map(\.build.id), queue: queue, stopSignal: signals.first,
-            onUpdate: { record in
+        // Each attempt as a local run draws it: started, then its end (a
+        // failed one with its log's tail).
+        func show(_ record: BuildRecord) {
             guard record.status != .created, let job = jobs[record.job] else { return }
             if started.insert(record.id).inserted { observer.buildStarted(record, job: job) }
             guard record.status.isFinished else { return }
@@ -156,7 +155,10 @@ enum WorkerCommand {
             }
             observer.buildFinished(record)
             finished.append(record)
-            },
+        }
+        var warned: Set<BuildID> = []
+        let outcome = try QueueFollower.follow(
+            queued.map(\.build.id), queue: queue, stopSignal: signals.first, onUpdate: show,
             onWaiting: { waiting in
                 let text = unclaimableWarning(waiting, queue: queue, warned: &warned)
                 if !text.isEmpty { context.console.error(text) }
@@ -168,7 +170,8 @@ enum WorkerCommand {
         }
         // Interrupted: the builds no worker claimed yet stay queued; say so,
         // and how to cancel them (a tester's summary did not name them).
-        let unclaimed = outcome.interruptedBy == nil ? [] : outcome.builds.filter { $0.status == .created }
+        let unclaimed =
+            outcome.interruptedBy == nil ? [] : outcome.builds.filter { $0.status == .created }
         let notRun = unclaimed.map { build in
             (job: build.job, why: "still queued as #\(build.id), not claimed by a worker (jcrun cancel \(build.id))")
         }
