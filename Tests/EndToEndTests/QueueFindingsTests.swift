@@ -235,6 +235,25 @@ struct QueueFindingsTests {
         #expect(stderr.contains("after failed (a dependency failed)"), "\(stderr)")
     }
 
+    /// With many builds stuck, one line names two and counts the rest; the
+    /// cancel command does not list a thousand ids.
+    @Test func manyBuildsNoWorkerCanClaimAreSaidInOneLine() throws {
+        let url = try server.createDatabase()
+        var yaml = "jobs:\n"
+        for index in 0..<12 { yaml += "  - id: j\(index)\n    command: \"true\"\n" }
+        let project = try TestProject(["jobs.yaml": yaml])
+        defer { project.remove() }
+        let waiter = try Background(project, ["build-outdated", "--queue", "--wait"], url: url)
+        #expect(waiter.waitUntil { _, err in err.contains("warning") }, "\(waiter.stderr)")
+        let first = waiter.stdout.split(separator: "\n").prefix(2).joined(separator: ", ")
+        #expect(waiter.stop(SIGINT) == 130)
+        #expect(
+            waiter.stderr.hasPrefix(
+                "jcrun: warning: no worker is running to claim queued 12 builds \(first) and 10 more; start one ('jcrun worker'), or cancel them with 'jcrun cancel BUILD...' (the ids --queue printed)\n"
+            ), "\(waiter.stderr)")
+        #expect(waiter.stderr.contains("0 built, 12 not run in "))
+    }
+
     /// `status` on PostgreSQL showed a local run killed with `kill -9` as
     /// `running` for as long as no command wrote; SQLite reaped it at once.
     @Test func statusOnPostgresReapsALocalRunKilledWithSigkill() throws {

@@ -203,8 +203,7 @@ enum WorkerCommand {
         let stuck = found.filter { !$0.claimable }
         guard let first = stuck.first else { return "" }
         for item in stuck { warned.insert(item.build) }
-        let ids = stuck.map { String($0.build) }.joined(separator: " ")
-        let cancel = "or cancel \(stuck.count == 1 ? "it" : "them") with 'jcrun cancel \(ids)'"
+        let cancel = "or cancel \(stuck.count == 1 ? "it" : "them") with \(cancelCommand(stuck))"
         if first.liveWorkers == 0 {
             let names = stuck.map { "#\($0.build) \(jobOf[$0.build] ?? "")" }
             let count = stuck.count == 1 ? "build" : "\(stuck.count) builds"
@@ -225,10 +224,16 @@ enum WorkerCommand {
             let items = byTags[tags] ?? []
             let names = items.map { "#\($0.build) \(jobOf[$0.build] ?? "")" }
             let tagText = tags.joined(separator: ",")
-            let itemIDs = items.map { String($0.build) }.joined(separator: " ")
-            text += "jcrun: warning: \(listed(names)) \(items.count == 1 ? "needs" : "need") a worker with tags \(tagText), and \(workers) them all; start one ('jcrun worker --tags \(tagText)'), or cancel \(items.count == 1 ? "it" : "them") with 'jcrun cancel \(itemIDs)'\n"
+            text += "jcrun: warning: \(listed(names)) \(items.count == 1 ? "needs" : "need") a worker with tags \(tagText), and \(workers) them all; start one ('jcrun worker --tags \(tagText)'), or cancel \(items.count == 1 ? "it" : "them") with \(cancelCommand(items))\n"
         }
         return text
+    }
+
+    /// `'jcrun cancel 4 5'`; for more than 10 builds `'jcrun cancel BUILD...'`
+    /// (their ids are on stdout), not a line of a thousand ids.
+    private static func cancelCommand(_ builds: [WaitingBuild]) -> String {
+        guard builds.count <= 10 else { return "'jcrun cancel BUILD...' (the ids --queue printed)" }
+        return "'jcrun cancel " + builds.map { String($0.build) }.joined(separator: " ") + "'"
     }
 
     /// `#1 a`, `#1 a and #2 b`, `#1 a, #2 b and 3 more`.
