@@ -19,9 +19,18 @@
 /// Query arguments a request may have; more are answered 414.
 #define JC_MHD_MAX_ARGUMENTS 200u
 
+/// Bytes a request target (path and query) may have; a longer one is
+/// answered 414. libmicrohttpd itself answers a request line that does not
+/// fit its connection buffer (about 32 KiB) with its own 414 page, before
+/// jcrun sees it.
+#define JC_MHD_MAX_TARGET 16384u
+
 /// What `jc_mhd_uri_log` returns for a request with too many arguments (a
 /// marker, never dereferenced; every other request starts with NULL).
 static inline void *jc_mhd_too_many_arguments(void) { return (void *)(uintptr_t)1; }
+
+/// What `jc_mhd_uri_log` returns for a target longer than JC_MHD_MAX_TARGET.
+static inline void *jc_mhd_target_too_long(void) { return (void *)(uintptr_t)2; }
 
 /// Called with the request line's URI before libmicrohttpd parses its query
 /// arguments into the connection's 32 KiB memory pool. Each argument takes
@@ -33,6 +42,15 @@ static inline void *jc_mhd_too_many_arguments(void) { return (void *)(uintptr_t)
 static inline void *jc_mhd_uri_log(void *cls, const char *uri, struct MHD_Connection *connection) {
     (void)cls;
     (void)connection;
+    // A target over the limit keeps its first 256 bytes of path (enough to
+    // tell /api/ from a page, and for the log line) and loses its query.
+    if (strlen(uri) > JC_MHD_MAX_TARGET) {
+        char *cut = (char *)uri + 256;
+        char *query = strchr(uri, '?');
+        if (query != NULL && query < cut) cut = query;
+        *cut = '\0';
+        return jc_mhd_target_too_long();
+    }
     char *query = strchr(uri, '?');
     if (query == NULL) return NULL;
     unsigned int count = 1;

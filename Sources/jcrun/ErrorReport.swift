@@ -33,17 +33,7 @@ enum ErrorReport {
 
     /// What the system said went wrong, as a lowercase phrase ("no such file
     /// or directory") rather than Foundation's capitalised sentence.
-    static func reason(_ error: Error) -> String {
-        let error = error as NSError
-        let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError
-        for candidate in [error, underlying] {
-            if let candidate, candidate.domain == NSPOSIXErrorDomain {
-                return String(cString: strerror(Int32(candidate.code)))
-            }
-        }
-        let text = error.localizedDescription
-        return text.prefix(1).lowercased() + text.dropFirst()
-    }
+    static func reason(_ error: Error) -> String { SystemErrorText.of(error) }
 
     private static func describe(_ error: CLIError) -> (String, Int32) {
         switch error {

@@ -23,7 +23,7 @@ enum Jcrun {
     /// turns the exit status into 74; a signal's status or a bug's 70 stays.
     static func finish(_ status: Int32, console: Console) -> Int32 {
         guard let code = console.stdout.writeError else { return status }
-        let reason = lowercasedFirst(String(cString: strerror(code)))
+        let reason = SystemErrorText.of(code: code)
         console.error("jcrun: error: cannot write to standard output: \(reason)\n")
         return status > 128 || status == 70 ? status : outputLostStatus
     }
@@ -58,9 +58,4 @@ enum Jcrun {
             return status
         }
     }
-}
-
-private func lowercasedFirst(_ text: String) -> String {
-    guard let first = text.first else { return text }
-    return first.lowercased() + text.dropFirst()
 }

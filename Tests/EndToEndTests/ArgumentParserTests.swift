@@ -90,7 +90,11 @@ struct ArgumentParserTests {
         // A short option of another command is said as a long one is.
         (["build-outdated", "-B"], "option '-B' is not an option of 'build-outdated'; it belongs to 'build'"),
         (["build-outdated", "-qB"], "option '-B' in '-qB' is not an option of 'build-outdated'; it belongs to 'build'"),
-        (["-Bk=1", "b"], "option '-k' takes no value, got '-Bk=1'"),
+        (["-Bk=1", "b"], "option '-k' in '-Bk=1' takes no value, got '1'"),
+        (["-k=1", "b"], "option '-k' takes no value, got '1'"),
+        // As GNU getopt, `-j=2` would be the value `=2`: refused, saying how to write it.
+        (["b", "-j=2"], "option '-j' takes its value without '=': write '-j 2', '-j2' or '--jobs=2'"),
+        (["b", "-kj="], "option '-j' takes its value without '=': write '-j N', '-jN' or '--jobs=N'"),
         (["lsit", "--colr=never"], "unknown option '--colr'; did you mean '--color'?"),
         (["build-outdated", "--chek"], "unknown option '--chek'; did you mean '--check'?"),
     ]

@@ -187,7 +187,8 @@ struct FreshUserFindingsTests {
         try FileManager.default.copyItem(
             at: project.dir.appendingPathComponent(".jcrun/state.db"), to: copy)
         let builds = try project.run(["--storage", copy.path, "builds"])
-        #expect(builds.stdout.hasPrefix("#1  slow  runner died"), "\(builds.stdout)")
+        #expect(builds.stdout.hasPrefix("#1  slow  failed"), "\(builds.stdout)")
+        #expect(builds.stdout.contains("runner died; last seen at "), "\(builds.stdout)")
     }
 
     /// Two `delete`s of one build at once run its cleanup once.

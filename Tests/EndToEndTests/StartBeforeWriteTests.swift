@@ -141,7 +141,7 @@ import Testing
         let orphan = try RunnerSafetyTests.pid(in: "orphan.pid", of: project)
         kill(jcrun.processIdentifier, SIGKILL)
         jcrun.waitUntilExit()
-        #expect(try builds(in: project) == ["#1 a successful", "#2 b runner"])  // "runner died"
+        #expect(try builds(in: project) == ["#1 a successful", "#2 b failed"])  // "(runner died; ...)"
         var gone = false
         for _ in 0..<100 where !gone {
             gone = !RunnerSafetyTests.isAlive(orphan)
@@ -151,7 +151,7 @@ import Testing
         #expect(gone)
         #expect(!project.exists("c.ran"))
         #expect(try project.run(["build", "c", "-q"]).status == 0)
-        #expect(try builds(in: project) == ["#1 a successful", "#2 b runner", "#4 c successful"])
+        #expect(try builds(in: project) == ["#1 a successful", "#2 b failed", "#4 c successful"])
     }
 
     /// `--no-wait` with the next job's lock held elsewhere: that job is not

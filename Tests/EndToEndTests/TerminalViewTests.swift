@@ -6,7 +6,8 @@ import Testing
 struct TerminalViewTests {
     /// Runs jcrun with stderr on a pseudo-terminal and returns what it drew.
     static func runOnTerminal(
-        _ arguments: [String], in dir: URL, typing input: String? = nil, columns: UInt16 = 100
+        _ arguments: [String], in dir: URL, typing input: String? = nil, columns: UInt16 = 100,
+        environment extra: [String: String] = [:]
     ) throws -> (status: Int32, screen: String) {
         var master: Int32 = -1
         var slave: Int32 = -1
@@ -19,6 +20,7 @@ struct TerminalViewTests {
         var environment = ProcessInfo.processInfo.environment
         environment["TERM"] = "xterm"
         environment["NO_COLOR"] = nil
+        environment.merge(extra) { $1 }
         process.environment = environment
         let terminal = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
         process.standardInput = input == nil ? FileHandle.nullDevice : terminal

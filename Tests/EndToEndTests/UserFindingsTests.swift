@@ -224,8 +224,8 @@ struct UserFindingsTests {
         #expect(mkfifo(project.dir.appendingPathComponent("jobs.d/pipe.yaml").path, 0o644) == 0)
         let result = try project.run(["list"])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("jobs.d/pipe.yaml"))
-        #expect(result.stderr.contains("is not a regular file"))
+        #expect(
+            result.stderr == "jcrun: error: jobs.d/pipe.yaml: is a named pipe (FIFO), not a job file\n")
     }
 
     /// `log --raw` is what the job wrote: `@log` messages only with

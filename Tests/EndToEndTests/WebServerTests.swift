@@ -88,7 +88,7 @@ struct WebServerTests {
         #expect(refused.status == 401)
         #expect(
             refused.body
-                == "access token required: send 'Authorization: Bearer TOKEN' or open /?token=TOKEN once\n"
+                == #"{"v":1,"error":"access token required: send 'Authorization: Bearer TOKEN' or open /?token=TOKEN once"}"#
         )
         #expect(
             try server.get(

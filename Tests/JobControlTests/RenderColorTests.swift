@@ -14,8 +14,12 @@ struct RenderColorTests {
     static let cases: [Case] = [
         Case(choice: .auto, terminal: true, environment: ["TERM": "xterm"], color: true),
         Case(choice: .auto, terminal: false, environment: ["TERM": "xterm"], color: false),
+        // no-color.org: only a NO_COLOR with a value turns colour off.
         Case(
             choice: .auto, terminal: true, environment: ["TERM": "xterm", "NO_COLOR": ""],
+            color: true),
+        Case(
+            choice: .auto, terminal: true, environment: ["TERM": "xterm", "NO_COLOR": "1"],
             color: false),
         Case(choice: .auto, terminal: true, environment: ["TERM": "dumb"], color: false),
         Case(

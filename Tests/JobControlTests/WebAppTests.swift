@@ -326,12 +326,18 @@ struct WebAppTests {
                 "cross-origin request refused: Origin 'http://evil.example' is not this server\n"),
         RefusalCase(
             name: "a Host that is not loopback (DNS rebinding)",
-            request: get("/api/jobs", headers: ["host": "evil.example:5050"]), status: 403,
+            request: get("/jobs/crawl", headers: ["host": "evil.example:5050"]), status: 403,
             message: "unexpected Host 'evil.example:5050'; open the page at 127.0.0.1\n"),
+        // Under /api/ a refusal is the API's JSON error, as every other one.
+        RefusalCase(
+            name: "an API request from a Host that is not loopback",
+            request: get("/api/jobs", headers: ["host": "evil.example:5050"]), status: 403,
+            message:
+                #"{"v":1,"error":"unexpected Host 'evil.example:5050'; open the page at 127.0.0.1"}"#),
         RefusalCase(
             name: "a request without a Host header",
             request: WebRequest(method: "GET", path: "/api/jobs"), status: 400,
-            message: "a request needs a Host header\n"),
+            message: #"{"v":1,"error":"a request needs a Host header"}"#),
         RefusalCase(
             name: "POST on a read-only server",
             request: post("/jobs/crawl/build", body: "csrf=csrf-token-for-tests"),
@@ -341,7 +347,7 @@ struct WebAppTests {
             name: "GET without the access token", request: get("/api/jobs"),
             token: "0123456789abcdef", status: 401,
             message:
-                "access token required: send 'Authorization: Bearer TOKEN' or open /?token=TOKEN once\n"
+                #"{"v":1,"error":"access token required: send 'Authorization: Bearer TOKEN' or open /?token=TOKEN once"}"#
         ),
         RefusalCase(
             name: "GET with a wrong access token",

@@ -11,7 +11,7 @@ extension ConfigError {
             return edges.first
         case .invalidText(_, let at), .template(_, _, let at), .yamlSyntax(_, _, let at, _),
             .duplicateKey(_, let at, _), .unknownAnchor(_, let at), .tooManyNodes(_, let at),
-            .badMerge(let at), .emptyFile(let at), .noJobsList(let at), .severalDocuments(let at),
+            .badMerge(let at), .emptyFile(let at), .noJobsList(let at), .severalDocuments(_, let at),
             .unknownKey(_, _, _, let at), .missingKey(_, _, let at), .jobEntryNotAMapping(_, let at),
             .wrongType(_, _, _, let at), .invalidValue(_, _, _, let at), .invalidID(_, _, let at),
             .duplicateID(_, let at, _), .missingDependency(_, _, _, let at),

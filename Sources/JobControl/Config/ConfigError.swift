@@ -31,8 +31,9 @@ public enum ConfigError: Error, Sendable, Hashable {
     case emptyFile(at: SourceLocation)
     /// A job file without a top-level `jobs:` list.
     case noJobsList(at: SourceLocation)
-    /// A job file holding more than one YAML document.
-    case severalDocuments(at: SourceLocation)
+    /// A job file, or `jcrun.yaml`, holding more than one YAML document;
+    /// `file` names which: `a job file`, `jcrun.yaml`.
+    case severalDocuments(file: String, at: SourceLocation)
     /// `place` is what holds the key: `job 'x'`, `jcrun.yaml`, `defaults`.
     case unknownKey(String, in: String, suggestion: String?, at: SourceLocation)
     case missingKey(String, in: String, at: SourceLocation)
@@ -162,8 +163,8 @@ extension ConfigError {
                 "\(at): expected a top-level 'jobs:' list", [],
                 "a job file reads 'jobs:' then '- id: ...' entries"
             )
-        case .severalDocuments(let at):
-            return ("\(at): a job file holds one YAML document; this is a second one", [], nil)
+        case .severalDocuments(let file, let at):
+            return ("\(at): \(file) holds one YAML document; this is a second one", [], nil)
         case .unknownKey(let key, let place, let suggestion, let at):
             var hint: String? =
                 place == "a job file" && suggestion == nil

@@ -218,7 +218,9 @@ public struct ProjectLoader {
             let text = try decodeUTF8(data)
             let documents = try parseYAML(text)
             if documents.count > 1 {
-                collector.add(.severalDocuments(at: locator.location(documents[1].mark)))
+                collector.add(
+                    .severalDocuments(
+                        file: url.lastPathComponent, at: locator.location(documents[1].mark)))
             }
             return settingsDecoder.decode(documents.first)
         } catch let error as YAMLError {
@@ -295,7 +297,8 @@ public struct ProjectLoader {
             return []
         }
         if documents.count > 1 {
-            collector.add(.severalDocuments(at: locator.location(documents[1].mark)))
+            collector.add(
+                .severalDocuments(file: "a job file", at: locator.location(documents[1].mark)))
         }
         let reader = FieldReader(locator: locator, collector: collector)
         let fileDecoder = JobDecoder(
@@ -423,9 +426,10 @@ public struct ProjectLoader {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) {
             if isFolder.boolValue { return .notAJobFile(path: path, reason: "is a directory") }
+            // `is a named pipe (FIFO)`, `is a device` (a link to /dev/zero).
             var info = stat()
-            if stat(url.path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
-                return .notAJobFile(path: path, reason: "is not a regular file")
+            if stat(url.path, &info) == 0, let kind = JobsDirLoader.kind(ofMode: info.st_mode) {
+                return .notAJobFile(path: path, reason: "is \(kind)")
             }
             return .unreadable(path: path, reason: "permission denied")
         }

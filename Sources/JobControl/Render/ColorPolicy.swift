@@ -8,7 +8,8 @@ public enum ColorChoice: String, Sendable, CaseIterable {
 /// Decides whether output gets colour and escape codes.
 ///
 /// `always` and `never` win; otherwise colour needs a terminal, and
-/// `NO_COLOR` (any value) or `TERM=dumb` turns it off.
+/// `NO_COLOR` with a value (no-color.org: an empty one does not count) or
+/// `TERM=dumb` turns it off.
 public enum ColorPolicy {
     public static func useColor(
         _ choice: ColorChoice, isTerminal: Bool, environment: [String: String]
@@ -17,7 +18,7 @@ public enum ColorPolicy {
         case .always: return true
         case .never: return false
         case .auto:
-            if environment["NO_COLOR"] != nil { return false }
+            if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
             if environment["TERM"] == "dumb" { return false }
             return isTerminal
         }
@@ -47,7 +48,7 @@ public struct Palette: Sendable {
     public func status(_ word: String) -> String {
         switch word {
         case "successful", "up to date": return green(word)
-        case "failed", "runner died": return red(word)
+        case "failed": return red(word)
         case "running", "queued": return cyan(word)
         case "skipped", "outdated": return yellow(word)
         case "not built": return dim(word)

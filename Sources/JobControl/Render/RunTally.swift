@@ -42,34 +42,56 @@ public struct RunTally: Sendable {
 
 /// How a finished build is described in one line: `successful in 2.1s`,
 /// `failed in 0.3s (exit 1)`, `skipped in 0.1s: no new data`.
+///
+/// The first word is always the build's status (PROTOCOL.md: a kind is never
+/// a status); a failure's kind is the detail in parentheses, for every kind
+/// alike: `failed in 2.0s (runner died; last seen at ...)`.
 public enum BuildOutcomeText {
-    public static func outcome(_ build: BuildRecord) -> String {
-        build.status == .failed && build.failureKind == .runnerDied
-            ? "runner died" : build.status.rawValue
-    }
+    /// The status word: `successful`, `skipped`, `failed`, ...
+    public static func outcome(_ build: BuildRecord) -> String { build.status.rawValue }
 
-    public static func detail(_ build: BuildRecord) -> String {
+    /// What a failure's kind says in words (never empty for a failed build),
+    /// or a skip's reason. `full` keeps a start failure's whole text; without
+    /// it, the searched PATH is left out (`program 'x' not found in PATH`),
+    /// as one-line views show it and the failure section shows it whole.
+    public static func detail(_ build: BuildRecord, full: Bool = true) -> String {
         switch build.status {
         case .failed:
             switch build.failureKind {
             case .exit?: return "exit \(build.exitCode ?? 1)"
             case .signal?: return build.signal ?? "signal"
-            case .timeout?, .startFailed?, .storeFailed?, .cancelled?:
-                return build.error ?? build.failureKind!.rawValue
+            case .startFailed?:
+                let error = build.error ?? "could not start"
+                return full ? error : withoutSearchedPath(error)
+            case .timeout?: return build.error ?? "timed out"
+            case .storeFailed?: return build.error ?? "the store could not record it"
+            case .cancelled?: return build.error ?? "cancelled"
             case .interrupted?: return "interrupted" + (build.signal.map { " by \($0)" } ?? "")
             case .dependencyFailed?: return "a dependency failed"
-            case .runnerDied?, nil: return VisibleText.escaped(build.error ?? "")
+            case .runnerDied?:
+                return build.error.map(VisibleText.escaped) ?? "runner died"
+            case nil: return VisibleText.escaped(build.error ?? "")
             }
         case .skipped: return VisibleText.escaped(build.error ?? "")
         default: return ""
         }
     }
 
+    /// `program 'x' not found in PATH (/usr/local/bin:...)` without its
+    /// parenthesised PATH, which runs to hundreds of characters.
+    static func withoutSearchedPath(_ error: String) -> String {
+        let marker = "' not found in PATH ("
+        guard error.hasPrefix("program '"), error.hasSuffix(")"),
+            let range = error.range(of: marker, options: .backwards)
+        else { return error }
+        return String(error[..<range.lowerBound]) + "' not found in PATH"
+    }
+
     /// `failed in 0.3s (exit 1)`.
     public static func line(_ build: BuildRecord, palette: Palette) -> String {
         var text = palette.status(outcome(build))
         if let duration = build.duration { text += " in " + DurationFormat.short(duration) }
-        let detail = detail(build)
+        let detail = detail(build, full: false)
         if !detail.isEmpty { text += build.status == .skipped ? ": \(detail)" : " (\(detail))" }
         if build.attempt > 1 { text += " [attempt \(build.attempt)]" }
         return text

@@ -47,7 +47,7 @@ final class JobLock {
             fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         }
         if fd < 0 {
-            throw SchedulerError.lockUnavailable(path: path, reason: String(cString: strerror(errno)))
+            throw SchedulerError.lockUnavailable(path: path, reason: SystemErrorText.of(code: errno))
         }
     }
 

@@ -86,4 +86,21 @@ enum WebAPI {
         object.field("error", message)
         return .json(object.string, status: status)
     }
+
+    /// Whether `path` is an endpoint of the JSON API, whose every answer,
+    /// errors included, is JSON.
+    static func isAPI(_ path: String) -> Bool { path == "/api" || path.hasPrefix("/api/") }
+
+    /// A plain-text refusal (`WebResponse.text`) as the API's JSON error,
+    /// with the same status and headers (`Allow`, ...); other answers as they are.
+    static func asJSON(_ response: WebResponse) -> WebResponse {
+        guard response.contentType.hasPrefix("text/plain"), response.status >= 400 else {
+            return response
+        }
+        var message = response.text
+        if message.hasSuffix("\n") { message.removeLast() }
+        var json = error(message, status: response.status)
+        json.headers = response.headers
+        return json
+    }
 }

@@ -31,7 +31,9 @@ public final class WebApp: @unchecked Sendable {
         // field): `after=` was refused, `job=` an unknown job, `level=` ignored.
         var request = request
         request.query = request.query.filter { !$0.value.isEmpty }
-        if let refusal = security.refusal(for: request) { return refusal }
+        if let refusal = security.refusal(for: request) {
+            return WebAPI.isAPI(request.path) ? WebAPI.asJSON(refusal) : refusal
+        }
         if let token = request.query["token"], security.accessToken != nil {
             return tokenLogin(token, path: request.path, query: request.query)
         }
@@ -395,13 +397,16 @@ public final class WebApp: @unchecked Sendable {
     }
 
     private func notFound(_ request: WebRequest) -> WebResponse {
+        if WebAPI.isAPI(request.path) {
+            return WebAPI.error("no such endpoint: \(request.path)", status: 404)
+        }
         let body =
             "<h1>Not found</h1><p>Nothing at \(HTML.escape(request.path)). <a href=\"/\">All jobs</a></p>"
         return .html(HTML.page(title: "Not found", body: body), status: 404)
     }
 
     private func failure(_ message: String, _ request: WebRequest, status: Int) -> WebResponse {
-        if request.path.hasPrefix("/api/") { return WebAPI.error(message, status: status) }
+        if WebAPI.isAPI(request.path) { return WebAPI.error(message, status: status) }
         return .html(
             HTML.page(title: "Error", body: "<h1>Error</h1><pre>\(HTML.escape(message))</pre>"),
             status: status)

@@ -102,5 +102,5 @@ public struct WebListener: Sendable {
         return Int(UInt16(bigEndian: storage.sin6_port))
     }
 
-    private static func errorText() -> String { String(cString: strerror(errno)) }
+    private static func errorText() -> String { SystemErrorText.of(code: errno) }
 }

@@ -53,12 +53,14 @@ public final class WebServer: @unchecked Sendable {
         request.query = Self.values(connection, .GET_ARGUMENT_KIND, lowercased: false)
         request.headers = Self.values(connection, .HEADER_KIND, lowercased: true)
         request.cookies = Self.values(connection, .COOKIE_KIND, lowercased: false)
-        let response =
-            state.tooManyArguments
-            ? WebResponse.text(
-                "too many query parameters (at most \(JC_MHD_MAX_ARGUMENTS))", status: 414)
-            : state.tooLarge
-            ? WebResponse.text("request body too large", status: 413) : handler(request)
+        let response: WebResponse
+        if let refusal = state.refusal ?? (state.tooLarge ? .bodyTooLarge : nil) {
+            // Refused before the handler: as JSON under /api, as text elsewhere.
+            let text = WebResponse.text(refusal.message, status: refusal.status)
+            response = WebAPI.isAPI(url) ? WebAPI.asJSON(text) : text
+        } else {
+            response = handler(request)
+        }
 
         // Send it.
         let mhd = response.body.withUnsafeBytes { bytes in
@@ -108,9 +110,38 @@ public final class WebServer: @unchecked Sendable {
 private final class RequestState {
     var body: [UInt8] = []
     var tooLarge = false
-    /// More query arguments than libmicrohttpd can hold (`jc_mhd_uri_log`).
-    var tooManyArguments = false
+    /// What `jc_mhd_uri_log` found wrong with the request line, if anything.
+    var refusal: EarlyRefusal?
     let started = DispatchTime.now().uptimeNanoseconds
+}
+
+/// A request answered without reaching the handler.
+private enum EarlyRefusal {
+    /// More query arguments than libmicrohttpd can hold.
+    case tooManyArguments
+    /// A path and query longer than JC_MHD_MAX_TARGET bytes.
+    case targetTooLong
+    case bodyTooLarge
+
+    var status: Int { self == .bodyTooLarge ? 413 : 414 }
+
+    var message: String {
+        switch self {
+        case .tooManyArguments: return "too many query parameters (at most \(JC_MHD_MAX_ARGUMENTS))"
+        case .targetTooLong:
+            return "request target too long (at most \(JC_MHD_MAX_TARGET) bytes of path and query)"
+        case .bodyTooLarge: return "request body too large"
+        }
+    }
+
+    /// The refusal a marker of `jc_mhd_uri_log` stands for; nil for none.
+    init?(marker: UnsafeMutableRawPointer?) {
+        switch marker {
+        case jc_mhd_too_many_arguments(): self = .tooManyArguments
+        case jc_mhd_target_too_long(): self = .targetTooLong
+        default: return nil
+        }
+    }
 }
 
 /// libmicrohttpd's access handler: called once with no state, then once per
@@ -118,9 +149,9 @@ private final class RequestState {
 private let accessHandler: MHD_AccessHandlerCallback = {
     cls, connection, url, method, _, uploadData, uploadSize, requestContext in
     guard let cls, let connection, let requestContext, let uploadSize else { return .NO }
-    guard let pointer = requestContext.pointee, pointer != jc_mhd_too_many_arguments() else {
+    guard let pointer = requestContext.pointee, EarlyRefusal(marker: pointer) == nil else {
         let state = RequestState()
-        state.tooManyArguments = requestContext.pointee != nil
+        state.refusal = EarlyRefusal(marker: requestContext.pointee)
         requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
         return .YES
     }
@@ -146,7 +177,7 @@ private let accessHandler: MHD_AccessHandlerCallback = {
 /// Frees the request's state once libmicrohttpd is done with it.
 private let completedHandler: MHD_RequestCompletedCallback = { _, _, requestContext, _ in
     guard let requestContext, let pointer = requestContext.pointee,
-        pointer != jc_mhd_too_many_arguments()
+        EarlyRefusal(marker: pointer) == nil
     else { return }
     Unmanaged<RequestState>.fromOpaque(pointer).release()
     requestContext.pointee = nil

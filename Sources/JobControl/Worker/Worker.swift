@@ -131,7 +131,7 @@ public final class Worker: @unchecked Sendable {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else {
             throw StoreError.engine(
-                message: "cannot make a pipe: \(String(cString: strerror(errno)))")
+                message: "cannot make a pipe: \(SystemErrorText.of(code: errno))")
         }
         _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)

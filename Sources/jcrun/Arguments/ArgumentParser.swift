@@ -133,8 +133,12 @@ struct ArgumentParser {
                 while let letter = letters.first {
                     letters = letters.dropFirst()
                     guard let option = options.first(where: { $0.short == letter }) else {
-                        if letter == "=", let previous {  // `-Bk=1`: a flag given a value
-                            throw CLIError.usage("option '-\(previous)' takes no value, got '\(argument)'")
+                        if letter == "=", let previous {
+                            // `-k=1`, `-Bk=1`: a flag given a value.
+                            let flag = "-\(previous)"
+                            let within = argument.hasPrefix(flag + "=") ? "" : " in '\(argument)'"
+                            throw CLIError.usage(
+                                "option '\(flag)'\(within) takes no value, got '\(letters)'")
                         }
                         let owners = CommandCatalog.commands.filter { spec in
                             spec.options.contains { $0.short == letter && !$0.hidden }
@@ -154,6 +158,9 @@ struct ArgumentParser {
                     previous = letter
                     if option.isFlag {
                         record(option, nil)
+                    } else if letters.first == "=" {
+                        // `-j=2`: as GNU getopt, jcrun would read the value `=2`.
+                        throw CLIError.usage(shortWithEquals(option, value: letters.dropFirst()))
                     } else {
                         record(
                             option,
@@ -167,6 +174,14 @@ struct ArgumentParser {
             }
             index += 1
         }
+    }
+
+    /// `option '-j' takes its value without '=': write '-j 2', '-j2' or '--jobs=2'`.
+    private static func shortWithEquals(_ option: OptionSpec, value: Substring) -> String {
+        let short = "-\(option.short.map(String.init) ?? "")"
+        let shown = value.isEmpty ? (option.valueName ?? "VALUE") : String(value)
+        return
+            "option '\(short)' takes its value without '=': write '\(short) \(shown)', '\(short)\(shown)' or '--\(option.long)=\(shown)'"
     }
 
     private static func helpTopic(_ positionals: [String]) throws -> String? {

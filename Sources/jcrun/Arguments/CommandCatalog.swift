@@ -83,7 +83,9 @@ enum CommandCatalog {
         CommandSpec(
             name: "list", arguments: "",
             summary: "List every job: id, title, status and dependencies.",
-            options: [OptionSpec(long: "ids", help: "print only the job ids, one per line")],
+            options: [OptionSpec(
+                    long: "ids",
+                    help: "print only the job ids, one per line (not with --json, whose objects carry each id)")],
             examples: ["jcrun list", "jcrun list --json"]),
         CommandSpec(
             name: "show", arguments: "JOB",

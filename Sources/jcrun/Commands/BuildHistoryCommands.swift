@@ -22,7 +22,7 @@ enum BuildHistoryCommands {
         var columns = Columns()
         for build in records {
             let outcome = BuildOutcomeText.outcome(build)
-            let detail = BuildOutcomeText.detail(build)
+            let detail = BuildOutcomeText.detail(build, full: false)
             let cells = [
                 "#\(build.id)", build.job, outcome,
                 DurationFormat.age(since: build.createdAt, now: now),

@@ -4,6 +4,11 @@ import JobControl
 /// `list`, `status`, `show`, `graph` and `why`: what is defined and in what state.
 enum JobCommands {
     static func list(_ context: Context) throws -> Int32 {
+        // `--ids --json` would be plain lines where a script expects JSON.
+        if context.invocation.has("ids") && context.json {
+            throw CLIError.usage(
+                "options '--ids' and '--json' cannot be used together; 'jcrun list --json' prints each job's id in its object")
+        }
         let jobs = try context.loadJobs()
         if context.invocation.has("ids") {
             context.console.out(jobs.jobs.map { $0.id + "\n" }.joined())

@@ -182,7 +182,7 @@ enum WorkerCommand {
         observer.runFinished(summary)
         if let error = junit?.writeError {
             context.console.error(
-                "jcrun: error: cannot write the JUnit report: \(error.localizedDescription)\n")
+                "jcrun: error: cannot write the JUnit report: \(ErrorReport.reason(error))\n")
             return ExitReason.usage.combined(with: summary.exitReason).code
         }
         return summary.exitCode
