@@ -64,6 +64,36 @@ import Testing
         try recorder.close()
     }
 
+    /// With two workers, one build's end left the other's group to the
+    /// background write instead of writing it in a transaction of its own.
+    @Test(arguments: [false, true])
+    func oneBuildsEndLeavesAnotherBuildsGroupToTheBackgroundWrite(handingOver: Bool) throws {
+        let folder = StoreFolder()
+        let store = try folder.openStore()
+        let reader = try folder.openStore(.readOnly)
+        let recorder = BuildRecorder(store: store, flushInterval: 3_600)
+        let first = try newBuild(recorder, "a")
+        let other = try newBuild(recorder, "b")
+        recorder.noteStarted(first.id, runner: .current(processGroup: 4244))
+        recorder.noteStarted(other.id, runner: .current(processGroup: 4245))
+        let before = store.transactionCount
+        let ended = BuildResult(status: .successful, exitCode: 0)
+        if handingOver {
+            _ = try recorder.finishBuild(
+                first.id, result: ended,
+                thenCreate: NewBuild(job: "c", trigger: "cli", reason: "r", configSnapshot: "{}", configHash: "h"))
+        } else {
+            try recorder.finishBuild(first.id, result: ended)
+        }
+        #expect(store.transactionCount - before == 1)
+        #expect(try reader.build(first.id)?.runner?.processGroup == nil)  // never needed once finished
+        #expect(try reader.build(other.id)?.runner?.processGroup == nil)
+        try recorder.flush()
+        #expect(try reader.build(other.id)?.runner?.processGroup == 4245)
+        #expect(try reader.build(other.id)?.status == .running)
+        try recorder.close()
+    }
+
     @Test func theBackgroundWriterStoresTheGroupWithinItsInterval() throws {
         let folder = StoreFolder()
         let store = try folder.openStore()

@@ -195,13 +195,17 @@ extension Scheduler {
     /// free, creates its row in the transaction that ends this build (one
     /// write instead of two). This build's own lock is held until then, and
     /// its end is written at once, as before: no finished status waits.
-    // With one worker on SQLite the next process starts first and that
+    // With one worker on SQLite (also `-j N` on a plan no wider than one
+    // build, a chain: `widthBound`) the next process starts first and that
     // write follows while it starts (`DeferredStart`).
     // TODO(#4): with more workers (and on PostgreSQL), between one build's
     // reap and the next one's start there is still one write transaction of
     // about 7 WAL pages (about 100 µs in a trace, with a checkpoint and its
     // two fdatasyncs every 140 builds); with one worker still the lock, the
     // spec and the three pipes (traced gap 85-88 µs against make's 45 µs).
+    // Starting first with two workers (each taking a reserved id) was
+    // measured and not kept: W1 -j 2 is CPU-bound, and the id's read and
+    // reservation added CPU (+4%) for no wall time.
     private func runAttempt(
         _ slot: Slot, index: Int, attempt: Int, definition: Definition,
         created: (record: BuildRecord, inputs: AttemptInputs)?, deferred: DeferredStart?,

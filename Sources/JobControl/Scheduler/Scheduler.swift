@@ -202,7 +202,9 @@ public final class Scheduler: @unchecked Sendable {
         }
         statesInWrite = (try? recorder.withStore { $0.checksStatesInWrite }) ?? false
         prepare(plan, states: given)
-        let workers = max(1, min(options.workers, slots.count))
+        // No more threads than builds can ever run at once: a chain with
+        // `-j 2` runs as with `-j 1`, whose next process starts before its write.
+        let workers = max(1, min(options.workers, slots.count, cond.withLock { widthBound() }))
         reservesBuildIDs = workers == 1 && slots.count > 1
         // No write: the first new row reserves the id after it.
         if reservesBuildIDs, (try? recorder.withStore({ try $0.reservingBuildIDs(true) })) == nil {
@@ -382,6 +384,19 @@ public final class Scheduler: @unchecked Sendable {
         guard let candidate else { return }
         let definition = Self.definition(of: candidate.job)
         cond.withLock { prepared[candidate.index] = definition }
+    }
+
+    /// The most builds of the plan that can ever be ready or running at
+    /// once: the slots waiting for none, plus one for each dependent beyond
+    /// the first of every slot (a build that ends makes ready at most its
+    /// dependents, and takes its own place). Under `cond`.
+    func widthBound() -> Int {
+        var bound = 0
+        for index in slots.indices {
+            if slots[index].waitingOn == 0 { bound += 1 }
+            bound += max(0, dependents[index].count - 1)
+        }
+        return bound
     }
 
     /// Tells the store to keep no id reserved after the current one: the

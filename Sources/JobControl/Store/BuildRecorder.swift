@@ -202,9 +202,12 @@ public final class BuildRecorder: @unchecked Sendable {
     }
 
     /// Writes `id`'s buffered lines before its end; the caller holds `storeLock`.
+    /// Other builds' runners wait for the background write (a transaction
+    /// each: with `-j 2` nearly every end found the other worker's build's
+    /// group pending, and most of those builds end before it is needed).
     private func flushBeforeEnd(of id: BuildID) throws {
         state.withLock { pendingRunners[id] = nil }  // ends before its runner is written
-        try flushLocked(sealingAll: true)
+        try flushLocked(sealingAll: true, runners: false)
         state.withLock {
             _ = running.remove(id)
             guard let log = open.removeValue(forKey: id) else { return }
@@ -453,9 +456,9 @@ public final class BuildRecorder: @unchecked Sendable {
     }
 
     /// Takes the sealed chunks (with `sealingAll`, the partial ones too),
-    /// the progress and the runners to record, and writes them; the caller
-    /// holds `storeLock`.
-    private func flushLocked(sealingAll: Bool) throws {
+    /// the progress and (with `runners`) the runners to record, and writes
+    /// them; the caller holds `storeLock`.
+    private func flushLocked(sealingAll: Bool, runners takingRunners: Bool = true) throws {
         let (chunks, progress, runners):
             ([LogChunk], [ProgressRecord], [(BuildID, RunnerIdentity)]) = state.withLock {
                 if sealingAll {
@@ -467,6 +470,7 @@ public final class BuildRecorder: @unchecked Sendable {
                 let progress = progressOrder.compactMap { pendingProgress[$0] }
                 pendingProgress.removeAll(keepingCapacity: true)
                 progressOrder.removeAll(keepingCapacity: true)
+                guard takingRunners, !pendingRunners.isEmpty else { return (chunks, progress, []) }
                 let runners = pendingRunners.sorted { $0.key < $1.key }
                 pendingRunners.removeAll(keepingCapacity: true)
                 return (chunks, progress, runners)
