@@ -25,6 +25,7 @@ enum CommandRunner {
         case "show-build": return try BuildHistoryCommands.showBuild(context)
         case "log": return try BuildHistoryCommands.log(context)
         case "delete": return try MaintenanceCommands.delete(context)
+        case "cancel": return try MaintenanceCommands.cancel(context)
         case "prune": return try MaintenanceCommands.prune(context)
         case "install": return try MaintenanceCommands.install(context)
         case "uninstall": return try MaintenanceCommands.uninstall(context)

@@ -121,12 +121,20 @@ struct JobDecoder {
         return values
     }
 
-    /// `tags`: a worker names its tags on the command line, which cannot
-    /// hold a NUL, and PostgreSQL's queue cannot store one.
+    /// `tags`: a worker names its tags on the command line
+    /// (`--tags gpu,big-disk`), so a tag must be one it can write there:
+    /// a tag with a comma or a space was accepted, and no worker could
+    /// ever claim its builds (`jobTagProblem`).
     private func textList(_ node: Node, field: String) -> [String]? {
         reader.list(node, field: field, expected: "a list of text") { item in
-            reader.text(item, field: field).flatMap {
-                reader.noNUL($0, field: field, item) ? $0 : nil
+            reader.text(item, field: field).flatMap { tag in
+                guard reader.noNUL(tag, field: field, item) else { return nil }
+                guard let problem = jobTagProblem(tag) else { return tag }
+                reader.fail(
+                    .invalidValue(
+                        field: field, value: VisibleText.escaped(tag), problem: problem,
+                        at: reader.at(item)))
+                return nil
             }
         }
     }
@@ -242,6 +250,23 @@ struct JobDecoder {
         }
         return mode
     }
+}
+
+/// Why `tag` cannot be a job's tag, or nil when it can (docs/JOBS.md,
+/// "tags"): one or more ASCII letters, digits, `_`, `.` and `-`, which
+/// `jcrun worker --tags a,b` can name (a comma separates tags there, white
+/// space around them is dropped) and which read the same in every
+/// Unicode normal form.
+public func jobTagProblem(_ tag: String) -> String? {
+    if tag.isEmpty { return "a tag must not be empty" }
+    let fits = tag.utf8.allSatisfy { byte in
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+            || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+    }
+    if fits { return nil }
+    return "expected a tag of ASCII letters, digits, '_', '.' and '-' (as 'jcrun worker --tags' names tags)"
 }
 
 /// Why `id` is not a valid job id (docs/JOBS.md, "Ids"), or nil when it is.

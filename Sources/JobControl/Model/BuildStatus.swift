@@ -19,6 +19,9 @@ public enum FailureKind: String, Sendable, Hashable, CaseIterable, Codable {
     /// The store could not record the build while it ran (a full disk):
     /// part of its log, or its end, is missing.
     case storeFailed = "store_failed"
+    /// A queued build cancelled (`jcrun cancel`) before any worker claimed
+    /// it: it never ran.
+    case cancelled
 
     /// Failures of these kinds are retried when the job allows retries.
     public var isRetried: Bool { self == .exit || self == .signal || self == .timeout }

@@ -65,6 +65,7 @@ public enum BuildOutcomeText {
                 return full ? error : withoutSearchedPath(error)
             case .timeout?: return build.error ?? "timed out"
             case .storeFailed?: return build.error ?? "the store could not record it"
+            case .cancelled?: return build.error ?? "cancelled"
             case .interrupted?: return "interrupted" + (build.signal.map { " by \($0)" } ?? "")
             case .dependencyFailed?: return "a dependency failed"
             case .runnerDied?:

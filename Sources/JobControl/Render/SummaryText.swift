@@ -17,9 +17,11 @@ public enum SummaryText {
             }
             let ids: [String] = tally.builds.map(\.job) + tally.notRun.map(\.job) + meanwhile.map(\.job)
             let width = ids.map(DisplayWidth.of).max() ?? 0
+            // Ids of different lengths (#9, #10) keep the outcomes in one column.
+            let idWidth = tally.builds.map { String($0.id).count + 1 }.max() ?? 0
             for build in tally.builds {
                 text +=
-                    "  \(pad(build.job, width))  #\(build.id)  "
+                    "  \(pad(build.job, width))  \(pad("#\(build.id)", idWidth))  "
                     + BuildOutcomeText.line(build, palette: palette) + "\n"
             }
             for item in tally.notRun {

@@ -65,6 +65,21 @@ enum PostgresQueueSQL {
         CREATE INDEX queue_conditional ON queue (build) WHERE waiting AND condition IS NOT NULL;
         """
 
+    /// The workers running now, each with its tags (`jcrun worker`
+    /// announces itself at its start and at each lease round, and leaves at
+    /// its end): `--wait` says when no live worker could claim a build.
+    /// A worker killed stays until `expires_at` (the server's clock, µs).
+    static let migration7 = """
+        CREATE TABLE workers (
+            owner      text PRIMARY KEY,
+            host       text NOT NULL,
+            pid        integer NOT NULL,
+            tags       text[] NOT NULL DEFAULT '{}',
+            slots      integer NOT NULL,
+            expires_at bigint NOT NULL
+        );
+        """
+
     static let takeEnqueueLock = "SELECT pg_advisory_xact_lock(\(enqueueLock))"
     static let notify = "SELECT pg_notify('\(channel)', '')"
     static let listen = "LISTEN \(channel)"
@@ -277,6 +292,13 @@ enum PostgresQueueSQL {
             WHERE q.build = b.id AND q.lease_expires < \(PostgresSQL.serverNow))
         FOR UPDATE SKIP LOCKED
         """
+    /// The ids of `expiredLeases`, without the lock (`deadRunnerBuilds`).
+    static let expiredLeaseIDs = """
+        SELECT b.id FROM builds AS b
+        WHERE b.status = 'running' AND EXISTS (
+            SELECT 1 FROM queue AS q
+            WHERE q.build = b.id AND q.lease_expires < \(PostgresSQL.serverNow))
+        """
 
     // MARK: After a build ends
 
@@ -307,20 +329,66 @@ enum PostgresQueueSQL {
     static let moveEdges =
         "UPDATE queue_edges SET depends_on = $2::bigint WHERE depends_on = $1::bigint"
     /// Fails every queued build that (transitively) waits on the failed
-    /// build `$1` of job `$3`, naming the dependency that failed.
+    /// build `$1` of job `$3`, naming the dependency that failed: `$4` says
+    /// what became of `$1` itself (`failed`, `was cancelled`).
     static let failDependents = """
-        WITH RECURSIVE doomed (id, cause) AS (
-            SELECT e.build, $3::text FROM queue_edges AS e WHERE e.depends_on = $1::bigint
+        WITH RECURSIVE doomed (id, cause, direct) AS (
+            SELECT e.build, $3::text, true FROM queue_edges AS e WHERE e.depends_on = $1::bigint
             UNION
-            SELECT e.build, b.job FROM doomed AS d
+            SELECT e.build, b.job, false FROM doomed AS d
             JOIN builds AS b ON b.id = d.id
             JOIN queue_edges AS e ON e.depends_on = d.id
         )
         UPDATE builds AS b SET status = 'failed', failure_kind = 'dependency_failed',
-               error = 'dependency ''' || d.cause || ''' failed', finished_at = $2::bigint
-        FROM (SELECT DISTINCT ON (id) id, cause FROM doomed ORDER BY id, cause) AS d
+               error = 'dependency ''' || d.cause || ''' '
+                       || CASE WHEN d.direct THEN $4::text ELSE 'failed' END,
+               finished_at = $2::bigint
+        FROM (SELECT DISTINCT ON (id) id, cause, direct FROM doomed ORDER BY id, direct DESC, cause)
+             AS d
         WHERE b.id = d.id AND b.status = 'created'
         RETURNING b.id
+        """
+
+    // MARK: Cancelling, workers
+
+    /// Cancels queued build `$1` at `$2` if no worker claimed it yet (it
+    /// is still `created`): failed, kind `cancelled`. A claim that locked
+    /// the row first wins: this update then finds the build running and
+    /// changes nothing; one that comes after finds it failed. One row when
+    /// cancelled.
+    static let cancelQueued = """
+        UPDATE builds AS b SET status = 'failed', failure_kind = 'cancelled',
+               error = 'cancelled before a worker claimed it', finished_at = $2::bigint
+        WHERE b.id = $1::bigint AND b.status = 'created'
+          AND EXISTS (SELECT 1 FROM queue AS q WHERE q.build = b.id)
+        RETURNING \(PostgresSQL.buildColumns)
+        """
+    /// Whether build `$1` is in the queue (queued, not a local run's).
+    static let isQueued = "SELECT EXISTS (SELECT 1 FROM queue WHERE build = $1::bigint)"
+    /// Worker `$1` on host `$2`, pid `$3`, with tags `$4` and `$5` slots is
+    /// alive for `$6` µs more; workers expired meanwhile are forgotten.
+    static let announceWorker = """
+        WITH forgotten AS (
+            DELETE FROM workers WHERE expires_at < \(PostgresSQL.serverNow) AND owner <> $1::text
+        )
+        INSERT INTO workers (owner, host, pid, tags, slots, expires_at)
+        VALUES ($1::text, $2::text, $3::integer, $4::text[], $5::integer,
+                \(PostgresSQL.serverNow) + $6::bigint)
+        ON CONFLICT (owner) DO UPDATE
+            SET tags = EXCLUDED.tags, slots = EXCLUDED.slots, expires_at = EXCLUDED.expires_at
+        """
+    static let retireWorker = "DELETE FROM workers WHERE owner = $1::text"
+    /// Of the builds `$1`, those still `created` in the queue: each one's
+    /// tags (joined by commas), whether a live worker carries all of them,
+    /// and how many workers are alive.
+    static let waitingBuilds = """
+        SELECT q.build, array_to_string(q.tags, ','),
+               EXISTS (SELECT 1 FROM workers AS w
+                       WHERE w.expires_at >= \(PostgresSQL.serverNow) AND q.tags <@ w.tags),
+               (SELECT count(*) FROM workers AS w WHERE w.expires_at >= \(PostgresSQL.serverNow))
+        FROM queue AS q JOIN builds AS b ON b.id = q.build
+        WHERE q.build = ANY($1::bigint[]) AND b.status = 'created'
+        ORDER BY q.build
         """
     /// Takes failed queued builds (`$1`) out of the claimable set.
     static let stopWaiting = "UPDATE queue SET waiting = false WHERE build = ANY($1::bigint[])"
@@ -335,6 +403,15 @@ enum PostgresQueueSQL {
             SELECT c.origin, q.build FROM chain AS c JOIN queue AS q ON q.retry_of = c.id
         )
         SELECT DISTINCT ON (origin) origin, id FROM chain ORDER BY origin, id DESC
+        """
+    /// For each build of `$1`: every attempt of its chain of retries, oldest first.
+    static let allAttempts = """
+        WITH RECURSIVE chain (origin, id) AS (
+            SELECT t.id, t.id FROM unnest($1::bigint[]) AS t (id)
+            UNION ALL
+            SELECT c.origin, q.build FROM chain AS c JOIN queue AS q ON q.retry_of = c.id
+        )
+        SELECT origin, id FROM chain ORDER BY origin, id
         """
     /// `latestAttempts` with each newest attempt's status: what `--wait`
     /// polls, without reading whole rows that did not change.

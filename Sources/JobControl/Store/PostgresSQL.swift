@@ -12,7 +12,7 @@ enum PostgresSQL {
     /// Migrations in order: `migrations[n - 1]` takes the schema from n - 1 to n.
     static let migrations: [String] = [
         migration1, PostgresQueueSQL.migration2, PostgresQueueSQL.migration3, migrationLogChunks,
-        PostgresQueueSQL.migration5, migrationLogStream,
+        PostgresQueueSQL.migration5, migrationLogStream, PostgresQueueSQL.migration7,
     ]
 
     /// The migration after which `PostgresLogMigration` converts the old
@@ -139,7 +139,7 @@ enum PostgresSQL {
     static let takeSessionLock = "SELECT pg_advisory_lock(\(migrationLock))"
     static let releaseSessionLock = "SELECT pg_advisory_unlock(\(migrationLock))"
     static let dropEverything = """
-        DROP TABLE IF EXISTS queue_edges, queue, log, log_v3, progress, build_inputs, builds, meta
+        DROP TABLE IF EXISTS workers, queue_edges, queue, log, log_v3, progress, build_inputs, builds, meta
             CASCADE;
         """
 
@@ -271,6 +271,14 @@ enum PostgresSQL {
         WHERE status = 'running' AND runner_host = $1::text
           AND NOT EXISTS (SELECT 1 FROM queue AS q WHERE q.build = b.id)
         FOR UPDATE SKIP LOCKED
+        """
+
+    /// `localRunningBuilds` without the lock, for a read-only connection
+    /// (`deadRunnerBuilds`): which builds a reaper would look at.
+    static let localRunningBuildsToCheck = """
+        SELECT \(buildColumns) FROM builds AS b
+        WHERE status = 'running' AND runner_host = $1::text
+          AND NOT EXISTS (SELECT 1 FROM queue AS q WHERE q.build = b.id)
         """
 
     /// The heartbeat of running builds `$1` at `$2` (`markAlive`).

@@ -86,6 +86,24 @@ extension PostgresStore {
             PostgresSQL.markAlive, [.intArray(ids), .int(PostgresStore.micros(clock()))])
     }
 
+    /// The builds `reapDeadRunners` would fail, in any mode, without
+    /// changing anything: queued builds whose lease ended, and builds run
+    /// outside the queue on this host whose runner is gone. A read-only
+    /// command that finds some reaps them through a writer of its own
+    /// (`StoreLocation.reapDeadRunners`), as on SQLite: `status` showed a
+    /// local run killed with `kill -9` as `running` until a command wrote.
+    public func deadRunnerBuilds() throws -> [BuildID] {
+        var dead: [BuildID] = []
+        let expired = try connection.query(PostgresQueueSQL.expiredLeaseIDs)
+        for row in 0..<expired.rowCount { dead.append(expired.int64(row, 0)) }
+        let local = try connection.query(
+            PostgresSQL.localRunningBuildsToCheck, [.text(RunnerLiveness.hostName)])
+        for build in PostgresStore.decodeBuilds(local) {
+            if let runner = build.runner, !RunnerLiveness.isAlive(runner) { dead.append(build.id) }
+        }
+        return dead.sorted()
+    }
+
     /// Fails (`runner_died`) every queued build whose worker's lease ended,
     /// queueing a retry when its job allows one, and every build run outside
     /// the queue on this host whose runner is gone (`RunnerLiveness`),

@@ -294,6 +294,16 @@ extension PostgresStore: BuildQueue {
         }
     }
 
+    public func attempts(of builds: [BuildID]) throws -> [BuildID: [BuildID]] {
+        guard !builds.isEmpty else { return [:] }
+        let rows = try connection.query(PostgresQueueSQL.allAttempts, [.intArray(builds)])
+        var result: [BuildID: [BuildID]] = [:]
+        for row in 0..<rows.rowCount {
+            result[rows.int64(row, 0), default: []].append(rows.int64(row, 1))
+        }
+        return result
+    }
+
     public func latestAttemptStatuses(of builds: [BuildID]) throws -> [BuildID: AttemptStatus] {
         guard !builds.isEmpty else { return [:] }
         let rows = try connection.query(
@@ -329,6 +339,59 @@ extension PostgresStore: BuildQueue {
         set { connection.listening = newValue }
     }
 
+    public func cancelQueued(_ builds: [BuildID]) throws -> [BuildID: QueueCancellation] {
+        var outcomes: [BuildID: QueueCancellation] = [:]
+        for id in builds {
+            let now = PostgresStore.micros(clock())
+            outcomes[id] = try connection.transaction { () throws -> QueueCancellation in
+                let rows = try connection.query(PostgresQueueSQL.cancelQueued, [.int(id), .int(now)])
+                guard rows.rowCount > 0 else {
+                    guard let record = try build(id) else { return .noSuchBuild }
+                    let queued = try connection.query(PostgresQueueSQL.isQueued, [.int(id)]).bool(0, 0)
+                    return queued ? .claimedOrFinished(record) : .notQueued(record)
+                }
+                let record = PostgresStore.decodeBuild(rows, 0)
+                try connection.query(PostgresQueueSQL.stopWaiting, [.intArray([id])])
+                let failed = try connection.query(
+                    PostgresQueueSQL.failDependents,
+                    [.int(id), .int(now), .text(record.job), .text("was cancelled")])
+                let dependents = (0..<failed.rowCount).map { failed.int64($0, 0) }
+                if !dependents.isEmpty {
+                    try connection.query(PostgresQueueSQL.stopWaiting, [.intArray(dependents)])
+                }
+                return .cancelled(record, failedDependents: dependents.sorted())
+            }
+        }
+        return outcomes
+    }
+
+    public func announceWorker(
+        owner: String, runner: RunnerIdentity, tags: [String], slots: Int, lease: TimeInterval
+    ) throws {
+        try connection.query(
+            PostgresQueueSQL.announceWorker,
+            [
+                .text(owner), .text(runner.host), .int(runner.pid), .textArray(tags),
+                .int(Int64(slots)), .int(Int64(lease * 1_000_000)),
+            ])
+    }
+
+    public func retireWorker(owner: String) throws {
+        try connection.query(PostgresQueueSQL.retireWorker, [.text(owner)])
+    }
+
+    public func waitingBuilds(_ builds: [BuildID]) throws -> [WaitingBuild] {
+        guard !builds.isEmpty else { return [] }
+        let rows = try connection.query(PostgresQueueSQL.waitingBuilds, [.intArray(builds)])
+        return (0..<rows.rowCount).map { row in
+            let tags = rows.string(row, 1)
+            return WaitingBuild(
+                build: rows.int64(row, 0),
+                tags: tags.isEmpty ? [] : tags.split(separator: ",").map(String.init),
+                claimable: rows.bool(row, 2), liveWorkers: Int(rows.int64(row, 3)))
+        }
+    }
+
     /// What a queued build's failure means for the queue, in the caller's
     /// transaction: when its job allows another attempt, a retry is queued
     /// (dependents then wait for it) and workers are notified; otherwise its
@@ -350,7 +413,8 @@ extension PostgresStore: BuildQueue {
             return
         }
         let failed = try connection.query(
-            PostgresQueueSQL.failDependents, [.int(record.id), .int(now), .text(record.job)])
+            PostgresQueueSQL.failDependents,
+            [.int(record.id), .int(now), .text(record.job), .text("failed")])
         let ids = (0..<failed.rowCount).map { failed.int64($0, 0) }
         if !ids.isEmpty { try connection.query(PostgresQueueSQL.stopWaiting, [.intArray(ids)]) }
     }

@@ -79,12 +79,40 @@ public protocol BuildQueue: BuildStore {
     /// For each queued build: its newest attempt (itself when never retried).
     func latestAttempts(of builds: [BuildID]) throws -> [BuildID: BuildRecord]
 
+    /// For each queued build: every attempt, oldest first (itself alone
+    /// when never retried). `--wait` reads it when a build was retried, to
+    /// show each failed attempt as a local run does.
+    func attempts(of builds: [BuildID]) throws -> [BuildID: [BuildID]]
+
     /// For each queued build: the id and status of its newest attempt (what
     /// `--wait` polls; `records(of:)` then reads only the builds that changed).
     func latestAttemptStatuses(of builds: [BuildID]) throws -> [BuildID: AttemptStatus]
 
     /// The builds with these ids that exist.
     func records(of builds: [BuildID]) throws -> [BuildID: BuildRecord]
+
+    /// `jcrun cancel`: cancels each of `builds` that is queued and not yet
+    /// claimed by a worker (still `created`), each in its own transaction:
+    /// it becomes `failed` with kind `cancelled` and every queued build
+    /// that waits for it, transitively, `failed` with kind
+    /// `dependency_failed` ("dependency 'x' was cancelled"), so nothing
+    /// waits for it forever. A build a worker claimed first is left alone.
+    func cancelQueued(_ builds: [BuildID]) throws -> [BuildID: QueueCancellation]
+
+    /// Worker `owner` runs (on `runner`'s host, with `tags` and `slots`)
+    /// and will say so again within `lease` seconds; the worker announces
+    /// itself at its start and at each lease round. Workers whose time ran
+    /// out are forgotten.
+    func announceWorker(
+        owner: String, runner: RunnerIdentity, tags: [String], slots: Int, lease: TimeInterval
+    ) throws
+
+    /// Worker `owner` stopped.
+    func retireWorker(owner: String) throws
+
+    /// Of `builds`, those still waiting for a worker (`created`): their
+    /// tags, and whether a live worker carries all of them.
+    func waitingBuilds(_ builds: [BuildID]) throws -> [WaitingBuild]
 
     /// Blocks until the queue may have changed (a notification), `wakeFD`
     /// is readable, or `timeout` passes. True when notified.
@@ -225,5 +253,35 @@ public struct EnqueuedBuild: Sendable, Hashable {
     public init(build: BuildRecord, reused: Bool) {
         self.build = build
         self.reused = reused
+    }
+}
+
+/// What `cancelQueued` did with one build.
+public enum QueueCancellation: Sendable, Hashable {
+    /// Cancelled (the build as it is now), with the queued builds failed
+    /// because they waited for it.
+    case cancelled(BuildRecord, failedDependents: [BuildID])
+    /// A queued build already claimed by a worker, or finished.
+    case claimedOrFinished(BuildRecord)
+    /// A build a local run creates and runs itself, not a queued one.
+    case notQueued(BuildRecord)
+    case noSuchBuild
+}
+
+/// A queued build not claimed yet (`waitingBuilds`).
+public struct WaitingBuild: Sendable, Hashable {
+    public var build: BuildID
+    /// A worker must carry all of them.
+    public var tags: [String]
+    /// A live worker carries all its tags (it may be busy).
+    public var claimable: Bool
+    /// How many workers are alive, whatever their tags.
+    public var liveWorkers: Int
+
+    public init(build: BuildID, tags: [String], claimable: Bool, liveWorkers: Int) {
+        self.build = build
+        self.tags = tags
+        self.claimable = claimable
+        self.liveWorkers = liveWorkers
     }
 }

@@ -55,7 +55,10 @@ public enum QueueFollower {
 
     /// Polls `builds` until each one's last attempt has finished, or until
     /// `stopSignal` returns a signal. `onUpdate` gets each attempt whenever
-    /// its status is new (created, running, finished), in that order. Each
+    /// its status is new (created, running, finished), in that order; an
+    /// attempt that failed and was retried comes finished before its retry,
+    /// even when the retry was queued between two polls (a tester saw
+    /// `started`, then `started (attempt 2)`, and never the failure). Each
     /// poll reads the statuses of the builds not yet finished, then the rows
     /// of those whose status changed. Polls come every `poll`, and sooner
     /// (down to a tenth of it) while fewer than `fastBelow` builds are left and
@@ -64,23 +67,36 @@ public enum QueueFollower {
     /// 25 ms of a 750 ms run on average), at the price of a few polls of a
     /// few builds; a long build backs off to `poll` again.
     ///
+    /// `onWaiting` gets, at most every `waitingCheck` seconds (the first time
+    /// `waitingCheck` after the start), the last attempts still `created`
+    /// (not claimed by any worker yet), when there are some.
+    ///
     /// - Throws: what the store throws.
     public static func follow(
         _ builds: [BuildID], queue: BuildQueue, poll: TimeInterval = 0.05,
-        stopSignal: () -> Int32? = { nil }, onUpdate: (BuildRecord) -> Void = { _ in }
+        waitingCheck: TimeInterval = 2, stopSignal: () -> Int32? = { nil },
+        onUpdate: (BuildRecord) -> Void = { _ in },
+        onWaiting: ([BuildRecord]) -> Void = { _ in }
     ) throws -> Outcome {
         var seen: [BuildID: BuildStatus] = [:]
         var pending = builds
         var last: [BuildID: BuildRecord] = [:]
+        var current: [BuildID: BuildID] = [:]  // origin: the newest attempt seen
         var gone: [BuildID] = []
         var interval = poll
+        var nextWaitingCheck = Date().addingTimeInterval(waitingCheck)
         while true {
             let statuses = try queue.latestAttemptStatuses(of: pending)
             var changed: [BuildID] = []
+            var retried: [BuildID] = []
             for origin in pending {
                 guard let state = statuses[origin] else { continue }  // deleted meanwhile
                 if seen[state.build] != state.status { changed.append(state.build) }
+                if state.build != (current[origin] ?? origin) { retried.append(origin) }
             }
+            try reportEarlierAttempts(
+                retried, statuses: statuses, queue: queue, seen: &seen, onUpdate: onUpdate)
+            for origin in retried { current[origin] = statuses[origin]?.build }
             let records = try queue.records(of: changed)
             var still: [BuildID] = []
             for origin in pending {
@@ -105,6 +121,11 @@ public enum QueueFollower {
                 return Outcome(
                     builds: builds.compactMap { last[$0] }, interruptedBy: signal, upToDate: gone)
             }
+            if Date() >= nextWaitingCheck {
+                nextWaitingCheck = Date().addingTimeInterval(waitingCheck)
+                let waiting = pending.compactMap { last[$0] }.filter { $0.status == .created }
+                if !waiting.isEmpty { onWaiting(waiting) }
+            }
             if changed.isEmpty {
                 interval = min(poll, interval * 2)
             } else {
@@ -113,5 +134,29 @@ public enum QueueFollower {
             usleep(UInt32(max(poll / 10, interval) * 1_000_000))
         }
         return Outcome(builds: builds.compactMap { last[$0] }, interruptedBy: nil, upToDate: gone)
+    }
+
+    /// For each build of `origins`, whose newest attempt is no longer the
+    /// one seen last: its earlier attempts not yet seen finished, oldest
+    /// first, to `onUpdate` (one round trip for the chains, one for the rows).
+    private static func reportEarlierAttempts(
+        _ origins: [BuildID], statuses: [BuildID: AttemptStatus], queue: BuildQueue,
+        seen: inout [BuildID: BuildStatus], onUpdate: (BuildRecord) -> Void
+    ) throws {
+        guard !origins.isEmpty else { return }
+        let chains = try queue.attempts(of: origins)
+        var earlier: [BuildID] = []
+        for origin in origins {
+            for id in chains[origin] ?? [] where id != statuses[origin]?.build {
+                if seen[id]?.isFinished != true { earlier.append(id) }
+            }
+        }
+        guard !earlier.isEmpty else { return }
+        let records = try queue.records(of: earlier)
+        for id in earlier {
+            guard let record = records[id], record.status.isFinished else { continue }
+            seen[id] = record.status
+            onUpdate(record)
+        }
     }
 }

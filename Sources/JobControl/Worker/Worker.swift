@@ -157,6 +157,7 @@ public final class Worker: @unchecked Sendable {
     /// Claims and runs builds until `stop(signal:)`; returns when every
     /// build it started has ended.
     public func run() -> Summary {
+        announce()  // `--wait` knows from now on that a worker with these tags runs
         let renewer = Thread { [self] in leaseLoop() }
         renewer.start()
 
@@ -186,6 +187,11 @@ public final class Worker: @unchecked Sendable {
         for control in leftovers { control.interrupt(signal: signal) }
         cond.withLock { while !running.isEmpty || executing > 0 { cond.wait() } }
         starts.stop()  // every build ended: its start was written or went with its end
+        do {
+            try control.sync { try $0.retireWorker(owner: owner) }
+        } catch {
+            onEvent(.problem("cannot record that this worker stops: \(error)"))
+        }
         try? recorder.close()  // every build flushed its log before finishing
         return cond.withLock {
             Summary(
@@ -289,6 +295,20 @@ public final class Worker: @unchecked Sendable {
 
     // MARK: Leases
 
+    /// Records in the store that this worker runs, with its tags, for a
+    /// lease's length (renewed with the leases).
+    private func announce() {
+        do {
+            try control.sync {
+                try $0.announceWorker(
+                    owner: owner, runner: identity, tags: options.tags, slots: options.slots,
+                    lease: options.lease)
+            }
+        } catch {
+            onEvent(.problem("cannot record that this worker runs: \(error)"))
+        }
+    }
+
     /// Renews this worker's leases every third of their length, kills builds
     /// whose lease was taken over, and reaps builds of dead workers.
     private func leaseLoop() {
@@ -304,6 +324,7 @@ public final class Worker: @unchecked Sendable {
                 return stopSignal != nil && running.isEmpty
             }
             if done { return }
+            if !isStopping { announce() }
             let mine: [BuildID: RunControl] = cond.withLock { running }
             do {
                 let held = try control.sync {

@@ -174,6 +174,12 @@ enum CommandCatalog {
             minPositionals: 1, maxPositionals: nil,
             examples: ["jcrun delete 41 42 --yes"]),
         CommandSpec(
+            name: "cancel", arguments: "BUILD...",
+            summary: "Cancel queued builds no worker has claimed yet (and the queued builds that need them).",
+            options: [],
+            minPositionals: 1, maxPositionals: nil,
+            examples: ["jcrun cancel 41 42"]),
+        CommandSpec(
             name: "prune", arguments: "",
             summary:
                 "Delete old builds (after each job's cleanup) or log lines, keeping every build still in use.",

@@ -173,8 +173,12 @@ enum MaintenanceCommands {
         let records = try ids.map { id -> BuildRecord in
             guard let record = try store?.build(id) else { throw CLIError.noSuchBuild("#\(id)") }
             if record.status == .created || record.status == .running {
+                // A queued build no worker claimed yet is `created` for as
+                // long as no worker can: say how to end it.
+                let hint = record.status == .created && record.trigger == "queue"
+                    ? " (a queued build no worker has claimed yet: 'jcrun cancel \(id)' ends it)" : ""
                 throw CLIError.usage(
-                    "build #\(id) is \(record.status.rawValue); only a finished build can be deleted"
+                    "build #\(id) is \(record.status.rawValue); only a finished build can be deleted\(hint)"
                 )
             }
             if jobs[record.job] == nil && !force {
@@ -198,6 +202,70 @@ enum MaintenanceCommands {
             }
         }
         return failed ? 1 : 0
+    }
+
+    /// `jcrun cancel BUILD...`: cancels queued builds no worker has claimed
+    /// yet (`BuildQueue.cancelQueued`): each becomes `failed` (kind
+    /// `cancelled`), and the queued builds waiting for it fail
+    /// `dependency_failed`, so no `--wait` and no dependent waits for it
+    /// forever. A build that runs (claimed by a worker, or a local run's),
+    /// or has finished, is not cancelled: one error line each, exit 2.
+    static func cancel(_ context: Context) throws -> Int32 {
+        var ids: [BuildID] = []
+        for text in context.invocation.positionals {
+            if BuildIDText.looksLikeBuildID(text) && BuildIDText.parse(text) == nil {
+                throw CLIError.noSuchBuild("#" + text.drop { $0 == "#" })
+            }
+            guard let id = BuildIDText.parse(text) else {
+                throw CLIError.usage("'\(text)' is not a build id (42 or #42)")
+            }
+            if !ids.contains(id) { ids.append(id) }
+        }
+        let jobs = try context.loadJobsOrStoreOnly(missing: "cancelling builds")
+        guard let store = try context.openExistingStoreForWriting(jobs) else {
+            throw CLIError.noSuchBuild("#\(ids[0])")
+        }
+        for id in ids where try store.build(id) == nil { throw CLIError.noSuchBuild("#\(id)") }
+        var outcomes: [BuildID: QueueCancellation] = [:]
+        if let queue = store as? BuildQueue {
+            outcomes = try queue.cancelQueued(ids)
+        } else {
+            for id in ids { outcomes[id] = try store.build(id).map { .notQueued($0) } ?? .noSuchBuild }
+        }
+        var refused = false
+        for id in ids {
+            switch outcomes[id] ?? .noSuchBuild {
+            case .cancelled(let record, let dependents):
+                var line = "jcrun: cancelled build #\(id) of '\(record.job)'"
+                if !dependents.isEmpty {
+                    let list = dependents.map { "#\($0)" }.joined(separator: ", ")
+                    line +=
+                        "; \(dependents.count == 1 ? "build" : "builds") \(list), queued to wait for it, failed (dependency_failed)"
+                }
+                if context.verbosity != .quiet { context.console.error(line + "\n") }
+            case .claimedOrFinished(let record), .notQueued(let record):
+                refused = true
+                context.console.error("jcrun: error: " + notCancelled(record) + "\n")
+            case .noSuchBuild:
+                refused = true
+                context.console.error("jcrun: error: no build #\(id)\n")
+            }
+        }
+        return refused ? ExitReason.usage.code : 0
+    }
+
+    /// Why `record` cannot be cancelled.
+    private static func notCancelled(_ record: BuildRecord) -> String {
+        let build = "build #\(record.id) of '\(record.job)'"
+        let only = "only a queued build that no worker has claimed yet can be cancelled"
+        if record.status.isFinished {
+            return "\(build) is already \(record.status.rawValue); \(only)"
+        }
+        let runner = record.runner.map { " (\($0.host) pid \($0.pid))" } ?? ""
+        if record.trigger == "queue" {
+            return "\(build) is already claimed by a worker\(runner); \(only); stopping that worker (SIGTERM) interrupts it"
+        }
+        return "\(build) is run by a local jcrun\(runner), not queued; \(only); interrupt that jcrun (Ctrl-C, or kill its pid) instead"
     }
 
     /// Asks on a terminal unless `--yes`; without one, refuses (exit 2).

@@ -10,14 +10,13 @@ enum WorkerCommand {
     /// graceful stop, 128 + the signal when running builds had to be interrupted.
     static func run(_ context: Context) throws -> Int32 {
         let invocation = context.invocation
+        let tags = try workerTags(invocation.value("tags"))  // before the project is read
         let jobs = try context.loadJobs()
         let url = try postgresURL(context, jobs: jobs, feature: "'jcrun worker'")
         let lease = try invocation.duration("lease") ?? 15
         guard lease >= 1 else {
             throw CLIError.usage("option '--lease' expects at least 1s, got '0'")
         }
-        let tags = (invocation.value("tags") ?? "").split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let options = Worker.Options(
             slots: BuildCommand.buildsAtOnce(
                 try invocation.integer("jobs", minimum: 1) ?? 1, needed: Int.max, context: context),
@@ -57,6 +56,23 @@ enum WorkerCommand {
             console.error("jcrun worker: " + latencyLine(summary) + "\n")
         }
         return summary.interruptedBy.map { 128 + $0 } ?? 0
+    }
+
+    /// `--tags a,b`: the tags, each as a job's tag must be (`jobTagProblem`);
+    /// white space around a tag is dropped, an empty one (`a,,b`) refused.
+    /// None given, or `--tags ''`: no tags.
+    static func workerTags(_ value: String?) throws -> [String] {
+        guard let value, !value.allSatisfy(\.isWhitespace) else { return [] }
+        return try value.split(separator: ",", omittingEmptySubsequences: false).map { part in
+            let tag = part.trimmingCharacters(in: .whitespaces)
+            if jobTagProblem(tag) != nil {
+                let which = tag.isEmpty ? "an empty tag" : "'\(tag)' is not a tag"
+                throw CLIError.usage(
+                    "option '--tags' expects tags of ASCII letters, digits, '_', '.' and '-', separated by commas (gpu,big-disk); got '\(value)', where \(which)"
+                )
+            }
+            return tag
+        }
     }
 
     /// Refuses `--wait` without `--queue` and `--queue` on an SQLite store,
@@ -120,9 +136,9 @@ enum WorkerCommand {
         observer.planned(plan)
         var started: Set<BuildID> = []
         var finished: [BuildRecord] = []
-        let outcome = try QueueFollower.follow(
-            queued.map(\.build.id), queue: queue, stopSignal: signals.first
-        ) { record in
+        // Each attempt as a local run draws it: started, then its end (a
+        // failed one with its log's tail).
+        func show(_ record: BuildRecord) {
             guard record.status != .created, let job = jobs[record.job] else { return }
             if started.insert(record.id).inserted { observer.buildStarted(record, job: job) }
             guard record.status.isFinished else { return }
@@ -140,13 +156,27 @@ enum WorkerCommand {
             observer.buildFinished(record)
             finished.append(record)
         }
+        var warned: Set<BuildID> = []
+        let outcome = try QueueFollower.follow(
+            queued.map(\.build.id), queue: queue, stopSignal: signals.first, onUpdate: show,
+            onWaiting: { waiting in
+                let text = unclaimableWarning(waiting, queue: queue, warned: &warned)
+                if !text.isEmpty { context.console.error(text) }
+            })
         // Builds that left the queue unbuilt were up to date, as a local run leaves them out.
         let jobOf = Dictionary(queued.map { ($0.build.id, $0.build.job) }) { first, _ in first }
         let upToDate = outcome.upToDate.compactMap { id in
             jobOf[id].map { LeftOut(job: $0, why: .upToDate) }
         }
+        // Interrupted: the builds no worker claimed yet stay queued; say so,
+        // and how to cancel them (a tester's summary did not name them).
+        let unclaimed =
+            outcome.interruptedBy == nil ? [] : outcome.builds.filter { $0.status == .created }
+        let notRun = unclaimed.map { build in
+            (job: build.job, why: "still queued as #\(build.id), not claimed by a worker (jcrun cancel \(build.id))")
+        }
         let summary = RunSummary(
-            builds: finished, leftOut: plan.leftOut + upToDate,
+            builds: finished, notRun: notRun, leftOut: plan.leftOut + upToDate,
             interruptedBy: outcome.interruptedBy,
             startedAt: startedAt, finishedAt: Date())
         observer.runFinished(summary)
@@ -156,6 +186,61 @@ enum WorkerCommand {
             return ExitReason.usage.combined(with: summary.exitReason).code
         }
         return summary.exitCode
+    }
+
+    /// For queued builds no worker claimed yet: a warning line for those
+    /// that no live worker could claim (none runs, or none carries all their
+    /// tags), each build once (`warned`); empty when there is nothing new to
+    /// say or the store cannot tell.
+    static func unclaimableWarning(
+        _ waiting: [BuildRecord], queue: BuildQueue, warned: inout Set<BuildID>
+    ) -> String {
+        let fresh = waiting.filter { !warned.contains($0.id) }
+        guard !fresh.isEmpty, let found = try? queue.waitingBuilds(fresh.map(\.id)) else {
+            return ""
+        }
+        let jobOf = Dictionary(fresh.map { ($0.id, $0.job) }) { first, _ in first }
+        let stuck = found.filter { !$0.claimable }
+        guard let first = stuck.first else { return "" }
+        for item in stuck { warned.insert(item.build) }
+        let cancel = "or cancel \(stuck.count == 1 ? "it" : "them") with \(cancelCommand(stuck))"
+        if first.liveWorkers == 0 {
+            let names = stuck.map { "#\($0.build) \(jobOf[$0.build] ?? "")" }
+            let count = stuck.count == 1 ? "build" : "\(stuck.count) builds"
+            return "jcrun: warning: no worker is running to claim queued \(count) \(listed(names)); start one ('jcrun worker'), \(cancel)\n"
+        }
+        var text = ""
+        var byTags: [[String]: [WaitingBuild]] = [:]
+        var order: [[String]] = []
+        for item in stuck {
+            if byTags[item.tags] == nil { order.append(item.tags) }
+            byTags[item.tags, default: []].append(item)
+        }
+        let workers =
+            first.liveWorkers == 1
+            ? "the one running worker does not have"
+            : "none of the \(first.liveWorkers) running workers has"
+        for tags in order {
+            let items = byTags[tags] ?? []
+            let names = items.map { "#\($0.build) \(jobOf[$0.build] ?? "")" }
+            let tagText = tags.joined(separator: ",")
+            text += "jcrun: warning: \(listed(names)) \(items.count == 1 ? "needs" : "need") a worker with tags \(tagText), and \(workers) them all; start one ('jcrun worker --tags \(tagText)'), or cancel \(items.count == 1 ? "it" : "them") with \(cancelCommand(items))\n"
+        }
+        return text
+    }
+
+    /// `'jcrun cancel 4 5'`; for more than 10 builds `'jcrun cancel BUILD...'`
+    /// (their ids are on stdout), not a line of a thousand ids.
+    private static func cancelCommand(_ builds: [WaitingBuild]) -> String {
+        guard builds.count <= 10 else { return "'jcrun cancel BUILD...' (the ids --queue printed)" }
+        return "'jcrun cancel " + builds.map { String($0.build) }.joined(separator: " ") + "'"
+    }
+
+    /// `#1 a`, `#1 a and #2 b`, `#1 a, #2 b and 3 more`.
+    private static func listed(_ names: [String]) -> String {
+        if names.count <= 2 { return names.joined(separator: " and ") }
+        if names.count == 3 { return names[0] + ", " + names[1] + " and " + names[2] }
+        return names[0] + ", " + names[1] + " and \(names.count - 2) more"
     }
 
     /// The PostgreSQL URL of the project's store.
