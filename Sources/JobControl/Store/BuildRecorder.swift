@@ -272,9 +272,9 @@ public final class BuildRecorder: @unchecked Sendable {
     /// Buffers whole lines read at once (`RunEvent.outputLines`), at
     /// `info`, numbering them: one lock and one time for all of them (they
     /// arrived together).
-    // TODO(#4): a job printing a million short lines still takes 3.5-5x
+    // TODO(#4): a job printing a million short lines still takes 3.5-4.2x
     // `cat` in wall time (the goal is 2x): one build on a fresh store costs
-    // about 12 ms before its first line, the writer thread, which the
+    // about 11 ms before its first line, the writer thread, which the
     // reader waits for past `maxPendingBytes`, writes the 9 MB of encoded
     // lines twice (WAL, then checkpoint) through SQLite's 4 KiB pages, two
     // `pwrite`s a page, and closing deletes the 8 MB WAL (about 8 ms on a
