@@ -12,24 +12,7 @@ import Testing
 @Suite(
     .enabled(
         if: PostgresTestServer.skipReason == nil, "no PostgreSQL server (see the printed reason)"))
-struct PostgresQueueCancelTests {
-    private func newStore() throws -> (PostgresStore, String) {
-        let url = try PostgresTestServer.shared.get().createDatabase()
-        return (try PostgresStore.open(url: url, mode: .write), url)
-    }
-
-    private func request(_ job: JobID, deps: [JobID] = [], tags: [String] = [], retries: Int = 0)
-        -> QueueRequest
-    {
-        QueueRequest(
-            job: job, reason: "never built", configSnapshot: #"{"job":"\#(job)"}"#,
-            configHash: "h-\(job)", tags: tags, retries: retries, dependencies: deps)
-    }
-
-    private func claim(_ store: PostgresStore, tags: [String] = []) throws -> BuildRecord? {
-        try store.claimNext(tags: tags, runner: .current(), owner: "test", lease: 15)
-    }
-
+struct PostgresQueueCancelTests: PostgresQueueFixture {
     @Test func cancellingAQueuedBuildFailsItAndEveryBuildWaitingForIt() throws {
         let (store, _) = try newStore()
         let queued = try store.enqueue(

@@ -9,27 +9,7 @@ import Testing
 @Suite(
     .enabled(
         if: PostgresTestServer.skipReason == nil, "no PostgreSQL server (see the printed reason)"))
-struct PostgresQueueTests {
-    private func newStore() throws -> (PostgresStore, String) {
-        let url = try PostgresTestServer.shared.get().createDatabase()
-        return (try PostgresStore.open(url: url, mode: .write), url)
-    }
-
-    private func request(_ job: JobID, deps: [JobID] = [], tags: [String] = [], retries: Int = 0)
-        -> QueueRequest
-    {
-        QueueRequest(
-            job: job, reason: "never built", configSnapshot: #"{"job":"\#(job)"}"#,
-            configHash: "h-\(job)",
-            tags: tags, retries: retries, dependencies: deps)
-    }
-
-    private func claim(_ store: PostgresStore, tags: [String] = [], lease: TimeInterval = 15) throws
-        -> BuildRecord?
-    {
-        try store.claimNext(tags: tags, runner: .current(), owner: "test", lease: lease)
-    }
-
+struct PostgresQueueTests: PostgresQueueFixture {
     @Test func enqueueStoresCreatedBuildsAndASecondRunJoinsThem() throws {
         let (store, _) = try newStore()
         let first = try store.enqueue([request("a"), request("b", deps: ["a"])], trigger: "queue")

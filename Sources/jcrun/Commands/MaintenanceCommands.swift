@@ -148,14 +148,13 @@ enum MaintenanceCommands {
         return true
     }
 
-    /// `delete ID...`: every id is checked (it exists, it is finished, its
-    /// job is defined or `--force` is given) before anything is deleted or
-    /// any cleanup runs; an id named twice counts once. A refusal exits 2; a
-    /// cleanup that fails keeps its build and exits 1.
-    static func delete(_ context: Context) throws -> Int32 {
+    /// The build ids `delete` and `cancel` were given (`42` or `#42`), in
+    /// order, each once; an id too large to exist is no such build, a word
+    /// that is no id is a usage error.
+    private static func buildIDs(_ texts: [String]) throws -> [BuildID] {
         var seen: Set<BuildID> = []
         var ids: [BuildID] = []
-        for text in context.invocation.positionals {
+        for text in texts {
             if BuildIDText.looksLikeBuildID(text) && BuildIDText.parse(text) == nil {
                 throw CLIError.noSuchBuild("#" + text.drop { $0 == "#" })
             }
@@ -164,6 +163,15 @@ enum MaintenanceCommands {
             }
             if seen.insert(id).inserted { ids.append(id) }
         }
+        return ids
+    }
+
+    /// `delete ID...`: every id is checked (it exists, it is finished, its
+    /// job is defined or `--force` is given) before anything is deleted or
+    /// any cleanup runs; an id named twice counts once. A refusal exits 2; a
+    /// cleanup that fails keeps its build and exits 1.
+    static func delete(_ context: Context) throws -> Int32 {
+        let ids = try buildIDs(context.invocation.positionals)
         let force = context.invocation.has("force")
         let jobs =
             force
@@ -211,16 +219,7 @@ enum MaintenanceCommands {
     /// forever. A build that runs (claimed by a worker, or a local run's),
     /// or has finished, is not cancelled: one error line each, exit 2.
     static func cancel(_ context: Context) throws -> Int32 {
-        var ids: [BuildID] = []
-        for text in context.invocation.positionals {
-            if BuildIDText.looksLikeBuildID(text) && BuildIDText.parse(text) == nil {
-                throw CLIError.noSuchBuild("#" + text.drop { $0 == "#" })
-            }
-            guard let id = BuildIDText.parse(text) else {
-                throw CLIError.usage("'\(text)' is not a build id (42 or #42)")
-            }
-            if !ids.contains(id) { ids.append(id) }
-        }
+        let ids = try buildIDs(context.invocation.positionals)
         let jobs = try context.loadJobsOrStoreOnly(missing: "cancelling builds")
         guard let store = try context.openExistingStoreForWriting(jobs) else {
             throw CLIError.noSuchBuild("#\(ids[0])")
