@@ -34,10 +34,13 @@ final class PostgresConnection {
     init(url: String) throws {
         self.url = url
         self.display = PostgresURL.redacted(url)
-        let connection = PQconnectdb(url)
+        let connection = PQconnectdb(PostgresConnection.withConnectTimeout(url))
         guard let connection, PQstatus(connection) == CONNECTION_OK else {
-            let reason =
+            var reason =
                 connection.map { PostgresConnection.message(PQerrorMessage($0)) } ?? "out of memory"
+            if reason.hasPrefix("timeout expired") || reason.hasSuffix("timeout expired") {
+                reason = PostgresConnection.timeoutReason(url)
+            }
             PQfinish(connection)
             throw StoreError.unreachable(path: display, reason: PostgresURL.mask(reason, in: url))
         }
@@ -47,6 +50,45 @@ final class PostgresConnection {
     }
 
     deinit { close() }
+
+    /// Seconds a connection may take when the URL sets no `connect_timeout`:
+    /// a server that accepts and never answers is an error, not a hang.
+    static let defaultConnectTimeout = 10
+
+    /// `url` with `connect_timeout=10` added unless it sets one.
+    static func withConnectTimeout(_ url: String) -> String {
+        guard connectTimeout(url) == nil else { return url }
+        return url + (url.contains("?") ? "&" : "?") + "connect_timeout=\(defaultConnectTimeout)"
+    }
+
+    /// The `connect_timeout` written in `url`'s query, if any.
+    static func connectTimeout(_ url: String) -> String? {
+        guard let question = url.firstIndex(of: "?") else { return nil }
+        for pair in url[url.index(after: question)...].split(separator: "&")
+        where pair.lowercased().hasPrefix("connect_timeout=") {
+            return String(pair.dropFirst("connect_timeout=".count))
+        }
+        return nil
+    }
+
+    /// The message for a connection that timed out, naming host and port.
+    static func timeoutReason(_ url: String) -> String {
+        let seconds = connectTimeout(url) ?? "\(defaultConnectTimeout)"
+        var authority = Substring("")
+        if let start = url.range(of: "://")?.upperBound {
+            let rest = url[start...].prefix { $0 != "/" && $0 != "?" }
+            authority = rest.lastIndex(of: "@").map { rest[rest.index(after: $0)...] } ?? rest
+        }
+        var host = authority.isEmpty ? "localhost" : String(authority)
+        let hostEnd = host.lastIndex(of: "]") ?? host.startIndex
+        if let colon = host[hostEnd...].lastIndex(of: ":") {
+            host = String(host[..<colon]) + ", port " + host[host.index(after: colon)...]
+        } else {
+            host += ", port 5432"
+        }
+        return "the server at \(host) did not answer within \(seconds) s (connect_timeout;"
+            + " set ?connect_timeout=SECONDS in the URL to wait longer)"
+    }
 
     func close() {
         answerPending = false

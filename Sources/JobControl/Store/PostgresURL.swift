@@ -33,16 +33,7 @@ public enum PostgresURL {
     /// The passwords written in `url`, raw and percent-decoded.
     static func passwords(in url: String) -> [String] {
         var found: [String] = []
-        if let scheme = url.range(of: "://") {
-            let rest = url[scheme.upperBound...]
-            let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
-            let authority = rest[..<authorityEnd]
-            if let at = authority.lastIndex(of: "@"),
-                let colon = authority[..<at].firstIndex(of: ":")
-            {
-                found.append(String(authority[authority.index(after: colon)..<at]))
-            }
-        }
+        if let range = passwordRange(url) { found.append(String(url[range])) }
         if let question = url.firstIndex(of: "?") {
             for pair in url[url.index(after: question)...].split(separator: "&")
             where pair.lowercased().hasPrefix("password=") {
@@ -54,13 +45,19 @@ public enum PostgresURL {
     }
 
     private static func redactedUserInfo(_ url: String) -> String {
-        guard let scheme = url.range(of: "://") else { return url }
-        let rest = url[scheme.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@"),
-            let colon = authority[..<at].firstIndex(of: ":")
-        else { return url }
-        return String(url[..<authority.index(after: colon)]) + "***" + String(url[at...])
+        guard let range = passwordRange(url) else { return url }
+        return String(url[..<range.lowerBound]) + "***" + String(url[range.upperBound...])
+    }
+
+    /// Where the password of the user part is: from the first `:` after
+    /// `://` to the last `@` before the query. A password written with a raw
+    /// `@` or `/` (refused by `StorageValueCheck.urlProblem`) is still masked whole.
+    private static func passwordRange(_ url: String) -> Range<String.Index>? {
+        guard let scheme = url.range(of: "://") else { return nil }
+        let rest = url[scheme.upperBound...].prefix { $0 != "?" }
+        guard let at = rest.lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":"),
+            !rest[..<colon].contains("/")
+        else { return nil }
+        return rest.index(after: colon)..<at
     }
 }

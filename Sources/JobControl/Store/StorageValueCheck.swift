@@ -24,7 +24,7 @@ enum StorageValueCheck {
     /// nil when it may be a path or `sqlite:PATH`.
     static func problem(with value: String) -> String? {
         let lowered = value.lowercased()
-        if lowered.hasPrefix("sqlite://"), let next = lowered.dropFirst("sqlite://".count).first,
+        if lowered.hasPrefix("sqlite://"), !lowered.hasPrefix("sqlite://localhost/"), let next = lowered.dropFirst("sqlite://".count).first,
             next != "/"
         {
             let rest = value.dropFirst("sqlite://".count)
@@ -33,6 +33,7 @@ enum StorageValueCheck {
                 + " absolute path or sqlite:PATH for a relative one: did you mean 'sqlite:///\(rest)'"
                 + " or 'sqlite:\(rest)'?"
         }
+        if let problem = postgresPrefixProblem(value) { return problem }
         if let pairs = conninfo(value) {
             return "a libpq key=value string is not a storage value; write it as a URL:"
                 + " did you mean '\(url(from: pairs, in: value))'?"
@@ -54,6 +55,108 @@ enum StorageValueCheck {
         }
         return "unknown storage scheme '\(scheme):'; \(expected); for a file of that name write"
             + " './\(redacted(value))'"
+    }
+
+    /// A value starting `postgres` (any case) that is no `scheme:` form
+    /// handled above (`postgresql//u:pw@h/x`, `postgresql/x`): a mistyped URL.
+    static func postgresPrefixProblem(_ value: String) -> String? {
+        let lowered = value.lowercased()
+        guard lowered.hasPrefix("postgres") else { return nil }
+        if let scheme = scheme(of: value), lowered.hasPrefix(scheme.lowercased() + ":") {
+            let name = scheme.lowercased()
+            if name == "postgres" || name == "postgresql" { return nil }  // said by `problem`
+        }
+        let written = lowered.hasPrefix("postgresql") ? "postgresql" : "postgres"
+        let after = value.dropFirst(written.count)
+        // `postgres.db` and `postgresql-old.db` stay file names.
+        guard after.first == ":" || after.first == "/" || after.contains("@") else { return nil }
+        let rest = after.drop { $0 == ":" || $0 == "/" }
+        let suggestion = rest.isEmpty ? "\(written)://HOST/DATABASE" : "\(written)://\(rest)"
+        let file = value.contains("@") ? "" : " (for a file of that name write './\(value)')"
+        return "a PostgreSQL URL starts with '\(written)://'; did you mean '\(redacted(suggestion))'?"
+            + file
+    }
+
+    /// What is wrong with a value taken as a path that holds a
+    /// `user:password@host` part (`./u:pw@h/x`): refused, as a URL written
+    /// wrong, so that no message shows the password.
+    static func userInfoProblem(_ path: String) -> String? {
+        guard path.split(separator: "/").contains(where: { maskedSegment($0) != nil }) else {
+            return nil
+        }
+        return "'\(redacted(path))' holds a 'user:password@host' part, as a PostgreSQL URL"
+                + " does; write postgresql://USER:PASSWORD@HOST/DATABASE, or rename the file"
+    }
+
+    /// What is wrong with a `postgresql://` URL that libpq would read
+    /// differently from what its writer meant: a second `@` or a `/` in the
+    /// user part (`u:p@ss@h`), which would send part of the password as the host.
+    static func urlProblem(_ url: String) -> String? {
+        guard let start = url.range(of: "://")?.upperBound else { return nil }
+        let rest = url[start...].prefix { $0 != "?" }
+        let ats = rest.filter { $0 == "@" }.count
+        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        if ats > 1 || (ats == 1 && !rest[..<authorityEnd].contains("@")) {
+            return "the user part holds an '@' or a '/'; write '@' in a user name or password as"
+                + " %40 and '/' as %2F"
+        }
+        return nil
+    }
+
+    /// A path segment `user:password@host` with the password as `***`; nil
+    /// for a segment that holds no such part.
+    static func maskedSegment(_ segment: Substring) -> String? {
+        guard let at = segment.lastIndex(of: "@"), let colon = segment[..<at].firstIndex(of: ":"),
+            colon > segment.startIndex, segment.index(after: colon) < at
+        else { return nil }
+        return String(segment[...colon]) + "***" + String(segment[at...])
+    }
+
+    /// `value` with control characters written as escapes (`\n`, `\t`,
+    /// `\u{1b}`), so that a message stays one line and shows them.
+    static func escaped(_ value: String) -> String {
+        guard value.unicodeScalars.contains(where: isControl) else { return value }
+        var text = ""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\n": text += "\\n"
+            case "\t": text += "\\t"
+            case "\r": text += "\\r"
+            case "\0": text += "\\0"
+            default:
+                if isControl(scalar) {
+                    text += "\\u{" + String(scalar.value, radix: 16) + "}"
+                } else {
+                    text.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return text
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
+            || scalar.properties.generalCategory == .lineSeparator
+            || scalar.properties.generalCategory == .paragraphSeparator
+    }
+
+    /// What is wrong with a value's characters: whitespace at either end or a
+    /// control character anywhere would become part of a file name (`a.db\n`)
+    /// or a URL. Refused, not trimmed: jcrun never guesses which name was meant.
+    static func textProblem(_ value: String) -> String? {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed != value, !trimmed.isEmpty {
+            return "the storage value starts or ends with whitespace, which would be part of the"
+                + " name; did you mean '\(escaped(redacted(trimmed)))'?"
+        }
+        if trimmed != value {
+            return "the storage value is only whitespace; \(expected)"
+        }
+        if value.utf8.contains(0) { return "the storage setting holds a NUL byte (\\0)" }
+        if value.unicodeScalars.contains(where: isControl) {
+            return "the storage value holds a control character; \(expected)"
+        }
+        return nil
     }
 
     /// The `scheme` of a value that starts `scheme:` (a letter, then
@@ -78,7 +181,8 @@ enum StorageValueCheck {
             return masked
         }
         guard let scheme = scheme(of: value), !value.contains("://") else {
-            return PostgresURL.redacted(value)
+            if value.contains("://") { return PostgresURL.redacted(value) }
+            return PostgresURL.redacted(maskedSegments(value))
         }
         // `scheme:` then slashes: the same masking as with `://`.
         let afterColon = value.index(value.startIndex, offsetBy: scheme.count + 1)
@@ -86,6 +190,13 @@ enum StorageValueCheck {
         let asURL = "\(scheme)://" + value[slashes.endIndex...]
         let masked = PostgresURL.redacted(asURL)
         return String(value[..<slashes.endIndex]) + masked.dropFirst(scheme.count + 3)
+    }
+
+    /// `value` with each `/`-separated `user:password@host` part masked.
+    static func maskedSegments(_ value: String) -> String {
+        guard value.contains("@") else { return value }
+        return value.split(separator: "/", omittingEmptySubsequences: false)
+            .map { maskedSegment($0) ?? String($0) }.joined(separator: "/")
     }
 
     /// One `key=value` of a libpq string, with where its value is written.
@@ -113,8 +224,22 @@ enum StorageValueCheck {
                 index = value.index(after: index)
             }
             let key = value[keyStart..<index].lowercased()
+            let keyEnd = index
             skipSpaces()
-            guard !key.isEmpty, index < value.endIndex, value[index] == "=" else { break }
+            guard !key.isEmpty, index < value.endIndex, value[index] == "=" else {
+                // A word with no `=` (`password=se cret`): part of the value
+                // before it, as far as masking goes.
+                guard !pairs.isEmpty else { break }
+                index = keyEnd
+                while index < value.endIndex, !value[index].isWhitespace {
+                    index = value.index(after: index)
+                }
+                if index == keyStart { index = value.index(after: index) }
+                let last = pairs.count - 1
+                pairs[last].value += " " + value[keyStart..<index]
+                pairs[last].range = pairs[last].range.lowerBound..<index
+                continue
+            }
             if pairs.isEmpty && !conninfoKeywords.contains(key) { return nil }
             index = value.index(after: index)
             skipSpaces()

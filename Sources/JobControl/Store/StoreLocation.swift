@@ -45,15 +45,17 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     public static func parse(
         _ value: String, relativeTo base: String, from source: String? = nil
     ) throws -> StoreLocation {
-        let lowered = value.lowercased()
-        if lowered.hasPrefix("postgresql://") || lowered.hasPrefix("postgres://") {
-            return .postgresql(url: value)
-        }
         if let problem = problem(with: value) {
-            let shown = source.map { "\($0) '\(redacted(value))'" } ?? redacted(value)
-            throw StoreError.unreachable(path: shown, reason: problem)
+            let shown = redacted(value)
+            throw StoreError.unreachable(
+                path: source.map { "\($0) '\(shown)'" } ?? shown, reason: problem)
         }
-        let path = lowered.hasPrefix("sqlite:") ? String(value.dropFirst("sqlite:".count)) : value
+        let lowered = value.lowercased()
+        for scheme in ["postgresql://", "postgres://"] where lowered.hasPrefix(scheme) {
+            // libpq knows the schemes in lower case only.
+            return .postgresql(url: scheme + value.dropFirst(scheme.count))
+        }
+        let path = sqlitePath(value)
         let absolute = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
         return .sqlite(path: (absolute as NSString).standardizingPath)
     }
@@ -61,8 +63,11 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     /// What is wrong with a storage value, in the words `--storage`,
     /// `JCRUN_STORAGE` and `jcrun.yaml` share; nil when it is usable.
     public static func problem(with value: String) -> String? {
+        if let problem = StorageValueCheck.textProblem(value) { return problem }
         let lowered = value.lowercased()
-        if lowered.hasPrefix("postgresql://") || lowered.hasPrefix("postgres://") { return nil }
+        if lowered.hasPrefix("postgresql://") || lowered.hasPrefix("postgres://") {
+            return StorageValueCheck.urlProblem(value)
+        }
         let expected = "use a path, sqlite:PATH or postgresql://..."
         if let scheme = lowered.range(of: "://"), !lowered.hasPrefix("sqlite:"),
             lowered[..<scheme.lowerBound].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) })
@@ -73,10 +78,21 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
             return "unknown storage scheme '\(name)://'; \(expected)\(suggestion)"
         }
         if let problem = StorageValueCheck.problem(with: value) { return problem }
-        let path = lowered.hasPrefix("sqlite:") ? String(value.dropFirst("sqlite:".count)) : value
+        let path = sqlitePath(value)
         if path.isEmpty { return "the storage setting names no file; \(expected)" }
         if path.utf8.contains(0) { return "the storage setting holds a NUL byte (\\0)" }
-        return nil
+        return StorageValueCheck.userInfoProblem(path)
+    }
+
+    /// The path of a value that is no URL: `sqlite:PATH` without `sqlite:`,
+    /// and `sqlite://localhost/PATH` as `/PATH` (`localhost` is this machine
+    /// in a file URL).
+    static func sqlitePath(_ value: String) -> String {
+        let lowered = value.lowercased()
+        if lowered.hasPrefix("sqlite://localhost/") {
+            return String(value.dropFirst("sqlite://localhost".count))
+        }
+        return lowered.hasPrefix("sqlite:") ? String(value.dropFirst("sqlite:".count)) : value
     }
 
     /// Refuses an SQLite file whose folder does not exist, before anything
@@ -146,7 +162,10 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     /// `postgresql://user:secret@host/db` → `postgresql://user:***@host/db`
     /// (and `?password=...` masked too).
     /// A libpq `key=value` string, or a URL missing a slash, is masked the same way.
-    static func redacted(_ url: String) -> String { StorageValueCheck.redacted(url) }
+    /// Control characters are shown escaped (`a.db\n`), so a message stays one line.
+    static func redacted(_ url: String) -> String {
+        StorageValueCheck.escaped(StorageValueCheck.redacted(url))
+    }
 }
 
 /// Whether a command may write (and so create or migrate) the store.
