@@ -94,6 +94,61 @@ struct StoreAndSupervisionFindingsTests {
         #expect(!project.exists("ran"))
     }
 
+    /// A second tester: a mistyped URL printed its password (taken for a
+    /// path, or split by libpq at a second `@`), whitespace became part of
+    /// a file name, and an upper-case scheme went to libpq as is.
+    @Test(arguments: [
+        (
+            "postgresql//u:hunter2pass@h/x",
+            "--storage 'postgresql//u:***@h/x': a PostgreSQL URL starts with 'postgresql://'; did you mean 'postgresql://u:***@h/x'?"
+        ),
+        (
+            " postgresql://u:hunter2pass@127.0.0.1:1/x",
+            "--storage ' postgresql://u:***@127.0.0.1:1/x': the storage value starts or ends with whitespace, which would be part of the name; did you mean 'postgresql://u:***@127.0.0.1:1/x'?"
+        ),
+        (
+            "postgresql://u:hunter2@pass@127.0.0.1:1/x",
+            "--storage 'postgresql://u:***@127.0.0.1:1/x': the user part holds an '@' or a '/'; write '@' in a user name or password as %40 and '/' as %2F"
+        ),
+        (
+            "password=hunter2 pass host=db",
+            "--storage 'password=*** host=db': a libpq key=value string is not a storage value; write it as a URL: did you mean 'postgresql://:***@db/'?"
+        ),
+        (
+            " ",
+            "--storage ' ': the storage value is only whitespace; use a path, sqlite:PATH or postgresql://..."
+        ),
+        (
+            "POSTGRESQL://u:hunter2pass@127.0.0.1:1/x",
+            "postgresql://u:***@127.0.0.1:1/x: connection to server at \"127.0.0.1\", port 1 failed: Connection refused; Is the server running on that host and accepting TCP/IP connections?"
+        ),
+    ] as [(String, String)])
+    func aMistypedValueNeverPrintsItsPassword(value: String, message: String) throws {
+        let project = try TestProject(["main.yaml": Self.touchJob])
+        defer { project.remove() }
+        let result = try project.run(["status", "--storage", value])
+        #expect(result.status == 2)
+        #expect(result.stderr == "jcrun: error: \(message)\n")
+        let variable = try project.run(["status"], environment: ["JCRUN_STORAGE": value])
+        #expect(variable.status == 2)
+        #expect(variable.stderr.contains("hunter2") == false)
+        #expect(Self.names(in: project.dir).filter { $0 != ".jcrun" } == ["jobs.d"])
+    }
+
+    /// `storage: |` keeps its line break: refused, escaped, no `a.db\n` made.
+    @Test func aLineBreakInTheStorageSettingIsRefused() throws {
+        let project = try TestProject(["main.yaml": Self.touchJob], settings: "storage: |\n  a.db\n")
+        defer { project.remove() }
+        let result = try project.run(["a"])
+        #expect(result.status == 2)
+        #expect(
+            result.stderr
+                == "jcrun: error: jcrun.yaml:1:10: invalid 'storage' 'a.db\\n': the storage value starts or ends with whitespace, which would be part of the name; did you mean 'a.db'?\n"
+        )
+        #expect(!project.exists("ran"))
+        #expect(!project.exists("a.db\n"))
+    }
+
     /// `--storage sqlite:/nonexistent/dir/x.db` built, creating both folders:
     /// a path given to jcrun (option, variable, settings) must have its folder.
     @Test func aStoragePathWhoseFolderIsMissingIsRefused() throws {
