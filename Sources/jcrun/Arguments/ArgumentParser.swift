@@ -36,8 +36,9 @@ struct ArgumentParser {
         if invocation.has("version") { return .version }
         if spec.name == "help" { return .help(command: try helpTopic(invocation.positionals)) }
         if isImplicit && invocation.positionals.isEmpty {
-            // A wrong value (`--color=`, `--color list`) is said before the usage.
+            // A wrong value (`--color=`, `--color list`, `-j abc`) is said before the usage.
             _ = try Context.colorChoice(invocation.value("color"))
+            _ = try invocation.integer("jobs", minimum: 1)
             return .usage
         }
         try checkArgumentCount(invocation.positionals, for: spec)
