@@ -228,6 +228,34 @@ struct StoreAndSupervisionFindingsTests {
         #expect(try TestProject.jsonLines(builds).map { $0["job"] as? String } == ["hello"])
     }
 
+    /// A backup put in place of the store mid-run (`mv backup.db state.db`):
+    /// the dead run's `-wal` stayed at the path and the next command
+    /// replayed it into the restored file (its lost builds back, `Page 84
+    /// is never used`). Closing now removes its own `-wal` and `-shm`: the
+    /// restored file keeps only its own builds.
+    @Test func aBackupPutInPlaceMidRunIsLeftAsItIs() throws {
+        let project = try TestProject(["main.yaml": Self.waitingJobs])
+        defer { project.remove() }
+        let result = try Self.shell(
+            """
+            "$JCRUN" hello -q; cp .jcrun/state.db backup.db
+            "$JCRUN" slow -q & pid=$!
+            while [ ! -e started ]; do sleep 0.05; done
+            cp backup.db .jcrun/state.db.tmp && mv .jcrun/state.db.tmp .jcrun/state.db
+            touch go
+            wait $pid; echo "rc $?"
+            ls .jcrun | grep state
+            """, in: project.dir)
+        let path = project.dir.appendingPathComponent(".jcrun/state.db").path
+        #expect(result.stdout == "rc 2\nstate.db\n")
+        #expect(
+            result.stderr
+                == "jcrun: error: \(path): the state database was replaced by another file while jcrun had it open; what this command stored in it is lost\n"
+        )
+        let builds = try project.run(["builds", "--json"]).stdout
+        #expect(try TestProject.jsonLines(builds).map { $0["job"] as? String } == ["hello"])
+    }
+
     // MARK: 4. a file-size limit
 
     /// `ulimit -f` reached by the store's writes killed jcrun with SIGXFSZ
