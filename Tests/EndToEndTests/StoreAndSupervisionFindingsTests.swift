@@ -172,6 +172,54 @@ struct StoreAndSupervisionFindingsTests {
         #expect(cleanups.count == 1)
     }
 
+    /// `.jcrun/locks` a file: the store was created (81,920 bytes) before
+    /// the lock folder was refused. A store named `locks` (directly or
+    /// through a link) was made as a database, then refused as the lock
+    /// folder. Both are now said before any file is made.
+    @Test func aLockFolderInTheWayIsSaidBeforeTheStoreIsMade() throws {
+        let project = try TestProject(["main.yaml": Self.touchJob])
+        defer { project.remove() }
+        let jcrun = project.dir.appendingPathComponent(".jcrun")
+        try FileManager.default.createDirectory(at: jcrun, withIntermediateDirectories: false)
+        try Data().write(to: jcrun.appendingPathComponent("locks"))
+        let first = try project.run(["a"])
+        #expect(first.status == 2)
+        #expect(
+            first.stderr
+                == "jcrun: error: \(jcrun.path)/locks: it is a file, not a folder; jcrun keeps its job locks in it\n")
+        #expect(!project.exists(".jcrun/state.db"))
+        let other = project.dir.appendingPathComponent("other").path
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: other + "/link.db", withDestinationPath: "locks")
+        for store in [other + "/locks", other + "/link.db"] {
+            let result = try project.run(["--storage", store, "a"])
+            #expect(result.status == 2, "\(store)")
+            #expect(
+                result.stderr
+                    == "jcrun: error: \(store): a state database cannot be named 'locks': jcrun keeps its job locks in a folder of that name beside it; give the file another name\n"
+            )
+        }
+        #expect(Self.names(in: URL(fileURLWithPath: other)) == ["link.db"])
+        #expect(!project.exists("ran"))
+    }
+
+    /// A symbolic link into a missing folder gave SQLite's `unable to open
+    /// database file`: the missing folder of its target is named.
+    @Test func aLinkIntoAMissingFolderNamesTheFolder() throws {
+        let project = try TestProject(["main.yaml": Self.touchJob])
+        defer { project.remove() }
+        let link = project.dir.appendingPathComponent("dangling.db").path
+        let missing = project.dir.appendingPathComponent("nodir").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "nodir/t.db")
+        let result = try project.run(["--storage", link, "a"])
+        #expect(result.status == 2)
+        #expect(
+            result.stderr
+                == "jcrun: error: \(link): folder '\(missing)' (the folder of the file its symbolic link names) does not exist; create it first (jcrun creates no folder for a storage path it is given)\n"
+        )
+        #expect(!project.exists("nodir"))
+    }
+
     // MARK: 3. the store deleted mid-run
 
     /// A job that says it started, then waits for `go`.

@@ -150,6 +150,26 @@ public final class SQLiteStore: BuildStore {
         return exists ? "was replaced by another file" : "was deleted"
     }
 
+    /// The file `path` names: its symbolic links followed (a relative
+    /// target against the link's folder), even to a target that does not
+    /// exist, where Foundation's `resolvingSymlinksInPath` stops. `path`
+    /// itself when it is no link; at most 40 links are followed.
+    public static func linkTarget(of path: String) -> String {
+        var current = path
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        for _ in 0..<40 {
+            let count = readlink(current, &buffer, buffer.count - 1)
+            guard count > 0 else { return current }
+            let target = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            current =
+                target.hasPrefix("/")
+                ? target
+                : ((current as NSString).deletingLastPathComponent as NSString)
+                    .appendingPathComponent(target)
+        }
+        return current
+    }
+
     /// Reaps builds of dead runners (`reapDeadRunners`) for a read-only
     /// command: opens a write connection to an existing, current store only
     /// for that, never creating or migrating anything.
