@@ -289,6 +289,10 @@ struct CLIFindingsTests {
             [:], ["--color", "list"],
             "jcrun: error: option '--color' expects auto, always or never, got 'list'\n"
         ),
+        (
+            [:], ["-j", "abc"],  // with no job: the value's error, not the usage
+            "jcrun: error: option '--jobs' expects a positive whole number, got 'abc'\n"
+        ),
     ])
     func messagesSayWhatIsWrong(files: [String: String], arguments: [String], stderr: String)
         throws

@@ -46,6 +46,26 @@ struct ReadmeTesterFindingsTests {
         #expect(try project.run(["list", "--ids"]).stdout == "a\n")
     }
 
+    /// A second tester found text with exit 0 under `--json`: help,
+    /// the version, and `show-build --retval`.
+    @Test(arguments: [
+        (["--json", "--version"], "'--version' has no JSON output; leave out '--json'"),
+        (["--json", "help"], "'help' has no JSON output; leave out '--json'"),
+        (["--json", "list", "--help"], "'--help' has no JSON output; leave out '--json'"),
+        (["show-build", "1", "--retval", "--json"],
+         "options '--retval' and '--json' cannot be used together; 'jcrun show-build --json' carries the retval"),
+    ])
+    func textOnlyOutputsRefuseJson(arguments: [String], message: String) throws {
+        let project = try TestProject(["main.yaml": "jobs:\n  - id: a\n    command: 'echo @retval hi'\n"])
+        defer { project.remove() }
+        #expect(try project.run(["a"]).status == 0)
+        let result = try project.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.stdout == "")
+        #expect(result.stderr == "jcrun: error: \(message)\n")
+        #expect(try project.run(["show-build", "1", "--retval"]).stdout == "hi\n")
+    }
+
     // MARK: 3. API errors are JSON
 
     @Test func apiRefusalsAreJSONAndATooLongTargetIs414() throws {

@@ -370,13 +370,57 @@ struct StoreAndSupervisionFindingsTests {
         #expect(result.status == 0)
         #expect(
             result.stderr
-                == "jcrun: warning: 1 process of build #1 of 'escape' left their job's process group (setsid?) and still ran after the run (pid \(pid)); jcrun sent SIGTERM\n"
+                == "jcrun: warning: 1 process of build #1 of 'escape' left their job's process group and still ran after the run (pid \(pid)); jcrun sent SIGTERM\n"
         )
     }
 
     /// As their reaper, jcrun reaps a job's leftovers that its group's stop
     /// killed while the run goes on: the next job waits until its parent
     /// (jcrun) has no zombie child left, and would time out otherwise.
+    /// A second tester: the wait for leavers was silent for `stop_grace`,
+    /// and a Ctrl-C then (signals were no longer caught) ended jcrun at
+    /// once and left them running for good.
+    @Test func ctrlCWhileLeaversAreStoppedKillsThemAtOnce() throws {
+        let project = try TestProject([
+            "main.yaml": """
+                jobs:
+                  - id: stubborn
+                    stop_grace: 120s
+                    command: "setsid sh -c 'trap \\"\\" TERM; sleep 300' >/dev/null 2>&1 & echo $! > escaped.pid"
+                """
+        ])
+        defer { project.remove() }
+        let errors = project.dir.appendingPathComponent("stderr.txt")
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let process = Process()
+        process.executableURL = Jcrun.binary
+        process.arguments = ["stubborn", "-q"]
+        process.currentDirectoryURL = project.dir
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errors)
+        try process.run()
+        var said = ""
+        for _ in 0..<300 where !said.contains("Ctrl-C kills them now") {
+            Thread.sleep(forTimeInterval: 0.05)
+            said = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+        }
+        #expect(said == "jcrun: stopping 1 process that left their job's process group (SIGTERM, SIGKILL after 120s; Ctrl-C kills them now)\n")
+        process.interrupt()  // SIGINT to the jcrun this test started, by its pid
+        process.waitUntilExit()
+        let text = try String(contentsOf: project.dir.appendingPathComponent("escaped.pid"), encoding: .utf8)
+        let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        var escaped = Self.runs(pid)
+        for _ in 0..<100 where escaped {  // the kill may still be under way
+            Thread.sleep(forTimeInterval: 0.05)
+            escaped = Self.runs(pid)
+        }
+        if escaped { kill(pid, SIGKILL) }  // the test's own leftover
+        #expect(!escaped)
+        let all = try String(contentsOf: errors, encoding: .utf8)
+        #expect(all.hasSuffix("left their job's process group and still ran after the run (pid \(pid)); jcrun sent SIGTERM, then SIGKILL at Ctrl-C\n"))
+    }
+
     @Test func leftoversKilledWithTheirGroupAreReapedDuringTheRun() throws {
         let project = try TestProject([
             "main.yaml": """

@@ -155,6 +155,16 @@ import Testing
                 == .startFailed(code: 126, message: "program '\(file)' is not executable"))
     }
 
+    @Test func aFolderAsTheProgramIsSaidToBeOne() {
+        let dir = ScratchDir()
+        let spec = RunSpec(argv: [dir.path], environment: baseEnvironment, workdir: dir.path)
+        let outcome = ProcessLauncher().run(spec, control: RunControl()) { _ in }
+        #expect(
+            outcome.termination
+                == .startFailed(
+                    code: 126, message: "program '\(dir.path)' is not executable (it is a folder)"))
+    }
+
     @Test func aMissingWorkdirFailsWith126() {
         let dir = ScratchDir()
         let missing = dir.path + "/gone"

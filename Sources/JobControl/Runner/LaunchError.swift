@@ -36,6 +36,7 @@ public enum LaunchError: Error, Sendable, Hashable, CustomStringConvertible {
             "interpreter '\(interpreter)' of '\(Self.shown(program))' not found"
         case .notExecutable(let program):
             "program '\(Self.shown(program))' is not executable"
+                + (Self.isFolder(program) ? " (it is a folder)" : "")
         case .workdirMissing(let folder):
             "workdir '\(folder)' does not exist"
         case .workdirNotAFolder(let folder):
@@ -49,6 +50,12 @@ public enum LaunchError: Error, Sendable, Hashable, CustomStringConvertible {
         case .emptyCommand:
             "the command is empty"
         }
+    }
+
+    /// Whether `path` names a folder (a command such as `["/tmp"]`).
+    static func isFolder(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// A program's path as messages show it: `/tmp/k/./prog` (a PATH entry

@@ -25,13 +25,20 @@ struct ArgumentParser {
             rest, options: CommandCatalog.global + spec.options, command: spec.name,
             into: &invocation)
 
-        // Help and version win over everything else.
+        // Help and version win over everything else, but print text only:
+        // `--json` with them is refused, as for any command without JSON.
+        if invocation.has("json") {
+            let text = invocation.has("help") ? "--help" : invocation.has("version") ? "--version" : nil
+            if let text { throw CLIError.usage("'\(text)' has no JSON output; leave out '--json'") }
+            if spec.name == "help" { throw CLIError.usage("'help' has no JSON output; leave out '--json'") }
+        }
         if invocation.has("help") { return .help(command: isImplicit ? nil : spec.name) }
         if invocation.has("version") { return .version }
         if spec.name == "help" { return .help(command: try helpTopic(invocation.positionals)) }
         if isImplicit && invocation.positionals.isEmpty {
-            // A wrong value (`--color=`, `--color list`) is said before the usage.
+            // A wrong value (`--color=`, `--color list`, `-j abc`) is said before the usage.
             _ = try Context.colorChoice(invocation.value("color"))
+            _ = try invocation.integer("jobs", minimum: 1)
             return .usage
         }
         try checkArgumentCount(invocation.positionals, for: spec)

@@ -212,14 +212,21 @@ enum BuildCommand {
         let scheduler = Scheduler(
             jobs: jobs, store: store, launcher: ProcessLauncher(), observer: observer,
             options: options)
-        let forwarder = try SignalForwarder { signal in scheduler.interrupt(signal: signal) }
-        GroupLeavers.adopt()
-        let summary = scheduler.run(plan, states: states, storeCounter: counter)
-        forwarder.restore()
-        let grace = plan.builds.compactMap { jobs[$0.job]?.stopGrace }.max() ?? 10
-        if let leavers = GroupLeavers.stop(grace: Double(grace)) {
-            context.console.error("jcrun: warning: \(leavers)\n")
+        let leavers = GroupLeavers()
+        let forwarder = try SignalForwarder { signal in
+            scheduler.interrupt(signal: signal)
+            leavers.hurry()  // stopping what left its group: SIGKILL at once
         }
+        leavers.adopt()
+        let summary = scheduler.run(plan, states: states, storeCounter: counter)
+        // Still catching signals: a Ctrl-C while the leavers are stopped
+        // kills them at once instead of leaving them behind.
+        let grace = plan.builds.compactMap { jobs[$0.job]?.stopGrace }.max() ?? 10
+        let stopped = leavers.stop(grace: Double(grace)) { waiting in
+            context.console.error("jcrun: \(waiting)\n")
+        }
+        forwarder.restore()
+        if let stopped { context.console.error("jcrun: warning: \(stopped)\n") }
 
         for error in summary.errors { context.console.error("jcrun: error: \(error)\n") }
         if let error = junit?.writeError {

@@ -38,6 +38,10 @@ enum BuildHistoryCommands {
     }
 
     static func showBuild(_ context: Context) throws -> Int32 {
+        if context.invocation.has("retval") && context.json {
+            throw CLIError.usage(
+                "options '--retval' and '--json' cannot be used together; 'jcrun show-build --json' carries the retval")
+        }
         let jobs = try context.loadJobsOrStoreOnly(missing: "showing the stored build")
         let store = try context.openStoreForReading(jobs)
         let build = try context.build(context.invocation.positionals[0], jobs: jobs, store: store)
