@@ -281,13 +281,19 @@ struct StoreAndSupervisionFindingsTests {
     /// replayed it into the restored file (its lost builds back, `Page 84
     /// is never used`). Closing now removes its own `-wal` and `-shm`: the
     /// restored file keeps only its own builds.
-    @Test func aBackupPutInPlaceMidRunIsLeftAsItIs() throws {
-        let project = try TestProject(["main.yaml": Self.waitingJobs])
+    /// `loud` writes megabytes after the file was replaced: the checkpoint
+    /// thread, started then, must not open the new file with this WAL.
+    @Test(arguments: ["slow", "loud"])
+    func aBackupPutInPlaceMidRunIsLeftAsItIs(job: String) throws {
+        let fill = "head -c 6000000 /dev/urandom | base64 -w 76"  // past 1,000 pages, even compressed
+        let loud: String =
+            "\n  - id: loud\n    command: \"touch started; while [ ! -e go ]; do sleep 0.05; done; \(fill)\"\n"
+        let project = try TestProject(["main.yaml": Self.waitingJobs + loud])
         defer { project.remove() }
         let result = try Self.shell(
             """
             "$JCRUN" hello -q; cp .jcrun/state.db backup.db
-            "$JCRUN" slow -q & pid=$!
+            "$JCRUN" \(job) -q & pid=$!
             while [ ! -e started ]; do sleep 0.05; done
             cp backup.db .jcrun/state.db.tmp && mv .jcrun/state.db.tmp .jcrun/state.db
             touch go

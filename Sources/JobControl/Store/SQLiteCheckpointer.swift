@@ -90,8 +90,15 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         // Without a connection nothing is folded early: closing the store does it.
         // A first read makes the connection see the WAL (before it, a
         // checkpoint finds no WAL and does nothing).
-        guard let connection = try? SQLiteConnection(path: path, readOnly: false),
-            (try? connection.integer(SQLiteSQL.tableCount)) != nil, isStoreFile(connection)
+        // The file checked before that read, which opens the `-wal` and
+        // `-shm`: a connection to a file put in place of the store's would
+        // take them for its own (truncating the `-shm` the store reads
+        // through, folding its WAL into the new file at closing). Opening
+        // alone reads nothing; a file replaced after the check is still
+        // the store's inode, shared with its connection.
+        // Never created: the store's file deleted (`rm -f state.db*`) stays so.
+        guard let connection = try? SQLiteConnection(path: path, readOnly: false, create: false),
+            isStoreFile(connection), (try? connection.integer(SQLiteSQL.tableCount)) != nil
         else {
             condition.withLock { failed = true }
             return
