@@ -101,8 +101,6 @@ extension Context {
         return store
     }
 
-    /// The store for a command that writes: created or migrated if needed,
-    /// and builds left running by dead runners marked failed first.
     /// The store for a command that only changes what is there (`delete`,
     /// `prune`): nil when there is none, which such a command never creates.
     func openExistingStoreForWriting(_ jobs: JobSet) throws -> BuildStore? {
@@ -115,10 +113,31 @@ extension Context {
         return try openStoreForWriting(jobs)
     }
 
+    /// The store for a command that writes: created or migrated if needed,
+    /// and builds left running by dead runners marked failed first. An
+    /// SQLite store's lock folder is checked before the file is created.
     func openStoreForWriting(_ jobs: JobSet) throws -> BuildStore {
-        let store = keep(try storeLocation(for: jobs).open(mode: .write))
+        let location = try storeLocation(for: jobs)
+        if case .sqlite(let path) = location { try Self.checkLockFolder(ofStore: path) }
+        let store = keep(try location.open(mode: .write))
         _ = try store.reapDeadRunners()
         return store
+    }
+
+    /// Refuses, before the store file is made, a lock folder beside it that
+    /// is a file (`.jcrun/locks`), and a store named `locks`: it would be
+    /// its own lock folder, made as a database and then refused as that.
+    ///
+    /// - Throws: `StoreError.unreachable`.
+    static func checkLockFolder(ofStore path: String) throws {
+        let file = URL(fileURLWithPath: SQLiteStore.linkTarget(of: path)).resolvingSymlinksInPath()
+        if file.lastPathComponent == "locks" {
+            throw StoreError.unreachable(
+                path: path,
+                reason: "a state database cannot be named 'locks': jcrun keeps its job locks"
+                    + " in a folder of that name beside it; give the file another name")
+        }
+        try Scheduler.checkLockDirectory(Scheduler.lockDirectory(besideDatabase: file))
     }
 
     /// The job with this id (NFC-normalised), or an error suggesting a near one.

@@ -227,6 +227,54 @@ struct StoreAndSupervisionFindingsTests {
         #expect(cleanups.count == 1)
     }
 
+    /// `.jcrun/locks` a file: the store was created (81,920 bytes) before
+    /// the lock folder was refused. A store named `locks` (directly or
+    /// through a link) was made as a database, then refused as the lock
+    /// folder. Both are now said before any file is made.
+    @Test func aLockFolderInTheWayIsSaidBeforeTheStoreIsMade() throws {
+        let project = try TestProject(["main.yaml": Self.touchJob])
+        defer { project.remove() }
+        let jcrun = project.dir.appendingPathComponent(".jcrun")
+        try FileManager.default.createDirectory(at: jcrun, withIntermediateDirectories: false)
+        try Data().write(to: jcrun.appendingPathComponent("locks"))
+        let first = try project.run(["a"])
+        #expect(first.status == 2)
+        #expect(
+            first.stderr
+                == "jcrun: error: \(jcrun.path)/locks: it is a file, not a folder; jcrun keeps its job locks in it\n")
+        #expect(!project.exists(".jcrun/state.db"))
+        let other = project.dir.appendingPathComponent("other").path
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: other + "/link.db", withDestinationPath: "locks")
+        for store in [other + "/locks", other + "/link.db"] {
+            let result = try project.run(["--storage", store, "a"])
+            #expect(result.status == 2, "\(store)")
+            #expect(
+                result.stderr
+                    == "jcrun: error: \(store): a state database cannot be named 'locks': jcrun keeps its job locks in a folder of that name beside it; give the file another name\n"
+            )
+        }
+        #expect(Self.names(in: URL(fileURLWithPath: other)) == ["link.db"])
+        #expect(!project.exists("ran"))
+    }
+
+    /// A symbolic link into a missing folder gave SQLite's `unable to open
+    /// database file`: the missing folder of its target is named.
+    @Test func aLinkIntoAMissingFolderNamesTheFolder() throws {
+        let project = try TestProject(["main.yaml": Self.touchJob])
+        defer { project.remove() }
+        let link = project.dir.appendingPathComponent("dangling.db").path
+        let missing = project.dir.appendingPathComponent("nodir").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "nodir/t.db")
+        let result = try project.run(["--storage", link, "a"])
+        #expect(result.status == 2)
+        #expect(
+            result.stderr
+                == "jcrun: error: \(link): folder '\(missing)' (the folder of the file its symbolic link names) does not exist; create it first (jcrun creates no folder for a storage path it is given)\n"
+        )
+        #expect(!project.exists("nodir"))
+    }
+
     // MARK: 3. the store deleted mid-run
 
     /// A job that says it started, then waits for `go`.
@@ -275,6 +323,40 @@ struct StoreAndSupervisionFindingsTests {
             """, in: project.dir)
         let path = project.dir.appendingPathComponent(".jcrun/state.db").path
         #expect(result.stdout == "other 0\nrc 2\n")
+        #expect(
+            result.stderr
+                == "jcrun: error: \(path): the state database was replaced by another file while jcrun had it open; what this command stored in it is lost\n"
+        )
+        let builds = try project.run(["builds", "--json"]).stdout
+        #expect(try TestProject.jsonLines(builds).map { $0["job"] as? String } == ["hello"])
+    }
+
+    /// A backup put in place of the store mid-run (`mv backup.db state.db`):
+    /// the dead run's `-wal` stayed at the path and the next command
+    /// replayed it into the restored file (its lost builds back, `Page 84
+    /// is never used`). Closing now removes its own `-wal` and `-shm`: the
+    /// restored file keeps only its own builds.
+    /// `loud` writes megabytes after the file was replaced: the checkpoint
+    /// thread, started then, must not open the new file with this WAL.
+    @Test(arguments: ["slow", "loud"])
+    func aBackupPutInPlaceMidRunIsLeftAsItIs(job: String) throws {
+        let fill = "head -c 6000000 /dev/urandom | base64 -w 76"  // past 1,000 pages, even compressed
+        let loud: String =
+            "\n  - id: loud\n    command: \"touch started; while [ ! -e go ]; do sleep 0.05; done; \(fill)\"\n"
+        let project = try TestProject(["main.yaml": Self.waitingJobs + loud])
+        defer { project.remove() }
+        let result = try Self.shell(
+            """
+            "$JCRUN" hello -q; cp .jcrun/state.db backup.db
+            "$JCRUN" \(job) -q & pid=$!
+            while [ ! -e started ]; do sleep 0.05; done
+            cp backup.db .jcrun/state.db.tmp && mv .jcrun/state.db.tmp .jcrun/state.db
+            touch go
+            wait $pid; echo "rc $?"
+            ls .jcrun | grep state
+            """, in: project.dir)
+        let path = project.dir.appendingPathComponent(".jcrun/state.db").path
+        #expect(result.stdout == "rc 2\nstate.db\n")
         #expect(
             result.stderr
                 == "jcrun: error: \(path): the state database was replaced by another file while jcrun had it open; what this command stored in it is lost\n"

@@ -20,6 +20,8 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     static let pages: Int32 = 1000
 
     private let path: String
+    /// The database file the store opened: a checkpoint goes only into it.
+    private let file: FileIdentity?
     private let condition = NSCondition()
     private var requested = false
     private var stopping = false
@@ -28,8 +30,9 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     private var failed = false
     private let finished = DispatchSemaphore(value: 0)
 
-    init(path: String) {
+    init(path: String, file: FileIdentity?) {
         self.path = path
+        self.file = file
     }
 
     /// Registers the commit hook on `connection` (the store's writer).
@@ -87,8 +90,15 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         // Without a connection nothing is folded early: closing the store does it.
         // A first read makes the connection see the WAL (before it, a
         // checkpoint finds no WAL and does nothing).
-        guard let connection = try? SQLiteConnection(path: path, readOnly: false),
-            (try? connection.integer(SQLiteSQL.tableCount)) != nil
+        // The file checked before that read, which opens the `-wal` and
+        // `-shm`: a connection to a file put in place of the store's would
+        // take them for its own (truncating the `-shm` the store reads
+        // through, folding its WAL into the new file at closing). Opening
+        // alone reads nothing; a file replaced after the check is still
+        // the store's inode, shared with its connection.
+        // Never created: the store's file deleted (`rm -f state.db*`) stays so.
+        guard let connection = try? SQLiteConnection(path: path, readOnly: false, create: false),
+            isStoreFile(connection), (try? connection.integer(SQLiteSQL.tableCount)) != nil
         else {
             condition.withLock { failed = true }
             return
@@ -101,9 +111,31 @@ final class SQLiteCheckpointer: @unchecked Sendable {
             requested = false
             condition.unlock()
             if stop { return }
+            // The file replaced (`mv backup.db state.db`): folding the WAL
+            // at the path could write this run's pages into the new file.
+            guard isStoreFile(connection) else {
+                condition.withLock { failed = true }
+                return
+            }
             // Passive: never waits for readers or writers; what it cannot
             // fold now, the next one (or closing the store) does.
             _ = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
         }
     }
+
+    /// Whether `connection` has the store's own file open, still at `path`.
+    private func isStoreFile(_ connection: SQLiteConnection) -> Bool {
+        guard let file, let handle = connection.handle else { return false }
+        var moved: Int32 = 0
+        _ = sqlite3_file_control(handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved)
+        var info = stat()
+        return moved == 0 && stat(path, &info) == 0 && UInt64(info.st_dev) == file.device
+            && UInt64(info.st_ino) == file.inode
+    }
+}
+
+/// A file's device and inode: the same file whatever its path became.
+struct FileIdentity: Equatable {
+    let device: UInt64
+    let inode: UInt64
 }

@@ -20,12 +20,13 @@ final class SQLiteConnection {
     /// a WAL-mode database cannot otherwise be read.
     ///
     /// - Throws: `StoreError.unreachable` when SQLite cannot open it.
-    init(path: String, readOnly: Bool, immutable: Bool = false) throws {
+    /// `create: false` opens for writing only a file that exists.
+    init(path: String, readOnly: Bool, immutable: Bool = false, create: Bool = true) throws {
         self.path = path
         var db: OpaquePointer?
         var flags: Int32 = readOnly
             ? SQLITE_OPEN_READONLY
-            : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+            : (create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE)
         var name = path
         if immutable {
             flags |= SQLITE_OPEN_URI

@@ -25,6 +25,12 @@ public final class SQLiteStore: BuildStore {
     var keepsReservation = false
     /// The device of the file as opened (`checkFileStillThere`); nil in memory.
     private var openedDevice: UInt64?
+    /// The `-wal` and `-shm` this connection has open (device and inode,
+    /// seen once the WAL exists): removed at closing when the database file
+    /// was replaced, while the path still names them (`removeOwnJournal`).
+    private var openedJournal: [(suffix: String, device: UInt64, inode: UInt64)] = []
+    /// `checkFileStillThere` found the file deleted or replaced.
+    private var fileMoved = false
 
     /// The schema version this jcrun reads and writes.
     public static var schemaVersion: Int { SQLiteSQL.schemaVersion }
@@ -97,12 +103,24 @@ public final class SQLiteStore: BuildStore {
             outcome = try connection.write { try migrate(connection) }
         }
         try connection.execute(SQLiteSQL.connectionSettings)
-        let checkpointer = mode == .write && !inMemory ? SQLiteCheckpointer(path: path) : nil
+        var info = stat()
+        let opened: FileIdentity? =
+            !inMemory && stat(path, &info) == 0
+            ? FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) : nil
+        let checkpointer =
+            mode == .write && !inMemory ? SQLiteCheckpointer(path: path, file: opened) : nil
         let store = SQLiteStore(
             path: path, mode: mode, connection: connection, outcome: outcome,
             checkpointer: checkpointer)
-        var info = stat()
-        if !inMemory && stat(path, &info) == 0 { store.openedDevice = UInt64(info.st_dev) }
+        store.openedDevice = opened?.device
+        if mode == .write && !inMemory {
+            // The schema's transaction made the WAL and `-shm`; SQLite keeps
+            // them open as long as the connection.
+            for suffix in ["-wal", "-shm"] where stat(path + suffix, &info) == 0 {
+                store.openedJournal.append(
+                    (suffix, UInt64(info.st_dev), UInt64(info.st_ino)))
+            }
+        }
         return store
     }
 
@@ -114,9 +132,11 @@ public final class SQLiteStore: BuildStore {
     /// is compared with the path's by SQLite (`SQLITE_FCNTL_HAS_MOVED`), its
     /// device with the one seen at opening.
     ///
-    /// When it moved, closing the store then leaves the files at `path`
-    /// alone: SQLite would otherwise remove the `-wal` there, which may be a
-    /// new store's.
+    /// When it moved, closing the store leaves a `-wal` and `-shm` at `path`
+    /// that another store made (SQLite would otherwise remove the new
+    /// store's WAL), and removes those still this connection's own: stale
+    /// for a file put in place (`mv backup.db state.db`), SQLite would
+    /// replay that WAL into it at the next opening, corrupting it.
     public func checkFileStillThere() -> String? {
         guard let device = openedDevice, let handle = connection.handle else { return nil }
         var moved: Int32 = 0
@@ -126,7 +146,28 @@ public final class SQLiteStore: BuildStore {
         guard moved != 0 || !exists || UInt64(info.st_dev) != device else { return nil }
         var keep: Int32 = 1
         _ = sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &keep)
+        fileMoved = true
         return exists ? "was replaced by another file" : "was deleted"
+    }
+
+    /// The file `path` names: its symbolic links followed (a relative
+    /// target against the link's folder), even to a target that does not
+    /// exist, where Foundation's `resolvingSymlinksInPath` stops. `path`
+    /// itself when it is no link; at most 40 links are followed.
+    public static func linkTarget(of path: String) -> String {
+        var current = path
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        for _ in 0..<40 {
+            let count = readlink(current, &buffer, buffer.count - 1)
+            guard count > 0 else { return current }
+            let target = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            current =
+                target.hasPrefix("/")
+                ? target
+                : ((current as NSString).deletingLastPathComponent as NSString)
+                    .appendingPathComponent(target)
+        }
+        return current
     }
 
     /// Reaps builds of dead runners (`reapDeadRunners`) for a read-only
@@ -185,6 +226,24 @@ public final class SQLiteStore: BuildStore {
         giveBackReservationNow()
         stopCheckpointer()
         connection.close()
+        if fileMoved { removeOwnJournal() }
+    }
+
+    /// After closing a store whose file was deleted or replaced: removes
+    /// the `-wal` and `-shm` at `path` that are still the very files this
+    /// connection had open (same device and inode), leaving another
+    /// store's alone. Checked after the connection closed, so that SQLite
+    /// writes nothing to them any more.
+    private func removeOwnJournal() {
+        var info = stat()
+        for file in openedJournal {
+            let name = path + file.suffix
+            guard stat(name, &info) == 0, UInt64(info.st_dev) == file.device,
+                UInt64(info.st_ino) == file.inode
+            else { continue }
+            unlink(name)
+        }
+        openedJournal.removeAll()
     }
 
     private func stopCheckpointer() {

@@ -103,17 +103,22 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     /// made when missing. A folder that is a file is left to the store's check.
     ///
     /// - Throws: `StoreError.unreachable` naming the missing folder.
+    /// A symbolic link is followed: the folder of its target must exist
+    /// (SQLite said only `unable to open database file`).
     public func checkFolderExists(except ownFolder: String) throws {
         guard case .sqlite(let path) = self else { return }
-        let folder = (path as NSString).deletingLastPathComponent
-        var info = stat()
-        guard stat(folder, &info) != 0, errno == ENOENT,
-            folder != (ownFolder as NSString).standardizingPath
-        else { return }
-        throw StoreError.unreachable(
-            path: path,
-            reason: "folder '\(folder)' does not exist; create it first (jcrun creates no folder"
-                + " for a storage path it is given)")
+        let own = (ownFolder as NSString).standardizingPath
+        let target = SQLiteStore.linkTarget(of: path)
+        for file in target == path ? [path] : [path, target] {
+            let folder = (file as NSString).deletingLastPathComponent
+            var info = stat()
+            guard stat(folder, &info) != 0, errno == ENOENT, folder != own else { continue }
+            let link = file == path ? "" : " (the folder of the file its symbolic link names)"
+            throw StoreError.unreachable(
+                path: path,
+                reason: "folder '\(folder)'\(link) does not exist; create it first (jcrun"
+                    + " creates no folder for a storage path it is given)")
+        }
     }
 
     /// For messages: the path, or the URL with its password replaced by `***`.
