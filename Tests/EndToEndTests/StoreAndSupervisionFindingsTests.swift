@@ -143,7 +143,7 @@ struct StoreAndSupervisionFindingsTests {
         #expect(result.status == 2)
         #expect(
             result.stderr
-                == "jcrun: error: jcrun.yaml:1:10: invalid 'storage' 'a.db\\n': the storage value starts or ends with whitespace, which would be part of the name; did you mean 'a.db'?\n"
+                == "jcrun: error: jcrun.yaml:1:10: invalid 'storage' 'a.db\\x0a': the storage value starts or ends with whitespace, which would be part of the name; did you mean 'a.db'?\n"
         )
         #expect(!project.exists("ran"))
         #expect(!project.exists("a.db\n"))

@@ -112,27 +112,9 @@ enum StorageValueCheck {
         return String(segment[...colon]) + "***" + String(segment[at...])
     }
 
-    /// `value` with control characters written as escapes (`\n`, `\t`,
-    /// `\u{1b}`), so that a message stays one line and shows them.
-    static func escaped(_ value: String) -> String {
-        guard value.unicodeScalars.contains(where: isControl) else { return value }
-        var text = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\n": text += "\\n"
-            case "\t": text += "\\t"
-            case "\r": text += "\\r"
-            case "\0": text += "\\0"
-            default:
-                if isControl(scalar) {
-                    text += "\\u{" + String(scalar.value, radix: 16) + "}"
-                } else {
-                    text.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return text
-    }
+    /// `value` with control characters written as escapes (`\x0a`,
+    /// `\x1b`), as every jcrun message shows them, so a message stays one line.
+    static func escaped(_ value: String) -> String { VisibleText.escaped(value) }
 
     private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
