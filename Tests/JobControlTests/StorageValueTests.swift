@@ -1,4 +1,5 @@
 import Foundation
+import PostgresTestSupport
 import Testing
 @testable import JobControl
 
@@ -61,22 +62,8 @@ import Testing
     /// A server that accepts and never answers: the connection gives up
     /// after `connect_timeout`, naming host and port, the password masked.
     @Test func aServerThatNeverAnswersTimesOut() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #expect(listener >= 0)
+        let (listener, port) = try #require(PostgresTestServer.loopbackSocket(listening: true))
         defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                bind(listener, generic, length) == 0 && listen(listener, 4) == 0
-                    && getsockname(listener, generic, &length) == 0
-            }
-        }
-        #expect(bound)
-        let port = Int(UInt16(bigEndian: address.sin_port))
         let url = "postgresql://u:s3cret@127.0.0.1:\(port)/x?connect_timeout=2"
         let error = #expect(throws: StoreError.self) {
             try StoreLocation.parse(url, relativeTo: "/").open(mode: .readOnly)

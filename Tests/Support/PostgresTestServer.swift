@@ -252,8 +252,19 @@ public final class PostgresTestServer: @unchecked Sendable {
     }
 
     private static func freePort() throws -> Int {
+        guard let (fd, port) = loopbackSocket(listening: false) else {
+            throw PostgresTestServerError(message: "cannot find a free port")
+        }
+        close(fd)
+        return port
+    }
+
+    /// A TCP socket bound to a free port of 127.0.0.1 (listening, when
+    /// asked: it accepts connections and never answers them), and its port;
+    /// nil when none can be had. The caller closes it.
+    public static func loopbackSocket(listening: Bool) -> (fd: Int32, port: Int)? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
+        guard fd >= 0 else { return nil }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -261,11 +272,15 @@ public final class PostgresTestServer: @unchecked Sendable {
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                bind(fd, generic, length) == 0 && getsockname(fd, generic, &length) == 0
+                bind(fd, generic, length) == 0 && (!listening || listen(fd, 4) == 0)
+                    && getsockname(fd, generic, &length) == 0
             }
         }
-        guard bound else { throw PostgresTestServerError(message: "cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound else {
+            close(fd)
+            return nil
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 }
 
